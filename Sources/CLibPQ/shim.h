@@ -1,0 +1,4 @@
+#ifndef MLM_CLIBPQ_SHIM_H
+#define MLM_CLIBPQ_SHIM_H
+#include <libpq-fe.h>
+#endif

@@ -1,0 +1,186 @@
+/// PostgreSQL's `COPY ... (FORMAT text)` row encoding, used for every stage file.
+///
+/// One row per line, fields separated by a tab, `\N` for NULL, and backslash escapes for
+/// backslash, tab, newline and carriage return. Stage files in this format stream straight into
+/// `COPY FROM STDIN`, and a `COPY TO STDOUT` of the target re-reads byte for byte the same form,
+/// which is how Reconcile proves the target holds exactly what Transform produced.
+public enum CopyText {
+    public static let null: [UInt8] = Array(#"\N"#.utf8)
+
+    /// Appends one escaped field (or `\N` for nil) to `out`.
+    @inline(__always)
+    public static func appendField(_ value: String?, to out: inout [UInt8]) {
+        guard var value else {
+            out.append(contentsOf: null)
+            return
+        }
+        value.withUTF8 { bytes in
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\\"))
+                case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+                case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
+                default: out.append(byte)
+                }
+            }
+        }
+    }
+
+    /// Encodes a full row, newline included.
+    public static func encodeRow(_ fields: [String?], into out: inout [UInt8]) {
+        for (index, field) in fields.enumerated() {
+            if index > 0 { out.append(0x09) }
+            appendField(field, to: &out)
+        }
+        out.append(0x0A)
+    }
+
+    /// Splits one line (without its newline) into unescaped fields.
+    public static func decodeRow(_ line: UnsafeBufferPointer<UInt8>) -> [String?] {
+        var fields: [String?] = []
+        var start = 0
+        var needsUnescape = false
+        var index = 0
+        while index <= line.count {
+            if index == line.count || line[index] == 0x09 {
+                let slice = UnsafeBufferPointer(rebasing: line[start..<index])
+                fields.append(decodeField(slice, unescape: needsUnescape))
+                start = index + 1
+                needsUnescape = false
+            } else if line[index] == UInt8(ascii: "\\") {
+                needsUnescape = true
+            }
+            index += 1
+        }
+        return fields
+    }
+
+    private static func decodeField(_ bytes: UnsafeBufferPointer<UInt8>, unescape: Bool) -> String? {
+        if !unescape { return String(decoding: bytes, as: UTF8.self) }
+        if bytes.count == 2 && bytes[0] == UInt8(ascii: "\\") && bytes[1] == UInt8(ascii: "N") { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\\") && index + 1 < bytes.count {
+                index += 1
+                switch bytes[index] {
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                default: out.append(bytes[index])
+                }
+            } else {
+                out.append(byte)
+            }
+            index += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Writes a stage file: a header line naming the columns, then one COPY-text row per line.
+public final class StageFileWriter {
+    public let columns: [String]
+    public private(set) var rowCount = 0
+    private let file: BufferedFileWriter
+    private var line: [UInt8] = []
+
+    public init(path: String, columns: [String]) throws(MigrationError) {
+        self.columns = columns
+        self.file = try BufferedFileWriter(path: path)
+        try file.write(columns.joined(separator: "\t") + "\n")
+    }
+
+    public var path: String { file.path }
+
+    public func append(_ fields: [String?]) throws(MigrationError) {
+        precondition(fields.count == columns.count, "stage row width must match its header")
+        line.removeAll(keepingCapacity: true)
+        CopyText.encodeRow(fields, into: &line)
+        try file.write(line)
+        rowCount += 1
+    }
+
+    public func close() throws(MigrationError) { try file.close() }
+}
+
+/// Reads a stage file written by ``StageFileWriter``, streaming, row by row.
+public final class StageFileReader {
+    public let path: String
+    public private(set) var columns: [String] = []
+    private let file: ChunkedFileReader
+    private var pending: [UInt8] = []
+    private var queue: [[String?]] = []
+    private var queueIndex = 0
+    private var finished = false
+    /// 1-based line number of the last row returned (the header is line 1).
+    public private(set) var lineNumber = 1
+
+    public init(path: String) throws(MigrationError) {
+        self.path = path
+        self.file = try ChunkedFileReader(path: path)
+        guard let header = try nextLine() else {
+            throw MigrationError("workdir.corrupt", "\(path): stage file has no header line")
+        }
+        columns = header.map { $0 ?? "" }
+        lineNumber = 1
+    }
+
+    /// Opens a stage file and checks it has exactly the expected columns.
+    public convenience init(path: String, expecting expected: [String]) throws(MigrationError) {
+        try self.init(path: path)
+        guard columns == expected else {
+            throw MigrationError("workdir.corrupt", "\(path): header does not match the columns this stage expects; re-run the previous stage")
+        }
+    }
+
+    /// The next row, or nil at end of file.
+    public func next() throws(MigrationError) -> [String?]? {
+        let row = try nextLine()
+        if row != nil { lineNumber += 1 }
+        return row
+    }
+
+    private func nextLine() throws(MigrationError) -> [String?]? {
+        while true {
+            if queueIndex < queue.count {
+                defer { queueIndex += 1 }
+                return queue[queueIndex]
+            }
+            if finished { return nil }
+            queue.removeAll(keepingCapacity: true)
+            queueIndex = 0
+            var more = false
+            do {
+                more = try file.nextChunk { chunk in
+                    var start = 0
+                    for index in 0..<chunk.count where chunk[index] == 0x0A {
+                        if pending.isEmpty {
+                            queue.append(CopyText.decodeRow(UnsafeBufferPointer(rebasing: chunk[start..<index])))
+                        } else {
+                            pending.append(contentsOf: chunk[start..<index])
+                            pending.withUnsafeBufferPointer { queue.append(CopyText.decodeRow($0)) }
+                            pending.removeAll(keepingCapacity: true)
+                        }
+                        start = index + 1
+                    }
+                    pending.append(contentsOf: chunk[start..<chunk.count])
+                }
+            } catch let error as MigrationError {
+                throw error
+            } catch {
+                throw MigrationError("workdir.unreadable", "\(path): \(error)")
+            }
+            if !more {
+                finished = true
+                if !pending.isEmpty {
+                    pending.withUnsafeBufferPointer { queue.append(CopyText.decodeRow($0)) }
+                    pending.removeAll()
+                }
+            }
+        }
+    }
+}

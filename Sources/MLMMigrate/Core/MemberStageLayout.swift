@@ -1,0 +1,31 @@
+/// Column layouts of the members stage files, shared by the stage that writes a file and the
+/// stage that reads it. Bookkeeping columns start with `_`; the rest are the mapping's fields.
+public enum MemberStageLayout {
+    /// Bookkeeping columns of `extract/members.tsv`: where the row came from, and the
+    /// extract-level quarantine reason and column when the record could not be read.
+    public static let extractBookkeeping = ["_source", "_line", "_reason", "_column"]
+
+    /// `extract/members.tsv`: bookkeeping, then each mapped field in mapping order.
+    public static func extract(_ mapping: MembersMapping) -> [String] {
+        extractBookkeeping + mapping.columns.map(\.field)
+    }
+
+    /// `cleanse/members.tsv`: accepted members with typed, normalised fields and parents
+    /// resolved to legacy ids (after the orphan policy), in source order.
+    public static let cleansed = [
+        "_source", "_line", "legacy_id", "username", "status", "joined_at_us",
+        "sponsor_legacy_id", "placement_legacy_id", "placement_leg",
+    ]
+
+    /// `cleanse/quarantine.tsv` and `transform/quarantine.tsv`: rows for `mlm_migration.quarantine`.
+    public static let quarantine = ["entity", "source", "line", "legacy_id", "reason", "column_name", "detail", "payload"]
+
+    /// `transform/members.tsv`: rows for `mlm.members`, in load order.
+    public static let members = [
+        "member_id", "legacy_id", "username", "status", "joined_at",
+        "sponsor_id", "placement_id", "placement_leg",
+    ]
+
+    /// `transform/id_map.tsv`: rows for `mlm_migration.id_map`.
+    public static let idMap = ["entity", "legacy_id", "new_id"]
+}

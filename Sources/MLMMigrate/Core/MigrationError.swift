@@ -1,0 +1,17 @@
+/// An error that stops a run: no source, bad mapping, lost database, a policy set to `fail`.
+///
+/// Descriptions name files, lines, records, columns and reason codes, never a field value:
+/// values may be PII. A row-level problem is not a `MigrationError`; it is a ``Quarantine`` entry.
+public struct MigrationError: Error, CustomStringConvertible, Equatable {
+    /// A stable, dotted code for scripts and runbooks (`source.missing`, `target.auth_failed`).
+    public var code: String
+    /// One line for the operator.
+    public var message: String
+
+    public init(_ code: String, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(message) [\(code)]" }
+}

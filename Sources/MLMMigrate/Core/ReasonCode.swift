@@ -1,0 +1,71 @@
+/// A stable, lowercase, dotted reason why a source row was quarantined.
+///
+/// Reason codes are an interface: reports, runbooks and auditors cite them. Never rename one;
+/// add a new code instead. Every code is listed in ``ReasonCode/all`` with its meaning.
+public struct ReasonCode: RawRepresentable, Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+
+    public var description: String { rawValue }
+    public static func < (lhs: ReasonCode, rhs: ReasonCode) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    // Extract: the record itself could not be read.
+    public static let malformedRecord = ReasonCode("extract.malformed_record")
+    public static let columnCount = ReasonCode("extract.column_count")
+    public static let invalidEncoding = ReasonCode("extract.invalid_encoding")
+
+    // Cleanse, field rules.
+    public static let requiredMissing = ReasonCode("field.required_missing")
+    public static let unparseableTimestamp = ReasonCode("field.unparseable_timestamp")
+    public static let timestampOutOfRange = ReasonCode("field.timestamp_out_of_range")
+    public static let unknownCode = ReasonCode("field.unknown_code")
+
+    // Cleanse, genealogy graph rules.
+    public static let duplicateID = ReasonCode("genealogy.duplicate_id")
+    public static let duplicateUsername = ReasonCode("genealogy.duplicate_username")
+    public static let duplicatePerson = ReasonCode("genealogy.duplicate_person")
+    public static let selfSponsor = ReasonCode("genealogy.self_sponsor")
+    public static let selfPlacement = ReasonCode("genealogy.self_placement")
+    public static let orphanSponsor = ReasonCode("genealogy.orphan_sponsor")
+    public static let orphanPlacement = ReasonCode("genealogy.orphan_placement")
+    public static let sponsorQuarantined = ReasonCode("genealogy.sponsor_quarantined")
+    public static let placementQuarantined = ReasonCode("genealogy.placement_quarantined")
+    public static let extraRoot = ReasonCode("genealogy.extra_root")
+    public static let sponsorCycle = ReasonCode("genealogy.sponsor_cycle")
+    public static let placementCycle = ReasonCode("genealogy.placement_cycle")
+    public static let crossTreeCycle = ReasonCode("genealogy.cross_tree_cycle")
+    public static let placementWithoutParent = ReasonCode("genealogy.placement_missing")
+    public static let legMissing = ReasonCode("genealogy.leg_missing")
+    public static let legTaken = ReasonCode("genealogy.leg_taken")
+    public static let placementOverfull = ReasonCode("genealogy.placement_overfull")
+
+    /// Every code with a one-line meaning, in the order the docs list them.
+    public static let all: [(code: ReasonCode, meaning: String)] = [
+        (malformedRecord, "The CSV record breaks RFC 4180 (text after a closing quote)."),
+        (columnCount, "The record has a different number of fields than the header."),
+        (invalidEncoding, "A field's bytes are not valid in the mapping's declared encoding."),
+        (requiredMissing, "A column the mapping marks `required` is blank after trimming."),
+        (unparseableTimestamp, "A timestamp does not match the mapping's format."),
+        (timestampOutOfRange, "A timestamp parses but lies outside 1900-01-01..2100-01-01 UTC."),
+        (unknownCode, "A coded column holds a value the mapping's `codes` table does not list."),
+        (duplicateID, "Two or more rows share a legacy member id."),
+        (duplicateUsername, "Two or more rows share the username that references resolve by."),
+        (duplicatePerson, "The same person (identity column, normalised) registered more than once; the earliest registration is kept."),
+        (selfSponsor, "The member names itself as sponsor."),
+        (selfPlacement, "The member names itself as placement parent."),
+        (orphanSponsor, "The sponsor reference matches no member in the export."),
+        (orphanPlacement, "The placement parent reference matches no member in the export."),
+        (sponsorQuarantined, "The sponsor exists but was quarantined, and the orphan policy is `quarantine`."),
+        (placementQuarantined, "The placement parent exists but was quarantined, and the orphan policy is `quarantine`."),
+        (extraRoot, "A member without sponsor who is not the genealogy's root."),
+        (sponsorCycle, "The member is on a sponsor cycle (every member of the cycle is quarantined)."),
+        (placementCycle, "The member is on a placement cycle (every member of the cycle is quarantined)."),
+        (crossTreeCycle, "Sponsor and placement links together form a cycle, so no load order exists."),
+        (placementWithoutParent, "A non-root member has no placement parent and the mapping requires one."),
+        (legMissing, "The member has a placement parent but no valid leg."),
+        (legTaken, "Another member, registered earlier, holds the same leg under the same parent."),
+        (placementOverfull, "The placement parent already has as many children as the plan has legs."),
+    ]
+}

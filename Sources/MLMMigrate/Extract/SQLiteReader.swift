@@ -1,0 +1,79 @@
+import CSQLite
+
+/// Reads rows from a legacy SQLite export through the sqlite3 C library, opened read-only.
+///
+/// Values come back as their text form: integers in decimal, reals in SQLite's own shortest
+/// form, NULL as nil. Rows are streamed with `sqlite3_step`; nothing is buffered.
+public final class SQLiteReader {
+    public let displayName: String
+    public private(set) var columnNames: [String] = []
+    private var db: OpaquePointer?
+    private var statement: OpaquePointer?
+    private let numberedByRowID: Bool
+    private var ordinal = 0
+
+    /// Opens `path` and prepares the selection. Table names are checked by the mapping loader
+    /// (letters, digits, `_`) before they are quoted into SQL here.
+    public init(path: String, displayName: String, selection: SQLiteSelection) throws(MigrationError) {
+        self.displayName = displayName
+        var handle: OpaquePointer?
+        let openStatus = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY, nil)
+        db = handle
+        guard openStatus == SQLITE_OK else {
+            throw MigrationError("source.unreadable", "\(displayName): cannot open as SQLite (\(String(cString: sqlite3_errstr(openStatus))))")
+        }
+        let sql: String
+        switch selection {
+        case .table(let table):
+            sql = "SELECT rowid AS \"__mlm_rowid\", * FROM \"\(table)\" ORDER BY rowid"
+            numberedByRowID = true
+        case .query(let query):
+            sql = query
+            numberedByRowID = false
+        }
+        var prepared: OpaquePointer?
+        guard sqlite3_prepare_v2(db, sql, -1, &prepared, nil) == SQLITE_OK else {
+            let message = String(cString: sqlite3_errmsg(db))
+            throw MigrationError("source.bad_selection", "\(displayName): the mapping's table or query cannot be read: \(message)")
+        }
+        statement = prepared
+        let count = sqlite3_column_count(prepared)
+        for index in 0..<count {
+            columnNames.append(sqlite3_column_name(prepared, index).map { String(cString: $0) } ?? "")
+        }
+        if numberedByRowID { columnNames.removeFirst() }
+    }
+
+    deinit {
+        sqlite3_finalize(statement)
+        sqlite3_close_v2(db)
+    }
+
+    /// The next row as (record number, raw UTF-8 bytes per column or nil), or nil when done.
+    public func next() throws(MigrationError) -> (record: Int, values: [[UInt8]?])? {
+        let status = sqlite3_step(statement)
+        if status == SQLITE_DONE { return nil }
+        guard status == SQLITE_ROW else {
+            throw MigrationError("source.unreadable", "\(displayName): read failed after record \(ordinal): \(String(cString: sqlite3_errmsg(db)))")
+        }
+        ordinal += 1
+        let offset: Int32 = numberedByRowID ? 1 : 0
+        let record = numberedByRowID ? Int(sqlite3_column_int64(statement, 0)) : ordinal
+        var values: [[UInt8]?] = []
+        values.reserveCapacity(columnNames.count)
+        for index in 0..<Int32(columnNames.count) {
+            let column = index + offset
+            if sqlite3_column_type(statement, column) == SQLITE_NULL {
+                values.append(nil)
+                continue
+            }
+            let length = Int(sqlite3_column_bytes(statement, column))
+            if let text = sqlite3_column_text(statement, column) {
+                values.append(Array(UnsafeBufferPointer(start: text, count: length)))
+            } else {
+                values.append([])
+            }
+        }
+        return (record, values)
+    }
+}

@@ -1,0 +1,148 @@
+public import Foundation
+
+/// A vendor's export described declaratively: where each entity's rows are, how source columns
+/// map onto the target's fields, and what to do with defects. Loaded by ``MappingLoader``.
+public struct Mapping: Sendable {
+    /// Format version of the mapping file itself (currently 1).
+    public var version: Int
+    /// A free-text vendor name, recorded in the run and the report.
+    public var vendor: String
+    /// The members (genealogy) entity.
+    public var members: MembersMapping
+    /// SHA-256 (hex) of the mapping file's bytes, recorded with every run.
+    public var digest: String
+}
+
+/// How a source is read.
+public enum SourceFormat: Sendable, Equatable {
+    /// A CSV file (or files matching `files` in the source directory).
+    case csv(CSVOptions)
+    /// A SQLite database; rows come from a table or a query.
+    case sqlite(SQLiteSelection)
+}
+
+/// CSV dialect and text encoding.
+public struct CSVOptions: Sendable, Equatable {
+    public var encoding: TextEncoding = .utf8
+    public var delimiter: UInt8 = UInt8(ascii: ",")
+    public var quote: UInt8 = UInt8(ascii: "\"")
+}
+
+/// What to read from a SQLite database.
+public enum SQLiteSelection: Sendable, Equatable {
+    /// A whole table; rows are numbered by rowid.
+    case table(String)
+    /// An arbitrary read-only query; rows are numbered from 1 in result order.
+    case query(String)
+}
+
+/// The text encodings legacy exports come in.
+public enum TextEncoding: String, Sendable, CaseIterable {
+    case utf8 = "utf-8"
+    case windows1252 = "windows-1252"
+    case latin1 = "latin-1"
+}
+
+/// Where an entity's rows come from.
+public struct SourceSpec: Sendable, Equatable {
+    public var format: SourceFormat
+    /// A glob (`members*.csv`, `*.sqlite`) matched in the source directory; files are read in
+    /// name order. Ignored when `--source` names a file.
+    public var files: String
+}
+
+/// How a source value becomes a typed field.
+public enum ColumnKind: Sendable, Equatable {
+    /// Trimmed text; blank becomes NULL.
+    case text
+    /// A code looked up in a table (`"1": active`); an unlisted code is quarantined.
+    case code([String: String])
+    /// A timestamp in the given format and legacy zone, converted to UTC.
+    case timestamp(TimestampFormat, zone: String)
+}
+
+/// One mapped column.
+public struct ColumnSpec: Sendable, Equatable {
+    /// The target field name (`legacy_id`, `joined_at`, or a PII field such as `email`).
+    public var field: String
+    /// The source column: a CSV header name or a SQLite result column name.
+    public var from: String
+    public var kind: ColumnKind
+    public var required: Bool
+    /// PII never leaves Extract in plaintext.
+    public var pii: Bool
+    /// Marks a PII column as identifying a person, for duplicate-person detection.
+    public var identity: IdentityKind?
+}
+
+/// The kinds of identity a PII column can carry.
+public enum IdentityKind: String, Sendable, CaseIterable {
+    case email
+    case phone
+}
+
+/// What a member reference (sponsor, placement parent) holds.
+public enum ReferenceKey: String, Sendable, CaseIterable {
+    case legacyID = "legacy_id"
+    case username
+}
+
+/// What happens to a member whose sponsor or placement parent is missing or quarantined.
+public enum OrphanPolicy: String, Sendable, CaseIterable {
+    /// Quarantine the member (and so, in turn, its downline).
+    case quarantine
+    /// Re-attach: sponsor becomes the root; placement spills over to the first free leg under the root.
+    case attachToRoot = "attach_to_root"
+    /// Stop the run.
+    case fail
+}
+
+/// What happens when several rows share a legacy id.
+public enum DuplicateIDPolicy: String, Sendable, CaseIterable {
+    /// Quarantine every row with that id: no way to tell which is real.
+    case quarantineAll = "quarantine_all"
+    /// Keep the first in source order, quarantine the rest.
+    case keepFirst = "keep_first"
+}
+
+/// What happens when the same person (identity columns) registered more than once.
+public enum DuplicatePersonPolicy: String, Sendable, CaseIterable {
+    /// Keep the earliest registration, quarantine the later ones.
+    case quarantine
+    /// Load them all; the report still counts them.
+    case allow
+}
+
+/// How the genealogy's root is chosen.
+public enum RootRule: Sendable, Equatable {
+    /// The earliest-joined member without sponsor; other sponsorless members are extra roots.
+    case earliest
+    /// The member with this legacy id.
+    case legacyID(String)
+}
+
+/// Genealogy rules for the members entity.
+public struct GenealogyRules: Sendable, Equatable {
+    /// Placement legs in slot order (`[left, right]` for a binary plan). Empty: no placement tree.
+    public var legs: [String]
+    public var sponsorKey: ReferenceKey
+    public var placementKey: ReferenceKey
+    public var root: RootRule
+    public var orphanPolicy: OrphanPolicy
+    public var duplicateIDPolicy: DuplicateIDPolicy
+    public var duplicatePersonPolicy: DuplicatePersonPolicy
+}
+
+/// The members entity: its source, columns and genealogy rules.
+public struct MembersMapping: Sendable, Equatable {
+    public var source: SourceSpec
+    public var columns: [ColumnSpec]
+    public var genealogy: GenealogyRules
+
+    /// The fields every members mapping may map, beside PII fields.
+    public static let knownFields = ["legacy_id", "username", "sponsor", "placement", "placement_leg", "status", "joined_at"]
+    /// Fields a members mapping must map.
+    public static let requiredFields = ["legacy_id"]
+
+    public func column(_ field: String) -> ColumnSpec? { columns.first { $0.field == field } }
+}

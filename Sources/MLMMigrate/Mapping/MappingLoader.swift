@@ -1,0 +1,312 @@
+public import Foundation
+import Crypto
+import Yams
+
+/// One problem found in a mapping file: where (YAML path and line) and what.
+public struct MappingIssue: Sendable, CustomStringConvertible, Equatable {
+    public var path: String
+    public var line: Int?
+    public var message: String
+
+    public var description: String {
+        if let line { "line \(line): \(path): \(message)" } else { "\(path): \(message)" }
+    }
+}
+
+/// Reads and validates a mapping file, collecting every issue rather than stopping at the first.
+public enum MappingLoader {
+    /// Loads `path`, or throws `mapping.invalid` whose message lists every issue.
+    public static func load(path: String) throws(MigrationError) -> Mapping {
+        let result = check(path: path)
+        if let mapping = result.mapping, result.issues.isEmpty { return mapping }
+        let lines = result.issues.map { "  \(path): \($0)" }.joined(separator: "\n")
+        throw MigrationError("mapping.invalid", "mapping \(path) has \(result.issues.count) error(s):\n\(lines)")
+    }
+
+    /// Validates `path` and returns the mapping (when it could be built) and every issue.
+    public static func check(path: String) -> (mapping: Mapping?, issues: [MappingIssue]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return (nil, [MappingIssue(path: "(file)", line: nil, message: "cannot read the mapping file")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            return (nil, [MappingIssue(path: "(file)", line: nil, message: "the mapping file is not UTF-8")])
+        }
+        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        return parse(yaml: text, digest: digest)
+    }
+
+    /// Validates YAML text (exposed for tests).
+    public static func parse(yaml: String, digest: String = "") -> (mapping: Mapping?, issues: [MappingIssue]) {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            return (nil, [MappingIssue(path: "(yaml)", line: error.line, message: "not valid YAML")])
+        } catch {
+            return (nil, [MappingIssue(path: "(yaml)", line: nil, message: "not valid YAML")])
+        }
+        var reader = NodeReader()
+        let mapping = reader.mapping(root, digest: digest)
+        return (reader.issues.isEmpty ? mapping : nil, reader.issues)
+    }
+}
+
+private extension YamlError {
+    var line: Int? {
+        switch self {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _): mark.line
+        default: nil
+        }
+    }
+}
+
+/// Walks the YAML tree, building the mapping and recording issues with their paths.
+private struct NodeReader {
+    var issues: [MappingIssue] = []
+
+    mutating func issue(_ path: String, _ node: Node?, _ message: String) {
+        issues.append(MappingIssue(path: path, line: node?.mark?.line, message: message))
+    }
+
+    mutating func object(_ node: Node?, _ path: String, allowed: [String]) -> Node.Mapping? {
+        guard let node else {
+            issue(path, nil, "is missing")
+            return nil
+        }
+        guard let map = node.mapping else {
+            issue(path, node, "must be a mapping of keys to values")
+            return nil
+        }
+        for (key, _) in map {
+            let name = key.string ?? ""
+            if !allowed.contains(name) {
+                issue("\(path).\(name)", key, "unknown key; expected one of: \(allowed.joined(separator: ", "))")
+            }
+        }
+        return map
+    }
+
+    mutating func string(_ map: Node.Mapping, _ key: String, _ path: String, required: Bool) -> String? {
+        guard let node = map[key] else {
+            if required { issue("\(path).\(key)", nil, "is missing") }
+            return nil
+        }
+        guard let scalar = node.scalar else {
+            issue("\(path).\(key)", node, "must be a single value")
+            return nil
+        }
+        return scalar.string
+    }
+
+    mutating func choice<T: RawRepresentable & CaseIterable>(
+        _ map: Node.Mapping, _ key: String, _ path: String, default value: T
+    ) -> T where T.RawValue == String {
+        guard let text = string(map, key, path, required: false) else { return value }
+        guard let parsed = T(rawValue: text) else {
+            let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
+            issue("\(path).\(key)", map[key], "must be one of: \(allowed)")
+            return value
+        }
+        return parsed
+    }
+
+    mutating func bool(_ map: Node.Mapping, _ key: String, _ path: String) -> Bool {
+        guard let text = string(map, key, path, required: false) else { return false }
+        switch text {
+        case "true", "yes": return true
+        case "false", "no": return false
+        default:
+            issue("\(path).\(key)", map[key], "must be true or false")
+            return false
+        }
+    }
+
+    mutating func mapping(_ root: Node?, digest: String) -> Mapping? {
+        guard let top = object(root, "(root)", allowed: ["version", "vendor", "entities"]) else { return nil }
+        let version = string(top, "version", "version", required: true)
+        if let version, version != "1" {
+            issue("version", top["version"], "unsupported mapping version; this mlm-migrate reads version 1")
+        }
+        let vendor = string(top, "vendor", "vendor", required: true) ?? ""
+        guard let entities = object(top["entities"], "entities", allowed: ["members"]) else { return nil }
+        guard let members = membersMapping(entities["members"], "entities.members") else { return nil }
+        return Mapping(version: 1, vendor: vendor, members: members, digest: digest)
+    }
+
+    mutating func membersMapping(_ node: Node?, _ path: String) -> MembersMapping? {
+        guard let map = object(node, path, allowed: ["source", "columns", "genealogy"]) else { return nil }
+        let source = sourceSpec(map["source"], "\(path).source")
+        let columns = columnSpecs(map["columns"], "\(path).columns")
+        let genealogy = genealogyRules(map["genealogy"], "\(path).genealogy", columns: columns)
+        guard let source, let genealogy else { return nil }
+        return MembersMapping(source: source, columns: columns, genealogy: genealogy)
+    }
+
+    mutating func sourceSpec(_ node: Node?, _ path: String) -> SourceSpec? {
+        let keys = ["format", "files", "encoding", "delimiter", "quote", "table", "query"]
+        guard let map = object(node, path, allowed: keys) else { return nil }
+        let format = string(map, "format", path, required: true)
+        let files = string(map, "files", path, required: false)
+        switch format {
+        case "csv":
+            var options = CSVOptions()
+            options.encoding = choice(map, "encoding", path, default: TextEncoding.utf8)
+            if let delimiter = singleByte(map, "delimiter", path) { options.delimiter = delimiter }
+            if let quote = singleByte(map, "quote", path) { options.quote = quote }
+            for key in ["table", "query"] where map[key] != nil {
+                issue("\(path).\(key)", map[key], "applies to format sqlite only")
+            }
+            return SourceSpec(format: .csv(options), files: files ?? "*.csv")
+        case "sqlite":
+            let table = string(map, "table", path, required: false)
+            let query = string(map, "query", path, required: false)
+            for key in ["encoding", "delimiter", "quote"] where map[key] != nil {
+                issue("\(path).\(key)", map[key], "applies to format csv only")
+            }
+            switch (table, query) {
+            case let (table?, nil):
+                guard table.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                    issue("\(path).table", map["table"], "must be a plain table name (letters, digits, _); use query for anything else")
+                    return nil
+                }
+                return SourceSpec(format: .sqlite(.table(table)), files: files ?? "*.sqlite")
+            case let (nil, query?):
+                return SourceSpec(format: .sqlite(.query(query)), files: files ?? "*.sqlite")
+            default:
+                issue(path, node, "a sqlite source needs exactly one of table or query")
+                return nil
+            }
+        case nil:
+            return nil
+        default:
+            issue("\(path).format", map["format"], "must be one of: csv, sqlite")
+            return nil
+        }
+    }
+
+    mutating func singleByte(_ map: Node.Mapping, _ key: String, _ path: String) -> UInt8? {
+        guard let text = string(map, key, path, required: false) else { return nil }
+        guard text.utf8.count == 1, let byte = text.utf8.first, byte != 0x0A, byte != 0x0D else {
+            issue("\(path).\(key)", map[key], "must be a single ASCII character other than a line break")
+            return nil
+        }
+        return byte
+    }
+
+    mutating func columnSpecs(_ node: Node?, _ path: String) -> [ColumnSpec] {
+        guard let node else {
+            issue(path, nil, "is missing")
+            return []
+        }
+        guard let map = node.mapping else {
+            issue(path, node, "must map each target field to its source column")
+            return []
+        }
+        var columns: [ColumnSpec] = []
+        for (key, value) in map {
+            let field = key.string ?? ""
+            let fieldPath = "\(path).\(field)"
+            guard let spec = object(value, fieldPath, allowed: ["from", "type", "format", "timezone", "codes", "required", "pii", "identity"]) else { continue }
+            let from = string(spec, "from", fieldPath, required: true) ?? ""
+            let pii = bool(spec, "pii", fieldPath)
+            let required = bool(spec, "required", fieldPath)
+            if !MembersMapping.knownFields.contains(field) && !pii {
+                issue(fieldPath, key, "unknown target field; expected one of \(MembersMapping.knownFields.joined(separator: ", ")), or a PII field marked pii: true")
+            }
+            if MembersMapping.knownFields.contains(field) && pii {
+                issue("\(fieldPath).pii", spec["pii"], "\(field) is stored in mlm.members and cannot be PII")
+            }
+            var identity: IdentityKind?
+            if let text = string(spec, "identity", fieldPath, required: false) {
+                identity = IdentityKind(rawValue: text)
+                if identity == nil { issue("\(fieldPath).identity", spec["identity"], "must be one of: email, phone") }
+                if !pii { issue("\(fieldPath).identity", spec["identity"], "only a pii: true column can identify a person") }
+            }
+            let kind = columnKind(spec, fieldPath, field: field)
+            columns.append(ColumnSpec(field: field, from: from, kind: kind, required: required, pii: pii, identity: identity))
+        }
+        for field in MembersMapping.requiredFields where !columns.contains(where: { $0.field == field }) {
+            issue("\(path).\(field)", nil, "is missing; every members mapping maps \(field)")
+        }
+        return columns
+    }
+
+    mutating func columnKind(_ spec: Node.Mapping, _ path: String, field: String) -> ColumnKind {
+        let type = string(spec, "type", path, required: false) ?? (spec["codes"] != nil ? "code" : field == "joined_at" ? "timestamp" : "text")
+        switch type {
+        case "text":
+            return .text
+        case "code":
+            guard let codes = spec["codes"]?.mapping, !codes.isEmpty else {
+                issue("\(path).codes", spec["codes"], "a code column needs a non-empty codes table (legacy value: target value)")
+                return .text
+            }
+            var table: [String: String] = [:]
+            for (key, value) in codes {
+                guard let from = key.string, let to = value.string else {
+                    issue("\(path).codes", key, "each code must map a single value to a single value")
+                    continue
+                }
+                table[from] = to
+            }
+            return .code(table)
+        case "timestamp":
+            guard let formatText = string(spec, "format", path, required: true) else { return .text }
+            guard let format = TimestampFormat(formatText) else {
+                issue("\(path).format", spec["format"], "not a timestamp format: use PHP date letters with a year (d/m/Y H:i), epoch, epoch_ms or iso8601")
+                return .text
+            }
+            let zone = string(spec, "timezone", path, required: !format.isZoneFree) ?? "UTC"
+            if TimeZone(identifier: zone) == nil {
+                issue("\(path).timezone", spec["timezone"], "unknown time zone; use an IANA name such as Asia/Kolkata or UTC")
+            }
+            return .timestamp(format, zone: zone)
+        default:
+            issue("\(path).type", spec["type"], "must be one of: text, code, timestamp")
+            return .text
+        }
+    }
+
+    mutating func genealogyRules(_ node: Node?, _ path: String, columns: [ColumnSpec]) -> GenealogyRules? {
+        let keys = ["legs", "sponsor_key", "placement_key", "root", "orphan_policy", "duplicate_id_policy", "duplicate_person_policy"]
+        guard let map = object(node, path, allowed: keys) else { return nil }
+        var legs: [String] = []
+        if let node = map["legs"] {
+            if let sequence = node.sequence, sequence.allSatisfy({ $0.scalar != nil }) {
+                legs = sequence.compactMap(\.string)
+                if Set(legs).count != legs.count { issue("\(path).legs", node, "legs must be distinct") }
+            } else {
+                issue("\(path).legs", node, "must be a list of leg names in slot order, such as [left, right]")
+            }
+        }
+        let hasPlacement = columns.contains { $0.field == "placement" }
+        if hasPlacement && legs.isEmpty {
+            issue("\(path).legs", map["legs"], "a mapping with a placement column must list its legs")
+        }
+        if !legs.isEmpty, let legColumn = columns.first(where: { $0.field == "placement_leg" }) {
+            if case .code(let table) = legColumn.kind, table.values.contains(where: { !legs.contains($0) }) {
+                issue("\(path).legs", map["legs"], "placement_leg codes map to a leg not listed here")
+            }
+        } else if !legs.isEmpty {
+            issue("\(path).legs", map["legs"], "legs are listed but no placement_leg column is mapped")
+        }
+        let sponsorKey = choice(map, "sponsor_key", path, default: ReferenceKey.legacyID)
+        let placementKey = choice(map, "placement_key", path, default: ReferenceKey.legacyID)
+        if (sponsorKey == .username || placementKey == .username) && !columns.contains(where: { $0.field == "username" }) {
+            issue(path, node, "references by username need a username column")
+        }
+        var root = RootRule.earliest
+        if let text = string(map, "root", path, required: false), text != "earliest" {
+            root = .legacyID(text)
+        }
+        return GenealogyRules(
+            legs: legs,
+            sponsorKey: sponsorKey,
+            placementKey: placementKey,
+            root: root,
+            orphanPolicy: choice(map, "orphan_policy", path, default: OrphanPolicy.quarantine),
+            duplicateIDPolicy: choice(map, "duplicate_id_policy", path, default: DuplicateIDPolicy.quarantineAll),
+            duplicatePersonPolicy: choice(map, "duplicate_person_policy", path, default: DuplicatePersonPolicy.quarantine)
+        )
+    }
+}
