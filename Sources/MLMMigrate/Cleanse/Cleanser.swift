@@ -1,0 +1,128 @@
+public import Logging
+
+/// What Cleanse decided: how many members were accepted, quarantined (per reason) and
+/// re-attached by the orphan policy (per reason).
+public struct CleanseSummary: Codable, Sendable, Equatable {
+    public var entity: String
+    public var extracted: Int
+    public var accepted: Int
+    public var quarantined: Int
+    public var quarantinedByReason: [String: Int]
+    public var reattachedByReason: [String: Int]
+}
+
+/// Cleanse: reads `extract/members.tsv`, normalises every field (trim, codes, timestamps to
+/// UTC), validates the genealogy as a whole, and writes accepted members to
+/// `cleanse/members.tsv` and every rejected row, with its reason, to `cleanse/quarantine.tsv`.
+///
+/// Memory: one compact node per member for the graph (the rules need the whole graph); the
+/// rows themselves are streamed twice from disk.
+public struct Cleanser {
+    public let mapping: MembersMapping
+    public let logger: Logger
+
+    public init(mapping: MembersMapping, logger: Logger) {
+        self.mapping = mapping
+        self.logger = logger
+    }
+
+    public func run(extractPath: String, membersPath: String, quarantinePath: String, reattachedPath: String, progress: Bool? = nil) throws(MigrationError) -> CleanseSummary {
+        let columns = MemberStageLayout.extract(mapping)
+        let rules = mapping.columns.map(FieldRules.init)
+        let fieldIndex = Dictionary(uniqueKeysWithValues: mapping.columns.enumerated().map { ($1.field, $0 + MemberStageLayout.extractBookkeeping.count) })
+        let identityColumns = mapping.columns.enumerated().filter { $1.identity != nil }.map { $0.offset + MemberStageLayout.extractBookkeeping.count }
+
+        // Pass 1: field rules, and one genealogy node per row.
+        var nodes: [GenealogyNode] = []
+        var statuses: [String?] = []
+        let reader = try StageFileReader(path: extractPath, expecting: columns)
+        let line = ProgressLine("cleanse members", enabled: progress)
+        while let raw = try reader.next() {
+            var row = raw
+            var rejection = raw[2].map { Rejection(ReasonCode($0), column: raw[3], detail: "record could not be read") }
+            var joinedAt: Int64?
+            if rejection == nil {
+                for (offset, rule) in rules.enumerated() {
+                    let position = offset + MemberStageLayout.extractBookkeeping.count
+                    switch rule.apply(raw[position]) {
+                    case .text(let value): row[position] = value
+                    case .timestamp(let micros): if rule.column.field == "joined_at" { joinedAt = micros }
+                    case .rejected(let reason):
+                        row[position] = TrimText.apply(raw[position])
+                        if rejection == nil { rejection = Rejection(reason, column: rule.column.field) }
+                    }
+                }
+            }
+            func field(_ name: String) -> String? { fieldIndex[name].flatMap { row[$0] } }
+            nodes.append(GenealogyNode(
+                location: SourceLocation(source: raw[0] ?? "", line: Int(raw[1] ?? "") ?? 0),
+                legacyID: field("legacy_id"),
+                username: field("username"),
+                joinedAt: joinedAt,
+                sponsorRef: field("sponsor"),
+                placementRef: field("placement"),
+                leg: field("placement_leg"),
+                identities: identityColumns.compactMap { row[$0] },
+                rejection: rejection
+            ))
+            statuses.append(field("status"))
+            line.update(nodes.count)
+        }
+        line.finish(nodes.count)
+
+        let outcome = try GenealogyValidator(nodes: nodes, rules: mapping.genealogy).validate()
+
+        // Pass 2: write accepted members and quarantined rows, in source order.
+        let members = try StageFileWriter(path: membersPath, columns: MemberStageLayout.cleansed)
+        let quarantine = try StageFileWriter(path: quarantinePath, columns: MemberStageLayout.quarantine)
+        let second = try StageFileReader(path: extractPath, expecting: columns)
+        var summary = CleanseSummary(entity: "members", extracted: nodes.count, accepted: 0, quarantined: 0, quarantinedByReason: [:], reattachedByReason: [:])
+        var index = 0
+        while let raw = try second.next() {
+            defer { index += 1 }
+            let node = nodes[index]
+            if let rejection = outcome.rejections[index] {
+                try quarantine.append([
+                    "members", node.location.source, String(node.location.line), node.legacyID ?? raw[fieldIndex["legacy_id"] ?? 0],
+                    rejection.reason.rawValue, rejection.column, rejection.detail, payload(raw),
+                ])
+                summary.quarantined += 1
+                summary.quarantinedByReason[rejection.reason.rawValue, default: 0] += 1
+                continue
+            }
+            try members.append([
+                node.location.source, String(node.location.line), node.legacyID, node.username, statuses[index],
+                node.joinedAt.map { String($0) },
+                outcome.sponsor[index] >= 0 ? nodes[outcome.sponsor[index]].legacyID : nil,
+                outcome.placement[index] >= 0 ? nodes[outcome.placement[index]].legacyID : nil,
+                outcome.leg[index],
+            ])
+            summary.accepted += 1
+        }
+        guard index == nodes.count else {
+            throw MigrationError("workdir.corrupt", "\(extractPath) changed while Cleanse was reading it; run extract again")
+        }
+        try members.close()
+        try quarantine.close()
+
+        let reattached = try StageFileWriter(path: reattachedPath, columns: ["source", "line", "legacy_id", "tree", "reason"])
+        for move in outcome.reattachments {
+            let node = nodes[move.node]
+            try reattached.append([node.location.source, String(node.location.line), node.legacyID, move.tree.rawValue, move.reason.rawValue])
+            summary.reattachedByReason[move.reason.rawValue, default: 0] += 1
+        }
+        try reattached.close()
+        logger.info("cleansed members", metadata: ["accepted": "\(summary.accepted)", "quarantined": "\(summary.quarantined)", "reattached": "\(outcome.reattachments.count)"])
+        return summary
+    }
+
+    /// The row's non-PII source values as JSON, PII columns as `[pii]`, so an operator can see
+    /// what was rejected without any personal data reaching the quarantine.
+    private func payload(_ raw: [String?]) -> String {
+        let offset = MemberStageLayout.extractBookkeeping.count
+        return JSONText.object(mapping.columns.enumerated().map { position, column in
+            let value = raw[position + offset]
+            return (column.field, column.pii ? value.map { _ in "[pii]" } : value)
+        })
+    }
+}

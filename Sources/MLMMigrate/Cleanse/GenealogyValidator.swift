@@ -1,0 +1,265 @@
+/// Validates a genealogy as a whole graph and decides, for every member, load or quarantine.
+///
+/// Rules run in a fixed, documented order (docs/mapping.md, "How genealogy is validated"):
+/// earlier rejections, duplicate ids, duplicate usernames, duplicate persons, the root, self
+/// references, unknown references, sponsor cycles, placement cycles, legs, spillover of
+/// re-attached members, and cycles across the two trees. After each rule the downline of every
+/// newly quarantined member goes through the orphan policy, so no member is ever accepted with
+/// a quarantined parent. Members are compared by registration time, then source order, so the
+/// verdict does not depend on hash-table order.
+public final class GenealogyValidator {
+    let rules: GenealogyRules
+    let nodes: [GenealogyNode]
+    var rejections: [Rejection?]
+    var sponsor: [Int]
+    var placement: [Int]
+    var leg: [Int]
+    var needsPlacement: [Bool]
+    var root: Int?
+    var reattachments: [Reattachment] = []
+    /// Nodes rejected since the last propagation.
+    var newlyRejected: [Int] = []
+
+    public init(nodes: [GenealogyNode], rules: GenealogyRules) {
+        self.nodes = nodes
+        self.rules = rules
+        rejections = nodes.map(\.rejection)
+        sponsor = Array(repeating: -1, count: nodes.count)
+        placement = Array(repeating: -1, count: nodes.count)
+        leg = Array(repeating: -1, count: nodes.count)
+        needsPlacement = Array(repeating: false, count: nodes.count)
+    }
+
+    var hasPlacementTree: Bool { !rules.legs.isEmpty }
+
+    @inline(__always) func isAlive(_ index: Int) -> Bool { rejections[index] == nil }
+
+    func reject(_ index: Int, _ rejection: Rejection) {
+        guard rejections[index] == nil else { return }
+        rejections[index] = rejection
+        newlyRejected.append(index)
+    }
+
+    /// True when `a` registered before `b` (time, then source order).
+    @inline(__always) func earlier(_ a: Int, _ b: Int) -> Bool {
+        let ta = nodes[a].joinedAt ?? .max
+        let tb = nodes[b].joinedAt ?? .max
+        return ta != tb ? ta < tb : a < b
+    }
+
+    public func validate() throws(MigrationError) -> GenealogyOutcome {
+        rejectDuplicateIDs()
+        let byID = index(\.legacyID)
+        var byUsername: [String: Int] = [:]
+        if rules.sponsorKey == .username || rules.placementKey == .username {
+            rejectDuplicateUsernames()
+            byUsername = index(\.username)
+        }
+        rejectDuplicatePersons()
+        try chooseRoot()
+        try resolveReferences(byID: byID, byUsername: byUsername)
+        try propagate()
+        rejectCycles(tree: .sponsor)
+        try propagate()
+        if hasPlacementTree {
+            rejectCycles(tree: .placement)
+            try propagate()
+            rejectLegConflicts()
+            try propagate()
+        }
+        while true {
+            try spillOver()
+            guard rejectCrossTreeCycles() else { break }
+            try propagate()
+        }
+        return GenealogyOutcome(
+            rejections: rejections,
+            sponsor: sponsor,
+            placement: placement,
+            leg: leg.map { $0 >= 0 ? rules.legs[$0] : nil },
+            root: root.flatMap { isAlive($0) ? $0 : nil },
+            reattachments: reattachments
+        )
+    }
+
+    // MARK: Duplicates
+
+    private func rejectDuplicateIDs() {
+        var seen: [String: Int] = [:]
+        var duplicated: [Int] = []
+        for (index, node) in nodes.enumerated() where isAlive(index) {
+            guard let id = node.legacyID else { continue }
+            if let first = seen[id] {
+                duplicated.append(index)
+                if rules.duplicateIDPolicy == .quarantineAll { duplicated.append(first) }
+            } else {
+                seen[id] = index
+            }
+        }
+        for index in duplicated { reject(index, Rejection(.duplicateID, column: "legacy_id", detail: "legacy id appears on more than one row")) }
+        newlyRejected.removeAll()
+    }
+
+    private func rejectDuplicateUsernames() {
+        var seen: [String: Int] = [:]
+        var duplicated: [Int] = []
+        for (index, node) in nodes.enumerated() where isAlive(index) {
+            guard let name = node.username else { continue }
+            if let first = seen[name] {
+                duplicated.append(first)
+                duplicated.append(index)
+            } else {
+                seen[name] = index
+            }
+        }
+        for index in duplicated { reject(index, Rejection(.duplicateUsername, column: "username", detail: "references resolve by username, and it is not unique")) }
+        newlyRejected.removeAll()
+    }
+
+    private func rejectDuplicatePersons() {
+        guard rules.duplicatePersonPolicy == .quarantine else { return }
+        let order = nodes.indices.filter { isAlive($0) && !nodes[$0].identities.isEmpty }.sorted(by: earlier)
+        var owners: Set<String> = []
+        for index in order {
+            let identities = nodes[index].identities
+            if identities.contains(where: owners.contains) {
+                reject(index, Rejection(.duplicatePerson, detail: "identity matches an earlier registration"))
+            } else {
+                owners.formUnion(identities)
+            }
+        }
+        newlyRejected.removeAll()
+    }
+
+    /// The first alive node per key; keys of rejected duplicates still resolve (to a rejected
+    /// node), so a reference to them reads as "parent quarantined", not "unknown".
+    private func index(_ key: KeyPath<GenealogyNode, String?>) -> [String: Int] {
+        var map: [String: Int] = [:]
+        map.reserveCapacity(nodes.count)
+        for (index, node) in nodes.enumerated() {
+            guard let value = node[keyPath: key] else { continue }
+            if let existing = map[value], isAlive(existing) || !isAlive(index) { continue }
+            map[value] = index
+        }
+        return map
+    }
+
+    // MARK: Root and references
+
+    private func chooseRoot() throws(MigrationError) {
+        let candidates = nodes.indices.filter { isAlive($0) && nodes[$0].sponsorRef == nil }
+        switch rules.root {
+        case .legacyID(let id):
+            guard let match = candidates.first(where: { nodes[$0].legacyID == id }) else {
+                throw MigrationError("genealogy.root_missing", "the mapping's root \(id) is not an accepted member without sponsor")
+            }
+            root = match
+        case .earliest:
+            root = candidates.min(by: earlier)
+        }
+        for index in candidates where index != root {
+            try orphan(index, .sponsor, Rejection(.extraRoot, column: "sponsor", detail: "member without sponsor who is not the root"))
+        }
+    }
+
+    private func resolveReferences(byID: [String: Int], byUsername: [String: Int]) throws(MigrationError) {
+        for index in nodes.indices where isAlive(index) && index != root {
+            let node = nodes[index]
+            if let ref = node.sponsorRef {
+                switch resolve(ref, key: rules.sponsorKey, byID: byID, byUsername: byUsername) {
+                case index?: reject(index, Rejection(.selfSponsor, column: "sponsor"))
+                case let parent?: sponsor[index] = parent
+                case nil: try orphan(index, .sponsor, Rejection(.orphanSponsor, column: "sponsor", detail: "sponsor reference matches no member"))
+                }
+            }
+            guard hasPlacementTree, isAlive(index) else { continue }
+            guard let ref = node.placementRef else {
+                try orphan(index, .placement, Rejection(.placementWithoutParent, column: "placement", detail: "no placement parent"))
+                continue
+            }
+            switch resolve(ref, key: rules.placementKey, byID: byID, byUsername: byUsername) {
+            case index?:
+                reject(index, Rejection(.selfPlacement, column: "placement"))
+            case let parent?:
+                guard let name = node.leg, let slot = rules.legs.firstIndex(of: name) else {
+                    reject(index, Rejection(.legMissing, column: "placement_leg", detail: "no leg of the plan given"))
+                    continue
+                }
+                placement[index] = parent
+                leg[index] = slot
+            case nil:
+                try orphan(index, .placement, Rejection(.orphanPlacement, column: "placement", detail: "placement reference matches no member"))
+            }
+        }
+    }
+
+    private func resolve(_ ref: String, key: ReferenceKey, byID: [String: Int], byUsername: [String: Int]) -> Int? {
+        key == .legacyID ? byID[ref] : byUsername[ref]
+    }
+
+    /// Applies the orphan policy to a member whose parent in `tree` is missing or quarantined.
+    func orphan(_ index: Int, _ tree: Reattachment.Tree, _ rejection: Rejection) throws(MigrationError) {
+        switch rules.orphanPolicy {
+        case .quarantine:
+            reject(index, rejection)
+        case .fail:
+            throw MigrationError("genealogy.orphan", "\(nodes[index].location): \(rejection.reason) and orphan_policy is fail")
+        case .attachToRoot:
+            guard let root, isAlive(root), root != index else {
+                throw MigrationError("genealogy.no_root", "\(nodes[index].location): \(rejection.reason), and there is no root to attach to")
+            }
+            switch tree {
+            case .sponsor: sponsor[index] = root
+            case .placement:
+                placement[index] = -1
+                leg[index] = -1
+                needsPlacement[index] = true
+            }
+            reattachments.append(Reattachment(node: index, tree: tree, reason: rejection.reason))
+        }
+    }
+
+    /// Sends the alive children of every newly rejected node through the orphan policy, until
+    /// no new rejection appears.
+    func propagate() throws(MigrationError) {
+        guard !newlyRejected.isEmpty else { return }
+        let sponsorChildren = ChildIndex(parents: sponsor)
+        let placementChildren = ChildIndex(parents: placement)
+        var cursor = 0
+        while cursor < newlyRejected.count {
+            let parent = newlyRejected[cursor]
+            cursor += 1
+            for child in sponsorChildren.children(of: parent) where isAlive(child) && sponsor[child] == parent {
+                try orphan(child, .sponsor, Rejection(.sponsorQuarantined, column: "sponsor", detail: "sponsor was quarantined"))
+            }
+            for child in placementChildren.children(of: parent) where isAlive(child) && placement[child] == parent {
+                try orphan(child, .placement, Rejection(.placementQuarantined, column: "placement", detail: "placement parent was quarantined"))
+            }
+        }
+        newlyRejected.removeAll()
+    }
+}
+
+/// Children per parent in compressed form (one offsets array, one children array), built from
+/// a parent array in O(n); children are listed in index order.
+struct ChildIndex {
+    private var offsets: [Int32]
+    private var children: [Int32]
+
+    init(parents: [Int], include: (Int) -> Bool = { _ in true }) {
+        var counts = [Int32](repeating: 0, count: parents.count + 1)
+        for (child, parent) in parents.enumerated() where parent >= 0 && include(child) { counts[parent + 1] += 1 }
+        for index in 1..<counts.count { counts[index] += counts[index - 1] }
+        offsets = counts
+        children = [Int32](repeating: 0, count: Int(counts[parents.count]))
+        var fill = counts
+        for (child, parent) in parents.enumerated() where parent >= 0 && include(child) {
+            children[Int(fill[parent])] = Int32(child)
+            fill[parent] += 1
+        }
+    }
+
+    func children(of parent: Int) -> [Int] {
+        children[Int(offsets[parent])..<Int(offsets[parent + 1])].map { Int($0) }
+    }
+}

@@ -1,0 +1,28 @@
+import Crypto
+
+/// SHA-256 over rows in their COPY-text form (each row's bytes, newline included), in order.
+///
+/// Transform digests the rows it produces; Reconcile digests a `COPY ... TO STDOUT` of the
+/// same projection read back from PostgreSQL. Equal digests prove the target holds exactly
+/// the rows Transform produced. See docs/report.md.
+public struct RowDigest {
+    private var hasher = SHA256()
+    public private(set) var rows = 0
+
+    public init() {}
+
+    public mutating func add(line bytes: UnsafeRawBufferPointer) {
+        hasher.update(bufferPointer: bytes)
+    }
+
+    public mutating func add(row fields: [String?]) {
+        var line: [UInt8] = []
+        CopyText.encodeRow(fields, into: &line)
+        line.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        rows += 1
+    }
+
+    public mutating func countRows(_ count: Int) { rows += count }
+
+    public func finalize() -> String { Hex.encode(hasher.finalize()) }
+}

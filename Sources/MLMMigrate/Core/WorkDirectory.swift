@@ -1,0 +1,58 @@
+public import Foundation
+
+/// The work directory: stage outputs, the mapping copy, the run manifest and the reports.
+///
+/// Layout: `mapping.yaml`, `manifest.json`, `extract/`, `cleanse/`, `transform/`,
+/// `report.json`, `report.md`, and, for the embedded default, `embedded-postgres.json` and
+/// `postgres/`. Files are created mode 0600; they hold PII only as protected tokens.
+public struct WorkDirectory: Sendable {
+    public let path: String
+
+    public init(path: String) throws(MigrationError) {
+        self.path = URL(fileURLWithPath: path).standardizedFileURL.path
+        for stage in ["", "/extract", "/cleanse", "/transform"] {
+            do {
+                try FileManager.default.createDirectory(atPath: self.path + stage, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw MigrationError("workdir.unwritable", "cannot create work directory \(self.path + stage)")
+            }
+        }
+    }
+
+    public func file(_ relative: String) -> String { "\(path)/\(relative)" }
+
+    public var mappingCopy: String { file("mapping.yaml") }
+    public var manifestFile: String { file("manifest.json") }
+
+    public func readManifest() throws(MigrationError) -> RunManifest {
+        guard let data = FileManager.default.contents(atPath: manifestFile) else {
+            throw MigrationError("workdir.no_manifest", "\(path) holds no extract yet; run `mlm-migrate extract` (or `run`) first")
+        }
+        do {
+            return try JSONDecoder().decode(RunManifest.self, from: data)
+        } catch {
+            throw MigrationError("workdir.corrupt", "\(manifestFile) cannot be read; run extract again")
+        }
+    }
+
+    public func writeManifest(_ manifest: RunManifest) throws(MigrationError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            try encoder.encode(manifest).write(to: URL(fileURLWithPath: manifestFile), options: .atomic)
+        } catch {
+            throw MigrationError("workdir.unwritable", "cannot write \(manifestFile)")
+        }
+    }
+}
+
+/// What the stages have done so far in a work directory; each stage reads its predecessor's
+/// summary from here and adds its own.
+public struct RunManifest: Codable, Sendable {
+    public var source: String
+    public var mappingDigest: String
+    public var extract: ExtractSummary?
+    public var cleanse: CleanseSummary?
+    public var transform: TransformSummary?
+    public var load: LoadSummary?
+}

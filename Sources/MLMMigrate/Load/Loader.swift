@@ -1,0 +1,141 @@
+import Crypto
+public import Logging
+
+/// What a load wrote.
+public struct LoadSummary: Codable, Sendable, Equatable {
+    public var runID: Int
+    public var batches: Int
+    public var members: Int
+    public var quarantined: Int
+}
+
+/// Facts about a run that the target records in `mlm_migration.runs`.
+public struct RunInfo: Sendable {
+    public var vendor: String
+    public var mappingDigest: String
+    public var source: String
+    /// Per-entity counts as a JSON object (extracted, accepted, quarantined...).
+    public var countsJSON: String
+
+    public init(vendor: String, mappingDigest: String, source: String, countsJSON: String) {
+        self.vendor = vendor
+        self.mappingDigest = mappingDigest
+        self.source = source
+        self.countsJSON = countsJSON
+    }
+}
+
+/// Load: applies the target schema, then `COPY`s Transform's output into PostgreSQL in
+/// batches, each in its own transaction with its manifest row in `mlm_migration.batches`.
+///
+/// Members go in load order, so every batch only references members already committed.
+/// A run takes a session advisory lock: a second run against the same target is refused.
+public struct Loader {
+    public let connection: PostgresConnection
+    public let batchSize: Int
+    public let logger: Logger
+
+    public init(connection: PostgresConnection, batchSize: Int, logger: Logger) {
+        self.connection = connection
+        self.batchSize = batchSize
+        self.logger = logger
+    }
+
+    /// Takes the run lock for this session; throws `target.busy` when another run holds it.
+    public static func lockTarget(_ connection: PostgresConnection) throws(MigrationError) {
+        guard try connection.scalar("SELECT pg_try_advisory_lock(hashtext('mlm_migration.run'))") == "t" else {
+            throw MigrationError("target.busy", "another mlm-migrate run is writing to \(connection.endpoint); wait for it to finish")
+        }
+    }
+
+    public func run(transformDirectory: String, info: RunInfo, progress: Bool? = nil) throws(MigrationError) -> LoadSummary {
+        let added = try TargetSchema.apply(on: connection)
+        if !added.isEmpty { logger.info("applied schema migrations", metadata: ["versions": "\(added)"]) }
+        try Self.lockTarget(connection)
+        let existing = Int(try connection.scalar("SELECT count(*) FROM mlm.members") ?? "0") ?? 0
+        guard existing == 0 else {
+            throw MigrationError("target.not_empty", "\(connection.endpoint) already holds \(existing) members; load into an empty target (delta runs are not supported yet)")
+        }
+        guard let runText = try connection.scalar(
+            "INSERT INTO mlm_migration.runs (status, tool_version, vendor, mapping_digest, source, counts) VALUES ('loading', $1, $2, $3, $4, $5::jsonb) RETURNING run_id",
+            [ToolVersion.current, info.vendor, info.mappingDigest, info.source, info.countsJSON]
+        ), let runID = Int(runText) else {
+            throw MigrationError("target.sql_failed", "could not record the run in mlm_migration.runs")
+        }
+        logger.info("run started", metadata: ["run_id": "\(runID)", "target": "\(connection.endpoint)"])
+
+        var summary = LoadSummary(runID: runID, batches: 0, members: 0, quarantined: 0)
+        do throws(MigrationError) {
+            let members = try StageFileChunks(path: "\(transformDirectory)/members.tsv")
+            let idMap = try StageFileChunks(path: "\(transformDirectory)/id_map.tsv")
+            let line = ProgressLine("load members", enabled: progress)
+            while true {
+                let rows = try loadBatch(runID: runID, batchNo: summary.batches + 1, entity: "members", kind: "rows") { digest throws(MigrationError) in
+                    let count = try copy(members, "COPY mlm.members (member_id, legacy_id, username, status, joined_at, sponsor_id, placement_id, placement_leg) FROM STDIN", digest)
+                    let mapped = try copy(idMap, "COPY mlm_migration.id_map (entity, legacy_id, new_id) FROM STDIN") { _ in }
+                    guard mapped == count else {
+                        throw MigrationError("workdir.corrupt", "transform/id_map.tsv and transform/members.tsv disagree; run transform again")
+                    }
+                    return count
+                }
+                guard rows > 0 else { break }
+                summary.batches += 1
+                summary.members += rows
+                line.update(summary.members)
+            }
+            line.finish(summary.members)
+            let quarantine = try StageFileChunks(path: "\(transformDirectory)/quarantine.tsv")
+            while true {
+                let rows = try loadBatch(runID: runID, batchNo: summary.batches + 1, entity: "members", kind: "quarantine") { digest throws(MigrationError) in
+                    try copy(quarantine, "COPY mlm_migration.quarantine (entity, source, line, legacy_id, reason, column_name, detail, payload) FROM STDIN", digest)
+                }
+                guard rows > 0 else { break }
+                summary.batches += 1
+                summary.quarantined += rows
+            }
+            _ = try connection.query("UPDATE mlm_migration.runs SET status = 'loaded' WHERE run_id = $1::bigint", [String(runID)])
+        } catch {
+            _ = try? connection.query("UPDATE mlm_migration.runs SET status = 'failed', finished_at = now() WHERE run_id = $1::bigint", [String(runID)])
+            throw error
+        }
+        logger.info("load finished", metadata: ["run_id": "\(runID)", "batches": "\(summary.batches)", "members": "\(summary.members)", "quarantined": "\(summary.quarantined)"])
+        return summary
+    }
+
+    /// Copies up to `batchSize` lines from `chunks` with `sql`; `digest` sees every byte sent.
+    private func copy(_ chunks: StageFileChunks, _ sql: String, _ digest: (UnsafeRawBufferPointer) -> Void) throws(MigrationError) -> Int {
+        var lines = 0
+        try connection.copyIn(sql, what: sql.split(separator: " ").prefix(2).joined(separator: " ")) { send throws(MigrationError) in
+            lines = try chunks.next(maxLines: batchSize) { bytes throws(MigrationError) in
+                digest(bytes)
+                try send(bytes)
+            }
+        }
+        return lines
+    }
+
+    /// Runs `body` in one transaction with the batch's session settings, then records the
+    /// batch manifest (row count and SHA-256 of the rows sent) and commits. An empty batch is
+    /// rolled back and returns 0.
+    private func loadBatch(runID: Int, batchNo: Int, entity: String, kind: String, _ body: (_ digest: (UnsafeRawBufferPointer) -> Void) throws(MigrationError) -> Int) throws(MigrationError) -> Int {
+        try connection.execute("BEGIN; SET LOCAL mlm_migration.run_id = '\(runID)'; SET LOCAL mlm_migration.batch_no = '\(batchNo)'", what: "starting batch \(batchNo)")
+        do throws(MigrationError) {
+            var hasher = SHA256()
+            let rows = try body { hasher.update(bufferPointer: $0) }
+            guard rows > 0 else {
+                try connection.execute("ROLLBACK")
+                return 0
+            }
+            _ = try connection.query(
+                "INSERT INTO mlm_migration.batches (run_id, batch_no, entity, kind, row_count, content_sha256) VALUES ($1::bigint, $2::integer, $3, $4, $5::bigint, $6)",
+                [String(runID), String(batchNo), entity, kind, String(rows), Hex.encode(hasher.finalize())],
+                what: "recording batch \(batchNo)"
+            )
+            try connection.execute("COMMIT", what: "committing batch \(batchNo)")
+            return rows
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+}

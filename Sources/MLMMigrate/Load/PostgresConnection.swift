@@ -1,0 +1,157 @@
+import CLibPQ
+import Glibc
+
+/// A libpq connection, owned by one caller at a time (libpq handles are not thread-safe).
+///
+/// The connection string is a libpq URI or `key=value` list; an empty one lets libpq use its
+/// environment (`PGHOST`, `PGDATABASE`, `PGPASSFILE`, `PGSSLMODE`...). Errors carry libpq's
+/// message, which names hosts and users but never data values or passwords.
+public final class PostgresConnection {
+    private let conn: OpaquePointer
+
+    public init(_ conninfo: String) throws(MigrationError) {
+        guard let conn = PQconnectdb(conninfo) else {
+            throw MigrationError("target.unreachable", "cannot allocate a libpq connection")
+        }
+        self.conn = conn
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let message = Self.firstLine(String(cString: PQerrorMessage(conn)))
+            PQfinish(conn)
+            let lower = message.lowercased()
+            if lower.contains("password authentication failed") || lower.contains("no password supplied") || lower.contains("authentication failed") {
+                throw MigrationError("target.auth_failed", "target database refused the credentials: \(message)")
+            }
+            if lower.contains("does not exist") {
+                throw MigrationError("target.no_database", "target database does not exist: \(message)")
+            }
+            throw MigrationError("target.unreachable", "cannot connect to the target database: \(message)")
+        }
+        try execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; SET extra_float_digits = 3")
+    }
+
+    deinit { PQfinish(conn) }
+
+    /// Where the connection went, for messages: `host:port/dbname` (no user or password).
+    public var endpoint: String {
+        let host = PQhost(conn).map { String(cString: $0) } ?? "?"
+        let port = PQport(conn).map { String(cString: $0) } ?? "?"
+        let db = PQdb(conn).map { String(cString: $0) } ?? "?"
+        return "\(host):\(port)/\(db)"
+    }
+
+    static func firstLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).first.map(String.init)?.trimmingWhitespace() ?? "unknown error"
+    }
+
+    private func error(_ result: OpaquePointer?, _ what: String) -> MigrationError {
+        let message = result.flatMap { PQresultErrorMessage($0) }.map { String(cString: $0) } ?? String(cString: PQerrorMessage(conn))
+        let state = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) } ?? ""
+        if PQstatus(conn) != CONNECTION_OK {
+            return MigrationError("target.connection_lost", "lost the target database during \(what): \(Self.firstLine(message))")
+        }
+        return MigrationError("target.sql_failed", "\(what) failed [SQLSTATE \(state)]: \(Self.firstLine(message))")
+    }
+
+    /// Runs one or more statements that return no rows.
+    public func execute(_ sql: String, what: String? = nil) throws(MigrationError) {
+        let result = PQexec(conn, sql)
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+            throw error(result, what ?? "statement")
+        }
+    }
+
+    /// Runs a parameterised query (text parameters, `$1`...) and returns every row as text.
+    /// Parameters are sent separately from the SQL, never spliced into it.
+    public func query(_ sql: String, _ parameters: [String?] = [], what: String? = nil) throws(MigrationError) -> [[String?]] {
+        var cStrings: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.flatMap { strdup($0) } }
+        defer { cStrings.forEach { free($0) } }
+        let result = cStrings.withUnsafeMutableBufferPointer { buffer in
+            buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) { params in
+                PQexecParams(conn, sql, Int32(parameters.count), nil, params.baseAddress, nil, nil, 0)
+            }
+        }
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK else {
+            throw error(result, what ?? "query")
+        }
+        var rows: [[String?]] = []
+        for row in 0..<PQntuples(result) {
+            rows.append((0..<PQnfields(result)).map { column in
+                PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+            })
+        }
+        return rows
+    }
+
+    /// The single value of a one-row, one-column query.
+    public func scalar(_ sql: String, _ parameters: [String?] = [], what: String? = nil) throws(MigrationError) -> String? {
+        try query(sql, parameters, what: what).first?.first ?? nil
+    }
+
+    /// Runs `COPY ... FROM STDIN` and feeds it with `produce`, which calls `send` with chunks
+    /// of COPY data until it returns. Returns the number of rows PostgreSQL reports.
+    @discardableResult
+    public func copyIn(_ sql: String, what: String, produce: (_ send: (UnsafeRawBufferPointer) throws(MigrationError) -> Void) throws(MigrationError) -> Void) throws(MigrationError) -> Int {
+        let start = PQexec(conn, sql)
+        let status = PQresultStatus(start)
+        guard status == PGRES_COPY_IN else {
+            defer { PQclear(start) }
+            throw error(start, what)
+        }
+        PQclear(start)
+        var sendError: MigrationError?
+        do {
+            try produce { (bytes: UnsafeRawBufferPointer) throws(MigrationError) in
+                guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+                if PQputCopyData(conn, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count)) != 1 {
+                    throw error(nil, what)
+                }
+            }
+        } catch {
+            sendError = error
+        }
+        let endStatus = PQputCopyEnd(conn, sendError == nil ? nil : "mlm-migrate aborted the copy")
+        var copyError: MigrationError? = sendError
+        var rows = 0
+        while let result = PQgetResult(conn) {
+            if PQresultStatus(result) != PGRES_COMMAND_OK, copyError == nil {
+                copyError = error(result, what)
+            } else if let tuples = PQcmdTuples(result) {
+                rows = Int(String(cString: tuples)) ?? rows
+            }
+            PQclear(result)
+        }
+        if let copyError { throw copyError }
+        if endStatus != 1 { throw error(nil, what) }
+        return rows
+    }
+
+    /// Runs `COPY ... TO STDOUT` and hands each row's bytes (newline included) to `consume`.
+    public func copyOut(_ sql: String, what: String, consume: (UnsafeRawBufferPointer) -> Void) throws(MigrationError) {
+        let start = PQexec(conn, sql)
+        guard PQresultStatus(start) == PGRES_COPY_OUT else {
+            defer { PQclear(start) }
+            throw error(start, what)
+        }
+        PQclear(start)
+        while true {
+            var buffer: UnsafeMutablePointer<CChar>?
+            let length = PQgetCopyData(conn, &buffer, 0)
+            if length > 0, let buffer {
+                consume(UnsafeRawBufferPointer(start: buffer, count: Int(length)))
+                PQfreemem(buffer)
+            } else {
+                break
+            }
+        }
+        var copyError: MigrationError?
+        while let result = PQgetResult(conn) {
+            if PQresultStatus(result) != PGRES_COMMAND_OK, copyError == nil { copyError = error(result, what) }
+            PQclear(result)
+        }
+        if let copyError { throw copyError }
+    }
+}

@@ -1,0 +1,115 @@
+/// The target schema as numbered migrations, applied in order and recorded in
+/// `mlm_migration.schema_versions`, so any later mlm-migrate can bring an older target up to
+/// date. Never edit a released migration: add the next one.
+///
+/// `run_id` and `batch_no` columns default to the session settings `mlm_migration.run_id` and
+/// `mlm_migration.batch_no`, which the loader sets per batch transaction (`SET LOCAL`).
+public enum TargetSchema {
+    public struct Migration: Sendable {
+        public var version: Int
+        public var description: String
+        public var sql: String
+    }
+
+    public static let migrations: [Migration] = [
+        Migration(version: 1, description: "genealogy: members, id map, runs, batches, quarantine", sql: """
+            CREATE TABLE mlm_migration.runs (
+                run_id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                started_at      timestamptz NOT NULL DEFAULT now(),
+                finished_at     timestamptz,
+                status          text NOT NULL CHECK (status IN ('loading', 'loaded', 'reconciled', 'failed')),
+                tool_version    text NOT NULL,
+                vendor          text NOT NULL,
+                mapping_digest  text NOT NULL,
+                source          text NOT NULL,
+                counts          jsonb NOT NULL DEFAULT '{}',
+                report          jsonb
+            );
+            CREATE TABLE mlm_migration.batches (
+                run_id          bigint NOT NULL REFERENCES mlm_migration.runs,
+                batch_no        integer NOT NULL,
+                entity          text NOT NULL,
+                kind            text NOT NULL CHECK (kind IN ('rows', 'quarantine')),
+                row_count       bigint NOT NULL,
+                content_sha256  text NOT NULL,
+                committed_at    timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (run_id, batch_no)
+            );
+            CREATE TABLE mlm.members (
+                member_id       bigint PRIMARY KEY,
+                legacy_id       text NOT NULL UNIQUE,
+                username        text,
+                status          text,
+                joined_at       timestamptz,
+                sponsor_id      bigint REFERENCES mlm.members,
+                placement_id    bigint REFERENCES mlm.members,
+                placement_leg   text,
+                run_id          bigint NOT NULL DEFAULT current_setting('mlm_migration.run_id')::bigint,
+                batch_no        integer NOT NULL DEFAULT current_setting('mlm_migration.batch_no')::integer,
+                CHECK (sponsor_id <> member_id),
+                CHECK (placement_id <> member_id),
+                CHECK ((placement_id IS NULL) = (placement_leg IS NULL))
+            );
+            CREATE INDEX members_sponsor_idx ON mlm.members (sponsor_id);
+            CREATE UNIQUE INDEX members_placement_leg_key ON mlm.members (placement_id, placement_leg);
+            CREATE TABLE mlm_migration.id_map (
+                entity          text NOT NULL,
+                legacy_id       text NOT NULL,
+                new_id          bigint NOT NULL,
+                run_id          bigint NOT NULL DEFAULT current_setting('mlm_migration.run_id')::bigint,
+                batch_no        integer NOT NULL DEFAULT current_setting('mlm_migration.batch_no')::integer,
+                PRIMARY KEY (entity, legacy_id),
+                UNIQUE (entity, new_id)
+            );
+            CREATE TABLE mlm_migration.quarantine (
+                quarantine_id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                run_id          bigint NOT NULL DEFAULT current_setting('mlm_migration.run_id')::bigint,
+                batch_no        integer NOT NULL DEFAULT current_setting('mlm_migration.batch_no')::integer,
+                entity          text NOT NULL,
+                source          text NOT NULL,
+                line            bigint NOT NULL,
+                legacy_id       text,
+                reason          text NOT NULL,
+                column_name     text,
+                detail          text,
+                payload         jsonb
+            );
+            CREATE INDEX quarantine_run_idx ON mlm_migration.quarantine (run_id, entity, reason);
+            """),
+    ]
+
+    public static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }
+
+    /// Creates the schemas and applies every migration the target lacks, in one transaction,
+    /// under an advisory lock so two runs cannot migrate at once. Re-running is a no-op.
+    public static func apply(on connection: PostgresConnection) throws(MigrationError) -> [Int] {
+        try connection.execute("""
+            BEGIN;
+            SELECT pg_advisory_xact_lock(hashtext('mlm_migration.schema'));
+            CREATE SCHEMA IF NOT EXISTS mlm;
+            CREATE SCHEMA IF NOT EXISTS mlm_migration;
+            CREATE TABLE IF NOT EXISTS mlm_migration.schema_versions (
+                version integer PRIMARY KEY,
+                description text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            );
+            """, what: "preparing the target schema")
+        do throws(MigrationError) {
+            let applied = Set(try connection.query("SELECT version FROM mlm_migration.schema_versions").compactMap { $0[0].flatMap { Int($0) } })
+            if let newest = applied.max(), newest > latestVersion {
+                throw MigrationError("target.schema_newer", "the target's schema is version \(newest), newer than this mlm-migrate knows (\(latestVersion)); upgrade mlm-migrate")
+            }
+            var added: [Int] = []
+            for migration in migrations where !applied.contains(migration.version) {
+                try connection.execute(migration.sql, what: "schema migration \(migration.version)")
+                _ = try connection.query("INSERT INTO mlm_migration.schema_versions (version, description) VALUES ($1::integer, $2)", [String(migration.version), migration.description])
+                added.append(migration.version)
+            }
+            try connection.execute("COMMIT")
+            return added
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+}

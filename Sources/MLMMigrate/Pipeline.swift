@@ -1,0 +1,169 @@
+public import Foundation
+public import Logging
+
+/// Runs the stages over a work directory, one at a time or all in order. Each stage reads
+/// only its predecessor's files and the manifest; this type is the one place that knows the
+/// order of the stages.
+public struct Pipeline {
+    public let work: WorkDirectory
+    public let logger: Logger
+    /// Rows per batch transaction in Load.
+    public var batchSize = 50_000
+    /// nil: progress on stderr only when it is a terminal.
+    public var progress: Bool?
+
+    public init(work: WorkDirectory, logger: Logger) {
+        self.work = work
+        self.logger = logger
+    }
+
+    /// Where a load or reconcile connected.
+    public struct Target: Sendable {
+        public var endpoint: String
+        public var embedded: EmbeddedPostgres?
+    }
+
+    /// The outcome of reconcile: the report, where it was written, and the target.
+    public struct Outcome: Sendable {
+        public var report: MigrationReport
+        public var jsonPath: String
+        public var markdownPath: String
+        public var target: Target
+    }
+
+    // MARK: Stages
+
+    public func extract(source: String, mappingPath: String) throws(MigrationError) -> ExtractSummary {
+        let mapping = try MappingLoader.load(path: mappingPath)
+        do {
+            try? FileManager.default.removeItem(atPath: work.mappingCopy)
+            try FileManager.default.copyItem(atPath: mappingPath, toPath: work.mappingCopy)
+        } catch {
+            throw MigrationError("workdir.unwritable", "cannot copy the mapping into \(work.path)")
+        }
+        let absoluteSource = URL(fileURLWithPath: source).standardizedFileURL.path
+        let summary = try Extractor(mapping: mapping.members, source: absoluteSource, logger: logger)
+            .run(outputPath: work.file("extract/members.tsv"), progress: progress)
+        try work.writeManifest(RunManifest(source: absoluteSource, mappingDigest: mapping.digest, extract: summary))
+        return summary
+    }
+
+    public func cleanse() throws(MigrationError) -> CleanseSummary {
+        var manifest = try work.readManifest()
+        let mapping = try workMapping(manifest)
+        guard manifest.extract != nil else { throw Self.missing("extract") }
+        let summary = try Cleanser(mapping: mapping.members, logger: logger).run(
+            extractPath: work.file("extract/members.tsv"),
+            membersPath: work.file("cleanse/members.tsv"),
+            quarantinePath: work.file("cleanse/quarantine.tsv"),
+            reattachedPath: work.file("cleanse/reattached.tsv"),
+            progress: progress
+        )
+        manifest.cleanse = summary
+        manifest.transform = nil
+        manifest.load = nil
+        try work.writeManifest(manifest)
+        return summary
+    }
+
+    public func transform() throws(MigrationError) -> TransformSummary {
+        var manifest = try work.readManifest()
+        guard manifest.cleanse != nil else { throw Self.missing("cleanse") }
+        let summary = try Transformer(logger: logger).run(
+            cleansedPath: work.file("cleanse/members.tsv"),
+            cleanseQuarantinePath: work.file("cleanse/quarantine.tsv"),
+            outputDirectory: work.file("transform")
+        )
+        manifest.transform = summary
+        manifest.load = nil
+        try work.writeManifest(manifest)
+        return summary
+    }
+
+    public func load(target: String?) throws(MigrationError) -> (LoadSummary, Target) {
+        var manifest = try work.readManifest()
+        let mapping = try workMapping(manifest)
+        guard let extract = manifest.extract, let cleanse = manifest.cleanse, let transform = manifest.transform else {
+            throw Self.missing("transform")
+        }
+        let (connection, described) = try connect(target, fresh: true)
+        let counts = JSONText.object([
+            ("members.extracted", String(extract.rows)),
+            ("members.accepted", String(cleanse.accepted)),
+            ("members.quarantined", String(cleanse.quarantined)),
+            ("members.transformed", String(transform.members)),
+        ])
+        let info = RunInfo(vendor: mapping.vendor, mappingDigest: mapping.digest, source: manifest.source, countsJSON: counts)
+        let loader = Loader(connection: connection, batchSize: max(1, batchSize), logger: logger)
+        let summary = try loader.run(transformDirectory: work.file("transform"), info: info, progress: progress)
+        manifest.load = summary
+        try work.writeManifest(manifest)
+        return (summary, described)
+    }
+
+    public func reconcile(target: String?) throws(MigrationError) -> Outcome {
+        let manifest = try work.readManifest()
+        let mapping = try workMapping(manifest)
+        guard let extract = manifest.extract, let cleanse = manifest.cleanse, let transform = manifest.transform else {
+            throw Self.missing("transform")
+        }
+        let (connection, described) = try connect(target, fresh: false)
+        let reconciler = Reconciler(connection: connection, logger: logger)
+        let runID: Int
+        if let loaded = manifest.load?.runID { runID = loaded } else { runID = try reconciler.latestRun(mappingDigest: mapping.digest) }
+        let counts = StageCounts(extract: extract, cleanse: cleanse, transform: transform)
+        let checks = try reconciler.run(runID: runID, counts: counts, legs: mapping.members.genealogy.legs)
+        let facts = MigrationReport.RunFacts(
+            runID: runID, generatedAt: ISO8601DateFormatter().string(from: Date()),
+            target: described.endpoint, source: manifest.source
+        )
+        let report = MigrationReport(counts: counts, checks: checks, mapping: mapping, run: facts)
+        let paths = try ReportWriter.write(report, to: work.path)
+        _ = try connection.query(
+            "UPDATE mlm_migration.runs SET status = $2, finished_at = now(), report = $3::jsonb WHERE run_id = $1::bigint",
+            [String(runID), report.passed ? "reconciled" : "failed", String(decoding: report.json(), as: UTF8.self)],
+            what: "recording the report"
+        )
+        return Outcome(report: report, jsonPath: paths.json, markdownPath: paths.markdown, target: described)
+    }
+
+    /// All stages in order.
+    public func run(source: String, mappingPath: String, target: String?) throws(MigrationError) -> Outcome {
+        _ = try extract(source: source, mappingPath: mappingPath)
+        _ = try cleanse()
+        _ = try transform()
+        _ = try load(target: target)
+        return try reconcile(target: target)
+    }
+
+    // MARK: Helpers
+
+    private static func missing(_ stage: String) -> MigrationError {
+        MigrationError("workdir.stage_missing", "the \(stage) stage has not run in this work directory; run `mlm-migrate \(stage)` first")
+    }
+
+    /// The mapping copied into the work directory at extract, checked against the manifest.
+    private func workMapping(_ manifest: RunManifest) throws(MigrationError) -> Mapping {
+        let mapping = try MappingLoader.load(path: work.mappingCopy)
+        guard mapping.digest == manifest.mappingDigest else {
+            throw MigrationError("workdir.corrupt", "\(work.mappingCopy) changed since extract; run extract again")
+        }
+        return mapping
+    }
+
+    private func connect(_ target: String?, fresh: Bool) throws(MigrationError) -> (PostgresConnection, Target) {
+        switch TargetChoice.choose(target: target) {
+        case .explicit(let conninfo):
+            let connection = try PostgresConnection(conninfo)
+            return (connection, Target(endpoint: connection.endpoint, embedded: nil))
+        case .environment:
+            let connection = try PostgresConnection("")
+            return (connection, Target(endpoint: connection.endpoint, embedded: nil))
+        case .embedded:
+            let cluster = fresh ? try EmbeddedPostgres.startFresh(workDirectory: work.path) : try EmbeddedPostgres.attach(workDirectory: work.path)
+            if fresh { logger.notice("started a disposable PostgreSQL", metadata: ["data": "\(cluster.dataDirectory)", "connect": "\(cluster.psqlCommand)"]) }
+            let connection = try PostgresConnection(cluster.conninfo)
+            return (connection, Target(endpoint: "embedded \(connection.endpoint)", embedded: cluster))
+        }
+    }
+}

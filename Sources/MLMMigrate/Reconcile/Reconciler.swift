@@ -1,0 +1,120 @@
+import Crypto
+public import Logging
+
+/// The figures Reconcile compares the target against: what the earlier stages counted.
+public struct StageCounts: Codable, Sendable, Equatable {
+    public var extract: ExtractSummary
+    public var cleanse: CleanseSummary
+    public var transform: TransformSummary
+
+    public init(extract: ExtractSummary, cleanse: CleanseSummary, transform: TransformSummary) {
+        self.extract = extract
+        self.cleanse = cleanse
+        self.transform = transform
+    }
+}
+
+/// Reconcile: re-reads the target with SQL and proves, for one run, that counts balance
+/// (`extracted = loaded + quarantined`), that no member is orphaned or on a cycle in either
+/// tree, that placement legs are consistent, and that the rows in PostgreSQL are byte for byte
+/// the rows Transform produced (SHA-256 of a `COPY TO` read-back).
+public struct Reconciler {
+    public let connection: PostgresConnection
+    public let logger: Logger
+
+    public init(connection: PostgresConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// The run this work directory loaded: the newest run whose mapping digest matches.
+    public func latestRun(mappingDigest: String) throws(MigrationError) -> Int {
+        guard let text = try connection.scalar(
+            "SELECT max(run_id) FROM mlm_migration.runs WHERE mapping_digest = $1 AND status IN ('loaded', 'reconciled', 'failed')",
+            [mappingDigest], what: "finding the run"
+        ), let runID = Int(text) else {
+            throw MigrationError("reconcile.no_run", "the target holds no loaded run for this mapping; run load first")
+        }
+        return runID
+    }
+
+    public func run(runID: Int, counts: StageCounts, legs: [String]) throws(MigrationError) -> [Check] {
+        let run = String(runID)
+        var checks: [Check] = []
+        let loaded = try count("SELECT count(*) FROM mlm.members WHERE run_id = $1::bigint", run)
+        let quarantined = try count("SELECT count(*) FROM mlm_migration.quarantine WHERE run_id = $1::bigint AND entity = 'members'", run)
+        checks.append(Check(
+            name: "members.counts_balance", description: "extracted = loaded + quarantined (rows in the target for this run)",
+            expected: String(counts.extract.rows), actual: String(loaded + quarantined)
+        ))
+        checks.append(Check(
+            name: "members.loaded_as_transformed", description: "members in the target = members Transform produced",
+            expected: String(counts.transform.members), actual: String(loaded)
+        ))
+        checks.append(Check(
+            name: "members.quarantined_as_cleansed", description: "quarantine rows in the target = rows Cleanse rejected",
+            expected: String(counts.cleanse.quarantined), actual: String(quarantined)
+        ))
+        let batchRows = try connection.query(
+            "SELECT coalesce(sum(row_count) FILTER (WHERE kind = 'rows'), 0), coalesce(sum(row_count) FILTER (WHERE kind = 'quarantine'), 0) FROM mlm_migration.batches WHERE run_id = $1::bigint AND entity = 'members'",
+            [run]
+        ).first
+        checks.append(Check(
+            name: "batches.manifest_matches", description: "rows recorded in batch manifests = rows in the target",
+            expected: "\(loaded)/\(quarantined)", actual: "\(batchRows?[0] ?? "0")/\(batchRows?[1] ?? "0")"
+        ))
+
+        // One scan of the table: roots, links that do not point to an earlier member (a cycle
+        // or a forward reference), and placement leg rules.
+        let legList = "{" + legs.map { "\"\($0.replacingOccurrences(of: "\"", with: "\\\""))\"" }.joined(separator: ",") + "}"
+        let shape = try connection.query("""
+            SELECT count(*) FILTER (WHERE sponsor_id IS NULL),
+                   count(*) FILTER (WHERE sponsor_id >= member_id),
+                   count(*) FILTER (WHERE placement_id IS NULL AND sponsor_id IS NOT NULL AND cardinality($2::text[]) > 0),
+                   count(*) FILTER (WHERE placement_id >= member_id),
+                   count(*) FILTER (WHERE placement_id IS NOT NULL AND NOT placement_leg = ANY($2::text[]))
+            FROM mlm.members WHERE run_id = $1::bigint
+            """, [run, legList], what: "checking the genealogy's shape").first ?? []
+        func figure(_ index: Int) -> String { index < shape.count ? (shape[index] ?? "0") : "?" }
+        checks.append(Check(name: "genealogy.single_root", description: "exactly one member has no sponsor", expected: loaded > 0 ? "1" : "0", actual: figure(0)))
+        checks.append(Check(name: "genealogy.no_sponsor_cycles", description: "every sponsor was loaded before its downline (so no sponsor cycle exists)", expected: "0", actual: figure(1)))
+        checks.append(Check(name: "genealogy.placed", description: "every member but the root has a placement parent (plans with legs)", expected: "0", actual: figure(2)))
+        checks.append(Check(name: "genealogy.no_placement_cycles", description: "every placement parent was loaded before its downline", expected: "0", actual: figure(3)))
+        checks.append(Check(name: "genealogy.valid_legs", description: "every placement leg is one of the plan's legs", expected: "0", actual: figure(4)))
+
+        let orphans = try connection.query("""
+            SELECT (SELECT count(*) FROM mlm.members m WHERE m.sponsor_id IS NOT NULL
+                      AND NOT EXISTS (SELECT 1 FROM mlm.members p WHERE p.member_id = m.sponsor_id)),
+                   (SELECT count(*) FROM mlm.members m WHERE m.placement_id IS NOT NULL
+                      AND NOT EXISTS (SELECT 1 FROM mlm.members p WHERE p.member_id = m.placement_id)),
+                   (SELECT count(*) FROM (SELECT placement_id, placement_leg FROM mlm.members WHERE placement_id IS NOT NULL
+                      GROUP BY 1, 2 HAVING count(*) > 1) clash)
+            """, what: "checking for orphans").first ?? []
+        checks.append(Check(name: "genealogy.orphan_sponsors", description: "members whose sponsor_id matches no member", expected: "0", actual: orphans.first.flatMap { $0 } ?? "?"))
+        checks.append(Check(name: "genealogy.orphan_placements", description: "members whose placement_id matches no member", expected: "0", actual: orphans.count > 1 ? (orphans[1] ?? "?") : "?"))
+        checks.append(Check(name: "genealogy.leg_clashes", description: "placement parents with two members on one leg", expected: "0", actual: orphans.count > 2 ? (orphans[2] ?? "?") : "?"))
+
+        let membersDigest = try readBackDigest("""
+            COPY (SELECT member_id, legacy_id, username, status, joined_at, sponsor_id, placement_id, placement_leg
+                  FROM mlm.members WHERE run_id = \(runID) ORDER BY member_id) TO STDOUT
+            """)
+        checks.append(Check(name: "content.members_digest", description: "SHA-256 of mlm.members read back = SHA-256 of the rows Transform produced", expected: counts.transform.membersDigest, actual: membersDigest))
+        let idMapDigest = try readBackDigest("""
+            COPY (SELECT entity, legacy_id, new_id FROM mlm_migration.id_map WHERE run_id = \(runID) AND entity = 'member' ORDER BY new_id) TO STDOUT
+            """)
+        checks.append(Check(name: "content.id_map_digest", description: "SHA-256 of mlm_migration.id_map read back = SHA-256 of the crosswalk Transform produced", expected: counts.transform.idMapDigest, actual: idMapDigest))
+        let failed = checks.filter { !$0.passed }.map(\.name)
+        logger.info("reconciled", metadata: ["run_id": "\(runID)", "checks": "\(checks.count)", "failed": "\(failed)"])
+        return checks
+    }
+
+    private func count(_ sql: String, _ run: String) throws(MigrationError) -> Int {
+        Int(try connection.scalar(sql, [run]) ?? "0") ?? 0
+    }
+
+    private func readBackDigest(_ sql: String) throws(MigrationError) -> String {
+        var hasher = SHA256()
+        try connection.copyOut(sql, what: "reading rows back") { hasher.update(bufferPointer: $0) }
+        return Hex.encode(hasher.finalize())
+    }
+}

@@ -1,0 +1,79 @@
+public import Foundation
+import Crypto
+
+/// The reconciliation report an auditor reads: what each stage counted, why rows were
+/// quarantined, every check with its figures, and digests that tie it to the target's rows.
+///
+/// `content` holds everything that depends only on the export, mapping and tool version; its
+/// SHA-256 (over sorted-key, compact JSON) is `contentDigest`, so two runs of the same export
+/// give the same digest. `run` holds what differs between runs (ids, times, target). See
+/// docs/report.md.
+public struct MigrationReport: Codable, Sendable {
+    public struct Content: Codable, Sendable, Equatable {
+        public var toolVersion: String
+        public var vendor: String
+        public var mappingDigest: String
+        public var entities: [EntityFigures]
+        public var checks: [Check]
+        public var passed: Bool
+    }
+
+    public struct EntityFigures: Codable, Sendable, Equatable {
+        public var entity: String
+        public var extracted: Int
+        public var loaded: Int
+        public var quarantined: Int
+        public var quarantinedByReason: [String: Int]
+        public var reattachedByReason: [String: Int]
+        public var sourceFiles: [String]
+        public var levels: Int
+        public var rowsDigest: String
+    }
+
+    public struct RunFacts: Codable, Sendable, Equatable {
+        public var runID: Int
+        public var generatedAt: String
+        public var target: String
+        public var source: String
+    }
+
+    public var content: Content
+    public var contentDigest: String
+    public var run: RunFacts
+
+    public init(counts: StageCounts, checks: [Check], mapping: Mapping, run: RunFacts) {
+        let members = EntityFigures(
+            entity: "members",
+            extracted: counts.extract.rows,
+            loaded: counts.transform.members,
+            quarantined: counts.cleanse.quarantined,
+            quarantinedByReason: counts.cleanse.quarantinedByReason,
+            reattachedByReason: counts.cleanse.reattachedByReason,
+            sourceFiles: counts.extract.files,
+            levels: counts.transform.levels,
+            rowsDigest: counts.transform.membersDigest
+        )
+        content = Content(
+            toolVersion: ToolVersion.current, vendor: mapping.vendor, mappingDigest: mapping.digest,
+            entities: [members], checks: checks, passed: checks.allSatisfy(\.passed)
+        )
+        contentDigest = Self.digest(of: content)
+        self.run = run
+    }
+
+    public var passed: Bool { content.passed }
+
+    /// SHA-256 (hex) of `content` encoded as compact JSON with sorted keys.
+    public static func digest(of content: Content) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(content)) ?? Data()
+        return Hex.encode(SHA256.hash(data: data))
+    }
+
+    public func json() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)) ?? Data()
+    }
+}

@@ -1,0 +1,79 @@
+public import Foundation
+
+/// Writes `report.json` and `report.md` for a run. Reports hold counts, reason codes, check
+/// figures and digests only: never a source value.
+public enum ReportWriter {
+    public static func write(_ report: MigrationReport, to directory: String) throws(MigrationError) -> (json: String, markdown: String) {
+        let jsonPath = "\(directory)/report.json"
+        let markdownPath = "\(directory)/report.md"
+        do {
+            try report.json().write(to: URL(fileURLWithPath: jsonPath))
+            try Data(markdown(report).utf8).write(to: URL(fileURLWithPath: markdownPath))
+        } catch {
+            throw MigrationError("workdir.unwritable", "cannot write the report into \(directory)")
+        }
+        return (jsonPath, markdownPath)
+    }
+
+    public static func markdown(_ report: MigrationReport) -> String {
+        let content = report.content
+        var lines: [String] = []
+        lines.append("# Migration report: \(content.passed ? "PASSED" : "FAILED")")
+        lines.append("")
+        lines.append("| | |")
+        lines.append("|---|---|")
+        lines.append("| run | \(report.run.runID) |")
+        lines.append("| vendor | \(content.vendor) |")
+        lines.append("| target | \(report.run.target) |")
+        lines.append("| generated | \(report.run.generatedAt) |")
+        lines.append("| mlm-migrate | \(content.toolVersion) |")
+        lines.append("| mapping SHA-256 | `\(content.mappingDigest)` |")
+        lines.append("| report content SHA-256 | `\(report.contentDigest)` |")
+        for entity in content.entities {
+            lines.append("")
+            lines.append("## \(entity.entity)")
+            lines.append("")
+            lines.append("| extracted | loaded | quarantined | balanced |")
+            lines.append("|---:|---:|---:|---|")
+            let balanced = entity.extracted == entity.loaded + entity.quarantined
+            lines.append("| \(entity.extracted) | \(entity.loaded) | \(entity.quarantined) | \(balanced ? "yes" : "**NO**") |")
+            lines.append("")
+            lines.append("Source files: \(entity.sourceFiles.joined(separator: ", ")). Genealogy depth: \(entity.levels) levels. Rows SHA-256: `\(entity.rowsDigest)`.")
+            if !entity.quarantinedByReason.isEmpty {
+                lines.append("")
+                lines.append("### Quarantined, by reason")
+                lines.append("")
+                lines.append("| reason | rows | meaning |")
+                lines.append("|---|---:|---|")
+                let meanings = Dictionary(ReasonCode.all.map { ($0.code.rawValue, $0.meaning) }, uniquingKeysWith: { first, _ in first })
+                for (reason, rows) in entity.quarantinedByReason.sorted(by: { $0.key < $1.key }) {
+                    lines.append("| `\(reason)` | \(rows) | \(meanings[reason] ?? "") |")
+                }
+            }
+            if !entity.reattachedByReason.isEmpty {
+                lines.append("")
+                lines.append("### Loaded after re-attachment to the root (orphan policy `attach_to_root`)")
+                lines.append("")
+                lines.append("| reason | rows |")
+                lines.append("|---|---:|")
+                for (reason, rows) in entity.reattachedByReason.sorted(by: { $0.key < $1.key }) {
+                    lines.append("| `\(reason)` | \(rows) |")
+                }
+            }
+        }
+        lines.append("")
+        lines.append("## Checks")
+        lines.append("")
+        lines.append("| check | result | expected | actual | what it proves |")
+        lines.append("|---|---|---|---|---|")
+        for check in content.checks {
+            lines.append("| `\(check.name)` | \(check.passed ? "pass" : "**FAIL**") | \(short(check.expected)) | \(short(check.actual)) | \(check.description) |")
+        }
+        lines.append("")
+        return lines.joined(separator: "\n")
+    }
+
+    private static func short(_ value: String) -> String {
+        value.count > 20 ? "`\(value.prefix(16))…`" : value
+    }
+}

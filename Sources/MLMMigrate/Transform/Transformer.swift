@@ -1,0 +1,105 @@
+public import Logging
+import Foundation
+
+/// What Transform produced: rows ready for the target and their content digests.
+public struct TransformSummary: Codable, Sendable, Equatable {
+    public var entity: String
+    public var members: Int
+    public var quarantined: Int
+    public var levels: Int
+    /// SHA-256 of `transform/members.tsv` rows (see ``RowDigest``).
+    public var membersDigest: String
+    public var idMapDigest: String
+}
+
+/// Transform: gives each accepted member its new `member_id` (1, 2, 3... in load order, so the
+/// same export always gets the same ids), resolves sponsor and placement legacy ids to new ids,
+/// and writes `transform/members.tsv`, `transform/id_map.tsv` and `transform/quarantine.tsv`.
+public struct Transformer {
+    public let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    public func run(cleansedPath: String, cleanseQuarantinePath: String, outputDirectory: String) throws(MigrationError) -> TransformSummary {
+        var legacyIDs: [String] = []
+        var usernames: [String?] = []
+        var statuses: [String?] = []
+        var joinedAt: [Int64?] = []
+        var sponsorRefs: [String?] = []
+        var placementRefs: [String?] = []
+        var legs: [String?] = []
+        let reader = try StageFileReader(path: cleansedPath, expecting: MemberStageLayout.cleansed)
+        while let row = try reader.next() {
+            guard let legacyID = row[2] else {
+                throw MigrationError("workdir.corrupt", "\(cleansedPath): line \(reader.lineNumber): legacy_id is empty; run cleanse again")
+            }
+            legacyIDs.append(legacyID)
+            usernames.append(row[3])
+            statuses.append(row[4])
+            joinedAt.append(row[5].flatMap { Int64($0) })
+            sponsorRefs.append(row[6])
+            placementRefs.append(row[7])
+            legs.append(row[8])
+        }
+        var position: [String: Int] = [:]
+        position.reserveCapacity(legacyIDs.count)
+        for (index, id) in legacyIDs.enumerated() { position[id] = index }
+        func resolve(_ ref: String?, _ index: Int, _ column: String) throws(MigrationError) -> Int {
+            guard let ref else { return -1 }
+            guard let parent = position[ref] else {
+                throw MigrationError("workdir.corrupt", "\(cleansedPath): line \(index + 2): \(column) names a member that is not in the file; run cleanse again")
+            }
+            return parent
+        }
+        var parents: [[Int]] = []
+        parents.reserveCapacity(legacyIDs.count)
+        for index in legacyIDs.indices {
+            parents.append([try resolve(sponsorRefs[index], index, "sponsor"), try resolve(placementRefs[index], index, "placement")])
+        }
+        let (order, levels, stuck) = LoadOrder.compute(parents: parents, joinedAt: joinedAt)
+        guard stuck.isEmpty else {
+            throw MigrationError("workdir.corrupt", "\(cleansedPath): \(stuck.count) members have cyclic links; run cleanse again")
+        }
+        var newID = [Int](repeating: 0, count: legacyIDs.count)
+        for (rank, index) in order.enumerated() { newID[index] = rank + 1 }
+
+        let members = try StageFileWriter(path: "\(outputDirectory)/members.tsv", columns: MemberStageLayout.members)
+        let idMap = try StageFileWriter(path: "\(outputDirectory)/id_map.tsv", columns: MemberStageLayout.idMap)
+        var membersDigest = RowDigest()
+        var idMapDigest = RowDigest()
+        for index in order {
+            let row: [String?] = [
+                String(newID[index]), legacyIDs[index], usernames[index], statuses[index],
+                joinedAt[index].map(UTCTimestamp.format(micros:)),
+                parents[index][0] >= 0 ? String(newID[parents[index][0]]) : nil,
+                parents[index][1] >= 0 ? String(newID[parents[index][1]]) : nil,
+                legs[index],
+            ]
+            try members.append(row)
+            membersDigest.add(row: row)
+            let mapRow: [String?] = ["member", legacyIDs[index], String(newID[index])]
+            try idMap.append(mapRow)
+            idMapDigest.add(row: mapRow)
+        }
+        try members.close()
+        try idMap.close()
+
+        let quarantined = try copyQuarantine(from: cleanseQuarantinePath, to: "\(outputDirectory)/quarantine.tsv")
+        logger.info("transformed members", metadata: ["members": "\(order.count)", "levels": "\(levels)"])
+        return TransformSummary(
+            entity: "members", members: order.count, quarantined: quarantined, levels: levels,
+            membersDigest: membersDigest.finalize(), idMapDigest: idMapDigest.finalize()
+        )
+    }
+
+    /// Quarantine rows pass through unchanged; Load needs them beside the members.
+    private func copyQuarantine(from source: String, to destination: String) throws(MigrationError) -> Int {
+        let reader = try StageFileReader(path: source, expecting: MemberStageLayout.quarantine)
+        let writer = try StageFileWriter(path: destination, columns: MemberStageLayout.quarantine)
+        while let row = try reader.next() { try writer.append(row) }
+        try writer.close()
+        return writer.rowCount
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MLMMigrate
+
+@main
+struct MLMMigrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mlm-migrate",
+        abstract: "Migrate a legacy MLM platform's exports into PostgreSQL, losing nothing and proving it.",
+        discussion: """
+            `run` does every stage. The stage commands run one stage on the previous stage's output in the \
+            work directory, so a team can stop and inspect between stages. Exit codes: 0 success, 1 a \
+            reconciliation check failed, 2 the run could not complete (message on stderr).
+            """,
+        version: ToolVersion.current,
+        subcommands: [Run.self, Extract.self, Cleanse.self, Transform.self, Load.self, Reconcile.self, ValidateMapping.self]
+    )
+}
+
+/// Options every stage command shares.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: "Work directory for stage files, the manifest and the report.")
+    var workDir = "mlm-work"
+
+    @Option(name: .long, help: "Log level on stderr: trace, debug, info, notice, warning, error.")
+    var logLevel = "notice"
+
+    @Flag(name: .long, help: "Never draw the progress line (it is drawn only when stderr is a terminal).")
+    var noProgress = false
+
+    func validate() throws {
+        guard !workDir.isEmpty else { throw ValidationError("--work-dir must not be empty") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+    }
+
+    func pipeline() throws -> Pipeline {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
+            return handler
+        }
+        var pipeline = Pipeline(work: try WorkDirectory(path: workDir), logger: Logger(label: "mlm-migrate"))
+        pipeline.progress = noProgress ? false : nil
+        return pipeline
+    }
+}
+
+/// Options for commands that connect to the target.
+struct TargetOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Target database as a libpq URI or key=value string.",
+        discussion: "Without it, libpq's PG* environment is used when set, else a disposable local PostgreSQL is started in the work directory."
+    ))
+    var target: String?
+}
+
+/// Prints a stopping error in one line and exits 2; anything else is re-thrown.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as MigrationError {
+        FileHandle.standardError.write(Data("mlm-migrate: error: \(error.message) [\(error.code)]\n".utf8))
+        throw ExitCode(2)
+    }
+}
+
+/// Prints the short summary of a reconcile outcome and exits 1 when a check failed.
+func finish(_ outcome: Pipeline.Outcome) throws {
+    let report = outcome.report
+    for entity in report.content.entities {
+        print("\(entity.entity): extracted \(entity.extracted), loaded \(entity.loaded), quarantined \(entity.quarantined)")
+    }
+    let failed = report.content.checks.filter { !$0.passed }
+    print("checks: \(report.content.checks.count - failed.count) passed, \(failed.count) failed\(failed.isEmpty ? "" : " (" + failed.map(\.name).joined(separator: ", ") + ")")")
+    print("report: \(outcome.markdownPath)")
+    print("report (json): \(outcome.jsonPath)")
+    print("report content sha256: \(report.contentDigest)")
+    if let cluster = outcome.target.embedded {
+        print("target: disposable PostgreSQL, data in \(cluster.dataDirectory)")
+        print("connect: \(cluster.psqlCommand)")
+        print("stop: \(cluster.stopCommand)")
+    } else {
+        print("target: \(outcome.target.endpoint)")
+    }
+    if !report.passed { throw ExitCode(1) }
+}

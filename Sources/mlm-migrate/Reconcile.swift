@@ -1,0 +1,15 @@
+import ArgumentParser
+import MLMMigrate
+
+struct Reconcile: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check the target against the stage counts and write report.json and report.md.")
+
+    @OptionGroup var target: TargetOptions
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        try reportingErrors {
+            try finish(try common.pipeline().reconcile(target: target.target))
+        }
+    }
+}
