@@ -42,7 +42,8 @@ public struct EmbeddedPostgres: Codable, Sendable {
         try? FileManager.default.removeItem(atPath: cluster.dataDirectory)
         try cluster.run("initdb", ["-D", cluster.dataDirectory, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync"])
         try cluster.start()
-        try cluster.run("createdb", ["-h", cluster.socketDirectory, "-p", String(cluster.port), "-U", "postgres", cluster.database])
+        try PostgresConnection("host=\(cluster.socketDirectory) port=\(cluster.port) user=postgres dbname=postgres")
+            .execute("CREATE DATABASE \(cluster.database)", what: "creating the embedded database")
         let data: Data
         do {
             data = try JSONEncoder().encode(cluster)
@@ -97,7 +98,9 @@ public struct EmbeddedPostgres: Codable, Sendable {
 
     /// PostgreSQL's server programs: `initdb` on PATH, else the newest /usr/lib/postgresql/N/bin.
     static func findBinDirectory() throws(MigrationError) -> String {
-        if let initdb = CommandRunner.which("initdb") { return (initdb as NSString).deletingLastPathComponent }
+        if let initdb = CommandRunner.which("initdb") {
+            return URL(fileURLWithPath: initdb).resolvingSymlinksInPath().deletingLastPathComponent().path
+        }
         let root = "/usr/lib/postgresql"
         let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted()
         for version in versions.reversed() where FileManager.default.isExecutableFile(atPath: "\(root)/\(version)/bin/initdb") {

@@ -1,0 +1,121 @@
+import Foundation
+import MLMMigrate
+
+/// Vendor 1: a PHP binary-plan script's CSV export. Sponsor and placement by username, leg
+/// `L`/`R`, `d/m/Y H:i` times in Asia/Kolkata, status digits, Windows-1252 text after a UTF-8
+/// byte-order mark, CRLF line ends, quoted fields with commas, doubled quotes and newlines.
+struct BinaryPlanCSV {
+    static let header = ["user_id", "username", "sponsor", "placement_parent", "leg", "joined", "status", "full_name", "email", "phone", "notes"]
+    let members: Int
+    let people: PeopleFactory
+
+    func write(to directory: String) throws {
+        var random = SeededRandom(seed: people.seed ^ 0x5EED_0001)
+        let persons = people.people(members + 40, stream: 1)
+        var rows: [[String]] = []
+        var expected: [Expected] = []
+        func id(_ k: Int) -> String { String(100_000 + k) }
+        func username(_ k: Int) -> String {
+            let base = persons[k - 1].first.folding(options: .diacriticInsensitive, locale: nil).lowercased().filter(\.isLetter)
+            return "\(base)\(k)"
+        }
+        func joined(_ utc: Int64) -> String {
+            let local = utc + 19_800
+            let (y, m, d) = UTCTimestamp.civil(fromDays: local / 86_400)
+            let minutes = local % 86_400 / 60
+            return String(format: "%02d/%02d/%04d %02d:%02d", d, m, y, minutes / 60, minutes % 60)
+        }
+        func row(_ k: Int, sponsor: String, parent: String, leg: String, joinedText: String? = nil, status: String = "1",
+                 username name: String? = nil, email: String? = nil, legacyID: String? = nil) -> [String] {
+            let person = persons[k - 1]
+            let notes = random.below(25) == 0 ? "Called twice,\nsaid \"call back\" later" : (random.below(10) == 0 ? "VIP, Gold" : "")
+            return [legacyID ?? id(k), name ?? username(k), sponsor, parent, leg, joinedText ?? joined(person.joinedUTC), status,
+                    "\(person.first) \(person.last)", email ?? person.email, person.phone, notes]
+        }
+        // Clean members: sponsor is any earlier member; placement is the heap layout of a
+        // full binary tree (member k under k/2, even k left).
+        for k in 1...members {
+            let sponsor = k == 1 ? "" : username(1 + random.below(k - 1))
+            let parent = k == 1 ? "" : username(k / 2)
+            let leg = k == 1 ? "" : (k % 2 == 0 ? "L" : "R")
+            let status = ["1", "1", "1", "1", "0", "2"][random.below(6)]
+            rows.append(row(k, sponsor: sponsor, parent: parent, leg: leg, status: status))
+        }
+        // Defects, each under its own leaf so it affects nobody else.
+        var nextLeaf = members
+        func leaf() -> String { defer { nextLeaf -= 1 }; return username(nextLeaf) }
+        func anySponsor() -> String { username(1 + random.below(members / 2)) }
+        var k = members
+        func next() -> Int { k += 1; return k }
+
+        let orphan = next()
+        rows.append(row(orphan, sponsor: "ghost.user", parent: leaf(), leg: "L"))
+        expected.append(Expected(legacyID: id(orphan), reason: .orphanSponsor))
+        let child = next()
+        rows.append(row(child, sponsor: username(orphan), parent: leaf(), leg: "L"))
+        expected.append(Expected(legacyID: id(child), reason: .sponsorQuarantined))
+        let selfRef = next()
+        rows.append(row(selfRef, sponsor: username(selfRef), parent: leaf(), leg: "L"))
+        expected.append(Expected(legacyID: id(selfRef), reason: .selfSponsor))
+        let (a, b, c) = (next(), next(), next())
+        rows.append(row(a, sponsor: username(b), parent: leaf(), leg: "L"))
+        rows.append(row(b, sponsor: username(c), parent: leaf(), leg: "L"))
+        rows.append(row(c, sponsor: username(a), parent: leaf(), leg: "L"))
+        expected += [a, b, c].map { Expected(legacyID: id($0), reason: .sponsorCycle) }
+        let (dup1, dup2) = (next(), next())
+        rows.append(row(dup1, sponsor: anySponsor(), parent: leaf(), leg: "L", legacyID: id(dup1)))
+        rows.append(row(dup2, sponsor: anySponsor(), parent: leaf(), leg: "L", legacyID: id(dup1)))
+        expected += [Expected(legacyID: id(dup1), reason: .duplicateID), Expected(legacyID: id(dup1), reason: .duplicateID)]
+        let twin = next()
+        rows.append(row(twin, sponsor: anySponsor(), parent: leaf(), leg: "L", email: "  " + persons[4].email.uppercased() + " "))
+        expected.append(Expected(legacyID: id(twin), reason: .duplicatePerson))
+        let shared = leaf()
+        let (first, second) = (next(), next())
+        rows.append(row(first, sponsor: anySponsor(), parent: shared, leg: "L"))
+        rows.append(row(second, sponsor: anySponsor(), parent: shared, leg: "L"))
+        expected.append(Expected(legacyID: id(second), reason: .legTaken))
+        let third = next()
+        rows.append(row(third, sponsor: anySponsor(), parent: username(1), leg: "L"))
+        expected.append(Expected(legacyID: id(third), reason: .placementOverfull))
+        let root2 = next()
+        rows.append(row(root2, sponsor: "", parent: "", leg: ""))
+        expected.append(Expected(legacyID: id(root2), reason: .extraRoot))
+        let badDate = next()
+        rows.append(row(badDate, sponsor: anySponsor(), parent: leaf(), leg: "L", joinedText: "31/02/2019 10:00"))
+        expected.append(Expected(legacyID: id(badDate), reason: .unparseableTimestamp))
+        let oldDate = next()
+        rows.append(row(oldDate, sponsor: anySponsor(), parent: leaf(), leg: "L", joinedText: "01/01/1899 00:00"))
+        expected.append(Expected(legacyID: id(oldDate), reason: .timestampOutOfRange))
+        let blank = next()
+        rows.append(row(blank, sponsor: anySponsor(), parent: leaf(), leg: "L", username: "   "))
+        expected.append(Expected(legacyID: id(blank), reason: .requiredMissing))
+        let lostPlacement = next()
+        rows.append(row(lostPlacement, sponsor: anySponsor(), parent: "nowhere.user", leg: "L"))
+        expected.append(Expected(legacyID: id(lostPlacement), reason: .orphanPlacement))
+        let badStatus = next()
+        rows.append(row(badStatus, sponsor: anySponsor(), parent: leaf(), leg: "L", status: "7"))
+        expected.append(Expected(legacyID: id(badStatus), reason: .unknownCode))
+
+        var bytes: [UInt8] = [0xEF, 0xBB, 0xBF]
+        bytes += Windows1252.encode(Self.header.joined(separator: ",") + "\r\n")
+        for fields in rows {
+            bytes += Windows1252.encode(fields.map(Self.quoted).joined(separator: ",") + "\r\n")
+        }
+        // Two rows an exporter mangled: text after a closing quote, and one field too many.
+        let malformed = next()
+        bytes += Windows1252.encode("\(id(malformed)),\"broken\"tail,\(anySponsor()),,L,01/01/2020 10:00,1,x,x@example.test,1,\r\n")
+        let wide = next()
+        bytes += Windows1252.encode("\(id(wide)),wide\(wide),\(anySponsor()),,L,01/01/2020 10:00,1,x,y@example.test,1,,extra\r\n")
+        expected += [Expected(legacyID: "-", reason: .malformedRecord), Expected(legacyID: "-", reason: .columnCount)]
+
+        let folder = "\(directory)/vendor1-binaryplan"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Data(bytes).write(to: URL(fileURLWithPath: "\(folder)/members.csv"))
+        try writeExpected(expected, vendor: "vendor1-binaryplan", to: directory)
+    }
+
+    static func quoted(_ field: String) -> String {
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

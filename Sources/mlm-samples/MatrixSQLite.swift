@@ -1,0 +1,132 @@
+import CSQLite
+import Foundation
+import MLMMigrate
+
+/// Vendor 2: an MLM suite's SQLite database. Integer ids, sponsor and matrix parent by id,
+/// a 3-wide matrix (positions 1-3), epoch-second timestamps, one-letter states, and its own
+/// table and column names; no primary key on the member id (so duplicates get through).
+struct MatrixSQLite {
+    let members: Int
+    let people: PeopleFactory
+
+    /// One row of `tbl_distributor`; text values may be invalid UTF-8 on purpose.
+    struct Row {
+        var id: Int64
+        var login: String?
+        var upline: Int64?
+        var parent: Int64?
+        var position: Int64?
+        var created: Any?
+        var state: String?
+        var first: [UInt8]
+        var last: String
+        var email: String
+        var mobile: String
+    }
+
+    func write(to directory: String) throws {
+        var random = SeededRandom(seed: people.seed ^ 0x5EED_0002)
+        let persons = people.people(members + 40, stream: 2)
+        var rows: [Row] = []
+        var expected: [Expected] = []
+        func row(_ k: Int, upline: Int64?, parent: Int64?, position: Int64?, created: Any? = nil, state: String? = "A", login: String? = nil, email: String? = nil, id: Int64? = nil) -> Row {
+            let person = persons[k - 1]
+            return Row(id: id ?? Int64(k), login: login ?? "dist\(k)", upline: upline, parent: parent, position: position,
+                       created: created ?? person.joinedUTC, state: state, first: Array(person.first.utf8), last: person.last,
+                       email: email ?? person.email, mobile: person.phone)
+        }
+        for k in 1...members {
+            let upline: Int64? = k == 1 ? nil : Int64(1 + random.below(k - 1))
+            let parent: Int64? = k == 1 ? nil : Int64((k - 2) / 3 + 1)
+            let position: Int64? = k == 1 ? nil : Int64((k - 2) % 3 + 1)
+            rows.append(row(k, upline: upline, parent: parent, position: position, state: ["A", "A", "A", "I", "S"][random.below(5)]))
+        }
+        var nextLeaf = Int64(members)
+        func leaf() -> Int64 { defer { nextLeaf -= 1 }; return nextLeaf }
+        func anySponsor() -> Int64 { Int64(1 + random.below(members / 2)) }
+        var k = members
+        func next() -> Int { k += 1; return k }
+        func expect(_ id: Int, _ reason: ReasonCode) { expected.append(Expected(legacyID: String(id), reason: reason)) }
+
+        let orphan = next(); rows.append(row(orphan, upline: 9_999_999, parent: leaf(), position: 1)); expect(orphan, .orphanSponsor)
+        let child = next(); rows.append(row(child, upline: Int64(orphan), parent: leaf(), position: 1)); expect(child, .sponsorQuarantined)
+        let selfRef = next(); rows.append(row(selfRef, upline: Int64(selfRef), parent: leaf(), position: 1)); expect(selfRef, .selfSponsor)
+        let (a, b, c) = (next(), next(), next())
+        rows.append(row(a, upline: Int64(b), parent: leaf(), position: 1))
+        rows.append(row(b, upline: Int64(c), parent: leaf(), position: 1))
+        rows.append(row(c, upline: Int64(a), parent: leaf(), position: 1))
+        for member in [a, b, c] { expect(member, .sponsorCycle) }
+        let dup1 = next(); _ = next()
+        rows.append(row(dup1, upline: anySponsor(), parent: leaf(), position: 1))
+        rows.append(row(dup1 + 1, upline: anySponsor(), parent: leaf(), position: 1, id: Int64(dup1)))
+        expect(dup1, .duplicateID); expect(dup1, .duplicateID)
+        let twin = next(); rows.append(row(twin, upline: anySponsor(), parent: leaf(), position: 1, email: " " + persons[6].email.uppercased())); expect(twin, .duplicatePerson)
+        let shared = leaf()
+        let first = next(); rows.append(row(first, upline: anySponsor(), parent: shared, position: 2))
+        let second = next(); rows.append(row(second, upline: anySponsor(), parent: shared, position: 2)); expect(second, .legTaken)
+        let fourth = next(); rows.append(row(fourth, upline: anySponsor(), parent: 1, position: 2)); expect(fourth, .placementOverfull)
+        let root2 = next(); rows.append(row(root2, upline: nil, parent: nil, position: nil)); expect(root2, .extraRoot)
+        let badDate = next(); rows.append(row(badDate, upline: anySponsor(), parent: leaf(), position: 1, created: "yesterday")); expect(badDate, .unparseableTimestamp)
+        let oldDate = next(); rows.append(row(oldDate, upline: anySponsor(), parent: leaf(), position: 1, created: Int64(-2_500_000_000))); expect(oldDate, .timestampOutOfRange)
+        let noState = next(); rows.append(row(noState, upline: anySponsor(), parent: leaf(), position: 1, state: nil)); expect(noState, .requiredMissing)
+        let lost = next(); rows.append(row(lost, upline: anySponsor(), parent: 8_888_888, position: 1)); expect(lost, .orphanPlacement)
+        let badState = next(); rows.append(row(badState, upline: anySponsor(), parent: leaf(), position: 1, state: "X")); expect(badState, .unknownCode)
+        let badBytes = next()
+        var mangled = row(badBytes, upline: anySponsor(), parent: leaf(), position: 1)
+        mangled.first = [0x4A, 0xE9, 0x72, 0xF4, 0x6D, 0x65] // "Jérôme" in Latin-1 inside a UTF-8 database
+        rows.append(mangled)
+        expect(badBytes, .invalidEncoding)
+
+        let folder = "\(directory)/vendor2-mlmsoft"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = "\(folder)/export.sqlite"
+        try? FileManager.default.removeItem(atPath: path)
+        try insert(rows, into: path)
+        try writeExpected(expected, vendor: "vendor2-mlmsoft", to: directory)
+    }
+
+    private func insert(_ rows: [Row], into path: String) throws {
+        var db: OpaquePointer?
+        guard sqlite3_open(path, &db) == SQLITE_OK else { throw MigrationError("samples.sqlite", "cannot create \(path)") }
+        defer { sqlite3_close(db) }
+        let schema = """
+            PRAGMA journal_mode = DELETE;
+            CREATE TABLE tbl_distributor (
+                dist_id INTEGER, login TEXT, upline_id INTEGER, matrix_parent_id INTEGER, matrix_pos INTEGER,
+                created_ts INTEGER, state TEXT, first_name TEXT, last_name TEXT, email_addr TEXT, mobile TEXT);
+            BEGIN;
+            """
+        guard sqlite3_exec(db, schema, nil, nil, nil) == SQLITE_OK else { throw MigrationError("samples.sqlite", "cannot create the schema") }
+        var statement: OpaquePointer?
+        sqlite3_prepare_v2(db, "INSERT INTO tbl_distributor VALUES (?,?,?,?,?,?,?,?,?,?,?)", -1, &statement, nil)
+        defer { sqlite3_finalize(statement) }
+        func bind(_ index: Int32, _ text: String?) {
+            guard let text else { sqlite3_bind_null(statement, index); return }
+            mlm_sqlite3_bind_text_transient(statement, index, text, -1)
+        }
+        func bind(_ index: Int32, _ value: Int64?) {
+            guard let value else { sqlite3_bind_null(statement, index); return }
+            sqlite3_bind_int64(statement, index, value)
+        }
+        for row in rows {
+            sqlite3_reset(statement)
+            bind(1, row.id)
+            bind(2, row.login)
+            bind(3, row.upline)
+            bind(4, row.parent)
+            bind(5, row.position)
+            if let created = row.created as? Int64 { bind(6, created) } else { bind(6, row.created as? String) }
+            bind(7, row.state)
+            row.first.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { chars in
+                    _ = mlm_sqlite3_bind_text_transient(statement, 8, chars.baseAddress, Int32(chars.count))
+                }
+            }
+            bind(9, row.last)
+            bind(10, row.email)
+            bind(11, row.mobile)
+            guard sqlite3_step(statement) == SQLITE_DONE else { throw MigrationError("samples.sqlite", "insert failed") }
+        }
+        sqlite3_exec(db, "COMMIT", nil, nil, nil)
+    }
+}

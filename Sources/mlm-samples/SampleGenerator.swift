@@ -1,0 +1,118 @@
+import ArgumentParser
+import CSQLite
+import Foundation
+import MLMMigrate
+
+/// Generates the two synthetic legacy exports (never real people) from a seed.
+@main
+struct SampleGenerator: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mlm-samples",
+        abstract: "Generate the synthetic legacy exports: vendor 1 (CSV, binary plan) and vendor 2 (SQLite, 3-wide matrix).",
+        discussion: "The same seed and size always give the same bytes. Defects are appended after the clean members and listed in expected/<vendor>.tsv."
+    )
+
+    @Option(help: "Clean members per vendor (defect rows come on top).")
+    var members = 2_000
+
+    @Option(help: "Seed for the generator.")
+    var seed: UInt64 = 20_261_123
+
+    @Option(help: "Output directory.")
+    var out = "samples"
+
+    @Option(help: "Which vendors: vendor1, vendor2 or both.")
+    var vendor = "both"
+
+    func validate() throws {
+        guard members >= 20 else { throw ValidationError("--members must be at least 20 (defects attach to early members)") }
+    }
+
+    func run() throws {
+        let people = PeopleFactory(seed: seed)
+        if vendor == "both" || vendor == "vendor1" {
+            try BinaryPlanCSV(members: members, people: people).write(to: out)
+        }
+        if vendor == "both" || vendor == "vendor2" {
+            try MatrixSQLite(members: members, people: people).write(to: out)
+        }
+    }
+}
+
+/// SplitMix64: small, fast, and the same sequence on every platform for a seed.
+struct SeededRandom {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+}
+
+/// A synthetic person.
+struct Person {
+    var first: String
+    var last: String
+    var email: String
+    var phone: String
+    var joinedUTC: Int64
+}
+
+/// Makes synthetic people deterministically, with the accents, apostrophes and commas that
+/// break naive exporters.
+struct PeopleFactory {
+    let seed: UInt64
+    static let firsts = ["Ana", "José", "Zoë", "Søren", "Chloé", "Björn", "Ñusta", "Renée", "Łukasz", "Amélie", "Oğuz", "Priya", "Kwame", "Mei", "Dmitri", "Fatima", "Liam", "Noor"]
+    static let lasts = ["Müller", "O’Brien", "García", "Nuñez", "Lefèvre", "Smith, Jr.", "Øster", "Kowalski", "Nakamura", "Okafor", "Dubois", "Šimek", "Rossi", "Haddad", "Brennan", "Œuvray"]
+
+    func people(_ count: Int, stream: UInt64) -> [Person] {
+        var random = SeededRandom(seed: seed ^ stream)
+        var clock: Int64 = 1_420_070_400 // 2015-01-01T00:00:00Z
+        return (1...count).map { index in
+            clock += 600 + Int64(random.below(7_200))
+            clock -= clock % 60
+            let first = Self.firsts[random.below(Self.firsts.count)]
+            let last = Self.lasts[random.below(Self.lasts.count)]
+            let local = "\(first).\(last)".folding(options: .diacriticInsensitive, locale: nil).lowercased().filter { $0.isLetter || $0 == "." }
+            return Person(
+                first: first, last: last, email: "\(local).\(index)@example.test",
+                phone: "+1 555 \(100 + index / 10_000) \(String(format: "%04d", index % 10_000))", joinedUTC: clock
+            )
+        }
+    }
+}
+
+/// Encodes text as Windows-1252 (the characters the factory uses).
+enum Windows1252 {
+    static let high: [Character: UInt8] = ["€": 0x80, "’": 0x92, "Š": 0x8A, "š": 0x9A, "Œ": 0x8C, "œ": 0x9C, "Ž": 0x8E, "ž": 0x9E]
+
+    static func encode(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        for character in text {
+            if let byte = high[character] { out.append(byte); continue }
+            for scalar in character.unicodeScalars {
+                out.append(scalar.value < 256 ? UInt8(scalar.value) : UInt8(ascii: "?"))
+            }
+        }
+        return out
+    }
+}
+
+/// One expected quarantine entry: the legacy id (or `-` when the row cannot be read) and reason.
+struct Expected {
+    var legacyID: String
+    var reason: ReasonCode
+}
+
+func writeExpected(_ entries: [Expected], vendor: String, to directory: String) throws {
+    try FileManager.default.createDirectory(atPath: "\(directory)/expected", withIntermediateDirectories: true)
+    let text = "legacy_id\treason\n" + entries.map { "\($0.legacyID)\t\($0.reason.rawValue)\n" }.joined()
+    try Data(text.utf8).write(to: URL(fileURLWithPath: "\(directory)/expected/\(vendor).tsv"))
+}
