@@ -17,7 +17,8 @@ public final class GenealogyValidator {
     var needsPlacement: [Bool]
     var root: Int?
     var reattachments: [Reattachment] = []
-    /// Nodes rejected since the last propagation.
+    /// Nodes rejected whose downline has not yet been through the orphan policy (starts with
+    /// the nodes rejected before the graph rules ran).
     var newlyRejected: [Int] = []
 
     public init(nodes: [GenealogyNode], rules: GenealogyRules) {
@@ -28,6 +29,7 @@ public final class GenealogyValidator {
         placement = Array(repeating: -1, count: nodes.count)
         leg = Array(repeating: -1, count: nodes.count)
         needsPlacement = Array(repeating: false, count: nodes.count)
+        newlyRejected = rejections.indices.filter { rejections[$0] != nil }
     }
 
     var hasPlacementTree: Bool { !rules.legs.isEmpty }
@@ -97,7 +99,6 @@ public final class GenealogyValidator {
             }
         }
         for index in duplicated { reject(index, Rejection(.duplicateID, column: "legacy_id", detail: "legacy id appears on more than one row")) }
-        newlyRejected.removeAll()
     }
 
     private func rejectDuplicateUsernames() {
@@ -113,7 +114,6 @@ public final class GenealogyValidator {
             }
         }
         for index in duplicated { reject(index, Rejection(.duplicateUsername, column: "username", detail: "references resolve by username, and it is not unique")) }
-        newlyRejected.removeAll()
     }
 
     private func rejectDuplicatePersons() {
@@ -128,7 +128,6 @@ public final class GenealogyValidator {
                 owners.formUnion(identities)
             }
         }
-        newlyRejected.removeAll()
     }
 
     /// The first alive node per key; keys of rejected duplicates still resolve (to a rejected

@@ -1,43 +1,61 @@
 public import Foundation
 import Glibc
 
-/// Runs an external program to completion and captures its combined output.
+/// Runs an external program to completion with `posix_spawn` and `waitpid`, capturing its
+/// output. (Foundation's `Process` was seen here to hang in `waitUntilExit` on a zombie child.)
 public enum CommandRunner {
-    public struct Result {
+    public struct Result: Sendable {
         public var status: Int32
         public var output: String
+        public var errorOutput: String
     }
 
-    /// Runs `executable` with `arguments` (no shell), stdin from /dev/null, and waits for it.
-    ///
-    /// Output goes to an unlinked temporary file, not a pipe: a daemon the program starts
-    /// (pg_ctl's postmaster) may inherit the descriptor and would hold a pipe open forever.
-    public static func run(_ executable: String, _ arguments: [String]) throws(MigrationError) -> Result {
+    /// Runs `executable` with `arguments` (no shell) and stdin from /dev/null. Output goes to
+    /// unlinked temporary files, not pipes: a daemon the program starts (pg_ctl's postmaster)
+    /// may inherit the descriptors and would hold a pipe open forever. Standard error is merged
+    /// into `output` unless `separateErrors` is set. `environment` nil keeps this process's.
+    public static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, separateErrors: Bool = false
+    ) throws(MigrationError) -> Result {
+        let out = try temporaryFile(for: executable)
+        defer { close(out) }
+        let err = separateErrors ? try temporaryFile(for: executable) : out
+        defer { if separateErrors { close(err) } }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, out, 1)
+        posix_spawn_file_actions_adddup2(&actions, err, 2)
+
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { envp?.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = envp.map { posix_spawn(&pid, executable, &actions, nil, argv, $0) } ?? posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else {
+            throw MigrationError("system.exec_failed", "cannot run \(executable): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exitCode: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return Result(status: exitCode, output: readAll(out), errorOutput: separateErrors ? readAll(err) : "")
+    }
+
+    private static func temporaryFile(for executable: String) throws(MigrationError) -> Int32 {
         var template = Array("/tmp/mlm-migrate-cmd-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
             guard let base = buffer.baseAddress else { return -1 }
             return mkstemp(base)
         }
         guard fd >= 0 else { throw MigrationError("system.exec_failed", "cannot create a temporary file to run \(executable)") }
-        defer { close(fd) }
         unlink(String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        return fd
+    }
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, fd, 1)
-        posix_spawn_file_actions_adddup2(&actions, fd, 2)
-
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard spawned == 0 else {
-            throw MigrationError("system.exec_failed", "cannot run \(executable): \(String(cString: strerror(spawned)))")
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    private static func readAll(_ fd: Int32) -> String {
         lseek(fd, 0, SEEK_SET)
         var data: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
@@ -46,8 +64,7 @@ public enum CommandRunner {
             if count <= 0 { break }
             data.append(contentsOf: chunk[0..<count])
         }
-        let exitCode: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return Result(status: exitCode, output: String(decoding: data, as: UTF8.self))
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// The first executable named `name` on PATH, or nil.

@@ -13,7 +13,6 @@ public final class PostgresConnection {
         guard let conn = PQconnectdb(conninfo) else {
             throw MigrationError("target.unreachable", "cannot allocate a libpq connection")
         }
-        self.conn = conn
         guard PQstatus(conn) == CONNECTION_OK else {
             let message = Self.firstLine(String(cString: PQerrorMessage(conn)))
             PQfinish(conn)
@@ -26,6 +25,7 @@ public final class PostgresConnection {
             }
             throw MigrationError("target.unreachable", "cannot connect to the target database: \(message)")
         }
+        self.conn = conn
         try execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; SET extra_float_digits = 3")
     }
 
@@ -127,6 +127,18 @@ public final class PostgresConnection {
         if let copyError { throw copyError }
         if endStatus != 1 { throw error(nil, what) }
         return rows
+    }
+
+    /// Runs `COPY ... FROM STDIN` with `data` as the whole input (for small inputs).
+    @discardableResult
+    public func copyIn(_ sql: String, what: String, data: [UInt8]) throws(MigrationError) -> Int {
+        try copyIn(sql, what: what) { send throws(MigrationError) in
+            var failure: MigrationError?
+            data.withUnsafeBytes { bytes in
+                do throws(MigrationError) { try send(bytes) } catch { failure = error }
+            }
+            if let failure { throw failure }
+        }
     }
 
     /// Runs `COPY ... TO STDOUT` and hands each row's bytes (newline included) to `consume`.

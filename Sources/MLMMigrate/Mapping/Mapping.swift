@@ -73,6 +73,15 @@ public struct ColumnSpec: Sendable, Equatable {
     public var pii: Bool
     /// Marks a PII column as identifying a person, for duplicate-person detection.
     public var identity: IdentityKind?
+
+    public init(field: String, from: String, kind: ColumnKind, required: Bool, pii: Bool, identity: IdentityKind?) {
+        self.field = field
+        self.from = from
+        self.kind = kind
+        self.required = required
+        self.pii = pii
+        self.identity = identity
+    }
 }
 
 /// The kinds of identity a PII column can carry.
@@ -131,6 +140,19 @@ public struct GenealogyRules: Sendable, Equatable {
     public var orphanPolicy: OrphanPolicy
     public var duplicateIDPolicy: DuplicateIDPolicy
     public var duplicatePersonPolicy: DuplicatePersonPolicy
+
+    public init(
+        legs: [String], sponsorKey: ReferenceKey, placementKey: ReferenceKey, root: RootRule,
+        orphanPolicy: OrphanPolicy, duplicateIDPolicy: DuplicateIDPolicy, duplicatePersonPolicy: DuplicatePersonPolicy
+    ) {
+        self.legs = legs
+        self.sponsorKey = sponsorKey
+        self.placementKey = placementKey
+        self.root = root
+        self.orphanPolicy = orphanPolicy
+        self.duplicateIDPolicy = duplicateIDPolicy
+        self.duplicatePersonPolicy = duplicatePersonPolicy
+    }
 }
 
 /// The members entity: its source, columns and genealogy rules.

@@ -80,7 +80,7 @@ private struct NodeReader {
         for (key, _) in map {
             let name = key.string ?? ""
             if !allowed.contains(name) {
-                issue("\(path).\(name)", key, "unknown key; expected one of: \(allowed.joined(separator: ", "))")
+                issue(path == "(root)" ? name : "\(path).\(name)", key, "unknown key; expected one of: \(allowed.joined(separator: ", "))")
             }
         }
         return map

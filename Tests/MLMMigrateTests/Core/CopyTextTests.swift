@@ -1,0 +1,54 @@
+import MLMMigrate
+import Testing
+
+@Suite struct CopyTextTests {
+    @Test func escapesAndUnescapesTabsNewlinesBackslashesAndNull() {
+        let fields: [String?] = ["a\tb", "line\nnext\r", "back\\slash", nil, "", "\\N"]
+        var bytes: [UInt8] = []
+        CopyText.encodeRow(fields, into: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == "a\\tb\tline\\nnext\\r\tback\\\\slash\t\\N\t\t\\\\N\n")
+        let decoded = bytes.dropLast().withUnsafeBufferPointer { CopyText.decodeRow($0) }
+        #expect(decoded == fields)
+    }
+
+    @Test func stageFilesRoundTripRowsWithTheirHeader() throws {
+        let directory = try TemporaryDirectory()
+        let writer = try StageFileWriter(path: "\(directory.path)/s.tsv", columns: ["a", "b"])
+        for index in 0..<20_000 { try writer.append([String(index), index % 3 == 0 ? nil : "v\n\(index)"]) }
+        try writer.close()
+        let reader = try StageFileReader(path: "\(directory.path)/s.tsv", expecting: ["a", "b"])
+        var count = 0
+        while let row = try reader.next() {
+            #expect(row[0] == String(count))
+            #expect(row[1] == (count % 3 == 0 ? nil : "v\n\(count)"))
+            count += 1
+        }
+        #expect(count == 20_000)
+    }
+
+    @Test func refusesAStageFileWhoseHeaderDoesNotMatch() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("s.tsv", "x\ty\n1\t2\n")
+        #expect(throws: MigrationError.self) { _ = try StageFileReader(path: path, expecting: ["a", "b"]) }
+    }
+
+    @Test func chunksHandOverWholeLinesInBoundedBatches() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("s.tsv", "h\n" + (1...10).map { "\($0)\n" }.joined())
+        let chunks = try StageFileChunks(path: path)
+        var batches: [String] = []
+        while true {
+            var text = ""
+            let lines = try chunks.next(maxLines: 4) { text += String(decoding: $0, as: UTF8.self) }
+            if lines == 0 { break }
+            batches.append(text)
+        }
+        #expect(batches == ["1\n2\n3\n4\n", "5\n6\n7\n8\n", "9\n10\n"])
+    }
+
+    @Test func formatsTimestampsAsPostgresPrintsThemInUTC() {
+        #expect(UTCTimestamp.format(micros: 0) == "1970-01-01 00:00:00+00")
+        #expect(UTCTimestamp.format(micros: 1_614_834_367_250_000) == "2021-03-04 05:06:07.25+00")
+        #expect(UTCTimestamp.format(micros: -2_208_988_800_000_000) == "1900-01-01 00:00:00+00")
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import MLMMigrate
+import Testing
+
+@Suite struct FailureMessageTests {
+    private func run(_ arguments: [String]) throws -> ToolRun {
+        try ToolRun.run("mlm-migrate", arguments)
+    }
+
+    private let vendor = "vendor1-binaryplan"
+
+    @Test func stopsWithOneLineWhenTheSourceIsMissing() throws {
+        let work = try TemporaryDirectory()
+        let result = try run(["run", "--source", "/nonexistent/export", "--mapping", PackagePaths.mapping(vendor), "--work-dir", work.path, "--target", "host=/nonexistent"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("source /nonexistent/export does not exist [source.missing]"))
+    }
+
+    @Test func stopsWhenTheSourceFileCannotBeRead() throws {
+        let work = try TemporaryDirectory()
+        let source = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: "\(source.path)/members.csv", withIntermediateDirectories: true)
+        let result = try run(["extract", "--source", source.path, "--mapping", PackagePaths.mapping(vendor), "--work-dir", work.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("[source.unreadable]"))
+    }
+
+    @Test func listsEveryMappingErrorAndRefusesToRun() throws {
+        let work = try TemporaryDirectory()
+        let mapping = try work.write("bad.yaml", "version: 1\nvendor: x\nentities:\n  members:\n    source: { format: csv, encoding: klingon }\n    columns: { username: { from: u } }\n    genealogy: { orphan_policy: maybe }\n")
+        let validate = try run(["validate-mapping", mapping])
+        #expect(validate.status == 2)
+        #expect(validate.stdout.contains("entities.members.source.encoding"))
+        #expect(validate.stdout.contains("entities.members.genealogy.orphan_policy"))
+        #expect(validate.stdout.contains("entities.members.columns.legacy_id"))
+        let result = try run(["run", "--source", PackagePaths.sample(vendor), "--mapping", mapping, "--work-dir", work.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("[mapping.invalid]"))
+    }
+
+    @Test func stopsWhenTheDatabaseIsUnreachable() throws {
+        let work = try TemporaryDirectory()
+        let result = try run(["run", "--source", PackagePaths.sample(vendor), "--mapping", PackagePaths.mapping(vendor), "--work-dir", work.path, "--target", "host=/nonexistent-dir port=5 dbname=x"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("[target.unreachable]"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func refusesStagesRunOutOfOrder() throws {
+        let work = try TemporaryDirectory()
+        let result = try run(["transform", "--work-dir", work.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("[workdir.no_manifest]"))
+    }
+}

@@ -1,0 +1,59 @@
+import Logging
+import MLMMigrate
+import Testing
+
+@Suite struct LoaderTests {
+    /// Runs extract, cleanse and transform on vendor 2's sample into a work directory.
+    static func transformedSample(_ directory: TemporaryDirectory) throws -> Pipeline {
+        let pipeline = Pipeline(work: try WorkDirectory(path: directory.path), logger: Logger(label: "test"))
+        _ = try pipeline.extract(source: PackagePaths.sample("vendor2-mlmsoft"), mappingPath: PackagePaths.mapping("vendor2-mlmsoft"))
+        _ = try pipeline.cleanse()
+        _ = try pipeline.transform()
+        return pipeline
+    }
+
+    @Test func loadsInBatchesEachWithItsManifestAndSponsorsFirst() throws {
+        let directory = try TemporaryDirectory()
+        var pipeline = try Self.transformedSample(directory)
+        pipeline.batchSize = 300
+        let target = try TestPostgres.freshDatabase("load")
+        let (summary, _) = try pipeline.load(target: target)
+        #expect(summary.members == 2_001)
+        #expect(summary.batches == 7 + 1)
+        let connection = try PostgresConnection(target)
+        let batches = try connection.query("SELECT batch_no, kind, row_count, length(content_sha256) FROM mlm_migration.batches ORDER BY batch_no")
+        #expect(batches.count == 8)
+        #expect(batches.first == ["1", "rows", "300", "64"])
+        #expect(batches.last?[1] == "quarantine")
+        // A member's sponsor and placement parent are never in a later batch than the member.
+        let later = try connection.scalar("""
+            SELECT count(*) FROM mlm.members m JOIN mlm.members p ON p.member_id IN (m.sponsor_id, m.placement_id)
+            WHERE p.batch_no > m.batch_no
+            """)
+        #expect(later == "0")
+        #expect(try connection.scalar("SELECT status FROM mlm_migration.runs") == "loaded")
+    }
+
+    @Test func refusesToLoadIntoATargetThatAlreadyHoldsMembers() throws {
+        let directory = try TemporaryDirectory()
+        let pipeline = try Self.transformedSample(directory)
+        let target = try TestPostgres.freshDatabase("twice")
+        _ = try pipeline.load(target: target)
+        #expect { _ = try pipeline.load(target: target) } throws: { ($0 as? MigrationError)?.code == "target.not_empty" }
+    }
+
+    @Test func refusesASecondRunWhileOneHoldsTheTarget() throws {
+        let target = try TestPostgres.freshDatabase("lock")
+        let first = try PostgresConnection(target)
+        let second = try PostgresConnection(target)
+        try Loader.lockTarget(first)
+        #expect { try Loader.lockTarget(second) } throws: { ($0 as? MigrationError)?.code == "target.busy" }
+    }
+
+    @Test func appliesTheSchemaOnceAndIsRerunnable() throws {
+        let connection = try PostgresConnection(try TestPostgres.freshDatabase("schema"))
+        #expect(try TargetSchema.apply(on: connection) == [1])
+        #expect(try TargetSchema.apply(on: connection) == [])
+        #expect(try connection.scalar("SELECT max(version) FROM mlm_migration.schema_versions") == "1")
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import MLMMigrate
+import Testing
+
+/// A real PostgreSQL for integration tests: `MLM_TEST_PG` (a libpq string for a role that may
+/// create databases) when set, else one embedded cluster started once per test process with
+/// mlm-migrate's own `EmbeddedPostgres`. Each test gets its own fresh database.
+enum TestPostgres {
+    struct Server {
+        var base: String
+        var cluster: EmbeddedPostgres?
+    }
+
+    private static let shared: Result<Server, MigrationError> = {
+        if let conninfo = ProcessInfo.processInfo.environment["MLM_TEST_PG"], !conninfo.isEmpty {
+            return .success(Server(base: conninfo, cluster: nil))
+        }
+        let directory = NSTemporaryDirectory() + "mlm-migrate-tests-\(getpid())"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let cluster = try EmbeddedPostgres.startFresh(workDirectory: directory)
+            atexit { TestPostgres.stopAtExit() }
+            return .success(Server(base: "host=\(cluster.socketDirectory) port=\(cluster.port) user=postgres", cluster: cluster))
+        } catch let error as MigrationError {
+            return .failure(error)
+        } catch {
+            return .failure(MigrationError("test.setup", "\(error)"))
+        }
+    }()
+
+    static func stopAtExit() {
+        if case .success(let server) = shared { server.cluster?.stop() }
+    }
+
+    static var server: Server {
+        get throws { try shared.get() }
+    }
+
+    /// Creates a new, empty database and returns its connection string.
+    static func freshDatabase(_ hint: String = "t") throws -> String {
+        let server = try server
+        let name = "\(hint.lowercased().filter { $0.isLetter || $0.isNumber })_\(UUID().uuidString.prefix(8).lowercased())"
+        let admin = try PostgresConnection("\(server.base) dbname=postgres")
+        try admin.execute("CREATE DATABASE \"\(name)\"")
+        return "\(server.base) dbname=\(name)"
+    }
+}
+
+/// Paths in the package checkout and to its built executables.
+enum PackagePaths {
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static func executable(_ name: String) -> String {
+        if let explicit = ProcessInfo.processInfo.environment["MLM_BIN_DIR"] { return "\(explicit)/\(name)" }
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        return "\(root)/.build/debug/\(name)"
+    }
+
+    static func sample(_ relative: String) -> String { "\(root)/samples/\(relative)" }
+    static func mapping(_ name: String) -> String { "\(root)/mappings/\(name).yaml" }
+}
+
+/// A temporary directory removed when the value goes away.
+final class TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "mlm-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let file = "\(path)/\(name)"
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        return file
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        try write(name, Array(text.utf8))
+    }
+}
