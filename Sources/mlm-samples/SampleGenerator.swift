@@ -75,8 +75,10 @@ struct PeopleFactory {
     func people(_ count: Int, stream: UInt64) -> [Person] {
         var random = SeededRandom(seed: seed ^ stream)
         var clock: Int64 = 1_420_070_400 // 2015-01-01T00:00:00Z
+        // Registrations spread over about ten years, whatever the count.
+        let meanStep = max(2, 315_360_000 / count)
         return (1...count).map { index in
-            clock += 600 + Int64(random.below(7_200))
+            clock += 1 + Int64(random.below(2 * meanStep))
             clock -= clock % 60
             let first = Self.firsts[random.below(Self.firsts.count)]
             let last = Self.lasts[random.below(Self.lasts.count)]

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Members pipeline vs. the speed of light, in one run on one PostgreSQL:
+#   1. generate N vendor-1 members (CSV, cp1252, quoted fields, the usual defects);
+#   2. time `mlm-migrate run` (extract, cleanse, transform, load, reconcile) into database A;
+#   3. time a raw `psql \copy` of exactly the rows mlm-migrate loaded (transform/members.tsv)
+#      into database B, whose tables were created from the same DDL (same keys, FKs, indexes);
+#   4. print both times, the ratio, and mlm-migrate's peak memory.
+# Usage: bench/members.sh [N]   (default 1000000). Needs: swift, PostgreSQL server binaries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N="${1:-1000000}"
+bash scripts/setup.sh
+swift build -c release >/dev/null
+bin="$(swift build -c release --show-bin-path)"
+base="$(mktemp -d /tmp/mlm-bench-XXXXXX)"
+chmod 755 "$base"
+trap 'stop_pg; rm -rf "$base"' EXIT
+
+pgbin="$(dirname "$(readlink -f "$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")")"
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+port=$(( 20000 + RANDOM % 20000 ))
+mkdir -p "$base/pg"
+[ "$(id -u)" -eq 0 ] && chown postgres "$base/pg"
+as_pg "$pgbin/initdb" -D "$base/pg/data" -A trust -U postgres -E UTF8 --no-locale >/dev/null
+as_pg "$pgbin/pg_ctl" -D "$base/pg/data" -o "-p $port -k $base/pg -c listen_addresses=''" -l "$base/pg/log" -w start >/dev/null
+stop_pg() { as_pg "$pgbin/pg_ctl" -D "$base/pg/data" -m fast stop >/dev/null 2>&1 || true; }
+conn="host=$base/pg port=$port user=postgres"
+psql "$conn dbname=postgres" -qc "CREATE DATABASE pipeline" -c "CREATE DATABASE raw"
+
+echo "generating $N members..." >&2
+"$bin/mlm-samples" --members "$N" --vendor vendor1 --out "$base/samples"
+size=$(du -h "$base/samples/vendor1-binaryplan/members.csv" | cut -f1)
+
+echo "running mlm-migrate..." >&2
+start=$(date +%s.%N)
+/usr/bin/time -f "%M" -o "$base/rss" "$bin/mlm-migrate" run --source "$base/samples/vendor1-binaryplan" \
+  --mapping mappings/vendor1-binaryplan.yaml --target "$conn dbname=pipeline" --work-dir "$base/work" --no-progress >"$base/run.out"
+end=$(date +%s.%N)
+pipeline=$(awk "BEGIN{print $end - $start}")
+rows=$(($(wc -l < "$base/work/transform/members.tsv") - 1))
+
+# Same DDL for the raw target, taken from what mlm-migrate created.
+pg_dump -s "$conn dbname=pipeline" | psql -q "$conn dbname=raw" >/dev/null
+tail -n +2 "$base/work/transform/members.tsv" > "$base/members.copy"
+echo "running raw psql \\copy..." >&2
+start=$(date +%s.%N)
+PGOPTIONS="-c mlm_migration.run_id=1 -c mlm_migration.batch_no=1" psql -q "$conn dbname=raw" -c \
+  "\\copy mlm.members (member_id, legacy_id, username, status, joined_at, sponsor_id, placement_id, placement_leg) from '$base/members.copy'"
+end=$(date +%s.%N)
+raw=$(awk "BEGIN{print $end - $start}")
+
+printf 'members generated: %s (CSV %s), loaded: %s\n' "$N" "$size" "$rows"
+grep -E '^(members|checks):' "$base/run.out"
+printf 'mlm-migrate run:   %6.2f s  (peak RSS %d MiB)\n' "$pipeline" "$(( $(cat "$base/rss") / 1024 ))"
+printf 'raw psql \\copy:    %6.2f s\n' "$raw"
+printf 'ratio:             %6.2f x\n' "$(awk "BEGIN{print $pipeline / $raw}")"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what mlm-migrate needs on a fresh Debian machine, when it is missing:
+# the PostgreSQL server (for the embedded default and the tests), libpq and sqlite3 headers,
+# and pkg-config. Safe to run again: it installs nothing that is already there.
+set -euo pipefail
+
+need=()
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+pkg-config --exists libpq 2>/dev/null || need+=(libpq-dev)
+pkg-config --exists sqlite3 2>/dev/null || need+=(libsqlite3-dev)
+if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  need+=(postgresql postgresql-client)
+fi
+id postgres >/dev/null 2>&1 || need+=(postgresql)
+
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "setup: installing ${need[*]}" >&2
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "setup: need root (or sudo) to install ${need[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+command -v swift >/dev/null 2>&1 || { echo "setup: swift is not on PATH (Swift 6.1 or newer is needed)" >&2; exit 1; }
