@@ -77,11 +77,11 @@ public struct Cleanser {
         let quarantine = try StageFileWriter(path: quarantinePath, columns: MemberStageLayout.quarantine)
         let second = try StageFileReader(path: extractPath, expecting: columns)
         var summary = CleanseSummary(entity: "members", extracted: nodes.count, accepted: 0, quarantined: 0, quarantinedByReason: [:], reattachedByReason: [:])
-        var index = 0
-        while let raw = try second.next() {
-            defer { index += 1 }
-            let node = nodes[index]
+        var rowsRead = 0
+        for (index, node) in nodes.enumerated() {
             if let rejection = outcome.rejections[index] {
+                guard let raw = try second.next() else { break }
+                rowsRead += 1
                 try quarantine.append([
                     "members", node.location.source, String(node.location.line), node.legacyID ?? raw[fieldIndex["legacy_id"] ?? 0],
                     rejection.reason.rawValue, rejection.column, rejection.detail, payload(raw),
@@ -90,6 +90,8 @@ public struct Cleanser {
                 summary.quarantinedByReason[rejection.reason.rawValue, default: 0] += 1
                 continue
             }
+            guard try second.skip() else { break }
+            rowsRead += 1
             try members.append([
                 node.location.source, String(node.location.line), node.legacyID, node.username, statuses[index],
                 node.joinedAt.map { String($0) },
@@ -99,7 +101,7 @@ public struct Cleanser {
             ])
             summary.accepted += 1
         }
-        guard index == nodes.count else {
+        guard rowsRead == nodes.count, try !second.skip() else {
             throw MigrationError("workdir.corrupt", "\(extractPath) changed while Cleanse was reading it; run extract again")
         }
         try members.close()

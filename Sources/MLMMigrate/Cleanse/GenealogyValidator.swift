@@ -10,6 +10,8 @@
 public final class GenealogyValidator {
     let rules: GenealogyRules
     let nodes: [GenealogyNode]
+    /// Registration time per node (unknown sorts last), flat for the sorts' hot comparisons.
+    let joined: [Int64]
     var rejections: [Rejection?]
     var sponsor: [Int]
     var placement: [Int]
@@ -24,6 +26,7 @@ public final class GenealogyValidator {
     public init(nodes: [GenealogyNode], rules: GenealogyRules) {
         self.nodes = nodes
         self.rules = rules
+        joined = nodes.map { $0.joinedAt ?? .max }
         rejections = nodes.map(\.rejection)
         sponsor = Array(repeating: -1, count: nodes.count)
         placement = Array(repeating: -1, count: nodes.count)
@@ -44,18 +47,16 @@ public final class GenealogyValidator {
 
     /// True when `a` registered before `b` (time, then source order).
     @inline(__always) func earlier(_ a: Int, _ b: Int) -> Bool {
-        let ta = nodes[a].joinedAt ?? .max
-        let tb = nodes[b].joinedAt ?? .max
-        return ta != tb ? ta < tb : a < b
+        joined[a] != joined[b] ? joined[a] < joined[b] : a < b
     }
 
     public func validate() throws(MigrationError) -> GenealogyOutcome {
         rejectDuplicateIDs()
-        let byID = index(\.legacyID)
+        let byID = index(nodes.map(\.legacyID))
         var byUsername: [String: Int] = [:]
         if rules.sponsorKey == .username || rules.placementKey == .username {
             rejectDuplicateUsernames()
-            byUsername = index(\.username)
+            byUsername = index(nodes.map(\.username))
         }
         rejectDuplicatePersons()
         try chooseRoot()
@@ -88,9 +89,10 @@ public final class GenealogyValidator {
 
     private func rejectDuplicateIDs() {
         var seen: [String: Int] = [:]
+        seen.reserveCapacity(nodes.count)
         var duplicated: [Int] = []
-        for (index, node) in nodes.enumerated() where isAlive(index) {
-            guard let id = node.legacyID else { continue }
+        for index in nodes.indices where isAlive(index) {
+            guard let id = nodes[index].legacyID else { continue }
             if let first = seen[id] {
                 duplicated.append(index)
                 if rules.duplicateIDPolicy == .quarantineAll { duplicated.append(first) }
@@ -103,9 +105,10 @@ public final class GenealogyValidator {
 
     private func rejectDuplicateUsernames() {
         var seen: [String: Int] = [:]
+        seen.reserveCapacity(nodes.count)
         var duplicated: [Int] = []
-        for (index, node) in nodes.enumerated() where isAlive(index) {
-            guard let name = node.username else { continue }
+        for index in nodes.indices where isAlive(index) {
+            guard let name = nodes[index].username else { continue }
             if let first = seen[name] {
                 duplicated.append(first)
                 duplicated.append(index)
@@ -120,6 +123,7 @@ public final class GenealogyValidator {
         guard rules.duplicatePersonPolicy == .quarantine else { return }
         let order = nodes.indices.filter { isAlive($0) && !nodes[$0].identities.isEmpty }.sorted(by: earlier)
         var owners: Set<String> = []
+        owners.reserveCapacity(order.count * 2)
         for index in order {
             let identities = nodes[index].identities
             if identities.contains(where: owners.contains) {
@@ -132,11 +136,11 @@ public final class GenealogyValidator {
 
     /// The first alive node per key; keys of rejected duplicates still resolve (to a rejected
     /// node), so a reference to them reads as "parent quarantined", not "unknown".
-    private func index(_ key: KeyPath<GenealogyNode, String?>) -> [String: Int] {
+    private func index(_ keys: [String?]) -> [String: Int] {
         var map: [String: Int] = [:]
-        map.reserveCapacity(nodes.count)
-        for (index, node) in nodes.enumerated() {
-            guard let value = node[keyPath: key] else { continue }
+        map.reserveCapacity(keys.count)
+        for (index, key) in keys.enumerated() {
+            guard let value = key else { continue }
             if let existing = map[value], isAlive(existing) || !isAlive(index) { continue }
             map[value] = index
         }
@@ -163,8 +167,7 @@ public final class GenealogyValidator {
 
     private func resolveReferences(byID: [String: Int], byUsername: [String: Int]) throws(MigrationError) {
         for index in nodes.indices where isAlive(index) && index != root {
-            let node = nodes[index]
-            if let ref = node.sponsorRef {
+            if let ref = nodes[index].sponsorRef {
                 switch resolve(ref, key: rules.sponsorKey, byID: byID, byUsername: byUsername) {
                 case index?: reject(index, Rejection(.selfSponsor, column: "sponsor"))
                 case let parent?: sponsor[index] = parent
@@ -172,7 +175,7 @@ public final class GenealogyValidator {
                 }
             }
             guard hasPlacementTree, isAlive(index) else { continue }
-            guard let ref = node.placementRef else {
+            guard let ref = nodes[index].placementRef else {
                 try orphan(index, .placement, Rejection(.placementWithoutParent, column: "placement", detail: "no placement parent"))
                 continue
             }
@@ -180,7 +183,7 @@ public final class GenealogyValidator {
             case index?:
                 reject(index, Rejection(.selfPlacement, column: "placement"))
             case let parent?:
-                guard let name = node.leg, let slot = rules.legs.firstIndex(of: name) else {
+                guard let name = nodes[index].leg, let slot = rules.legs.firstIndex(of: name) else {
                     reject(index, Rejection(.legMissing, column: "placement_leg", detail: "no leg of the plan given"))
                     continue
                 }

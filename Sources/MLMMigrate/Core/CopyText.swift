@@ -1,3 +1,5 @@
+import Glibc
+
 /// PostgreSQL's `COPY ... (FORMAT text)` row encoding, used for every stage file.
 ///
 /// One row per line, fields separated by a tab, `\N` for NULL, and backslash escapes for
@@ -86,7 +88,6 @@ public final class StageFileWriter {
     public let columns: [String]
     public private(set) var rowCount = 0
     private let file: BufferedFileWriter
-    private var line: [UInt8] = []
 
     public init(path: String, columns: [String]) throws(MigrationError) {
         self.columns = columns
@@ -98,88 +99,83 @@ public final class StageFileWriter {
 
     public func append(_ fields: [String?]) throws(MigrationError) {
         precondition(fields.count == columns.count, "stage row width must match its header")
-        line.removeAll(keepingCapacity: true)
-        CopyText.encodeRow(fields, into: &line)
-        try file.write(line)
+        try file.append { CopyText.encodeRow(fields, into: &$0) }
         rowCount += 1
     }
 
     public func close() throws(MigrationError) { try file.close() }
 }
 
-/// Reads a stage file written by ``StageFileWriter``, streaming, row by row.
+/// Reads a stage file written by ``StageFileWriter``, streaming, row by row. Lines are
+/// found in a read buffer and decoded only when asked for (`skip()` passes over one cheaply).
 public final class StageFileReader {
     public let path: String
     public private(set) var columns: [String] = []
     private let file: ChunkedFileReader
-    private var pending: [UInt8] = []
-    private var queue: [[String?]] = []
-    private var queueIndex = 0
-    private var finished = false
+    private var buffer: [UInt8] = []
+    private var position = 0
+    private var atEnd = false
     /// 1-based line number of the last row returned (the header is line 1).
     public private(set) var lineNumber = 1
 
     public init(path: String) throws(MigrationError) {
         self.path = path
         self.file = try ChunkedFileReader(path: path)
-        guard let header = try nextLine() else {
+        guard let header = try nextLine(CopyText.decodeRow) else {
             throw MigrationError("workdir.corrupt", "\(path): stage file has no header line")
         }
         columns = header.map { $0 ?? "" }
-        lineNumber = 1
     }
 
     /// Opens a stage file and checks it has exactly the expected columns.
     public convenience init(path: String, expecting expected: [String]) throws(MigrationError) {
         try self.init(path: path)
         guard columns == expected else {
-            throw MigrationError("workdir.corrupt", "\(path): header does not match the columns this stage expects; re-run the previous stage")
+            throw MigrationError("workdir.corrupt", "\(path): header does not match the columns this stage expects; run the previous stage again")
         }
     }
 
     /// The next row, or nil at end of file.
     public func next() throws(MigrationError) -> [String?]? {
-        let row = try nextLine()
+        let row = try nextLine(CopyText.decodeRow)
         if row != nil { lineNumber += 1 }
         return row
     }
 
-    private func nextLine() throws(MigrationError) -> [String?]? {
+    /// Passes over the next row without decoding it; false at end of file.
+    public func skip() throws(MigrationError) -> Bool {
+        let found = try nextLine { _ in true } != nil
+        if found { lineNumber += 1 }
+        return found
+    }
+
+    /// Hands the next line (without its newline) to `body`; nil at end of file.
+    private func nextLine<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) throws(MigrationError) -> R? {
         while true {
-            if queueIndex < queue.count {
-                defer { queueIndex += 1 }
-                return queue[queueIndex]
+            let found = buffer.withUnsafeBufferPointer { bytes -> (Int, R)? in
+                guard position < bytes.count, let base = bytes.baseAddress,
+                      let hit = memchr(base + position, 0x0A, bytes.count - position) else { return nil }
+                let end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                return (end, body(UnsafeBufferPointer(rebasing: bytes[position..<end])))
             }
-            if finished { return nil }
-            queue.removeAll(keepingCapacity: true)
-            queueIndex = 0
-            var more = false
+            if let (end, result) = found {
+                position = end + 1
+                return result
+            }
+            if atEnd {
+                guard position < buffer.count else { return nil }
+                let result = buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[position...])) }
+                position = buffer.count
+                return result
+            }
+            buffer.removeFirst(position)
+            position = 0
             do {
-                more = try file.nextChunk { chunk in
-                    var start = 0
-                    for index in 0..<chunk.count where chunk[index] == 0x0A {
-                        if pending.isEmpty {
-                            queue.append(CopyText.decodeRow(UnsafeBufferPointer(rebasing: chunk[start..<index])))
-                        } else {
-                            pending.append(contentsOf: chunk[start..<index])
-                            pending.withUnsafeBufferPointer { queue.append(CopyText.decodeRow($0)) }
-                            pending.removeAll(keepingCapacity: true)
-                        }
-                        start = index + 1
-                    }
-                    pending.append(contentsOf: chunk[start..<chunk.count])
-                }
+                if try !file.nextChunk({ buffer.append(contentsOf: $0) }) { atEnd = true }
             } catch let error as MigrationError {
                 throw error
             } catch {
                 throw MigrationError("workdir.unreadable", "\(path): \(error)")
-            }
-            if !more {
-                finished = true
-                if !pending.isEmpty {
-                    pending.withUnsafeBufferPointer { queue.append(CopyText.decodeRow($0)) }
-                    pending.removeAll()
-                }
             }
         }
     }

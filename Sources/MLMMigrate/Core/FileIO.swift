@@ -56,8 +56,16 @@ public final class BufferedFileWriter {
 
     deinit { if fd >= 0 { Glibc.close(fd) } }
 
-    public func write(_ bytes: some Sequence<UInt8>) throws(MigrationError) {
+    public func write(_ bytes: [UInt8]) throws(MigrationError) {
         buffer.append(contentsOf: bytes)
+        if buffer.count >= capacity { try flush() }
+    }
+
+    /// Lets `body` append to the write buffer directly (no intermediate copy), then flushes
+    /// when the buffer is full.
+    @inline(__always)
+    public func append(_ body: (inout [UInt8]) -> Void) throws(MigrationError) {
+        body(&buffer)
         if buffer.count >= capacity { try flush() }
     }
 

@@ -7,20 +7,55 @@ public enum IdentityNormalizer {
     public static func normalize(_ value: String, as kind: IdentityKind) -> String? {
         switch kind {
         case .email:
-            let trimmed = value.trimmingWhitespace().lowercased()
+            let trimmed = value.trimmingWhitespace().lowercasedFast()
             return trimmed.isEmpty ? nil : trimmed
         case .phone:
-            let trimmed = value.trimmingWhitespace()
-            let digits = trimmed.unicodeScalars.filter { ("0"..."9").contains($0) }
-            guard !digits.isEmpty else { return nil }
-            return (trimmed.hasPrefix("+") ? "+" : "") + String(String.UnicodeScalarView(digits))
+            var text = value.trimmingWhitespace()
+            return text.withUTF8 { bytes -> String? in
+                var out: [UInt8] = bytes.first == UInt8(ascii: "+") ? [UInt8(ascii: "+")] : []
+                for byte in bytes where byte >= 0x30 && byte <= 0x39 { out.append(byte) }
+                return out.contains(where: { $0 != UInt8(ascii: "+") }) ? String(decoding: out, as: UTF8.self) : nil
+            }
         }
     }
 }
 
 extension String {
-    /// The string without leading and trailing white space and newlines (Unicode properties).
+    /// `lowercased()`, with a byte-level path for ASCII text (the common case in exports).
+    func lowercasedFast() -> String {
+        var copy = self
+        let ascii = copy.withUTF8 { bytes -> String? in
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+            guard bytes.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return self }
+            return String(decoding: bytes.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+        }
+        return ascii ?? lowercased()
+    }
+
+    /// The string without leading and trailing white space and newlines (Unicode properties;
+    /// ASCII text is trimmed byte by byte).
     public func trimmingWhitespace() -> String {
+        var copy = self
+        let ascii = copy.withUTF8 { bytes -> String?? in
+            guard let first = bytes.first, let last = bytes.last else { return .some("") }
+            guard first < 0x80, last < 0x80 else { return nil }
+            func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+            if !isSpace(first) && !isSpace(last) { return .some(nil) }
+            var start = 0
+            var end = bytes.count
+            while start < end && isSpace(bytes[start]) { start += 1 }
+            while end > start && isSpace(bytes[end - 1]) { end -= 1 }
+            if end > start && (bytes[start] >= 0x80 || bytes[end - 1] >= 0x80) { return nil }
+            return .some(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
+        }
+        switch ascii {
+        case .some(.some(let trimmed)): return trimmed
+        case .some(.none): return self
+        case .none: return trimmingUnicodeWhitespace()
+        }
+    }
+
+    private func trimmingUnicodeWhitespace() -> String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         guard let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }

@@ -77,6 +77,8 @@ public final class CSVReader {
         }
     }
 
+    /// Runs the state machine over one chunk. State lives in locals for the loop (class
+    /// properties would cost a dynamic exclusivity check per byte) and is stored back after.
     private func consume(_ chunk: UnsafeBufferPointer<UInt8>) {
         var index = 0
         if atFileStart {
@@ -85,85 +87,99 @@ public final class CSVReader {
                 bomBytesSeen += 1
                 index += 1
             }
-            if index < chunk.count || bomBytesSeen == 3 {
-                if bomBytesSeen != 3 && bomBytesSeen > 0 {
-                    for byte in bom[0..<bomBytesSeen] { feed(byte) }
-                }
-                atFileStart = false
+            guard index < chunk.count || bomBytesSeen == 3 else { return }
+            atFileStart = false
+            if bomBytesSeen != 3 && bomBytesSeen > 0 {
+                let partial = Array(bom[0..<bomBytesSeen])
+                partial.withUnsafeBufferPointer { consume($0) }
             }
         }
+        var state = self.state
+        var line = self.line
+        var record = self.record
+        var quoteStartLine = self.quoteStartLine
+        var lastWasCR = self.lastWasCR
+        var ready = self.ready
+        self.ready = []
+        let delimiter = self.delimiter
+        let quote = self.quote
+
+        func endRecord(_ terminator: UInt8) {
+            if terminator == 0x0D { lastWasCR = true }
+            record.fieldEnds.append(record.bytes.count)
+            let isBlank = record.fieldEnds.count == 1 && record.bytes.isEmpty
+            line += 1
+            if isBlank {
+                record.fieldEnds.removeAll(keepingCapacity: true)
+                record.line = line
+                record.malformed = false
+            } else {
+                ready.append(record)
+                record = CSVRecord(line: line)
+                record.bytes.reserveCapacity(160)
+                record.fieldEnds.reserveCapacity(16)
+            }
+            state = .fieldStart
+        }
+
         while index < chunk.count {
-            feed(chunk[index])
+            let byte = chunk[index]
             index += 1
-        }
-    }
-
-    @inline(__always)
-    private func feed(_ byte: UInt8) {
-        if lastWasCR {
-            lastWasCR = false
-            if byte == 0x0A && state != .quoted { return }
-        }
-        switch state {
-        case .fieldStart:
-            if byte == quote {
-                state = .quoted
-                quoteStartLine = line
-            } else if byte == delimiter {
-                endField()
-            } else if byte == 0x0A || byte == 0x0D {
-                endRecord(byte)
-            } else {
-                record.bytes.append(byte)
-                state = .unquoted
+            if lastWasCR {
+                lastWasCR = false
+                if byte == 0x0A && state != .quoted { continue }
             }
-        case .unquoted:
-            if byte == delimiter {
-                endField()
-                state = .fieldStart
-            } else if byte == 0x0A || byte == 0x0D {
-                endRecord(byte)
-            } else {
-                record.bytes.append(byte)
-            }
-        case .quoted:
-            if byte == quote {
-                state = .quoteInQuoted
-            } else {
-                if byte == 0x0A { line += 1 }
-                record.bytes.append(byte)
-            }
-        case .quoteInQuoted:
-            if byte == quote {
-                record.bytes.append(quote)
-                state = .quoted
-            } else if byte == delimiter {
-                endField()
-                state = .fieldStart
-            } else if byte == 0x0A || byte == 0x0D {
-                endRecord(byte)
-            } else {
-                record.malformed = true
-                record.bytes.append(byte)
-                state = .unquoted
+            switch state {
+            case .fieldStart:
+                if byte == quote {
+                    state = .quoted
+                    quoteStartLine = line
+                } else if byte == delimiter {
+                    record.fieldEnds.append(record.bytes.count)
+                } else if byte == 0x0A || byte == 0x0D {
+                    endRecord(byte)
+                } else {
+                    record.bytes.append(byte)
+                    state = .unquoted
+                }
+            case .unquoted:
+                if byte == delimiter {
+                    record.fieldEnds.append(record.bytes.count)
+                    state = .fieldStart
+                } else if byte == 0x0A || byte == 0x0D {
+                    endRecord(byte)
+                } else {
+                    record.bytes.append(byte)
+                }
+            case .quoted:
+                if byte == quote {
+                    state = .quoteInQuoted
+                } else {
+                    if byte == 0x0A { line += 1 }
+                    record.bytes.append(byte)
+                }
+            case .quoteInQuoted:
+                if byte == quote {
+                    record.bytes.append(quote)
+                    state = .quoted
+                } else if byte == delimiter {
+                    record.fieldEnds.append(record.bytes.count)
+                    state = .fieldStart
+                } else if byte == 0x0A || byte == 0x0D {
+                    endRecord(byte)
+                } else {
+                    record.malformed = true
+                    record.bytes.append(byte)
+                    state = .unquoted
+                }
             }
         }
-    }
-
-    @inline(__always)
-    private func endField() {
-        record.fieldEnds.append(record.bytes.count)
-    }
-
-    private func endRecord(_ terminator: UInt8) {
-        if terminator == 0x0D { lastWasCR = true }
-        endField()
-        let isBlank = record.fieldEnds.count == 1 && record.bytes.isEmpty
-        if !isBlank { ready.append(record) }
-        line += 1
-        record = CSVRecord(line: line)
-        record.bytes.reserveCapacity(128)
-        state = .fieldStart
+        self.state = state
+        self.line = line
+        self.record = record
+        self.quoteStartLine = quoteStartLine
+        self.lastWasCR = lastWasCR
+        self.ready = ready
     }
 
     private func finish() throws(MigrationError) {
@@ -174,7 +190,7 @@ public final class CSVReader {
             )
         }
         if state != .fieldStart || !record.fieldEnds.isEmpty {
-            endField()
+            record.fieldEnds.append(record.bytes.count)
             ready.append(record)
         }
     }

@@ -16,19 +16,29 @@ public enum TextDecoding {
         case .utf8:
             return String(validating: bytes, as: UTF8.self)
         case .latin1:
-            var scalars = String.UnicodeScalarView()
-            for byte in bytes { scalars.append(Unicode.Scalar(byte)) }
-            return String(scalars)
+            return utf8(bytes) { UInt32($0) }
         case .windows1252:
-            var scalars = String.UnicodeScalarView()
-            for byte in bytes {
-                if (0x80...0x9F).contains(byte), let scalar = Unicode.Scalar(windows1252High[Int(byte - 0x80)]) {
-                    scalars.append(scalar)
-                } else {
-                    scalars.append(Unicode.Scalar(byte))
-                }
-            }
-            return String(scalars)
+            return utf8(bytes) { (0x80...0x9F).contains($0) ? windows1252High[Int($0 - 0x80)] : UInt32($0) }
         }
+    }
+
+    /// Builds UTF-8 directly from a single-byte encoding's code points (all below U+FFFF).
+    private static func utf8(_ bytes: UnsafeBufferPointer<UInt8>, _ codePoint: (UInt8) -> UInt32) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            let scalar = codePoint(byte)
+            if scalar < 0x80 {
+                out.append(UInt8(scalar))
+            } else if scalar < 0x800 {
+                out.append(UInt8(0xC0 | (scalar >> 6)))
+                out.append(UInt8(0x80 | (scalar & 0x3F)))
+            } else {
+                out.append(UInt8(0xE0 | (scalar >> 12)))
+                out.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+                out.append(UInt8(0x80 | (scalar & 0x3F)))
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -28,8 +28,10 @@ public struct RunInfo: Sendable {
 /// Load: applies the target schema, then `COPY`s Transform's output into PostgreSQL in
 /// batches, each in its own transaction with its manifest row in `mlm_migration.batches`.
 ///
-/// Members go in load order, so every batch only references members already committed.
-/// A run takes a session advisory lock: a second run against the same target is refused.
+/// Members go in load order, so every batch only references members already committed. The
+/// target is empty (checked), so the genealogy foreign keys are dropped for the load and added
+/// back, validated in one scan each, after the last batch (or after a failure). A run takes a
+/// session advisory lock: a second run against the same target is refused.
 public struct Loader {
     public let connection: PostgresConnection
     public let batchSize: Int
@@ -66,6 +68,7 @@ public struct Loader {
 
         var summary = LoadSummary(runID: runID, batches: 0, members: 0, quarantined: 0)
         do throws(MigrationError) {
+            try TargetSchema.dropGenealogyForeignKeys(on: connection)
             let members = try StageFileChunks(path: "\(transformDirectory)/members.tsv")
             let idMap = try StageFileChunks(path: "\(transformDirectory)/id_map.tsv")
             let line = ProgressLine("load members", enabled: progress)
@@ -93,8 +96,11 @@ public struct Loader {
                 summary.batches += 1
                 summary.quarantined += rows
             }
+            try TargetSchema.restoreGenealogyForeignKeys(on: connection)
             _ = try connection.query("UPDATE mlm_migration.runs SET status = 'loaded' WHERE run_id = $1::bigint", [String(runID)])
         } catch {
+            try? connection.execute("ROLLBACK")
+            try? TargetSchema.restoreGenealogyForeignKeys(on: connection)
             _ = try? connection.query("UPDATE mlm_migration.runs SET status = 'failed', finished_at = now() WHERE run_id = $1::bigint", [String(runID)])
             throw error
         }

@@ -41,8 +41,8 @@ public enum TargetSchema {
                 username        text,
                 status          text,
                 joined_at       timestamptz,
-                sponsor_id      bigint REFERENCES mlm.members,
-                placement_id    bigint REFERENCES mlm.members,
+                sponsor_id      bigint CONSTRAINT members_sponsor_id_fkey REFERENCES mlm.members,
+                placement_id    bigint CONSTRAINT members_placement_id_fkey REFERENCES mlm.members,
                 placement_leg   text,
                 run_id          bigint NOT NULL DEFAULT current_setting('mlm_migration.run_id')::bigint,
                 batch_no        integer NOT NULL DEFAULT current_setting('mlm_migration.batch_no')::integer,
@@ -77,6 +77,31 @@ public enum TargetSchema {
             CREATE INDEX quarantine_run_idx ON mlm_migration.quarantine (run_id, entity, reason);
             """),
     ]
+
+    /// The genealogy's self-referencing foreign keys. A bulk load into an empty target drops
+    /// them and adds them back after the last batch: PostgreSQL then validates each with one
+    /// scan instead of a trigger call per row (the advice of "Populating a Database" in its
+    /// manual, and what pgloader does).
+    public static let genealogyForeignKeys: [(name: String, definition: String)] = [
+        ("members_sponsor_id_fkey", "FOREIGN KEY (sponsor_id) REFERENCES mlm.members"),
+        ("members_placement_id_fkey", "FOREIGN KEY (placement_id) REFERENCES mlm.members"),
+    ]
+
+    /// Drops the genealogy foreign keys (no-op when absent).
+    public static func dropGenealogyForeignKeys(on connection: PostgresConnection) throws(MigrationError) {
+        let drops = genealogyForeignKeys.map { "DROP CONSTRAINT IF EXISTS \($0.name)" }.joined(separator: ", ")
+        try connection.execute("ALTER TABLE mlm.members \(drops)", what: "dropping foreign keys for the bulk load")
+    }
+
+    /// Adds back (and so validates) every genealogy foreign key that is missing.
+    public static func restoreGenealogyForeignKeys(on connection: PostgresConnection) throws(MigrationError) {
+        let present = Set(try connection.query(
+            "SELECT conname FROM pg_constraint WHERE conrelid = 'mlm.members'::regclass AND contype = 'f'"
+        ).compactMap { $0[0] })
+        let adds = genealogyForeignKeys.filter { !present.contains($0.name) }.map { "ADD CONSTRAINT \($0.name) \($0.definition)" }
+        guard !adds.isEmpty else { return }
+        try connection.execute("ALTER TABLE mlm.members \(adds.joined(separator: ", "))", what: "adding back the genealogy foreign keys")
+    }
 
     public static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }
 

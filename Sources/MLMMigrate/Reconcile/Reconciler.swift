@@ -94,6 +94,12 @@ public struct Reconciler {
         checks.append(Check(name: "genealogy.orphan_placements", description: "members whose placement_id matches no member", expected: "0", actual: orphans.count > 1 ? (orphans[1] ?? "?") : "?"))
         checks.append(Check(name: "genealogy.leg_clashes", description: "placement parents with two members on one leg", expected: "0", actual: orphans.count > 2 ? (orphans[2] ?? "?") : "?"))
 
+        let constraints = try connection.scalar("""
+            SELECT count(*) FROM pg_constraint WHERE conrelid = 'mlm.members'::regclass AND contype = 'f' AND convalidated
+               AND conname IN ('members_sponsor_id_fkey', 'members_placement_id_fkey')
+            """, what: "checking the genealogy foreign keys") ?? "0"
+        checks.append(Check(name: "genealogy.foreign_keys_enforced", description: "both genealogy foreign keys exist and are validated", expected: "2", actual: constraints))
+
         let membersDigest = try readBackDigest("""
             COPY (SELECT member_id, legacy_id, username, status, joined_at, sponsor_id, placement_id, placement_leg
                   FROM mlm.members WHERE run_id = \(runID) ORDER BY member_id) TO STDOUT

@@ -21,7 +21,7 @@ import Testing
         let target = try TestPostgres.freshDatabase(vendor)
         let result = try migrate(vendor, target: target, work: work.path)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("checks: 14 passed, 0 failed"))
+        #expect(result.stdout.contains("checks: 15 passed, 0 failed"))
         let connection = try PostgresConnection(target)
         let quarantined = try connection.query("SELECT coalesce(legacy_id, '-') || E'\\t' || reason FROM mlm_migration.quarantine").compactMap { $0[0] }.sorted()
         #expect(quarantined == (try expected(vendor)))

@@ -32,6 +32,11 @@ import Testing
             """)
         #expect(later == "0")
         #expect(try connection.scalar("SELECT status FROM mlm_migration.runs") == "loaded")
+        // The foreign keys dropped for the bulk load are back and validated.
+        #expect(try connection.scalar("SELECT count(*) FROM pg_constraint WHERE conrelid = 'mlm.members'::regclass AND contype = 'f' AND convalidated") == "2")
+        #expect {
+            try connection.execute("UPDATE mlm.members SET sponsor_id = 999999 WHERE member_id = 5")
+        } throws: { ($0 as? MigrationError)?.message.contains("23503") == true }
     }
 
     @Test func refusesToLoadIntoATargetThatAlreadyHoldsMembers() throws {
