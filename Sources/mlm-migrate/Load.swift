@@ -4,20 +4,14 @@ import MLMMigrate
 struct Load: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create the target schema if needed and COPY the transformed rows in batches.")
 
-    @Option(name: .long, help: "Rows per batch transaction.")
-    var batchSize = 50_000
-
+    @OptionGroup var batches: BatchOptions
     @OptionGroup var target: TargetOptions
     @OptionGroup var common: CommonOptions
-
-    func validate() throws {
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1") }
-    }
 
     func run() throws {
         try reportingErrors {
             var pipeline = try common.pipeline()
-            pipeline.batchSize = batchSize
+            pipeline.batchSize = batches.batchSize
             let (summary, described) = try pipeline.load(target: target.target)
             print("load: run \(summary.runID), \(summary.members) members and \(summary.quarantined) quarantine rows in \(summary.batches) batches into \(described.endpoint)")
             if let cluster = described.embedded { print("connect: \(cluster.psqlCommand)") }

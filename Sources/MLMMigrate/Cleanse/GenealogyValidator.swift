@@ -51,12 +51,16 @@ public final class GenealogyValidator {
     }
 
     public func validate() throws(MigrationError) -> GenealogyOutcome {
-        rejectDuplicateIDs()
-        let byID = index(nodes.map(\.legacyID))
+        let legacyIDs = nodes.map(\.legacyID)
+        rejectDuplicates(legacyIDs, keepFirst: rules.duplicateIDPolicy == .keepFirst,
+                         Rejection(.duplicateID, column: "legacy_id", detail: "legacy id appears on more than one row"))
+        let byID = index(legacyIDs)
         var byUsername: [String: Int] = [:]
         if rules.sponsorKey == .username || rules.placementKey == .username {
-            rejectDuplicateUsernames()
-            byUsername = index(nodes.map(\.username))
+            let usernames = nodes.map(\.username)
+            rejectDuplicates(usernames, keepFirst: false,
+                             Rejection(.duplicateUsername, column: "username", detail: "references resolve by username, and it is not unique"))
+            byUsername = index(usernames)
         }
         rejectDuplicatePersons()
         try chooseRoot()
@@ -87,36 +91,21 @@ public final class GenealogyValidator {
 
     // MARK: Duplicates
 
-    private func rejectDuplicateIDs() {
+    /// Rejects rows whose key another alive row has too: all of them, or all but the first.
+    private func rejectDuplicates(_ keys: [String?], keepFirst: Bool, _ rejection: Rejection) {
         var seen: [String: Int] = [:]
-        seen.reserveCapacity(nodes.count)
+        seen.reserveCapacity(keys.count)
         var duplicated: [Int] = []
-        for index in nodes.indices where isAlive(index) {
-            guard let id = nodes[index].legacyID else { continue }
-            if let first = seen[id] {
+        for index in keys.indices where isAlive(index) {
+            guard let key = keys[index] else { continue }
+            if let first = seen[key] {
                 duplicated.append(index)
-                if rules.duplicateIDPolicy == .quarantineAll { duplicated.append(first) }
+                if !keepFirst { duplicated.append(first) }
             } else {
-                seen[id] = index
+                seen[key] = index
             }
         }
-        for index in duplicated { reject(index, Rejection(.duplicateID, column: "legacy_id", detail: "legacy id appears on more than one row")) }
-    }
-
-    private func rejectDuplicateUsernames() {
-        var seen: [String: Int] = [:]
-        seen.reserveCapacity(nodes.count)
-        var duplicated: [Int] = []
-        for index in nodes.indices where isAlive(index) {
-            guard let name = nodes[index].username else { continue }
-            if let first = seen[name] {
-                duplicated.append(first)
-                duplicated.append(index)
-            } else {
-                seen[name] = index
-            }
-        }
-        for index in duplicated { reject(index, Rejection(.duplicateUsername, column: "username", detail: "references resolve by username, and it is not unique")) }
+        for index in duplicated { reject(index, rejection) }
     }
 
     private func rejectDuplicatePersons() {

@@ -33,26 +33,26 @@ extension String {
     }
 
     /// The string without leading and trailing white space and newlines (Unicode properties;
-    /// ASCII text is trimmed byte by byte).
+    /// text whose ends are ASCII is trimmed byte by byte).
     public func trimmingWhitespace() -> String {
         var copy = self
-        let ascii = copy.withUTF8 { bytes -> String?? in
-            guard let first = bytes.first, let last = bytes.last else { return .some("") }
-            guard first < 0x80, last < 0x80 else { return nil }
-            func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
-            if !isSpace(first) && !isSpace(last) { return .some(nil) }
-            var start = 0
-            var end = bytes.count
-            while start < end && isSpace(bytes[start]) { start += 1 }
-            while end > start && isSpace(bytes[end - 1]) { end -= 1 }
-            if end > start && (bytes[start] >= 0x80 || bytes[end - 1] >= 0x80) { return nil }
-            return .some(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
-        }
-        switch ascii {
-        case .some(.some(let trimmed)): return trimmed
-        case .some(.none): return self
+        switch copy.withUTF8(Self.asciiTrimRange) {
         case .none: return trimmingUnicodeWhitespace()
+        case .some(let range) where range.lowerBound == 0 && range.upperBound == utf8.count: return self
+        case .some(let range): return copy.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
         }
+    }
+
+    /// The byte range left after trimming ASCII white space, or nil when a byte at either end
+    /// of that range is not ASCII (Unicode white space may follow).
+    private static func asciiTrimRange(_ bytes: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+        var start = 0
+        var end = bytes.count
+        while start < end && isSpace(bytes[start]) { start += 1 }
+        while end > start && isSpace(bytes[end - 1]) { end -= 1 }
+        if end > start && (bytes[start] >= 0x80 || bytes[end - 1] >= 0x80) { return nil }
+        return start..<end
     }
 
     private func trimmingUnicodeWhitespace() -> String {

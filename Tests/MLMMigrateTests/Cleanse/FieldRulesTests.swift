@@ -12,6 +12,13 @@ import Testing
         #expect(FieldRules(column: column(.text)).apply(nil) == .text(nil))
     }
 
+    @Test func trimsUnicodeWhiteSpaceAndKeepsInnerSpaces() {
+        #expect(TrimText.apply("\u{00A0}Zoë Müller\u{3000}") == "Zoë Müller")
+        #expect(TrimText.apply(" \r\nO’Brien\t") == "O’Brien")
+        #expect(TrimText.apply("é ") == "é")
+        #expect(TrimText.apply("\u{2003}") == nil)
+    }
+
     @Test func mapsCodesAndQuarantinesUnknownOnes() {
         let rules = FieldRules(column: column(.code(["1": "active", "0": "inactive"])))
         #expect(rules.apply(" 1 ") == .text("active"))

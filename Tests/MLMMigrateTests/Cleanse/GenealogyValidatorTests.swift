@@ -37,6 +37,13 @@ import Testing
         #expect(found == ["2": .orphanSponsor, "3": .sponsorQuarantined, "4": .sponsorQuarantined])
     }
 
+    @Test func quarantinesTheDownlineOfARowRejectedByAFieldRule() throws {
+        var rejected = node("2", "1")
+        rejected.rejection = Rejection(.unparseableTimestamp, column: "joined_at")
+        let found = try reasons([node("1"), rejected, node("3", "2"), node("4", "3")], rules())
+        #expect(found == ["2": .unparseableTimestamp, "3": .sponsorQuarantined, "4": .sponsorQuarantined])
+    }
+
     @Test func quarantinesSelfSponsor() throws {
         #expect(try reasons([node("1"), node("2", "2")], rules()) == ["2": .selfSponsor])
     }
