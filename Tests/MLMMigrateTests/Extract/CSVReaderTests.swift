@@ -55,4 +55,29 @@ import Testing
         #expect(rows.last?.fields == ["50000", "q50000\nx"])
         #expect(rows.last?.line == 100_000)
     }
+
+    @Test(arguments: ["\r\n", "\n", "\r"])
+    func readsBackWhatAnRFC4180WriterWroteForRandomFields(lineEnd: String) throws {
+        var state: UInt64 = 0x1234_5678
+        func random(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let alphabet: [String] = ["a", "Z", "7", " ", ",", "\"", "\r", "\n", "\r\n", "é", "’", "\t", ";"]
+        var rows: [[String]] = []
+        for _ in 0..<2_000 {
+            let width = 4
+            rows.append((0..<width).map { _ in (0..<random(9)).map { _ in alphabet[random(alphabet.count)] }.joined() })
+        }
+        rows = rows.filter { $0 != ["", "", "", ""] }
+        func quoted(_ field: String) -> String {
+            guard field.contains(where: { ",\"\r\n".contains($0) }) || field.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" }) else { return field }
+            return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        let text = rows.map { $0.map(quoted).joined(separator: ",") }.joined(separator: lineEnd) + lineEnd
+        let parsed = try records(Array(text.utf8))
+        #expect(parsed.count == rows.count)
+        #expect(parsed.map(\.fields) == rows)
+        #expect(!parsed.contains { $0.malformed })
+    }
 }
