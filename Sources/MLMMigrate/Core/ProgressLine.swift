@@ -10,7 +10,6 @@ public final class ProgressLine {
     private let enabled: Bool
     private let started = Date()
     private var lastDraw = Date.distantPast
-    private var drawn = false
 
     /// `enabled` nil means: draw only when stderr is a terminal.
     public init(_ label: String, enabled: Bool? = nil) {
@@ -36,7 +35,6 @@ public final class ProgressLine {
     }
 
     private func draw(_ rows: Int, now: Date) {
-        drawn = true
         let seconds = max(now.timeIntervalSince(started), 0.001)
         let rate = Int(Double(rows) / seconds)
         let text = "\r\(label): \(Self.grouped(rows)) rows, \(Self.grouped(rate)) rows/s   "

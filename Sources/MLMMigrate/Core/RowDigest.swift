@@ -7,11 +7,11 @@ import Crypto
 /// the rows Transform produced. See docs/report.md.
 public struct RowDigest {
     private var hasher = SHA256()
-    public private(set) var rows = 0
 
     public init() {}
 
-    public mutating func add(line bytes: UnsafeRawBufferPointer) {
+    /// Adds bytes already in COPY-text form (whole rows, newlines included), as `COPY TO` sends them.
+    public mutating func add(copyText bytes: UnsafeRawBufferPointer) {
         hasher.update(bufferPointer: bytes)
     }
 
@@ -19,10 +19,7 @@ public struct RowDigest {
         var line: [UInt8] = []
         CopyText.encodeRow(fields, into: &line)
         line.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        rows += 1
     }
-
-    public mutating func countRows(_ count: Int) { rows += count }
 
     public func finalize() -> String { Hex.encode(hasher.finalize()) }
 }

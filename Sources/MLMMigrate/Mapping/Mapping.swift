@@ -165,6 +165,4 @@ public struct MembersMapping: Sendable, Equatable {
     public static let knownFields = ["legacy_id", "username", "sponsor", "placement", "placement_leg", "status", "joined_at"]
     /// Fields a members mapping must map.
     public static let requiredFields = ["legacy_id"]
-
-    public func column(_ field: String) -> ColumnSpec? { columns.first { $0.field == field } }
 }

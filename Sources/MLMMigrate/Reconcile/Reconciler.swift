@@ -1,4 +1,3 @@
-import Crypto
 public import Logging
 
 /// The figures Reconcile compares the target against: what the earlier stages counted.
@@ -119,8 +118,8 @@ public struct Reconciler {
     }
 
     private func readBackDigest(_ sql: String) throws(MigrationError) -> String {
-        var hasher = SHA256()
-        try connection.copyOut(sql, what: "reading rows back") { hasher.update(bufferPointer: $0) }
-        return Hex.encode(hasher.finalize())
+        var digest = RowDigest()
+        try connection.copyOut(sql, what: "reading rows back") { digest.add(copyText: $0) }
+        return digest.finalize()
     }
 }
