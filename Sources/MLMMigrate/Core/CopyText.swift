@@ -84,14 +84,17 @@ public enum CopyText {
 }
 
 /// Writes a stage file: a header line naming the columns, then one COPY-text row per line.
+/// With `digesting`, it also keeps the ``RowDigest`` of exactly the row bytes it writes.
 public final class StageFileWriter {
     public let columns: [String]
     public private(set) var rowCount = 0
     private let file: BufferedFileWriter
+    private var digest: RowDigest?
 
-    public init(path: String, columns: [String]) throws(MigrationError) {
+    public init(path: String, columns: [String], digesting: Bool = false) throws(MigrationError) {
         self.columns = columns
         self.file = try BufferedFileWriter(path: path)
+        self.digest = digesting ? RowDigest() : nil
         try file.write(columns.joined(separator: "\t") + "\n")
     }
 
@@ -99,9 +102,18 @@ public final class StageFileWriter {
 
     public func append(_ fields: [String?]) throws(MigrationError) {
         precondition(fields.count == columns.count, "stage row width must match its header")
-        try file.append { CopyText.encodeRow(fields, into: &$0) }
+        try file.append { buffer in
+            let start = buffer.count
+            CopyText.encodeRow(fields, into: &buffer)
+            if digest != nil {
+                buffer.withUnsafeBytes { digest?.add(copyText: UnsafeRawBufferPointer(rebasing: $0[start...])) }
+            }
+        }
         rowCount += 1
     }
+
+    /// The SHA-256 (hex) of the rows written so far, when created with `digesting`.
+    public func rowsDigest() -> String? { digest?.finalize() }
 
     public func close() throws(MigrationError) { try file.close() }
 }

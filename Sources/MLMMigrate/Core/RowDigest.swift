@@ -15,11 +15,5 @@ public struct RowDigest {
         hasher.update(bufferPointer: bytes)
     }
 
-    public mutating func add(row fields: [String?]) {
-        var line: [UInt8] = []
-        CopyText.encodeRow(fields, into: &line)
-        line.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-    }
-
     public func finalize() -> String { Hex.encode(hasher.finalize()) }
 }

@@ -3,25 +3,28 @@
 /// level by registration time, then source order. Cleanse guarantees the links are acyclic.
 public enum LoadOrder {
     /// Returns node indexes in load order and the number of levels; nodes not reachable from
-    /// a parentless node (impossible after Cleanse) are reported in `stuck`.
-    public static func compute(parents: [[Int]], joinedAt: [Int64?]) -> (order: [Int], levels: Int, stuck: [Int]) {
-        let count = parents.count
+    /// a parentless node (impossible after Cleanse) are reported in `stuck`. `sponsor` and
+    /// `placement` hold each node's parent index, or -1.
+    public static func compute(sponsor: [Int], placement: [Int], joinedAt: [Int64?]) -> (order: [Int], levels: Int, stuck: [Int]) {
+        let count = sponsor.count
         var pending = [Int](repeating: 0, count: count)
         var childOffsets = [Int](repeating: 0, count: count + 1)
-        for (child, list) in parents.enumerated() {
-            for parent in list where parent >= 0 {
-                pending[child] += 1
-                childOffsets[parent + 1] += 1
+        func forEachLink(_ body: (_ parent: Int, _ child: Int) -> Void) {
+            for child in 0..<count {
+                if sponsor[child] >= 0 { body(sponsor[child], child) }
+                if placement[child] >= 0 { body(placement[child], child) }
             }
+        }
+        forEachLink { parent, child in
+            pending[child] += 1
+            childOffsets[parent + 1] += 1
         }
         for index in 0..<count { childOffsets[index + 1] += childOffsets[index] }
         var children = [Int](repeating: 0, count: childOffsets[count])
         var fill = childOffsets
-        for (child, list) in parents.enumerated() {
-            for parent in list where parent >= 0 {
-                children[fill[parent]] = child
-                fill[parent] += 1
-            }
+        forEachLink { parent, child in
+            children[fill[parent]] = child
+            fill[parent] += 1
         }
         func earlier(_ a: Int, _ b: Int) -> Bool {
             let ta = joinedAt[a] ?? .max

@@ -53,35 +53,33 @@ public struct Transformer {
             }
             return parent
         }
-        var parents: [[Int]] = []
-        parents.reserveCapacity(legacyIDs.count)
+        var sponsor: [Int] = []
+        var placement: [Int] = []
+        sponsor.reserveCapacity(legacyIDs.count)
+        placement.reserveCapacity(legacyIDs.count)
         for index in legacyIDs.indices {
-            parents.append([try resolve(sponsorRefs[index], index, "sponsor"), try resolve(placementRefs[index], index, "placement")])
+            sponsor.append(try resolve(sponsorRefs[index], index, "sponsor"))
+            placement.append(try resolve(placementRefs[index], index, "placement"))
         }
-        let (order, levels, stuck) = LoadOrder.compute(parents: parents, joinedAt: joinedAt)
+        let (order, levels, stuck) = LoadOrder.compute(sponsor: sponsor, placement: placement, joinedAt: joinedAt)
         guard stuck.isEmpty else {
             throw MigrationError("workdir.corrupt", "\(cleansedPath): \(stuck.count) members have cyclic links; run cleanse again")
         }
         var newID = [Int](repeating: 0, count: legacyIDs.count)
         for (rank, index) in order.enumerated() { newID[index] = rank + 1 }
 
-        let members = try StageFileWriter(path: "\(outputDirectory)/members.tsv", columns: MemberStageLayout.members)
-        let idMap = try StageFileWriter(path: "\(outputDirectory)/id_map.tsv", columns: MemberStageLayout.idMap)
-        var membersDigest = RowDigest()
-        var idMapDigest = RowDigest()
+        let members = try StageFileWriter(path: "\(outputDirectory)/members.tsv", columns: MemberStageLayout.members, digesting: true)
+        let idMap = try StageFileWriter(path: "\(outputDirectory)/id_map.tsv", columns: MemberStageLayout.idMap, digesting: true)
         for index in order {
             let row: [String?] = [
                 String(newID[index]), legacyIDs[index], usernames[index], statuses[index],
                 joinedAt[index].map(UTCTimestamp.format(micros:)),
-                parents[index][0] >= 0 ? String(newID[parents[index][0]]) : nil,
-                parents[index][1] >= 0 ? String(newID[parents[index][1]]) : nil,
+                sponsor[index] >= 0 ? String(newID[sponsor[index]]) : nil,
+                placement[index] >= 0 ? String(newID[placement[index]]) : nil,
                 legs[index],
             ]
             try members.append(row)
-            membersDigest.add(row: row)
-            let mapRow: [String?] = ["member", legacyIDs[index], String(newID[index])]
-            try idMap.append(mapRow)
-            idMapDigest.add(row: mapRow)
+            try idMap.append(["member", legacyIDs[index], String(newID[index])])
         }
         try members.close()
         try idMap.close()
@@ -90,7 +88,7 @@ public struct Transformer {
         logger.info("transformed members", metadata: ["members": "\(order.count)", "levels": "\(levels)"])
         return TransformSummary(
             entity: "members", members: order.count, quarantined: quarantined, levels: levels,
-            membersDigest: membersDigest.finalize(), idMapDigest: idMapDigest.finalize()
+            membersDigest: members.rowsDigest() ?? "", idMapDigest: idMap.rowsDigest() ?? ""
         )
     }
 
