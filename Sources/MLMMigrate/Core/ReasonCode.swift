@@ -41,6 +41,12 @@ public struct ReasonCode: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public static let legTaken = ReasonCode("genealogy.leg_taken")
     public static let placementOverfull = ReasonCode("genealogy.placement_overfull")
 
+    // Cleanse, money rules (wallet ledgers).
+    public static let unparseableAmount = ReasonCode("ledger.unparseable_amount")
+    public static let subMinorAmount = ReasonCode("ledger.sub_minor_amount")
+    public static let amountOutOfRange = ReasonCode("ledger.amount_out_of_range")
+    public static let unknownCurrency = ReasonCode("ledger.unknown_currency")
+
     /// Every code with a one-line meaning, in the order the docs list them.
     public static let all: [(code: ReasonCode, meaning: String)] = [
         (malformedRecord, "The CSV record breaks RFC 4180 (text after a closing quote)."),
@@ -67,5 +73,9 @@ public struct ReasonCode: RawRepresentable, Hashable, Sendable, Comparable, Cust
         (legMissing, "The member has a placement parent but no valid leg."),
         (legTaken, "Another member, registered earlier, holds the same leg under the same parent."),
         (placementOverfull, "The placement parent already has as many children as the plan has legs."),
+        (unparseableAmount, "A money amount is not a number in the mapping's declared format."),
+        (subMinorAmount, "A money amount has digits below the currency's minor unit beyond the floating-point artefact tolerance."),
+        (amountOutOfRange, "A money amount does not fit a signed 64-bit count of minor units."),
+        (unknownCurrency, "A currency code is not an ISO 4217 currency mlm-migrate knows."),
     ]
 }
