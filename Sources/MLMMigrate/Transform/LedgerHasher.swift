@@ -1,0 +1,103 @@
+import Crypto
+
+/// The ledger's hashes, as specified in docs/ledger-hashing.md: each entry's canonical
+/// encoding, the per-wallet hash chain, the per-wallet Merkle root and the run digest.
+/// Every byte layout here is part of the auditor contract: change it only with a new version.
+public enum LedgerHasher {
+    /// Version byte that starts every entry encoding.
+    public static let encodingVersion: UInt8 = 1
+    /// The previous hash of a wallet's first entry.
+    public static let genesis = [UInt8](repeating: 0, count: 32)
+
+    /// The canonical bytes of `entry` (version 1).
+    public static func encode(_ entry: LedgerEntry) -> [UInt8] {
+        var out: [UInt8] = [encodingVersion]
+        appendUInt64(UInt64(bitPattern: entry.memberID), to: &out)
+        appendText(entry.currency, to: &out)
+        appendUInt64(UInt64(bitPattern: entry.seq), to: &out)
+        appendText(entry.legacyTxnID, to: &out)
+        appendText(entry.kind, to: &out)
+        appendUInt64(UInt64(bitPattern: entry.amountMinor), to: &out)
+        appendUInt64(UInt64(bitPattern: entry.occurredAt), to: &out)
+        appendUInt64(UInt64(bitPattern: entry.balanceAfterMinor), to: &out)
+        return out
+    }
+
+    /// SHA-256(previous hash ‖ canonical bytes of entry).
+    public static func entryHash(_ entry: LedgerEntry, previous: [UInt8]) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        hasher.update(data: encode(entry))
+        return Array(hasher.finalize())
+    }
+
+    /// The chain of hashes for a wallet's entries in seq order.
+    public static func chain(_ entries: [LedgerEntry]) -> [UInt8] {
+        entries.reduce(genesis) { entryHash($1, previous: $0) }
+    }
+
+    /// The RFC 6962 Merkle tree hash over entry hashes in seq order: a leaf is
+    /// SHA-256(0x00 ‖ entry hash), a node SHA-256(0x01 ‖ left ‖ right), and n leaves split
+    /// at the largest power of two below n. No entries: SHA-256 of nothing.
+    public static func merkleRoot(_ leaves: [[UInt8]]) -> [UInt8] {
+        guard !leaves.isEmpty else { return Array(SHA256.hash(data: [UInt8]())) }
+        return merkle(leaves[...])
+    }
+
+    private static func merkle(_ leaves: ArraySlice<[UInt8]>) -> [UInt8] {
+        if leaves.count == 1, let leaf = leaves.first {
+            return Array(SHA256.hash(data: [0x00] + leaf))
+        }
+        var split = 1
+        while split * 2 < leaves.count { split *= 2 }
+        let middle = leaves.startIndex + split
+        return Array(SHA256.hash(data: [0x01] + merkle(leaves[..<middle]) + merkle(leaves[middle...])))
+    }
+
+    /// A wallet's figures as they enter the run digest.
+    public struct WalletSummary: Sendable, Equatable {
+        public var memberID: Int64
+        public var currency: String
+        public var entryCount: Int64
+        public var balanceMinor: Int64
+        public var headHash: [UInt8]
+        public var merkleRoot: [UInt8]
+
+        public init(memberID: Int64, currency: String, entryCount: Int64, balanceMinor: Int64, headHash: [UInt8], merkleRoot: [UInt8]) {
+            self.memberID = memberID
+            self.currency = currency
+            self.entryCount = entryCount
+            self.balanceMinor = balanceMinor
+            self.headHash = headHash
+            self.merkleRoot = merkleRoot
+        }
+    }
+
+    /// SHA-256 over every wallet in (member id, currency) order: member id, currency, entry
+    /// count, balance, head hash and Merkle root of each.
+    public static func runDigest(_ wallets: [WalletSummary]) -> [UInt8] {
+        var hasher = SHA256()
+        let ordered = wallets.sorted { ($0.memberID, $0.currency) < ($1.memberID, $1.currency) }
+        for wallet in ordered {
+            var bytes: [UInt8] = []
+            appendUInt64(UInt64(bitPattern: wallet.memberID), to: &bytes)
+            appendText(wallet.currency, to: &bytes)
+            appendUInt64(UInt64(bitPattern: wallet.entryCount), to: &bytes)
+            appendUInt64(UInt64(bitPattern: wallet.balanceMinor), to: &bytes)
+            hasher.update(data: bytes + wallet.headHash + wallet.merkleRoot)
+        }
+        return Array(hasher.finalize())
+    }
+
+    private static func appendUInt64(_ value: UInt64, to out: inout [UInt8]) {
+        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    }
+
+    /// A 4-byte big-endian length, then the UTF-8 bytes.
+    private static func appendText(_ text: String, to out: inout [UInt8]) {
+        let bytes = Array(text.utf8)
+        let length = UInt32(truncatingIfNeeded: bytes.count)
+        for shift in stride(from: 24, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: length >> UInt32(shift))) }
+        out.append(contentsOf: bytes)
+    }
+}
