@@ -29,7 +29,10 @@ enum TestPostgres {
     }()
 
     static func stopAtExit() {
-        if case .success(let server) = shared { server.cluster?.stop() }
+        guard case .success(let server) = shared, let cluster = server.cluster else { return }
+        cluster.stop()
+        try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: cluster.dataDirectory).deletingLastPathComponent().path)
+        try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "mlm-migrate-tests-\(getpid())")
     }
 
     static var server: Server {
