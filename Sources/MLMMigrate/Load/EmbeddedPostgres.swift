@@ -87,7 +87,7 @@ public struct EmbeddedPostgres: Codable, Sendable {
     private func run(_ tool: String, _ arguments: [String]) throws(MigrationError) -> String {
         let executable = "\(binDirectory)/\(tool)"
         let result = runAsPostgresUser
-            ? try CommandRunner.run("/usr/sbin/runuser", ["-u", "postgres", "--", executable] + arguments)
+            ? try CommandRunner.run(CommandRunner.which("runuser") ?? "/usr/sbin/runuser", ["-u", "postgres", "--", executable] + arguments)
             : try CommandRunner.run(executable, arguments)
         guard result.status == 0 else {
             let tail = result.output.split(whereSeparator: \.isNewline).suffix(3).joined(separator: " | ")
@@ -124,7 +124,7 @@ public struct EmbeddedPostgres: Codable, Sendable {
             throw MigrationError("workdir.unwritable", "cannot create \(base) for the embedded cluster")
         }
         if asPostgres {
-            let chown = try CommandRunner.run("/bin/chown", ["-R", "postgres:postgres", base])
+            let chown = try CommandRunner.run(CommandRunner.which("chown") ?? "/bin/chown", ["-R", "postgres:postgres", base])
             guard chown.status == 0 else {
                 throw MigrationError("embedded.failed", "cannot give \(base) to the postgres user (is the postgres user missing? install postgresql)")
             }
