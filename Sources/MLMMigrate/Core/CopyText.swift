@@ -118,8 +118,8 @@ public final class StageFileWriter {
     public func close() throws(MigrationError) { try file.close() }
 }
 
-/// Reads a stage file written by ``StageFileWriter``, streaming, row by row. Lines are
-/// found in a read buffer and decoded only when asked for (`skip()` passes over one cheaply).
+/// Reads a stage file written by ``StageFileWriter``, streaming: row by row, decoded only when
+/// asked for (`skip()` passes over one cheaply), or as raw COPY-text chunks (`nextLines`).
 public final class StageFileReader {
     public let path: String
     public private(set) var columns: [String] = []
@@ -161,6 +161,49 @@ public final class StageFileReader {
         return found
     }
 
+    /// Hands up to `maxLines` whole rows to `body` as raw COPY-text bytes (newlines included),
+    /// in one or more chunks that end on line boundaries, without decoding them: the shape
+    /// `COPY FROM STDIN` wants. Returns how many rows were handed over (0 at end of file).
+    public func nextLines(maxLines: Int, _ body: (UnsafeRawBufferPointer) throws(MigrationError) -> Void) throws(MigrationError) -> Int {
+        var lines = 0
+        while lines < maxLines {
+            let (last, counted) = buffer.withUnsafeBufferPointer { bytes -> (Int, Int) in
+                var cursor = position
+                var last = -1
+                var counted = 0
+                while counted < maxLines - lines, cursor < bytes.count, let base = bytes.baseAddress,
+                      let hit = memchr(base + cursor, 0x0A, bytes.count - cursor) {
+                    last = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    cursor = last + 1
+                    counted += 1
+                }
+                return (last, counted)
+            }
+            guard counted > 0 else {
+                if atEnd {
+                    guard position >= buffer.count else {
+                        throw MigrationError("workdir.corrupt", "\(path): last line has no line end; run the previous stage again")
+                    }
+                    break
+                }
+                try refill()
+                continue
+            }
+            let slice = position..<(last + 1)
+            do {
+                try buffer.withUnsafeBytes { raw in try body(UnsafeRawBufferPointer(rebasing: raw[slice])) }
+            } catch let error as MigrationError {
+                throw error
+            } catch {
+                throw MigrationError("workdir.unreadable", "\(path): \(error)")
+            }
+            position = last + 1
+            lines += counted
+            lineNumber += counted
+        }
+        return lines
+    }
+
     /// Hands the next line (without its newline) to `body`; nil at end of file.
     private func nextLine<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) throws(MigrationError) -> R? {
         while true {
@@ -180,15 +223,20 @@ public final class StageFileReader {
                 position = buffer.count
                 return result
             }
-            buffer.removeFirst(position)
-            position = 0
-            do {
-                if try !file.nextChunk({ buffer.append(contentsOf: $0) }) { atEnd = true }
-            } catch let error as MigrationError {
-                throw error
-            } catch {
-                throw MigrationError("workdir.unreadable", "\(path): \(error)")
-            }
+            try refill()
+        }
+    }
+
+    /// Moves the unread tail to the front and appends the next chunk (or marks end of file).
+    private func refill() throws(MigrationError) {
+        buffer.removeFirst(position)
+        position = 0
+        do {
+            if try !file.nextChunk({ buffer.append(contentsOf: $0) }) { atEnd = true }
+        } catch let error as MigrationError {
+            throw error
+        } catch {
+            throw MigrationError("workdir.unreadable", "\(path): \(error)")
         }
     }
 }

@@ -69,8 +69,8 @@ public struct Loader {
         var summary = LoadSummary(runID: runID, batches: 0, members: 0, quarantined: 0)
         do throws(MigrationError) {
             try TargetSchema.dropGenealogyForeignKeys(on: connection)
-            let members = try StageFileChunks(path: "\(transformDirectory)/members.tsv")
-            let idMap = try StageFileChunks(path: "\(transformDirectory)/id_map.tsv")
+            let members = try StageFileReader(path: "\(transformDirectory)/members.tsv", expecting: MemberStageLayout.members)
+            let idMap = try StageFileReader(path: "\(transformDirectory)/id_map.tsv", expecting: MemberStageLayout.idMap)
             let line = ProgressLine("load members", enabled: progress)
             while true {
                 let rows = try loadBatch(runID: runID, batchNo: summary.batches + 1, entity: "members", kind: "rows") { digest throws(MigrationError) in
@@ -87,7 +87,7 @@ public struct Loader {
                 line.update(summary.members)
             }
             line.finish(summary.members)
-            let quarantine = try StageFileChunks(path: "\(transformDirectory)/quarantine.tsv")
+            let quarantine = try StageFileReader(path: "\(transformDirectory)/quarantine.tsv", expecting: MemberStageLayout.quarantine)
             while true {
                 let rows = try loadBatch(runID: runID, batchNo: summary.batches + 1, entity: "members", kind: "quarantine") { digest throws(MigrationError) in
                     try copy(quarantine, "COPY mlm_migration.quarantine (entity, source, line, legacy_id, reason, column_name, detail, payload) FROM STDIN", digest)
@@ -109,10 +109,10 @@ public struct Loader {
     }
 
     /// Copies up to `batchSize` lines from `chunks` with `sql`; `digest` sees every byte sent.
-    private func copy(_ chunks: StageFileChunks, _ sql: String, _ digest: (UnsafeRawBufferPointer) -> Void) throws(MigrationError) -> Int {
+    private func copy(_ rows: StageFileReader, _ sql: String, _ digest: (UnsafeRawBufferPointer) -> Void) throws(MigrationError) -> Int {
         var lines = 0
         try connection.copyIn(sql, what: sql.split(separator: " ").prefix(2).joined(separator: " ")) { send throws(MigrationError) in
-            lines = try chunks.next(maxLines: batchSize) { bytes throws(MigrationError) in
+            lines = try rows.nextLines(maxLines: batchSize) { bytes throws(MigrationError) in
                 digest(bytes)
                 try send(bytes)
             }

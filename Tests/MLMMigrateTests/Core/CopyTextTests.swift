@@ -35,15 +35,36 @@ import Testing
     @Test func chunksHandOverWholeLinesInBoundedBatches() throws {
         let directory = try TemporaryDirectory()
         let path = try directory.write("s.tsv", "h\n" + (1...10).map { "\($0)\n" }.joined())
-        let chunks = try StageFileChunks(path: path)
+        let chunks = try StageFileReader(path: path)
         var batches: [String] = []
         while true {
             var text = ""
-            let lines = try chunks.next(maxLines: 4) { text += String(decoding: $0, as: UTF8.self) }
+            let lines = try chunks.nextLines(maxLines: 4) { text += String(decoding: $0, as: UTF8.self) }
             if lines == 0 { break }
             batches.append(text)
         }
         #expect(batches == ["1\n2\n3\n4\n", "5\n6\n7\n8\n", "9\n10\n"])
+    }
+
+    @Test func chunksAcrossReadBufferBoundariesLoseAndRepeatNothing() throws {
+        let directory = try TemporaryDirectory()
+        let body = (1...200_000).map { "row-\($0)\n" }.joined()
+        let reader = try StageFileReader(path: try directory.write("s.tsv", "h\n" + body))
+        var seen: [UInt8] = []
+        var counts: [Int] = []
+        while true {
+            let lines = try reader.nextLines(maxLines: 70_000) { seen.append(contentsOf: $0) }
+            if lines == 0 { break }
+            counts.append(lines)
+        }
+        #expect(counts == [70_000, 70_000, 60_000])
+        #expect(seen == Array(body.utf8))
+    }
+
+    @Test func refusesRawChunksFromAFileWhoseLastLineIsCut() throws {
+        let directory = try TemporaryDirectory()
+        let reader = try StageFileReader(path: try directory.write("s.tsv", "h\n1\n2"))
+        #expect { _ = try reader.nextLines(maxLines: 10) { _ in } } throws: { ($0 as? MigrationError)?.code == "workdir.corrupt" }
     }
 
     @Test func formatsTimestampsAsPostgresPrintsThemInUTC() {
