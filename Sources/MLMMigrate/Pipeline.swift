@@ -42,7 +42,7 @@ public struct Pipeline {
             throw MigrationError("workdir.unwritable", "cannot copy the mapping into \(work.path)")
         }
         let absoluteSource = URL(fileURLWithPath: source).standardizedFileURL.path
-        let summary = try Extractor(mapping: mapping.members, source: absoluteSource, logger: logger)
+        let summary = try Extractor(members: mapping.members, source: absoluteSource, logger: logger)
             .run(outputPath: work.file("extract/members.tsv"), progress: progress)
         try work.writeManifest(RunManifest(source: absoluteSource, mappingDigest: mapping.digest, extract: summary))
         return summary

@@ -41,7 +41,7 @@ public final class FieldRules {
         let outcome: FieldOutcome
         if let value = TrimText.apply(raw) {
             switch column.kind {
-            case .text:
+            case .text, .money:
                 outcome = .text(value)
             case .code(let codes):
                 outcome = MapCode.apply(value, codes: codes)

@@ -112,6 +112,13 @@ public final class StageFileWriter {
         rowCount += 1
     }
 
+    /// Appends one row already encoded as COPY text, its newline included.
+    public func append(encodedLine bytes: UnsafeRawBufferPointer) throws(MigrationError) {
+        try file.append { buffer in buffer.append(contentsOf: bytes) }
+        digest?.add(copyText: bytes)
+        rowCount += 1
+    }
+
     /// The SHA-256 (hex) of the rows written so far, when created with `digesting`.
     public func rowsDigest() -> String? { digest?.finalize() }
 
@@ -190,12 +197,8 @@ public final class StageFileReader {
                 continue
             }
             let slice = position..<(last + 1)
-            do {
+            try MigrationError.typed("workdir.unreadable", "\(path): ") {
                 try buffer.withUnsafeBytes { raw in try body(UnsafeRawBufferPointer(rebasing: raw[slice])) }
-            } catch let error as MigrationError {
-                throw error
-            } catch {
-                throw MigrationError("workdir.unreadable", "\(path): \(error)")
             }
             position = last + 1
             lines += counted
@@ -231,12 +234,6 @@ public final class StageFileReader {
     private func refill() throws(MigrationError) {
         buffer.removeFirst(position)
         position = 0
-        do {
-            if try !file.nextChunk({ buffer.append(contentsOf: $0) }) { atEnd = true }
-        } catch let error as MigrationError {
-            throw error
-        } catch {
-            throw MigrationError("workdir.unreadable", "\(path): \(error)")
-        }
+        if try MigrationError.typed("workdir.unreadable", "\(path): ", { try !file.nextChunk { buffer.append(contentsOf: $0) } }) { atEnd = true }
     }
 }

@@ -96,11 +96,12 @@ public final class BufferedFileWriter {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Flushes, fsyncs and closes; the file is complete only after this returns.
-    public func close() throws(MigrationError) {
+    /// Flushes, fsyncs (unless `sync` is false, for scratch files) and closes; the file is
+    /// complete only after this returns.
+    public func close(sync: Bool = true) throws(MigrationError) {
         try flush()
         guard fd >= 0 else { return }
-        fsync(fd)
+        if sync { fsync(fd) }
         Glibc.close(fd)
         fd = -1
     }

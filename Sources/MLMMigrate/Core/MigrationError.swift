@@ -15,3 +15,17 @@ public struct MigrationError: Error, CustomStringConvertible, Equatable {
 
     public var description: String { "\(message) [\(code)]" }
 }
+
+extension MigrationError {
+    /// Runs `body`, whose only errors are MigrationErrors, through APIs that rethrow untyped
+    /// errors (`withUnsafeBytes`); anything else becomes `code` with `context`.
+    public static func typed<R>(_ code: String = "internal.unexpected", _ context: String = "", _ body: () throws -> R) throws(MigrationError) -> R {
+        do {
+            return try body()
+        } catch let error as MigrationError {
+            throw error
+        } catch {
+            throw MigrationError(code, "\(context)\(error)")
+        }
+    }
+}

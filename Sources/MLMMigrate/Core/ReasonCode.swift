@@ -46,6 +46,11 @@ public struct ReasonCode: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public static let subMinorAmount = ReasonCode("ledger.sub_minor_amount")
     public static let amountOutOfRange = ReasonCode("ledger.amount_out_of_range")
     public static let unknownCurrency = ReasonCode("ledger.unknown_currency")
+    public static let unexpectedSign = ReasonCode("ledger.unexpected_sign")
+    public static let unknownMember = ReasonCode("ledger.unknown_member")
+    public static let memberQuarantined = ReasonCode("ledger.member_quarantined")
+    public static let duplicateTxnID = ReasonCode("ledger.duplicate_txn_id")
+    public static let duplicateBalance = ReasonCode("ledger.duplicate_balance")
 
     /// Every code with a one-line meaning, in the order the docs list them.
     public static let all: [(code: ReasonCode, meaning: String)] = [
@@ -77,5 +82,10 @@ public struct ReasonCode: RawRepresentable, Hashable, Sendable, Comparable, Cust
         (subMinorAmount, "A money amount has digits below the currency's minor unit beyond the floating-point artefact tolerance."),
         (amountOutOfRange, "A money amount does not fit a signed 64-bit count of minor units."),
         (unknownCurrency, "A currency code is not an ISO 4217 currency mlm-migrate knows."),
+        (unexpectedSign, "A negative amount in a column the mapping declares as magnitudes (`amount_sign: by_kind`)."),
+        (unknownMember, "The wallet row's member reference matches no member in the export."),
+        (memberQuarantined, "The wallet row's member exists in the export but was quarantined, so the row has no member to attach to."),
+        (duplicateTxnID, "Two or more entries share a legacy transaction id (`duplicate_txn_policy` says which are kept)."),
+        (duplicateBalance, "Two or more legacy balance rows name the same wallet; none is used, as there is no way to tell which is right."),
     ]
 }

@@ -8,29 +8,36 @@ public struct ExtractSummary: Codable, Sendable, Equatable {
     public var files: [String]
 }
 
-/// Extract: streams the members source (CSV or SQLite) into `extract/members.tsv`, mapping
-/// source columns to target fields and protecting PII columns as they are read.
+/// Extract: streams one entity's source (CSV or SQLite) into its stage file
+/// (`extract/<entity>.tsv`), mapping source columns to target fields and protecting PII
+/// columns as they are read.
 ///
 /// Values are decoded but otherwise untouched (no trimming, no parsing): that is Cleanse's work.
 /// A record that cannot be read (malformed CSV, wrong field count, bad encoding) is kept with
 /// its extract reason so Cleanse quarantines it and the counts still balance.
 public struct Extractor {
-    public let mapping: MembersMapping
+    public let entity: String
+    public let mapping: EntityMapping
     public let source: String
     public let logger: Logger
 
-    public init(mapping: MembersMapping, source: String, logger: Logger) {
+    public init(entity: String, mapping: EntityMapping, source: String, logger: Logger) {
+        self.entity = entity
         self.mapping = mapping
         self.source = source
         self.logger = logger
     }
 
+    public init(members: MembersMapping, source: String, logger: Logger) {
+        self.init(entity: "members", mapping: EntityMapping(source: members.source, columns: members.columns), source: source, logger: logger)
+    }
+
     public func run(outputPath: String, progress: Bool? = nil) throws(MigrationError) -> ExtractSummary {
         let files = try SourceFiles.resolve(source: source, glob: mapping.source.files)
-        let writer = try StageFileWriter(path: outputPath, columns: MemberStageLayout.extract(mapping))
+        let writer = try StageFileWriter(path: outputPath, columns: MemberStageLayout.extractBookkeeping + mapping.columns.map(\.field))
         let protector = PIIProtector()
-        let line = ProgressLine("extract members", enabled: progress)
-        var summary = ExtractSummary(entity: "members", rows: 0, unreadable: 0, files: files.map(\.name))
+        let line = ProgressLine("extract \(entity)", enabled: progress)
+        var summary = ExtractSummary(entity: entity, rows: 0, unreadable: 0, files: files.map(\.name))
         for file in files {
             let before = summary.rows
             switch mapping.source.format {
@@ -39,7 +46,7 @@ public struct Extractor {
             case .sqlite(let selection):
                 try readSQLite(file, selection: selection, protector: protector, writer: writer, summary: &summary, progress: line)
             }
-            logger.info("extracted rows", metadata: ["file": "\(file.name)", "rows": "\(summary.rows - before)"])
+            logger.info("extracted rows", metadata: ["entity": "\(entity)", "file": "\(file.name)", "rows": "\(summary.rows - before)"])
         }
         line.finish(summary.rows)
         try writer.close()

@@ -9,6 +9,8 @@ public struct Mapping: Sendable {
     public var vendor: String
     /// The members (genealogy) entity.
     public var members: MembersMapping
+    /// The wallet ledger entities, when the export has them.
+    public var ledger: LedgerMapping?
     /// SHA-256 (hex) of the mapping file's bytes, recorded with every run.
     public var digest: String
 }
@@ -59,6 +61,8 @@ public enum ColumnKind: Sendable, Equatable {
     case code([String: String])
     /// A timestamp in the given format and legacy zone, converted to UTC.
     case timestamp(TimestampFormat, zone: String)
+    /// A money amount, parsed later with its row's currency (see ``ParseMoney``).
+    case money(MoneyFormat)
 }
 
 /// One mapped column.

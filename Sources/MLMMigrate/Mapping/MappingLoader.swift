@@ -61,7 +61,7 @@ private extension YamlError {
 }
 
 /// Walks the YAML tree, building the mapping and recording issues with their paths.
-private struct NodeReader {
+struct NodeReader {
     var issues: [MappingIssue] = []
 
     mutating func issue(_ path: String, _ node: Node?, _ message: String) {
@@ -128,15 +128,17 @@ private struct NodeReader {
             issue("version", top["version"], "unsupported mapping version; this mlm-migrate reads version 1")
         }
         let vendor = string(top, "vendor", "vendor", required: true) ?? ""
-        guard let entities = object(top["entities"], "entities", allowed: ["members"]) else { return nil }
-        guard let members = membersMapping(entities["members"], "entities.members") else { return nil }
-        return Mapping(version: 1, vendor: vendor, members: members, digest: digest)
+        guard let entities = object(top["entities"], "entities", allowed: ["members", "wallet_entries", "wallet_balances"]) else { return nil }
+        let members = membersMapping(entities["members"], "entities.members")
+        let ledger = ledgerMapping(entities, memberColumns: members?.columns ?? [])
+        guard let members else { return nil }
+        return Mapping(version: 1, vendor: vendor, members: members, ledger: ledger, digest: digest)
     }
 
     mutating func membersMapping(_ node: Node?, _ path: String) -> MembersMapping? {
         guard let map = object(node, path, allowed: ["source", "columns", "genealogy"]) else { return nil }
         let source = sourceSpec(map["source"], "\(path).source")
-        let columns = columnSpecs(map["columns"], "\(path).columns")
+        let columns = columnSpecs(map["columns"], "\(path).columns", known: MembersMapping.knownFields, required: MembersMapping.requiredFields, allowsPII: true)
         let genealogy = genealogyRules(map["genealogy"], "\(path).genealogy", columns: columns)
         guard let source, let genealogy else { return nil }
         return MembersMapping(source: source, columns: columns, genealogy: genealogy)
@@ -193,7 +195,9 @@ private struct NodeReader {
         return byte
     }
 
-    mutating func columnSpecs(_ node: Node?, _ path: String) -> [ColumnSpec] {
+    /// The `columns` of an entity: `known` fields (plus PII fields when `allowsPII`), of which
+    /// `required` must be present.
+    mutating func columnSpecs(_ node: Node?, _ path: String, known: [String], required requiredFields: [String], allowsPII: Bool) -> [ColumnSpec] {
         guard let node else {
             issue(path, nil, "is missing")
             return []
@@ -206,15 +210,16 @@ private struct NodeReader {
         for (key, value) in map {
             let field = key.string ?? ""
             let fieldPath = "\(path).\(field)"
-            guard let spec = object(value, fieldPath, allowed: ["from", "type", "format", "timezone", "codes", "required", "pii", "identity"]) else { continue }
+            let keys = ["from", "type", "format", "timezone", "codes", "required", "pii", "identity", "decimal_separator", "thousands_separator"]
+            guard let spec = object(value, fieldPath, allowed: keys) else { continue }
             let from = string(spec, "from", fieldPath, required: true) ?? ""
             let pii = bool(spec, "pii", fieldPath)
             let required = bool(spec, "required", fieldPath)
-            if !MembersMapping.knownFields.contains(field) && !pii {
-                issue(fieldPath, key, "unknown target field; expected one of \(MembersMapping.knownFields.joined(separator: ", ")), or a PII field marked pii: true")
+            if !known.contains(field) && !(pii && allowsPII) {
+                issue(fieldPath, key, "unknown target field; expected one of \(known.joined(separator: ", "))" + (allowsPII ? ", or a PII field marked pii: true" : ""))
             }
-            if MembersMapping.knownFields.contains(field) && pii {
-                issue("\(fieldPath).pii", spec["pii"], "\(field) is stored in mlm.members and cannot be PII")
+            if known.contains(field) && pii {
+                issue("\(fieldPath).pii", spec["pii"], "\(field) is stored in plain columns and cannot be PII")
             }
             var identity: IdentityKind?
             if let text = string(spec, "identity", fieldPath, required: false) {
@@ -225,14 +230,19 @@ private struct NodeReader {
             let kind = columnKind(spec, fieldPath, field: field)
             columns.append(ColumnSpec(field: field, from: from, kind: kind, required: required, pii: pii, identity: identity))
         }
-        for field in MembersMapping.requiredFields where !columns.contains(where: { $0.field == field }) {
-            issue("\(path).\(field)", nil, "is missing; every members mapping maps \(field)")
+        for field in requiredFields where !columns.contains(where: { $0.field == field }) {
+            issue("\(path).\(field)", nil, "is missing; this entity must map \(field)")
         }
         return columns
     }
 
     mutating func columnKind(_ spec: Node.Mapping, _ path: String, field: String) -> ColumnKind {
-        let type = string(spec, "type", path, required: false) ?? (spec["codes"] != nil ? "code" : field == "joined_at" ? "timestamp" : "text")
+        let type = string(spec, "type", path, required: false) ?? (spec["codes"] != nil ? "code" : field == "joined_at" || field == "occurred_at" ? "timestamp" : "text")
+        if type != "money" && type != "minor_units" {
+            for key in ["decimal_separator", "thousands_separator"] where spec[key] != nil {
+                issue("\(path).\(key)", spec[key], "applies to type money only")
+            }
+        }
         switch type {
         case "text":
             return .text
@@ -261,8 +271,16 @@ private struct NodeReader {
                 issue("\(path).timezone", spec["timezone"], "unknown time zone; use an IANA name such as Asia/Kolkata or UTC")
             }
             return .timestamp(format, zone: zone)
+        case "money", "minor_units":
+            var format = MoneyFormat(minorUnits: type == "minor_units")
+            if let separator = singleByte(spec, "decimal_separator", path) { format.decimalSeparator = separator }
+            format.thousandsSeparator = singleByte(spec, "thousands_separator", path)
+            if format.thousandsSeparator == format.decimalSeparator {
+                issue("\(path).thousands_separator", spec["thousands_separator"], "must differ from the decimal separator")
+            }
+            return .money(format)
         default:
-            issue("\(path).type", spec["type"], "must be one of: text, code, timestamp")
+            issue("\(path).type", spec["type"], "must be one of: text, code, timestamp, money, minor_units")
             return .text
         }
     }

@@ -1,0 +1,163 @@
+public import Logging
+
+/// What Cleanse decided about the ledger: rows per entity, control totals per currency.
+public struct LedgerCleanseSummary: Codable, Sendable, Equatable {
+    public var entries: EntityCounts
+    public var balances: EntityCounts?
+    public var totals: [CurrencyTotals]
+    /// Quarantined entries whose amount could not be valued, so they are in no total.
+    public var unvaluedQuarantined: Int
+    /// Amounts snapped from floating-point artefacts to the nearest minor unit.
+    public var snappedAmounts: Int
+}
+
+/// Where the ledger Cleanse reads and writes.
+public struct LedgerCleansePaths: Sendable {
+    public var entriesExtract: String
+    public var balancesExtract: String?
+    public var membersExtract: String
+    public var membersCleansed: String
+    public var entries: String
+    public var balances: String
+    public var quarantine: String
+    /// A directory for the sort's scratch runs.
+    public var scratch: String
+
+    public init(entriesExtract: String, balancesExtract: String?, membersExtract: String, membersCleansed: String, entries: String, balances: String, quarantine: String, scratch: String) {
+        self.entriesExtract = entriesExtract
+        self.balancesExtract = balancesExtract
+        self.membersExtract = membersExtract
+        self.membersCleansed = membersCleansed
+        self.entries = entries
+        self.balances = balances
+        self.quarantine = quarantine
+        self.scratch = scratch
+    }
+}
+
+/// Cleanse for the ledger: applies ``WalletRowRules`` to every entry and balance row, finds
+/// duplicate transaction ids with an external sort (memory stays flat in the number of
+/// entries), and writes accepted rows to `cleanse/wallet_entries.tsv` (in legacy transaction
+/// id order) and `cleanse/wallet_balances.tsv`, rejected ones to `cleanse/ledger_quarantine.tsv`.
+/// Runs after the members' Cleanse: entries of quarantined members are quarantined too.
+public struct LedgerCleanser {
+    public let mapping: LedgerMapping
+    public let members: MembersMapping
+    public let logger: Logger
+
+    public init(mapping: LedgerMapping, members: MembersMapping, logger: Logger) {
+        self.mapping = mapping
+        self.members = members
+        self.logger = logger
+    }
+
+    public func run(paths: LedgerCleansePaths, progress: Bool? = nil) throws(MigrationError) -> LedgerCleanseSummary {
+        let directory = try MemberDirectory(key: mapping.rules.memberKey, members: members, extractPath: paths.membersExtract, cleansedPath: paths.membersCleansed)
+        let quarantine = try StageFileWriter(path: paths.quarantine, columns: MemberStageLayout.quarantine)
+        var summary = LedgerCleanseSummary(entries: EntityCounts(entity: "wallet_entries"), balances: nil, totals: [], unvaluedQuarantined: 0, snappedAmounts: 0)
+        var totals = LedgerTotals()
+        let sorter = ExternalSorter(directory: paths.scratch, name: "cleanse-wallet-entries")
+        let rules = WalletRowRules(entity: mapping.entries, sign: mapping.rules.amountSign, directory: directory)
+        let reader = try StageFileReader(path: paths.entriesExtract, expecting: MemberStageLayout.extractBookkeeping + mapping.entries.columns.map(\.field))
+        let line = ProgressLine("cleanse wallet entries", enabled: progress)
+        var encoded: [UInt8] = []
+        while let raw = try reader.next() {
+            summary.entries.extracted += 1
+            let row = rules.apply(raw)
+            if let currency = row.currency, let minor = row.amountMinor { totals.addSource(currency, minor) }
+            if row.snapped { summary.snappedAmounts += 1 }
+            if let rejection = row.rejection {
+                try quarantine.append(["wallet_entries", raw[0] ?? "", raw[1] ?? "0", row.legacyTxnID, rejection.reason.rawValue, rejection.column, rejection.detail, payload(raw, mapping.entries)])
+                summary.entries.quarantine(rejection.reason)
+                if let currency = row.currency, let minor = row.amountMinor { totals.addQuarantined(currency, minor) } else { summary.unvaluedQuarantined += 1 }
+            } else if let txnID = row.legacyTxnID {
+                encoded.removeAll(keepingCapacity: true)
+                CopyText.encodeRow([raw[0], raw[1], txnID, row.memberLegacyID, row.currency, row.kind, row.amountMinor.map { String($0) }, row.occurredAt.map { String($0) }], into: &encoded)
+                try sorter.append(key: Array(txnID.utf8), payload: encoded)
+            }
+            line.update(summary.entries.extracted)
+        }
+        line.finish(summary.entries.extracted)
+        try writeEntries(sorter, to: paths.entries, quarantine: quarantine, summary: &summary, totals: &totals)
+        summary.balances = try cleanseBalances(paths, rules: directory, quarantine: quarantine)
+        try quarantine.close()
+        summary.totals = totals.figures
+        logger.info("cleansed wallet entries", metadata: [
+            "accepted": "\(summary.entries.accepted)", "quarantined": "\(summary.entries.quarantined)", "snapped": "\(summary.snappedAmounts)",
+        ])
+        return summary
+    }
+
+    /// Writes the sorted entries; rows sharing a transaction id follow the duplicate policy.
+    private func writeEntries(_ sorter: ExternalSorter, to path: String, quarantine: StageFileWriter, summary: inout LedgerCleanseSummary, totals: inout LedgerTotals) throws(MigrationError) {
+        let writer = try StageFileWriter(path: path, columns: LedgerStageLayout.cleansedEntries)
+        var group: [[UInt8]] = []
+        var groupKey: [UInt8] = []
+        func flush() throws(MigrationError) {
+            for (index, payload) in group.enumerated() {
+                if group.count == 1 || (index == 0 && mapping.rules.duplicateTxnPolicy == .keepFirst) {
+                    try MigrationError.typed { try payload.withUnsafeBytes { try writer.append(encodedLine: $0) } }
+                    summary.entries.accepted += 1
+                    continue
+                }
+                let fields = payload.withUnsafeBufferPointer { CopyText.decodeRow(UnsafeBufferPointer(rebasing: $0.dropLast())) }
+                let values = zip(LedgerStageLayout.cleansedEntries.dropFirst(2), fields.dropFirst(2)).map { ($0, $1) }
+                try quarantine.append(["wallet_entries", fields[0] ?? "", fields[1] ?? "0", fields[2], ReasonCode.duplicateTxnID.rawValue, "legacy_txn_id", "\(group.count) rows share this legacy transaction id", JSONText.object(values)])
+                summary.entries.quarantine(.duplicateTxnID)
+                if let currency = fields[4], let minor = fields[6].flatMap({ Int64($0) }) { totals.addQuarantined(currency, minor) }
+            }
+            group.removeAll(keepingCapacity: true)
+        }
+        try sorter.finish { key, payload throws(MigrationError) in
+            if !group.isEmpty && !key.elementsEqual(groupKey) { try flush() }
+            if group.isEmpty { groupKey = Array(key) }
+            group.append(Array(payload))
+        }
+        try flush()
+        try writer.close()
+    }
+
+    /// Balances: row rules, then one row per wallet; a wallet named twice keeps none.
+    private func cleanseBalances(_ paths: LedgerCleansePaths, rules directory: MemberDirectory, quarantine: StageFileWriter) throws(MigrationError) -> EntityCounts? {
+        let writer = try StageFileWriter(path: paths.balances, columns: LedgerStageLayout.cleansedBalances)
+        defer { try? writer.close() }
+        guard let balances = mapping.balances, let extractPath = paths.balancesExtract else { return nil }
+        var counts = EntityCounts(entity: "wallet_balances")
+        let rules = WalletRowRules(entity: balances, sign: .signed, directory: directory)
+        let reader = try StageFileReader(path: extractPath, expecting: MemberStageLayout.extractBookkeeping + balances.columns.map(\.field))
+        var wallets: [String: [(row: [String?], raw: [String?])]] = [:]
+        while let raw = try reader.next() {
+            counts.extracted += 1
+            let row = rules.apply(raw)
+            if let rejection = row.rejection {
+                try quarantine.append(["wallet_balances", raw[0] ?? "", raw[1] ?? "0", row.memberLegacyID, rejection.reason.rawValue, rejection.column, rejection.detail, payload(raw, balances)])
+                counts.quarantine(rejection.reason)
+                continue
+            }
+            let member = row.memberLegacyID ?? ""
+            let currency = row.currency ?? ""
+            wallets["\(member)\t\(currency)", default: []].append(([raw[0], raw[1], member, currency, row.amountMinor.map { String($0) }], raw))
+        }
+        for key in wallets.keys.sorted() {
+            guard let rows = wallets[key] else { continue }
+            if rows.count == 1, let only = rows.first {
+                try writer.append(only.row)
+                counts.accepted += 1
+                continue
+            }
+            for (row, raw) in rows {
+                try quarantine.append(["wallet_balances", row[0] ?? "", row[1] ?? "0", row[2], ReasonCode.duplicateBalance.rawValue, "member", "\(rows.count) balance rows name this wallet", payload(raw, balances)])
+                counts.quarantine(.duplicateBalance)
+            }
+        }
+        try writer.close()
+        logger.info("cleansed wallet balances", metadata: ["accepted": "\(counts.accepted)", "quarantined": "\(counts.quarantined)"])
+        return counts
+    }
+
+    /// The row's source values as JSON (ledger entities carry no PII).
+    private func payload(_ raw: [String?], _ entity: EntityMapping) -> String {
+        let offset = MemberStageLayout.extractBookkeeping.count
+        return JSONText.object(entity.columns.enumerated().map { ($1.field, raw[$0 + offset]) })
+    }
+}

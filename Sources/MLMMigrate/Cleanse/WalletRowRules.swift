@@ -1,0 +1,113 @@
+/// A wallet row (an entry or a legacy balance) after the row rules: typed values, the amount in
+/// signed minor units when it could be valued, and the first rejection, if any.
+public struct WalletRow: Equatable, Sendable {
+    public var rejection: Rejection?
+    public var legacyTxnID: String?
+    public var memberLegacyID: String?
+    public var currency: String?
+    public var kind: String?
+    /// Signed minor units; nil when the amount cannot be valued (unparseable, unknown currency,
+    /// sub-minor digits, unknown sign). A quarantined row with a value counts in the totals.
+    public var amountMinor: Int64?
+    public var occurredAt: Int64?
+    /// The amount was a floating-point artefact snapped to the nearest minor unit.
+    public var snapped = false
+}
+
+/// Rules for one wallet row, in this order (the first failure is the row's reason): the
+/// extract reason, the field rules of each column (trim, required, codes, timestamps), the
+/// currency (`ledger.unknown_currency`), the amount (``ParseMoney``), its sign, and the member
+/// (`ledger.unknown_member`, `ledger.member_quarantined`).
+public final class WalletRowRules {
+    private let rules: [FieldRules]
+    private let positions: [Int?]
+    private let amountField: String
+    private let money: ParseMoney
+    private let minorUnits: Bool
+    private let sign: AmountSign
+    private let directory: MemberDirectory
+
+    private enum Field: String, CaseIterable {
+        case legacyTxnID = "legacy_txn_id", member, currency, kind, amount, balance, occurredAt = "occurred_at"
+    }
+
+    /// `entity` is the entries or balances mapping; balances are always signed.
+    public init(entity: EntityMapping, sign: AmountSign, directory: MemberDirectory) {
+        rules = entity.columns.map(FieldRules.init)
+        positions = Field.allCases.map { field in entity.columns.firstIndex { $0.field == field.rawValue } }
+        amountField = entity.column("balance") != nil ? "balance" : "amount"
+        var format = MoneyFormat(minorUnits: false)
+        if case .money(let declared) = entity.column(amountField)?.kind { format = declared }
+        money = ParseMoney(decimalSeparator: format.decimalSeparator, thousandsSeparator: format.thousandsSeparator)
+        minorUnits = format.minorUnits
+        self.sign = sign
+        self.directory = directory
+    }
+
+    /// Applies the rules to an extract row (bookkeeping columns first).
+    public func apply(_ raw: [String?]) -> WalletRow {
+        var row = WalletRow()
+        if let reason = raw[2] {
+            row.rejection = Rejection(ReasonCode(reason), column: raw[3], detail: "record could not be read")
+            return row
+        }
+        let offset = MemberStageLayout.extractBookkeeping.count
+        var amountText: String?
+        func reject(_ reason: ReasonCode, _ column: String) {
+            if row.rejection == nil { row.rejection = Rejection(reason, column: column) }
+        }
+        for (index, rule) in rules.enumerated() {
+            let field = rule.column.field
+            switch rule.apply(raw[index + offset]) {
+            case .text(let value):
+                switch field {
+                case Field.legacyTxnID.rawValue: row.legacyTxnID = value
+                case Field.member.rawValue: row.memberLegacyID = value
+                case Field.currency.rawValue: row.currency = value?.uppercased()
+                case Field.kind.rawValue: row.kind = value
+                case amountField: amountText = value
+                default: break
+                }
+            case .timestamp(let micros):
+                row.occurredAt = micros
+            case .rejected(let reason):
+                if field == Field.legacyTxnID.rawValue { row.legacyTxnID = TrimText.apply(raw[index + offset]) }
+                if field == Field.currency.rawValue { row.currency = TrimText.apply(raw[index + offset])?.uppercased() }
+                if field == amountField { amountText = TrimText.apply(raw[index + offset]) }
+                reject(reason, field)
+            }
+        }
+        let exponent = row.currency.flatMap(CurrencyTable.exponent(of:))
+        if row.currency != nil && exponent == nil { reject(.unknownCurrency, Field.currency.rawValue) }
+        if let exponent, let amountText {
+            value(amountText, exponent: exponent, into: &row, reject: reject)
+        }
+        if let reference = row.memberLegacyID {
+            switch directory.resolve(reference) {
+            case .member(let legacyID): row.memberLegacyID = legacyID
+            case .quarantined: reject(.memberQuarantined, Field.member.rawValue)
+            case .unknown: reject(.unknownMember, Field.member.rawValue)
+            }
+        }
+        return row
+    }
+
+    /// Parses the amount and applies the sign rule.
+    private func value(_ text: String, exponent: Int, into row: inout WalletRow, reject: (ReasonCode, String) -> Void) {
+        let magnitude: Int64
+        switch money.parse(text, exponent: minorUnits ? 0 : exponent) {
+        case .exact(let minor): magnitude = minor
+        case .snapped(let minor): magnitude = minor; row.snapped = true
+        case .subMinor: reject(.subMinorAmount, amountField); return
+        case .unparseable: reject(.unparseableAmount, amountField); return
+        case .outOfRange: reject(.amountOutOfRange, amountField); return
+        }
+        guard amountField == Field.amount.rawValue, case .byKind(let debitKinds) = sign else {
+            row.amountMinor = magnitude
+            return
+        }
+        guard magnitude >= 0 else { reject(.unexpectedSign, amountField); return }
+        guard let kind = row.kind else { return }
+        row.amountMinor = debitKinds.contains(kind) ? -magnitude : magnitude
+    }
+}

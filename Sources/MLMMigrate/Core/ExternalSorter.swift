@@ -1,0 +1,225 @@
+import Glibc
+
+/// Sorts more records than fit in memory: each record is a key and a payload (bytes), ordered
+/// by key bytes (unsigned, a shorter key before its extensions), equal keys in the order they
+/// were added. Records gather in a fixed memory budget; a full budget is sorted and spilled to
+/// a scratch run file, and `finish` merges the runs, so memory stays flat in the record count.
+///
+/// Scratch files go in `directory`, are unlinked as soon as they are reopened for the merge,
+/// and hold whatever the caller puts in payloads: never pass PII in plaintext.
+public final class ExternalSorter {
+    private let directory: String
+    private let name: String
+    private let budget: Int
+    private var arena: [UInt8] = []
+    private var entries: [Entry] = []
+    private var runs: [String] = []
+    /// Records added so far.
+    public private(set) var count = 0
+
+    /// One record in the arena: where it starts, its key and payload lengths, and its first
+    /// eight key bytes as a big-endian integer for a fast first comparison.
+    private struct Entry {
+        var offset: Int
+        var keyLength: Int32
+        var payloadLength: Int32
+        var prefix: UInt64
+    }
+
+    public init(directory: String, name: String, memoryBudget: Int = 64 << 20) {
+        self.directory = directory
+        self.name = name
+        self.budget = max(1 << 16, memoryBudget)
+        arena.reserveCapacity(min(budget, 1 << 26))
+    }
+
+    /// Adds a record; spills a sorted run when the budget is full.
+    public func append(key: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) throws(MigrationError) {
+        let offset = arena.count
+        arena.append(contentsOf: key)
+        arena.append(contentsOf: payload)
+        entries.append(Entry(offset: offset, keyLength: Int32(key.count), payloadLength: Int32(payload.count), prefix: Self.prefix(key)))
+        count += 1
+        if arena.count + entries.count * MemoryLayout<Entry>.stride >= budget { try spill() }
+    }
+
+    public func append(key: [UInt8], payload: [UInt8]) throws(MigrationError) {
+        try MigrationError.typed {
+            try key.withUnsafeBytes { keyBytes in
+                try payload.withUnsafeBytes { payloadBytes in try append(key: keyBytes, payload: payloadBytes) }
+            }
+        }
+    }
+
+    /// Calls `body` with every record in key order, then removes the scratch files.
+    public func finish(_ body: (_ key: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) throws(MigrationError) -> Void) throws(MigrationError) {
+        if runs.isEmpty {
+            sortEntries()
+            try MigrationError.typed { try arena.withUnsafeBytes { base in
+                for entry in entries {
+                    let key = UnsafeRawBufferPointer(rebasing: base[entry.offset..<entry.offset + Int(entry.keyLength)])
+                    let end = entry.offset + Int(entry.keyLength) + Int(entry.payloadLength)
+                    try body(key, UnsafeRawBufferPointer(rebasing: base[entry.offset + Int(entry.keyLength)..<end]))
+                }
+            } }
+            entries = []
+            arena = []
+            return
+        }
+        try spill()
+        arena = []
+        entries = []
+        var readers: [RunReader] = []
+        for path in runs { readers.append(try RunReader(path: path)) }
+        runs = []
+        try Self.merge(readers, body)
+    }
+
+    /// k-way merge with a binary heap of run indexes; ties go to the earlier run.
+    private static func merge(_ readers: [RunReader], _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(MigrationError) -> Void) throws(MigrationError) {
+        var heap: [Int] = []
+        for (index, reader) in readers.enumerated() where try reader.advance() { heap.append(index) }
+        func less(_ a: Int, _ b: Int) -> Bool {
+            let order = compare(readers[a].key, readers[b].key)
+            return order != 0 ? order < 0 : a < b
+        }
+        func siftDown(_ start: Int) {
+            var parent = start
+            while true {
+                let left = 2 * parent + 1
+                guard left < heap.count else { return }
+                var child = left
+                if left + 1 < heap.count, less(heap[left + 1], heap[left]) { child = left + 1 }
+                guard less(heap[child], heap[parent]) else { return }
+                heap.swapAt(child, parent)
+                parent = child
+            }
+        }
+        for index in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(index) }
+        while let top = heap.first {
+            let reader = readers[top]
+            try body(reader.key, reader.payload)
+            if try !reader.advance() {
+                heap[0] = heap[heap.count - 1]
+                heap.removeLast()
+            }
+            siftDown(0)
+        }
+    }
+
+    private func sortEntries() {
+        arena.withUnsafeBytes { base in
+            entries.sort { a, b in
+                if a.prefix != b.prefix { return a.prefix < b.prefix }
+                let order = Self.compare(
+                    UnsafeRawBufferPointer(rebasing: base[a.offset..<a.offset + Int(a.keyLength)]),
+                    UnsafeRawBufferPointer(rebasing: base[b.offset..<b.offset + Int(b.keyLength)])
+                )
+                return order != 0 ? order < 0 : a.offset < b.offset
+            }
+        }
+    }
+
+    /// Sorts the records in memory and writes them as one run: per record a 4-byte key length,
+    /// a 4-byte payload length (native order: the file never leaves this process), key, payload.
+    private func spill() throws(MigrationError) {
+        guard !entries.isEmpty else { return }
+        sortEntries()
+        let path = "\(directory)/.\(name).run\(runs.count)"
+        let writer = try BufferedFileWriter(path: path)
+        runs.append(path)
+        try MigrationError.typed { try arena.withUnsafeBytes { base in
+            for entry in entries {
+                let end = entry.offset + Int(entry.keyLength) + Int(entry.payloadLength)
+                try writer.append { out in
+                    withUnsafeBytes(of: entry.keyLength) { out.append(contentsOf: $0) }
+                    withUnsafeBytes(of: entry.payloadLength) { out.append(contentsOf: $0) }
+                    out.append(contentsOf: UnsafeRawBufferPointer(rebasing: base[entry.offset..<end]))
+                }
+            }
+        } }
+        try writer.close(sync: false)
+        arena.removeAll(keepingCapacity: true)
+        entries.removeAll(keepingCapacity: true)
+    }
+
+    static func prefix(_ key: UnsafeRawBufferPointer) -> UInt64 {
+        var value: UInt64 = 0
+        for index in 0..<8 { value = value << 8 | UInt64(index < key.count ? key[index] : 0) }
+        return value
+    }
+
+    /// memcmp order; a key sorts before its own extensions.
+    static func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        let common = min(a.count, b.count)
+        if common > 0, let pa = a.baseAddress, let pb = b.baseAddress {
+            let order = memcmp(pa, pb, common)
+            if order != 0 { return Int(order) }
+        }
+        return a.count - b.count
+    }
+}
+
+/// Reads one spilled run record by record through a 1 MiB buffer.
+private final class RunReader {
+    private let path: String
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var keyRange = 0..<0
+    private var payloadRange = 0..<0
+
+    init(path: String) throws(MigrationError) {
+        self.path = path
+        fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw MigrationError("workdir.unreadable", "cannot reopen the sort run \(path)") }
+        unlink(path)
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    deinit { close(fd) }
+
+    var key: UnsafeRawBufferPointer { buffer.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[keyRange]) } }
+    var payload: UnsafeRawBufferPointer { buffer.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[payloadRange]) } }
+
+    /// Moves to the next record; false at the end of the run.
+    func advance() throws(MigrationError) -> Bool {
+        start = payloadRange.upperBound
+        guard try ensure(8) else { return false }
+        var keyLength: Int32 = 0
+        var payloadLength: Int32 = 0
+        buffer.withUnsafeBytes { raw in
+            keyLength = raw.loadUnaligned(fromByteOffset: start, as: Int32.self)
+            payloadLength = raw.loadUnaligned(fromByteOffset: start + 4, as: Int32.self)
+        }
+        let total = 8 + Int(keyLength) + Int(payloadLength)
+        guard try ensure(total) else { throw MigrationError("workdir.corrupt", "the sort run \(path) ends inside a record") }
+        keyRange = start + 8..<start + 8 + Int(keyLength)
+        payloadRange = keyRange.upperBound..<start + total
+        return true
+    }
+
+    /// Makes `count` bytes from `start` available; false only at a clean end of file.
+    private func ensure(_ count: Int) throws(MigrationError) -> Bool {
+        if buffer.count - start >= count { return true }
+        buffer.removeSubrange(0..<start)
+        keyRange = 0..<0
+        payloadRange = 0..<0
+        start = 0
+        let want = max(count - buffer.count, 1 << 20)
+        let old = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: want))
+        var filled = old
+        while filled - old < want {
+            let n = buffer.withUnsafeMutableBytes { raw in read(fd, raw.baseAddress.map { $0 + filled }, want - (filled - old)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw MigrationError("workdir.unreadable", "cannot read the sort run \(path)") }
+            if n == 0 { break }
+            filled += n
+        }
+        buffer.removeSubrange(filled..<buffer.count)
+        if buffer.count >= count { return true }
+        if buffer.isEmpty { return false }
+        throw MigrationError("workdir.corrupt", "the sort run \(path) ends inside a record")
+    }
+}
