@@ -44,7 +44,11 @@ public struct Pipeline {
         let absoluteSource = URL(fileURLWithPath: source).standardizedFileURL.path
         let summary = try Extractor(members: mapping.members, source: absoluteSource, logger: logger)
             .run(outputPath: work.file("extract/members.tsv"), progress: progress)
-        try work.writeManifest(RunManifest(source: absoluteSource, mappingDigest: mapping.digest, extract: summary))
+        var manifest = RunManifest(source: absoluteSource, mappingDigest: mapping.digest, extract: summary)
+        if let ledger = mapping.ledger {
+            manifest.ledgerExtract = try extractLedger(ledger, source: absoluteSource)
+        }
+        try work.writeManifest(manifest)
         return summary
     }
 
@@ -60,7 +64,9 @@ public struct Pipeline {
             progress: progress
         )
         manifest.cleanse = summary
+        manifest.ledgerCleanse = try mapping.ledger.map { ledger throws(MigrationError) in try cleanseLedger(ledger, members: mapping.members, manifest: manifest) }
         manifest.transform = nil
+        manifest.ledgerTransform = nil
         manifest.load = nil
         try work.writeManifest(manifest)
         return summary
@@ -75,6 +81,12 @@ public struct Pipeline {
             outputDirectory: work.file("transform")
         )
         manifest.transform = summary
+        if manifest.ledgerCleanse != nil {
+            manifest.ledgerTransform = try LedgerTransformer(logger: logger).run(
+                cleanseDirectory: work.file("cleanse"), idMapPath: work.file("transform/id_map.tsv"),
+                outputDirectory: work.file("transform"), scratch: work.file("transform"), progress: progress
+            )
+        }
         manifest.load = nil
         try work.writeManifest(manifest)
         return summary
@@ -87,13 +99,27 @@ public struct Pipeline {
             throw Self.missing("transform")
         }
         let (connection, described) = try connect(target, fresh: true)
-        let counts = JSONText.object([
+        var counts = [
             ("members.extracted", String(extract.rows)),
             ("members.accepted", String(cleanse.accepted)),
             ("members.quarantined", String(cleanse.quarantined)),
             ("members.transformed", String(transform.members)),
-        ])
-        let info = RunInfo(vendor: mapping.vendor, mappingDigest: mapping.digest, source: manifest.source, countsJSON: counts)
+        ]
+        if mapping.ledger != nil {
+            guard let ledgerExtract = manifest.ledgerExtract, let ledgerCleanse = manifest.ledgerCleanse, let ledgerTransform = manifest.ledgerTransform else {
+                throw Self.missing("transform")
+            }
+            counts += [
+                ("wallet_entries.extracted", String(ledgerExtract.entries.rows)),
+                ("wallet_entries.quarantined", String(ledgerCleanse.entries.quarantined)),
+                ("wallet_entries.transformed", String(ledgerTransform.entries)),
+                ("wallets.transformed", String(ledgerTransform.wallets)),
+            ]
+        }
+        let info = RunInfo(
+            vendor: mapping.vendor, mappingDigest: mapping.digest, source: manifest.source,
+            countsJSON: JSONText.object(counts), ledgerDigest: mapping.ledger == nil ? nil : manifest.ledgerTransform?.runDigest
+        )
         let loader = Loader(connection: connection, batchSize: max(1, batchSize), logger: logger)
         let summary = try loader.run(transformDirectory: work.file("transform"), info: info, progress: progress)
         manifest.load = summary
@@ -112,12 +138,22 @@ public struct Pipeline {
         let runID: Int
         if let loaded = manifest.load?.runID { runID = loaded } else { runID = try reconciler.latestRun(mappingDigest: mapping.digest) }
         let counts = StageCounts(extract: extract, cleanse: cleanse, transform: transform)
-        let checks = try reconciler.run(runID: runID, counts: counts, legs: mapping.members.genealogy.legs)
+        var checks = try reconciler.run(runID: runID, counts: counts, legs: mapping.members.genealogy.legs)
+        var ledger: (counts: LedgerStageCounts, figures: LedgerFigures)?
+        if mapping.ledger != nil {
+            guard let ledgerExtract = manifest.ledgerExtract, let ledgerCleanse = manifest.ledgerCleanse, let ledgerTransform = manifest.ledgerTransform else {
+                throw Self.missing("transform")
+            }
+            let ledgerCounts = LedgerStageCounts(entriesExtract: ledgerExtract.entries, balancesExtract: ledgerExtract.balances, cleanse: ledgerCleanse, transform: ledgerTransform)
+            let (ledgerChecks, figures) = try LedgerReconciler(connection: connection, logger: logger).run(runID: runID, counts: ledgerCounts)
+            checks += ledgerChecks
+            ledger = (ledgerCounts, figures)
+        }
         let facts = MigrationReport.RunFacts(
             runID: runID, generatedAt: ISO8601DateFormatter().string(from: Date()),
             target: described.endpoint, source: manifest.source
         )
-        let report = MigrationReport(counts: counts, checks: checks, mapping: mapping, run: facts)
+        let report = MigrationReport(counts: counts, checks: checks, mapping: mapping, run: facts, ledger: ledger)
         let paths = try ReportWriter.write(report, to: work.path)
         _ = try connection.query(
             "UPDATE mlm_migration.runs SET status = $2, finished_at = now(), report = $3::jsonb WHERE run_id = $1::bigint",
@@ -136,7 +172,39 @@ public struct Pipeline {
         return try reconcile(target: target)
     }
 
+    /// Re-reads the target's ledger and recomputes every hash (`mlm-migrate verify-ledger`);
+    /// `runID` nil means the newest run with a ledger.
+    public func verifyLedger(target: String?, runID: Int?) throws(MigrationError) -> (LedgerVerification, runID: Int, Target) {
+        let (connection, described) = try connect(target, fresh: false)
+        let verifier = LedgerVerifier(connection: connection)
+        let run: Int
+        if let runID { run = runID } else { run = try verifier.latestLedgerRun() }
+        return (try verifier.verify(runID: run), run, described)
+    }
+
     // MARK: Helpers
+
+    private func extractLedger(_ ledger: LedgerMapping, source: String) throws(MigrationError) -> LedgerExtractSummary {
+        let entries = try Extractor(entity: "wallet_entries", mapping: ledger.entries, source: source, logger: logger)
+            .run(outputPath: work.file("extract/wallet_entries.tsv"), progress: progress)
+        let balances = try ledger.balances.map { mapping throws(MigrationError) in
+            try Extractor(entity: "wallet_balances", mapping: mapping, source: source, logger: logger)
+                .run(outputPath: work.file("extract/wallet_balances.tsv"), progress: progress)
+        }
+        return LedgerExtractSummary(entries: entries, balances: balances)
+    }
+
+    private func cleanseLedger(_ ledger: LedgerMapping, members: MembersMapping, manifest: RunManifest) throws(MigrationError) -> LedgerCleanseSummary {
+        guard let extract = manifest.ledgerExtract else { throw Self.missing("extract") }
+        let paths = LedgerCleansePaths(
+            entriesExtract: work.file("extract/wallet_entries.tsv"),
+            balancesExtract: extract.balances == nil ? nil : work.file("extract/wallet_balances.tsv"),
+            membersExtract: work.file("extract/members.tsv"), membersCleansed: work.file("cleanse/members.tsv"),
+            entries: work.file("cleanse/wallet_entries.tsv"), balances: work.file("cleanse/wallet_balances.tsv"),
+            quarantine: work.file("cleanse/ledger_quarantine.tsv"), scratch: work.file("cleanse")
+        )
+        return try LedgerCleanser(mapping: ledger, members: members, logger: logger).run(paths: paths, progress: progress)
+    }
 
     private static func missing(_ stage: String) -> MigrationError {
         MigrationError("workdir.stage_missing", "the \(stage) stage has not run in this work directory; run `mlm-migrate \(stage)` first")

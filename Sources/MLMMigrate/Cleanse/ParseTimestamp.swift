@@ -155,7 +155,7 @@ public final class ParseTimestamp {
     private func toUTC(_ f: LocalFields, offsetSeconds: Int64?) -> Int64? {
         guard (1...12).contains(f.month), f.day >= 1, f.day <= Self.daysIn(month: f.month, year: f.year),
               (0...23).contains(f.hour), (0...59).contains(f.minute), (0...59).contains(f.second) else { return nil }
-        let local = Self.daysFromCivil(year: f.year, month: f.month, day: f.day) * 86_400
+        let local = UTCTimestamp.daysFromCivil(year: f.year, month: f.month, day: f.day) * 86_400
             + Int64(f.hour * 3600 + f.minute * 60 + f.second)
         let offset = offsetSeconds ?? zoneOffset(localSeconds: local)
         return (local - offset) * 1_000_000
@@ -178,16 +178,5 @@ public final class ParseTimestamp {
         case 4, 6, 9, 11: 30
         default: 31
         }
-    }
-
-    /// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int64 {
-        let y = Int64(month <= 2 ? year - 1 : year)
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let m = Int64(month)
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
     }
 }

@@ -38,4 +38,43 @@ public enum UTCTimestamp {
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
         return (Int(year), Int(month), Int(day))
     }
+
+    /// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
+    public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int64 {
+        let y = Int64(month <= 2 ? year - 1 : year)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let m = Int64(month)
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// Reads back what ``format(micros:)`` writes (and PostgreSQL prints in a UTC session);
+    /// nil for anything else.
+    public static func parse(_ text: String) -> Int64? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 22, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x20, bytes[13] == 0x3A, bytes[16] == 0x3A,
+              bytes.suffix(3) == [0x2B, 0x30, 0x30] else { return nil }
+        func number(_ range: Range<Int>) -> Int64? {
+            var value: Int64 = 0
+            for index in range {
+                let digit = bytes[index] &- 0x30
+                guard digit < 10 else { return nil }
+                value = value * 10 + Int64(digit)
+            }
+            return range.isEmpty ? nil : value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19) else { return nil }
+        var fraction: Int64 = 0
+        let end = bytes.count - 3
+        if end > 19 {
+            guard bytes[19] == 0x2E, end - 20 <= 6, let digits = number(20..<end) else { return nil }
+            fraction = digits
+            for _ in 0..<(6 - (end - 20)) { fraction *= 10 }
+        }
+        let days = daysFromCivil(year: Int(year), month: Int(month), day: Int(day))
+        return ((days * 86_400 + hour * 3600 + minute * 60 + second) * 1_000_000) + fraction
+    }
 }

@@ -55,4 +55,14 @@ public struct RunManifest: Codable, Sendable {
     public var cleanse: CleanseSummary?
     public var transform: TransformSummary?
     public var load: LoadSummary?
+    /// Ledger stages, when the mapping has a ledger.
+    public var ledgerExtract: LedgerExtractSummary?
+    public var ledgerCleanse: LedgerCleanseSummary?
+    public var ledgerTransform: LedgerTransformSummary?
+}
+
+/// What Extract read of the ledger entities.
+public struct LedgerExtractSummary: Codable, Sendable, Equatable {
+    public var entries: ExtractSummary
+    public var balances: ExtractSummary?
 }

@@ -7,6 +7,10 @@ public struct LoadSummary: Codable, Sendable, Equatable {
     public var batches: Int
     public var members: Int
     public var quarantined: Int
+    /// Ledger rows, when the mapping has a ledger.
+    public var wallets: Int?
+    public var walletEntries: Int?
+    public var ledgerQuarantined: Int?
 }
 
 /// Facts about a run that the target records in `mlm_migration.runs`.
@@ -16,21 +20,26 @@ public struct RunInfo: Sendable {
     public var source: String
     /// Per-entity counts as a JSON object (extracted, accepted, quarantined...).
     public var countsJSON: String
+    /// The ledger run digest Transform computed (hex), stored in `runs.ledger_digest`; nil
+    /// when the mapping has no ledger.
+    public var ledgerDigest: String?
 
-    public init(vendor: String, mappingDigest: String, source: String, countsJSON: String) {
+    public init(vendor: String, mappingDigest: String, source: String, countsJSON: String, ledgerDigest: String? = nil) {
         self.vendor = vendor
         self.mappingDigest = mappingDigest
         self.source = source
         self.countsJSON = countsJSON
+        self.ledgerDigest = ledgerDigest
     }
 }
 
 /// Load: applies the target schema, then `COPY`s Transform's output into PostgreSQL in
 /// batches, each in its own transaction with its manifest row in `mlm_migration.batches`.
 ///
-/// Members go in load order, so every batch only references members already committed. The
-/// target is empty (checked), so the genealogy foreign keys are dropped for the load and added
-/// back, validated in one scan each, after the last batch (or after a failure). A run takes a
+/// Members go in load order, so every batch only references members already committed; then
+/// the ledger (wallets, then their entries) when Transform produced one. The target is empty
+/// (checked), so the genealogy and wallet-entry foreign keys are dropped for the load and
+/// added back, validated in one scan each, after the last batch (or after a failure). A run takes a
 /// session advisory lock: a second run against the same target is refused.
 public struct Loader {
     public let connection: PostgresConnection
@@ -68,7 +77,7 @@ public struct Loader {
 
         var summary = LoadSummary(runID: runID, batches: 0, members: 0, quarantined: 0)
         do throws(MigrationError) {
-            try TargetSchema.dropGenealogyForeignKeys(on: connection)
+            try TargetSchema.dropBulkLoadForeignKeys(on: connection)
             let members = try StageFileReader(path: "\(transformDirectory)/members.tsv", expecting: MemberStageLayout.members)
             let idMap = try StageFileReader(path: "\(transformDirectory)/id_map.tsv", expecting: MemberStageLayout.idMap)
             let line = ProgressLine("load members", enabled: progress)
@@ -87,25 +96,42 @@ public struct Loader {
                 line.update(summary.members)
             }
             line.finish(summary.members)
-            let quarantine = try StageFileReader(path: "\(transformDirectory)/quarantine.tsv", expecting: MemberStageLayout.quarantine)
-            while true {
-                let rows = try loadBatch(runID: runID, batchNo: summary.batches + 1, entity: "members", kind: "quarantine") { digest throws(MigrationError) in
-                    try copy(quarantine, "COPY mlm_migration.quarantine (entity, source, line, legacy_id, reason, column_name, detail, payload) FROM STDIN", digest)
-                }
-                guard rows > 0 else { break }
-                summary.batches += 1
-                summary.quarantined += rows
+            summary.quarantined = try loadAll("\(transformDirectory)/quarantine.tsv", columns: MemberStageLayout.quarantine, into: "mlm_migration.quarantine", entity: "members", kind: "quarantine", runID: runID, batches: &summary.batches)
+            if info.ledgerDigest != nil {
+                summary.wallets = try loadAll("\(transformDirectory)/wallets.tsv", columns: LedgerStageLayout.wallets, into: "mlm.wallets", entity: "wallets", kind: "rows", runID: runID, batches: &summary.batches)
+                summary.walletEntries = try loadAll("\(transformDirectory)/wallet_entries.tsv", columns: LedgerStageLayout.entries, into: "mlm.wallet_entries", entity: "wallet_entries", kind: "rows", runID: runID, batches: &summary.batches, progress: progress)
+                summary.ledgerQuarantined = try loadAll("\(transformDirectory)/ledger_quarantine.tsv", columns: MemberStageLayout.quarantine, into: "mlm_migration.quarantine", entity: "ledger", kind: "quarantine", runID: runID, batches: &summary.batches)
             }
-            try TargetSchema.restoreGenealogyForeignKeys(on: connection)
-            _ = try connection.query("UPDATE mlm_migration.runs SET status = 'loaded' WHERE run_id = $1::bigint", [String(runID)])
+            try TargetSchema.restoreBulkLoadForeignKeys(on: connection)
+            _ = try connection.query("UPDATE mlm_migration.runs SET status = 'loaded', ledger_digest = $2 WHERE run_id = $1::bigint", [String(runID), info.ledgerDigest])
         } catch {
             try? connection.execute("ROLLBACK")
-            try? TargetSchema.restoreGenealogyForeignKeys(on: connection)
+            try? TargetSchema.restoreBulkLoadForeignKeys(on: connection)
             _ = try? connection.query("UPDATE mlm_migration.runs SET status = 'failed', finished_at = now() WHERE run_id = $1::bigint", [String(runID)])
             throw error
         }
         logger.info("load finished", metadata: ["run_id": "\(runID)", "batches": "\(summary.batches)", "members": "\(summary.members)", "quarantined": "\(summary.quarantined)"])
         return summary
+    }
+
+    /// Loads a whole stage file into `table` (its columns are the file's), one batch
+    /// transaction per `batchSize` rows; returns the rows loaded.
+    private func loadAll(_ path: String, columns: [String], into table: String, entity: String, kind: String, runID: Int, batches: inout Int, progress: Bool? = false) throws(MigrationError) -> Int {
+        let reader = try StageFileReader(path: path, expecting: columns)
+        let sql = "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN"
+        let line = ProgressLine("load \(entity)", enabled: progress)
+        var total = 0
+        while true {
+            let rows = try loadBatch(runID: runID, batchNo: batches + 1, entity: entity, kind: kind) { digest throws(MigrationError) in
+                try copy(reader, sql, digest)
+            }
+            guard rows > 0 else { break }
+            batches += 1
+            total += rows
+            line.update(total)
+        }
+        line.finish(total)
+        return total
     }
 
     /// Copies up to `batchSize` lines from `chunks` with `sql`; `digest` sees every byte sent.

@@ -76,31 +76,65 @@ public enum TargetSchema {
             );
             CREATE INDEX quarantine_run_idx ON mlm_migration.quarantine (run_id, entity, reason);
             """),
+        Migration(version: 2, description: "wallet ledgers: wallets, hash-chained wallet entries, run ledger digest", sql: """
+            ALTER TABLE mlm_migration.runs ADD COLUMN ledger_digest text;
+            CREATE TABLE mlm.wallets (
+                member_id            bigint NOT NULL CONSTRAINT wallets_member_id_fkey REFERENCES mlm.members,
+                currency             text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
+                balance_minor        bigint NOT NULL,
+                entry_count          bigint NOT NULL CHECK (entry_count >= 0),
+                head_hash            bytea NOT NULL CHECK (length(head_hash) = 32),
+                merkle_root          bytea NOT NULL CHECK (length(merkle_root) = 32),
+                legacy_balance_minor bigint,
+                run_id               bigint NOT NULL DEFAULT current_setting('mlm_migration.run_id')::bigint,
+                batch_no             integer NOT NULL DEFAULT current_setting('mlm_migration.batch_no')::integer,
+                PRIMARY KEY (member_id, currency)
+            );
+            CREATE TABLE mlm.wallet_entries (
+                member_id            bigint NOT NULL,
+                currency             text NOT NULL,
+                seq                  bigint NOT NULL CHECK (seq >= 1),
+                legacy_txn_id        text NOT NULL,
+                kind                 text NOT NULL,
+                amount_minor         bigint NOT NULL,
+                occurred_at          timestamptz NOT NULL,
+                balance_after_minor  bigint NOT NULL,
+                entry_hash           bytea NOT NULL CHECK (length(entry_hash) = 32),
+                run_id               bigint NOT NULL DEFAULT current_setting('mlm_migration.run_id')::bigint,
+                batch_no             integer NOT NULL DEFAULT current_setting('mlm_migration.batch_no')::integer,
+                PRIMARY KEY (member_id, currency, seq),
+                CONSTRAINT wallet_entries_wallet_fkey FOREIGN KEY (member_id, currency) REFERENCES mlm.wallets
+            );
+            """),
     ]
 
-    /// The genealogy's self-referencing foreign keys. A bulk load into an empty target drops
-    /// them and adds them back after the last batch: PostgreSQL then validates each with one
-    /// scan instead of a trigger call per row (the advice of "Populating a Database" in its
-    /// manual, and what pgloader does).
-    public static let genealogyForeignKeys: [(name: String, definition: String)] = [
-        ("members_sponsor_id_fkey", "FOREIGN KEY (sponsor_id) REFERENCES mlm.members"),
-        ("members_placement_id_fkey", "FOREIGN KEY (placement_id) REFERENCES mlm.members"),
+    /// Foreign keys that a bulk load into an empty target drops and adds back after the last
+    /// batch: PostgreSQL then validates each with one scan instead of a trigger call per row
+    /// (the advice of "Populating a Database" in its manual, and what pgloader does).
+    public static let bulkLoadForeignKeys: [(table: String, name: String, definition: String)] = [
+        ("mlm.members", "members_sponsor_id_fkey", "FOREIGN KEY (sponsor_id) REFERENCES mlm.members"),
+        ("mlm.members", "members_placement_id_fkey", "FOREIGN KEY (placement_id) REFERENCES mlm.members"),
+        ("mlm.wallet_entries", "wallet_entries_wallet_fkey", "FOREIGN KEY (member_id, currency) REFERENCES mlm.wallets"),
     ]
 
-    /// Drops the genealogy foreign keys (no-op when absent).
-    public static func dropGenealogyForeignKeys(on connection: PostgresConnection) throws(MigrationError) {
-        let drops = genealogyForeignKeys.map { "DROP CONSTRAINT IF EXISTS \($0.name)" }.joined(separator: ", ")
-        try connection.execute("ALTER TABLE mlm.members \(drops)", what: "dropping foreign keys for the bulk load")
+    /// Drops the bulk-load foreign keys (no-op when absent).
+    public static func dropBulkLoadForeignKeys(on connection: PostgresConnection) throws(MigrationError) {
+        for table in Set(bulkLoadForeignKeys.map(\.table)).sorted() {
+            let drops = bulkLoadForeignKeys.filter { $0.table == table }.map { "DROP CONSTRAINT IF EXISTS \($0.name)" }.joined(separator: ", ")
+            try connection.execute("ALTER TABLE \(table) \(drops)", what: "dropping foreign keys for the bulk load")
+        }
     }
 
-    /// Adds back (and so validates) every genealogy foreign key that is missing.
-    public static func restoreGenealogyForeignKeys(on connection: PostgresConnection) throws(MigrationError) {
+    /// Adds back (and so validates) every bulk-load foreign key that is missing.
+    public static func restoreBulkLoadForeignKeys(on connection: PostgresConnection) throws(MigrationError) {
         let present = Set(try connection.query(
-            "SELECT conname FROM pg_constraint WHERE conrelid = 'mlm.members'::regclass AND contype = 'f'"
+            "SELECT conname FROM pg_constraint WHERE connamespace = 'mlm'::regnamespace AND contype = 'f'"
         ).compactMap { $0[0] })
-        let adds = genealogyForeignKeys.filter { !present.contains($0.name) }.map { "ADD CONSTRAINT \($0.name) \($0.definition)" }
-        guard !adds.isEmpty else { return }
-        try connection.execute("ALTER TABLE mlm.members \(adds.joined(separator: ", "))", what: "adding back the genealogy foreign keys")
+        for table in Set(bulkLoadForeignKeys.map(\.table)).sorted() {
+            let adds = bulkLoadForeignKeys.filter { $0.table == table && !present.contains($0.name) }.map { "ADD CONSTRAINT \($0.name) \($0.definition)" }
+            guard !adds.isEmpty else { continue }
+            try connection.execute("ALTER TABLE \(table) \(adds.joined(separator: ", "))", what: "adding back the foreign keys of \(table)")
+        }
     }
 
     public static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }

@@ -16,6 +16,8 @@ public struct MigrationReport: Codable, Sendable {
         public var entities: [EntityFigures]
         public var checks: [Check]
         public var passed: Bool
+        /// The ledger section, when the mapping has a ledger.
+        public var ledger: LedgerFigures?
     }
 
     public struct EntityFigures: Codable, Sendable, Equatable {
@@ -41,7 +43,7 @@ public struct MigrationReport: Codable, Sendable {
     public var contentDigest: String
     public var run: RunFacts
 
-    public init(counts: StageCounts, checks: [Check], mapping: Mapping, run: RunFacts) {
+    public init(counts: StageCounts, checks: [Check], mapping: Mapping, run: RunFacts, ledger: (counts: LedgerStageCounts, figures: LedgerFigures)? = nil) {
         let members = EntityFigures(
             entity: "members",
             extracted: counts.extract.rows,
@@ -53,9 +55,25 @@ public struct MigrationReport: Codable, Sendable {
             levels: counts.transform.levels,
             rowsDigest: counts.transform.membersDigest
         )
+        var entities = [members]
+        if let ledger {
+            let cleanse = ledger.counts.cleanse
+            entities.append(EntityFigures(
+                entity: "wallet_entries", extracted: ledger.counts.entriesExtract.rows, loaded: ledger.counts.transform.entries,
+                quarantined: cleanse.entries.quarantined, quarantinedByReason: cleanse.entries.quarantinedByReason, reattachedByReason: [:],
+                sourceFiles: ledger.counts.entriesExtract.files, levels: 0, rowsDigest: ledger.counts.transform.entriesDigest
+            ))
+            if let extract = ledger.counts.balancesExtract, let balances = cleanse.balances {
+                entities.append(EntityFigures(
+                    entity: "wallet_balances", extracted: extract.rows, loaded: balances.accepted,
+                    quarantined: balances.quarantined, quarantinedByReason: balances.quarantinedByReason, reattachedByReason: [:],
+                    sourceFiles: extract.files, levels: 0, rowsDigest: ledger.counts.transform.walletsDigest
+                ))
+            }
+        }
         content = Content(
             toolVersion: ToolVersion.current, vendor: mapping.vendor, mappingDigest: mapping.digest,
-            entities: [members], checks: checks, passed: checks.allSatisfy(\.passed)
+            entities: entities, checks: checks, passed: checks.allSatisfy(\.passed), ledger: ledger?.figures
         )
         contentDigest = Self.digest(of: content)
         self.run = run

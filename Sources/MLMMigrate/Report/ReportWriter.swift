@@ -38,7 +38,8 @@ public enum ReportWriter {
             let balanced = entity.extracted == entity.loaded + entity.quarantined
             lines.append("| \(entity.extracted) | \(entity.loaded) | \(entity.quarantined) | \(balanced ? "yes" : "**NO**") |")
             lines.append("")
-            lines.append("Source files: \(entity.sourceFiles.joined(separator: ", ")). Genealogy depth: \(entity.levels) levels. Rows SHA-256: `\(entity.rowsDigest)`.")
+            let depth = entity.entity == "members" ? " Genealogy depth: \(entity.levels) levels." : ""
+            lines.append("Source files: \(entity.sourceFiles.joined(separator: ", ")).\(depth) Rows SHA-256: `\(entity.rowsDigest)`.")
             if !entity.quarantinedByReason.isEmpty {
                 lines.append("")
                 lines.append("### Quarantined, by reason")
@@ -61,6 +62,7 @@ public enum ReportWriter {
                 }
             }
         }
+        if let ledger = content.ledger { lines += ledgerSection(ledger) }
         lines.append("")
         lines.append("## Checks")
         lines.append("")
@@ -71,6 +73,37 @@ public enum ReportWriter {
         }
         lines.append("")
         return lines.joined(separator: "\n")
+    }
+
+    /// Control totals per currency, the run digest and every balance variance.
+    private static func ledgerSection(_ ledger: LedgerFigures) -> [String] {
+        var lines = ["", "## Ledger", ""]
+        lines.append("Amounts are signed minor units of each currency (cents for USD). Source total = loaded + quarantined must hold for every currency.")
+        lines.append("")
+        lines.append("| currency | source entries | source total | loaded entries | loaded total | quarantined entries | quarantined total | balanced |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---|")
+        for figure in ledger.currencies {
+            lines.append("| \(figure.currency) | \(figure.sourceEntries) | \(figure.sourceMinor) | \(figure.loadedEntries) | \(figure.loadedMinor) | \(figure.quarantinedEntries) | \(figure.quarantinedMinor) | \(figure.balanced ? "yes" : "**NO**") |")
+        }
+        lines.append("")
+        lines.append("Quarantined entries without a value (unparseable amount, unknown currency or sign, sub-minor digits): \(ledger.unvaluedQuarantined). Amounts snapped from floating-point artefacts: \(ledger.snappedAmounts). Wallets: \(ledger.wallets).")
+        lines.append("")
+        lines.append("Ledger run digest: `\(ledger.runDigest)` (re-derive it with docs/ledger-hashing.md or `mlm-migrate verify-ledger`).")
+        lines.append("")
+        lines.append("### Balance variances (\(ledger.variances.count))")
+        lines.append("")
+        if ledger.variances.isEmpty {
+            lines.append("Every wallet's recomputed balance equals its legacy balance.")
+        } else {
+            lines.append("Recomputed from the entries, compared with the legacy closing balance. Never corrected by mlm-migrate: each needs a decision.")
+            lines.append("")
+            lines.append("| member | currency | legacy balance | recomputed | difference |")
+            lines.append("|---|---|---:|---:|---:|")
+            for variance in ledger.variances {
+                lines.append("| \(variance.legacyID) | \(variance.currency) | \(variance.legacyBalanceMinor ?? "none") | \(variance.balanceMinor) | \(variance.differenceMinor ?? "n/a") |")
+            }
+        }
+        return lines
     }
 
     private static func short(_ value: String) -> String {

@@ -84,20 +84,11 @@ public struct Transformer {
         try members.close()
         try idMap.close()
 
-        let quarantined = try copyQuarantine(from: cleanseQuarantinePath, to: "\(outputDirectory)/quarantine.tsv")
+        let quarantined = try copyRows(from: cleanseQuarantinePath, to: "\(outputDirectory)/quarantine.tsv", columns: MemberStageLayout.quarantine)
         logger.info("transformed members", metadata: ["members": "\(order.count)", "levels": "\(levels)"])
         return TransformSummary(
             entity: "members", members: order.count, quarantined: quarantined, levels: levels,
             membersDigest: members.rowsDigest() ?? "", idMapDigest: idMap.rowsDigest() ?? ""
         )
-    }
-
-    /// Quarantine rows pass through unchanged; Load needs them beside the members.
-    private func copyQuarantine(from source: String, to destination: String) throws(MigrationError) -> Int {
-        let reader = try StageFileReader(path: source, expecting: MemberStageLayout.quarantine)
-        let writer = try StageFileWriter(path: destination, columns: MemberStageLayout.quarantine)
-        while let row = try reader.next() { try writer.append(row) }
-        try writer.close()
-        return writer.rowCount
     }
 }

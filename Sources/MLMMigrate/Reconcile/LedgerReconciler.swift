@@ -1,0 +1,147 @@
+public import Logging
+
+/// The ledger figures the earlier stages produced, for Reconcile to compare with the target.
+public struct LedgerStageCounts: Codable, Sendable, Equatable {
+    public var entriesExtract: ExtractSummary
+    public var balancesExtract: ExtractSummary?
+    public var cleanse: LedgerCleanseSummary
+    public var transform: LedgerTransformSummary
+
+    public init(entriesExtract: ExtractSummary, balancesExtract: ExtractSummary?, cleanse: LedgerCleanseSummary, transform: LedgerTransformSummary) {
+        self.entriesExtract = entriesExtract
+        self.balancesExtract = balancesExtract
+        self.cleanse = cleanse
+        self.transform = transform
+    }
+}
+
+/// The ledger section of the report: control totals per currency, every balance variance,
+/// and the run digest.
+public struct LedgerFigures: Codable, Sendable, Equatable {
+    /// One currency: source total = loaded total + quarantined total, in signed minor units.
+    public struct Currency: Codable, Sendable, Equatable {
+        public var currency: String
+        public var sourceEntries: Int
+        public var sourceMinor: String
+        public var loadedEntries: Int
+        public var loadedMinor: String
+        public var quarantinedEntries: Int
+        public var quarantinedMinor: String
+        public var balanced: Bool
+    }
+
+    /// A wallet whose recomputed balance differs from the legacy balance, or has none.
+    public struct Variance: Codable, Sendable, Equatable {
+        public var legacyID: String
+        public var memberID: Int64
+        public var currency: String
+        public var legacyBalanceMinor: String?
+        public var balanceMinor: String
+        /// Recomputed minus legacy; nil when there is no legacy balance.
+        public var differenceMinor: String?
+    }
+
+    public var currencies: [Currency]
+    /// Quarantined entries whose amount could not be valued, so they are in no total.
+    public var unvaluedQuarantined: Int
+    public var snappedAmounts: Int
+    public var wallets: Int
+    public var variances: [Variance]
+    public var runDigest: String
+}
+
+/// Reconcile for the ledger: counts and control totals per currency against SQL sums, the
+/// content digests and the hash chains re-read by ``LedgerVerifier``, foreign keys, and the
+/// list of balance variances for the report.
+public struct LedgerReconciler {
+    public let connection: PostgresConnection
+    public let logger: Logger
+
+    public init(connection: PostgresConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    public func run(runID: Int, counts: LedgerStageCounts) throws(MigrationError) -> (checks: [Check], figures: LedgerFigures) {
+        let run = String(runID)
+        var checks: [Check] = []
+        func count(_ sql: String) throws(MigrationError) -> Int { Int(try connection.scalar(sql, [run]) ?? "0") ?? 0 }
+
+        let entries = try count("SELECT count(*) FROM mlm.wallet_entries WHERE run_id = $1::bigint")
+        let entriesQuarantined = try count("SELECT count(*) FROM mlm_migration.quarantine WHERE run_id = $1::bigint AND entity = 'wallet_entries'")
+        checks.append(Check(
+            name: "wallet_entries.counts_balance", description: "entries extracted = loaded + quarantined (rows in the target for this run)",
+            expected: String(counts.entriesExtract.rows), actual: String(entries + entriesQuarantined)
+        ))
+        checks.append(Check(
+            name: "wallet_entries.loaded_as_transformed", description: "entries in the target = entries Transform produced",
+            expected: String(counts.transform.entries), actual: String(entries)
+        ))
+        if let balancesExtract = counts.balancesExtract {
+            let attached = try count("SELECT count(*) FROM mlm.wallets WHERE run_id = $1::bigint AND legacy_balance_minor IS NOT NULL")
+            let quarantined = try count("SELECT count(*) FROM mlm_migration.quarantine WHERE run_id = $1::bigint AND entity = 'wallet_balances'")
+            checks.append(Check(
+                name: "wallet_balances.counts_balance", description: "legacy balances extracted = attached to a wallet + quarantined",
+                expected: String(balancesExtract.rows), actual: String(attached + quarantined)
+            ))
+        }
+
+        var loaded: [String: (entries: Int, minor: String)] = [:]
+        for row in try connection.query("SELECT currency, count(*), sum(amount_minor) FROM mlm.wallet_entries WHERE run_id = $1::bigint GROUP BY currency", [run], what: "totalling the ledger") {
+            if let currency = row[0] { loaded[currency] = (Int(row[1] ?? "0") ?? 0, row[2] ?? "0") }
+        }
+        var currencies: [LedgerFigures.Currency] = []
+        let known = Dictionary(counts.cleanse.totals.map { ($0.currency, $0) }, uniquingKeysWith: { first, _ in first })
+        for code in Set(known.keys).union(loaded.keys).sorted() {
+            let source = known[code] ?? CurrencyTotals(currency: code, sourceEntries: 0, sourceMinor: "0", quarantinedEntries: 0, quarantinedMinor: "0")
+            let target = loaded[code] ?? (0, "0")
+            let sum = (Int128(target.minor) ?? 0) + (Int128(source.quarantinedMinor) ?? 0)
+            let figure = LedgerFigures.Currency(
+                currency: code, sourceEntries: source.sourceEntries, sourceMinor: source.sourceMinor,
+                loadedEntries: target.entries, loadedMinor: target.minor,
+                quarantinedEntries: source.quarantinedEntries, quarantinedMinor: source.quarantinedMinor,
+                balanced: String(sum) == source.sourceMinor && target.entries + source.quarantinedEntries == source.sourceEntries
+            )
+            currencies.append(figure)
+            checks.append(Check(
+                name: "ledger.control_total.\(code)", description: "\(code): source total = loaded total (SQL sum) + quarantined total, in minor units and entries",
+                expected: "\(source.sourceMinor) / \(source.sourceEntries)", actual: "\(sum) / \(target.entries + source.quarantinedEntries)"
+            ))
+        }
+
+        let verifier = LedgerVerifier(connection: connection)
+        let verification = try verifier.verify(runID: runID)
+        checks.append(Check(name: "ledger.entries_digest", description: "SHA-256 of mlm.wallet_entries read back = SHA-256 of the rows Transform produced", expected: counts.transform.entriesDigest, actual: verification.entriesDigest))
+        checks.append(Check(name: "ledger.wallets_digest", description: "SHA-256 of mlm.wallets read back = SHA-256 of the rows Transform produced", expected: counts.transform.walletsDigest, actual: verification.walletsDigest))
+        checks.append(Check(name: "ledger.chains_verified", description: "entries whose seq, running balance or hash chain, or wallets whose count, balance, head or Merkle root, disagree with a recomputation", expected: "0", actual: String(verification.findingCount)))
+        checks.append(Check(name: "ledger.run_digest", description: "run digest recomputed from the target's entries = the one Transform computed", expected: counts.transform.runDigest, actual: verification.runDigest))
+        checks.append(Check(name: "ledger.run_digest_recorded", description: "run digest recorded in mlm_migration.runs = the one Transform computed", expected: counts.transform.runDigest, actual: verification.storedRunDigest ?? "none"))
+        for finding in verification.findings.prefix(20) { logger.error("ledger finding", metadata: ["finding": "\(finding)"]) }
+
+        let constraints = try connection.scalar("""
+            SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated
+               AND conname IN ('wallet_entries_wallet_fkey', 'wallets_member_id_fkey')
+            """, what: "checking the ledger foreign keys") ?? "0"
+        checks.append(Check(name: "ledger.foreign_keys_enforced", description: "entries reference their wallet and wallets their member, enforced and validated", expected: "2", actual: constraints))
+
+        var variances: [LedgerFigures.Variance] = []
+        for row in try connection.query("""
+            SELECT m.legacy_id, w.member_id, w.currency, w.legacy_balance_minor, w.balance_minor, w.balance_minor - w.legacy_balance_minor
+            FROM mlm.wallets w JOIN mlm.members m USING (member_id)
+            WHERE w.run_id = $1::bigint AND w.legacy_balance_minor IS DISTINCT FROM w.balance_minor
+            ORDER BY w.member_id, w.currency
+            """, [run], what: "listing balance variances") {
+            variances.append(LedgerFigures.Variance(
+                legacyID: row[0] ?? "", memberID: row[1].flatMap { Int64($0) } ?? 0, currency: row[2] ?? "",
+                legacyBalanceMinor: row[3], balanceMinor: row[4] ?? "0", differenceMinor: row[5]
+            ))
+        }
+        checks.append(Check(name: "ledger.variances_listed", description: "wallets whose legacy balance differs (or is missing), listed below = those Transform found", expected: String(counts.transform.variances), actual: String(variances.count)))
+        let figures = LedgerFigures(
+            currencies: currencies, unvaluedQuarantined: counts.cleanse.unvaluedQuarantined, snappedAmounts: counts.cleanse.snappedAmounts,
+            wallets: verification.wallets, variances: variances, runDigest: verification.runDigest
+        )
+        logger.info("reconciled ledger", metadata: ["entries": "\(entries)", "wallets": "\(verification.wallets)", "variances": "\(variances.count)", "findings": "\(verification.findingCount)"])
+        return (checks, figures)
+    }
+}
