@@ -7,6 +7,7 @@ import MLMMigrate
 struct BinaryPlanCSV {
     static let header = ["user_id", "username", "sponsor", "placement_parent", "leg", "joined", "status", "full_name", "email", "phone", "notes"]
     let members: Int
+    let walletEntries: Int
     let people: PeopleFactory
 
     func write(to directory: String) throws {
@@ -112,6 +113,10 @@ struct BinaryPlanCSV {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Data(bytes).write(to: URL(fileURLWithPath: "\(folder)/members.csv"))
         try writeExpected(expected, vendor: "vendor1-binaryplan", to: directory)
+        try BinaryPlanLedger(
+            members: members, entries: walletEntries, seed: people.seed ^ 0x5EED_1001, username: username, legacyID: id,
+            joined: { persons[$0 - 1].joinedUTC }, quarantinedMember: username(orphan)
+        ).write(folder: folder, expectedDirectory: directory)
     }
 
     static func quoted(_ field: String) -> String {

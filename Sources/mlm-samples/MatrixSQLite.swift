@@ -7,6 +7,7 @@ import MLMMigrate
 /// table and column names; no primary key on the member id (so duplicates get through).
 struct MatrixSQLite {
     let members: Int
+    let walletEntries: Int
     let people: PeopleFactory
 
     /// One row of `tbl_distributor`; text values may be invalid UTF-8 on purpose.
@@ -83,6 +84,10 @@ struct MatrixSQLite {
         try? FileManager.default.removeItem(atPath: path)
         try insert(rows, into: path)
         try writeExpected(expected, vendor: "vendor2-mlmsoft", to: directory)
+        try MatrixLedger(
+            members: members, entries: walletEntries, seed: people.seed ^ 0x5EED_1002,
+            joined: { persons[$0 - 1].joinedUTC }, quarantinedMember: orphan
+        ).write(path: path, expectedDirectory: directory)
     }
 
     private func insert(_ rows: [Row], into path: String) throws {

@@ -15,6 +15,9 @@ struct SampleGenerator: ParsableCommand {
     @Option(help: "Clean members per vendor (defect rows come on top).")
     var members = 2_000
 
+    @Option(help: "Clean wallet entries per vendor (defect rows come on top).")
+    var walletEntries = 12_000
+
     @Option(help: "Seed for the generator.")
     var seed: UInt64 = 20_261_123
 
@@ -31,10 +34,10 @@ struct SampleGenerator: ParsableCommand {
     func run() throws {
         let people = PeopleFactory(seed: seed)
         if vendor == "both" || vendor == "vendor1" {
-            try BinaryPlanCSV(members: members, people: people).write(to: out)
+            try BinaryPlanCSV(members: members, walletEntries: walletEntries, people: people).write(to: out)
         }
         if vendor == "both" || vendor == "vendor2" {
-            try MatrixSQLite(members: members, people: people).write(to: out)
+            try MatrixSQLite(members: members, walletEntries: walletEntries, people: people).write(to: out)
         }
     }
 }

@@ -79,8 +79,8 @@ public final class WalletRowRules {
         }
         let exponent = row.currency.flatMap(CurrencyTable.exponent(of:))
         if row.currency != nil && exponent == nil { reject(.unknownCurrency, Field.currency.rawValue) }
-        if let exponent, let amountText {
-            value(amountText, exponent: exponent, into: &row, reject: reject)
+        if let exponent, let amountText, let reason = value(amountText, exponent: exponent, into: &row) {
+            reject(reason, amountField)
         }
         if let reference = row.memberLegacyID {
             switch directory.resolve(reference) {
@@ -92,22 +92,22 @@ public final class WalletRowRules {
         return row
     }
 
-    /// Parses the amount and applies the sign rule.
-    private func value(_ text: String, exponent: Int, into row: inout WalletRow, reject: (ReasonCode, String) -> Void) {
+    /// Parses the amount and applies the sign rule; returns why the amount is rejected, if it is.
+    private func value(_ text: String, exponent: Int, into row: inout WalletRow) -> ReasonCode? {
         let magnitude: Int64
         switch money.parse(text, exponent: minorUnits ? 0 : exponent) {
         case .exact(let minor): magnitude = minor
         case .snapped(let minor): magnitude = minor; row.snapped = true
-        case .subMinor: reject(.subMinorAmount, amountField); return
-        case .unparseable: reject(.unparseableAmount, amountField); return
-        case .outOfRange: reject(.amountOutOfRange, amountField); return
+        case .subMinor: return .subMinorAmount
+        case .unparseable: return .unparseableAmount
+        case .outOfRange: return .amountOutOfRange
         }
         guard amountField == Field.amount.rawValue, case .byKind(let debitKinds) = sign else {
             row.amountMinor = magnitude
-            return
+            return nil
         }
-        guard magnitude >= 0 else { reject(.unexpectedSign, amountField); return }
-        guard let kind = row.kind else { return }
-        row.amountMinor = debitKinds.contains(kind) ? -magnitude : magnitude
+        guard magnitude >= 0 else { return .unexpectedSign }
+        if let kind = row.kind { row.amountMinor = debitKinds.contains(kind) ? -magnitude : magnitude }
+        return nil
     }
 }
