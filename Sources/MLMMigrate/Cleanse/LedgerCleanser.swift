@@ -145,8 +145,9 @@ public struct LedgerCleanser {
                 counts.accepted += 1
                 continue
             }
+            let memberColumn = MemberStageLayout.extractBookkeeping.count + (balances.columns.firstIndex { $0.field == "member" } ?? 0)
             for (row, raw) in rows {
-                try quarantine.append(["wallet_balances", row[0] ?? "", row[1] ?? "0", row[2], ReasonCode.duplicateBalance.rawValue, "member", "\(rows.count) balance rows name this wallet", payload(raw, balances)])
+                try quarantine.append(["wallet_balances", row[0] ?? "", row[1] ?? "0", TrimText.apply(raw[memberColumn]), ReasonCode.duplicateBalance.rawValue, "member", "\(rows.count) balance rows name this wallet", payload(raw, balances)])
                 counts.quarantine(.duplicateBalance)
             }
         }

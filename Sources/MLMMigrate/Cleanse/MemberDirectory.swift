@@ -3,8 +3,8 @@
 /// member's legacy id, or says why it cannot.
 ///
 /// Memory grows with members, not with wallet rows.
-public struct MemberDirectory {
-    public enum Resolution: Equatable {
+public struct MemberDirectory: Sendable {
+    public enum Resolution: Equatable, Sendable {
         case member(legacyID: String)
         case quarantined
         case unknown

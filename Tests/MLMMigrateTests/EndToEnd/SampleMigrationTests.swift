@@ -21,16 +21,27 @@ import Testing
         let target = try TestPostgres.freshDatabase(vendor)
         let result = try migrate(vendor, target: target, work: work.path)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("checks: 15 passed, 0 failed"))
+        #expect(result.stdout.contains(" passed, 0 failed"))
         let connection = try PostgresConnection(target)
-        let quarantined = try connection.query("SELECT coalesce(legacy_id, '-') || E'\\t' || reason FROM mlm_migration.quarantine").compactMap { $0[0] }.sorted()
+        let quarantined = try connection.query("SELECT coalesce(legacy_id, '-') || E'\\t' || reason FROM mlm_migration.quarantine WHERE entity = 'members'").compactMap { $0[0] }.sorted()
         #expect(quarantined == (try expected(vendor)))
+        let ledgerQuarantined = try connection.query("SELECT entity || E'\\t' || legacy_id || E'\\t' || reason FROM mlm_migration.quarantine WHERE entity <> 'members'").compactMap { $0[0] }.sorted()
+        #expect(ledgerQuarantined == (try expected("\(vendor)-ledger")))
+        let variances = try connection.query(
+            "SELECT m.legacy_id || E'\\t' || w.currency || E'\\t' || coalesce(w.legacy_balance_minor::text, 'none') "
+                + "FROM mlm.wallets w JOIN mlm.members m USING (member_id) WHERE w.legacy_balance_minor IS DISTINCT FROM w.balance_minor"
+        ).compactMap { $0[0] }.sorted()
+        #expect(variances == (try expected("\(vendor)-variances")))
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(work.path)/report.json"))) as? [String: Any]
         let content = report?["content"] as? [String: Any]
         let entity = (content?["entities"] as? [[String: Any]])?.first
         let extracted = entity?["extracted"] as? Int ?? -1
         #expect(extracted == (entity?["loaded"] as? Int ?? 0) + (entity?["quarantined"] as? Int ?? 0))
         #expect(content?["passed"] as? Bool == true)
+        let ledger = content?["ledger"] as? [String: Any]
+        let currencies = ledger?["currencies"] as? [[String: Any]] ?? []
+        #expect(currencies.count >= 3 && currencies.allSatisfy { $0["balanced"] as? Bool == true })
+        #expect((ledger?["variances"] as? [Any])?.count == (try expected("\(vendor)-variances")).count)
         #expect(FileManager.default.fileExists(atPath: "\(work.path)/report.md"))
     }
 

@@ -19,9 +19,11 @@ import Testing
         let target = try TestPostgres.freshDatabase("load")
         let (summary, _) = try pipeline.load(target: target)
         #expect(summary.members == 2_001)
-        #expect(summary.batches == 7 + 1)
+        // Members 7 + quarantine 1; wallets 3,338 / 300 = 12; entries 11,999 / 300 = 40; ledger quarantine 1.
+        #expect(summary.batches == 7 + 1 + 12 + 40 + 1)
+        #expect(summary.walletEntries == 11_999)
         let connection = try PostgresConnection(target)
-        let batches = try connection.query("SELECT batch_no, kind, row_count, length(content_sha256) FROM mlm_migration.batches ORDER BY batch_no")
+        let batches = try connection.query("SELECT batch_no, kind, row_count, length(content_sha256) FROM mlm_migration.batches WHERE entity = 'members' ORDER BY batch_no")
         #expect(batches.count == 8)
         #expect(batches.first == ["1", "rows", "300", "64"])
         #expect(batches.last?[1] == "quarantine")
@@ -34,6 +36,7 @@ import Testing
         #expect(try connection.scalar("SELECT status FROM mlm_migration.runs") == "loaded")
         // The foreign keys dropped for the bulk load are back and validated.
         #expect(try connection.scalar("SELECT count(*) FROM pg_constraint WHERE conrelid = 'mlm.members'::regclass AND contype = 'f' AND convalidated") == "2")
+        #expect(try connection.scalar("SELECT count(*) FROM pg_constraint WHERE conname = 'wallet_entries_wallet_fkey' AND convalidated") == "1")
         #expect {
             try connection.execute("UPDATE mlm.members SET sponsor_id = 999999 WHERE member_id = 5")
         } throws: { ($0 as? MigrationError)?.message.contains("23503") == true }
@@ -57,8 +60,8 @@ import Testing
 
     @Test func appliesTheSchemaOnceAndIsRerunnable() throws {
         let connection = try PostgresConnection(try TestPostgres.freshDatabase("schema"))
-        #expect(try TargetSchema.apply(on: connection) == [1])
+        #expect(try TargetSchema.apply(on: connection) == [1, 2])
         #expect(try TargetSchema.apply(on: connection) == [])
-        #expect(try connection.scalar("SELECT max(version) FROM mlm_migration.schema_versions") == "1")
+        #expect(try connection.scalar("SELECT max(version) FROM mlm_migration.schema_versions") == "2")
     }
 }

@@ -1,0 +1,94 @@
+import Logging
+import MLMMigrate
+import Testing
+
+@Suite struct LedgerVerifierTests {
+    private func loaded() throws -> (TemporaryDirectory, Pipeline, String, PostgresConnection) {
+        let directory = try TemporaryDirectory()
+        let pipeline = try LoaderTests.transformedSample(directory)
+        let target = try TestPostgres.freshDatabase("ledger")
+        _ = try pipeline.load(target: target)
+        return (directory, pipeline, target, try PostgresConnection(target))
+    }
+
+    /// A wallet with at least three entries, as (member_id, currency).
+    private func busyWallet(_ connection: PostgresConnection) throws -> (String, String) {
+        let row = try connection.query("SELECT member_id, currency FROM mlm.wallets WHERE entry_count >= 3 ORDER BY member_id, currency LIMIT 1").first
+        return (row?[0] ?? "", row?[1] ?? "")
+    }
+
+    private func verify(_ connection: PostgresConnection) throws -> LedgerVerification {
+        let verifier = LedgerVerifier(connection: connection)
+        return try verifier.verify(runID: try verifier.latestLedgerRun())
+    }
+
+    @Test func verifiesACleanLoadAndRecomputesTheRunDigest() throws {
+        let (directory, _, _, connection) = try loaded()
+        let result = try verify(connection)
+        #expect(result.passed)
+        #expect(result.findingCount == 0)
+        #expect(result.entries == 11_999)
+        let manifest = try WorkDirectory(path: directory.path).readManifest()
+        #expect(result.runDigest == manifest.ledgerTransform?.runDigest)
+        #expect(result.entriesDigest == manifest.ledgerTransform?.entriesDigest)
+    }
+
+    @Test func namesTheWalletAndSeqOfAChangedAmount() throws {
+        let (directory, pipeline, target, connection) = try loaded()
+        let (member, currency) = try busyWallet(connection)
+        try connection.execute("UPDATE mlm.wallet_entries SET amount_minor = amount_minor + 1 WHERE member_id = \(member) AND currency = '\(currency)' AND seq = 2")
+        let result = try verify(connection)
+        #expect(!result.passed)
+        let seq2 = result.findings.filter { $0.memberID == Int64(member) && $0.currency == currency && $0.seq == 2 }
+        #expect(seq2.contains { $0.problem.contains("entry_hash") })
+        #expect(seq2.contains { $0.problem.contains("balance_after_minor") })
+        #expect(!result.findings.contains { $0.seq == 3 }, "only the changed entry is named, not those after it")
+        #expect(result.findings.first?.legacyID != nil)
+        let failed = try pipeline.reconcile(target: target).report.content.checks.filter { !$0.passed }.map(\.name)
+        #expect(failed.contains("ledger.chains_verified") && failed.contains("ledger.entries_digest") && failed.contains("ledger.run_digest"))
+        _ = directory
+    }
+
+    @Test func namesAChangedTimestamp() throws {
+        let (directory, _, _, connection) = try loaded()
+        let (member, currency) = try busyWallet(connection)
+        try connection.execute("UPDATE mlm.wallet_entries SET occurred_at = occurred_at + interval '1 second' WHERE member_id = \(member) AND currency = '\(currency)' AND seq = 1")
+        let result = try verify(connection)
+        #expect(result.findings.contains { $0.memberID == Int64(member) && $0.seq == 1 && $0.problem.contains("entry_hash") })
+        _ = directory
+    }
+
+    @Test func namesAChangedSeq() throws {
+        let (directory, _, _, connection) = try loaded()
+        let (member, currency) = try busyWallet(connection)
+        try connection.execute("UPDATE mlm.wallet_entries SET seq = 100 WHERE member_id = \(member) AND currency = '\(currency)' AND seq = 2")
+        let result = try verify(connection)
+        #expect(result.findings.contains { $0.memberID == Int64(member) && $0.seq == 3 && $0.problem.contains("seq out of order") })
+        #expect(result.findings.contains { $0.memberID == Int64(member) && $0.seq == 100 && $0.problem.contains("entry_hash") })
+        _ = directory
+    }
+
+    @Test func catchesAWholeWalletRemovedConsistentlyThroughTheRunDigest() throws {
+        let (directory, _, _, connection) = try loaded()
+        let (member, currency) = try busyWallet(connection)
+        try connection.execute("DELETE FROM mlm.wallet_entries WHERE member_id = \(member) AND currency = '\(currency)'; DELETE FROM mlm.wallets WHERE member_id = \(member) AND currency = '\(currency)'")
+        let result = try verify(connection)
+        #expect(result.findingCount == 0, "every remaining wallet is self-consistent")
+        #expect(!result.passed)
+        #expect(result.runDigest != result.storedRunDigest)
+        _ = directory
+    }
+
+    @Test func commandFailsNamingTheWalletAndSeq() throws {
+        let (directory, _, target, connection) = try loaded()
+        let (member, currency) = try busyWallet(connection)
+        let clean = try ToolRun.run("mlm-migrate", ["verify-ledger", "--target", target, "--work-dir", directory.path])
+        #expect(clean.status == 0, "\(clean.stderr)")
+        #expect(clean.stdout.contains("ledger verified"))
+        try connection.execute("UPDATE mlm.wallet_entries SET amount_minor = amount_minor - 7 WHERE member_id = \(member) AND currency = '\(currency)' AND seq = 3")
+        let tampered = try ToolRun.run("mlm-migrate", ["verify-ledger", "--target", target, "--work-dir", directory.path])
+        #expect(tampered.status == 1)
+        #expect(tampered.stdout.contains("(member_id \(member)) \(currency) seq 3: entry_hash"))
+        #expect(tampered.stdout.contains("LEDGER VERIFICATION FAILED"))
+    }
+}
