@@ -28,7 +28,7 @@ conn="host=$base/pg port=$port user=postgres"
 psql "$conn dbname=postgres" -qc "CREATE DATABASE pipeline" -c "CREATE DATABASE raw" -c "CREATE DATABASE rawfk"
 
 echo "generating $N members..." >&2
-"$bin/mlm-samples" --members "$N" --vendor vendor1 --out "$base/samples"
+"$bin/mlm-samples" --members "$N" --wallet-entries 0 --vendor vendor1 --out "$base/samples"
 size=$(du -h "$base/samples/vendor1-binaryplan/members.csv" | cut -f1)
 
 echo "running mlm-migrate..." >&2

@@ -11,7 +11,9 @@ public enum LedgerHasher {
 
     /// The canonical bytes of `entry` (version 1).
     public static func encode(_ entry: LedgerEntry) -> [UInt8] {
-        var out: [UInt8] = [encodingVersion]
+        var out: [UInt8] = []
+        out.reserveCapacity(53 + entry.currency.utf8.count + entry.legacyTxnID.utf8.count + entry.kind.utf8.count)
+        out.append(encodingVersion)
         appendUInt64(UInt64(bitPattern: entry.memberID), to: &out)
         appendText(entry.currency, to: &out)
         appendUInt64(UInt64(bitPattern: entry.seq), to: &out)
