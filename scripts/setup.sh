@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what mlm-migrate needs on a fresh Debian machine, when it is missing:
 # the PostgreSQL server (for the embedded default and the tests), libpq and sqlite3 headers,
-# and pkg-config. Safe to run again: it installs nothing that is already there.
+# pkg-config, and python3 (the tests run the auditors' docs/verify-ledger.py). Safe to run again: it installs nothing that is already there.
 set -euo pipefail
 
 need=()
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 pkg-config --exists libpq 2>/dev/null || need+=(libpq-dev)
 pkg-config --exists sqlite3 2>/dev/null || need+=(libsqlite3-dev)
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then

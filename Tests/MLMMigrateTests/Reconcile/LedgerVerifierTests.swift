@@ -91,4 +91,33 @@ import Testing
         #expect(tampered.stdout.contains("(member_id \(member)) \(currency) seq 3: entry_hash"))
         #expect(tampered.stdout.contains("LEDGER VERIFICATION FAILED"))
     }
+
+    /// Runs the auditors' standard-library Python script (docs/verify-ledger.py) on the target.
+    private func python(_ connection: PostgresConnection, _ directory: TemporaryDirectory) throws -> CommandRunner.Result {
+        var entries = ""
+        try connection.copyOut("""
+            COPY (SELECT member_id, currency, seq, legacy_txn_id, kind, amount_minor, (extract(epoch FROM occurred_at) * 1000000)::bigint,
+                         balance_after_minor, encode(entry_hash, 'hex') FROM mlm.wallet_entries ORDER BY member_id, currency, seq) TO STDOUT (FORMAT csv)
+            """, what: "export") { entries += String(decoding: $0, as: UTF8.self) }
+        var wallets = ""
+        try connection.copyOut("""
+            COPY (SELECT member_id, currency, entry_count, balance_minor, encode(head_hash, 'hex'), encode(merkle_root, 'hex') FROM mlm.wallets) TO STDOUT (FORMAT csv)
+            """, what: "export") { wallets += String(decoding: $0, as: UTF8.self) }
+        let script = "\(PackagePaths.root)/docs/verify-ledger.py"
+        return try CommandRunner.run("/usr/bin/env", ["python3", script, try directory.write("entries.csv", entries), try directory.write("wallets.csv", wallets)], separateErrors: true)
+    }
+
+    @Test func auditorsPythonScriptRederivesTheRunDigestAndCatchesTampering() throws {
+        let (directory, _, _, connection) = try loaded()
+        let stored = try connection.scalar("SELECT ledger_digest FROM mlm_migration.runs") ?? "none"
+        let clean = try python(connection, directory)
+        #expect(clean.status == 0, "\(clean.output) \(clean.errorOutput)")
+        #expect(clean.output.contains("0 problems"))
+        #expect(clean.output.contains("run digest \(stored)"))
+        let (member, currency) = try busyWallet(connection)
+        try connection.execute("UPDATE mlm.wallet_entries SET kind = kind || '_changed' WHERE member_id = \(member) AND currency = '\(currency)' AND seq = 2")
+        let tampered = try python(connection, directory)
+        #expect(tampered.status == 1)
+        #expect(tampered.output.contains("member_id \(member) \(currency) seq 2: entry_hash differs"))
+    }
 }
