@@ -17,6 +17,16 @@ public enum CopyText {
             return
         }
         value.withUTF8 { bytes in
+            // Most fields need no escape: copy them in one go.
+            var plain = true
+            for byte in bytes where byte == UInt8(ascii: "\\") || byte == 0x09 || byte == 0x0A || byte == 0x0D {
+                plain = false
+                break
+            }
+            if plain {
+                out.append(contentsOf: bytes)
+                return
+            }
             for byte in bytes {
                 switch byte {
                 case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\\"))
@@ -28,6 +38,37 @@ public enum CopyText {
             }
         }
     }
+
+    /// Appends a signed integer's decimal digits (a COPY field needing no escape).
+    @inline(__always)
+    public static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var count = 1
+        var probe = magnitude
+        while probe >= 10 { probe /= 10; count += 1 }
+        let start = out.count
+        out.append(contentsOf: repeatElement(0x30, count: count))
+        var index = start + count - 1
+        repeat {
+            out[index] = 0x30 + UInt8(truncatingIfNeeded: magnitude % 10)
+            magnitude /= 10
+            index -= 1
+        } while magnitude > 0
+    }
+
+    /// Appends a `bytea` in hex form as a COPY field: `\\x` then two lower-case hex digits a byte
+    /// (the backslash doubled, as COPY text escapes it).
+    @inline(__always)
+    public static func appendBytea(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
+        out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\"), UInt8(ascii: "x")])
+        for byte in bytes {
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0x0F)])
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Encodes a full row, newline included.
     public static func encodeRow(_ fields: [String?], into out: inout [UInt8]) {

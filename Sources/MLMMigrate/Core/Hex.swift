@@ -12,26 +12,31 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Nibble value per ASCII byte; 0xFF for a non-hex byte.
+    private static let nibbles: [UInt8] = (0..<256).map { byte in
+        switch byte {
+        case 0x30...0x39: UInt8(byte - 0x30)
+        case 0x61...0x66: UInt8(byte - 0x61 + 10)
+        case 0x41...0x46: UInt8(byte - 0x41 + 10)
+        default: 0xFF
+        }
+    }
+
     /// Bytes of lower- or upper-case hex text; nil for an odd length or a non-hex digit.
     public static func decode(_ text: String) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        func nibble(_ byte: UInt8) -> UInt8? {
-            switch byte {
-            case 0x30...0x39: byte - 0x30
-            case 0x61...0x66: byte - 0x61 + 10
-            case 0x41...0x46: byte - 0x41 + 10
-            default: nil
+        var text = text
+        return text.withUTF8 { utf8 -> [UInt8]? in
+            guard utf8.count % 2 == 0 else { return nil }
+            var out = [UInt8](repeating: 0, count: utf8.count / 2)
+            var index = 0
+            while index < utf8.count {
+                let high = nibbles[Int(utf8[index])]
+                let low = nibbles[Int(utf8[index + 1])]
+                guard high | low != 0xFF, high < 16, low < 16 else { return nil }
+                out[index / 2] = high << 4 | low
+                index += 2
             }
+            return out
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
-        }
-        return out
     }
 }

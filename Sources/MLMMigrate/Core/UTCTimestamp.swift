@@ -3,6 +3,14 @@
 /// (trailing zeros dropped) only when there is a fraction.
 public enum UTCTimestamp {
     public static func format(micros: Int64) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        append(micros: micros, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the ``format(micros:)`` text as bytes, without building a String.
+    public static func append(micros: Int64, to out: inout [UInt8]) {
         var seconds = micros / 1_000_000
         var fraction = micros % 1_000_000
         if fraction < 0 { fraction += 1_000_000; seconds -= 1 }
@@ -10,20 +18,39 @@ public enum UTCTimestamp {
         var secondOfDay = seconds % 86_400
         if secondOfDay < 0 { secondOfDay += 86_400; days -= 1 }
         let (year, month, day) = civil(fromDays: days)
-        var text = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + " "
-            + pad(Int(secondOfDay / 3600), 2) + ":" + pad(Int(secondOfDay % 3600 / 60), 2) + ":" + pad(Int(secondOfDay % 60), 2)
-        if fraction > 0 {
-            var digits = pad(Int(fraction), 6)
-            while digits.hasSuffix("0") { digits.removeLast() }
-            text += "." + digits
+        func digits(_ value: Int, _ width: Int) {
+            if value >= 10_000 || value < 0 {
+                out.append(contentsOf: String(value).utf8)
+                return
+            }
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 {
+                out.append(UInt8(truncatingIfNeeded: 0x30 + value / divisor % 10))
+                divisor /= 10
+            }
         }
-        return text + "+00"
+        digits(year, 4)
+        out.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        out.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        out.append(UInt8(ascii: " "))
+        digits(Int(secondOfDay / 3600), 2)
+        out.append(UInt8(ascii: ":"))
+        digits(Int(secondOfDay % 3600 / 60), 2)
+        out.append(UInt8(ascii: ":"))
+        digits(Int(secondOfDay % 60), 2)
+        if fraction > 0 {
+            var value = Int(fraction)
+            var width = 6
+            while value % 10 == 0 { value /= 10; width -= 1 }
+            out.append(UInt8(ascii: "."))
+            digits(value, width)
+        }
+        out.append(contentsOf: [UInt8(ascii: "+"), 0x30, 0x30])
     }
 
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-    }
 
     /// Proleptic Gregorian date for days since 1970-01-01 (H. Hinnant's algorithm).
     public static func civil(fromDays days: Int64) -> (year: Int, month: Int, day: Int) {

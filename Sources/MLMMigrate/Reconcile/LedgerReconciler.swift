@@ -50,9 +50,9 @@ public struct LedgerFigures: Codable, Sendable, Equatable {
     public var runDigest: String
 }
 
-/// Reconcile for the ledger: counts and control totals per currency against SQL sums, the
-/// content digests and the hash chains re-read by ``LedgerVerifier``, foreign keys, and the
-/// list of balance variances for the report.
+/// Reconcile for the ledger: counts and control totals per currency, content digests and hash
+/// chains, all from one streamed read of every entry by ``LedgerVerifier``; foreign keys; and
+/// the list of balance variances for the report.
 public struct LedgerReconciler {
     public let connection: PostgresConnection
     public let logger: Logger
@@ -67,7 +67,9 @@ public struct LedgerReconciler {
         var checks: [Check] = []
         func count(_ sql: String) throws(MigrationError) -> Int { Int(try connection.scalar(sql, [run]) ?? "0") ?? 0 }
 
-        let entries = try count("SELECT count(*) FROM mlm.wallet_entries WHERE run_id = $1::bigint")
+        // One streamed read of every entry gives the counts, the totals and the hash checks.
+        let verification = try LedgerVerifier(connection: connection).verify(runID: runID)
+        let entries = verification.entries
         let entriesQuarantined = try count("SELECT count(*) FROM mlm_migration.quarantine WHERE run_id = $1::bigint AND entity = 'wallet_entries'")
         checks.append(Check(
             name: "wallet_entries.counts_balance", description: "entries extracted = loaded + quarantined (rows in the target for this run)",
@@ -86,10 +88,7 @@ public struct LedgerReconciler {
             ))
         }
 
-        var loaded: [String: (entries: Int, minor: String)] = [:]
-        for row in try connection.query("SELECT currency, count(*), sum(amount_minor) FROM mlm.wallet_entries WHERE run_id = $1::bigint GROUP BY currency", [run], what: "totalling the ledger") {
-            if let currency = row[0] { loaded[currency] = (Int(row[1] ?? "0") ?? 0, row[2] ?? "0") }
-        }
+        let loaded = verification.loadedByCurrency.mapValues { (entries: $0.entries, minor: String($0.minor)) }
         var currencies: [LedgerFigures.Currency] = []
         let known = Dictionary(counts.cleanse.totals.map { ($0.currency, $0) }, uniquingKeysWith: { first, _ in first })
         for code in Set(known.keys).union(loaded.keys).sorted() {
@@ -104,13 +103,11 @@ public struct LedgerReconciler {
             )
             currencies.append(figure)
             checks.append(Check(
-                name: "ledger.control_total.\(code)", description: "\(code): source total = loaded total (SQL sum) + quarantined total, in minor units and entries",
+                name: "ledger.control_total.\(code)", description: "\(code): source total = loaded total (summed from the entries read back) + quarantined total, in minor units and entries",
                 expected: "\(source.sourceMinor) / \(source.sourceEntries)", actual: "\(sum) / \(target.entries + source.quarantinedEntries)"
             ))
         }
 
-        let verifier = LedgerVerifier(connection: connection)
-        let verification = try verifier.verify(runID: runID)
         checks.append(Check(name: "ledger.entries_digest", description: "SHA-256 of mlm.wallet_entries read back = SHA-256 of the rows Transform produced", expected: counts.transform.entriesDigest, actual: verification.entriesDigest))
         checks.append(Check(name: "ledger.wallets_digest", description: "SHA-256 of mlm.wallets read back = SHA-256 of the rows Transform produced", expected: counts.transform.walletsDigest, actual: verification.walletsDigest))
         checks.append(Check(name: "ledger.chains_verified", description: "entries whose seq, running balance or hash chain, or wallets whose count, balance, head or Merkle root, disagree with a recomputation", expected: "0", actual: String(verification.findingCount)))

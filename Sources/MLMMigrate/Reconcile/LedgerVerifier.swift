@@ -29,6 +29,8 @@ public struct LedgerVerification: Sendable {
     public var runDigest = ""
     /// The run digest the target recorded at load (`runs.ledger_digest`), if any.
     public var storedRunDigest: String?
+    /// Entries read and the sum of their amounts, per currency.
+    public var loadedByCurrency: [String: (entries: Int, minor: Int128)] = [:]
 
     public var passed: Bool { findingCount == 0 && storedRunDigest == runDigest }
 }
@@ -105,6 +107,8 @@ public struct LedgerVerifier {
         }
         func closeWallet() {
             guard let wallet = current else { return }
+            result.loadedByCurrency[wallet.currency, default: (0, 0)].entries += merkle.count
+            result.loadedByCurrency[wallet.currency, default: (0, 0)].minor += Int128(balance)
             summaries.append(LedgerHasher.WalletSummary(memberID: wallet.memberID, currency: wallet.currency, entryCount: Int64(merkle.count), balanceMinor: balance, headHash: chain, merkleRoot: merkle.root))
             check(wallet, count: Int64(merkle.count), balance: balance, head: chain, merkle: merkle.root)
         }

@@ -28,9 +28,9 @@ public enum LedgerHasher {
     /// SHA-256(previous hash ‖ canonical bytes of entry).
     public static func entryHash(_ entry: LedgerEntry, previous: [UInt8]) -> [UInt8] {
         var hasher = SHA256()
-        hasher.update(data: previous)
-        hasher.update(data: encode(entry))
-        return Array(hasher.finalize())
+        previous.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        encode(entry).withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return hasher.finalize().withUnsafeBytes { Array($0) }
     }
 
     /// The chain of hashes for a wallet's entries in seq order.

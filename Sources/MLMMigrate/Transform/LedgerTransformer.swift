@@ -69,8 +69,13 @@ public struct LedgerTransformer {
             key.append(0)
             Self.appendBigEndian(UInt64(bitPattern: occurredAt) ^ (1 << 63), to: &key)
             key.append(contentsOf: txnID.utf8)
+            guard let amount = row[6].flatMap({ Int64($0) }) else {
+                throw MigrationError("workdir.corrupt", "\(entriesPath): line \(reader.lineNumber): missing amount_minor; run cleanse again")
+            }
+            // The key holds member id, currency, time and transaction id; the payload the rest.
             payload.removeAll(keepingCapacity: true)
-            CopyText.encodeRow([txnID, row[4], row[5], row[6], row[7]], into: &payload)
+            withUnsafeBytes(of: amount) { payload.append(contentsOf: $0) }
+            payload.append(contentsOf: (row[5] ?? "").utf8)
             try sorter.append(key: key, payload: payload)
         }
 
@@ -87,12 +92,21 @@ public struct LedgerTransformer {
                 balanceMinor: balance, headHash: head, merkleRoot: merkle.root
             ), legacyBalances.removeValue(forKey: wallet)))
         }
-        let line = ProgressLine("transform wallet entries", enabled: progress)
+        let status = ProgressLine("transform wallet entries", enabled: progress)
+        var line: [UInt8] = []
         try sorter.finish { sortKey, bytes throws(MigrationError) in
-            let fields = CopyText.decodeRow(bytes.dropLast().withMemoryRebound(to: UInt8.self) { $0 })
+            // Unpack the key (member id, currency, 0, time with its sign bit flipped, transaction id).
+            guard sortKey.count >= 17, bytes.count >= 8, let zero = sortKey[8...].firstIndex(of: 0), sortKey.count >= zero + 9 else {
+                throw MigrationError("workdir.corrupt", "\(entriesPath): an entry lost its fields in the sort; run transform again")
+            }
             var memberID: UInt64 = 0
             for byte in sortKey.prefix(8) { memberID = memberID << 8 | UInt64(byte) }
-            let wallet = WalletKey(memberID: Int64(bitPattern: memberID), currency: fields[1] ?? "")
+            var flippedTime: UInt64 = 0
+            for byte in sortKey[(zero + 1)..<(zero + 9)] { flippedTime = flippedTime << 8 | UInt64(byte) }
+            let occurredAt = Int64(bitPattern: flippedTime ^ (1 << 63))
+            let amount = bytes.loadUnaligned(as: Int64.self)
+            let currency = String(decoding: sortKey[8..<zero], as: UTF8.self)
+            let wallet = WalletKey(memberID: Int64(bitPattern: memberID), currency: currency)
             if wallet != current {
                 closeWallet()
                 current = wallet
@@ -100,28 +114,42 @@ public struct LedgerTransformer {
                 merkle = MerkleAccumulator()
                 balance = 0
             }
-            guard let amount = fields[3].flatMap({ Int64($0) }), let occurredAt = fields[4].flatMap({ Int64($0) }) else {
-                throw MigrationError("workdir.corrupt", "\(entriesPath): an entry lost its amount or time in the sort; run cleanse again")
-            }
             let (sum, overflow) = balance.addingReportingOverflow(amount)
             guard !overflow else {
                 throw MigrationError("ledger.balance_overflow", "the running balance of member id \(wallet.memberID) (\(wallet.currency)) leaves the signed 64-bit range at seq \(merkle.count + 1)")
             }
             balance = sum
             let entry = LedgerEntry(
-                memberID: wallet.memberID, currency: wallet.currency, seq: Int64(merkle.count + 1), legacyTxnID: fields[0] ?? "",
-                kind: fields[2] ?? "", amountMinor: amount, occurredAt: occurredAt, balanceAfterMinor: balance
+                memberID: wallet.memberID, currency: wallet.currency, seq: Int64(merkle.count + 1),
+                legacyTxnID: String(decoding: sortKey[(zero + 9)...], as: UTF8.self),
+                kind: String(decoding: bytes[8...], as: UTF8.self), amountMinor: amount, occurredAt: occurredAt, balanceAfterMinor: balance
             )
             head = LedgerHasher.entryHash(entry, previous: head)
             merkle.append(head)
-            try entries.append([
-                String(entry.memberID), entry.currency, String(entry.seq), entry.legacyTxnID, entry.kind, String(amount),
-                UTCTimestamp.format(micros: occurredAt), String(balance), "\\x" + Hex.encode(head),
-            ])
-            line.update(entries.rowCount)
+            line.removeAll(keepingCapacity: true)
+            CopyText.appendDecimal(entry.memberID, to: &line)
+            line.append(0x09)
+            CopyText.appendField(entry.currency, to: &line)
+            line.append(0x09)
+            CopyText.appendDecimal(entry.seq, to: &line)
+            line.append(0x09)
+            CopyText.appendField(entry.legacyTxnID, to: &line)
+            line.append(0x09)
+            CopyText.appendField(entry.kind, to: &line)
+            line.append(0x09)
+            CopyText.appendDecimal(amount, to: &line)
+            line.append(0x09)
+            UTCTimestamp.append(micros: occurredAt, to: &line)
+            line.append(0x09)
+            CopyText.appendDecimal(balance, to: &line)
+            line.append(0x09)
+            CopyText.appendBytea(head, to: &line)
+            line.append(0x0A)
+            try MigrationError.typed { try line.withUnsafeBytes { try entries.append(encodedLine: $0) } }
+            status.update(entries.rowCount)
         }
         closeWallet()
-        line.finish(entries.rowCount)
+        status.finish(entries.rowCount)
         try entries.close()
         for (wallet, legacy) in legacyBalances {
             wallets.append((LedgerHasher.WalletSummary(

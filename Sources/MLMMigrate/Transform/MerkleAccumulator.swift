@@ -14,10 +14,10 @@ public struct MerkleAccumulator {
 
     /// Adds the next entry hash as a leaf.
     public mutating func append(_ entryHash: [UInt8]) {
-        var node = (size: 1, hash: Self.hash([0x00], entryHash))
+        var node = (size: 1, hash: Self.hash(0x00, entryHash))
         while let top = stack.last, top.size == node.size {
             stack.removeLast()
-            node = (top.size * 2, Self.hash([0x01], top.hash, node.hash))
+            node = (top.size * 2, Self.hash(0x01, top.hash, node.hash))
         }
         stack.append(node)
         count += 1
@@ -26,13 +26,15 @@ public struct MerkleAccumulator {
     /// The tree hash of the leaves so far (SHA-256 of nothing when there are none).
     public var root: [UInt8] {
         guard var accumulated = stack.last?.hash else { return Array(SHA256.hash(data: [UInt8]())) }
-        for node in stack.dropLast().reversed() { accumulated = Self.hash([0x01], node.hash, accumulated) }
+        for node in stack.dropLast().reversed() { accumulated = Self.hash(0x01, node.hash, accumulated) }
         return accumulated
     }
 
-    private static func hash(_ parts: [UInt8]...) -> [UInt8] {
+    private static func hash(_ prefix: UInt8, _ first: [UInt8], _ second: [UInt8] = []) -> [UInt8] {
         var hasher = SHA256()
-        for part in parts { hasher.update(data: part) }
-        return Array(hasher.finalize())
+        withUnsafeBytes(of: prefix) { hasher.update(bufferPointer: $0) }
+        first.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        if !second.isEmpty { second.withUnsafeBytes { hasher.update(bufferPointer: $0) } }
+        return hasher.finalize().withUnsafeBytes { Array($0) }
     }
 }

@@ -73,3 +73,18 @@ import Testing
         #expect(UTCTimestamp.format(micros: -2_208_988_800_000_000) == "1900-01-01 00:00:00+00")
     }
 }
+
+@Suite struct CopyTextNumberTests {
+    @Test(arguments: [Int64.min, -1_000_000, -1, 0, 7, 10, 1230, Int64.max])
+    func writesDecimalsAsStringDoes(value: Int64) {
+        var out: [UInt8] = []
+        CopyText.appendDecimal(value, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == String(value))
+    }
+
+    @Test func writesByteaAsCopyTextHex() {
+        var out: [UInt8] = []
+        CopyText.appendBytea([0x00, 0xAB, 0xFF], to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == #"\\x00abff"#)
+    }
+}
