@@ -8,10 +8,18 @@ struct Cleanse: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let summary = try common.pipeline().cleanse()
-            print("cleanse: \(summary.accepted) accepted, \(summary.quarantined) quarantined")
-            for (reason, rows) in summary.quarantinedByReason.sorted(by: { $0.key < $1.key }) {
-                print("  \(reason): \(rows)")
+            let pipeline = try common.pipeline()
+            let members = try pipeline.cleanse()
+            let ledger = try pipeline.work.readManifest().ledgerCleanse
+            let counts = [EntityCounts(entity: "members", accepted: members.accepted, quarantinedByReason: members.quarantinedByReason), ledger?.entries, ledger?.balances]
+            for summary in counts.compactMap({ $0 }) {
+                print("cleanse \(summary.entity): \(summary.accepted) accepted, \(summary.quarantinedByReason.values.reduce(0, +)) quarantined")
+                for (reason, rows) in summary.quarantinedByReason.sorted(by: { $0.key < $1.key }) {
+                    print("  \(reason): \(rows)")
+                }
+            }
+            for total in ledger?.totals ?? [] {
+                print("  \(total.currency): source \(total.sourceEntries) entries, \(total.sourceMinor) minor units; quarantined \(total.quarantinedEntries), \(total.quarantinedMinor)")
             }
         }
     }

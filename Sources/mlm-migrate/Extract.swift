@@ -9,8 +9,12 @@ struct Extract: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let summary = try common.pipeline().extract(source: input.source, mappingPath: input.mapping)
-            print("extract: \(summary.rows) rows from \(summary.files.joined(separator: ", ")); \(summary.unreadable) unreadable (quarantined by cleanse)")
+            let pipeline = try common.pipeline()
+            let members = try pipeline.extract(source: input.source, mappingPath: input.mapping)
+            let ledger = try pipeline.work.readManifest().ledgerExtract
+            for summary in [members, ledger?.entries, ledger?.balances].compactMap({ $0 }) {
+                print("extract \(summary.entity): \(summary.rows) rows from \(summary.files.joined(separator: ", ")); \(summary.unreadable) unreadable (quarantined by cleanse)")
+            }
         }
     }
 }

@@ -14,6 +14,9 @@ struct Load: ParsableCommand {
             pipeline.batchSize = batches.batchSize
             let (summary, described) = try pipeline.load(target: target.target)
             print("load: run \(summary.runID), \(summary.members) members and \(summary.quarantined) quarantine rows in \(summary.batches) batches into \(described.endpoint)")
+            if let entries = summary.walletEntries, let wallets = summary.wallets {
+                print("load: \(entries) wallet entries, \(wallets) wallets, \(summary.ledgerQuarantined ?? 0) ledger quarantine rows")
+            }
             if let cluster = described.embedded { print("connect: \(cluster.psqlCommand)") }
         }
     }

@@ -8,8 +8,12 @@ struct Transform: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let summary = try common.pipeline().transform()
+            let pipeline = try common.pipeline()
+            let summary = try pipeline.transform()
             print("transform: \(summary.members) members in \(summary.levels) levels; rows sha256 \(summary.membersDigest)")
+            if let ledger = try pipeline.work.readManifest().ledgerTransform {
+                print("transform: \(ledger.entries) wallet entries in \(ledger.wallets) wallets, \(ledger.variances) balance variances; ledger run digest \(ledger.runDigest)")
+            }
         }
     }
 }

@@ -6,7 +6,12 @@ public struct EntityCounts: Codable, Sendable, Equatable {
     public var quarantined = 0
     public var quarantinedByReason: [String: Int] = [:]
 
-    public init(entity: String) { self.entity = entity }
+    public init(entity: String, accepted: Int = 0, quarantinedByReason: [String: Int] = [:]) {
+        self.entity = entity
+        self.accepted = accepted
+        self.quarantinedByReason = quarantinedByReason
+        self.quarantined = quarantinedByReason.values.reduce(0, +)
+    }
 
     mutating func quarantine(_ reason: ReasonCode) {
         quarantined += 1
