@@ -17,6 +17,16 @@ import Testing
         return (row?[0] ?? "", row?[1] ?? "")
     }
 
+    /// Loads the sample, applies `change` (SQL for a busy wallet's member id and currency), verifies.
+    private func tampered(_ change: (String, String) -> String) throws -> (LedgerVerification, member: Int64, currency: String) {
+        let (directory, _, _, connection) = try loaded()
+        let (member, currency) = try busyWallet(connection)
+        try connection.execute(change(member, currency))
+        let result = try verify(connection)
+        _ = directory
+        return (result, Int64(member) ?? 0, currency)
+    }
+
     private func verify(_ connection: PostgresConnection) throws -> LedgerVerification {
         let verifier = LedgerVerifier(connection: connection)
         return try verifier.verify(runID: try verifier.latestLedgerRun())
@@ -50,33 +60,21 @@ import Testing
     }
 
     @Test func namesAChangedTimestamp() throws {
-        let (directory, _, _, connection) = try loaded()
-        let (member, currency) = try busyWallet(connection)
-        try connection.execute("UPDATE mlm.wallet_entries SET occurred_at = occurred_at + interval '1 second' WHERE member_id = \(member) AND currency = '\(currency)' AND seq = 1")
-        let result = try verify(connection)
-        #expect(result.findings.contains { $0.memberID == Int64(member) && $0.seq == 1 && $0.problem.contains("entry_hash") })
-        _ = directory
+        let (result, member, _) = try tampered { "UPDATE mlm.wallet_entries SET occurred_at = occurred_at + interval '1 second' WHERE member_id = \($0) AND currency = '\($1)' AND seq = 1" }
+        #expect(result.findings.contains { $0.memberID == member && $0.seq == 1 && $0.problem.contains("entry_hash") })
     }
 
     @Test func namesAChangedSeq() throws {
-        let (directory, _, _, connection) = try loaded()
-        let (member, currency) = try busyWallet(connection)
-        try connection.execute("UPDATE mlm.wallet_entries SET seq = 100 WHERE member_id = \(member) AND currency = '\(currency)' AND seq = 2")
-        let result = try verify(connection)
-        #expect(result.findings.contains { $0.memberID == Int64(member) && $0.seq == 3 && $0.problem.contains("seq out of order") })
-        #expect(result.findings.contains { $0.memberID == Int64(member) && $0.seq == 100 && $0.problem.contains("entry_hash") })
-        _ = directory
+        let (result, member, _) = try tampered { "UPDATE mlm.wallet_entries SET seq = 100 WHERE member_id = \($0) AND currency = '\($1)' AND seq = 2" }
+        #expect(result.findings.contains { $0.memberID == member && $0.seq == 3 && $0.problem.contains("seq out of order") })
+        #expect(result.findings.contains { $0.memberID == member && $0.seq == 100 && $0.problem.contains("entry_hash") })
     }
 
     @Test func catchesAWholeWalletRemovedConsistentlyThroughTheRunDigest() throws {
-        let (directory, _, _, connection) = try loaded()
-        let (member, currency) = try busyWallet(connection)
-        try connection.execute("DELETE FROM mlm.wallet_entries WHERE member_id = \(member) AND currency = '\(currency)'; DELETE FROM mlm.wallets WHERE member_id = \(member) AND currency = '\(currency)'")
-        let result = try verify(connection)
+        let (result, _, _) = try tampered { "DELETE FROM mlm.wallet_entries WHERE member_id = \($0) AND currency = '\($1)'; DELETE FROM mlm.wallets WHERE member_id = \($0) AND currency = '\($1)'" }
         #expect(result.findingCount == 0, "every remaining wallet is self-consistent")
         #expect(!result.passed)
         #expect(result.runDigest != result.storedRunDigest)
-        _ = directory
     }
 
     @Test func commandFailsNamingTheWalletAndSeq() throws {
