@@ -61,6 +61,7 @@ public struct LedgerCleanser {
         let reader = try StageFileReader(path: paths.entriesExtract, expecting: MemberStageLayout.extractBookkeeping + mapping.entries.columns.map(\.field))
         let line = ProgressLine("cleanse wallet entries", enabled: progress)
         var encoded: [UInt8] = []
+        var key: [UInt8] = []
         while let raw = try reader.next() {
             summary.entries.extracted += 1
             let row = rules.apply(raw)
@@ -73,7 +74,9 @@ public struct LedgerCleanser {
             } else if let txnID = row.legacyTxnID {
                 encoded.removeAll(keepingCapacity: true)
                 CopyText.encodeRow([raw[0], raw[1], txnID, row.memberLegacyID, row.currency, row.kind, row.amountMinor.map { String($0) }, row.occurredAt.map { String($0) }], into: &encoded)
-                try sorter.append(key: Array(txnID.utf8), payload: encoded)
+                key.removeAll(keepingCapacity: true)
+                key.append(contentsOf: txnID.utf8)
+                try sorter.append(key: key, payload: encoded)
             }
             line.update(summary.entries.extracted)
         }
@@ -91,27 +94,34 @@ public struct LedgerCleanser {
     /// Writes the sorted entries; rows sharing a transaction id follow the duplicate policy.
     private func writeEntries(_ sorter: ExternalSorter, to path: String, quarantine: StageFileWriter, summary: inout LedgerCleanseSummary, totals: inout LedgerTotals) throws(MigrationError) {
         let writer = try StageFileWriter(path: path, columns: LedgerStageLayout.cleansedEntries)
-        var group: [[UInt8]] = []
+        // The records of one transaction id, packed in one reused buffer (no allocation per row).
+        var group: [UInt8] = []
+        var ranges: [Range<Int>] = []
         var groupKey: [UInt8] = []
         func flush() throws(MigrationError) {
-            for (index, payload) in group.enumerated() {
-                if group.count == 1 || (index == 0 && mapping.rules.duplicateTxnPolicy == .keepFirst) {
-                    try MigrationError.typed { try payload.withUnsafeBytes { try writer.append(encodedLine: $0) } }
+            for (index, range) in ranges.enumerated() {
+                if ranges.count == 1 || (index == 0 && mapping.rules.duplicateTxnPolicy == .keepFirst) {
+                    try MigrationError.typed { try group.withUnsafeBytes { try writer.append(encodedLine: UnsafeRawBufferPointer(rebasing: $0[range])) } }
                     summary.entries.accepted += 1
                     continue
                 }
-                let fields = payload.withUnsafeBufferPointer { CopyText.decodeRow(UnsafeBufferPointer(rebasing: $0.dropLast())) }
+                let fields = group.withUnsafeBufferPointer { CopyText.decodeRow(UnsafeBufferPointer(rebasing: $0[range.dropLast()])) }
                 let values = zip(LedgerStageLayout.cleansedEntries.dropFirst(2), fields.dropFirst(2)).map { ($0, $1) }
-                try quarantine.append(["wallet_entries", fields[0] ?? "", fields[1] ?? "0", fields[2], ReasonCode.duplicateTxnID.rawValue, "legacy_txn_id", "\(group.count) rows share this legacy transaction id", JSONText.object(values)])
+                try quarantine.append(["wallet_entries", fields[0] ?? "", fields[1] ?? "0", fields[2], ReasonCode.duplicateTxnID.rawValue, "legacy_txn_id", "\(ranges.count) rows share this legacy transaction id", JSONText.object(values)])
                 summary.entries.quarantine(.duplicateTxnID)
                 if let currency = fields[4], let minor = fields[6].flatMap({ Int64($0) }) { totals.addQuarantined(currency, minor) }
             }
             group.removeAll(keepingCapacity: true)
+            ranges.removeAll(keepingCapacity: true)
         }
         try sorter.finish { key, payload throws(MigrationError) in
-            if !group.isEmpty && !key.elementsEqual(groupKey) { try flush() }
-            if group.isEmpty { groupKey = Array(key) }
-            group.append(Array(payload))
+            if !ranges.isEmpty && !key.elementsEqual(groupKey) { try flush() }
+            if ranges.isEmpty {
+                groupKey.removeAll(keepingCapacity: true)
+                groupKey.append(contentsOf: key)
+            }
+            ranges.append(group.count..<group.count + payload.count)
+            group.append(contentsOf: payload)
         }
         try flush()
         try writer.close()

@@ -27,6 +27,14 @@ public struct CurrencyTotals: Codable, Sendable, Equatable {
     public var sourceMinor: String
     public var quarantinedEntries: Int
     public var quarantinedMinor: String
+
+    public init(currency: String, sourceEntries: Int, sourceMinor: String, quarantinedEntries: Int, quarantinedMinor: String) {
+        self.currency = currency
+        self.sourceEntries = sourceEntries
+        self.sourceMinor = sourceMinor
+        self.quarantinedEntries = quarantinedEntries
+        self.quarantinedMinor = quarantinedMinor
+    }
 }
 
 /// Adds up control totals per currency with 128-bit sums.

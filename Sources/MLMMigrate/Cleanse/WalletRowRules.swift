@@ -63,7 +63,7 @@ public final class WalletRowRules {
                 switch field {
                 case Field.legacyTxnID.rawValue: row.legacyTxnID = value
                 case Field.member.rawValue: row.memberLegacyID = value
-                case Field.currency.rawValue: row.currency = value?.uppercased()
+                case Field.currency.rawValue: row.currency = value.map(Self.upperCased)
                 case Field.kind.rawValue: row.kind = value
                 case amountField: amountText = value
                 default: break
@@ -72,7 +72,7 @@ public final class WalletRowRules {
                 row.occurredAt = micros
             case .rejected(let reason):
                 if field == Field.legacyTxnID.rawValue { row.legacyTxnID = TrimText.apply(raw[index + offset]) }
-                if field == Field.currency.rawValue { row.currency = TrimText.apply(raw[index + offset])?.uppercased() }
+                if field == Field.currency.rawValue { row.currency = TrimText.apply(raw[index + offset]).map(Self.upperCased) }
                 if field == amountField { amountText = TrimText.apply(raw[index + offset]) }
                 reject(reason, field)
             }
@@ -90,6 +90,11 @@ public final class WalletRowRules {
             }
         }
         return row
+    }
+
+    /// Upper case, without allocating when the code already is (the usual case).
+    private static func upperCased(_ code: String) -> String {
+        code.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) || code.utf8.contains(where: { $0 >= 0x80 }) ? code.uppercased() : code
     }
 
     /// Parses the amount and applies the sign rule; returns why the amount is rejected, if it is.
