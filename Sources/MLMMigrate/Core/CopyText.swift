@@ -160,6 +160,13 @@ public final class StageFileWriter {
         rowCount += 1
     }
 
+    /// Appends `rows` rows already encoded as COPY text, newlines included.
+    public func append(encodedLines bytes: UnsafeRawBufferPointer, rows: Int) throws(MigrationError) {
+        try file.append { buffer in buffer.append(contentsOf: bytes) }
+        digest?.add(copyText: bytes)
+        rowCount += rows
+    }
+
     /// The SHA-256 (hex) of the rows written so far, when created with `digesting`.
     public func rowsDigest() -> String? { digest?.finalize() }
 

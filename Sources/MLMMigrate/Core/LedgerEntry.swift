@@ -25,3 +25,9 @@ public struct LedgerEntry: Sendable, Equatable {
         self.balanceAfterMinor = balanceAfterMinor
     }
 }
+
+/// A wallet: one member's entries in one currency.
+struct WalletKey: Hashable, Sendable {
+    var memberID: Int64
+    var currency: String
+}

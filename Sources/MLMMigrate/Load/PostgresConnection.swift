@@ -142,18 +142,27 @@ public final class PostgresConnection {
     }
 
     /// Runs `COPY ... TO STDOUT` and hands each row's bytes (newline included) to `consume`.
-    public func copyOut(_ sql: String, what: String, consume: (UnsafeRawBufferPointer) -> Void) throws(MigrationError) {
+    /// When `consume` throws, the rest of the stream is read and dropped (so the connection
+    /// stays usable), then the error is rethrown.
+    public func copyOut(_ sql: String, what: String, consume: (UnsafeRawBufferPointer) throws(MigrationError) -> Void) throws(MigrationError) {
         let start = PQexec(conn, sql)
         guard PQresultStatus(start) == PGRES_COPY_OUT else {
             defer { PQclear(start) }
             throw error(start, what)
         }
         PQclear(start)
+        var consumeError: MigrationError?
         while true {
             var buffer: UnsafeMutablePointer<CChar>?
             let length = PQgetCopyData(conn, &buffer, 0)
             if length > 0, let buffer {
-                consume(UnsafeRawBufferPointer(start: buffer, count: Int(length)))
+                if consumeError == nil {
+                    do throws(MigrationError) {
+                        try consume(UnsafeRawBufferPointer(start: buffer, count: Int(length)))
+                    } catch {
+                        consumeError = error
+                    }
+                }
                 PQfreemem(buffer)
             } else {
                 break
@@ -165,5 +174,6 @@ public final class PostgresConnection {
             PQclear(result)
         }
         if let copyError { throw copyError }
+        if let consumeError { throw consumeError }
     }
 }

@@ -46,22 +46,12 @@ public struct LedgerVerifier {
     public let connection: PostgresConnection
     /// Findings listed in full; the rest are counted.
     public static let listLimit = 1000
+    /// Entries per verification batch (cut at the next wallet boundary).
+    public let batchRows: Int
 
-    public init(connection: PostgresConnection) {
+    public init(connection: PostgresConnection, batchRows: Int = 20_000) {
         self.connection = connection
-    }
-
-    private struct StoredWallet {
-        var balance: Int64
-        var count: Int64
-        var head: String
-        var merkle: String
-        var seen = false
-    }
-
-    private struct WalletKey: Hashable {
-        var memberID: Int64
-        var currency: String
+        self.batchRows = max(1, batchRows)
     }
 
     /// The newest run with a ledger.
@@ -92,84 +82,61 @@ public struct LedgerVerifier {
         result.walletsDigest = walletDigest.finalize()
         result.wallets = stored.count
 
+        // Rows are cut into batches of whole wallets, verified on up to `workers` threads while
+        // the next batch is read; results are combined in batch order.
+        let verifier = WalletBatchVerifier(stored: stored, listLimit: Self.listLimit)
+        let pool = BatchPool<WalletBatchResult>(workers: 2)
         var summaries: [LedgerHasher.WalletSummary] = []
-        var current: WalletKey?
-        var chain = LedgerHasher.genesis
-        var storedPrevious = LedgerHasher.genesis
-        var merkle = MerkleAccumulator()
-        var balance: Int64 = 0
-        var storedBalance: Int64 = 0
         var findings: [LedgerFinding] = []
         var findingCount = 0
-        func find(_ wallet: WalletKey, _ seq: Int64?, _ problem: String) {
-            findingCount += 1
-            if findings.count < Self.listLimit { findings.append(LedgerFinding(memberID: wallet.memberID, currency: wallet.currency, seq: seq, problem: problem)) }
-        }
-        func closeWallet() {
-            guard let wallet = current else { return }
-            result.loadedByCurrency[wallet.currency, default: (0, 0)].entries += merkle.count
-            result.loadedByCurrency[wallet.currency, default: (0, 0)].minor += Int128(balance)
-            summaries.append(LedgerHasher.WalletSummary(memberID: wallet.memberID, currency: wallet.currency, entryCount: Int64(merkle.count), balanceMinor: balance, headHash: chain, merkleRoot: merkle.root))
-            check(wallet, count: Int64(merkle.count), balance: balance, head: chain, merkle: merkle.root)
-        }
-        func check(_ wallet: WalletKey, count: Int64, balance: Int64, head: [UInt8], merkle root: [UInt8]) {
-            guard var row = stored[wallet] else {
-                find(wallet, nil, "has entries but no row in mlm.wallets")
-                return
+        var seen = Set<WalletKey>()
+        func combine(_ part: WalletBatchResult) {
+            result.entries += part.entries
+            summaries += part.summaries
+            findings += part.findings.prefix(max(0, Self.listLimit - findings.count))
+            findingCount += part.findingCount
+            malformed += part.malformed
+            seen.formUnion(part.seen)
+            for (currency, loaded) in part.loadedByCurrency {
+                result.loadedByCurrency[currency, default: (0, 0)].entries += loaded.entries
+                result.loadedByCurrency[currency, default: (0, 0)].minor += loaded.minor
             }
-            row.seen = true
-            stored[wallet] = row
-            if row.count != count { find(wallet, nil, "entry_count is \(row.count) but \(count) entries were read") }
-            if row.balance != balance { find(wallet, nil, "balance_minor differs from the sum of its entries") }
-            if row.head != "\\x" + Hex.encode(head) { find(wallet, nil, "head_hash differs from the hash chain recomputed from its entries") }
-            if row.merkle != "\\x" + Hex.encode(root) { find(wallet, nil, "merkle_root differs from the Merkle root recomputed from its entries") }
         }
+        var batch: [UInt8] = []
+        var lines: [Range<Int>] = []
+        var lastWallet: ArraySlice<UInt8> = []
         var entriesDigest = RowDigest()
         try connection.copyOut("""
             COPY (SELECT member_id, currency, seq, legacy_txn_id, kind, amount_minor, occurred_at, balance_after_minor, entry_hash
                   FROM mlm.wallet_entries WHERE run_id = \(runID) ORDER BY member_id, currency, seq) TO STDOUT
-            """, what: "reading mlm.wallet_entries") { bytes in
+            """, what: "reading mlm.wallet_entries") { bytes throws(MigrationError) in
             entriesDigest.add(copyText: bytes)
-            result.entries += 1
-            let fields = CopyText.decodeRow(bytes.dropLast().withMemoryRebound(to: UInt8.self) { $0 })
-            guard fields.count == 9, let memberID = fields[0].flatMap({ Int64($0) }), let currency = fields[1],
-                  let seq = fields[2].flatMap({ Int64($0) }), let amount = fields[5].flatMap({ Int64($0) }),
-                  let occurredAt = fields[6].flatMap(UTCTimestamp.parse), let balanceAfter = fields[7].flatMap({ Int64($0) }),
-                  let storedHash = fields[8].flatMap(Self.bytea) else { malformed += 1; return }
-            let wallet = WalletKey(memberID: memberID, currency: currency)
-            if wallet != current {
-                closeWallet()
-                current = wallet
-                chain = LedgerHasher.genesis
-                storedPrevious = LedgerHasher.genesis
-                merkle = MerkleAccumulator()
-                balance = 0
-                storedBalance = 0
+            // The wallet is the line up to its second tab.
+            let tabs = bytes.indices.lazy.filter { bytes[$0] == 0x09 }.prefix(2)
+            let walletEnd = tabs.last ?? bytes.count
+            let sameWallet = bytes[..<walletEnd].elementsEqual(lastWallet)
+            if lines.count >= batchRows && !sameWallet {
+                let (full, ranges) = (batch, lines)
+                try pool.submit({ verifier.verify(full, lines: ranges) }, deliver: combine)
+                batch.removeAll(keepingCapacity: true)
+                lines.removeAll(keepingCapacity: true)
             }
-            let expectedSeq = Int64(merkle.count + 1)
-            if seq != expectedSeq { find(wallet, seq, "seq out of order: expected \(expectedSeq)") }
-            balance &+= amount
-            if balanceAfter != storedBalance &+ amount { find(wallet, seq, "balance_after_minor is not the previous balance plus amount_minor") }
-            storedBalance = balanceAfter
-            var entry = LedgerEntry(memberID: memberID, currency: currency, seq: seq, legacyTxnID: fields[3] ?? "", kind: fields[4] ?? "", amountMinor: amount, occurredAt: occurredAt, balanceAfterMinor: balanceAfter)
-            let intact = LedgerHasher.entryHash(entry, previous: storedPrevious) == storedHash
-            if !intact { find(wallet, seq, "entry_hash does not match the entry's contents and the previous entry's hash") }
-            // The independent chain equals the stored one while nothing diverged: reuse the hash.
-            if intact && chain == storedPrevious && seq == expectedSeq && balanceAfter == balance {
-                chain = storedHash
-            } else {
-                entry.seq = expectedSeq
-                entry.balanceAfterMinor = balance
-                chain = LedgerHasher.entryHash(entry, previous: chain)
-            }
-            storedPrevious = storedHash
-            merkle.append(chain)
+            if !sameWallet { lastWallet = ArraySlice(bytes[..<walletEnd]) }
+            lines.append(batch.count..<batch.count + bytes.count - 1)
+            batch.append(contentsOf: bytes)
         }
-        closeWallet()
-        for (wallet, row) in stored where !row.seen {
-            current = nil
-            summaries.append(LedgerHasher.WalletSummary(memberID: wallet.memberID, currency: wallet.currency, entryCount: 0, balanceMinor: 0, headHash: LedgerHasher.genesis, merkleRoot: MerkleAccumulator().root))
-            check(wallet, count: 0, balance: 0, head: LedgerHasher.genesis, merkle: MerkleAccumulator().root)
+        if !lines.isEmpty {
+            let (last, ranges) = (batch, lines)
+            try pool.submit({ verifier.verify(last, lines: ranges) }, deliver: combine)
+        }
+        try pool.finish(deliver: combine)
+        let empty = MerkleAccumulator().root
+        for (wallet, row) in stored where !seen.contains(wallet) {
+            summaries.append(LedgerHasher.WalletSummary(memberID: wallet.memberID, currency: wallet.currency, entryCount: 0, balanceMinor: 0, headHash: LedgerHasher.genesis, merkleRoot: empty))
+            for problem in WalletBatchVerifier.compare(row, count: 0, balance: 0, head: LedgerHasher.genesis, merkle: empty) {
+                findingCount += 1
+                if findings.count < Self.listLimit { findings.append(LedgerFinding(memberID: wallet.memberID, currency: wallet.currency, seq: nil, problem: problem)) }
+            }
         }
         result.malformedRows = malformed
         findingCount += malformed

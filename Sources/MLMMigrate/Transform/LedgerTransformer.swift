@@ -27,11 +27,8 @@ public struct LedgerTransformer {
         self.logger = logger
     }
 
-    private struct WalletKey: Hashable, Comparable {
-        var memberID: Int64
-        var currency: String
-        static func < (a: Self, b: Self) -> Bool { (a.memberID, a.currency) < (b.memberID, b.currency) }
-    }
+    /// Entries per hashing batch (cut at the next wallet boundary).
+    static let batchRows = 20_000
 
     public func run(cleanseDirectory: String, idMapPath: String, outputDirectory: String, scratch: String, progress: Bool? = nil) throws(MigrationError) -> LedgerTransformSummary {
         var memberIDs: [String: Int64] = [:]
@@ -81,74 +78,44 @@ public struct LedgerTransformer {
 
         let entries = try StageFileWriter(path: "\(outputDirectory)/wallet_entries.tsv", columns: LedgerStageLayout.entries, digesting: true)
         var wallets: [(summary: LedgerHasher.WalletSummary, legacy: Int64?)] = []
-        var current: WalletKey?
-        var head = LedgerHasher.genesis
-        var merkle = MerkleAccumulator()
-        var balance: Int64 = 0
-        func closeWallet() {
-            guard let wallet = current else { return }
-            wallets.append((LedgerHasher.WalletSummary(
-                memberID: wallet.memberID, currency: wallet.currency, entryCount: Int64(merkle.count),
-                balanceMinor: balance, headHash: head, merkleRoot: merkle.root
-            ), legacyBalances.removeValue(forKey: wallet)))
-        }
         let status = ProgressLine("transform wallet entries", enabled: progress)
-        var line: [UInt8] = []
-        try sorter.finish { sortKey, bytes throws(MigrationError) in
-            // Unpack the key (member id, currency, 0, time with its sign bit flipped, transaction id).
-            guard sortKey.count >= 17, bytes.count >= 8, let zero = sortKey[8...].firstIndex(of: 0), sortKey.count >= zero + 9 else {
-                throw MigrationError("workdir.corrupt", "\(entriesPath): an entry lost its fields in the sort; run transform again")
+        // The merge cuts the sorted stream into batches of whole wallets; they are hashed on two
+        // threads while the merge reads on, and written back in order.
+        let pool = BatchPool<HashedBatch>(workers: 2)
+        func write(_ hashed: HashedBatch) throws(MigrationError) {
+            if let problem = hashed.problem { throw problem }
+            try MigrationError.typed { try hashed.lines.withUnsafeBytes { try entries.append(encodedLines: $0, rows: hashed.rows) } }
+            for wallet in hashed.wallets {
+                wallets.append((wallet, legacyBalances.removeValue(forKey: WalletKey(memberID: wallet.memberID, currency: wallet.currency))))
             }
-            var memberID: UInt64 = 0
-            for byte in sortKey.prefix(8) { memberID = memberID << 8 | UInt64(byte) }
-            var flippedTime: UInt64 = 0
-            for byte in sortKey[(zero + 1)..<(zero + 9)] { flippedTime = flippedTime << 8 | UInt64(byte) }
-            let occurredAt = Int64(bitPattern: flippedTime ^ (1 << 63))
-            let amount = bytes.loadUnaligned(as: Int64.self)
-            let currency = String(decoding: sortKey[8..<zero], as: UTF8.self)
-            let wallet = WalletKey(memberID: Int64(bitPattern: memberID), currency: currency)
-            if wallet != current {
-                closeWallet()
-                current = wallet
-                head = LedgerHasher.genesis
-                merkle = MerkleAccumulator()
-                balance = 0
-            }
-            let (sum, overflow) = balance.addingReportingOverflow(amount)
-            guard !overflow else {
-                throw MigrationError("ledger.balance_overflow", "the running balance of member id \(wallet.memberID) (\(wallet.currency)) leaves the signed 64-bit range at seq \(merkle.count + 1)")
-            }
-            balance = sum
-            let entry = LedgerEntry(
-                memberID: wallet.memberID, currency: wallet.currency, seq: Int64(merkle.count + 1),
-                legacyTxnID: String(decoding: sortKey[(zero + 9)...], as: UTF8.self),
-                kind: String(decoding: bytes[8...], as: UTF8.self), amountMinor: amount, occurredAt: occurredAt, balanceAfterMinor: balance
-            )
-            head = LedgerHasher.entryHash(entry, previous: head)
-            merkle.append(head)
-            line.removeAll(keepingCapacity: true)
-            CopyText.appendDecimal(entry.memberID, to: &line)
-            line.append(0x09)
-            CopyText.appendField(entry.currency, to: &line)
-            line.append(0x09)
-            CopyText.appendDecimal(entry.seq, to: &line)
-            line.append(0x09)
-            CopyText.appendField(entry.legacyTxnID, to: &line)
-            line.append(0x09)
-            CopyText.appendField(entry.kind, to: &line)
-            line.append(0x09)
-            CopyText.appendDecimal(amount, to: &line)
-            line.append(0x09)
-            UTCTimestamp.append(micros: occurredAt, to: &line)
-            line.append(0x09)
-            CopyText.appendDecimal(balance, to: &line)
-            line.append(0x09)
-            CopyText.appendBytea(head, to: &line)
-            line.append(0x0A)
-            try MigrationError.typed { try line.withUnsafeBytes { try entries.append(encodedLine: $0) } }
             status.update(entries.rowCount)
         }
-        closeWallet()
+        var batch = WalletBatch()
+        var lastWallet: [UInt8] = []
+        try sorter.finish { sortKey, payload throws(MigrationError) in
+            // The wallet is the key up to the 0 after the currency.
+            let walletEnd = sortKey.dropFirst(8).firstIndex(of: 0) ?? sortKey.count
+            let sameWallet = sortKey[..<walletEnd].elementsEqual(lastWallet)
+            if batch.records.count >= Self.batchRows && !sameWallet {
+                let full = batch
+                try pool.submit({ Self.hash(full) }, deliver: write)
+                batch.bytes.removeAll(keepingCapacity: true)
+                batch.records.removeAll(keepingCapacity: true)
+            }
+            if !sameWallet {
+                lastWallet.removeAll(keepingCapacity: true)
+                lastWallet.append(contentsOf: sortKey[..<walletEnd])
+            }
+            let start = batch.bytes.count
+            batch.bytes.append(contentsOf: sortKey)
+            batch.bytes.append(contentsOf: payload)
+            batch.records.append((start..<start + sortKey.count, start + sortKey.count..<batch.bytes.count))
+        }
+        if !batch.records.isEmpty {
+            let last = batch
+            try pool.submit({ Self.hash(last) }, deliver: write)
+        }
+        try pool.finish(deliver: write)
         status.finish(entries.rowCount)
         try entries.close()
         for (wallet, legacy) in legacyBalances {

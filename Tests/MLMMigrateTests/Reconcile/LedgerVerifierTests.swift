@@ -27,8 +27,9 @@ import Testing
         return (result, Int64(member) ?? 0, currency)
     }
 
+    /// Small batches, so every test also proves that batch results combine in order.
     private func verify(_ connection: PostgresConnection) throws -> LedgerVerification {
-        let verifier = LedgerVerifier(connection: connection)
+        let verifier = LedgerVerifier(connection: connection, batchRows: 500)
         return try verifier.verify(runID: try verifier.latestLedgerRun())
     }
 
@@ -41,6 +42,8 @@ import Testing
         let manifest = try WorkDirectory(path: directory.path).readManifest()
         #expect(result.runDigest == manifest.ledgerTransform?.runDigest)
         #expect(result.entriesDigest == manifest.ledgerTransform?.entriesDigest)
+        let oneBatch = try LedgerVerifier(connection: connection, batchRows: 1_000_000).verify(runID: 1)
+        #expect(oneBatch.runDigest == result.runDigest && oneBatch.findingCount == 0)
     }
 
     @Test func namesTheWalletAndSeqOfAChangedAmount() throws {

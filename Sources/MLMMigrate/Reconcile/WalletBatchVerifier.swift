@@ -1,0 +1,103 @@
+/// A wallet as `mlm.wallets` stores it.
+struct StoredWallet: Sendable {
+    var balance: Int64
+    var count: Int64
+    var head: String
+    var merkle: String
+}
+
+/// What one batch of whole wallets verified to.
+struct WalletBatchResult: Sendable {
+    var entries = 0
+    var summaries: [LedgerHasher.WalletSummary] = []
+    var findings: [LedgerFinding] = []
+    var findingCount = 0
+    var malformed = 0
+    var seen: [WalletKey] = []
+    var loadedByCurrency: [String: (entries: Int, minor: Int128)] = [:]
+}
+
+/// Verifies the entries of whole wallets (COPY text lines in seq order, as read from the
+/// target) against the rules of docs/ledger-hashing.md and the stored wallet rows. Pure: the
+/// verifier runs batches on several threads and combines the results in order.
+struct WalletBatchVerifier: Sendable {
+    let stored: [WalletKey: StoredWallet]
+    let listLimit: Int
+
+    func verify(_ bytes: [UInt8], lines: [Range<Int>]) -> WalletBatchResult {
+        var result = WalletBatchResult()
+        var current: WalletKey?
+        var chain = LedgerHasher.genesis
+        var storedPrevious = LedgerHasher.genesis
+        var merkle = MerkleAccumulator()
+        var balance: Int64 = 0
+        var storedBalance: Int64 = 0
+        func find(_ wallet: WalletKey, _ seq: Int64?, _ problem: String) {
+            result.findingCount += 1
+            if result.findings.count < listLimit { result.findings.append(LedgerFinding(memberID: wallet.memberID, currency: wallet.currency, seq: seq, problem: problem)) }
+        }
+        func closeWallet() {
+            guard let wallet = current else { return }
+            let root = merkle.root
+            result.loadedByCurrency[wallet.currency, default: (0, 0)].entries += merkle.count
+            result.loadedByCurrency[wallet.currency, default: (0, 0)].minor += Int128(balance)
+            result.summaries.append(LedgerHasher.WalletSummary(memberID: wallet.memberID, currency: wallet.currency, entryCount: Int64(merkle.count), balanceMinor: balance, headHash: chain, merkleRoot: root))
+            guard let row = stored[wallet] else {
+                find(wallet, nil, "has entries but no row in mlm.wallets")
+                return
+            }
+            result.seen.append(wallet)
+            for problem in Self.compare(row, count: Int64(merkle.count), balance: balance, head: chain, merkle: root) { find(wallet, nil, problem) }
+        }
+        bytes.withUnsafeBufferPointer { buffer in
+            for range in lines {
+                result.entries += 1
+                let fields = CopyText.decodeRow(UnsafeBufferPointer(rebasing: buffer[range]))
+                guard fields.count == 9, let memberID = fields[0].flatMap({ Int64($0) }), let currency = fields[1],
+                      let seq = fields[2].flatMap({ Int64($0) }), let amount = fields[5].flatMap({ Int64($0) }),
+                      let occurredAt = fields[6].flatMap(UTCTimestamp.parse), let balanceAfter = fields[7].flatMap({ Int64($0) }),
+                      let storedHash = fields[8].flatMap(LedgerVerifier.bytea) else { result.malformed += 1; continue }
+                let wallet = WalletKey(memberID: memberID, currency: currency)
+                if wallet != current {
+                    closeWallet()
+                    current = wallet
+                    chain = LedgerHasher.genesis
+                    storedPrevious = LedgerHasher.genesis
+                    merkle = MerkleAccumulator()
+                    balance = 0
+                    storedBalance = 0
+                }
+                let expectedSeq = Int64(merkle.count + 1)
+                if seq != expectedSeq { find(wallet, seq, "seq out of order: expected \(expectedSeq)") }
+                balance &+= amount
+                if balanceAfter != storedBalance &+ amount { find(wallet, seq, "balance_after_minor is not the previous balance plus amount_minor") }
+                storedBalance = balanceAfter
+                var entry = LedgerEntry(memberID: memberID, currency: currency, seq: seq, legacyTxnID: fields[3] ?? "", kind: fields[4] ?? "", amountMinor: amount, occurredAt: occurredAt, balanceAfterMinor: balanceAfter)
+                let intact = LedgerHasher.entryHash(entry, previous: storedPrevious) == storedHash
+                if !intact { find(wallet, seq, "entry_hash does not match the entry's contents and the previous entry's hash") }
+                // The independent chain equals the stored one while nothing diverged: reuse the hash.
+                if intact && chain == storedPrevious && seq == expectedSeq && balanceAfter == balance {
+                    chain = storedHash
+                } else {
+                    entry.seq = expectedSeq
+                    entry.balanceAfterMinor = balance
+                    chain = LedgerHasher.entryHash(entry, previous: chain)
+                }
+                storedPrevious = storedHash
+                merkle.append(chain)
+            }
+        }
+        closeWallet()
+        return result
+    }
+
+    /// The problems of a stored wallet row against what its entries add up to.
+    static func compare(_ row: StoredWallet, count: Int64, balance: Int64, head: [UInt8], merkle root: [UInt8]) -> [String] {
+        var problems: [String] = []
+        if row.count != count { problems.append("entry_count is \(row.count) but \(count) entries were read") }
+        if row.balance != balance { problems.append("balance_minor differs from the sum of its entries") }
+        if row.head != "\\x" + Hex.encode(head) { problems.append("head_hash differs from the hash chain recomputed from its entries") }
+        if row.merkle != "\\x" + Hex.encode(root) { problems.append("merkle_root differs from the Merkle root recomputed from its entries") }
+        return problems
+    }
+}

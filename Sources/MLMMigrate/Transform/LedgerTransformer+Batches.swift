@@ -1,0 +1,102 @@
+/// The hashing half of the ledger Transform, on batches of whole wallets so it can run on
+/// several threads while the merge reads on (see ``BatchPool``).
+extension LedgerTransformer {
+    /// Sorted records (sort key and payload) of whole wallets, packed in one buffer.
+    struct WalletBatch: Sendable {
+        var bytes: [UInt8] = []
+        var records: [(key: Range<Int>, payload: Range<Int>)] = []
+    }
+
+    /// The encoded `wallet_entries` rows of a batch and the summary of each wallet in it.
+    struct HashedBatch: Sendable {
+        var lines: [UInt8] = []
+        var rows = 0
+        var wallets: [LedgerHasher.WalletSummary] = []
+        var problem: MigrationError?
+    }
+
+    /// Numbers the batch's entries per wallet, keeps the running balance, chains the hashes and
+    /// builds each wallet's Merkle root. A record's key is member id (8 bytes), currency, 0, the
+    /// time with its sign bit flipped (8 bytes), transaction id; its payload the amount (8 bytes,
+    /// native order) and the kind.
+    static func hash(_ batch: WalletBatch) -> HashedBatch {
+        var out = HashedBatch()
+        out.lines.reserveCapacity(batch.bytes.count * 2)
+        var current: WalletKey?
+        var head = LedgerHasher.genesis
+        var merkle = MerkleAccumulator()
+        var balance: Int64 = 0
+        func closeWallet() {
+            guard let wallet = current else { return }
+            out.wallets.append(LedgerHasher.WalletSummary(
+                memberID: wallet.memberID, currency: wallet.currency, entryCount: Int64(merkle.count),
+                balanceMinor: balance, headHash: head, merkleRoot: merkle.root
+            ))
+        }
+        batch.bytes.withUnsafeBufferPointer { all in
+            for record in batch.records {
+                let sortKey = all[record.key]
+                let payload = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(all)[record.payload])
+                guard sortKey.count >= 17, payload.count >= 8, let zero = sortKey[sortKey.startIndex + 8 ..< sortKey.endIndex].firstIndex(of: 0),
+                      sortKey.endIndex >= zero + 9 else {
+                    out.problem = MigrationError("workdir.corrupt", "a wallet entry lost its fields in the sort; run transform again")
+                    return
+                }
+                var memberID: UInt64 = 0
+                for byte in sortKey.prefix(8) { memberID = memberID << 8 | UInt64(byte) }
+                var flippedTime: UInt64 = 0
+                for byte in all[(zero + 1)..<(zero + 9)] { flippedTime = flippedTime << 8 | UInt64(byte) }
+                let occurredAt = Int64(bitPattern: flippedTime ^ (1 << 63))
+                let amount = payload.loadUnaligned(as: Int64.self)
+                let currency = String(decoding: all[(sortKey.startIndex + 8)..<zero], as: UTF8.self)
+                let wallet = WalletKey(memberID: Int64(bitPattern: memberID), currency: currency)
+                if wallet != current {
+                    closeWallet()
+                    current = wallet
+                    head = LedgerHasher.genesis
+                    merkle = MerkleAccumulator()
+                    balance = 0
+                }
+                let (sum, overflow) = balance.addingReportingOverflow(amount)
+                guard !overflow else {
+                    out.problem = MigrationError("ledger.balance_overflow", "the running balance of member id \(wallet.memberID) (\(wallet.currency)) leaves the signed 64-bit range at seq \(merkle.count + 1)")
+                    return
+                }
+                balance = sum
+                let entry = LedgerEntry(
+                    memberID: wallet.memberID, currency: wallet.currency, seq: Int64(merkle.count + 1),
+                    legacyTxnID: String(decoding: all[(zero + 9)..<sortKey.endIndex], as: UTF8.self),
+                    kind: String(decoding: payload[8...], as: UTF8.self), amountMinor: amount, occurredAt: occurredAt, balanceAfterMinor: balance
+                )
+                head = LedgerHasher.entryHash(entry, previous: head)
+                merkle.append(head)
+                appendRow(entry, head: head, to: &out.lines)
+                out.rows += 1
+            }
+        }
+        closeWallet()
+        return out
+    }
+
+    /// One `mlm.wallet_entries` row in COPY text, written straight as bytes.
+    private static func appendRow(_ entry: LedgerEntry, head: [UInt8], to line: inout [UInt8]) {
+        CopyText.appendDecimal(entry.memberID, to: &line)
+        line.append(0x09)
+        CopyText.appendField(entry.currency, to: &line)
+        line.append(0x09)
+        CopyText.appendDecimal(entry.seq, to: &line)
+        line.append(0x09)
+        CopyText.appendField(entry.legacyTxnID, to: &line)
+        line.append(0x09)
+        CopyText.appendField(entry.kind, to: &line)
+        line.append(0x09)
+        CopyText.appendDecimal(entry.amountMinor, to: &line)
+        line.append(0x09)
+        UTCTimestamp.append(micros: entry.occurredAt, to: &line)
+        line.append(0x09)
+        CopyText.appendDecimal(entry.balanceAfterMinor, to: &line)
+        line.append(0x09)
+        CopyText.appendBytea(head, to: &line)
+        line.append(0x0A)
+    }
+}
