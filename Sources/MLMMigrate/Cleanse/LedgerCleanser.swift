@@ -57,29 +57,35 @@ public struct LedgerCleanser {
         var summary = LedgerCleanseSummary(entries: EntityCounts(entity: "wallet_entries"), balances: nil, totals: [], unvaluedQuarantined: 0, snappedAmounts: 0)
         var totals = LedgerTotals()
         let sorter = ExternalSorter(directory: paths.scratch, name: "cleanse-wallet-entries")
-        let rules = WalletRowRules(entity: mapping.entries, sign: mapping.rules.amountSign, directory: directory)
         let reader = try StageFileReader(path: paths.entriesExtract, expecting: MemberStageLayout.extractBookkeeping + mapping.entries.columns.map(\.field))
         let line = ProgressLine("cleanse wallet entries", enabled: progress)
-        var encoded: [UInt8] = []
-        var key: [UInt8] = []
-        while let raw = try reader.next() {
-            summary.entries.extracted += 1
-            let row = rules.apply(raw)
-            if let currency = row.currency, let minor = row.amountMinor { totals.addSource(currency, minor) }
-            if row.snapped { summary.snappedAmounts += 1 }
-            if let rejection = row.rejection {
-                try quarantine.append(["wallet_entries", raw[0] ?? "", raw[1] ?? "0", row.legacyTxnID, rejection.reason.rawValue, rejection.column, rejection.detail, payload(raw, mapping.entries)])
-                summary.entries.quarantine(rejection.reason)
-                if let currency = row.currency, let minor = row.amountMinor { totals.addQuarantined(currency, minor) } else { summary.unvaluedQuarantined += 1 }
-            } else if let txnID = row.legacyTxnID {
-                encoded.removeAll(keepingCapacity: true)
-                CopyText.encodeRow([raw[0], raw[1], txnID, row.memberLegacyID, row.currency, row.kind, row.amountMinor.map { String($0) }, row.occurredAt.map { String($0) }], into: &encoded)
-                key.removeAll(keepingCapacity: true)
-                key.append(contentsOf: txnID.utf8)
-                try sorter.append(key: key, payload: encoded)
+        // Batches of lines go through the row rules on two threads; results are taken in order,
+        // so the quarantine and the sort see rows exactly in source order.
+        let pool = BatchPool<CheckedBatch>(workers: 2)
+        func take(_ batch: CheckedBatch) throws(MigrationError) {
+            summary.entries.extracted += batch.rows
+            for row in batch.quarantine { try quarantine.append(row) }
+            for reason in batch.reasons { summary.entries.quarantine(reason) }
+            totals.add(batch.totals)
+            summary.snappedAmounts += batch.snapped
+            summary.unvaluedQuarantined += batch.unvalued
+            try MigrationError.typed {
+                try batch.accepted.withUnsafeBytes { all in
+                    for record in batch.records {
+                        try sorter.append(key: UnsafeRawBufferPointer(rebasing: all[record.key]), payload: UnsafeRawBufferPointer(rebasing: all[record.payload]))
+                    }
+                }
             }
             line.update(summary.entries.extracted)
         }
+        let (entity, sign) = (mapping.entries, mapping.rules.amountSign)
+        while true {
+            var chunk: [UInt8] = []
+            guard try reader.nextLines(maxLines: 20_000, { chunk.append(contentsOf: $0) }) > 0 else { break }
+            let lines = chunk
+            try pool.submit({ Self.check(lines, entity: entity, sign: sign, directory: directory) }, deliver: take)
+        }
+        try pool.finish(deliver: take)
         line.finish(summary.entries.extracted)
         try writeEntries(sorter, to: paths.entries, quarantine: quarantine, summary: &summary, totals: &totals)
         summary.balances = try cleanseBalances(paths, rules: directory, quarantine: quarantine)
@@ -140,7 +146,7 @@ public struct LedgerCleanser {
             counts.extracted += 1
             let row = rules.apply(raw)
             if let rejection = row.rejection {
-                try quarantine.append(["wallet_balances", raw[0] ?? "", raw[1] ?? "0", row.memberLegacyID, rejection.reason.rawValue, rejection.column, rejection.detail, payload(raw, balances)])
+                try quarantine.append(["wallet_balances", raw[0] ?? "", raw[1] ?? "0", row.memberLegacyID, rejection.reason.rawValue, rejection.column, rejection.detail, Self.payload(raw, balances)])
                 counts.quarantine(rejection.reason)
                 continue
             }
@@ -157,18 +163,12 @@ public struct LedgerCleanser {
             }
             let memberColumn = MemberStageLayout.extractBookkeeping.count + (balances.columns.firstIndex { $0.field == "member" } ?? 0)
             for (row, raw) in rows {
-                try quarantine.append(["wallet_balances", row[0] ?? "", row[1] ?? "0", TrimText.apply(raw[memberColumn]), ReasonCode.duplicateBalance.rawValue, "member", "\(rows.count) balance rows name this wallet", payload(raw, balances)])
+                try quarantine.append(["wallet_balances", row[0] ?? "", row[1] ?? "0", TrimText.apply(raw[memberColumn]), ReasonCode.duplicateBalance.rawValue, "member", "\(rows.count) balance rows name this wallet", Self.payload(raw, balances)])
                 counts.quarantine(.duplicateBalance)
             }
         }
         try writer.close()
         logger.info("cleansed wallet balances", metadata: ["accepted": "\(counts.accepted)", "quarantined": "\(counts.quarantined)"])
         return counts
-    }
-
-    /// The row's source values as JSON (ledger entities carry no PII).
-    private func payload(_ raw: [String?], _ entity: EntityMapping) -> String {
-        let offset = MemberStageLayout.extractBookkeeping.count
-        return JSONText.object(entity.columns.enumerated().map { ($1.field, raw[$0 + offset]) })
     }
 }

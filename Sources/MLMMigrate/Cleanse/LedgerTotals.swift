@@ -53,6 +53,16 @@ public struct LedgerTotals: Sendable {
         sums[currency, default: (0, 0, 0, 0)].quarantinedMinor += Int128(minor)
     }
 
+    /// Adds another set of totals (of other rows) to these.
+    public mutating func add(_ other: LedgerTotals) {
+        for (code, sum) in other.sums {
+            sums[code, default: (0, 0, 0, 0)].source += sum.source
+            sums[code, default: (0, 0, 0, 0)].sourceMinor += sum.sourceMinor
+            sums[code, default: (0, 0, 0, 0)].quarantined += sum.quarantined
+            sums[code, default: (0, 0, 0, 0)].quarantinedMinor += sum.quarantinedMinor
+        }
+    }
+
     /// Totals per currency, in currency order.
     public var figures: [CurrencyTotals] {
         sums.keys.sorted().compactMap { code in

@@ -1,0 +1,53 @@
+/// The row rules of the ledger Cleanse on batches of extract lines, so they run on several
+/// threads while the next batch is read (see ``BatchPool``); results are taken in order.
+extension LedgerCleanser {
+    /// What the rules made of a batch: accepted entries as sort records (transaction id key,
+    /// cleansed row payload) packed in one buffer, quarantine rows, and the batch's figures.
+    struct CheckedBatch: Sendable {
+        var rows = 0
+        var accepted: [UInt8] = []
+        var records: [(key: Range<Int>, payload: Range<Int>)] = []
+        var quarantine: [[String?]] = []
+        var reasons: [ReasonCode] = []
+        var totals = LedgerTotals()
+        var snapped = 0
+        var unvalued = 0
+    }
+
+    /// Applies ``WalletRowRules`` to each line (COPY text, newline-terminated) of `lines`.
+    static func check(_ lines: [UInt8], entity: EntityMapping, sign: AmountSign, directory: MemberDirectory) -> CheckedBatch {
+        var out = CheckedBatch()
+        let rules = WalletRowRules(entity: entity, sign: sign, directory: directory)
+        lines.withUnsafeBufferPointer { all in
+            var start = 0
+            while start < all.count {
+                var end = start
+                while end < all.count && all[end] != 0x0A { end += 1 }
+                let raw = CopyText.decodeRow(UnsafeBufferPointer(rebasing: all[start..<end]))
+                start = end + 1
+                out.rows += 1
+                let row = rules.apply(raw)
+                if let currency = row.currency, let minor = row.amountMinor { out.totals.addSource(currency, minor) }
+                if row.snapped { out.snapped += 1 }
+                if let rejection = row.rejection {
+                    out.quarantine.append(["wallet_entries", raw[0] ?? "", raw[1] ?? "0", row.legacyTxnID, rejection.reason.rawValue, rejection.column, rejection.detail, payload(raw, entity)])
+                    out.reasons.append(rejection.reason)
+                    if let currency = row.currency, let minor = row.amountMinor { out.totals.addQuarantined(currency, minor) } else { out.unvalued += 1 }
+                } else if let txnID = row.legacyTxnID {
+                    let keyStart = out.accepted.count
+                    out.accepted.append(contentsOf: txnID.utf8)
+                    let payloadStart = out.accepted.count
+                    CopyText.encodeRow([raw[0], raw[1], txnID, row.memberLegacyID, row.currency, row.kind, row.amountMinor.map { String($0) }, row.occurredAt.map { String($0) }], into: &out.accepted)
+                    out.records.append((keyStart..<payloadStart, payloadStart..<out.accepted.count))
+                }
+            }
+        }
+        return out
+    }
+
+    /// The row's source values as JSON (ledger entities carry no PII).
+    static func payload(_ raw: [String?], _ entity: EntityMapping) -> String {
+        let offset = MemberStageLayout.extractBookkeeping.count
+        return JSONText.object(entity.columns.enumerated().map { ($1.field, raw[$0 + offset]) })
+    }
+}
