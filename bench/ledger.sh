@@ -10,22 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-10000000}"
 M="${2:-100000}"
-bash scripts/setup.sh
-swift build -c release >/dev/null
-bin="$(swift build -c release --show-bin-path)"
-base="$(mktemp -d /tmp/mlm-bench-XXXXXX)"
-chmod 755 "$base"
-trap 'stop_pg; rm -rf "$base"' EXIT
-
-pgbin="$(dirname "$(readlink -f "$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")")"
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-port=$(( 20000 + RANDOM % 20000 ))
-mkdir -p "$base/pg"
-[ "$(id -u)" -eq 0 ] && chown postgres "$base/pg"
-as_pg "$pgbin/initdb" -D "$base/pg/data" -A trust -U postgres -E UTF8 --no-locale >/dev/null
-as_pg "$pgbin/pg_ctl" -D "$base/pg/data" -o "-p $port -k $base/pg -c listen_addresses=''" -l "$base/pg/log" -w start >/dev/null
-stop_pg() { as_pg "$pgbin/pg_ctl" -D "$base/pg/data" -m fast stop >/dev/null 2>&1 || true; }
-conn="host=$base/pg port=$port user=postgres"
+source bench/lib.sh
 psql "$conn dbname=postgres" -qc "CREATE DATABASE pipeline" -c "CREATE DATABASE raw"
 
 echo "generating $M members and $N wallet entries..." >&2

@@ -1,0 +1,18 @@
+# Shared by the benchmarks: a release build and a disposable PostgreSQL on a private socket.
+# Sets: bin (release binaries), base (scratch directory, removed at exit), conn (libpq string
+# without dbname). Needs: swift, PostgreSQL server binaries (scripts/setup.sh installs them).
+bash scripts/setup.sh
+swift build -c release >/dev/null
+bin="$(swift build -c release --show-bin-path)"
+base="$(mktemp -d /tmp/mlm-bench-XXXXXX)"
+chmod 755 "$base"
+pgbin="$(dirname "$(readlink -f "$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")")"
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+stop_pg() { as_pg "$pgbin/pg_ctl" -D "$base/pg/data" -m fast stop >/dev/null 2>&1 || true; }
+trap 'stop_pg; rm -rf "$base"' EXIT
+port=$(( 20000 + RANDOM % 20000 ))
+mkdir -p "$base/pg"
+[ "$(id -u)" -eq 0 ] && chown postgres "$base/pg"
+as_pg "$pgbin/initdb" -D "$base/pg/data" -A trust -U postgres -E UTF8 --no-locale >/dev/null
+as_pg "$pgbin/pg_ctl" -D "$base/pg/data" -o "-p $port -k $base/pg -c listen_addresses=''" -l "$base/pg/log" -w start >/dev/null
+conn="host=$base/pg port=$port user=postgres"
