@@ -79,6 +79,15 @@ public struct LedgerReconciler {
             name: "wallet_entries.loaded_as_transformed", description: "entries in the target = entries Transform produced",
             expected: String(counts.transform.entries), actual: String(entries)
         ))
+        let walletRows = try count("SELECT count(*) FROM mlm.wallets WHERE run_id = $1::bigint")
+        let manifests = try connection.query(
+            "SELECT coalesce(sum(row_count) FILTER (WHERE entity = 'wallets'), 0), coalesce(sum(row_count) FILTER (WHERE entity = 'wallet_entries'), 0) FROM mlm_migration.batches WHERE run_id = $1::bigint AND kind = 'rows'",
+            [run], what: "reading the ledger's batch manifests"
+        ).first
+        checks.append(Check(
+            name: "ledger.batches_manifest_matches", description: "wallet and entry rows recorded in batch manifests = rows in the target",
+            expected: "\(walletRows)/\(entries)", actual: "\(manifests?[0] ?? "0")/\(manifests?[1] ?? "0")"
+        ))
         if let balancesExtract = counts.balancesExtract {
             let attached = try count("SELECT count(*) FROM mlm.wallets WHERE run_id = $1::bigint AND legacy_balance_minor IS NOT NULL")
             let quarantined = try count("SELECT count(*) FROM mlm_migration.quarantine WHERE run_id = $1::bigint AND entity = 'wallet_balances'")
