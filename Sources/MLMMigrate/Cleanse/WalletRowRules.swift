@@ -20,7 +20,6 @@ public struct WalletRow: Equatable, Sendable {
 /// (`ledger.unknown_member`, `ledger.member_quarantined`).
 public final class WalletRowRules {
     private let rules: [FieldRules]
-    private let positions: [Int?]
     private let amountField: String
     private let money: ParseMoney
     private let minorUnits: Bool
@@ -28,13 +27,12 @@ public final class WalletRowRules {
     private let directory: MemberDirectory
 
     private enum Field: String, CaseIterable {
-        case legacyTxnID = "legacy_txn_id", member, currency, kind, amount, balance, occurredAt = "occurred_at"
+        case legacyTxnID = "legacy_txn_id", member, currency, kind, amount, balance
     }
 
     /// `entity` is the entries or balances mapping; balances are always signed.
     public init(entity: EntityMapping, sign: AmountSign, directory: MemberDirectory) {
         rules = entity.columns.map(FieldRules.init)
-        positions = Field.allCases.map { field in entity.columns.firstIndex { $0.field == field.rawValue } }
         amountField = entity.column("balance") != nil ? "balance" : "amount"
         var format = MoneyFormat(minorUnits: false)
         if case .money(let declared) = entity.column(amountField)?.kind { format = declared }

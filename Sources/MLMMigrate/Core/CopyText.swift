@@ -171,6 +171,16 @@ public final class StageFileWriter {
     public func rowsDigest() -> String? { digest?.finalize() }
 
     public func close() throws(MigrationError) { try file.close() }
+
+    /// Copies a stage file row for row (quarantine rows pass through Transform unchanged);
+    /// returns the rows copied.
+    public static func copy(from source: String, to destination: String, columns: [String]) throws(MigrationError) -> Int {
+        let reader = try StageFileReader(path: source, expecting: columns)
+        let writer = try StageFileWriter(path: destination, columns: columns)
+        while let row = try reader.next() { try writer.append(row) }
+        try writer.close()
+        return writer.rowCount
+    }
 }
 
 /// Reads a stage file written by ``StageFileWriter``, streaming: row by row, decoded only when

@@ -91,7 +91,8 @@ public enum LedgerHasher {
         return Array(hasher.finalize())
     }
 
-    private static func appendUInt64(_ value: UInt64, to out: inout [UInt8]) {
+    /// Appends `value` as 8 big-endian bytes.
+    static func appendUInt64(_ value: UInt64, to out: inout [UInt8]) {
         for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
     }
 

@@ -61,10 +61,10 @@ public struct LedgerTransformer {
                 throw MigrationError("workdir.corrupt", "\(entriesPath): line \(reader.lineNumber): missing occurred_at or legacy_txn_id; run cleanse again")
             }
             key.removeAll(keepingCapacity: true)
-            Self.appendBigEndian(UInt64(bitPattern: try memberID(row[3], entriesPath, reader.lineNumber)), to: &key)
+            LedgerHasher.appendUInt64(UInt64(bitPattern: try memberID(row[3], entriesPath, reader.lineNumber)), to: &key)
             key.append(contentsOf: (row[4] ?? "").utf8)
             key.append(0)
-            Self.appendBigEndian(UInt64(bitPattern: occurredAt) ^ (1 << 63), to: &key)
+            LedgerHasher.appendUInt64(UInt64(bitPattern: occurredAt) ^ (1 << 63), to: &key)
             key.append(contentsOf: txnID.utf8)
             guard let amount = row[6].flatMap({ Int64($0) }) else {
                 throw MigrationError("workdir.corrupt", "\(entriesPath): line \(reader.lineNumber): missing amount_minor; run cleanse again")
@@ -136,7 +136,7 @@ public struct LedgerTransformer {
             ])
         }
         try walletsFile.close()
-        let quarantined = try copyRows(from: "\(cleanseDirectory)/ledger_quarantine.tsv", to: "\(outputDirectory)/ledger_quarantine.tsv", columns: MemberStageLayout.quarantine)
+        let quarantined = try StageFileWriter.copy(from: "\(cleanseDirectory)/ledger_quarantine.tsv", to: "\(outputDirectory)/ledger_quarantine.tsv", columns: MemberStageLayout.quarantine)
         let summary = LedgerTransformSummary(
             entries: entries.rowCount, wallets: wallets.count, variances: variances, quarantined: quarantined,
             entriesDigest: entries.rowsDigest() ?? "", walletsDigest: walletsFile.rowsDigest() ?? "",
@@ -145,17 +145,4 @@ public struct LedgerTransformer {
         logger.info("transformed wallet entries", metadata: ["entries": "\(summary.entries)", "wallets": "\(summary.wallets)", "variances": "\(variances)"])
         return summary
     }
-
-    static func appendBigEndian(_ value: UInt64, to out: inout [UInt8]) {
-        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
-    }
-}
-
-/// Copies a stage file row for row (quarantine rows pass through Transform unchanged).
-func copyRows(from source: String, to destination: String, columns: [String]) throws(MigrationError) -> Int {
-    let reader = try StageFileReader(path: source, expecting: columns)
-    let writer = try StageFileWriter(path: destination, columns: columns)
-    while let row = try reader.next() { try writer.append(row) }
-    try writer.close()
-    return writer.rowCount
 }

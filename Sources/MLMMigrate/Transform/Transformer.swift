@@ -84,7 +84,7 @@ public struct Transformer {
         try members.close()
         try idMap.close()
 
-        let quarantined = try copyRows(from: cleanseQuarantinePath, to: "\(outputDirectory)/quarantine.tsv", columns: MemberStageLayout.quarantine)
+        let quarantined = try StageFileWriter.copy(from: cleanseQuarantinePath, to: "\(outputDirectory)/quarantine.tsv", columns: MemberStageLayout.quarantine)
         logger.info("transformed members", metadata: ["members": "\(order.count)", "levels": "\(levels)"])
         return TransformSummary(
             entity: "members", members: order.count, quarantined: quarantined, levels: levels,
