@@ -52,7 +52,14 @@ public struct LedgerCleanser {
     }
 
     public func run(paths: LedgerCleansePaths, progress: Bool? = nil) throws(MigrationError) -> LedgerCleanseSummary {
-        let directory = try MemberDirectory(key: mapping.rules.memberKey, members: members, extractPath: paths.membersExtract, cleansedPath: paths.membersCleansed)
+        // The member directory costs a read of both member files: built only when a wallet row needs it.
+        var cachedDirectory: MemberDirectory?
+        func directory() throws(MigrationError) -> MemberDirectory {
+            if let cachedDirectory { return cachedDirectory }
+            let built = try MemberDirectory(key: mapping.rules.memberKey, members: members, extractPath: paths.membersExtract, cleansedPath: paths.membersCleansed)
+            cachedDirectory = built
+            return built
+        }
         let quarantine = try StageFileWriter(path: paths.quarantine, columns: MemberStageLayout.quarantine)
         var summary = LedgerCleanseSummary(entries: EntityCounts(entity: "wallet_entries"), balances: nil, totals: [], unvaluedQuarantined: 0, snappedAmounts: 0)
         var totals = LedgerTotals()
@@ -82,13 +89,13 @@ public struct LedgerCleanser {
         while true {
             var chunk: [UInt8] = []
             guard try reader.nextLines(maxLines: 20_000, { chunk.append(contentsOf: $0) }) > 0 else { break }
-            let lines = chunk
-            try pool.submit({ Self.check(lines, entity: entity, sign: sign, directory: directory) }, deliver: take)
+            let (lines, members) = (chunk, try directory())
+            try pool.submit({ Self.check(lines, entity: entity, sign: sign, directory: members) }, deliver: take)
         }
         try pool.finish(deliver: take)
         line.finish(summary.entries.extracted)
         try writeEntries(sorter, to: paths.entries, quarantine: quarantine, summary: &summary, totals: &totals)
-        summary.balances = try cleanseBalances(paths, rules: directory, quarantine: quarantine)
+        summary.balances = try cleanseBalances(paths, directory: directory, quarantine: quarantine)
         try quarantine.close()
         summary.totals = totals.figures
         logger.info("cleansed wallet entries", metadata: [
@@ -134,15 +141,22 @@ public struct LedgerCleanser {
     }
 
     /// Balances: row rules, then one row per wallet; a wallet named twice keeps none.
-    private func cleanseBalances(_ paths: LedgerCleansePaths, rules directory: MemberDirectory, quarantine: StageFileWriter) throws(MigrationError) -> EntityCounts? {
+    private func cleanseBalances(_ paths: LedgerCleansePaths, directory: () throws(MigrationError) -> MemberDirectory, quarantine: StageFileWriter) throws(MigrationError) -> EntityCounts? {
         let writer = try StageFileWriter(path: paths.balances, columns: LedgerStageLayout.cleansedBalances)
         defer { try? writer.close() }
         guard let balances = mapping.balances, let extractPath = paths.balancesExtract else { return nil }
         var counts = EntityCounts(entity: "wallet_balances")
-        let rules = WalletRowRules(entity: balances, sign: .signed, directory: directory)
         let reader = try StageFileReader(path: extractPath, expecting: MemberStageLayout.extractBookkeeping + balances.columns.map(\.field))
         var wallets: [String: [(row: [String?], raw: [String?])]] = [:]
+        var rulesOnce: WalletRowRules?
         while let raw = try reader.next() {
+            let rules: WalletRowRules
+            if let existing = rulesOnce {
+                rules = existing
+            } else {
+                rules = WalletRowRules(entity: balances, sign: .signed, directory: try directory())
+                rulesOnce = rules
+            }
             counts.extracted += 1
             let row = rules.apply(raw)
             if let rejection = row.rejection {

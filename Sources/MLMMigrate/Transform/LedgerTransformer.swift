@@ -31,13 +31,18 @@ public struct LedgerTransformer {
     static let batchRows = 20_000
 
     public func run(cleanseDirectory: String, idMapPath: String, outputDirectory: String, scratch: String, progress: Bool? = nil) throws(MigrationError) -> LedgerTransformSummary {
-        var memberIDs: [String: Int64] = [:]
-        let idMap = try StageFileReader(path: idMapPath, expecting: MemberStageLayout.idMap)
-        while let row = try idMap.next() {
-            if let legacyID = row[1], let id = row[2].flatMap({ Int64($0) }) { memberIDs[legacyID] = id }
-        }
+        // The id map is read only when a wallet row needs it.
+        var memberIDs: [String: Int64]?
         func memberID(_ legacyID: String?, _ path: String, _ line: Int) throws(MigrationError) -> Int64 {
-            guard let legacyID, let id = memberIDs[legacyID] else {
+            if memberIDs == nil {
+                var map: [String: Int64] = [:]
+                let idMap = try StageFileReader(path: idMapPath, expecting: MemberStageLayout.idMap)
+                while let row = try idMap.next() {
+                    if let legacyID = row[1], let id = row[2].flatMap({ Int64($0) }) { map[legacyID] = id }
+                }
+                memberIDs = map
+            }
+            guard let legacyID, let id = memberIDs?[legacyID] else {
                 throw MigrationError("workdir.corrupt", "\(path): line \(line): names a member that Transform did not load; run cleanse again")
             }
             return id
