@@ -1,0 +1,79 @@
+public import Crypto
+import Foundation
+
+/// Field-level encryption of PII with AES-256-GCM under a per-member data key (envelope
+/// encryption: the data key is stored only wrapped by the KEK, RFC 3394), so destroying one
+/// wrapped key erases one member. See docs/pii-encryption.md for the byte layout.
+///
+/// A ciphertext is `0x01 ‖ nonce (12) ‖ ciphertext ‖ tag (16)`, with a fresh random nonce per
+/// value. The authenticated data binds it to its place:
+/// `"mlm-migrate pii v1" ‖ 0x00 ‖ table ‖ 0x00 ‖ column ‖ 0x00 ‖ member legacy id`, so a
+/// ciphertext copied onto another member, column or table fails to open.
+public enum FieldCipher {
+    public static let version: UInt8 = 1
+
+    /// Where a value belongs: the authenticated data of its ciphertext.
+    public struct Binding: Sendable, Equatable {
+        public var table: String
+        public var column: String
+        public var memberLegacyID: String
+
+        public init(table: String, column: String, memberLegacyID: String) {
+            self.table = table
+            self.column = column
+            self.memberLegacyID = memberLegacyID
+        }
+
+        public var authenticatedData: [UInt8] {
+            Array("mlm-migrate pii v1".utf8) + [0] + Array(table.utf8) + [0] + Array(column.utf8) + [0] + Array(memberLegacyID.utf8)
+        }
+    }
+
+    /// A new random data key for one member.
+    public static func newDataKey() -> SymmetricKey { SymmetricKey(size: .bits256) }
+
+    /// The data key wrapped by the KEK (40 bytes).
+    public static func wrap(_ dataKey: SymmetricKey, with kek: KeyEncryptionKey) throws(MigrationError) -> [UInt8] {
+        do {
+            return Array(try AES.KeyWrap.wrap(dataKey, using: kek.key))
+        } catch {
+            throw MigrationError("keys.wrap_failed", "could not wrap a data key under \(kek.id)")
+        }
+    }
+
+    /// Unwraps a data key; fails when `kek` is not the key it was wrapped with.
+    public static func unwrap(_ wrapped: [UInt8], with kek: KeyEncryptionKey) throws(MigrationError) -> SymmetricKey {
+        do {
+            return try AES.KeyWrap.unwrap(wrapped, using: kek.key)
+        } catch {
+            throw MigrationError("keys.unwrap_failed", "a data key does not unwrap under \(kek.id): wrong key-encryption key, or the wrapped key was changed")
+        }
+    }
+
+    /// Encrypts `plaintext` for `binding` under `dataKey`.
+    public static func seal(_ plaintext: String, for binding: Binding, with dataKey: SymmetricKey) throws(MigrationError) -> [UInt8] {
+        do {
+            let box = try AES.GCM.seal(Array(plaintext.utf8), using: dataKey, nonce: AES.GCM.Nonce(), authenticating: binding.authenticatedData)
+            guard let combined = box.combined else { throw MigrationError("pii.seal_failed", "AES-GCM gave no combined form") }
+            return [version] + Array(combined)
+        } catch let error as MigrationError {
+            throw error
+        } catch {
+            throw MigrationError("pii.seal_failed", "could not encrypt \(binding.table).\(binding.column)")
+        }
+    }
+
+    /// Decrypts a ciphertext made by ``seal(_:for:with:)`` for the same binding and key.
+    public static func open(_ ciphertext: [UInt8], for binding: Binding, with dataKey: SymmetricKey) throws(MigrationError) -> String {
+        let failure = MigrationError("pii.open_failed", "a \(binding.table).\(binding.column) ciphertext does not open: wrong key, wrong member or column, or changed bytes")
+        guard ciphertext.count >= 1 + 12 + 16, ciphertext[0] == version else { throw failure }
+        do {
+            let box = try AES.GCM.SealedBox(combined: ciphertext.dropFirst())
+            let plain = try AES.GCM.open(box, using: dataKey, authenticating: binding.authenticatedData)
+            guard let text = String(bytes: plain, encoding: .utf8) else { throw failure }
+            return text
+        } catch {
+            throw failure
+        }
+    }
+}

@@ -1,0 +1,65 @@
+public import Crypto
+import Foundation
+import Glibc
+
+/// The key-encryption key (KEK): wraps every member's data key, and derives the blind-index
+/// keys. Held only in memory; its `description` never shows the key.
+///
+/// Text form (a file or an environment variable): `mlm-kek-v1 <key id> <base64 of 32 bytes>`.
+/// The key id, stored with every wrapped key, is `kek-` and the first 16 hex digits of
+/// SHA-256 of the key, so rotating to a new KEK gives a new id.
+/// `@unchecked Sendable`: `SymmetricKey` is an immutable value (swift-crypto 3 does not declare it Sendable).
+public struct KeyEncryptionKey: @unchecked Sendable, CustomStringConvertible {
+    public let id: String
+    public let key: SymmetricKey
+
+    /// The environment variable read when no key file is given.
+    public static let environmentVariable = "MLM_MIGRATE_KEK"
+
+    public var description: String { "KEK \(id)" }
+
+    public init(key: SymmetricKey) {
+        self.key = key
+        self.id = Self.id(of: key)
+    }
+
+    /// A new random KEK and its text form.
+    public static func generate() -> (kek: KeyEncryptionKey, text: String) {
+        let kek = KeyEncryptionKey(key: SymmetricKey(size: .bits256))
+        let base64 = kek.key.withUnsafeBytes { Data($0).base64EncodedString() }
+        return (kek, "mlm-kek-v1 \(kek.id) \(base64)\n")
+    }
+
+    /// Reads a key file, refusing one that group or others may read or write.
+    public static func load(path: String) throws(MigrationError) -> KeyEncryptionKey {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw MigrationError("keys.kek_unreadable", "cannot read the key file \(path)")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw MigrationError("keys.kek_exposed", "the key file \(path) is readable or writable by group or others; chmod 600 it")
+        }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw MigrationError("keys.kek_unreadable", "cannot read the key file \(path)")
+        }
+        return try parse(text, source: path)
+    }
+
+    /// Parses the text form; `source` names where it came from in errors (never the key).
+    public static func parse(_ text: String, source: String) throws(MigrationError) -> KeyEncryptionKey {
+        let parts = text.split(whereSeparator: \.isWhitespace)
+        guard parts.count == 3, parts[0] == "mlm-kek-v1", let bytes = Data(base64Encoded: String(parts[2])), bytes.count == 32 else {
+            throw MigrationError("keys.kek_invalid", "\(source) is not an mlm-migrate key (expected `mlm-kek-v1 <id> <base64 of 32 bytes>`)")
+        }
+        let kek = KeyEncryptionKey(key: SymmetricKey(data: bytes))
+        guard kek.id == parts[1] else {
+            throw MigrationError("keys.kek_invalid", "\(source): the key id does not match the key; the file was edited or damaged")
+        }
+        return kek
+    }
+
+    static func id(of key: SymmetricKey) -> String {
+        let digest = key.withUnsafeBytes { SHA256.hash(data: $0) }
+        return "kek-" + Hex.encode(digest.prefix(8))
+    }
+}
