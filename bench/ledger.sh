@@ -22,8 +22,7 @@ start=$(date +%s.%N)
 /usr/bin/time -f "%M" -o "$base/rss" "$bin/mlm-migrate" run --source "$base/samples/vendor1-binaryplan" \
   --mapping mappings/vendor1-binaryplan.yaml --target "$conn dbname=pipeline" --work-dir "$base/work" \
   --no-progress --log-level info >"$base/run.out" 2>"$base/run.log"
-end=$(date +%s.%N)
-pipeline=$(awk "BEGIN{print $end - $start}")
+pipeline=$(since "$start")
 
 pg_dump -s "$conn dbname=pipeline" | psql -q "$conn dbname=raw" >/dev/null
 for table in members wallets wallet_entries; do tail -n +2 "$base/work/transform/$table.tsv" > "$base/$table.copy"; done
@@ -33,8 +32,7 @@ PGOPTIONS="-c mlm_migration.run_id=1 -c mlm_migration.batch_no=1" psql -q "$conn
   -c "\\copy mlm.members (member_id, legacy_id, username, status, joined_at, sponsor_id, placement_id, placement_leg) from '$base/members.copy'" \
   -c "\\copy mlm.wallets (member_id, currency, balance_minor, entry_count, head_hash, merkle_root, legacy_balance_minor) from '$base/wallets.copy'" \
   -c "\\copy mlm.wallet_entries (member_id, currency, seq, legacy_txn_id, kind, amount_minor, occurred_at, balance_after_minor, entry_hash) from '$base/wallet_entries.copy'"
-end=$(date +%s.%N)
-raw=$(awk "BEGIN{print $end - $start}")
+raw=$(since "$start")
 
 printf 'wallet entries generated: %s (CSV %s), members: %s\n' "$N" "$size" "$M"
 grep -E '^(members|wallet_entries|wallet_balances|checks):' "$base/run.out"

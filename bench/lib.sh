@@ -16,3 +16,5 @@ mkdir -p "$base/pg"
 as_pg "$pgbin/initdb" -D "$base/pg/data" -A trust -U postgres -E UTF8 --no-locale >/dev/null
 as_pg "$pgbin/pg_ctl" -D "$base/pg/data" -o "-p $port -k $base/pg -c listen_addresses=''" -l "$base/pg/log" -w start >/dev/null
 conn="host=$base/pg port=$port user=postgres"
+# Seconds elapsed since a `date +%s.%N` reading.
+since() { awk "BEGIN{print $(date +%s.%N) - $1}"; }

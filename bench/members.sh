@@ -20,8 +20,7 @@ echo "running mlm-migrate..." >&2
 start=$(date +%s.%N)
 /usr/bin/time -f "%M" -o "$base/rss" "$bin/mlm-migrate" run --source "$base/samples/vendor1-binaryplan" \
   --mapping mappings/vendor1-binaryplan.yaml --target "$conn dbname=pipeline" --work-dir "$base/work" --no-progress >"$base/run.out"
-end=$(date +%s.%N)
-pipeline=$(awk "BEGIN{print $end - $start}")
+pipeline=$(since "$start")
 rows=$(($(wc -l < "$base/work/transform/members.tsv") - 1))
 
 # Same DDL for the raw target, taken from what mlm-migrate created.
@@ -31,8 +30,7 @@ echo "running raw psql \\copy..." >&2
 start=$(date +%s.%N)
 PGOPTIONS="-c mlm_migration.run_id=1 -c mlm_migration.batch_no=1" psql -q "$conn dbname=raw" -c \
   "\\copy mlm.members (member_id, legacy_id, username, status, joined_at, sponsor_id, placement_id, placement_leg) from '$base/members.copy'"
-end=$(date +%s.%N)
-raw=$(awk "BEGIN{print $end - $start}")
+raw=$(since "$start")
 
 # The same by hand with the bulk-load technique mlm-migrate uses: foreign keys dropped, rows
 # copied, foreign keys added back (validated in one scan each).
@@ -42,8 +40,7 @@ PGOPTIONS="-c mlm_migration.run_id=1 -c mlm_migration.batch_no=1" psql -q "$conn
   -c "ALTER TABLE mlm.members DROP CONSTRAINT members_sponsor_id_fkey, DROP CONSTRAINT members_placement_id_fkey" \
   -c "\\copy mlm.members (member_id, legacy_id, username, status, joined_at, sponsor_id, placement_id, placement_leg) from '$base/members.copy'" \
   -c "ALTER TABLE mlm.members ADD CONSTRAINT members_sponsor_id_fkey FOREIGN KEY (sponsor_id) REFERENCES mlm.members, ADD CONSTRAINT members_placement_id_fkey FOREIGN KEY (placement_id) REFERENCES mlm.members"
-end=$(date +%s.%N)
-rawfk=$(awk "BEGIN{print $end - $start}")
+rawfk=$(since "$start")
 
 printf 'members generated: %s (CSV %s), loaded: %s\n' "$N" "$size" "$rows"
 grep -E '^(members|checks):' "$base/run.out"
