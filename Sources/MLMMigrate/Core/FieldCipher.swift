@@ -50,10 +50,16 @@ public enum FieldCipher {
         }
     }
 
-    /// Encrypts `plaintext` for `binding` under `dataKey`.
+    /// Encrypts `plaintext` for `binding` under `dataKey`, with a fresh random nonce.
     public static func seal(_ plaintext: String, for binding: Binding, with dataKey: SymmetricKey) throws(MigrationError) -> [UInt8] {
+        try seal(plaintext, for: binding, with: dataKey, nonce: AES.GCM.Nonce())
+    }
+
+    /// Encrypts with a given nonce: for the documented worked example and its test only. A
+    /// nonce used twice under one key breaks AES-GCM; the pipeline always uses the method above.
+    public static func seal(_ plaintext: String, for binding: Binding, with dataKey: SymmetricKey, nonce: AES.GCM.Nonce) throws(MigrationError) -> [UInt8] {
         do {
-            let box = try AES.GCM.seal(Array(plaintext.utf8), using: dataKey, nonce: AES.GCM.Nonce(), authenticating: binding.authenticatedData)
+            let box = try AES.GCM.seal(Array(plaintext.utf8), using: dataKey, nonce: nonce, authenticating: binding.authenticatedData)
             guard let combined = box.combined else { throw MigrationError("pii.seal_failed", "AES-GCM gave no combined form") }
             return [version] + Array(combined)
         } catch let error as MigrationError {

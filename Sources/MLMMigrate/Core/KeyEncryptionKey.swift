@@ -30,6 +30,22 @@ public struct KeyEncryptionKey: @unchecked Sendable, CustomStringConvertible {
         return (kek, "mlm-kek-v1 \(kek.id) \(base64)\n")
     }
 
+    /// Generates a KEK into a new file of mode 0600; refuses to overwrite an existing file
+    /// (an overwritten KEK would make every data key wrapped by it unreadable).
+    public static func writeNew(path: String) throws(MigrationError) -> KeyEncryptionKey {
+        let (kek, text) = generate()
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else {
+            throw MigrationError("keys.kek_exists", errno == EEXIST ? "\(path) already exists; a key file is never overwritten" : "cannot create \(path)")
+        }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        guard write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
+            throw MigrationError("keys.kek_unwritable", "cannot write \(path)")
+        }
+        return kek
+    }
+
     /// Reads a key file, refusing one that group or others may read or write.
     public static func load(path: String) throws(MigrationError) -> KeyEncryptionKey {
         var info = stat()
