@@ -36,7 +36,7 @@ def merkle(hashes):
 def main(entries_path, wallets_path):
     problems = 0
     computed = {}  # (member_id, currency) -> (count, balance, head, merkle root)
-    wallet, chain, hashes, balance = None, bytes(32), [], 0
+    wallet, chain, hashes, balance, last = None, bytes(32), [], 0, None
 
     def close():
         if wallet is not None:
@@ -47,7 +47,12 @@ def main(entries_path, wallets_path):
             key = (int(member), currency)
             if key != wallet:
                 close()
-                wallet, chain, hashes, balance = key, bytes(32), [], 0
+                wallet, chain, hashes, balance, last = key, bytes(32), [], 0, None
+            order = (int(at), txn.encode())
+            if last is not None and order <= last:
+                print(f"member_id {member} {currency} seq {seq}: out of (occurred_at, legacy_txn_id) order")
+                problems += 1
+            last = order
             balance += int(amount)
             if int(seq) != len(hashes) + 1 or int(after) != balance:
                 print(f"member_id {member} {currency} seq {seq}: seq or running balance out of order")

@@ -32,6 +32,8 @@ struct WalletBatchVerifier: Sendable {
         var merkle = MerkleAccumulator()
         var balance: Int64 = 0
         var storedBalance: Int64 = 0
+        var previousTime = Int64.min
+        var previousTxn: [UInt8] = []
         func find(_ wallet: WalletKey, _ seq: Int64?, _ problem: String) {
             result.findingCount += 1
             if result.findings.count < listLimit { result.findings.append(LedgerFinding(memberID: wallet.memberID, currency: wallet.currency, seq: seq, problem: problem)) }
@@ -66,7 +68,15 @@ struct WalletBatchVerifier: Sendable {
                     merkle = MerkleAccumulator()
                     balance = 0
                     storedBalance = 0
+                    previousTime = Int64.min
+                    previousTxn = []
                 }
+                let txn = Array((fields[3] ?? "").utf8)
+                if occurredAt < previousTime || (occurredAt == previousTime && !previousTxn.lexicographicallyPrecedes(txn)) {
+                    find(wallet, seq, "out of order: entries must follow (occurred_at, legacy_txn_id)")
+                }
+                previousTime = occurredAt
+                previousTxn = txn
                 let expectedSeq = Int64(merkle.count + 1)
                 if seq != expectedSeq { find(wallet, seq, "seq out of order: expected \(expectedSeq)") }
                 balance &+= amount

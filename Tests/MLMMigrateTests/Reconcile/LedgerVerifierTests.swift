@@ -73,6 +73,11 @@ import Testing
         #expect(result.findings.contains { $0.memberID == member && $0.seq == 100 && $0.problem.contains("entry_hash") })
     }
 
+    @Test func namesEntriesOutOfTimeOrder() throws {
+        let (result, member, _) = try tampered { "UPDATE mlm.wallet_entries SET occurred_at = occurred_at - interval '1000 days' WHERE member_id = \($0) AND currency = '\($1)' AND seq = 3" }
+        #expect(result.findings.contains { $0.memberID == member && $0.seq == 3 && $0.problem.contains("out of order") })
+    }
+
     @Test func catchesAWholeWalletRemovedConsistentlyThroughTheRunDigest() throws {
         let (result, _, _) = try tampered { "DELETE FROM mlm.wallet_entries WHERE member_id = \($0) AND currency = '\($1)'; DELETE FROM mlm.wallets WHERE member_id = \($0) AND currency = '\($1)'" }
         #expect(result.findingCount == 0, "every remaining wallet is self-consistent")
