@@ -79,7 +79,7 @@ public struct LedgerReconciler {
             name: "wallet_entries.loaded_as_transformed", description: "entries in the target = entries Transform produced",
             expected: String(counts.transform.entries), actual: String(entries)
         ))
-        let walletRows = try count("SELECT count(*) FROM mlm.wallets WHERE run_id = $1::bigint")
+        let walletRows = verification.wallets
         let manifests = try connection.query(
             "SELECT coalesce(sum(row_count) FILTER (WHERE entity = 'wallets'), 0), coalesce(sum(row_count) FILTER (WHERE entity = 'wallet_entries'), 0) FROM mlm_migration.batches WHERE run_id = $1::bigint AND kind = 'rows'",
             [run], what: "reading the ledger's batch manifests"
