@@ -142,9 +142,12 @@ public struct LedgerCleanser {
 
     /// Balances: row rules, then one row per wallet; a wallet named twice keeps none.
     private func cleanseBalances(_ paths: LedgerCleansePaths, directory: () throws(MigrationError) -> MemberDirectory, quarantine: StageFileWriter) throws(MigrationError) -> EntityCounts? {
+        // Written even without a balances entity: Transform reads it either way.
         let writer = try StageFileWriter(path: paths.balances, columns: LedgerStageLayout.cleansedBalances)
-        defer { try? writer.close() }
-        guard let balances = mapping.balances, let extractPath = paths.balancesExtract else { return nil }
+        guard let balances = mapping.balances, let extractPath = paths.balancesExtract else {
+            try writer.close()
+            return nil
+        }
         var counts = EntityCounts(entity: "wallet_balances")
         let reader = try StageFileReader(path: extractPath, expecting: MemberStageLayout.extractBookkeeping + balances.columns.map(\.field))
         var wallets: [String: [(row: [String?], raw: [String?])]] = [:]
