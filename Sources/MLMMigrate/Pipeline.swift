@@ -11,6 +11,9 @@ public struct Pipeline {
     public var batchSize = 50_000
     /// nil: progress on stderr only when it is a terminal.
     public var progress: Bool?
+    /// The key-encryption key: Extract encrypts PII under it, Reconcile decrypts to verify.
+    /// Held in memory only; never written to the work directory or the target.
+    public var kek: KeyEncryptionKey?
 
     public init(work: WorkDirectory, logger: Logger) {
         self.work = work
@@ -42,7 +45,7 @@ public struct Pipeline {
             throw MigrationError("workdir.unwritable", "cannot copy the mapping into \(work.path)")
         }
         let absoluteSource = URL(fileURLWithPath: source).standardizedFileURL.path
-        let summary = try Extractor(members: mapping.members, source: absoluteSource, logger: logger)
+        let summary = try Extractor(members: mapping.members, source: absoluteSource, logger: logger, encryptor: kek.map(PIIEncryptor.init))
             .run(outputPath: work.file("extract/members.tsv"), progress: progress)
         var manifest = RunManifest(source: absoluteSource, mappingDigest: mapping.digest, extract: summary)
         if let ledger = mapping.ledger {
@@ -61,6 +64,8 @@ public struct Pipeline {
             membersPath: work.file("cleanse/members.tsv"),
             quarantinePath: work.file("cleanse/quarantine.tsv"),
             reattachedPath: work.file("cleanse/reattached.tsv"),
+            piiPath: work.file("cleanse/member_pii.tsv"),
+            kekID: manifest.extract?.kekID,
             progress: progress
         )
         manifest.cleanse = summary
@@ -78,7 +83,9 @@ public struct Pipeline {
         let summary = try Transformer(logger: logger).run(
             cleansedPath: work.file("cleanse/members.tsv"),
             cleanseQuarantinePath: work.file("cleanse/quarantine.tsv"),
-            outputDirectory: work.file("transform")
+            outputDirectory: work.file("transform"),
+            cleansedPIIPath: manifest.extract?.kekID == nil ? nil : work.file("cleanse/member_pii.tsv"),
+            kekID: manifest.extract?.kekID
         )
         manifest.transform = summary
         if manifest.ledgerCleanse != nil {
@@ -105,6 +112,7 @@ public struct Pipeline {
             ("members.quarantined", String(cleanse.quarantined)),
             ("members.transformed", String(transform.members)),
         ]
+        if let pii = transform.piiMembers { counts.append(("member_pii.transformed", String(pii))) }
         if mapping.ledger != nil {
             guard let ledgerExtract = manifest.ledgerExtract, let ledgerCleanse = manifest.ledgerCleanse, let ledgerTransform = manifest.ledgerTransform else {
                 throw Self.missing("transform")
@@ -118,7 +126,8 @@ public struct Pipeline {
         }
         let info = RunInfo(
             vendor: mapping.vendor, mappingDigest: mapping.digest, source: manifest.source,
-            countsJSON: JSONText.object(counts), ledgerDigest: mapping.ledger == nil ? nil : manifest.ledgerTransform?.runDigest
+            countsJSON: JSONText.object(counts), ledgerDigest: mapping.ledger == nil ? nil : manifest.ledgerTransform?.runDigest,
+            hasPII: transform.piiMembers != nil
         )
         let loader = Loader(connection: connection, batchSize: max(1, batchSize), logger: logger)
         let summary = try loader.run(transformDirectory: work.file("transform"), info: info, progress: progress)

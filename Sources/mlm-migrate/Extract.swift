@@ -5,11 +5,13 @@ struct Extract: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Read the legacy export into the work directory (PII protected as it is read).")
 
     @OptionGroup var input: SourceOptions
+    @OptionGroup var keys: KeyOptions
     @OptionGroup var common: CommonOptions
 
     func run() throws {
         try reportingErrors {
-            let pipeline = try common.pipeline()
+            var pipeline = try common.pipeline()
+            pipeline.kek = try keys.kek()
             let members = try pipeline.extract(source: input.source, mappingPath: input.mapping)
             let ledger = try pipeline.work.readManifest().ledgerExtract
             for summary in [members, ledger?.entries, ledger?.balances].compactMap({ $0 }) {

@@ -5,11 +5,14 @@ struct Reconcile: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Check the target against the stage counts and write report.json and report.md.")
 
     @OptionGroup var target: TargetOptions
+    @OptionGroup var keys: KeyOptions
     @OptionGroup var common: CommonOptions
 
     func run() throws {
         try reportingErrors {
-            try finish(try common.pipeline().reconcile(target: target.target))
+            var pipeline = try common.pipeline()
+            pipeline.kek = try keys.kek()
+            try finish(try pipeline.reconcile(target: target.target))
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MLMMigrate
 
 /// Where the legacy export is and how to read it (`run`, `extract`).
 struct SourceOptions: ParsableArguments {
@@ -16,5 +17,19 @@ struct BatchOptions: ParsableArguments {
 
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1") }
+    }
+}
+
+/// Where the key-encryption key comes from (`run`, `extract`, `reconcile`, `keys rotate`).
+struct KeyOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The key-encryption key file (mode 0600; made by `mlm-migrate keys generate`).",
+        discussion: "Without it, the key is read from the MLM_MIGRATE_KEK environment variable (the key file's one line)."
+    ))
+    var kekFile: String?
+
+    /// The KEK from `--kek-file`, else the environment; nil when neither is given.
+    func kek() throws -> KeyEncryptionKey? {
+        try KeyEncryptionKey.resolve(file: kekFile)
     }
 }

@@ -26,11 +26,16 @@ public struct Cleanser {
         self.logger = logger
     }
 
-    public func run(extractPath: String, membersPath: String, quarantinePath: String, reattachedPath: String, progress: Bool? = nil) throws(MigrationError) -> CleanseSummary {
+    /// `piiPath` receives accepted members' encrypted PII (`cleanse/member_pii.tsv`) when the
+    /// mapping has PII; `kekID` is the key it was encrypted under (from Extract's summary).
+    public func run(
+        extractPath: String, membersPath: String, quarantinePath: String, reattachedPath: String,
+        piiPath: String, kekID: String? = nil, progress: Bool? = nil
+    ) throws(MigrationError) -> CleanseSummary {
         let columns = MemberStageLayout.extract(mapping)
         let rules = mapping.columns.map(FieldRules.init)
         let fieldIndex = Dictionary(uniqueKeysWithValues: mapping.columns.enumerated().map { ($1.field, $0 + MemberStageLayout.extractBookkeeping.count) })
-        let identityColumns = mapping.columns.enumerated().filter { $1.identity != nil }.map { $0.offset + MemberStageLayout.extractBookkeeping.count }
+        let pii = PIIColumns(mapping: mapping, layout: columns)
 
         // Pass 1: field rules, and one genealogy node per row.
         var nodes: [GenealogyNode] = []
@@ -62,7 +67,7 @@ public struct Cleanser {
                 sponsorRef: field("sponsor"),
                 placementRef: field("placement"),
                 leg: field("placement_leg"),
-                identities: identityColumns.compactMap { row[$0] },
+                identities: pii.blindIndexes.compactMap { raw[$0] },
                 rejection: rejection
             ))
             statuses.append(field("status"))
@@ -76,6 +81,7 @@ public struct Cleanser {
         let members = try StageFileWriter(path: membersPath, columns: MemberStageLayout.cleansed)
         let quarantine = try StageFileWriter(path: quarantinePath, columns: MemberStageLayout.quarantine)
         let second = try StageFileReader(path: extractPath, expecting: columns)
+        let piiOut = try pii.isEmpty ? nil : StageFileWriter(path: piiPath, columns: MemberPIILayout.cleansed)
         var summary = CleanseSummary(entity: "members", extracted: nodes.count, accepted: 0, quarantined: 0, quarantinedByReason: [:], reattachedByReason: [:])
         var rowsRead = 0
         for (index, node) in nodes.enumerated() {
@@ -84,13 +90,18 @@ public struct Cleanser {
                 rowsRead += 1
                 try quarantine.append([
                     "members", node.location.source, String(node.location.line), node.legacyID ?? raw[fieldIndex["legacy_id"] ?? 0],
-                    rejection.reason.rawValue, rejection.column, rejection.detail, payload(raw),
+                    rejection.reason.rawValue, rejection.column, rejection.detail, payload(raw, pii: pii, kekID: kekID),
                 ])
                 summary.quarantined += 1
                 summary.quarantinedByReason[rejection.reason.rawValue, default: 0] += 1
                 continue
             }
-            guard try second.skip() else { break }
+            if let piiOut {
+                guard let raw = try second.next() else { break }
+                try piiOut.append(pii.cleansedRow(raw, legacyID: node.legacyID))
+            } else {
+                guard try second.skip() else { break }
+            }
             rowsRead += 1
             try members.append([
                 node.location.source, String(node.location.line), node.legacyID, node.username, statuses[index],
@@ -106,6 +117,7 @@ public struct Cleanser {
         }
         try members.close()
         try quarantine.close()
+        try piiOut?.close()
 
         let reattached = try StageFileWriter(path: reattachedPath, columns: ["source", "line", "legacy_id", "tree", "reason"])
         for move in outcome.reattachments {
@@ -118,13 +130,40 @@ public struct Cleanser {
         return summary
     }
 
-    /// The row's non-PII source values as JSON, PII columns as `[pii]`, so an operator can see
-    /// what was rejected without any personal data reaching the quarantine.
-    private func payload(_ raw: [String?]) -> String {
+    /// The row's source values as JSON, so an operator can see what was rejected and replay it.
+    /// PII values stay ciphertexts (bytea hex), with the member's wrapped data key in
+    /// `_wrapped_key` and the KEK's id in `_kek_id`: readable only with the key.
+    private func payload(_ raw: [String?], pii: PIIColumns, kekID: String?) -> String {
         let offset = MemberStageLayout.extractBookkeeping.count
-        return JSONText.object(mapping.columns.enumerated().map { position, column in
-            let value = raw[position + offset]
-            return (column.field, column.pii ? value.map { _ in "[pii]" } : value)
-        })
+        var fields = mapping.columns.enumerated().map { position, column in (column.field, raw[position + offset]) }
+        if let wrapped = pii.wrappedKey, let key = raw[wrapped] {
+            fields += [("_wrapped_key", key), ("_kek_id", kekID)]
+        }
+        return JSONText.object(fields)
+    }
+}
+
+/// Where the PII columns are in `extract/members.tsv`, and how they become a
+/// `cleanse/member_pii.tsv` row. Values pass through encrypted; Cleanse never decrypts.
+private struct PIIColumns {
+    /// Position of `_wrapped_key`; nil when the mapping has no PII.
+    var wrappedKey: Int?
+    /// Positions of the blind-index columns present.
+    var blindIndexes: [Int] = []
+    /// Per `MemberPIILayout.cleansed` column after the first two, its extract position.
+    var cleansedSources: [Int?] = []
+
+    init(mapping: MembersMapping, layout: [String]) {
+        wrappedKey = layout.firstIndex(of: "_wrapped_key")
+        guard wrappedKey != nil else { return }
+        blindIndexes = MemberPIILayout.blindIndexColumns.compactMap { layout.firstIndex(of: "_" + $0) }
+        cleansedSources = MemberPIILayout.fields.map { field in mapping.columns.contains { $0.field == field && $0.pii } ? layout.firstIndex(of: field) : nil }
+            + MemberPIILayout.blindIndexColumns.map { layout.firstIndex(of: "_" + $0) }
+    }
+
+    var isEmpty: Bool { wrappedKey == nil }
+
+    func cleansedRow(_ raw: [String?], legacyID: String?) -> [String?] {
+        [legacyID, wrappedKey.flatMap { raw[$0] }] + cleansedSources.map { $0.flatMap { raw[$0] } }
     }
 }

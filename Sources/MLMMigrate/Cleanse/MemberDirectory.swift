@@ -20,7 +20,7 @@ public struct MemberDirectory: Sendable {
         while let row = try cleansed.next() {
             if let legacyID = row[2], let ref = row[column] { accepted[ref] = legacyID }
         }
-        let extracted = try StageFileReader(path: extractPath, expecting: MemberStageLayout.extractBookkeeping + members.columns.map(\.field))
+        let extracted = try StageFileReader(path: extractPath, expecting: MemberStageLayout.extract(members))
         let field = key == .legacyID ? "legacy_id" : "username"
         guard let index = members.columns.firstIndex(where: { $0.field == field }) else { return }
         let position = index + MemberStageLayout.extractBookkeeping.count

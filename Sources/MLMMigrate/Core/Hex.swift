@@ -40,3 +40,15 @@ public enum Hex {
         }
     }
 }
+
+extension Hex {
+    /// PostgreSQL's bytea hex form, `\x` then hex digits: how stage files carry binary values
+    /// (ciphertexts, wrapped keys, blind indexes), so they load into `bytea` columns as they are.
+    public static func bytea(_ bytes: some Sequence<UInt8>) -> String { "\\x" + encode(bytes) }
+
+    /// The bytes of a value in bytea hex form; nil when it is not in that form.
+    public static func decodeBytea(_ text: String) -> [UInt8]? {
+        guard text.hasPrefix("\\x") else { return nil }
+        return decode(String(text.utf8.dropFirst(2)) ?? "")
+    }
+}

@@ -79,3 +79,13 @@ public struct KeyEncryptionKey: @unchecked Sendable, CustomStringConvertible {
         return "kek-" + Hex.encode(digest.prefix(8))
     }
 }
+
+extension KeyEncryptionKey {
+    /// The KEK from `file` when given, else from the `MLM_MIGRATE_KEK` environment variable
+    /// (the key file's text); nil when neither is set.
+    public static func resolve(file: String?) throws(MigrationError) -> KeyEncryptionKey? {
+        if let file { return try load(path: file) }
+        guard let text = ProcessInfo.processInfo.environment[environmentVariable], !text.isEmpty else { return nil }
+        return try parse(text, source: "the \(environmentVariable) environment variable")
+    }
+}

@@ -5,9 +5,12 @@ public enum MemberStageLayout {
     /// extract-level quarantine reason and column when the record could not be read.
     public static let extractBookkeeping = ["_source", "_line", "_reason", "_column"]
 
-    /// `extract/members.tsv`: bookkeeping, then each mapped field in mapping order.
+    /// `extract/members.tsv`: bookkeeping, each mapped field in mapping order (PII fields hold
+    /// ciphertexts), then, when the mapping has PII, the wrapped data key and blind indexes.
     public static func extract(_ mapping: MembersMapping) -> [String] {
-        extractBookkeeping + mapping.columns.map(\.field)
+        let pii = mapping.columns.filter(\.pii)
+        return extractBookkeeping + mapping.columns.map(\.field)
+            + (pii.isEmpty ? [] : MemberPIILayout.extractBookkeeping(identityFields: pii.filter { $0.identity != nil }.map(\.field)))
     }
 
     /// `cleanse/members.tsv`: accepted members with typed, normalised fields and parents

@@ -11,6 +11,9 @@ public struct LoadSummary: Codable, Sendable, Equatable {
     public var wallets: Int?
     public var walletEntries: Int?
     public var ledgerQuarantined: Int?
+    /// PII rows, when the mapping has PII.
+    public var dataKeys: Int?
+    public var memberPII: Int?
 }
 
 /// Facts about a run that the target records in `mlm_migration.runs`.
@@ -23,8 +26,11 @@ public struct RunInfo: Sendable {
     /// The ledger run digest Transform computed (hex), stored in `runs.ledger_digest`; nil
     /// when the mapping has no ledger.
     public var ledgerDigest: String?
+    /// Transform wrote `member_pii.tsv` and `data_keys.tsv`.
+    public var hasPII: Bool
 
-    public init(vendor: String, mappingDigest: String, source: String, countsJSON: String, ledgerDigest: String? = nil) {
+    public init(vendor: String, mappingDigest: String, source: String, countsJSON: String, ledgerDigest: String? = nil, hasPII: Bool = false) {
+        self.hasPII = hasPII
         self.vendor = vendor
         self.mappingDigest = mappingDigest
         self.source = source
@@ -37,8 +43,8 @@ public struct RunInfo: Sendable {
 /// batches, each in its own transaction with its manifest row in `mlm_migration.batches`.
 ///
 /// Members go in load order, so every batch only references members already committed; then
-/// the ledger (wallets, then their entries) when Transform produced one. The target is empty
-/// (checked), so the genealogy and wallet-entry foreign keys are dropped for the load and
+/// their data keys and encrypted PII when the mapping has PII; then the ledger (wallets, then their entries) when Transform produced one. The target is empty
+/// (checked), so the genealogy, PII and wallet-entry foreign keys are dropped for the load and
 /// added back, validated in one scan each, after the last batch (or after a failure). A run takes a
 /// session advisory lock: a second run against the same target is refused.
 public struct Loader {
@@ -97,6 +103,10 @@ public struct Loader {
             }
             line.finish(summary.members)
             summary.quarantined = try loadAll("\(transformDirectory)/quarantine.tsv", columns: MemberStageLayout.quarantine, into: "mlm_migration.quarantine", entity: "members", kind: "quarantine", runID: runID, batches: &summary.batches)
+            if info.hasPII {
+                summary.dataKeys = try loadAll("\(transformDirectory)/data_keys.tsv", columns: MemberPIILayout.dataKeys, into: "mlm.data_keys", entity: "data_keys", kind: "rows", runID: runID, batches: &summary.batches)
+                summary.memberPII = try loadAll("\(transformDirectory)/member_pii.tsv", columns: MemberPIILayout.target, into: "mlm.member_pii", entity: "member_pii", kind: "rows", runID: runID, batches: &summary.batches, progress: progress)
+            }
             if info.ledgerDigest != nil {
                 summary.wallets = try loadAll("\(transformDirectory)/wallets.tsv", columns: LedgerStageLayout.wallets, into: "mlm.wallets", entity: "wallets", kind: "rows", runID: runID, batches: &summary.batches)
                 summary.walletEntries = try loadAll("\(transformDirectory)/wallet_entries.tsv", columns: LedgerStageLayout.entries, into: "mlm.wallet_entries", entity: "wallet_entries", kind: "rows", runID: runID, batches: &summary.batches, progress: progress)

@@ -106,6 +106,61 @@ public enum TargetSchema {
                 CONSTRAINT wallet_entries_wallet_fkey FOREIGN KEY (member_id, currency) REFERENCES mlm.wallets
             );
             """),
+        Migration(version: 3, description: "PII: encrypted member_pii, wrapped data_keys, key rotations, erasure log", sql: """
+            CREATE TABLE mlm.data_keys (
+                key_id          bigint PRIMARY KEY,
+                member_id       bigint NOT NULL UNIQUE CONSTRAINT data_keys_member_id_fkey REFERENCES mlm.members,
+                kek_id          text NOT NULL,
+                wrapped_key     bytea CHECK (length(wrapped_key) = 40),
+                rotated_at      timestamptz,
+                erased_at       timestamptz,
+                run_id          bigint NOT NULL DEFAULT current_setting('mlm_migration.run_id')::bigint,
+                batch_no        integer NOT NULL DEFAULT current_setting('mlm_migration.batch_no')::integer,
+                CHECK ((wrapped_key IS NULL) = (erased_at IS NOT NULL))
+            );
+            CREATE INDEX data_keys_kek_idx ON mlm.data_keys (kek_id);
+            CREATE TABLE mlm.member_pii (
+                member_id        bigint PRIMARY KEY CONSTRAINT member_pii_member_id_fkey REFERENCES mlm.members,
+                key_id           bigint NOT NULL CONSTRAINT member_pii_key_id_fkey REFERENCES mlm.data_keys,
+                full_name        bytea,
+                first_name       bytea,
+                last_name        bytea,
+                email            bytea,
+                phone            bytea,
+                date_of_birth    bytea,
+                address          bytea,
+                tax_id           bytea,
+                bank_account     bytea,
+                kyc_document_ref bytea,
+                kyc_status       bytea,
+                email_bidx       bytea CHECK (length(email_bidx) = 32),
+                phone_bidx       bytea CHECK (length(phone_bidx) = 32),
+                run_id           bigint NOT NULL DEFAULT current_setting('mlm_migration.run_id')::bigint,
+                batch_no         integer NOT NULL DEFAULT current_setting('mlm_migration.batch_no')::integer
+            );
+            CREATE INDEX member_pii_email_bidx_idx ON mlm.member_pii (email_bidx);
+            CREATE INDEX member_pii_phone_bidx_idx ON mlm.member_pii (phone_bidx);
+            CREATE TABLE mlm_migration.key_rotations (
+                rotation_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                from_kek_id     text NOT NULL,
+                to_kek_id       text NOT NULL,
+                started_at      timestamptz NOT NULL DEFAULT now(),
+                finished_at     timestamptz,
+                data_keys       bigint NOT NULL DEFAULT 0,
+                quarantine_keys bigint NOT NULL DEFAULT 0,
+                CHECK (from_kek_id <> to_kek_id)
+            );
+            CREATE TABLE mlm_migration.erasures (
+                erasure_id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                legacy_id       text NOT NULL,
+                member_id       bigint,
+                kek_id          text,
+                quarantine_rows integer NOT NULL,
+                reason          text,
+                erased_by       text NOT NULL DEFAULT current_user,
+                erased_at       timestamptz NOT NULL DEFAULT now()
+            );
+            """),
     ]
 
     /// Foreign keys that a bulk load into an empty target drops and adds back after the last
@@ -115,6 +170,9 @@ public enum TargetSchema {
         ("mlm.members", "members_sponsor_id_fkey", "FOREIGN KEY (sponsor_id) REFERENCES mlm.members"),
         ("mlm.members", "members_placement_id_fkey", "FOREIGN KEY (placement_id) REFERENCES mlm.members"),
         ("mlm.wallet_entries", "wallet_entries_wallet_fkey", "FOREIGN KEY (member_id, currency) REFERENCES mlm.wallets"),
+        ("mlm.data_keys", "data_keys_member_id_fkey", "FOREIGN KEY (member_id) REFERENCES mlm.members"),
+        ("mlm.member_pii", "member_pii_member_id_fkey", "FOREIGN KEY (member_id) REFERENCES mlm.members"),
+        ("mlm.member_pii", "member_pii_key_id_fkey", "FOREIGN KEY (key_id) REFERENCES mlm.data_keys"),
     ]
 
     /// Drops the bulk-load foreign keys (no-op when absent).

@@ -10,6 +10,8 @@ public struct TransformSummary: Codable, Sendable, Equatable {
     /// SHA-256 of `transform/members.tsv` rows (see ``RowDigest``).
     public var membersDigest: String
     public var idMapDigest: String
+    /// Members with a `mlm.member_pii` row (and a data key); nil when the mapping has no PII.
+    public var piiMembers: Int?
 }
 
 /// Transform: gives each accepted member its new `member_id` (1, 2, 3... in load order, so the
@@ -22,7 +24,11 @@ public struct Transformer {
         self.logger = logger
     }
 
-    public func run(cleansedPath: String, cleanseQuarantinePath: String, outputDirectory: String) throws(MigrationError) -> TransformSummary {
+    /// `cleansedPIIPath` (`cleanse/member_pii.tsv`) and `kekID` are given when the mapping has PII.
+    public func run(
+        cleansedPath: String, cleanseQuarantinePath: String, outputDirectory: String,
+        cleansedPIIPath: String? = nil, kekID: String? = nil
+    ) throws(MigrationError) -> TransformSummary {
         var legacyIDs: [String] = []
         var usernames: [String?] = []
         var statuses: [String?] = []
@@ -84,11 +90,38 @@ public struct Transformer {
         try members.close()
         try idMap.close()
 
+        var piiMembers: Int?
+        if let cleansedPIIPath, let kekID {
+            piiMembers = try writePII(from: cleansedPIIPath, kekID: kekID, newID: { position[$0].map { newID[$0] } }, outputDirectory: outputDirectory)
+        }
         let quarantined = try StageFileWriter.copy(from: cleanseQuarantinePath, to: "\(outputDirectory)/quarantine.tsv", columns: MemberStageLayout.quarantine)
         logger.info("transformed members", metadata: ["members": "\(order.count)", "levels": "\(levels)"])
         return TransformSummary(
             entity: "members", members: order.count, quarantined: quarantined, levels: levels,
-            membersDigest: members.rowsDigest() ?? "", idMapDigest: idMap.rowsDigest() ?? ""
+            membersDigest: members.rowsDigest() ?? "", idMapDigest: idMap.rowsDigest() ?? "", piiMembers: piiMembers
         )
+    }
+
+    /// Writes `transform/member_pii.tsv` and `transform/data_keys.tsv` from the cleansed PII, in
+    /// its (source) order. Each member's data key gets `key_id` = its `member_id`; ciphertexts,
+    /// wrapped keys and blind indexes pass through as they are (Transform never decrypts).
+    private func writePII(from path: String, kekID: String, newID: (String) -> Int?, outputDirectory: String) throws(MigrationError) -> Int {
+        let reader = try StageFileReader(path: path, expecting: MemberPIILayout.cleansed)
+        let pii = try StageFileWriter(path: "\(outputDirectory)/member_pii.tsv", columns: MemberPIILayout.target)
+        let keys = try StageFileWriter(path: "\(outputDirectory)/data_keys.tsv", columns: MemberPIILayout.dataKeys)
+        var count = 0
+        while let row = try reader.next() {
+            guard let legacyID = row[0], let id = newID(legacyID) else {
+                throw MigrationError("workdir.corrupt", "\(path): line \(reader.lineNumber): the member is not among the cleansed members; run cleanse again")
+            }
+            guard let wrapped = row[1] else { continue }
+            let memberID = String(id)
+            try keys.append([memberID, memberID, kekID, wrapped])
+            try pii.append([memberID, memberID] + row.dropFirst(2))
+            count += 1
+        }
+        try pii.close()
+        try keys.close()
+        return count
     }
 }

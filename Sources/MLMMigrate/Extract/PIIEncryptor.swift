@@ -1,0 +1,55 @@
+public import Crypto
+
+/// Encrypts a member's PII right where it is read, so no stage file holds it in plaintext.
+///
+/// Each member gets a fresh data key, stored only wrapped by the KEK; each value is normalised
+/// (``PIINormalizer``) and sealed for `mlm.member_pii.<field>` and the member's legacy id
+/// (``FieldCipher``); identity fields also get their blind index (``BlindIndex``).
+public struct PIIEncryptor: Sendable {
+    public let kek: KeyEncryptionKey
+    private let blindIndexes: [String: BlindIndex]
+
+    public init(kek: KeyEncryptionKey) {
+        self.kek = kek
+        blindIndexes = Dictionary(uniqueKeysWithValues: MemberPIILayout.identityFields.map { ($0.field, BlindIndex(kek: kek, column: $0.field)) })
+    }
+
+    /// One member's protected values, each in bytea hex form.
+    public struct Protected {
+        /// The wrapped data key; nil when the member has no PII value at all.
+        public var wrappedKey: String?
+        /// Per PII column given, its ciphertext (nil when blank).
+        public var ciphertexts: [String?]
+        /// Per identity field, its blind index (nil when blank or not a usable identity).
+        public var blindIndexes: [String: String]
+    }
+
+    /// Encrypts `values` (raw text per PII column, nil when NULL) for the member `legacyID`.
+    public func protect(_ values: [(column: ColumnSpec, raw: String?)], legacyID: String) throws(MigrationError) -> Protected {
+        var result = Protected(wrappedKey: nil, ciphertexts: [], blindIndexes: [:])
+        let normalized = values.map { value in value.raw.flatMap { PIINormalizer.normalize($0, identity: value.column.identity) } }
+        guard normalized.contains(where: { $0 != nil }) else {
+            result.ciphertexts = Array(repeating: nil, count: values.count)
+            return result
+        }
+        let dataKey = FieldCipher.newDataKey()
+        result.wrappedKey = Hex.bytea(try FieldCipher.wrap(dataKey, with: kek))
+        for (value, normal) in zip(values, normalized) {
+            guard let normal else {
+                result.ciphertexts.append(nil)
+                continue
+            }
+            let binding = FieldCipher.Binding(table: MemberPIILayout.table, column: value.column.field, memberLegacyID: legacyID)
+            result.ciphertexts.append(Hex.bytea(try FieldCipher.seal(normal.stored, for: binding, with: dataKey)))
+            if let indexed = normal.indexed, let index = blindIndexes[value.column.field] {
+                result.blindIndexes[value.column.field] = Hex.bytea(index.index(indexed))
+            }
+        }
+        return result
+    }
+
+    /// The blind index of a normalised identity value of `field`, nil for a field without one.
+    public func blindIndex(_ normalized: String, field: String) -> [UInt8]? {
+        blindIndexes[field]?.index(normalized)
+    }
+}
