@@ -5,7 +5,7 @@ import MLMMigrate
 /// `L`/`R`, `d/m/Y H:i` times in Asia/Kolkata, status digits, Windows-1252 text after a UTF-8
 /// byte-order mark, CRLF line ends, quoted fields with commas, doubled quotes and newlines.
 struct BinaryPlanCSV {
-    static let header = ["user_id", "username", "sponsor", "placement_parent", "leg", "joined", "status", "full_name", "email", "phone", "notes"]
+    static let header = ["user_id", "username", "sponsor", "placement_parent", "leg", "joined", "status", "full_name", "email", "phone", "notes", "dob", "address", "tax_id", "bank_iban", "kyc_doc", "kyc_status"]
     let members: Int
     let walletEntries: Int
     let people: PeopleFactory
@@ -31,7 +31,9 @@ struct BinaryPlanCSV {
             let person = persons[k - 1]
             let notes = random.below(25) == 0 ? "Called twice,\nsaid \"call back\" later" : (random.below(10) == 0 ? "VIP, Gold" : "")
             return [legacyID ?? id(k), name ?? username(k), sponsor, parent, leg, joinedText ?? joined(person.joinedUTC), status,
-                    "\(person.first) \(person.last)", email ?? person.email, person.phone, notes]
+                    "\(person.first) \(person.last)", email ?? person.email, person.phone, notes,
+                    String(format: "%02d/%02d/%04d", person.kyc.birthDay, person.kyc.birthMonth, person.kyc.birthYear),
+                    person.kyc.address, person.kyc.taxID, person.kyc.bankAccount, person.kyc.documentRef, person.kyc.status]
         }
         // Clean members: sponsor is any earlier member; placement is the heap layout of a
         // full binary tree (member k under k/2, even k left).
@@ -104,9 +106,9 @@ struct BinaryPlanCSV {
         }
         // Two rows an exporter mangled: text after a closing quote, and one field too many.
         let malformed = next()
-        bytes += Windows1252.encode("\(id(malformed)),\"broken\"tail,\(anySponsor()),,L,01/01/2020 10:00,1,x,x@example.test,1,\r\n")
+        bytes += Windows1252.encode("\(id(malformed)),\"broken\"tail,\(anySponsor()),,L,01/01/2020 10:00,1,x,x@example.test,1,,,,,,,\r\n")
         let wide = next()
-        bytes += Windows1252.encode("\(id(wide)),wide\(wide),\(anySponsor()),,L,01/01/2020 10:00,1,x,y@example.test,1,,extra\r\n")
+        bytes += Windows1252.encode("\(id(wide)),wide\(wide),\(anySponsor()),,L,01/01/2020 10:00,1,x,y@example.test,1,,,,,,,,extra\r\n")
         expected += [Expected(legacyID: "-", reason: .malformedRecord), Expected(legacyID: "-", reason: .columnCount)]
 
         let folder = "\(directory)/vendor1-binaryplan"

@@ -23,6 +23,7 @@ struct MatrixSQLite {
         var last: String
         var email: String
         var mobile: String
+        var kyc: KYC
     }
 
     func write(to directory: String) throws {
@@ -34,7 +35,7 @@ struct MatrixSQLite {
             let person = persons[k - 1]
             return Row(id: id ?? Int64(k), login: login ?? "dist\(k)", upline: upline, parent: parent, position: position,
                        created: created ?? person.joinedUTC, state: state, first: Array(person.first.utf8), last: person.last,
-                       email: email ?? person.email, mobile: person.phone)
+                       email: email ?? person.email, mobile: person.phone, kyc: person.kyc)
         }
         for k in 1...members {
             let upline: Int64? = k == 1 ? nil : Int64(1 + random.below(k - 1))
@@ -98,12 +99,13 @@ struct MatrixSQLite {
             PRAGMA journal_mode = DELETE;
             CREATE TABLE tbl_distributor (
                 dist_id INTEGER, login TEXT, upline_id INTEGER, matrix_parent_id INTEGER, matrix_pos INTEGER,
-                created_ts INTEGER, state TEXT, first_name TEXT, last_name TEXT, email_addr TEXT, mobile TEXT);
+                created_ts INTEGER, state TEXT, first_name TEXT, last_name TEXT, email_addr TEXT, mobile TEXT,
+                dob TEXT, street TEXT, ssn TEXT, bank_account TEXT, kyc_ref TEXT, kyc_state TEXT);
             BEGIN;
             """
         guard sqlite3_exec(db, schema, nil, nil, nil) == SQLITE_OK else { throw MigrationError("samples.sqlite", "cannot create the schema") }
         var statement: OpaquePointer?
-        sqlite3_prepare_v2(db, "INSERT INTO tbl_distributor VALUES (?,?,?,?,?,?,?,?,?,?,?)", -1, &statement, nil)
+        sqlite3_prepare_v2(db, "INSERT INTO tbl_distributor VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &statement, nil)
         defer { sqlite3_finalize(statement) }
         func bind(_ index: Int32, _ text: String?) {
             guard let text else { sqlite3_bind_null(statement, index); return }
@@ -130,6 +132,12 @@ struct MatrixSQLite {
             bind(9, row.last)
             bind(10, row.email)
             bind(11, row.mobile)
+            bind(12, String(format: "%04d-%02d-%02d", row.kyc.birthYear, row.kyc.birthMonth, row.kyc.birthDay))
+            bind(13, row.kyc.address)
+            bind(14, row.kyc.taxID)
+            bind(15, row.kyc.bankAccount)
+            bind(16, row.kyc.documentRef)
+            bind(17, row.kyc.status)
             guard sqlite3_step(statement) == SQLITE_DONE else { throw MigrationError("samples.sqlite", "insert failed") }
         }
         sqlite3_exec(db, "COMMIT", nil, nil, nil)

@@ -66,6 +66,36 @@ struct Person {
     var email: String
     var phone: String
     var joinedUTC: Int64
+    /// KYC data, derived from the index alone so adding it left every other value unchanged.
+    var kyc: KYC
+}
+
+/// A synthetic person's KYC data: all fictitious (tax ids in the never-issued 9xx range,
+/// bank accounts with a made-up bank code).
+struct KYC {
+    var birthYear: Int
+    var birthMonth: Int
+    var birthDay: Int
+    var address: String
+    var taxID: String
+    var bankAccount: String
+    var documentRef: String
+    var status: String
+
+    static let streets = ["Rue des Lilas", "Hauptstraße", "Calle Mayor", "Ulica Długa", "Via Roma", "Kongensgade", "Main Street, Apt. 4"]
+    static let cities = ["Lyon", "München", "Sevilla", "Kraków", "Torino", "København", "Springfield"]
+
+    init(index: Int, stream: UInt64) {
+        let mix = index &* 2_654_435_761 &+ Int(stream) &* 97
+        birthYear = 1950 + mix % 50
+        birthMonth = 1 + (mix / 50) % 12
+        birthDay = 1 + (mix / 600) % 28
+        address = "\(1 + mix % 240) \(Self.streets[mix % Self.streets.count]), \(Self.cities[(mix / 7) % Self.cities.count])"
+        taxID = String(format: "9%02d-%02d-%04d", index % 100, 70 + index % 30, index % 10_000)
+        bankAccount = String(format: "XX%02d TEST %04d %04d %02d", index % 97, index / 10_000 % 10_000, index % 10_000, stream)
+        documentRef = String(format: "PASS-%c%08d", 65 + index % 26, index)
+        status = ["verified", "verified", "verified", "pending", "rejected"][index % 5]
+    }
 }
 
 /// Makes synthetic people deterministically, with the accents, apostrophes and commas that
@@ -88,7 +118,8 @@ struct PeopleFactory {
             let local = "\(first).\(last)".folding(options: .diacriticInsensitive, locale: nil).lowercased().filter { $0.isLetter || $0 == "." }
             return Person(
                 first: first, last: last, email: "\(local).\(index)@example.test",
-                phone: "+1 555 \(100 + index / 10_000) \(String(format: "%04d", index % 10_000))", joinedUTC: clock
+                phone: "+1 555 \(100 + index / 10_000) \(String(format: "%04d", index % 10_000))", joinedUTC: clock,
+                kyc: KYC(index: index, stream: stream)
             )
         }
     }

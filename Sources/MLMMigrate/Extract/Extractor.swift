@@ -43,7 +43,7 @@ public struct Extractor {
         let piiColumns = mapping.columns.indices.filter { mapping.columns[$0].pii }
         let identityFields = piiColumns.map { mapping.columns[$0] }.filter { $0.identity != nil }.map(\.field)
         if !piiColumns.isEmpty && encryptor == nil {
-            throw MigrationError("keys.kek_missing", "the mapping has PII columns, which are encrypted as they are read; give --kek-file or set \(KeyEncryptionKey.environmentVariable) (see runbooks/keys.md)")
+            throw MigrationError("keys.kek_missing", "the mapping has PII columns, encrypted as they are read (runbooks/keys.md): give --kek-file or set \(KeyEncryptionKey.environmentVariable)")
         }
         let legacyIDColumn = mapping.columns.firstIndex { $0.field == "legacy_id" }
         let layout = MemberStageLayout.extractBookkeeping + mapping.columns.map(\.field)

@@ -218,6 +218,14 @@ struct NodeReader {
             if !known.contains(field) && !(pii && allowsPII) {
                 issue(fieldPath, key, "unknown target field; expected one of \(known.joined(separator: ", "))" + (allowsPII ? ", or a PII field marked pii: true" : ""))
             }
+            if pii && allowsPII && !known.contains(field) {
+                if !MemberPIILayout.fields.contains(field) {
+                    issue(fieldPath, key, "unknown PII field; mlm.member_pii has \(MemberPIILayout.fields.joined(separator: ", "))")
+                }
+                for option in ["type", "codes", "format", "timezone"] where spec[option] != nil {
+                    issue("\(fieldPath).\(option)", spec[option], "a PII column is text, encrypted as read (trimmed; email and phone normalised)")
+                }
+            }
             if known.contains(field) && pii {
                 issue("\(fieldPath).pii", spec["pii"], "\(field) is stored in plain columns and cannot be PII")
             }
@@ -226,6 +234,9 @@ struct NodeReader {
                 identity = IdentityKind(rawValue: text)
                 if identity == nil { issue("\(fieldPath).identity", spec["identity"], "must be one of: email, phone") }
                 if !pii { issue("\(fieldPath).identity", spec["identity"], "only a pii: true column can identify a person") }
+                if let identity, !MemberPIILayout.identityFields.contains(where: { $0.field == field && $0.identity == identity }) {
+                    issue("\(fieldPath).identity", spec["identity"], "identity \(identity.rawValue) belongs on the PII field \(identity.rawValue) (its blind index is \(MemberPIILayout.blindIndexColumn(identity.rawValue)))")
+                }
             }
             let kind = columnKind(spec, fieldPath, field: field)
             columns.append(ColumnSpec(field: field, from: from, kind: kind, required: required, pii: pii, identity: identity))

@@ -6,7 +6,7 @@ import Testing
     static let vendors = ["vendor1-binaryplan", "vendor2-mlmsoft"]
 
     private func migrate(_ vendor: String, target: String, work: String, extra: [String] = []) throws -> ToolRun {
-        try ToolRun.run("mlm-migrate", ["run", "--source", PackagePaths.sample(vendor), "--mapping", PackagePaths.mapping(vendor), "--target", target, "--work-dir", work] + extra)
+        try ToolRun.run("mlm-migrate", ["run", "--source", PackagePaths.sample(vendor), "--mapping", PackagePaths.mapping(vendor), "--target", target, "--work-dir", work, "--kek-file", TestKeys.kekFile] + extra)
     }
 
     /// Expected (legacy id or `-`, reason) pairs written by the sample generator, sorted.
@@ -71,10 +71,10 @@ import Testing
         let target = try TestPostgres.freshDatabase("stages")
         let common = ["--work-dir", work.path]
         for arguments in [
-            ["extract", "--source", PackagePaths.sample(vendor), "--mapping", PackagePaths.mapping(vendor)] + common,
+            ["extract", "--source", PackagePaths.sample(vendor), "--mapping", PackagePaths.mapping(vendor), "--kek-file", TestKeys.kekFile] + common,
             ["cleanse"] + common, ["transform"] + common,
             ["load", "--target", target, "--batch-size", "500"] + common,
-            ["reconcile", "--target", target] + common,
+            ["reconcile", "--target", target, "--kek-file", TestKeys.kekFile] + common,
         ] {
             let result = try ToolRun.run("mlm-migrate", arguments)
             #expect(result.status == 0, "\(arguments[0]): \(result.stderr)")
@@ -90,11 +90,11 @@ import Testing
         let work = try TemporaryDirectory()
         let vendor = "vendor2-mlmsoft"
         let environment = ToolRun.environmentWithoutLibpq
-        let result = try ToolRun.run("mlm-migrate", ["run", "--source", PackagePaths.sample(vendor), "--mapping", PackagePaths.mapping(vendor), "--work-dir", work.path], environment: environment)
+        let result = try ToolRun.run("mlm-migrate", ["run", "--source", PackagePaths.sample(vendor), "--mapping", PackagePaths.mapping(vendor), "--work-dir", work.path, "--kek-file", TestKeys.kekFile], environment: environment)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("connect: psql"))
         #expect(result.stdout.contains("report: \(work.path)/report.md"))
-        let again = try ToolRun.run("mlm-migrate", ["reconcile", "--work-dir", work.path], environment: environment)
+        let again = try ToolRun.run("mlm-migrate", ["reconcile", "--work-dir", work.path, "--kek-file", TestKeys.kekFile], environment: environment)
         #expect(again.status == 0, "\(again.stderr)")
         if let data = FileManager.default.contents(atPath: "\(work.path)/embedded-postgres.json"),
            let cluster = try? JSONDecoder().decode(EmbeddedPostgres.self, from: data) {

@@ -5,7 +5,8 @@ import Testing
 @Suite struct LoaderTests {
     /// Runs extract, cleanse and transform on vendor 2's sample into a work directory.
     static func transformedSample(_ directory: TemporaryDirectory) throws -> Pipeline {
-        let pipeline = Pipeline(work: try WorkDirectory(path: directory.path), logger: Logger(label: "test"))
+        var pipeline = Pipeline(work: try WorkDirectory(path: directory.path), logger: Logger(label: "test"))
+        pipeline.kek = try TestKeys.kek
         _ = try pipeline.extract(source: PackagePaths.sample("vendor2-mlmsoft"), mappingPath: PackagePaths.mapping("vendor2-mlmsoft"))
         _ = try pipeline.cleanse()
         _ = try pipeline.transform()
@@ -19,8 +20,9 @@ import Testing
         let target = try TestPostgres.freshDatabase("load")
         let (summary, _) = try pipeline.load(target: target)
         #expect(summary.members == 2_001)
-        // Members 7 + quarantine 1; wallets 3,338 / 300 = 12; entries 11,999 / 300 = 40; ledger quarantine 1.
-        #expect(summary.batches == 7 + 1 + 12 + 40 + 1)
+        // Members 7 + quarantine 1; data keys 7, PII 7; wallets 3,338 / 300 = 12; entries 11,999 / 300 = 40; ledger quarantine 1.
+        #expect(summary.batches == 7 + 1 + 7 + 7 + 12 + 40 + 1)
+        #expect(summary.dataKeys == 2_001 && summary.memberPII == 2_001)
         #expect(summary.walletEntries == 11_999)
         let connection = try PostgresConnection(target)
         let batches = try connection.query("SELECT batch_no, kind, row_count, length(content_sha256) FROM mlm_migration.batches WHERE entity = 'members' ORDER BY batch_no")
@@ -60,8 +62,8 @@ import Testing
 
     @Test func appliesTheSchemaOnceAndIsRerunnable() throws {
         let connection = try PostgresConnection(try TestPostgres.freshDatabase("schema"))
-        #expect(try TargetSchema.apply(on: connection) == [1, 2])
+        #expect(try TargetSchema.apply(on: connection) == [1, 2, 3])
         #expect(try TargetSchema.apply(on: connection) == [])
-        #expect(try connection.scalar("SELECT max(version) FROM mlm_migration.schema_versions") == "2")
+        #expect(try connection.scalar("SELECT max(version) FROM mlm_migration.schema_versions") == "3")
     }
 }
