@@ -158,11 +158,24 @@ public struct Pipeline {
             checks += ledgerChecks
             ledger = (ledgerCounts, figures)
         }
+        var pii: PIIFigures?
+        if let expected = transform.piiMembers {
+            guard let kek else {
+                throw MigrationError("keys.kek_missing", "reconcile decrypts the PII to verify it (runbooks/keys.md): give --kek-file or set \(KeyEncryptionKey.environmentVariable)")
+            }
+            let source = Extractor(members: mapping.members, source: manifest.source, logger: logger)
+            let (piiChecks, figures) = try PIIReconciler(connection: connection, kek: kek, logger: logger).run(
+                runID: runID, fields: mapping.members.columns.filter(\.pii).map(\.field), source: source,
+                cleansedMembersPath: work.file("cleanse/members.tsv"), expected: expected
+            )
+            checks += piiChecks
+            pii = figures
+        }
         let facts = MigrationReport.RunFacts(
             runID: runID, generatedAt: ISO8601DateFormatter().string(from: Date()),
             target: described.endpoint, source: manifest.source
         )
-        let report = MigrationReport(counts: counts, checks: checks, mapping: mapping, run: facts, ledger: ledger)
+        let report = MigrationReport(counts: counts, checks: checks, mapping: mapping, run: facts, ledger: ledger, pii: pii)
         let paths = try ReportWriter.write(report, to: work.path)
         _ = try connection.query(
             "UPDATE mlm_migration.runs SET status = $2, finished_at = now(), report = $3::jsonb WHERE run_id = $1::bigint",

@@ -18,6 +18,8 @@ public struct MigrationReport: Codable, Sendable {
         public var passed: Bool
         /// The ledger section, when the mapping has a ledger.
         public var ledger: LedgerFigures?
+        /// The PII section, when the mapping has PII.
+        public var pii: PIIFigures?
     }
 
     public struct EntityFigures: Codable, Sendable, Equatable {
@@ -43,7 +45,10 @@ public struct MigrationReport: Codable, Sendable {
     public var contentDigest: String
     public var run: RunFacts
 
-    public init(counts: StageCounts, checks: [Check], mapping: Mapping, run: RunFacts, ledger: (counts: LedgerStageCounts, figures: LedgerFigures)? = nil) {
+    public init(
+        counts: StageCounts, checks: [Check], mapping: Mapping, run: RunFacts,
+        ledger: (counts: LedgerStageCounts, figures: LedgerFigures)? = nil, pii: PIIFigures? = nil
+    ) {
         let members = EntityFigures(
             entity: "members",
             extracted: counts.extract.rows,
@@ -73,7 +78,7 @@ public struct MigrationReport: Codable, Sendable {
         }
         content = Content(
             toolVersion: ToolVersion.current, vendor: mapping.vendor, mappingDigest: mapping.digest,
-            entities: entities, checks: checks, passed: checks.allSatisfy(\.passed), ledger: ledger?.figures
+            entities: entities, checks: checks, passed: checks.allSatisfy(\.passed), ledger: ledger?.figures, pii: pii
         )
         contentDigest = Self.digest(of: content)
         self.run = run

@@ -63,6 +63,7 @@ public enum ReportWriter {
             }
         }
         if let ledger = content.ledger { lines += ledgerSection(ledger) }
+        if let pii = content.pii { lines += piiSection(pii) }
         lines.append("")
         lines.append("## Checks")
         lines.append("")
@@ -73,6 +74,37 @@ public enum ReportWriter {
         }
         lines.append("")
         return lines.joined(separator: "\n")
+    }
+
+    /// Encrypted and empty values per PII column, the round trip, and the erasure log.
+    private static func piiSection(_ pii: PIIFigures) -> [String] {
+        var lines = ["", "## Personal data (encrypted)", ""]
+        lines.append("\(pii.members) members have encrypted PII, under key-encryption key `\(pii.kekID)` (docs/pii-encryption.md).")
+        lines.append("")
+        lines.append("| column | encrypted | empty | blind-indexed |")
+        lines.append("|---|---:|---:|---:|")
+        for column in pii.columns {
+            lines.append("| `\(column.field)` | \(column.encrypted) | \(column.empty) | \(pii.blindIndexes[column.field].map(String.init) ?? "") |")
+        }
+        lines.append("")
+        lines.append("Round trip: \(pii.roundTripValues) values of \(pii.roundTripMembers) members decrypted and compared with the export read again (\(pii.roundTripScope)); \(pii.findingCount) problems.")
+        if !pii.findings.isEmpty {
+            lines.append("")
+            lines.append("| legacy id | column | problem |")
+            lines.append("|---|---|---|")
+            for finding in pii.findings { lines.append("| \(finding.legacyID) | `\(finding.column)` | \(finding.problem) |") }
+        }
+        lines.append("")
+        lines.append("### Erasures (\(pii.erasures.count))")
+        lines.append("")
+        if pii.erasures.isEmpty {
+            lines.append("None.")
+        } else {
+            lines.append("| legacy id | erased at (UTC) | reason |")
+            lines.append("|---|---|---|")
+            for erasure in pii.erasures { lines.append("| \(erasure.legacyID) | \(erasure.erasedAt) | \(erasure.reason ?? "") |") }
+        }
+        return lines
     }
 
     /// Control totals per currency, the run digest and every balance variance.

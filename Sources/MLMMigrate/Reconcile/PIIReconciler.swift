@@ -1,0 +1,244 @@
+import Crypto
+public import Logging
+
+/// The report's PII section.
+public struct PIIFigures: Codable, Sendable, Equatable {
+    /// Per PII field the mapping has: values stored encrypted, and members without one.
+    public struct Column: Codable, Sendable, Equatable {
+        public var field: String
+        public var encrypted: Int
+        public var empty: Int
+    }
+
+    /// One value that failed the round trip: which member and column, never the value.
+    public struct Finding: Codable, Sendable, Equatable {
+        public var legacyID: String
+        public var column: String
+        public var problem: String
+
+        public init(legacyID: String, column: String, problem: String) {
+            self.legacyID = legacyID
+            self.column = column
+            self.problem = problem
+        }
+    }
+
+    /// One recorded erasure (`mlm-migrate erase`).
+    public struct Erasure: Codable, Sendable, Equatable {
+        public var legacyID: String
+        public var erasedAt: String
+        public var reason: String?
+    }
+
+    public var kekID: String
+    public var members: Int
+    public var columns: [Column]
+    /// Per identity field, members with a blind index.
+    public var blindIndexes: [String: Int]
+    /// Members whose values were decrypted and compared, and how many values that was.
+    public var roundTripMembers: Int
+    public var roundTripValues: Int
+    /// "all", or the sampling rule when the run is larger than ``PIIReconciler/fullCheckLimit``.
+    public var roundTripScope: String
+    public var findings: [Finding]
+    public var findingCount: Int
+    public var erasures: [Erasure]
+}
+
+/// Reconciles members' PII: every stored value is a ciphertext, every data key is wrapped by the
+/// KEK given, and, decrypting every value (a seeded sample of members on large runs), each one
+/// equals the normalised value read again from the legacy export, and each blind index matches.
+///
+/// The plaintext exists only in this process's memory while it is compared; findings name the
+/// member's legacy id and the column, never a value.
+public struct PIIReconciler {
+    public let connection: PostgresConnection
+    public let kek: KeyEncryptionKey
+    public let logger: Logger
+    /// Runs with at most this many PII members are checked whole; larger ones by a sample of about this size.
+    public var fullCheckLimit = 200_000
+
+    static let listLimit = 50
+
+    public init(connection: PostgresConnection, kek: KeyEncryptionKey, logger: Logger) {
+        self.connection = connection
+        self.kek = kek
+        self.logger = logger
+    }
+
+    /// `source` re-reads the export (Extract's reader); `cleansedMembersPath` maps its rows to
+    /// the legacy ids that were loaded; `expected` is what Transform wrote.
+    public func run(runID: Int, fields: [String], source: Extractor, cleansedMembersPath: String, expected: Int) throws(MigrationError) -> ([Check], PIIFigures) {
+        let run = String(runID)
+        var checks: [Check] = []
+        let columns = MemberPIILayout.fields + MemberPIILayout.blindIndexColumns
+        let counts = try connection.query(
+            "SELECT count(*), " + columns.map { "count(\($0))" }.joined(separator: ", ")
+                + ", (SELECT count(*) FROM mlm.data_keys WHERE run_id = $1::bigint)"
+                + " FROM mlm.member_pii WHERE run_id = $1::bigint",
+            [run], what: "counting PII values"
+        ).first?.map { Int($0 ?? "") ?? 0 } ?? []
+        let members = counts.first ?? 0
+        checks.append(Check(name: "pii.rows_as_transformed", description: "mlm.member_pii rows = members with PII that Transform produced", expected: String(expected), actual: String(members)))
+        checks.append(Check(name: "pii.data_keys_as_transformed", description: "mlm.data_keys rows = members with PII that Transform produced", expected: String(expected), actual: String(counts.last ?? 0)))
+        var figures = PIIFigures(
+            kekID: kek.id, members: members,
+            columns: fields.compactMap { field in
+                MemberPIILayout.fields.firstIndex(of: field).map { PIIFigures.Column(field: field, encrypted: counts[$0 + 1], empty: members - counts[$0 + 1]) }
+            },
+            blindIndexes: [:], roundTripMembers: 0, roundTripValues: 0, roundTripScope: "all", findings: [], findingCount: 0, erasures: []
+        )
+        for (offset, identity) in MemberPIILayout.identityFields.enumerated() where fields.contains(identity.field) {
+            figures.blindIndexes[identity.field] = counts[MemberPIILayout.fields.count + offset + 1]
+        }
+
+        // Every stored value has the ciphertext layout (all rows, however large the run).
+        let malformed = try connection.scalar(
+            "SELECT count(*) FROM mlm.member_pii, LATERAL (VALUES " + MemberPIILayout.fields.map { "(\($0))" }.joined(separator: ", ") + ") v(c)"
+                + " WHERE run_id = $1::bigint AND c IS NOT NULL AND (length(c) < 29 OR get_byte(c, 0) <> \(FieldCipher.version))",
+            [run], what: "checking the ciphertext layout"
+        ) ?? "?"
+        checks.append(Check(name: "pii.all_encrypted", description: "every PII value in the target is a version-1 AES-GCM ciphertext", expected: "0", actual: malformed))
+        let otherKeys = try connection.scalar(
+            "SELECT count(*) FROM mlm.data_keys WHERE run_id = $1::bigint AND wrapped_key IS NOT NULL AND kek_id <> $2",
+            [run, kek.id], what: "checking the data keys' KEK"
+        ) ?? "?"
+        checks.append(Check(name: "pii.keys_under_kek", description: "every data key is wrapped by the KEK given (\(kek.id)); others mean a rotation is unfinished", expected: "0", actual: otherKeys))
+
+        var roundTrip = RoundTrip(reconciler: self, total: members)
+        figures.roundTripScope = roundTrip.scope
+        try roundTrip.readTarget(runID: runID)
+        try roundTrip.compareWithSource(source, cleansedMembersPath: cleansedMembersPath)
+        figures.roundTripMembers = roundTrip.membersChecked
+        figures.roundTripValues = roundTrip.valuesChecked
+        figures.findings = Array(roundTrip.findings.prefix(Self.listLimit))
+        figures.findingCount = roundTrip.findings.count
+        checks.append(Check(
+            name: "pii.round_trip", description: "values that do not decrypt, or differ from the normalised source value (\(roundTrip.scope))",
+            expected: "0", actual: String(roundTrip.findings.filter { $0.problem != RoundTrip.indexMismatch }.count)
+        ))
+        checks.append(Check(
+            name: "pii.blind_indexes", description: "blind indexes that differ from HMAC of the decrypted value (\(roundTrip.scope))",
+            expected: "0", actual: String(roundTrip.findings.filter { $0.problem == RoundTrip.indexMismatch }.count)
+        ))
+        figures.erasures = try connection.query(
+            "SELECT legacy_id, to_char(erased_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), reason FROM mlm_migration.erasures ORDER BY erasure_id",
+            what: "reading the erasure log"
+        ).map { PIIFigures.Erasure(legacyID: $0[0] ?? "", erasedAt: $0[1] ?? "", reason: $0[2]) }
+        logger.info("reconciled PII", metadata: ["members": "\(members)", "checked": "\(roundTrip.membersChecked)", "findings": "\(roundTrip.findings.count)"])
+        return (checks, figures)
+    }
+}
+
+/// The decrypting round trip: the target's values, decrypted and digested per member, then the
+/// export read again and compared value by value.
+private struct RoundTrip {
+    static let indexMismatch = "blind index differs"
+    let reconciler: PIIReconciler
+    /// A member is checked when the first 8 bytes of SHA-256("mlm-migrate pii sample v1" 0 legacy id) are below this.
+    let threshold: UInt64
+    let scope: String
+    let indexes: [String: BlindIndex]
+    /// Per checked member: SHA-256 of each decrypted field value (nil when empty), in `MemberPIILayout.fields` order.
+    var decrypted: [String: [SHA256Digest?]] = [:]
+    /// Members whose data key was erased: nothing to decrypt, by design.
+    var erased = Set<String>()
+    /// Members and values already reported as not decrypting; not compared again.
+    var undecryptable = Set<String>()
+    var findings: [PIIFigures.Finding] = []
+    var membersChecked = 0
+    var valuesChecked = 0
+
+    init(reconciler: PIIReconciler, total: Int) {
+        self.reconciler = reconciler
+        if total <= reconciler.fullCheckLimit {
+            threshold = .max
+            scope = "all members"
+        } else {
+            threshold = UInt64.max / UInt64(total) * UInt64(reconciler.fullCheckLimit)
+            scope = "seeded sample: members whose SHA-256(\"mlm-migrate pii sample v1\\0\" + legacy id) begins below \(String(threshold, radix: 16)) (about \(reconciler.fullCheckLimit) of \(total))"
+        }
+        indexes = Dictionary(uniqueKeysWithValues: MemberPIILayout.identityFields.map { ($0.field, BlindIndex(kek: reconciler.kek, column: $0.field)) })
+    }
+
+    func sampled(_ legacyID: String) -> Bool {
+        guard threshold != .max else { return true }
+        let digest = SHA256.hash(data: Array("mlm-migrate pii sample v1".utf8) + [0] + Array(legacyID.utf8))
+        return digest.withUnsafeBytes { $0.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } } < threshold
+    }
+
+    mutating func finding(_ legacyID: String, _ column: String, _ problem: String) {
+        findings.append(PIIFigures.Finding(legacyID: legacyID, column: column, problem: problem))
+    }
+
+    mutating func readTarget(runID: Int) throws(MigrationError) {
+        let fields = MemberPIILayout.fields
+        try reconciler.connection.copyOut("""
+            COPY (SELECT m.legacy_id, k.wrapped_key, \(fields.map { "p." + $0 }.joined(separator: ", ")), \(MemberPIILayout.blindIndexColumns.map { "p." + $0 }.joined(separator: ", "))
+                  FROM mlm.member_pii p JOIN mlm.members m USING (member_id) JOIN mlm.data_keys k ON k.key_id = p.key_id
+                  WHERE p.run_id = \(runID) ORDER BY p.member_id) TO STDOUT
+            """, what: "reading mlm.member_pii") { bytes throws(MigrationError) in
+            let row = CopyText.decodeRow(bytes.dropLast().withMemoryRebound(to: UInt8.self) { $0 })
+            guard row.count == 2 + fields.count + MemberPIILayout.identityFields.count, let legacyID = row[0] else { return }
+            guard sampled(legacyID) else { return }
+            guard let wrappedText = row[1] else {
+                erased.insert(legacyID)
+                return
+            }
+            membersChecked += 1
+            guard let wrapped = Hex.decodeBytea(wrappedText), let dataKey = try? FieldCipher.unwrap(wrapped, with: reconciler.kek) else {
+                finding(legacyID, "wrapped_key", "data key does not unwrap under \(reconciler.kek.id)")
+                undecryptable.insert(legacyID)
+                return
+            }
+            var digests: [SHA256Digest?] = []
+            for (offset, field) in fields.enumerated() {
+                guard let text = row[2 + offset] else {
+                    digests.append(nil)
+                    continue
+                }
+                valuesChecked += 1
+                let binding = FieldCipher.Binding(table: MemberPIILayout.table, column: field, memberLegacyID: legacyID)
+                guard let ciphertext = Hex.decodeBytea(text), let plain = try? FieldCipher.open(ciphertext, for: binding, with: dataKey) else {
+                    finding(legacyID, field, "does not decrypt for this member and column")
+                    undecryptable.insert(legacyID + "\0" + field)
+                    digests.append(nil)
+                    continue
+                }
+                digests.append(SHA256.hash(data: Array(plain.utf8)))
+                if let position = MemberPIILayout.identityFields.firstIndex(where: { $0.field == field }), let index = indexes[field] {
+                    let expected = IdentityNormalizer.normalize(plain, as: MemberPIILayout.identityFields[position].identity).map { Hex.bytea(index.index($0)) }
+                    if row[2 + fields.count + position] != expected { finding(legacyID, MemberPIILayout.blindIndexColumn(field), Self.indexMismatch) }
+                }
+            }
+            decrypted[legacyID] = digests
+        }
+    }
+
+    mutating func compareWithSource(_ source: Extractor, cleansedMembersPath: String) throws(MigrationError) {
+        // Which source row each loaded (and sampled) member came from.
+        var loadedFrom: [SourceLocation: String] = [:]
+        let cleansed = try StageFileReader(path: cleansedMembersPath, expecting: MemberStageLayout.cleansed)
+        while let row = try cleansed.next() {
+            guard let legacyID = row[2], sampled(legacyID), let line = row[1].flatMap({ Int($0) }) else { continue }
+            loadedFrom[SourceLocation(source: row[0] ?? "", line: line)] = legacyID
+        }
+        var unmatched = Set(decrypted.keys)
+        let fields = MemberPIILayout.fields
+        try source.readNormalizedPII { location, values throws(MigrationError) in
+            guard let legacyID = loadedFrom[location], !erased.contains(legacyID), !undecryptable.contains(legacyID) else { return }
+            guard let stored = decrypted[legacyID] else {
+                if !values.isEmpty { finding(legacyID, "member_pii", "the source has PII but the target has no row") }
+                return
+            }
+            unmatched.remove(legacyID)
+            for (offset, field) in fields.enumerated() where stored[offset] != values[field].map({ SHA256.hash(data: Array($0.utf8)) })
+                && !undecryptable.contains(legacyID + "\0" + field) {
+                finding(legacyID, field, stored[offset] == nil && values[field] != nil ? "missing in the target" : "differs from the normalised source value")
+            }
+        }
+        for legacyID in unmatched.sorted() {
+            finding(legacyID, "member_pii", "no loaded source row for this member")
+        }
+    }
+}

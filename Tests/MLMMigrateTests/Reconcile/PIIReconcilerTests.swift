@@ -1,0 +1,107 @@
+import Logging
+import MLMMigrate
+import Testing
+
+/// Tampering with encrypted PII in the target, or reconciling with the wrong key, fails the
+/// PII checks and names the member and column (never a value).
+@Suite struct PIIReconcilerTests {
+    private func loaded() throws -> (TemporaryDirectory, Pipeline, String, PostgresConnection) {
+        let directory = try TemporaryDirectory()
+        let pipeline = try LoaderTests.transformedSample(directory)
+        let target = try TestPostgres.freshDatabase("piirec")
+        _ = try pipeline.load(target: target)
+        return (directory, pipeline, target, try PostgresConnection(target))
+    }
+
+    private func failed(_ outcome: Pipeline.Outcome) -> [String] {
+        outcome.report.content.checks.filter { !$0.passed }.map(\.name)
+    }
+
+    /// The legacy id of the member with `member_id`.
+    private func legacyID(_ connection: PostgresConnection, _ memberID: Int) throws -> String {
+        try #require(try connection.scalar("SELECT legacy_id FROM mlm.members WHERE member_id = \(memberID)"))
+    }
+
+    @Test func decryptsEveryValueAndMatchesTheSourceOnACleanLoad() throws {
+        let (directory, pipeline, target, _) = try loaded()
+        let outcome = try pipeline.reconcile(target: target)
+        #expect(failed(outcome) == [])
+        let pii = try #require(outcome.report.content.pii)
+        #expect(pii.members == 2_001 && pii.roundTripMembers == 2_001)
+        #expect(pii.roundTripValues == 2_001 * 10)
+        #expect(pii.columns.map(\.field) == ["first_name", "last_name", "email", "phone", "date_of_birth", "address", "tax_id", "bank_account", "kyc_document_ref", "kyc_status"])
+        #expect(pii.blindIndexes == ["email": 2_001, "phone": 2_001])
+        _ = directory
+    }
+
+    @Test func namesAFlippedCiphertextByteByMemberAndColumn() throws {
+        let (directory, pipeline, target, connection) = try loaded()
+        try connection.execute("UPDATE mlm.member_pii SET tax_id = set_byte(tax_id, 20, get_byte(tax_id, 20) # 1) WHERE member_id = 7")
+        let outcome = try pipeline.reconcile(target: target)
+        #expect(failed(outcome) == ["pii.round_trip"])
+        let findings = try #require(outcome.report.content.pii?.findings)
+        #expect(findings == [PIIFigures.Finding(legacyID: try legacyID(connection, 7), column: "tax_id", problem: "does not decrypt for this member and column")])
+        _ = directory
+    }
+
+    @Test func refusesCiphertextsSwappedBetweenMembersOrColumns() throws {
+        let (directory, pipeline, target, connection) = try loaded()
+        // Member 3's email given to member 4 and 4's to 3; member 5's phone moved into its first_name.
+        try connection.execute("""
+            UPDATE mlm.member_pii p SET email = o.email FROM mlm.member_pii o
+            WHERE (p.member_id, o.member_id) IN ((3, 4), (4, 3));
+            UPDATE mlm.member_pii SET first_name = phone WHERE member_id = 5;
+            """)
+        let outcome = try pipeline.reconcile(target: target)
+        #expect(failed(outcome) == ["pii.round_trip"])
+        let findings = Set(try #require(outcome.report.content.pii?.findings).map { "\($0.legacyID) \($0.column)" })
+        #expect(findings == ["\(try legacyID(connection, 3)) email", "\(try legacyID(connection, 4)) email", "\(try legacyID(connection, 5)) first_name"])
+        _ = directory
+    }
+
+    @Test func failsWithTheWrongKeyWithoutPrintingAnyValue() throws {
+        let (directory, original, target, _) = try loaded()
+        var pipeline = original
+        pipeline.kek = try KeyEncryptionKey.load(path: TestKeys.newKEKFile("wrong"))
+        let outcome = try pipeline.reconcile(target: target)
+        #expect(Set(failed(outcome)) == ["pii.keys_under_kek", "pii.round_trip"])
+        let pii = try #require(outcome.report.content.pii)
+        #expect(pii.findingCount == 2_001 && pii.findings.count == 50)
+        #expect(pii.findings.allSatisfy { $0.column == "wrapped_key" })
+        _ = directory
+    }
+
+    @Test func catchesAChangedBlindIndexAndAPlaintextValue() throws {
+        let (directory, pipeline, target, connection) = try loaded()
+        try connection.execute("""
+            UPDATE mlm.member_pii SET phone_bidx = email_bidx WHERE member_id = 9;
+            UPDATE mlm.member_pii SET address = convert_to('12 Plain Street', 'UTF8') WHERE member_id = 10;
+            """)
+        let outcome = try pipeline.reconcile(target: target)
+        #expect(Set(failed(outcome)) == ["pii.blind_indexes", "pii.all_encrypted", "pii.round_trip"])
+        let findings = try #require(outcome.report.content.pii?.findings)
+        #expect(findings.contains(PIIFigures.Finding(legacyID: try legacyID(connection, 9), column: "phone_bidx", problem: "blind index differs")))
+        #expect(findings.contains(PIIFigures.Finding(legacyID: try legacyID(connection, 10), column: "address", problem: "does not decrypt for this member and column")))
+        _ = directory
+    }
+
+    @Test func checksASeededSampleOfLargeRunsTheSameWayEachTime() throws {
+        let (directory, pipeline, _, connection) = try loaded()
+        let mapping = try MappingLoader.load(path: PackagePaths.mapping("vendor2-mlmsoft"))
+        var reconciler = PIIReconciler(connection: connection, kek: try TestKeys.kek, logger: Logger(label: "test"))
+        reconciler.fullCheckLimit = 500
+        func sample() throws -> PIIFigures {
+            try reconciler.run(
+                runID: 1, fields: mapping.members.columns.filter(\.pii).map(\.field),
+                source: Extractor(members: mapping.members, source: PackagePaths.sample("vendor2-mlmsoft"), logger: Logger(label: "test")),
+                cleansedMembersPath: pipeline.work.file("cleanse/members.tsv"), expected: 2_001
+            ).1
+        }
+        let first = try sample()
+        #expect(first.roundTripScope.hasPrefix("seeded sample"))
+        #expect((350...650).contains(first.roundTripMembers))
+        #expect(first.findingCount == 0)
+        #expect(try sample() == first)
+        _ = directory
+    }
+}
