@@ -204,6 +204,21 @@ public struct Pipeline {
         return (try verifier.verify(runID: run), run, described)
     }
 
+    /// Re-wraps the target's data keys from ``kek`` to `newKEK` (`mlm-migrate keys rotate`).
+    public func rotateKeys(target: String?, to newKEK: KeyEncryptionKey, batchSize: Int, maxBatches: Int?) throws(MigrationError) -> KeyRotationSummary {
+        guard let kek else {
+            throw MigrationError("keys.kek_missing", "rotation unwraps every data key with the current key: give --kek-file or set \(KeyEncryptionKey.environmentVariable)")
+        }
+        var rotator = KeyRotator(connection: try connect(target, fresh: false).0, from: kek, to: newKEK, logger: logger)
+        rotator.batchSize = batchSize
+        return try rotator.run(maxBatches: maxBatches)
+    }
+
+    /// Crypto-shreds one member's PII in the target (`mlm-migrate erase`).
+    public func erase(target: String?, legacyID: String, reason: String?) throws(MigrationError) -> ErasureSummary {
+        try MemberEraser(connection: try connect(target, fresh: false).0, logger: logger).erase(legacyID: legacyID, reason: reason)
+    }
+
     // MARK: Helpers
 
     private func extractLedger(_ ledger: LedgerMapping, source: String) throws(MigrationError) -> LedgerExtractSummary {

@@ -32,6 +32,8 @@ public struct PIIFigures: Codable, Sendable, Equatable {
 
     public var kekID: String
     public var members: Int
+    /// Members of this run whose data key has been destroyed (`mlm-migrate erase`).
+    public var erasedMembers: Int
     public var columns: [Column]
     /// Per identity field, members with a blind index.
     public var blindIndexes: [String: Int]
@@ -83,6 +85,7 @@ public struct PIIReconciler {
         checks.append(Check(name: "pii.data_keys_as_transformed", description: "mlm.data_keys rows = members with PII that Transform produced", expected: String(expected), actual: String(counts.last ?? 0)))
         var figures = PIIFigures(
             kekID: kek.id, members: members,
+            erasedMembers: Int(try connection.scalar("SELECT count(*) FROM mlm.data_keys WHERE run_id = $1::bigint AND wrapped_key IS NULL", [run]) ?? "") ?? 0,
             columns: fields.compactMap { field in
                 MemberPIILayout.fields.firstIndex(of: field).map { PIIFigures.Column(field: field, encrypted: counts[$0 + 1], empty: members - counts[$0 + 1]) }
             },
@@ -153,10 +156,10 @@ private struct RoundTrip {
         self.reconciler = reconciler
         if total <= reconciler.fullCheckLimit {
             threshold = .max
-            scope = "all members"
+            scope = "all members but erased ones"
         } else {
             threshold = UInt64.max / UInt64(total) * UInt64(reconciler.fullCheckLimit)
-            scope = "seeded sample: members whose SHA-256(\"mlm-migrate pii sample v1\\0\" + legacy id) begins below \(String(threshold, radix: 16)) (about \(reconciler.fullCheckLimit) of \(total))"
+            scope = "seeded sample, erased members excluded: members whose SHA-256(\"mlm-migrate pii sample v1\\0\" + legacy id) begins below \(String(threshold, radix: 16)) (about \(reconciler.fullCheckLimit) of \(total))"
         }
         indexes = Dictionary(uniqueKeysWithValues: MemberPIILayout.identityFields.map { ($0.field, BlindIndex(kek: reconciler.kek, column: $0.field)) })
     }

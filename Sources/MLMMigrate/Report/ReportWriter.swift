@@ -79,7 +79,7 @@ public enum ReportWriter {
     /// Encrypted and empty values per PII column, the round trip, and the erasure log.
     private static func piiSection(_ pii: PIIFigures) -> [String] {
         var lines = ["", "## Personal data (encrypted)", ""]
-        lines.append("\(pii.members) members have encrypted PII, under key-encryption key `\(pii.kekID)` (docs/pii-encryption.md).")
+        lines.append("\(pii.members) members have encrypted PII, under key-encryption key `\(pii.kekID)` (docs/pii-encryption.md); \(pii.erasedMembers) of them erased (data key destroyed).")
         lines.append("")
         lines.append("| column | encrypted | empty | blind-indexed |")
         lines.append("|---|---:|---:|---:|")
