@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # Migrates both bundled samples, each into its own disposable local PostgreSQL (or into
 # --target / the PG* environment when given), and prints where each report is.
+# The samples' PII is encrypted under a DEMO key-encryption key, mlm-keys/demo.kek (mode 0600,
+# git-ignored), made on first use, unless MLM_MIGRATE_KEK or --kek-file gives one.
 # Usage: scripts/migrate-samples.sh [extra mlm-migrate run options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build -c release --product mlm-migrate >/dev/null
 bin="$(swift build -c release --show-bin-path)/mlm-migrate"
+key=()
+if [ -z "${MLM_MIGRATE_KEK:-}" ] && [[ " $* " != *" --kek-file "* ]]; then
+  if [ ! -f mlm-keys/demo.kek ]; then
+    mkdir -p -m 700 mlm-keys
+    "$bin" keys generate --out mlm-keys/demo.kek >/dev/null
+    echo "created a demo key-encryption key, mlm-keys/demo.kek (mode 0600), for the synthetic samples only (runbooks/keys.md)"
+  fi
+  key=(--kek-file mlm-keys/demo.kek)
+fi
 status=0
 for vendor in vendor1-binaryplan vendor2-mlmsoft; do
   echo "== $vendor"
-  "$bin" run --source "samples/$vendor" --mapping "mappings/$vendor.yaml" --work-dir "mlm-work/$vendor" "$@" || status=$?
+  "$bin" run --source "samples/$vendor" --mapping "mappings/$vendor.yaml" --work-dir "mlm-work/$vendor" "${key[@]}" "$@" || status=$?
 done
 exit $status

@@ -73,7 +73,10 @@ import Testing
         #expect(dump.status == 0, "\(dump.errorOutput)")
         #expect(dump.output.contains("COPY mlm.member_pii"))
         let haystack = (dump.output + allText(under: work.path) + result.stdout + result.stderr).lowercased()
-        let leaked = try Self.found(pii, in: haystack, scratch: work)
+        // Nor the KEK itself, in any form.
+        let secret = try String(contentsOfFile: TestKeys.kekFile, encoding: .utf8).split(separator: " ")[2].trimmingCharacters(in: .whitespacesAndNewlines)
+        let keyHex = Hex.encode(try #require(Data(base64Encoded: secret)))
+        let leaked = try Self.found(pii.union([secret.lowercased(), keyHex]), in: haystack, scratch: work)
         #expect(leaked.isEmpty, "\(leaked.count) PII values found in outputs")
         // The search can fail: the raw export does contain them.
         let raw = try Data(contentsOf: URL(fileURLWithPath: PackagePaths.sample(vendor == "vendor1-binaryplan" ? "vendor1-binaryplan/members.csv" : "vendor2-mlmsoft/export.sqlite")))
