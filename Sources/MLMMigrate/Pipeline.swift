@@ -46,7 +46,7 @@ public struct Pipeline {
         }
         let absoluteSource = URL(fileURLWithPath: source).standardizedFileURL.path
         let summary = try Extractor(members: mapping.members, source: absoluteSource, logger: logger, encryptor: kek.map(PIIEncryptor.init))
-            .run(outputPath: work.file("extract/members.tsv"), progress: progress)
+            .run(outputPath: work.file("extract/members.tsv"), piiPath: work.file("extract/member_pii.tsv"), progress: progress)
         var manifest = RunManifest(source: absoluteSource, mappingDigest: mapping.digest, extract: summary)
         if let ledger = mapping.ledger {
             manifest.ledgerExtract = try extractLedger(ledger, source: absoluteSource)
@@ -64,6 +64,7 @@ public struct Pipeline {
             membersPath: work.file("cleanse/members.tsv"),
             quarantinePath: work.file("cleanse/quarantine.tsv"),
             reattachedPath: work.file("cleanse/reattached.tsv"),
+            extractPIIPath: work.file("extract/member_pii.tsv"),
             piiPath: work.file("cleanse/member_pii.tsv"),
             kekID: manifest.extract?.kekID,
             progress: progress

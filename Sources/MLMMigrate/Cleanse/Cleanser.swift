@@ -26,11 +26,13 @@ public struct Cleanser {
         self.logger = logger
     }
 
-    /// `piiPath` receives accepted members' encrypted PII (`cleanse/member_pii.tsv`) when the
-    /// mapping has PII; `kekID` is the key it was encrypted under (from Extract's summary).
+    /// With PII, `extractPIIPath` (`extract/member_pii.tsv`) holds the ciphertexts row for row
+    /// with `extractPath`; accepted members' rows are passed to `piiPath`
+    /// (`cleanse/member_pii.tsv`) as they are, row for row with `membersPath`, and quarantined
+    /// ones go into the quarantine payload. `kekID` is the key they were encrypted under.
     public func run(
         extractPath: String, membersPath: String, quarantinePath: String, reattachedPath: String,
-        piiPath: String, kekID: String? = nil, progress: Bool? = nil
+        extractPIIPath: String? = nil, piiPath: String? = nil, kekID: String? = nil, progress: Bool? = nil
     ) throws(MigrationError) -> CleanseSummary {
         let columns = MemberStageLayout.extract(mapping)
         let rules = mapping.columns.map(FieldRules.init)
@@ -81,27 +83,35 @@ public struct Cleanser {
         let members = try StageFileWriter(path: membersPath, columns: MemberStageLayout.cleansed)
         let quarantine = try StageFileWriter(path: quarantinePath, columns: MemberStageLayout.quarantine)
         let second = try StageFileReader(path: extractPath, expecting: columns)
-        let piiOut = try pii.isEmpty ? nil : StageFileWriter(path: piiPath, columns: MemberPIILayout.cleansed)
+        var piiFiles: (reader: StageFileReader, writer: StageFileWriter)?
+        if !pii.isEmpty {
+            guard let extractPIIPath, let piiPath else { throw MigrationError("workdir.corrupt", "\(extractPath) has PII columns but no PII file was given; run extract again") }
+            piiFiles = (try StageFileReader(path: extractPIIPath, expecting: MemberPIILayout.staged), try StageFileWriter(path: piiPath, columns: MemberPIILayout.staged))
+        }
+        func nextPII() throws(MigrationError) -> [UInt8]? {
+            guard let piiFiles else { return nil }
+            guard let line = try piiFiles.reader.nextRawLine() else {
+                throw MigrationError("workdir.corrupt", "\(piiFiles.reader.path) has fewer rows than \(extractPath); run extract again")
+            }
+            return line
+        }
         var summary = CleanseSummary(entity: "members", extracted: nodes.count, accepted: 0, quarantined: 0, quarantinedByReason: [:], reattachedByReason: [:])
         var rowsRead = 0
         for (index, node) in nodes.enumerated() {
             if let rejection = outcome.rejections[index] {
                 guard let raw = try second.next() else { break }
+                let encrypted = try nextPII().map { $0.withUnsafeBufferPointer(CopyText.decodeRow) }
                 rowsRead += 1
                 try quarantine.append([
                     "members", node.location.source, String(node.location.line), node.legacyID ?? raw[fieldIndex["legacy_id"] ?? 0],
-                    rejection.reason.rawValue, rejection.column, rejection.detail, payload(raw, pii: pii, kekID: kekID),
+                    rejection.reason.rawValue, rejection.column, rejection.detail, payload(raw, encrypted: encrypted, kekID: kekID),
                 ])
                 summary.quarantined += 1
                 summary.quarantinedByReason[rejection.reason.rawValue, default: 0] += 1
                 continue
             }
-            if let piiOut {
-                guard let raw = try second.next() else { break }
-                try piiOut.append(pii.cleansedRow(raw, legacyID: node.legacyID))
-            } else {
-                guard try second.skip() else { break }
-            }
+            guard try second.skip() else { break }
+            if let line = try nextPII() { try piiFiles?.writer.append(encodedFields: line) }
             rowsRead += 1
             try members.append([
                 node.location.source, String(node.location.line), node.legacyID, node.username, statuses[index],
@@ -115,9 +125,14 @@ public struct Cleanser {
         guard rowsRead == nodes.count, try !second.skip() else {
             throw MigrationError("workdir.corrupt", "\(extractPath) changed while Cleanse was reading it; run extract again")
         }
+        if let piiFiles {
+            guard try !piiFiles.reader.skip() else {
+                throw MigrationError("workdir.corrupt", "\(piiFiles.reader.path) has more rows than \(extractPath); run extract again")
+            }
+            try piiFiles.writer.close()
+        }
         try members.close()
         try quarantine.close()
-        try piiOut?.close()
 
         let reattached = try StageFileWriter(path: reattachedPath, columns: ["source", "line", "legacy_id", "tree", "reason"])
         for move in outcome.reattachments {
@@ -131,39 +146,29 @@ public struct Cleanser {
     }
 
     /// The row's source values as JSON, so an operator can see what was rejected and replay it.
-    /// PII values stay ciphertexts (bytea hex), with the member's wrapped data key in
+    /// PII values are their ciphertexts (bytea hex), with the member's wrapped data key in
     /// `_wrapped_key` and the KEK's id in `_kek_id`: readable only with the key.
-    private func payload(_ raw: [String?], pii: PIIColumns, kekID: String?) -> String {
+    private func payload(_ raw: [String?], encrypted: [String?]?, kekID: String?) -> String {
         let offset = MemberStageLayout.extractBookkeeping.count
-        var fields = mapping.columns.enumerated().map { position, column in (column.field, raw[position + offset]) }
-        if let wrapped = pii.wrappedKey, let key = raw[wrapped] {
+        var fields = mapping.columns.enumerated().map { position, column -> (String, String?) in
+            guard column.pii else { return (column.field, raw[position + offset]) }
+            let staged = MemberPIILayout.fields.firstIndex(of: column.field).map { $0 + 1 }
+            return (column.field, staged.flatMap { encrypted?[$0] })
+        }
+        if let key = encrypted?.first ?? nil {
             fields += [("_wrapped_key", key), ("_kek_id", kekID)]
         }
         return JSONText.object(fields)
     }
 }
 
-/// Where the PII columns are in `extract/members.tsv`, and how they become a
-/// `cleanse/member_pii.tsv` row. Values pass through encrypted; Cleanse never decrypts.
+/// Where the blind indexes are in `extract/members.tsv` (its PII field columns only mark presence).
 private struct PIIColumns {
-    /// Position of `_wrapped_key`; nil when the mapping has no PII.
-    var wrappedKey: Int?
-    /// Positions of the blind-index columns present.
     var blindIndexes: [Int] = []
-    /// Per `MemberPIILayout.cleansed` column after the first two, its extract position.
-    var cleansedSources: [Int?] = []
+    var isEmpty = true
 
     init(mapping: MembersMapping, layout: [String]) {
-        wrappedKey = layout.firstIndex(of: "_wrapped_key")
-        guard wrappedKey != nil else { return }
+        isEmpty = !mapping.columns.contains(where: \.pii)
         blindIndexes = MemberPIILayout.blindIndexColumns.compactMap { layout.firstIndex(of: "_" + $0) }
-        cleansedSources = MemberPIILayout.fields.map { field in mapping.columns.contains { $0.field == field && $0.pii } ? layout.firstIndex(of: field) : nil }
-            + MemberPIILayout.blindIndexColumns.map { layout.firstIndex(of: "_" + $0) }
-    }
-
-    var isEmpty: Bool { wrappedKey == nil }
-
-    func cleansedRow(_ raw: [String?], legacyID: String?) -> [String?] {
-        [legacyID, wrappedKey.flatMap { raw[$0] }] + cleansedSources.map { $0.flatMap { raw[$0] } }
     }
 }

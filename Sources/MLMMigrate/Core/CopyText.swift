@@ -167,6 +167,23 @@ public final class StageFileWriter {
         rowCount += rows
     }
 
+    /// Appends `rows` rows already encoded as COPY text, newlines included.
+    public func append(encodedLines bytes: [UInt8], rows: Int) throws(MigrationError) {
+        try file.append { buffer in buffer.append(contentsOf: bytes) }
+        if digest != nil { bytes.withUnsafeBytes { digest?.add(copyText: $0) } }
+        rowCount += rows
+    }
+
+    /// Appends one row given as its encoded fields without the newline (as ``StageFileReader/nextRawLine()`` reads it).
+    public func append(encodedFields bytes: some Collection<UInt8>) throws(MigrationError) {
+        try file.append { buffer in
+            buffer.append(contentsOf: bytes)
+            buffer.append(0x0A)
+        }
+        precondition(digest == nil, "raw rows are not digested")
+        rowCount += 1
+    }
+
     /// The SHA-256 (hex) of the rows written so far, when created with `digesting`.
     public func rowsDigest() -> String? { digest?.finalize() }
 
@@ -217,6 +234,13 @@ public final class StageFileReader {
         let row = try nextLine(CopyText.decodeRow)
         if row != nil { lineNumber += 1 }
         return row
+    }
+
+    /// The next row's raw COPY-text bytes, without its newline and undecoded; nil at end of file.
+    public func nextRawLine() throws(MigrationError) -> [UInt8]? {
+        let line = try nextLine { Array($0) }
+        if line != nil { lineNumber += 1 }
+        return line
     }
 
     /// Passes over the next row without decoding it; false at end of file.

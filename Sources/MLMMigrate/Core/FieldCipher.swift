@@ -55,8 +55,9 @@ public enum FieldCipher {
         try seal(plaintext, for: binding, with: dataKey, nonce: AES.GCM.Nonce())
     }
 
-    /// Encrypts with a given nonce: for the documented worked example and its test only. A
-    /// nonce used twice under one key breaks AES-GCM; the pipeline always uses the method above.
+    /// Encrypts with a given nonce, which must be fresh random bytes (Extract draws a member's
+    /// data key and all its nonces in one `SecureRandom` call) or, for the documented worked
+    /// example only, fixed. A nonce used twice under one key breaks AES-GCM.
     public static func seal(_ plaintext: String, for binding: Binding, with dataKey: SymmetricKey, nonce: AES.GCM.Nonce) throws(MigrationError) -> [UInt8] {
         do {
             let box = try AES.GCM.seal(Array(plaintext.utf8), using: dataKey, nonce: nonce, authenticating: binding.authenticatedData)

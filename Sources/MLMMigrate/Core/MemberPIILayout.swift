@@ -22,14 +22,16 @@ public enum MemberPIILayout {
 
     public static var blindIndexColumns: [String] { identityFields.map { blindIndexColumn($0.field) } }
 
-    /// Extra columns of `extract/members.tsv` when the mapping has PII: the member's wrapped
-    /// data key, then one blind index per identity field the mapping has.
+    /// Extra columns of `extract/members.tsv` when the mapping has PII: one blind index per
+    /// identity field the mapping has (its PII field columns there only mark presence, `*`).
     public static func extractBookkeeping(identityFields present: [String]) -> [String] {
-        ["_wrapped_key"] + present.map { "_" + blindIndexColumn($0) }
+        present.map { "_" + blindIndexColumn($0) }
     }
 
-    /// `cleanse/member_pii.tsv`: accepted members' wrapped data key, ciphertexts and blind indexes.
-    public static let cleansed = ["legacy_id", "wrapped_key"] + fields + blindIndexColumns
+    /// `extract/member_pii.tsv` and `cleanse/member_pii.tsv`: the member's wrapped data key,
+    /// every PII field's ciphertext (NULL when empty or not mapped) and the blind indexes, one
+    /// row per row of `extract/members.tsv` (and of `cleanse/members.tsv`), in the same order.
+    public static let staged = ["wrapped_key"] + fields + blindIndexColumns
 
     /// `transform/member_pii.tsv`: rows for `mlm.member_pii`.
     public static let target = ["member_id", "key_id"] + fields + blindIndexColumns

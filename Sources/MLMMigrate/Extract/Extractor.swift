@@ -38,44 +38,58 @@ public struct Extractor {
         self.init(entity: "members", mapping: EntityMapping(source: members.source, columns: members.columns), source: source, logger: logger, encryptor: encryptor)
     }
 
-    public func run(outputPath: String, progress: Bool? = nil) throws(MigrationError) -> ExtractSummary {
+    /// Writes `outputPath` (`extract/<entity>.tsv`) and, when the mapping has PII, `piiPath`
+    /// (`extract/member_pii.tsv`: the ciphertexts, row for row with `outputPath`).
+    ///
+    /// The main thread reads and decodes records; batches of them are encrypted and encoded on
+    /// two worker threads and written back in order (``BatchPool``), so the files are the same
+    /// as a single thread's but for the random nonces and keys.
+    public func run(outputPath: String, piiPath: String? = nil, progress: Bool? = nil) throws(MigrationError) -> ExtractSummary {
         let files = try SourceFiles.resolve(source: source, glob: mapping.source.files)
-        let piiColumns = mapping.columns.indices.filter { mapping.columns[$0].pii }
-        let identityFields = piiColumns.map { mapping.columns[$0] }.filter { $0.identity != nil }.map(\.field)
-        if !piiColumns.isEmpty && encryptor == nil {
+        let encoder = RecordEncoder(mapping: mapping, encryptor: encryptor)
+        if encoder.hasPII && (encryptor == nil || piiPath == nil) {
             throw MigrationError("keys.kek_missing", "the mapping has PII columns, encrypted as they are read (runbooks/keys.md): give --kek-file or set \(KeyEncryptionKey.environmentVariable)")
         }
-        let legacyIDColumn = mapping.columns.firstIndex { $0.field == "legacy_id" }
-        let layout = MemberStageLayout.extractBookkeeping + mapping.columns.map(\.field)
-            + (piiColumns.isEmpty ? [] : MemberPIILayout.extractBookkeeping(identityFields: identityFields))
-        let writer = try StageFileWriter(path: outputPath, columns: layout)
+        let writer = try StageFileWriter(path: outputPath, columns: encoder.layout)
+        let piiWriter = try piiPath.flatMap { path throws(MigrationError) in encoder.hasPII ? try StageFileWriter(path: path, columns: MemberPIILayout.staged) : nil }
         let line = ProgressLine("extract \(entity)", enabled: progress)
-        var summary = ExtractSummary(entity: entity, rows: 0, unreadable: 0, files: files.map(\.name), kekID: piiColumns.isEmpty ? nil : encryptor?.kek.id)
-        for file in files {
-            let before = summary.rows
-            try forEachRecord(in: file) { record throws(MigrationError) in
-                var row: [String?] = [record.location.source, String(record.location.line), record.unreadable?.reason.rawValue, record.unreadable?.column]
-                row.append(contentsOf: record.values)
-                if let encryptor, !piiColumns.isEmpty {
-                    let legacyID = legacyIDColumn.flatMap { record.values[$0] }?.trimmingWhitespace() ?? ""
-                    let protected = try encryptor.protect(piiColumns.map { (mapping.columns[$0], record.values[$0]) }, legacyID: legacyID)
-                    for (position, ciphertext) in zip(piiColumns, protected.ciphertexts) {
-                        row[MemberStageLayout.extractBookkeeping.count + position] = ciphertext
-                    }
-                    row.append(protected.wrappedKey)
-                    row.append(contentsOf: identityFields.map { protected.blindIndexes[$0] })
-                }
-                try writer.append(row)
-                summary.rows += 1
-                if record.unreadable != nil { summary.unreadable += 1 }
-                line.update(summary.rows)
-            }
-            logger.info("extracted rows", metadata: ["entity": "\(entity)", "file": "\(file.name)", "rows": "\(summary.rows - before)"])
+        var summary = ExtractSummary(entity: entity, rows: 0, unreadable: 0, files: files.map(\.name), kekID: encoder.hasPII ? encryptor?.kek.id : nil)
+        let pool = BatchPool<Result<RecordEncoder.Encoded, MigrationError>>(workers: 2)
+        func deliver(_ result: Result<RecordEncoder.Encoded, MigrationError>) throws(MigrationError) {
+            let encoded = try result.get()
+            try writer.append(encodedLines: encoded.rows, rows: encoded.count)
+            try piiWriter?.append(encodedLines: encoded.pii, rows: encoded.count)
+            summary.rows += encoded.count
+            summary.unreadable += encoded.unreadable
+            line.update(summary.rows)
         }
+        var batch: [Record] = []
+        for file in files {
+            var rows = 0
+            try forEachRecord(in: file) { record throws(MigrationError) in
+                batch.append(record)
+                rows += 1
+                if batch.count >= Self.batchRecords {
+                    let full = batch
+                    batch.removeAll(keepingCapacity: true)
+                    try pool.submit({ encoder.encode(full) }, deliver: deliver)
+                }
+            }
+            logger.info("extracted rows", metadata: ["entity": "\(entity)", "file": "\(file.name)", "rows": "\(rows)"])
+        }
+        if !batch.isEmpty {
+            let last = batch
+            try pool.submit({ encoder.encode(last) }, deliver: deliver)
+        }
+        try pool.finish(deliver: deliver)
         line.finish(summary.rows)
         try writer.close()
+        try piiWriter?.close()
         return summary
     }
+
+    /// Records per batch handed to a worker.
+    static let batchRecords = 2_048
 
     /// Reads the source again and hands each record's PII, normalised as Extract encrypts it
     /// (``PIINormalizer``), to `body`, keyed by field. For Reconcile's round trip: the plaintext
@@ -100,7 +114,7 @@ public struct Extractor {
 
     /// One source record: where it is, why it could not be read (if so), and its raw values in
     /// mapping order (all nil when the record could not be split into fields).
-    fileprivate struct Record {
+    fileprivate struct Record: Sendable {
         var location: SourceLocation
         var unreadable: (reason: ReasonCode, column: String?)?
         var values: [String?]
@@ -193,5 +207,74 @@ extension Extractor.Record {
         case .text(let text):
             values.append(text)
         }
+    }
+}
+
+/// Turns records into stage-file rows: `extract/<entity>.tsv` (PII fields only marked `*` when
+/// present, then the blind indexes) and `extract/member_pii.tsv` (wrapped data key,
+/// ciphertexts, blind indexes). Runs on worker threads.
+private struct RecordEncoder: Sendable {
+    let width: Int
+    let encryptor: PIIEncryptor?
+    /// Positions of the PII columns in the mapping, their specs, and their field's index in `MemberPIILayout.fields`.
+    let piiColumns: [Int]
+    let piiSpecs: [ColumnSpec]
+    let stagedFields: [Int]
+    /// Identity fields the mapping has, in mapping order (their blind indexes end the row).
+    let identityFields: [String]
+    let legacyIDColumn: Int?
+    let layout: [String]
+
+    init(mapping: EntityMapping, encryptor: PIIEncryptor?) {
+        width = mapping.columns.count
+        self.encryptor = encryptor
+        piiColumns = mapping.columns.indices.filter { mapping.columns[$0].pii }
+        piiSpecs = piiColumns.map { mapping.columns[$0] }
+        stagedFields = piiSpecs.map { MemberPIILayout.fields.firstIndex(of: $0.field) ?? 0 }
+        identityFields = piiSpecs.filter { $0.identity != nil }.map(\.field)
+        legacyIDColumn = mapping.columns.firstIndex { $0.field == "legacy_id" }
+        layout = MemberStageLayout.extractBookkeeping + mapping.columns.map(\.field)
+            + (piiColumns.isEmpty ? [] : MemberPIILayout.extractBookkeeping(identityFields: identityFields))
+    }
+
+    var hasPII: Bool { !piiColumns.isEmpty }
+
+    struct Encoded: Sendable {
+        var rows: [UInt8] = []
+        var pii: [UInt8] = []
+        var count = 0
+        var unreadable = 0
+    }
+
+    func encode(_ records: [Extractor.Record]) -> Result<Encoded, MigrationError> {
+        var out = Encoded()
+        out.rows.reserveCapacity(records.count * 160)
+        do throws(MigrationError) {
+            for record in records {
+                var row: [String?] = [record.location.source, String(record.location.line), record.unreadable?.reason.rawValue, record.unreadable?.column]
+                row.append(contentsOf: record.values)
+                if let encryptor, hasPII {
+                    let legacyID = legacyIDColumn.flatMap { record.values[$0] }?.trimmingWhitespace() ?? ""
+                    let protected = try encryptor.protect(zip(piiSpecs, piiColumns).map { ($0, record.values[$1]) }, legacyID: legacyID)
+                    var staged = [String?](repeating: nil, count: MemberPIILayout.staged.count)
+                    staged[0] = protected.wrappedKey
+                    for (offset, position) in piiColumns.enumerated() {
+                        row[MemberStageLayout.extractBookkeeping.count + position] = protected.ciphertexts[offset] == nil ? nil : "*"
+                        staged[1 + stagedFields[offset]] = protected.ciphertexts[offset]
+                    }
+                    row.append(contentsOf: identityFields.map { protected.blindIndexes[$0] })
+                    for (offset, identity) in MemberPIILayout.identityFields.enumerated() {
+                        staged[1 + MemberPIILayout.fields.count + offset] = protected.blindIndexes[identity.field]
+                    }
+                    CopyText.encodeRow(staged, into: &out.pii)
+                }
+                CopyText.encodeRow(row, into: &out.rows)
+                out.count += 1
+                if record.unreadable != nil { out.unreadable += 1 }
+            }
+        } catch {
+            return .failure(error)
+        }
+        return .success(out)
     }
 }

@@ -32,15 +32,23 @@ public struct PIIEncryptor: Sendable {
             result.ciphertexts = Array(repeating: nil, count: values.count)
             return result
         }
-        let dataKey = FieldCipher.newDataKey()
+        // The data key and every nonce this member needs, in one draw.
+        let random = try SecureRandom.bytes(32 + 12 * values.count)
+        let dataKey = SymmetricKey(data: random[0..<32])
         result.wrappedKey = Hex.bytea(try FieldCipher.wrap(dataKey, with: kek))
-        for (value, normal) in zip(values, normalized) {
+        for (offset, (value, normal)) in zip(values, normalized).enumerated() {
             guard let normal else {
                 result.ciphertexts.append(nil)
                 continue
             }
             let binding = FieldCipher.Binding(table: MemberPIILayout.table, column: value.column.field, memberLegacyID: legacyID)
-            result.ciphertexts.append(Hex.bytea(try FieldCipher.seal(normal.stored, for: binding, with: dataKey)))
+            let nonce: AES.GCM.Nonce
+            do {
+                nonce = try AES.GCM.Nonce(data: random[32 + 12 * offset..<32 + 12 * (offset + 1)])
+            } catch {
+                throw MigrationError("pii.seal_failed", "could not make a nonce")
+            }
+            result.ciphertexts.append(Hex.bytea(try FieldCipher.seal(normal.stored, for: binding, with: dataKey, nonce: nonce)))
             if let indexed = normal.indexed, let index = blindIndexes[value.column.field] {
                 result.blindIndexes[value.column.field] = Hex.bytea(index.index(indexed))
             }

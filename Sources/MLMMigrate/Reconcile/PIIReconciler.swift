@@ -174,12 +174,20 @@ private struct RoundTrip {
         findings.append(PIIFigures.Finding(legacyID: legacyID, column: column, problem: problem))
     }
 
+    /// The sampling rule in SQL, so a sampled run reads only the sampled members' rows.
+    var sampleFilter: String {
+        guard threshold != .max else { return "" }
+        let bound = String(threshold, radix: 16)
+        return " AND substr(sha256('mlm-migrate pii sample v1'::bytea || '\\x00'::bytea || convert_to(m.legacy_id, 'UTF8')), 1, 8) < '\\x"
+            + String(repeating: "0", count: 16 - bound.count) + bound + "'::bytea"
+    }
+
     mutating func readTarget(runID: Int) throws(MigrationError) {
         let fields = MemberPIILayout.fields
         try reconciler.connection.copyOut("""
             COPY (SELECT m.legacy_id, k.wrapped_key, \(fields.map { "p." + $0 }.joined(separator: ", ")), \(MemberPIILayout.blindIndexColumns.map { "p." + $0 }.joined(separator: ", "))
                   FROM mlm.member_pii p JOIN mlm.members m USING (member_id) JOIN mlm.data_keys k ON k.key_id = p.key_id
-                  WHERE p.run_id = \(runID) ORDER BY p.member_id) TO STDOUT
+                  WHERE p.run_id = \(runID)\(sampleFilter) ORDER BY p.member_id) TO STDOUT
             """, what: "reading mlm.member_pii") { bytes throws(MigrationError) in
             let row = CopyText.decodeRow(bytes.dropLast().withMemoryRebound(to: UInt8.self) { $0 })
             guard row.count == 2 + fields.count + MemberPIILayout.identityFields.count, let legacyID = row[0] else { return }

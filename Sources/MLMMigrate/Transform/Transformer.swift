@@ -92,7 +92,7 @@ public struct Transformer {
 
         var piiMembers: Int?
         if let cleansedPIIPath, let kekID {
-            piiMembers = try writePII(from: cleansedPIIPath, kekID: kekID, newID: { position[$0].map { newID[$0] } }, outputDirectory: outputDirectory)
+            piiMembers = try writePII(from: cleansedPIIPath, kekID: kekID, newID: newID, outputDirectory: outputDirectory)
         }
         let quarantined = try StageFileWriter.copy(from: cleanseQuarantinePath, to: "\(outputDirectory)/quarantine.tsv", columns: MemberStageLayout.quarantine)
         logger.info("transformed members", metadata: ["members": "\(order.count)", "levels": "\(levels)"])
@@ -102,23 +102,30 @@ public struct Transformer {
         )
     }
 
-    /// Writes `transform/member_pii.tsv` and `transform/data_keys.tsv` from the cleansed PII, in
-    /// its (source) order. Each member's data key gets `key_id` = its `member_id`; ciphertexts,
-    /// wrapped keys and blind indexes pass through as they are (Transform never decrypts).
-    private func writePII(from path: String, kekID: String, newID: (String) -> Int?, outputDirectory: String) throws(MigrationError) -> Int {
-        let reader = try StageFileReader(path: path, expecting: MemberPIILayout.cleansed)
+    /// Writes `transform/member_pii.tsv` and `transform/data_keys.tsv` from the cleansed PII,
+    /// whose row `i` belongs to cleansed member `i` (`newID[i]`). Each data key gets `key_id` =
+    /// its member's `member_id`. Rows pass through as bytes: Transform never decodes, let alone
+    /// decrypts, a ciphertext. Members without any PII value (no wrapped key) get no rows.
+    private func writePII(from path: String, kekID: String, newID: [Int], outputDirectory: String) throws(MigrationError) -> Int {
+        let reader = try StageFileReader(path: path, expecting: MemberPIILayout.staged)
         let pii = try StageFileWriter(path: "\(outputDirectory)/member_pii.tsv", columns: MemberPIILayout.target)
         let keys = try StageFileWriter(path: "\(outputDirectory)/data_keys.tsv", columns: MemberPIILayout.dataKeys)
+        var index = 0
         var count = 0
-        while let row = try reader.next() {
-            guard let legacyID = row[0], let id = newID(legacyID) else {
-                throw MigrationError("workdir.corrupt", "\(path): line \(reader.lineNumber): the member is not among the cleansed members; run cleanse again")
+        while let line = try reader.nextRawLine() {
+            guard index < newID.count, let tab = line.firstIndex(of: 0x09) else {
+                throw MigrationError("workdir.corrupt", "\(path): line \(reader.lineNumber) has no member in cleanse/members.tsv; run cleanse again")
             }
-            guard let wrapped = row[1] else { continue }
-            let memberID = String(id)
-            try keys.append([memberID, memberID, kekID, wrapped])
-            try pii.append([memberID, memberID] + row.dropFirst(2))
+            let id = newID[index]
+            index += 1
+            let wrappedKey = line[..<tab]
+            if wrappedKey.elementsEqual(CopyText.null) { continue }
+            try pii.append(encodedFields: Array("\(id)\t\(id)\t".utf8) + line[(tab + 1)...])
+            try keys.append(encodedFields: Array("\(id)\t\(id)\t\(kekID)\t".utf8) + wrappedKey)
             count += 1
+        }
+        guard index == newID.count else {
+            throw MigrationError("workdir.corrupt", "\(path) has fewer rows than cleanse/members.tsv; run cleanse again")
         }
         try pii.close()
         try keys.close()
