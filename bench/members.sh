@@ -21,8 +21,9 @@ size=$(du -h "$base/samples/vendor1-binaryplan/members.csv" | cut -f1)
 
 echo "running mlm-migrate (PII encrypted)..." >&2
 start=$(date +%s.%N)
+run_start=$start
 /usr/bin/time -f "%M" -o "$base/rss" "$bin/mlm-migrate" run --source "$base/samples/vendor1-binaryplan" \
-  --mapping mappings/vendor1-binaryplan.yaml --target "$conn dbname=pipeline" --work-dir "$base/work" --kek-file "$base/bench.kek" --no-progress >"$base/run.out"
+  --mapping mappings/vendor1-binaryplan.yaml --target "$conn dbname=pipeline" --work-dir "$base/work" --kek-file "$base/bench.kek" --no-progress --log-level info >"$base/run.out" 2>"$base/run.log"
 pipeline=$(since "$start")
 rows=$(($(wc -l < "$base/work/transform/members.tsv") - 1))
 
@@ -56,7 +57,10 @@ rawfk=$(since "$start")
 
 printf 'members generated: %s (CSV %s), loaded: %s\n' "$N" "$size" "$rows"
 grep -E '^(members|checks):' "$base/run.out"
-grep -E 'stage|seconds' "$base/run.out" || true
+# When each stage ended, from the log (second resolution), after the start time.
+echo "  $(date -d "@${run_start%.*}" +%T) run started"
+grep -E "extracted rows|cleansed members|transformed members|load finished|reconciled PII" "$base/run.log" \
+  | sed -E 's/^[0-9-]+T([0-9:]+)[^ ]* [a-z]+ [^ ]+ (.*) \[MLMMigrate\] (.*)$/  \1 \3/' | uniq
 printf 'mlm-migrate run:   %6.2f s  (peak RSS %d MiB)\n' "$pipeline" "$(( $(cat "$base/rss") / 1024 ))"
 printf 'raw psql \\copy:    %6.2f s  (into the same table, foreign keys in place)\n' "$raw"
 printf 'raw, FKs re-added: %6.2f s  (same table; FKs dropped, rows copied, FKs added back)\n' "$rawfk"

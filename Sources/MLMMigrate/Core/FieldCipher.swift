@@ -25,7 +25,15 @@ public enum FieldCipher {
         }
 
         public var authenticatedData: [UInt8] {
-            Array("mlm-migrate pii v1".utf8) + [0] + Array(table.utf8) + [0] + Array(column.utf8) + [0] + Array(memberLegacyID.utf8)
+            var bytes = Self.prefix(table: table, column: column)
+            bytes.append(contentsOf: memberLegacyID.utf8)
+            return bytes
+        }
+
+        /// The authenticated data up to the member's legacy id, the same for every member of a
+        /// column: Extract computes it once per column.
+        public static func prefix(table: String, column: String) -> [UInt8] {
+            Array("mlm-migrate pii v1".utf8) + [0] + Array(table.utf8) + [0] + Array(column.utf8) + [0]
         }
     }
 
@@ -59,14 +67,22 @@ public enum FieldCipher {
     /// data key and all its nonces in one `SecureRandom` call) or, for the documented worked
     /// example only, fixed. A nonce used twice under one key breaks AES-GCM.
     public static func seal(_ plaintext: String, for binding: Binding, with dataKey: SymmetricKey, nonce: AES.GCM.Nonce) throws(MigrationError) -> [UInt8] {
+        try seal(plaintext, authenticating: binding.authenticatedData, with: dataKey, nonce: nonce, what: "\(binding.table).\(binding.column)")
+    }
+
+    /// ``seal(_:for:with:nonce:)`` with the authenticated data already built (``Binding/authenticatedData``).
+    static func seal(_ plaintext: String, authenticating aad: [UInt8], with dataKey: SymmetricKey, nonce: AES.GCM.Nonce, what: @autoclosure () -> String) throws(MigrationError) -> [UInt8] {
         do {
-            let box = try AES.GCM.seal(Array(plaintext.utf8), using: dataKey, nonce: nonce, authenticating: binding.authenticatedData)
-            guard let combined = box.combined else { throw MigrationError("pii.seal_failed", "AES-GCM gave no combined form") }
-            return [version] + Array(combined)
-        } catch let error as MigrationError {
-            throw error
+            let box = try AES.GCM.seal(Array(plaintext.utf8), using: dataKey, nonce: nonce, authenticating: aad)
+            var out: [UInt8] = []
+            out.reserveCapacity(1 + 12 + box.ciphertext.count + 16)
+            out.append(version)
+            out.append(contentsOf: box.nonce)
+            out.append(contentsOf: box.ciphertext)
+            out.append(contentsOf: box.tag)
+            return out
         } catch {
-            throw MigrationError("pii.seal_failed", "could not encrypt \(binding.table).\(binding.column)")
+            throw MigrationError("pii.seal_failed", "could not encrypt \(what())")
         }
     }
 

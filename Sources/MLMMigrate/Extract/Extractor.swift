@@ -256,17 +256,21 @@ private struct RecordEncoder: Sendable {
                 if let encryptor, hasPII {
                     let legacyID = legacyIDColumn.flatMap { record.values[$0] }?.trimmingWhitespace() ?? ""
                     let protected = try encryptor.protect(zip(piiSpecs, piiColumns).map { ($0, record.values[$1]) }, legacyID: legacyID)
-                    var staged = [String?](repeating: nil, count: MemberPIILayout.staged.count)
+                    var staged = [[UInt8]?](repeating: nil, count: MemberPIILayout.staged.count)
                     staged[0] = protected.wrappedKey
                     for (offset, position) in piiColumns.enumerated() {
                         row[MemberStageLayout.extractBookkeeping.count + position] = protected.ciphertexts[offset] == nil ? nil : "*"
                         staged[1 + stagedFields[offset]] = protected.ciphertexts[offset]
                     }
-                    row.append(contentsOf: identityFields.map { protected.blindIndexes[$0] })
+                    row.append(contentsOf: identityFields.map { field in protected.blindIndexes[field].map(Hex.bytea) })
                     for (offset, identity) in MemberPIILayout.identityFields.enumerated() {
                         staged[1 + MemberPIILayout.fields.count + offset] = protected.blindIndexes[identity.field]
                     }
-                    CopyText.encodeRow(staged, into: &out.pii)
+                    for (index, value) in staged.enumerated() {
+                        if index > 0 { out.pii.append(0x09) }
+                        if let value { CopyText.appendBytea(value, to: &out.pii) } else { out.pii.append(contentsOf: CopyText.null) }
+                    }
+                    out.pii.append(0x0A)
                 }
                 CopyText.encodeRow(row, into: &out.rows)
                 out.count += 1

@@ -8,20 +8,23 @@ public import Crypto
 public struct PIIEncryptor: Sendable {
     public let kek: KeyEncryptionKey
     private let blindIndexes: [String: BlindIndex]
+    /// Per PII field, the authenticated data up to the member's legacy id.
+    private let aadPrefixes: [String: [UInt8]]
 
     public init(kek: KeyEncryptionKey) {
         self.kek = kek
+        aadPrefixes = Dictionary(uniqueKeysWithValues: MemberPIILayout.fields.map { ($0, FieldCipher.Binding.prefix(table: MemberPIILayout.table, column: $0)) })
         blindIndexes = Dictionary(uniqueKeysWithValues: MemberPIILayout.identityFields.map { ($0.field, BlindIndex(kek: kek, column: $0.field)) })
     }
 
-    /// One member's protected values, each in bytea hex form.
+    /// One member's protected values.
     public struct Protected {
         /// The wrapped data key; nil when the member has no PII value at all.
-        public var wrappedKey: String?
+        public var wrappedKey: [UInt8]?
         /// Per PII column given, its ciphertext (nil when blank).
-        public var ciphertexts: [String?]
-        /// Per identity field, its blind index (nil when blank or not a usable identity).
-        public var blindIndexes: [String: String]
+        public var ciphertexts: [[UInt8]?]
+        /// Per identity field, its blind index (absent when blank or not a usable identity).
+        public var blindIndexes: [String: [UInt8]]
     }
 
     /// Encrypts `values` (raw text per PII column, nil when NULL) for the member `legacyID`.
@@ -35,22 +38,23 @@ public struct PIIEncryptor: Sendable {
         // The data key and every nonce this member needs, in one draw.
         let random = try SecureRandom.bytes(32 + 12 * values.count)
         let dataKey = SymmetricKey(data: random[0..<32])
-        result.wrappedKey = Hex.bytea(try FieldCipher.wrap(dataKey, with: kek))
+        result.wrappedKey = try FieldCipher.wrap(dataKey, with: kek)
         for (offset, (value, normal)) in zip(values, normalized).enumerated() {
             guard let normal else {
                 result.ciphertexts.append(nil)
                 continue
             }
-            let binding = FieldCipher.Binding(table: MemberPIILayout.table, column: value.column.field, memberLegacyID: legacyID)
+            var aad = aadPrefixes[value.column.field] ?? FieldCipher.Binding.prefix(table: MemberPIILayout.table, column: value.column.field)
+            aad.append(contentsOf: legacyID.utf8)
             let nonce: AES.GCM.Nonce
             do {
                 nonce = try AES.GCM.Nonce(data: random[32 + 12 * offset..<32 + 12 * (offset + 1)])
             } catch {
                 throw MigrationError("pii.seal_failed", "could not make a nonce")
             }
-            result.ciphertexts.append(Hex.bytea(try FieldCipher.seal(normal.stored, for: binding, with: dataKey, nonce: nonce)))
+            result.ciphertexts.append(try FieldCipher.seal(normal.stored, authenticating: aad, with: dataKey, nonce: nonce, what: "\(MemberPIILayout.table).\(value.column.field)"))
             if let indexed = normal.indexed, let index = blindIndexes[value.column.field] {
-                result.blindIndexes[value.column.field] = Hex.bytea(index.index(indexed))
+                result.blindIndexes[value.column.field] = index.index(indexed)
             }
         }
         return result

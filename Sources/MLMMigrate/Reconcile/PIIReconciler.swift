@@ -117,11 +117,11 @@ public struct PIIReconciler {
         figures.findings = Array(roundTrip.findings.prefix(Self.listLimit))
         figures.findingCount = roundTrip.findings.count
         checks.append(Check(
-            name: "pii.round_trip", description: "values that do not decrypt, or differ from the normalised source value (\(roundTrip.scope))",
+            name: "pii.round_trip", description: "values that do not decrypt, or differ from the normalised source value (\(roundTrip.shortScope))",
             expected: "0", actual: String(roundTrip.findings.filter { $0.problem != RoundTrip.indexMismatch }.count)
         ))
         checks.append(Check(
-            name: "pii.blind_indexes", description: "blind indexes that differ from HMAC of the decrypted value (\(roundTrip.scope))",
+            name: "pii.blind_indexes", description: "blind indexes that differ from HMAC of the decrypted value (\(roundTrip.shortScope))",
             expected: "0", actual: String(roundTrip.findings.filter { $0.problem == RoundTrip.indexMismatch }.count)
         ))
         figures.erasures = try connection.query(
@@ -159,10 +159,12 @@ private struct RoundTrip {
             scope = "all members but erased ones"
         } else {
             threshold = UInt64.max / UInt64(total) * UInt64(reconciler.fullCheckLimit)
-            scope = "seeded sample, erased members excluded: members whose SHA-256(\"mlm-migrate pii sample v1\\0\" + legacy id) begins below \(String(threshold, radix: 16)) (about \(reconciler.fullCheckLimit) of \(total))"
+            scope = "a seeded sample of about \(reconciler.fullCheckLimit) of \(total) members, erased ones excluded: SHA-256 prefix below \(String(threshold, radix: 16)), docs/pii-encryption.md"
         }
         indexes = Dictionary(uniqueKeysWithValues: MemberPIILayout.identityFields.map { ($0.field, BlindIndex(kek: reconciler.kek, column: $0.field)) })
     }
+
+    var shortScope: String { threshold == .max ? "all members but erased ones" : "a seeded sample of members" }
 
     func sampled(_ legacyID: String) -> Bool {
         guard threshold != .max else { return true }
