@@ -122,13 +122,8 @@ public struct KeyRotator {
                 guard let old = Hex.decodeBytea(text) else {
                     throw MigrationError("keys.unwrap_failed", "mlm.data_keys key_id \(keyID): the wrapped key is not bytea hex")
                 }
-                let dataKey: SymmetricKey
-                do throws(MigrationError) {
-                    dataKey = try FieldCipher.unwrap(old, with: from)
-                } catch {
-                    throw MigrationError("keys.unwrap_failed", "mlm.data_keys key_id \(keyID) does not unwrap under \(from.id): the row says \(from.id) but the key differs; nothing in this batch was changed")
-                }
-                wrapped.append(Hex.bytea(try FieldCipher.wrap(dataKey, with: to)))
+                let (dataKey, rewrapped) = try rewrap(old, "mlm.data_keys key_id \(keyID)")
+                wrapped.append(rewrapped)
                 for (position, field) in identity.enumerated() {
                     let legacyID = row[2] ?? ""
                     guard let value = row[3 + position], let ciphertext = Hex.decodeBytea(value) else {
@@ -172,13 +167,7 @@ public struct KeyRotator {
                     wrapped.append(nil)
                     continue
                 }
-                let dataKey: SymmetricKey
-                do throws(MigrationError) {
-                    dataKey = try FieldCipher.unwrap(old, with: from)
-                } catch {
-                    throw MigrationError("keys.unwrap_failed", "mlm_migration.quarantine row \(id): its key does not unwrap under \(from.id); nothing in this batch was changed")
-                }
-                wrapped.append(Hex.bytea(try FieldCipher.wrap(dataKey, with: to)))
+                wrapped.append(try rewrap(old, "mlm_migration.quarantine row \(id)").wrapped)
             }
             _ = try connection.query("""
                 UPDATE mlm_migration.quarantine q
@@ -189,6 +178,17 @@ public struct KeyRotator {
             _ = try connection.query("UPDATE mlm_migration.key_rotations SET quarantine_keys = quarantine_keys + $2::bigint WHERE rotation_id = $1::bigint", [String(rotationID), String(rows.count)])
             return rows.count
         }
+    }
+
+    /// The data key unwrapped from the old KEK, and wrapped again (bytea hex) under the new one.
+    private func rewrap(_ old: [UInt8], _ row: @autoclosure () -> String) throws(MigrationError) -> (key: SymmetricKey, wrapped: String) {
+        let dataKey: SymmetricKey
+        do throws(MigrationError) {
+            dataKey = try FieldCipher.unwrap(old, with: from)
+        } catch {
+            throw MigrationError("keys.unwrap_failed", "\(row()) does not unwrap under \(from.id): the row names \(from.id) but the key differs; nothing in this batch was changed")
+        }
+        return (dataKey, Hex.bytea(try FieldCipher.wrap(dataKey, with: to)))
     }
 
     private func inTransaction<T>(_ body: () throws(MigrationError) -> T) throws(MigrationError) -> T {
