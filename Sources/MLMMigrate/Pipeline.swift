@@ -9,6 +9,8 @@ public struct Pipeline {
     public let logger: Logger
     /// Rows per batch transaction in Load.
     public var batchSize = 50_000
+    /// Load stops after this many batches (nil: all); the same command continues.
+    public var maxBatches: Int?
     /// nil: progress on stderr only when it is a terminal.
     public var progress: Bool?
     /// The key-encryption key: Extract encrypts PII under it, Reconcile decrypts to verify.
@@ -48,6 +50,7 @@ public struct Pipeline {
         let summary = try Extractor(members: mapping.members, source: absoluteSource, logger: logger, encryptor: kek.map(PIIEncryptor.init))
             .run(outputPath: work.file("extract/members.tsv"), piiPath: work.file("extract/member_pii.tsv"), progress: progress)
         var manifest = RunManifest(source: absoluteSource, mappingDigest: mapping.digest, extract: summary)
+        manifest.sourceFingerprint = SourceFiles.fingerprint(source: absoluteSource)
         if let ledger = mapping.ledger {
             manifest.ledgerExtract = try extractLedger(ledger, source: absoluteSource)
         }
@@ -74,6 +77,7 @@ public struct Pipeline {
         manifest.transform = nil
         manifest.ledgerTransform = nil
         manifest.load = nil
+        manifest.loadPending = nil
         try work.writeManifest(manifest)
         return summary
     }
@@ -89,6 +93,7 @@ public struct Pipeline {
             kekID: manifest.extract?.kekID
         )
         manifest.transform = summary
+        manifest.workID = UUID().uuidString.lowercased()
         if manifest.ledgerCleanse != nil {
             manifest.ledgerTransform = try LedgerTransformer(logger: logger).run(
                 cleanseDirectory: work.file("cleanse"), idMapPath: work.file("transform/id_map.tsv"),
@@ -96,6 +101,7 @@ public struct Pipeline {
             )
         }
         manifest.load = nil
+        manifest.loadPending = nil
         try work.writeManifest(manifest)
         return summary
     }
@@ -106,7 +112,7 @@ public struct Pipeline {
         guard let extract = manifest.extract, let cleanse = manifest.cleanse, let transform = manifest.transform else {
             throw Self.missing("transform")
         }
-        let (connection, described) = try connect(target, fresh: true)
+        let (connection, described) = try connect(target, fresh: manifest.loadPending != true)
         var counts = [
             ("members.extracted", String(extract.rows)),
             ("members.accepted", String(cleanse.accepted)),
@@ -128,11 +134,16 @@ public struct Pipeline {
         let info = RunInfo(
             vendor: mapping.vendor, mappingDigest: mapping.digest, source: manifest.source,
             countsJSON: JSONText.object(counts), ledgerDigest: mapping.ledger == nil ? nil : manifest.ledgerTransform?.runDigest,
-            hasPII: transform.piiMembers != nil
+            hasPII: transform.piiMembers != nil, workID: manifest.workID
         )
-        let loader = Loader(connection: connection, batchSize: max(1, batchSize), logger: logger)
+        var loader = Loader(connection: connection, batchSize: max(1, batchSize), logger: logger)
+        loader.maxBatches = maxBatches
+        manifest.load = nil
+        manifest.loadPending = true
+        try work.writeManifest(manifest)
         let summary = try loader.run(transformDirectory: work.file("transform"), info: info, progress: progress)
         manifest.load = summary
+        manifest.loadPending = summary.complete == false
         try work.writeManifest(manifest)
         return (summary, described)
     }
@@ -186,13 +197,32 @@ public struct Pipeline {
         return Outcome(report: report, jsonPath: paths.json, markdownPath: paths.markdown, target: described)
     }
 
-    /// All stages in order.
-    public func run(source: String, mappingPath: String, target: String?) throws(MigrationError) -> Outcome {
-        _ = try extract(source: source, mappingPath: mappingPath)
-        _ = try cleanse()
-        _ = try transform()
-        _ = try load(target: target)
+    /// All stages in order; nil when ``maxBatches`` paused the load (the same call continues).
+    ///
+    /// When this work directory holds an unfinished load (killed, failed or paused) of the same
+    /// export, unchanged, and mapping, it is resumed from its last committed batch instead of
+    /// extracting again: a new extract would draw new data keys for rows already loaded.
+    public func run(source: String, mappingPath: String, target: String?) throws(MigrationError) -> Outcome? {
+        if try resumableLoad(source: source, mappingPath: mappingPath) {
+            logger.notice("resuming this work directory's unfinished load", metadata: ["work": "\(work.path)"])
+        } else {
+            _ = try extract(source: source, mappingPath: mappingPath)
+            _ = try cleanse()
+            _ = try transform()
+        }
+        let (summary, _) = try load(target: target)
+        guard summary.complete != false else { return nil }
         return try reconcile(target: target)
+    }
+
+    /// Whether the work directory's manifest has an unfinished load of this very export and mapping.
+    private func resumableLoad(source: String, mappingPath: String) throws(MigrationError) -> Bool {
+        guard FileManager.default.fileExists(atPath: work.manifestFile), let manifest = try? work.readManifest(),
+              manifest.loadPending == true, manifest.transform != nil, manifest.workID != nil else { return false }
+        let absoluteSource = URL(fileURLWithPath: source).standardizedFileURL.path
+        let mapping = try MappingLoader.load(path: mappingPath)
+        return manifest.source == absoluteSource && manifest.mappingDigest == mapping.digest
+            && manifest.sourceFingerprint == SourceFiles.fingerprint(source: absoluteSource)
     }
 
     /// Re-reads the target's ledger and recomputes every hash (`mlm-migrate verify-ledger`);

@@ -15,8 +15,12 @@ struct BatchOptions: ParsableArguments {
     @Option(name: .long, help: "Rows per batch transaction.")
     var batchSize = 50_000
 
+    @Option(name: .long, help: "Stop the load after this many batches, to inspect; the same command continues it.")
+    var maxBatches: Int?
+
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1") }
+        guard (maxBatches ?? 1) > 0 else { throw ValidationError("--max-batches must be at least 1") }
     }
 }
 

@@ -14,8 +14,11 @@ public enum CommandRunner {
     /// unlinked temporary files, not pipes: a daemon the program starts (pg_ctl's postmaster)
     /// may inherit the descriptors and would hold a pipe open forever. Standard error is merged
     /// into `output` unless `separateErrors` is set. `environment` nil keeps this process's.
+    /// With `killAfter`, the program is sent SIGKILL if still running after that many seconds
+    /// (fault-injection tests); its status is then 137.
     public static func run(
-        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, separateErrors: Bool = false
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, separateErrors: Bool = false,
+        killAfter: Double? = nil
     ) throws(MigrationError) -> Result {
         let out = try temporaryFile(for: executable)
         defer { close(out) }
@@ -39,7 +42,21 @@ public enum CommandRunner {
             throw MigrationError("system.exec_failed", "cannot run \(executable): \(String(cString: strerror(spawned)))")
         }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        if let killAfter {
+            let deadline = Date().addingTimeInterval(killAfter)
+            while true {
+                let reaped = waitpid(pid, &status, WNOHANG)
+                if reaped == pid || (reaped < 0 && errno != EINTR) { break }
+                if Date() >= deadline {
+                    kill(pid, SIGKILL)
+                    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                    break
+                }
+                usleep(2_000)
+            }
+        } else {
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
         let exitCode: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         return Result(status: exitCode, output: readAll(out), errorOutput: separateErrors ? readAll(err) : "")
     }

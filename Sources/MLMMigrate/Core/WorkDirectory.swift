@@ -54,6 +54,14 @@ public struct RunManifest: Codable, Sendable {
     public var extract: ExtractSummary?
     public var cleanse: CleanseSummary?
     public var transform: TransformSummary?
+    /// Drawn at random by each transform: names its output, so a load resumes only the run
+    /// that came from these very files.
+    public var workID: String?
+    /// The export's fingerprint at extract (``SourceFiles/fingerprint(source:)``).
+    public var sourceFingerprint: String?
+    /// A load of this work directory started and has not finished (killed, failed or paused):
+    /// `run` resumes it instead of extracting again while the export is unchanged.
+    public var loadPending: Bool?
     public var load: LoadSummary?
     /// Ledger stages, when the mapping has a ledger.
     public var ledgerExtract: LedgerExtractSummary?

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Glibc
 
@@ -23,5 +24,24 @@ public enum SourceFiles {
             throw MigrationError("source.missing", "no file in \(source) matches '\(glob)'")
         }
         return matches.map { ((source as NSString).appendingPathComponent($0), $0) }
+    }
+}
+
+extension SourceFiles {
+    /// Names, sizes and modification times of every file directly in `source` (or of `source`
+    /// itself), hashed: cheap evidence that an export is unchanged, so an interrupted run can
+    /// resume from its work directory instead of extracting again.
+    public static func fingerprint(source: String) -> String {
+        var isDirectory: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory)
+        let names = isDirectory.boolValue ? ((try? FileManager.default.contentsOfDirectory(atPath: source)) ?? []).sorted() : [""]
+        var text = ""
+        for name in names {
+            let path = name.isEmpty ? source : (source as NSString).appendingPathComponent(name)
+            var info = stat()
+            guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            text += "\(name)\t\(info.st_size)\t\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)\n"
+        }
+        return Hex.encode(SHA256.hash(data: Array(text.utf8)))
     }
 }

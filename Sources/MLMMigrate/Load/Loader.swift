@@ -1,12 +1,15 @@
 import Crypto
 public import Logging
 
-/// What a load wrote.
+/// What a load wrote: the run's rows in the target so far (earlier, resumed calls included).
 public struct LoadSummary: Codable, Sendable, Equatable {
     public var runID: Int
+    /// The highest batch number committed for the run.
     public var batches: Int
     public var members: Int
     public var quarantined: Int
+    /// False when `maxBatches` stopped the load before the end (the same command continues it).
+    public var complete: Bool?
     /// Ledger rows, when the mapping has a ledger.
     public var wallets: Int?
     public var walletEntries: Int?
@@ -14,6 +17,15 @@ public struct LoadSummary: Codable, Sendable, Equatable {
     /// PII rows, when the mapping has PII.
     public var dataKeys: Int?
     public var memberPII: Int?
+
+    var membersLoaded: Int? {
+        get { members }
+        set { members = newValue ?? 0 }
+    }
+    var quarantinedLoaded: Int? {
+        get { quarantined }
+        set { quarantined = newValue ?? 0 }
+    }
 }
 
 /// Facts about a run that the target records in `mlm_migration.runs`.
@@ -28,9 +40,13 @@ public struct RunInfo: Sendable {
     public var ledgerDigest: String?
     /// Transform wrote `member_pii.tsv` and `data_keys.tsv`.
     public var hasPII: Bool
+    /// Identifies the Transform output being loaded (`RunManifest.workID`): a load resumes
+    /// only the unfinished run that came from the same files.
+    public var workID: String?
 
-    public init(vendor: String, mappingDigest: String, source: String, countsJSON: String, ledgerDigest: String? = nil, hasPII: Bool = false) {
+    public init(vendor: String, mappingDigest: String, source: String, countsJSON: String, ledgerDigest: String? = nil, hasPII: Bool = false, workID: String? = nil) {
         self.hasPII = hasPII
+        self.workID = workID
         self.vendor = vendor
         self.mappingDigest = mappingDigest
         self.source = source
@@ -65,83 +81,173 @@ public struct Loader {
         }
     }
 
+    /// One table load: the stage files sent together in each batch (members with their id map),
+    /// the target tables, and the batch manifest's entity and kind.
+    private struct Step {
+        var files: [(path: String, columns: [String], table: String)]
+        var entity: String
+        var kind: String
+        var keyPath: WritableKeyPath<LoadSummary, Int?>
+    }
+
+    /// Loads Transform's output as a new run, or resumes this work directory's unfinished run
+    /// (same `info.workID`) from its last committed batch. With `maxBatches`, stops after that
+    /// many batches (the run stays `loading`, its foreign keys restored) for a team to inspect;
+    /// the same command continues it. Any failure leaves the run resumable the same way.
     public func run(transformDirectory: String, info: RunInfo, progress: Bool? = nil) throws(MigrationError) -> LoadSummary {
         let added = try TargetSchema.apply(on: connection)
         if !added.isEmpty { logger.info("applied schema migrations", metadata: ["versions": "\(added)"]) }
         try Self.lockTarget(connection)
-        let existing = Int(try connection.scalar("SELECT count(*) FROM mlm.members") ?? "0") ?? 0
-        guard existing == 0 else {
-            throw MigrationError("target.not_empty", "\(connection.endpoint) already holds \(existing) members; load into an empty target (delta runs are not supported yet)")
+        let steps = plan(transformDirectory, info)
+        if let done = try finishedRun(info) {
+            // Killed after its last commit, before the work directory heard of it: nothing to do.
+            let committed = try committedRows(done)
+            var summary = LoadSummary(runID: done, batches: committed.batches, members: 0, quarantined: 0)
+            for step in steps { summary[keyPath: step.keyPath] = committed.rows["\(step.entity)/\(step.kind)"] ?? 0 }
+            logger.notice("this work directory's run is already loaded", metadata: ["run_id": "\(done)"])
+            return summary
         }
-        guard let runText = try connection.scalar(
-            "INSERT INTO mlm_migration.runs (status, tool_version, vendor, mapping_digest, source, counts) VALUES ('loading', $1, $2, $3, $4, $5::jsonb) RETURNING run_id",
-            [ToolVersion.current, info.vendor, info.mappingDigest, info.source, info.countsJSON]
-        ), let runID = Int(runText) else {
-            throw MigrationError("target.sql_failed", "could not record the run in mlm_migration.runs")
-        }
-        logger.info("run started", metadata: ["run_id": "\(runID)", "target": "\(connection.endpoint)"])
-
-        var summary = LoadSummary(runID: runID, batches: 0, members: 0, quarantined: 0)
+        let runID = try startOrResume(info)
+        let committed = try committedRows(runID)
+        var summary = LoadSummary(runID: runID, batches: committed.batches, members: 0, quarantined: 0)
+        var budget = maxBatches
         do throws(MigrationError) {
             try TargetSchema.dropBulkLoadForeignKeys(on: connection)
-            let members = try StageFileReader(path: "\(transformDirectory)/members.tsv", expecting: MemberStageLayout.members)
-            let idMap = try StageFileReader(path: "\(transformDirectory)/id_map.tsv", expecting: MemberStageLayout.idMap)
-            let line = ProgressLine("load members", enabled: progress)
-            while true {
-                let rows = try loadBatch(runID: runID, batchNo: summary.batches + 1, entity: "members", kind: "rows") { digest throws(MigrationError) in
-                    let count = try copy(members, "COPY mlm.members (member_id, legacy_id, username, status, joined_at, sponsor_id, placement_id, placement_leg) FROM STDIN", digest)
-                    let mapped = try copy(idMap, "COPY mlm_migration.id_map (entity, legacy_id, new_id) FROM STDIN") { _ in }
-                    guard mapped == count else {
-                        throw MigrationError("workdir.corrupt", "transform/id_map.tsv and transform/members.tsv disagree; run transform again")
-                    }
-                    return count
-                }
-                guard rows > 0 else { break }
-                summary.batches += 1
-                summary.members += rows
-                line.update(summary.members)
-            }
-            line.finish(summary.members)
-            summary.quarantined = try loadAll("\(transformDirectory)/quarantine.tsv", columns: MemberStageLayout.quarantine, into: "mlm_migration.quarantine", entity: "members", kind: "quarantine", runID: runID, batches: &summary.batches)
-            if info.hasPII {
-                summary.dataKeys = try loadAll("\(transformDirectory)/data_keys.tsv", columns: MemberPIILayout.dataKeys, into: "mlm.data_keys", entity: "data_keys", kind: "rows", runID: runID, batches: &summary.batches)
-                summary.memberPII = try loadAll("\(transformDirectory)/member_pii.tsv", columns: MemberPIILayout.target, into: "mlm.member_pii", entity: "member_pii", kind: "rows", runID: runID, batches: &summary.batches, progress: progress)
-            }
-            if info.ledgerDigest != nil {
-                summary.wallets = try loadAll("\(transformDirectory)/wallets.tsv", columns: LedgerStageLayout.wallets, into: "mlm.wallets", entity: "wallets", kind: "rows", runID: runID, batches: &summary.batches)
-                summary.walletEntries = try loadAll("\(transformDirectory)/wallet_entries.tsv", columns: LedgerStageLayout.entries, into: "mlm.wallet_entries", entity: "wallet_entries", kind: "rows", runID: runID, batches: &summary.batches, progress: progress)
-                summary.ledgerQuarantined = try loadAll("\(transformDirectory)/ledger_quarantine.tsv", columns: MemberStageLayout.quarantine, into: "mlm_migration.quarantine", entity: "ledger", kind: "quarantine", runID: runID, batches: &summary.batches)
+            for step in steps {
+                let done = committed.rows["\(step.entity)/\(step.kind)"] ?? 0
+                summary[keyPath: step.keyPath] = try load(step, skipping: done, runID: runID, summary: &summary, budget: &budget, progress: progress)
+                if budget == 0 { break }
             }
             try TargetSchema.restoreBulkLoadForeignKeys(on: connection)
+            if budget == 0, try !isComplete(steps, summary) {
+                summary.complete = false
+                logger.notice("load paused", metadata: ["run_id": "\(runID)", "batches": "\(summary.batches)"])
+                return summary
+            }
             _ = try connection.query("UPDATE mlm_migration.runs SET status = 'loaded', ledger_digest = $2 WHERE run_id = $1::bigint", [String(runID), info.ledgerDigest])
         } catch {
             try? connection.execute("ROLLBACK")
             try? TargetSchema.restoreBulkLoadForeignKeys(on: connection)
-            _ = try? connection.query("UPDATE mlm_migration.runs SET status = 'failed', finished_at = now() WHERE run_id = $1::bigint", [String(runID)])
+            logger.error("load stopped; the same command resumes it from the last committed batch", metadata: ["run_id": "\(runID)", "batches": "\(summary.batches)"])
             throw error
         }
         logger.info("load finished", metadata: ["run_id": "\(runID)", "batches": "\(summary.batches)", "members": "\(summary.members)", "quarantined": "\(summary.quarantined)"])
         return summary
     }
 
-    /// Loads a whole stage file into `table` (its columns are the file's), one batch
-    /// transaction per `batchSize` rows; returns the rows loaded.
-    private func loadAll(_ path: String, columns: [String], into table: String, entity: String, kind: String, runID: Int, batches: inout Int, progress: Bool? = false) throws(MigrationError) -> Int {
-        let reader = try StageFileReader(path: path, expecting: columns)
-        let sql = "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN"
-        let line = ProgressLine("load \(entity)", enabled: progress)
-        var total = 0
-        while true {
-            let rows = try loadBatch(runID: runID, batchNo: batches + 1, entity: entity, kind: kind) { digest throws(MigrationError) in
-                try copy(reader, sql, digest)
+    /// Stop after this many batches committed by this call (nil: load everything).
+    public var maxBatches: Int?
+
+    /// This work directory's run, when the target already has it fully loaded.
+    private func finishedRun(_ info: RunInfo) throws(MigrationError) -> Int? {
+        guard let workID = info.workID else { return nil }
+        return try connection.scalar(
+            "SELECT max(run_id) FROM mlm_migration.runs WHERE work_id = $1 AND status IN ('loaded', 'reconciled', 'failed')", [workID]
+        ).flatMap { Int($0) }
+    }
+
+    /// The run to load into: this work directory's unfinished run, else a new one into an
+    /// empty target. Refuses while another work directory's run is unfinished.
+    private func startOrResume(_ info: RunInfo) throws(MigrationError) -> Int {
+        let unfinished = try connection.query("SELECT run_id, work_id FROM mlm_migration.runs WHERE status = 'loading' ORDER BY run_id")
+        if let mine = unfinished.first(where: { $0[1] == info.workID && info.workID != nil }), let runID = mine[0].flatMap({ Int($0) }) {
+            logger.notice("resuming run", metadata: ["run_id": "\(runID)"])
+            return runID
+        }
+        if let other = unfinished.first {
+            throw MigrationError("target.run_unfinished", "run \(other[0] ?? "?") in \(connection.endpoint) is unfinished and was not loaded from this work directory's transform; resume it from its own work directory, or load into an empty database")
+        }
+        let existing = Int(try connection.scalar("SELECT count(*) FROM mlm.members") ?? "0") ?? 0
+        guard existing == 0 else {
+            throw MigrationError("target.not_empty", "\(connection.endpoint) already holds \(existing) members; load into an empty target (delta runs are not supported yet)")
+        }
+        guard let runText = try connection.scalar(
+            "INSERT INTO mlm_migration.runs (status, tool_version, vendor, mapping_digest, source, counts, work_id) VALUES ('loading', $1, $2, $3, $4, $5::jsonb, $6) RETURNING run_id",
+            [ToolVersion.current, info.vendor, info.mappingDigest, info.source, info.countsJSON, info.workID]
+        ), let runID = Int(runText) else {
+            throw MigrationError("target.sql_failed", "could not record the run in mlm_migration.runs")
+        }
+        logger.info("run started", metadata: ["run_id": "\(runID)", "target": "\(connection.endpoint)"])
+        return runID
+    }
+
+    /// Rows already committed per `entity/kind`, and the highest batch number, for a run.
+    private func committedRows(_ runID: Int) throws(MigrationError) -> (rows: [String: Int], batches: Int) {
+        var rows: [String: Int] = [:]
+        var batches = 0
+        for row in try connection.query("SELECT entity, kind, sum(row_count), max(batch_no) FROM mlm_migration.batches WHERE run_id = $1::bigint GROUP BY entity, kind", [String(runID)]) {
+            rows["\(row[0] ?? "")/\(row[1] ?? "")"] = row[2].flatMap { Int($0) } ?? 0
+            batches = max(batches, row[3].flatMap { Int($0) } ?? 0)
+        }
+        return (rows, batches)
+    }
+
+    /// The tables in load order: members (with the id map) first, so every batch only references
+    /// members already committed; then their quarantine, PII, and the ledger.
+    private func plan(_ directory: String, _ info: RunInfo) -> [Step] {
+        var steps = [
+            Step(files: [
+                ("\(directory)/members.tsv", MemberStageLayout.members, "mlm.members"),
+                ("\(directory)/id_map.tsv", MemberStageLayout.idMap, "mlm_migration.id_map"),
+            ], entity: "members", kind: "rows", keyPath: \.membersLoaded),
+            Step(files: [("\(directory)/quarantine.tsv", MemberStageLayout.quarantine, "mlm_migration.quarantine")], entity: "members", kind: "quarantine", keyPath: \.quarantinedLoaded),
+        ]
+        if info.hasPII {
+            steps.append(Step(files: [("\(directory)/data_keys.tsv", MemberPIILayout.dataKeys, "mlm.data_keys")], entity: "data_keys", kind: "rows", keyPath: \.dataKeys))
+            steps.append(Step(files: [("\(directory)/member_pii.tsv", MemberPIILayout.target, "mlm.member_pii")], entity: "member_pii", kind: "rows", keyPath: \.memberPII))
+        }
+        if info.ledgerDigest != nil {
+            steps.append(Step(files: [("\(directory)/wallets.tsv", LedgerStageLayout.wallets, "mlm.wallets")], entity: "wallets", kind: "rows", keyPath: \.wallets))
+            steps.append(Step(files: [("\(directory)/wallet_entries.tsv", LedgerStageLayout.entries, "mlm.wallet_entries")], entity: "wallet_entries", kind: "rows", keyPath: \.walletEntries))
+            steps.append(Step(files: [("\(directory)/ledger_quarantine.tsv", MemberStageLayout.quarantine, "mlm_migration.quarantine")], entity: "ledger", kind: "quarantine", keyPath: \.ledgerQuarantined))
+        }
+        return steps
+    }
+
+    /// Loads one step's rows after the first `skipping` (committed by an earlier call), one
+    /// batch transaction per `batchSize` rows while `budget` lasts; returns the step's rows in
+    /// the target.
+    private func load(_ step: Step, skipping done: Int, runID: Int, summary: inout LoadSummary, budget: inout Int?, progress: Bool?) throws(MigrationError) -> Int {
+        let readers = try step.files.map { file throws(MigrationError) in try StageFileReader(path: file.path, expecting: file.columns) }
+        for reader in readers {
+            for _ in 0..<done {
+                guard try reader.skip() else {
+                    throw MigrationError("workdir.corrupt", "\(reader.path) has fewer rows than the target already holds for this run; run transform again into an empty target")
+                }
+            }
+        }
+        let sqls = step.files.map { "COPY \($0.table) (\($0.columns.joined(separator: ", "))) FROM STDIN" }
+        let line = ProgressLine("load \(step.entity == "members" && step.kind == "quarantine" ? "quarantine" : step.entity)", enabled: step.entity == "members" || step.entity == "wallet_entries" ? progress : false)
+        var total = done
+        while budget != 0 {
+            let rows = try loadBatch(runID: runID, batchNo: summary.batches + 1, entity: step.entity, kind: step.kind) { digest throws(MigrationError) in
+                let count = try copy(readers[0], sqls[0], digest)
+                for (reader, sql) in zip(readers.dropFirst(), sqls.dropFirst()) {
+                    guard try copy(reader, sql, { _ in }) == count else {
+                        throw MigrationError("workdir.corrupt", "\(reader.path) and \(readers[0].path) disagree; run transform again")
+                    }
+                }
+                return count
             }
             guard rows > 0 else { break }
-            batches += 1
+            summary.batches += 1
             total += rows
+            budget = budget.map { $0 - 1 }
             line.update(total)
         }
         line.finish(total)
         return total
+    }
+
+    /// Whether every step's files have been loaded to their end.
+    private func isComplete(_ steps: [Step], _ summary: LoadSummary) throws(MigrationError) -> Bool {
+        for step in steps {
+            let reader = try StageFileReader(path: step.files[0].path)
+            var rows = 0
+            while try reader.skip() { rows += 1 }
+            if rows != summary[keyPath: step.keyPath] ?? 0 { return false }
+        }
+        return true
     }
 
     /// Copies up to `batchSize` lines from `chunks` with `sql`; `digest` sees every byte sent.

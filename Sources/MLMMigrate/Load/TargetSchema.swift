@@ -161,6 +161,9 @@ public enum TargetSchema {
                 erased_at       timestamptz NOT NULL DEFAULT now()
             );
             """),
+        Migration(version: 4, description: "resumable runs: the work directory's transform a run was loaded from", sql: """
+            ALTER TABLE mlm_migration.runs ADD COLUMN work_id text;
+            """),
     ]
 
     /// Foreign keys that a bulk load into an empty target drops and adds back after the last

@@ -48,8 +48,15 @@ import Testing
         let directory = try TemporaryDirectory()
         let pipeline = try Self.transformedSample(directory)
         let target = try TestPostgres.freshDatabase("twice")
-        _ = try pipeline.load(target: target)
-        #expect { _ = try pipeline.load(target: target) } throws: { ($0 as? MigrationError)?.code == "target.not_empty" }
+        let (first, _) = try pipeline.load(target: target)
+        // The same work directory again: already loaded, nothing written twice.
+        let (again, _) = try pipeline.load(target: target)
+        #expect(again.runID == first.runID && again.members == first.members && again.batches == first.batches)
+        #expect(try PostgresConnection(target).scalar("SELECT count(*) FROM mlm_migration.runs") == "1")
+        // Another transform (another work directory): refused.
+        let other = try TemporaryDirectory()
+        let second = try Self.transformedSample(other)
+        #expect { _ = try second.load(target: target) } throws: { ($0 as? MigrationError)?.code == "target.not_empty" }
     }
 
     @Test func refusesASecondRunWhileOneHoldsTheTarget() throws {
@@ -62,8 +69,8 @@ import Testing
 
     @Test func appliesTheSchemaOnceAndIsRerunnable() throws {
         let connection = try PostgresConnection(try TestPostgres.freshDatabase("schema"))
-        #expect(try TargetSchema.apply(on: connection) == [1, 2, 3])
+        #expect(try TargetSchema.apply(on: connection) == [1, 2, 3, 4])
         #expect(try TargetSchema.apply(on: connection) == [])
-        #expect(try connection.scalar("SELECT max(version) FROM mlm_migration.schema_versions") == "3")
+        #expect(try connection.scalar("SELECT max(version) FROM mlm_migration.schema_versions") == "4")
     }
 }

@@ -1,0 +1,140 @@
+import Foundation
+import MLMMigrate
+import Testing
+
+/// A load killed at any moment, or stopped with `--max-batches`, resumes from its last committed
+/// batch with the same command, and ends with exactly the target an uninterrupted load gives.
+@Suite struct ResumeTests {
+    /// Every table the load writes, in a canonical text form (all columns but generated ids and
+    /// commit times), to compare two targets.
+    static func tables(_ target: String) throws -> [String: String] {
+        let connection = try PostgresConnection(target)
+        let queries = [
+            "members": "SELECT * FROM mlm.members",
+            "id_map": "SELECT * FROM mlm_migration.id_map",
+            "data_keys": "SELECT * FROM mlm.data_keys",
+            "member_pii": "SELECT * FROM mlm.member_pii",
+            "wallets": "SELECT * FROM mlm.wallets",
+            "wallet_entries": "SELECT * FROM mlm.wallet_entries",
+            "quarantine": "SELECT run_id, batch_no, entity, source, line, legacy_id, reason, column_name, detail, payload FROM mlm_migration.quarantine",
+            "batches": "SELECT run_id, batch_no, entity, kind, row_count, content_sha256 FROM mlm_migration.batches",
+            "runs": "SELECT run_id, status, vendor, mapping_digest, counts, ledger_digest FROM mlm_migration.runs",
+        ]
+        var sums: [String: String] = [:]
+        for (name, query) in queries {
+            sums[name] = try connection.scalar("SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') FROM (\(query)) t")
+        }
+        return sums
+    }
+
+    private func load(_ work: String, _ target: String, extra: [String] = [], killAfter: Double? = nil) throws -> CommandRunner.Result {
+        try CommandRunner.run(
+            PackagePaths.executable("mlm-migrate"), ["load", "--work-dir", work, "--target", target, "--batch-size", "200"] + extra,
+            separateErrors: true, killAfter: killAfter
+        )
+    }
+
+    @Test func resumesAfterBeingKilledAtManyPointsToTheSameTargetAsACleanLoad() throws {
+        let work = try TemporaryDirectory()
+        _ = try LoaderTests.transformedSample(work)
+        let clean = try TestPostgres.freshDatabase("clean")
+        let cleanLoad = try load(work.path, clean, extra: ["--batch-size", "20"])
+        #expect(cleanLoad.status == 0, "\(cleanLoad.errorOutput)")
+        let expected = try Self.tables(clean)
+
+        let target = try TestPostgres.freshDatabase("killed")
+        let connection = try PostgresConnection(target)
+        var killedAt: [Int] = []
+        var finished = false
+        var startup: Double?
+        for attempt in 1...300 {
+            // Kill points: every 5 ms from the start (connecting, creating the schema, taking
+            // the lock) until a kill lands in the load itself; from then on a few milliseconds
+            // after that point, again and again, so each attempt commits some batches and dies
+            // in the middle of another (or of a COPY, a commit, the FK restore...).
+            let delay = startup.map { $0 + 0.003 * Double(attempt % 7) } ?? 0.005 * Double(attempt)
+            let result = try load(work.path, target, extra: ["--batch-size", "20"], killAfter: delay)
+            if result.status == 0 {
+                finished = true
+                break
+            }
+            if result.errorOutput.contains("[target.busy]") {
+                usleep(100_000)  // the killed session's lock is released as soon as its backend notices
+                continue
+            }
+            #expect(result.status == 137, "attempt \(attempt): \(result.errorOutput)")
+            let committed = (try? connection.scalar("SELECT coalesce(max(batch_no), 0) FROM mlm_migration.batches")).flatMap { $0.flatMap { Int($0) } } ?? -1
+            killedAt.append(committed)
+            if committed >= 0 && startup == nil { startup = delay }
+        }
+        if !finished {
+            finished = try load(work.path, target, extra: ["--batch-size", "20"]).status == 0
+        }
+        print("resume test: killed \(killedAt.count) times, after batches \(killedAt)")
+        #expect(finished)
+        #expect(killedAt.count >= 25, "kill points tried: \(killedAt)")
+        #expect(Set(killedAt).count >= 8, "kills landed at too few batch boundaries: \(killedAt)")
+        #expect(try Self.tables(target) == expected)
+        let reconcile = try ToolRun.run("mlm-migrate", ["reconcile", "--work-dir", work.path, "--target", target, "--kek-file", TestKeys.kekFile])
+        #expect(reconcile.status == 0, "\(reconcile.stdout)")
+    }
+
+    @Test func resumesAfterTheDatabaseCutsTheConnection() throws {
+        let work = try TemporaryDirectory()
+        _ = try LoaderTests.transformedSample(work)
+        let clean = try TestPostgres.freshDatabase("cleancut")
+        #expect(try load(work.path, clean, extra: ["--batch-size", "20"]).status == 0)
+        let target = try TestPostgres.freshDatabase("cut")
+        let database = try #require(target.split(separator: " ").first { $0.hasPrefix("dbname=") }?.dropFirst(7))
+        var cuts = 0
+        for _ in 1...20 {
+            // Cut every session of the target's database while the load is running.
+            let cut = DispatchSemaphore(value: 0)
+            DispatchQueue.global().asyncAfter(deadline: .now() + 0.25) {
+                _ = try? PostgresConnection(clean).query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [String(database)])
+                cut.signal()
+            }
+            let result = try load(work.path, target, extra: ["--batch-size", "20"])
+            cut.wait()
+            if result.status == 0 && !result.errorOutput.contains("error") { break }
+            #expect(result.status == 2, "\(result.errorOutput)")
+            #expect(result.errorOutput.contains("[target."), "\(result.errorOutput)")
+            cuts += 1
+        }
+        print("resume test: connection cut \(cuts) times")
+        #expect(cuts >= 1)
+        #expect(try Self.tables(target) == (try Self.tables(clean)))
+    }
+
+    @Test func stopsAfterMaxBatchesAndContinuesWithTheSameCommand() throws {
+        let work = try TemporaryDirectory()
+        _ = try LoaderTests.transformedSample(work)
+        let clean = try TestPostgres.freshDatabase("cleanmax")
+        #expect(try load(work.path, clean).status == 0)
+        let target = try TestPostgres.freshDatabase("paused")
+        var pauses = 0
+        while true {
+            let result = try load(work.path, target, extra: ["--max-batches", "25"])
+            #expect(result.status == 0, "\(result.errorOutput)")
+            guard result.output.contains("load paused after batch") else { break }
+            pauses += 1
+            // While paused, the target is consistent: its foreign keys are in place.
+            #expect(try PostgresConnection(target).scalar("SELECT count(*) FROM pg_constraint WHERE connamespace = 'mlm'::regnamespace AND contype = 'f'") == "7")
+            #expect(pauses < 20)
+        }
+        #expect(pauses == 4)
+        #expect(try Self.tables(target) == (try Self.tables(clean)))
+    }
+
+    @Test func refusesAnotherWorkDirectorysUnfinishedRun() throws {
+        let first = try TemporaryDirectory()
+        _ = try LoaderTests.transformedSample(first)
+        let target = try TestPostgres.freshDatabase("other")
+        #expect(try load(first.path, target, extra: ["--max-batches", "2"]).output.contains("paused"))
+        let second = try TemporaryDirectory()
+        _ = try LoaderTests.transformedSample(second)
+        let refused = try load(second.path, target)
+        #expect(refused.status == 2)
+        #expect(refused.errorOutput.contains("[target.run_unfinished]"))
+    }
+}
