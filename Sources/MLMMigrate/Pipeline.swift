@@ -11,6 +11,8 @@ public struct Pipeline {
     public var batchSize = 50_000
     /// Load stops after this many batches (nil: all); the same command continues.
     public var maxBatches: Int?
+    /// Pauses before each retry of a load after a transient database error.
+    public var retryDelays: [Double] = [0.5, 1, 2, 4, 8]
     /// nil: progress on stderr only when it is a terminal.
     public var progress: Bool?
     /// The key-encryption key: Extract encrypts PII under it, Reconcile decrypts to verify.
@@ -112,7 +114,7 @@ public struct Pipeline {
         guard let extract = manifest.extract, let cleanse = manifest.cleanse, let transform = manifest.transform else {
             throw Self.missing("transform")
         }
-        let (connection, described) = try connect(target, fresh: manifest.loadPending != true)
+        var fresh = manifest.loadPending != true
         var counts = [
             ("members.extracted", String(extract.rows)),
             ("members.accepted", String(cleanse.accepted)),
@@ -136,12 +138,30 @@ public struct Pipeline {
             countsJSON: JSONText.object(counts), ledgerDigest: mapping.ledger == nil ? nil : manifest.ledgerTransform?.runDigest,
             hasPII: transform.piiMembers != nil, workID: manifest.workID
         )
-        var loader = Loader(connection: connection, batchSize: max(1, batchSize), logger: logger)
-        loader.maxBatches = maxBatches
         manifest.load = nil
         manifest.loadPending = true
         try work.writeManifest(manifest)
-        let summary = try loader.run(transformDirectory: work.file("transform"), info: info, progress: progress)
+        // A transient database error (connection lost, serialization failure...) is retried with
+        // backoff on a new connection, resuming from the last committed batch.
+        var attempt = 0
+        var loaded: (LoadSummary, Target)?
+        while loaded == nil {
+            do throws(MigrationError) {
+                let (connection, described) = try connect(target, fresh: fresh)
+                fresh = false
+                var loader = Loader(connection: connection, batchSize: max(1, batchSize), logger: logger)
+                loader.maxBatches = maxBatches
+                loaded = (try loader.run(transformDirectory: work.file("transform"), info: info, progress: progress), described)
+            } catch {
+                // While it restarts, the database is briefly unreachable: also worth a retry then.
+                let retryable = error.isTransient || (attempt > 0 && error.code == "target.unreachable")
+                guard retryable, attempt < retryDelays.count else { throw error }
+                logger.warning("transient database error; resuming the load", metadata: ["error": "\(error)", "retry_in_seconds": "\(retryDelays[attempt])"])
+                usleep(UInt32(retryDelays[attempt] * 1_000_000))
+                attempt += 1
+            }
+        }
+        guard let (summary, described) = loaded else { throw MigrationError("internal.unexpected", "load ended without a result") }
         manifest.load = summary
         manifest.loadPending = summary.complete == false
         try work.writeManifest(manifest)

@@ -8,9 +8,21 @@ public struct MigrationError: Error, CustomStringConvertible, Equatable {
     /// One line for the operator.
     public var message: String
 
-    public init(_ code: String, _ message: String) {
+    /// The PostgreSQL SQLSTATE, when the database reported the error.
+    public var sqlState: String?
+
+    public init(_ code: String, _ message: String, sqlState: String? = nil) {
         self.code = code
         self.message = message
+        self.sqlState = sqlState
+    }
+
+    /// Worth retrying after a pause: the connection was lost, or the database asked for a retry
+    /// (serialization failure, deadlock, shutdown or too many connections, connection exceptions).
+    public var isTransient: Bool {
+        if code == "target.connection_lost" { return true }
+        guard let state = sqlState else { return false }
+        return ["40001", "40P01", "57P01", "57P02", "57P03", "53300"].contains(state) || state.hasPrefix("08")
     }
 
     public var description: String { "\(message) [\(code)]" }

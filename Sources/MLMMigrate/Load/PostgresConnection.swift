@@ -49,7 +49,7 @@ public final class PostgresConnection {
         if PQstatus(conn) != CONNECTION_OK {
             return MigrationError("target.connection_lost", "lost the target database during \(what): \(Self.firstLine(message))")
         }
-        return MigrationError("target.sql_failed", "\(what) failed [SQLSTATE \(state)]: \(Self.firstLine(message))")
+        return MigrationError("target.sql_failed", "\(what) failed [SQLSTATE \(state)]: \(Self.firstLine(message))", sqlState: state)
     }
 
     /// Runs one or more statements that return no rows.

@@ -79,30 +79,57 @@ import Testing
         #expect(reconcile.status == 0, "\(reconcile.stdout)")
     }
 
-    @Test func resumesAfterTheDatabaseCutsTheConnection() throws {
+    @Test func retriesWhenTheDatabaseCutsTheConnectionAndEndsWithTheSameTarget() throws {
         let work = try TemporaryDirectory()
         _ = try LoaderTests.transformedSample(work)
         let clean = try TestPostgres.freshDatabase("cleancut")
         #expect(try load(work.path, clean, extra: ["--batch-size", "20"]).status == 0)
         let target = try TestPostgres.freshDatabase("cut")
-        let database = try #require(target.split(separator: " ").first { $0.hasPrefix("dbname=") }?.dropFirst(7))
-        var cuts = 0
-        for _ in 1...20 {
-            // Cut every session of the target's database while the load is running.
-            let cut = DispatchSemaphore(value: 0)
-            DispatchQueue.global().asyncAfter(deadline: .now() + 0.25) {
-                _ = try? PostgresConnection(clean).query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [String(database)])
-                cut.signal()
+        let database = String(try #require(target.split(separator: " ").first { $0.hasPrefix("dbname=") }?.dropFirst(7)))
+        // Cut every session of the target's database three times while one load runs.
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            for delay in [0.25, 0.9, 2.0] {
+                usleep(UInt32(delay * 1_000_000))
+                _ = try? PostgresConnection(clean).query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [database])
             }
-            let result = try load(work.path, target, extra: ["--batch-size", "20"])
-            cut.wait()
-            if result.status == 0 && !result.errorOutput.contains("error") { break }
-            #expect(result.status == 2, "\(result.errorOutput)")
-            #expect(result.errorOutput.contains("[target."), "\(result.errorOutput)")
-            cuts += 1
+            done.signal()
         }
-        print("resume test: connection cut \(cuts) times")
-        #expect(cuts >= 1)
+        let result = try load(work.path, target, extra: ["--batch-size", "20", "--log-level", "warning"])
+        done.wait()
+        #expect(result.status == 0, "\(result.errorOutput)")
+        let retries = result.errorOutput.components(separatedBy: "transient database error; resuming the load").count - 1
+        print("resume test: load retried \(retries) times after connection cuts")
+        #expect(retries >= 1)
+        #expect(try Self.tables(target) == (try Self.tables(clean)))
+    }
+
+    @Test func stopsOnAPermanentErrorWithAClearMessageAndResumesOnceFixed() throws {
+        let work = try TemporaryDirectory()
+        _ = try LoaderTests.transformedSample(work)
+        let clean = try TestPostgres.freshDatabase("cleanbad")
+        #expect(try load(work.path, clean).status == 0)
+        // A wallet row the database refuses (a balance that is not a number), deep in the file.
+        let wallets = "\(work.path)/transform/wallets.tsv"
+        let original = try String(contentsOfFile: wallets, encoding: .utf8)
+        var lines = original.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var fields = lines[1_500].split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        fields[2] = "twelve"
+        lines[1_500] = fields.joined(separator: "\t")
+        try lines.joined(separator: "\n").write(toFile: wallets, atomically: true, encoding: .utf8)
+
+        let target = try TestPostgres.freshDatabase("bad")
+        let failed = try load(work.path, target)
+        #expect(failed.status == 2)
+        #expect(failed.errorOutput.contains("[SQLSTATE 22P02]") && failed.errorOutput.contains("[target.sql_failed]"), "\(failed.errorOutput)")
+        #expect(failed.errorOutput.contains("the same command resumes it"))
+        let connection = try PostgresConnection(target)
+        #expect(try connection.scalar("SELECT status FROM mlm_migration.runs") == "loading")
+        #expect(try connection.scalar("SELECT count(*) FROM mlm.members") == "2001")
+        // Fixed, the same command carries on from the last committed batch.
+        try original.write(toFile: wallets, atomically: true, encoding: .utf8)
+        let resumed = try load(work.path, target)
+        #expect(resumed.status == 0, "\(resumed.errorOutput)")
         #expect(try Self.tables(target) == (try Self.tables(clean)))
     }
 
