@@ -270,6 +270,16 @@ public struct Pipeline {
         try MemberEraser(connection: try connect(target, fresh: false).0, logger: logger).erase(legacyID: legacyID, reason: reason)
     }
 
+    /// Undoes what run `runID` wrote after batch `toBatch` (0: all of it) (`mlm-migrate rollback`).
+    public func rollback(target: String?, runID: Int, toBatch: Int) throws(MigrationError) -> RollbackSummary {
+        try RunRollback(connection: try connect(target, fresh: false).0, logger: logger).rollback(runID: runID, toBatch: toBatch)
+    }
+
+    /// The batch boundaries the target can be rolled back to (`mlm-migrate snapshots`).
+    public func restorePoints(target: String?) throws(MigrationError) -> [RestorePoint] {
+        try RunRollback(connection: try connect(target, fresh: false).0, logger: logger).restorePoints()
+    }
+
     // MARK: Helpers
 
     private func extractLedger(_ ledger: LedgerMapping, source: String) throws(MigrationError) -> LedgerExtractSummary {

@@ -161,8 +161,18 @@ public enum TargetSchema {
                 erased_at       timestamptz NOT NULL DEFAULT now()
             );
             """),
-        Migration(version: 4, description: "resumable runs: the work directory's transform a run was loaded from", sql: """
+        Migration(version: 4, description: "resumable and reversible runs: work directory of a run, rolled-back status", sql: """
             ALTER TABLE mlm_migration.runs ADD COLUMN work_id text;
+            ALTER TABLE mlm_migration.runs DROP CONSTRAINT runs_status_check,
+                ADD CONSTRAINT runs_status_check CHECK (status IN ('loading', 'loaded', 'reconciled', 'failed', 'rolled_back'));
+            CREATE TABLE mlm_migration.rollbacks (
+                rollback_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                run_id          bigint NOT NULL REFERENCES mlm_migration.runs,
+                to_batch        integer NOT NULL,
+                rows_removed    jsonb NOT NULL,
+                rolled_back_by  text NOT NULL DEFAULT current_user,
+                rolled_back_at  timestamptz NOT NULL DEFAULT now()
+            );
             """),
     ]
 

@@ -1,0 +1,97 @@
+public import Logging
+
+/// A point a run can be rolled back to: the state after batch `batch` of run `runID` committed
+/// (batch 0: before the run wrote anything).
+public struct RestorePoint: Codable, Sendable, Equatable {
+    public var runID: Int
+    public var batch: Int
+    public var entity: String
+    public var kind: String
+    public var rows: Int
+    public var committedAt: String
+}
+
+/// What a rollback removed, per table.
+public struct RollbackSummary: Codable, Sendable, Equatable {
+    public var runID: Int
+    public var toBatch: Int
+    public var rowsRemoved: [String: Int]
+}
+
+/// Undoes what a run wrote after one of its batch boundaries (`mlm-migrate rollback`): every
+/// row with that `run_id` and a higher `batch_no`, table by table in reverse foreign-key order,
+/// with the batch manifests, in one transaction, logged in `mlm_migration.rollbacks`. Back to
+/// batch 0, the run is marked `rolled_back`; to a later batch, it is `loading` again, so the
+/// same load command continues it.
+///
+/// Only the newest run can be rolled back (an older one may have rows a later run built on),
+/// and rows a run inserted are all it can undo: runs only insert today.
+public struct RunRollback {
+    public let connection: PostgresConnection
+    public let logger: Logger
+
+    /// Tables written by a load, children before parents.
+    static let tables = [
+        "mlm.wallet_entries", "mlm.wallets", "mlm.member_pii", "mlm.data_keys",
+        "mlm_migration.quarantine", "mlm_migration.id_map", "mlm.members",
+    ]
+
+    public init(connection: PostgresConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// Every batch boundary of every run not rolled back, newest run first.
+    public func restorePoints() throws(MigrationError) -> [RestorePoint] {
+        try connection.query("""
+            SELECT b.run_id, b.batch_no, b.entity, b.kind, b.row_count, to_char(b.committed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            FROM mlm_migration.batches b JOIN mlm_migration.runs r USING (run_id)
+            WHERE r.status <> 'rolled_back' ORDER BY b.run_id DESC, b.batch_no
+            """, what: "listing restore points").map { row in
+            RestorePoint(
+                runID: row[0].flatMap { Int($0) } ?? 0, batch: row[1].flatMap { Int($0) } ?? 0, entity: row[2] ?? "", kind: row[3] ?? "",
+                rows: row[4].flatMap { Int($0) } ?? 0, committedAt: row[5] ?? ""
+            )
+        }
+    }
+
+    public func rollback(runID: Int, toBatch: Int) throws(MigrationError) -> RollbackSummary {
+        try Loader.lockTarget(connection)
+        guard let newest = try connection.scalar("SELECT max(run_id) FROM mlm_migration.runs WHERE status <> 'rolled_back'").flatMap({ Int($0) }) else {
+            throw MigrationError("rollback.no_run", "\(connection.endpoint) has no run to roll back")
+        }
+        guard newest == runID else {
+            throw MigrationError("rollback.not_newest", "run \(runID) is not the newest run (\(newest)); roll back run \(newest) first")
+        }
+        let last = try connection.scalar("SELECT coalesce(max(batch_no), 0) FROM mlm_migration.batches WHERE run_id = $1::bigint", [String(runID)]).flatMap { Int($0) } ?? 0
+        guard (0...last).contains(toBatch) else {
+            throw MigrationError("rollback.no_batch", "run \(runID) has batches 1 to \(last); roll back to one of them, or to 0 for the whole run")
+        }
+        try connection.execute("BEGIN")
+        do throws(MigrationError) {
+            var removed: [String: Int] = [:]
+            for table in Self.tables {
+                let count = try connection.scalar(
+                    "WITH gone AS (DELETE FROM \(table) WHERE run_id = $1::bigint AND batch_no > $2::integer RETURNING 1) SELECT count(*) FROM gone",
+                    [String(runID), String(toBatch)], what: "removing run \(runID)'s rows from \(table)"
+                ).flatMap { Int($0) } ?? 0
+                removed[table] = count
+            }
+            _ = try connection.query("DELETE FROM mlm_migration.batches WHERE run_id = $1::bigint AND batch_no > $2::integer", [String(runID), String(toBatch)])
+            _ = try connection.query(
+                "UPDATE mlm_migration.runs SET status = $2, finished_at = CASE WHEN $2 = 'rolled_back' THEN now() END, report = NULL WHERE run_id = $1::bigint",
+                [String(runID), toBatch == 0 ? "rolled_back" : "loading"]
+            )
+            _ = try connection.query(
+                "INSERT INTO mlm_migration.rollbacks (run_id, to_batch, rows_removed) VALUES ($1::bigint, $2::integer, $3::jsonb)",
+                [String(runID), String(toBatch), JSONText.object(removed.sorted { $0.key < $1.key }.map { ($0.key, String($0.value)) })]
+            )
+            try connection.execute("COMMIT")
+            logger.notice("rolled back", metadata: ["run_id": "\(runID)", "to_batch": "\(toBatch)"])
+            return RollbackSummary(runID: runID, toBatch: toBatch, rowsRemoved: removed)
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+}
