@@ -280,6 +280,16 @@ public struct Pipeline {
         try RunRollback(connection: try connect(target, fresh: false).0, logger: logger).restorePoints()
     }
 
+    /// `pg_dump` of the target's schemas to `path`, with `path.sha256` (`mlm-migrate snapshot --full`).
+    public func snapshot(target: String?, to path: String) throws(MigrationError) -> String {
+        try FullSnapshot(connection: try connect(target, fresh: false).0, logger: logger).take(to: path)
+    }
+
+    /// Replaces the target's schemas with a checked snapshot, re-applying later erasures (`mlm-migrate restore`).
+    public func restore(target: String?, from path: String) throws(MigrationError) -> FullSnapshot.Restored {
+        try FullSnapshot(connection: try connect(target, fresh: false).0, logger: logger).restore(from: path, scratch: work.path)
+    }
+
     // MARK: Helpers
 
     private func extractLedger(_ ledger: LedgerMapping, source: String) throws(MigrationError) -> LedgerExtractSummary {

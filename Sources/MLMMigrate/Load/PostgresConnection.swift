@@ -31,6 +31,30 @@ public final class PostgresConnection {
 
     deinit { PQfinish(conn) }
 
+    /// This connection's parameters as libpq environment variables (`PGHOST`, `PGPORT`,
+    /// `PGDATABASE`, `PGUSER`, `PGPASSWORD`, `PGSSLMODE`...), for `pg_dump` and `pg_restore`:
+    /// passed in the child's environment, never on its command line, where other users could
+    /// read a password.
+    public var libpqEnvironment: [String: String] {
+        let names = [
+            "host": "PGHOST", "hostaddr": "PGHOSTADDR", "port": "PGPORT", "dbname": "PGDATABASE", "user": "PGUSER",
+            "password": "PGPASSWORD", "passfile": "PGPASSFILE", "sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT",
+            "sslcert": "PGSSLCERT", "sslkey": "PGSSLKEY", "sslcrl": "PGSSLCRL", "connect_timeout": "PGCONNECT_TIMEOUT",
+            "options": "PGOPTIONS", "target_session_attrs": "PGTARGETSESSIONATTRS", "channel_binding": "PGCHANNELBINDING",
+        ]
+        var environment: [String: String] = [:]
+        guard let options = PQconninfo(conn) else { return environment }
+        defer { PQconninfoFree(options) }
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if let value = option.pointee.val, let name = names[String(cString: keyword)] {
+                environment[name] = String(cString: value)
+            }
+            option += 1
+        }
+        return environment
+    }
+
     /// Where the connection went, for messages: `host:port/dbname` (no user or password).
     public var endpoint: String {
         let host = PQhost(conn).map { String(cString: $0) } ?? "?"

@@ -64,3 +64,54 @@ import Testing
         #expect(both.status != 0 && both.stderr.contains("exactly one of"))
     }
 }
+
+/// `snapshot --full` and `restore` against a real PostgreSQL.
+@Suite struct FullSnapshotTests {
+    private func tool(_ arguments: [String]) throws -> ToolRun {
+        try ToolRun.run("mlm-migrate", arguments)
+    }
+
+    @Test func restoresTheSnapshotExactlyAndKeepsLaterErasures() throws {
+        let work = try TemporaryDirectory()
+        _ = try LoaderTests.transformedSample(work)
+        let target = try TestPostgres.freshDatabase("snapshot")
+        let common = ["--work-dir", work.path, "--target", target]
+        #expect(try tool(["load"] + common).status == 0)
+        let before = try ResumeTests.tables(target)
+        let file = "\(work.path)/pre-cutover.dump"
+        let taken = try tool(["snapshot", "--full", "--out", file] + common)
+        #expect(taken.status == 0, "\(taken.stderr)")
+        var info = stat()
+        #expect(stat(file, &info) == 0 && info.st_mode & 0o777 == 0o600)
+        #expect(try tool(["snapshot", "--full", "--out", file] + common).stderr.contains("[snapshot.exists]"))
+
+        // After the snapshot: a member erased, and the whole run rolled back.
+        let connection = try PostgresConnection(target)
+        let legacyID = try #require(try connection.scalar("SELECT legacy_id FROM mlm.members WHERE member_id = 3"))
+        #expect(try tool(["erase", "--member", legacyID, "--reason", "DSR-9"] + common).status == 0)
+        #expect(try tool(["rollback", "--run", "1"] + common).status == 0)
+        #expect(try connection.scalar("SELECT count(*) FROM mlm.members") == "0")
+
+        let restored = try tool(["restore", "--from", file] + common)
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(restored.stdout.contains("erased again, as the snapshot predates their erasure: \(legacyID)"))
+        var after = try ResumeTests.tables(target)
+        // Everything is as it was, but the member erased since stays erased.
+        let check = try PostgresConnection(target)
+        #expect(try check.scalar("SELECT wrapped_key IS NULL FROM mlm.data_keys WHERE member_id = 3") == "t")
+        #expect(try check.scalar("SELECT count(*) FROM mlm_migration.erasures WHERE legacy_id = $1", [legacyID]) == "1")
+        after["data_keys"] = before["data_keys"]
+        after["member_pii"] = before["member_pii"]
+        #expect(after == before)
+        #expect(try check.scalar("SELECT count(*) FROM mlm.data_keys WHERE wrapped_key IS NULL") == "1")
+
+        // A damaged snapshot is refused before anything is touched.
+        let handle = try #require(FileHandle(forUpdatingAtPath: file))
+        try handle.seek(toOffset: 100)
+        try handle.write(contentsOf: Data([0x58]))
+        try handle.close()
+        let refused = try tool(["restore", "--from", file] + common)
+        #expect(refused.status == 2 && refused.stderr.contains("[snapshot.checksum_mismatch]"))
+        #expect(try check.scalar("SELECT count(*) FROM mlm.members") == "2001")
+    }
+}
