@@ -78,6 +78,13 @@ public struct EmbeddedPostgres: Codable, Sendable {
         try run("pg_ctl", ["-D", dataDirectory, "-o", options, "-l", "\(socketDirectory)/postgres.log", "-w", "-t", "60", "start"])
     }
 
+    /// Restarts the cluster (fast shutdown: every session is cut), as an operator or a crash would.
+    public func restart() throws(MigrationError) {
+        stop()
+        usleep(300_000)
+        try start()
+    }
+
     /// Stops the cluster (fast shutdown); errors are ignored: it may already be stopped.
     public func stop() {
         _ = try? run("pg_ctl", ["-D", dataDirectory, "-m", "fast", "-w", "stop"])

@@ -104,6 +104,29 @@ import Testing
         #expect(try Self.tables(target) == (try Self.tables(clean)))
     }
 
+    @Test func carriesOnWhenPostgreSQLRestartsMidLoad() throws {
+        let work = try TemporaryDirectory()
+        _ = try LoaderTests.transformedSample(work)
+        let clean = try TestPostgres.freshDatabase("cleanrestart")
+        #expect(try load(work.path, clean, extra: ["--batch-size", "20"]).status == 0)
+        // A private cluster, so restarting it disturbs no other test.
+        let home = try TemporaryDirectory()
+        let cluster = try EmbeddedPostgres.startFresh(workDirectory: home.path)
+        defer { cluster.stop() }
+        let restarted = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            usleep(400_000)
+            try? cluster.restart()
+            restarted.signal()
+        }
+        let result = try load(work.path, cluster.conninfo, extra: ["--batch-size", "20", "--log-level", "warning"])
+        restarted.wait()
+        #expect(result.status == 0, "\(result.errorOutput)")
+        print("resume test: load after a PostgreSQL restart retried \(result.errorOutput.components(separatedBy: "resuming the load").count - 1) times")
+        #expect(result.errorOutput.contains("transient database error; resuming the load"))
+        #expect(try Self.tables(cluster.conninfo) == (try Self.tables(clean)))
+    }
+
     @Test func stopsOnAPermanentErrorWithAClearMessageAndResumesOnceFixed() throws {
         let work = try TemporaryDirectory()
         _ = try LoaderTests.transformedSample(work)
