@@ -235,6 +235,26 @@ public struct Pipeline {
         return try reconcile(target: target)
     }
 
+    /// Continues run `runID` from this work directory (`mlm-migrate resume RUN`): checks that the
+    /// target's run is unfinished and was loaded from this work directory's transform, then
+    /// loads from its last committed batch and reconciles. nil when ``maxBatches`` paused it again.
+    public func resume(target: String?, runID: Int) throws(MigrationError) -> Outcome? {
+        let manifest = try work.readManifest()
+        let (connection, _) = try connect(target, fresh: false)
+        guard let row = try connection.query("SELECT status, work_id FROM mlm_migration.runs WHERE run_id = $1::bigint", [String(runID)]).first else {
+            throw MigrationError("resume.no_run", "the target has no run \(runID)")
+        }
+        guard row[1] != nil, row[1] == manifest.workID else {
+            throw MigrationError("resume.other_work_directory", "run \(runID) was not loaded from \(work.path); resume it from its own work directory")
+        }
+        guard row[0] == "loading" else {
+            throw MigrationError("resume.not_unfinished", "run \(runID) is \(row[0] ?? "?"), not unfinished; nothing to resume")
+        }
+        let (summary, _) = try load(target: target)
+        guard summary.complete != false else { return nil }
+        return try reconcile(target: target)
+    }
+
     /// Whether the work directory's manifest has an unfinished load of this very export and mapping.
     private func resumableLoad(source: String, mappingPath: String) throws(MigrationError) -> Bool {
         guard FileManager.default.fileExists(atPath: work.manifestFile), let manifest = try? work.readManifest(),

@@ -176,6 +176,22 @@ import Testing
         #expect(try Self.tables(target) == (try Self.tables(clean)))
     }
 
+    @Test func resumeCommandContinuesTheNamedRunAndReconciles() throws {
+        let work = try TemporaryDirectory()
+        _ = try LoaderTests.transformedSample(work)
+        let target = try TestPostgres.freshDatabase("resumecmd")
+        #expect(try load(work.path, target, extra: ["--max-batches", "3"]).output.contains("paused"))
+        let other = try TemporaryDirectory()
+        _ = try LoaderTests.transformedSample(other)
+        let wrong = try ToolRun.run("mlm-migrate", ["resume", "1", "--work-dir", other.path, "--target", target, "--kek-file", TestKeys.kekFile])
+        #expect(wrong.status == 2 && wrong.stderr.contains("[resume.other_work_directory]"))
+        let resumed = try ToolRun.run("mlm-migrate", ["resume", "1", "--work-dir", work.path, "--target", target, "--kek-file", TestKeys.kekFile])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("checks:") && resumed.stdout.contains(", 0 failed"))
+        let again = try ToolRun.run("mlm-migrate", ["resume", "1", "--work-dir", work.path, "--target", target, "--kek-file", TestKeys.kekFile])
+        #expect(again.status == 2 && again.stderr.contains("[resume.not_unfinished]"))
+    }
+
     @Test func refusesAnotherWorkDirectorysUnfinishedRun() throws {
         let first = try TemporaryDirectory()
         _ = try LoaderTests.transformedSample(first)
