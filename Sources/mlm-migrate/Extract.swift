@@ -10,8 +10,7 @@ struct Extract: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var pipeline = try common.pipeline()
-            pipeline.kek = try keys.kek()
+            let pipeline = try common.pipeline(keys: keys)
             let members = try pipeline.extract(source: input.source, mappingPath: input.mapping)
             let ledger = try pipeline.work.readManifest().ledgerExtract
             for summary in [members, ledger?.entries, ledger?.balances].compactMap({ $0 }) {

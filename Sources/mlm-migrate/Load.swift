@@ -10,14 +10,8 @@ struct Load: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var pipeline = try common.pipeline()
-            pipeline.batchSize = batches.batchSize
-            pipeline.maxBatches = batches.maxBatches
-            let (summary, described) = try pipeline.load(target: target.target)
-            if summary.complete == false {
-                print("load paused after batch \(summary.batches) of run \(summary.runID) (--max-batches); run the same command again to continue")
-                return
-            }
+            let (summary, described) = try common.pipeline(batches: batches).load(target: target.target)
+            if summary.complete == false { return printPaused(summary) }
             print("load: run \(summary.runID), \(summary.members) members and \(summary.quarantined) quarantine rows in \(summary.batches) batches into \(described.endpoint)")
             if let entries = summary.walletEntries, let wallets = summary.wallets {
                 print("load: \(entries) wallet entries, \(wallets) wallets, \(summary.ledgerQuarantined ?? 0) ledger quarantine rows")

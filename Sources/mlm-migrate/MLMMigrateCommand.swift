@@ -34,6 +34,17 @@ struct CommonOptions: ParsableArguments {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
     }
 
+    /// The pipeline with the batch options and the key, when the command takes them.
+    func pipeline(batches: BatchOptions? = nil, keys: KeyOptions? = nil) throws -> Pipeline {
+        var pipeline = try pipeline()
+        if let batches {
+            pipeline.batchSize = batches.batchSize
+            pipeline.maxBatches = batches.maxBatches
+        }
+        if let keys { pipeline.kek = try keys.kek() }
+        return pipeline
+    }
+
     func pipeline() throws -> Pipeline {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -53,6 +64,11 @@ struct TargetOptions: ParsableArguments {
         discussion: "Without it, libpq's PG* environment is used when set, else a disposable local PostgreSQL is started in the work directory."
     ))
     var target: String?
+}
+
+/// Says that `--max-batches` paused the load, and how to continue.
+func printPaused(_ load: LoadSummary?) {
+    print("load paused after batch \(load?.batches ?? 0) of run \(load?.runID ?? 0) (--max-batches); run the same command again to continue")
 }
 
 /// Prints a stopping error in one line and exits 2; anything else is re-thrown.

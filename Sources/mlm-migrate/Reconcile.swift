@@ -10,9 +10,7 @@ struct Reconcile: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var pipeline = try common.pipeline()
-            pipeline.kek = try keys.kek()
-            try finish(try pipeline.reconcile(target: target.target))
+            try finish(try common.pipeline(keys: keys).reconcile(target: target.target))
         }
     }
 }

@@ -17,13 +17,9 @@ struct Resume: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var pipeline = try common.pipeline()
-            pipeline.batchSize = batches.batchSize
-            pipeline.maxBatches = batches.maxBatches
-            pipeline.kek = try keys.kek()
+            let pipeline = try common.pipeline(batches: batches, keys: keys)
             guard let outcome = try pipeline.resume(target: target.target, runID: runID) else {
-                print("load paused again (--max-batches); run the same command again to continue")
-                return
+                return printPaused(try pipeline.work.readManifest().load)
             }
             try finish(outcome)
         }

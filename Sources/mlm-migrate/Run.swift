@@ -12,14 +12,9 @@ struct Run: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var pipeline = try common.pipeline()
-            pipeline.batchSize = batches.batchSize
-            pipeline.maxBatches = batches.maxBatches
-            pipeline.kek = try keys.kek()
+            let pipeline = try common.pipeline(batches: batches, keys: keys)
             guard let outcome = try pipeline.run(source: input.source, mappingPath: input.mapping, target: target.target) else {
-                let load = try pipeline.work.readManifest().load
-                print("load paused after batch \(load?.batches ?? 0) of run \(load?.runID ?? 0) (--max-batches); run the same command again to continue")
-                return
+                return printPaused(try pipeline.work.readManifest().load)
             }
             try finish(outcome)
         }
