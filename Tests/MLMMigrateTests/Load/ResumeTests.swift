@@ -192,6 +192,31 @@ import Testing
         #expect(again.status == 2 && again.stderr.contains("[resume.not_unfinished]"))
     }
 
+    @Test func refusesASecondLoadWhileTheFirstIsRunning() throws {
+        let work = try TemporaryDirectory()
+        _ = try LoaderTests.transformedSample(work)
+        let target = try TestPostgres.freshDatabase("twoatonce")
+        let first = DispatchSemaphore(value: 0)
+        let path = work.path
+        nonisolated(unsafe) var firstResult: CommandRunner.Result?
+        DispatchQueue.global().async {
+            firstResult = try? CommandRunner.run(PackagePaths.executable("mlm-migrate"), ["load", "--work-dir", path, "--target", target, "--batch-size", "10"], separateErrors: true)
+            first.signal()
+        }
+        // Wait until the first holds the target (its run row exists), then start the second.
+        var started = false
+        for _ in 0..<200 where !started {
+            usleep(20_000)
+            started = (try? PostgresConnection(target).scalar("SELECT count(*) FROM mlm_migration.batches")).flatMap { $0 }.map { $0 != "0" } ?? false
+        }
+        #expect(started)
+        let second = try load(work.path, target)
+        first.wait()
+        #expect(second.status == 2)
+        #expect(second.errorOutput.contains("another mlm-migrate run is writing to") && second.errorOutput.contains("[target.busy]"))
+        #expect(firstResult?.status == 0, "\(firstResult?.errorOutput ?? "")")
+    }
+
     @Test func refusesAnotherWorkDirectorysUnfinishedRun() throws {
         let first = try TemporaryDirectory()
         _ = try LoaderTests.transformedSample(first)
