@@ -27,6 +27,13 @@ import Testing
         return sums
     }
 
+    /// A work directory with vendor 2's sample transformed, ready to load.
+    private func transformed() throws -> TemporaryDirectory {
+        let work = try TemporaryDirectory()
+        _ = try LoaderTests.transformedSample(work)
+        return work
+    }
+
     private func load(_ work: String, _ target: String, extra: [String] = [], killAfter: Double? = nil) throws -> CommandRunner.Result {
         try CommandRunner.run(
             PackagePaths.executable("mlm-migrate"), ["load", "--work-dir", work, "--target", target, "--batch-size", "200"] + extra,
@@ -35,8 +42,7 @@ import Testing
     }
 
     @Test func resumesAfterBeingKilledAtManyPointsToTheSameTargetAsACleanLoad() throws {
-        let work = try TemporaryDirectory()
-        _ = try LoaderTests.transformedSample(work)
+        let work = try transformed()
         let clean = try TestPostgres.freshDatabase("clean")
         let cleanLoad = try load(work.path, clean, extra: ["--batch-size", "20"])
         #expect(cleanLoad.status == 0, "\(cleanLoad.errorOutput)")
@@ -80,8 +86,7 @@ import Testing
     }
 
     @Test func retriesWhenTheDatabaseCutsTheConnectionAndEndsWithTheSameTarget() throws {
-        let work = try TemporaryDirectory()
-        _ = try LoaderTests.transformedSample(work)
+        let work = try transformed()
         let clean = try TestPostgres.freshDatabase("cleancut")
         #expect(try load(work.path, clean, extra: ["--batch-size", "20"]).status == 0)
         let target = try TestPostgres.freshDatabase("cut")
@@ -105,8 +110,7 @@ import Testing
     }
 
     @Test func carriesOnWhenPostgreSQLRestartsMidLoad() throws {
-        let work = try TemporaryDirectory()
-        _ = try LoaderTests.transformedSample(work)
+        let work = try transformed()
         let clean = try TestPostgres.freshDatabase("cleanrestart")
         #expect(try load(work.path, clean, extra: ["--batch-size", "20"]).status == 0)
         // A private cluster, so restarting it disturbs no other test.
@@ -128,8 +132,7 @@ import Testing
     }
 
     @Test func stopsOnAPermanentErrorWithAClearMessageAndResumesOnceFixed() throws {
-        let work = try TemporaryDirectory()
-        _ = try LoaderTests.transformedSample(work)
+        let work = try transformed()
         let clean = try TestPostgres.freshDatabase("cleanbad")
         #expect(try load(work.path, clean).status == 0)
         // A wallet row the database refuses (a balance that is not a number), deep in the file.
@@ -157,8 +160,7 @@ import Testing
     }
 
     @Test func stopsAfterMaxBatchesAndContinuesWithTheSameCommand() throws {
-        let work = try TemporaryDirectory()
-        _ = try LoaderTests.transformedSample(work)
+        let work = try transformed()
         let clean = try TestPostgres.freshDatabase("cleanmax")
         #expect(try load(work.path, clean).status == 0)
         let target = try TestPostgres.freshDatabase("paused")
@@ -177,12 +179,10 @@ import Testing
     }
 
     @Test func resumeCommandContinuesTheNamedRunAndReconciles() throws {
-        let work = try TemporaryDirectory()
-        _ = try LoaderTests.transformedSample(work)
+        let work = try transformed()
         let target = try TestPostgres.freshDatabase("resumecmd")
         #expect(try load(work.path, target, extra: ["--max-batches", "3"]).output.contains("paused"))
-        let other = try TemporaryDirectory()
-        _ = try LoaderTests.transformedSample(other)
+        let other = try transformed()
         let wrong = try ToolRun.run("mlm-migrate", ["resume", "1", "--work-dir", other.path, "--target", target, "--kek-file", TestKeys.kekFile])
         #expect(wrong.status == 2 && wrong.stderr.contains("[resume.other_work_directory]"))
         let resumed = try ToolRun.run("mlm-migrate", ["resume", "1", "--work-dir", work.path, "--target", target, "--kek-file", TestKeys.kekFile])
@@ -193,8 +193,7 @@ import Testing
     }
 
     @Test func refusesASecondLoadWhileTheFirstIsRunning() throws {
-        let work = try TemporaryDirectory()
-        _ = try LoaderTests.transformedSample(work)
+        let work = try transformed()
         let target = try TestPostgres.freshDatabase("twoatonce")
         let first = DispatchSemaphore(value: 0)
         let path = work.path
@@ -218,12 +217,10 @@ import Testing
     }
 
     @Test func refusesAnotherWorkDirectorysUnfinishedRun() throws {
-        let first = try TemporaryDirectory()
-        _ = try LoaderTests.transformedSample(first)
+        let first = try transformed()
         let target = try TestPostgres.freshDatabase("other")
         #expect(try load(first.path, target, extra: ["--max-batches", "2"]).output.contains("paused"))
-        let second = try TemporaryDirectory()
-        _ = try LoaderTests.transformedSample(second)
+        let second = try transformed()
         let refused = try load(second.path, target)
         #expect(refused.status == 2)
         #expect(refused.errorOutput.contains("[target.run_unfinished]"))

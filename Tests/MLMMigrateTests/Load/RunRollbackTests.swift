@@ -2,13 +2,14 @@ import Foundation
 import MLMMigrate
 import Testing
 
+/// Runs the built mlm-migrate.
+private func tool(_ arguments: [String]) throws -> ToolRun {
+    try ToolRun.run("mlm-migrate", arguments)
+}
+
 /// `rollback` against a real PostgreSQL: every target table's checksum after a rollback equals
 /// its checksum before the undone batches.
 @Suite struct RunRollbackTests {
-    private func tool(_ arguments: [String]) throws -> ToolRun {
-        try ToolRun.run("mlm-migrate", arguments)
-    }
-
     @Test func rollsBackToABatchBoundaryThenToBeforeTheRunAndResumesInBetween() throws {
         let work = try TemporaryDirectory()
         _ = try LoaderTests.transformedSample(work)
@@ -67,10 +68,6 @@ import Testing
 
 /// `snapshot --full` and `restore` against a real PostgreSQL.
 @Suite struct FullSnapshotTests {
-    private func tool(_ arguments: [String]) throws -> ToolRun {
-        try ToolRun.run("mlm-migrate", arguments)
-    }
-
     @Test func restoresTheSnapshotExactlyAndKeepsLaterErasures() throws {
         let work = try TemporaryDirectory()
         _ = try LoaderTests.transformedSample(work)
