@@ -155,7 +155,7 @@ public struct Loader {
             return runID
         }
         if let other = unfinished.first {
-            throw MigrationError("target.run_unfinished", "run \(other[0] ?? "?") in \(connection.endpoint) is unfinished and was not loaded from this work directory's transform; resume it from its own work directory, or load into an empty database")
+            throw MigrationError("target.run_unfinished", "run \(other[0] ?? "?") in \(connection.endpoint) is unfinished and was not loaded from this work directory's transform; resume it from its own work directory, roll it back (mlm-migrate rollback --run \(other[0] ?? "?")), or load into an empty database")
         }
         let existing = Int(try connection.scalar("SELECT count(*) FROM mlm.members") ?? "0") ?? 0
         guard existing == 0 else {
