@@ -41,6 +41,7 @@ public struct MemberEraser {
         }
         try Loader.lockTarget(connection)
         try connection.execute("BEGIN")
+        let summary: ErasureSummary
         do throws(MigrationError) {
             let member = try connection.query(
                 "SELECT m.member_id, k.kek_id, k.wrapped_key IS NOT NULL FROM mlm.members m LEFT JOIN mlm.data_keys k USING (member_id) WHERE m.legacy_id = $1 FOR UPDATE OF m",
@@ -74,13 +75,19 @@ public struct MemberEraser {
                 [legacyID, memberID.map(String.init), member?[1], String(shredded), reason], what: "recording the erasure"
             )
             try connection.execute("COMMIT")
-            logger.notice("erased member", metadata: ["legacy_id": "\(legacyID)", "quarantine_rows": "\(shredded)"])
-            // Remove the dead row versions that still hold the old key bytes from the live tables.
-            try connection.execute("VACUUM mlm.data_keys, mlm.member_pii, mlm_migration.quarantine", what: "vacuuming the erased rows")
-            return ErasureSummary(legacyID: legacyID, memberID: memberID, quarantineRows: shredded, alreadyErased: false)
+            summary = ErasureSummary(legacyID: legacyID, memberID: memberID, quarantineRows: shredded, alreadyErased: false)
         } catch {
             try? connection.execute("ROLLBACK")
             throw error
         }
+        logger.notice("erased member", metadata: ["legacy_id": "\(legacyID)", "quarantine_rows": "\(summary.quarantineRows)"])
+        // Remove the dead row versions that still hold the old key bytes from the live tables.
+        // The erasure is committed either way; a failed vacuum only leaves them to autovacuum.
+        do {
+            try connection.execute("VACUUM mlm.data_keys, mlm.member_pii, mlm_migration.quarantine", what: "vacuuming the erased rows")
+        } catch {
+            logger.warning("erased, but could not vacuum; autovacuum will remove the old row versions", metadata: ["error": "\(error)"])
+        }
+        return summary
     }
 }
