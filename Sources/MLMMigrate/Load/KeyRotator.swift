@@ -42,7 +42,7 @@ public struct KeyRotator {
         guard from.id != to.id else {
             throw MigrationError("keys.same_kek", "the new key-encryption key is the old one (\(from.id)); generate a new key with `mlm-migrate keys generate`")
         }
-        guard try connection.scalar("SELECT to_regclass('mlm.data_keys') IS NOT NULL") == "t" else {
+        guard try TargetSchema.holdsPII(connection) else {
             throw MigrationError("keys.no_pii", "\(connection.endpoint) has no mlm.data_keys table; nothing to rotate")
         }
         try Loader.lockTarget(connection)
@@ -99,7 +99,7 @@ public struct KeyRotator {
     /// Re-wraps one batch of data keys and recomputes their members' blind indexes, in one transaction.
     private func rotateDataKeyBatch(_ rotationID: Int) throws(MigrationError) -> Int {
         let identity = MemberPIILayout.identityFields
-        return try inTransaction { () throws(MigrationError) -> Int in
+        return try connection.inTransaction { () throws(MigrationError) -> Int in
             let rows = try connection.query("""
                 SELECT k.key_id, k.wrapped_key, m.legacy_id, \(identity.map { "p." + $0.field }.joined(separator: ", "))
                 FROM mlm.data_keys k JOIN mlm.members m USING (member_id) LEFT JOIN mlm.member_pii p ON p.key_id = k.key_id
@@ -152,7 +152,7 @@ public struct KeyRotator {
 
     /// Re-wraps the data keys kept in one batch of quarantined rows' payloads.
     private func rotateQuarantineBatch(_ rotationID: Int) throws(MigrationError) -> Int {
-        try inTransaction { () throws(MigrationError) -> Int in
+        try connection.inTransaction { () throws(MigrationError) -> Int in
             let rows = try connection.query("""
                 SELECT quarantine_id, payload ->> '_wrapped_key' FROM mlm_migration.quarantine
                 WHERE payload ->> '_kek_id' = $1 ORDER BY quarantine_id LIMIT \(batchSize) FOR UPDATE
@@ -189,18 +189,6 @@ public struct KeyRotator {
             throw MigrationError("keys.unwrap_failed", "\(row()) does not unwrap under \(from.id): the row names \(from.id) but the key differs; nothing in this batch was changed")
         }
         return (dataKey, Hex.bytea(try FieldCipher.wrap(dataKey, with: to)))
-    }
-
-    private func inTransaction<T>(_ body: () throws(MigrationError) -> T) throws(MigrationError) -> T {
-        try connection.execute("BEGIN")
-        do throws(MigrationError) {
-            let result = try body()
-            try connection.execute("COMMIT")
-            return result
-        } catch {
-            try? connection.execute("ROLLBACK")
-            throw error
-        }
     }
 
     /// A PostgreSQL array literal of text values (NULL for nil); bytea values are in `\x` form.

@@ -36,13 +36,11 @@ public struct MemberEraser {
     }
 
     public func erase(legacyID: String, reason: String?) throws(MigrationError) -> ErasureSummary {
-        guard try connection.scalar("SELECT to_regclass('mlm.data_keys') IS NOT NULL") == "t" else {
+        guard try TargetSchema.holdsPII(connection) else {
             throw MigrationError("erase.no_pii", "\(connection.endpoint) has no mlm.data_keys table; it holds no encrypted PII")
         }
         try Loader.lockTarget(connection)
-        try connection.execute("BEGIN")
-        let summary: ErasureSummary
-        do throws(MigrationError) {
+        let summary = try connection.inTransaction { () throws(MigrationError) -> ErasureSummary in
             let member = try connection.query(
                 "SELECT m.member_id, k.kek_id, k.wrapped_key IS NOT NULL FROM mlm.members m LEFT JOIN mlm.data_keys k USING (member_id) WHERE m.legacy_id = $1 FOR UPDATE OF m",
                 [legacyID], what: "finding the member"
@@ -62,7 +60,7 @@ public struct MemberEraser {
                 ) SELECT count(*) FROM shredded
                 """, [legacyID], what: "destroying quarantined rows' keys") ?? "") ?? 0
             guard liveKey || shredded > 0 else {
-                try connection.execute("ROLLBACK")
+                // Nothing left to destroy (the transaction changed nothing): no new log entry.
                 return ErasureSummary(legacyID: legacyID, memberID: memberID, quarantineRows: 0, alreadyErased: true)
             }
             if let memberID, liveKey {
@@ -74,12 +72,9 @@ public struct MemberEraser {
                 "INSERT INTO mlm_migration.erasures (legacy_id, member_id, kek_id, quarantine_rows, reason) VALUES ($1, $2::bigint, $3, $4::integer, $5)",
                 [legacyID, memberID.map(String.init), member?[1], String(shredded), reason], what: "recording the erasure"
             )
-            try connection.execute("COMMIT")
-            summary = ErasureSummary(legacyID: legacyID, memberID: memberID, quarantineRows: shredded, alreadyErased: false)
-        } catch {
-            try? connection.execute("ROLLBACK")
-            throw error
+            return ErasureSummary(legacyID: legacyID, memberID: memberID, quarantineRows: shredded, alreadyErased: false)
         }
+        guard !summary.alreadyErased else { return summary }
         logger.notice("erased member", metadata: ["legacy_id": "\(legacyID)", "quarantine_rows": "\(summary.quarantineRows)"])
         // Remove the dead row versions that still hold the old key bytes from the live tables.
         // The erasure is committed either way; a failed vacuum only leaves them to autovacuum.

@@ -76,6 +76,19 @@ public final class PostgresConnection {
         return MigrationError("target.sql_failed", "\(what) failed [SQLSTATE \(state)]: \(Self.firstLine(message))", sqlState: state)
     }
 
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    public func inTransaction<T>(_ body: () throws(MigrationError) -> T) throws(MigrationError) -> T {
+        try execute("BEGIN")
+        do throws(MigrationError) {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
     /// Runs one or more statements that return no rows.
     public func execute(_ sql: String, what: String? = nil) throws(MigrationError) {
         let result = PQexec(conn, sql)

@@ -67,8 +67,7 @@ public struct RunRollback {
         guard (0...last).contains(toBatch) else {
             throw MigrationError("rollback.no_batch", "run \(runID) has batches 1 to \(last); roll back to one of them, or to 0 for the whole run")
         }
-        try connection.execute("BEGIN")
-        do throws(MigrationError) {
+        let removed = try connection.inTransaction { () throws(MigrationError) -> [String: Int] in
             var removed: [String: Int] = [:]
             for table in Self.tables {
                 let count = try connection.scalar(
@@ -86,12 +85,9 @@ public struct RunRollback {
                 "INSERT INTO mlm_migration.rollbacks (run_id, to_batch, rows_removed) VALUES ($1::bigint, $2::integer, $3::jsonb)",
                 [String(runID), String(toBatch), JSONText.object(removed.sorted { $0.key < $1.key }.map { ($0.key, String($0.value)) })]
             )
-            try connection.execute("COMMIT")
-            logger.notice("rolled back", metadata: ["run_id": "\(runID)", "to_batch": "\(toBatch)"])
-            return RollbackSummary(runID: runID, toBatch: toBatch, rowsRemoved: removed)
-        } catch {
-            try? connection.execute("ROLLBACK")
-            throw error
+            return removed
         }
+        logger.notice("rolled back", metadata: ["run_id": "\(runID)", "to_batch": "\(toBatch)"])
+        return RollbackSummary(runID: runID, toBatch: toBatch, rowsRemoved: removed)
     }
 }

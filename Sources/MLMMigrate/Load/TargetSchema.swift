@@ -208,6 +208,11 @@ public enum TargetSchema {
         }
     }
 
+    /// Whether the target has the PII tables (schema migration 3), so keys can be rotated or destroyed.
+    public static func holdsPII(_ connection: PostgresConnection) throws(MigrationError) -> Bool {
+        try connection.scalar("SELECT to_regclass('mlm.data_keys') IS NOT NULL") == "t"
+    }
+
     public static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }
 
     /// Creates the schemas and applies every migration the target lacks, in one transaction,
