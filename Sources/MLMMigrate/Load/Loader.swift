@@ -113,13 +113,16 @@ public struct Loader {
         var budget = maxBatches
         do throws(MigrationError) {
             try TargetSchema.dropBulkLoadForeignKeys(on: connection)
+            var complete = true
             for step in steps {
                 let done = committed.rows["\(step.entity)/\(step.kind)"] ?? 0
-                summary[keyPath: step.keyPath] = try load(step, skipping: done, runID: runID, summary: &summary, budget: &budget, progress: progress)
-                if budget == 0 { break }
+                // Once the budget is spent, later steps only count what is in and look for more.
+                let loaded = try load(step, skipping: done, runID: runID, summary: &summary, budget: &budget, progress: progress)
+                summary[keyPath: step.keyPath] = loaded.rows
+                complete = complete && loaded.atEnd
             }
             try TargetSchema.restoreBulkLoadForeignKeys(on: connection)
-            if budget == 0, try !isComplete(steps, summary) {
+            if !complete {
                 summary.complete = false
                 logger.notice("load paused", metadata: ["run_id": "\(runID)", "batches": "\(summary.batches)"])
                 return summary
@@ -206,8 +209,8 @@ public struct Loader {
 
     /// Loads one step's rows after the first `skipping` (committed by an earlier call), one
     /// batch transaction per `batchSize` rows while `budget` lasts; returns the step's rows in
-    /// the target.
-    private func load(_ step: Step, skipping done: Int, runID: Int, summary: inout LoadSummary, budget: inout Int?, progress: Bool?) throws(MigrationError) -> Int {
+    /// the target, and whether that is all of its file.
+    private func load(_ step: Step, skipping done: Int, runID: Int, summary: inout LoadSummary, budget: inout Int?, progress: Bool?) throws(MigrationError) -> (rows: Int, atEnd: Bool) {
         let readers = try step.files.map { file throws(MigrationError) in try StageFileReader(path: file.path, expecting: file.columns) }
         for reader in readers {
             for _ in 0..<done {
@@ -217,8 +220,10 @@ public struct Loader {
             }
         }
         let sqls = step.files.map { "COPY \($0.table) (\($0.columns.joined(separator: ", "))) FROM STDIN" }
-        let line = ProgressLine("load \(step.entity == "members" && step.kind == "quarantine" ? "quarantine" : step.entity)", enabled: step.entity == "members" || step.entity == "wallet_entries" ? progress : false)
+        let shown = budget != 0 && (step.entity == "members" || step.entity == "wallet_entries")
+        let line = ProgressLine("load \(step.entity == "members" && step.kind == "quarantine" ? "quarantine" : step.entity)", enabled: shown ? progress : false)
         var total = done
+        var atEnd = false
         while budget != 0 {
             let rows = try loadBatch(runID: runID, batchNo: summary.batches + 1, entity: step.entity, kind: step.kind) { digest throws(MigrationError) in
                 let count = try copy(readers[0], sqls[0], digest)
@@ -229,25 +234,19 @@ public struct Loader {
                 }
                 return count
             }
-            guard rows > 0 else { break }
+            guard rows > 0 else {
+                atEnd = true
+                break
+            }
             summary.batches += 1
             total += rows
             budget = budget.map { $0 - 1 }
             line.update(total)
         }
         line.finish(total)
-        return total
-    }
-
-    /// Whether every step's files have been loaded to their end.
-    private func isComplete(_ steps: [Step], _ summary: LoadSummary) throws(MigrationError) -> Bool {
-        for step in steps {
-            let reader = try StageFileReader(path: step.files[0].path)
-            var rows = 0
-            while try reader.skip() { rows += 1 }
-            if rows != summary[keyPath: step.keyPath] ?? 0 { return false }
-        }
-        return true
+        // Stopped by the budget: done only if no row is left (a peek; nothing more is loaded).
+        if !atEnd { atEnd = try !readers[0].skip() }
+        return (total, atEnd)
     }
 
     /// Copies up to `batchSize` lines from `chunks` with `sql`; `digest` sees every byte sent.
