@@ -9,10 +9,12 @@ struct BinaryPlanCSV {
     let members: Int
     let walletEntries: Int
     let people: PeopleFactory
+    /// Makes the later export instead of the base one.
+    var later: LaterExport?
 
     func write(to directory: String) throws {
         var random = SeededRandom(seed: people.seed ^ 0x5EED_0001)
-        let persons = people.people(members + 40, stream: 1)
+        let persons = people.people(members + 40, stream: 1) + (later.map { people.newcomers($0, stream: 11) } ?? [])
         var rows: [[String]] = []
         var expected: [Expected] = []
         func id(_ k: Int) -> String { String(100_000 + k) }
@@ -99,6 +101,25 @@ struct BinaryPlanCSV {
         rows.append(row(badStatus, sponsor: anySponsor(), parent: leaf(), leg: "L", status: "7"))
         expected.append(Expected(legacyID: id(badStatus), reason: .unknownCode))
 
+        var gone = Set<Int>()
+        if let later {
+            for k in 1...members {
+                if later.statusChanged(k) { rows[k - 1][6] = rows[k - 1][6] == "1" ? "0" : "1" }
+                if later.emailChanged(k) { rows[k - 1][8] = later.movedEmail(k) }
+                if later.addressChanged(k) { rows[k - 1][12] += " (new address)" }
+            }
+            for i in 1...later.newMembers {
+                let k = later.number(ofNew: i)
+                let place = later.placement(ofNew: i, legs: 2)
+                var fields = row(k, sponsor: username(later.sponsor(ofNew: i)), parent: username(place.parent), leg: place.leg == 0 ? "L" : "R", email: later.newEmail(k))
+                fields[9] = later.newPhone(k)
+                rows.append(fields)
+            }
+            let numbers = Dictionary(uniqueKeysWithValues: (1...members).map { (username($0), $0) })
+            gone = later.gone(referenced: Set(rows.flatMap { [$0[2], $0[3]] }.compactMap { numbers[$0] }))
+            rows = rows.filter { fields in !gone.contains { fields[0] == id($0) } }
+        }
+
         var bytes: [UInt8] = [0xEF, 0xBB, 0xBF]
         bytes += Windows1252.encode(Self.header.joined(separator: ",") + "\r\n")
         for fields in rows {
@@ -117,7 +138,8 @@ struct BinaryPlanCSV {
         try writeExpected(expected, vendor: "vendor1-binaryplan", to: directory)
         try BinaryPlanLedger(
             members: members, entries: walletEntries, seed: people.seed ^ 0x5EED_1001, username: username, legacyID: id,
-            joined: { persons[$0 - 1].joinedUTC }, quarantinedMember: username(orphan)
+            joined: { persons[$0 - 1].joinedUTC }, quarantinedMember: username(orphan),
+            later: later.map { ($0, gone) }
         ).write(folder: folder, expectedDirectory: directory)
     }
 

@@ -14,6 +14,8 @@ struct BinaryPlanLedger {
     let joined: (Int) -> Int64
     /// A member the members file quarantines (its wallet rows must be quarantined too).
     let quarantinedMember: String
+    /// For the later export: its changes and the gone members (their rows are left out).
+    var later: (changes: LaterExport, gone: Set<Int>)?
 
     func write(folder: String, expectedDirectory: String) throws {
         let history = WalletHistory(members: members, entries: entries, currencies: ["INR", "USD", "EUR"], joined: joined)
@@ -25,9 +27,15 @@ struct BinaryPlanLedger {
         }
         func txnID(_ n: Int) -> String { "TXN" + String(repeating: "0", count: max(0, 8 - String(n).count)) + String(n) }
         var firstTxn: WalletTxn?
+        let gone = later?.gone ?? []
+        var goneEntries = 0
         var balances = try history.generate(seed: seed) { txn in
             if firstTxn == nil { firstTxn = txn }
             last = txn.id
+            guard !gone.contains(txn.member) else {
+                goneEntries += 1
+                return
+            }
             let exponent = CurrencyTable.exponent(of: txn.currency) ?? 2
             var amount = phpFloatText(Int64(txn.amountMinor.magnitude), exponent: exponent)
             // PHP float artefacts and exponent notation, as the legacy script prints them.
@@ -59,6 +67,14 @@ struct BinaryPlanLedger {
                      phpFloatText(Int64(first.amountMinor.magnitude), exponent: exponent), Self.localTime(first.occurredUTC))
             expected.append(ExpectedLedger(entity: "wallet_entries", key: txnID(first.id), reason: .duplicateTxnID))
         }
+        var newWallets: [(member: Int, currency: String, balance: Int64)] = []
+        if let later {
+            let deposits = later.changes.deposits(gone: gone)
+            for (offset, deposit) in deposits.enumerated() {
+                try line(txnID(90_000_001 + offset), username(deposit.member), "INR", "DEP", phpFloatText(deposit.amountMinor, exponent: 2), Self.localTime(deposit.occurredUTC))
+            }
+            newWallets = try LaterExport.settle(deposits, home: "INR", balances: &balances, gone: gone, goneEntries: goneEntries, vendor: "vendor1-binaryplan", to: expectedDirectory, members: later.changes.expectedMemberRows(gone: gone))
+        }
         try out.close()
 
         // Balances: the legacy system's own figures, with its known faults.
@@ -71,7 +87,7 @@ struct BinaryPlanLedger {
             let missing = balances.remove(at: 2)
             variances.append(ExpectedVariance(member: legacyID(missing.member), currency: missing.currency, legacy: "none"))
         }
-        for wallet in balances {
+        for wallet in balances + newWallets {
             let exponent = CurrencyTable.exponent(of: wallet.currency) ?? 2
             try balancesOut.write(Windows1252.encode("\(username(wallet.member)),\(wallet.currency),\(phpFloatText(wallet.balance, exponent: exponent))\r\n"))
         }

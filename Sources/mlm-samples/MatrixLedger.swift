@@ -11,6 +11,8 @@ struct MatrixLedger {
     let seed: UInt64
     let joined: (Int) -> Int64
     let quarantinedMember: Int
+    /// For the later export: its changes and the gone members (their rows are left out).
+    var later: (changes: LaterExport, gone: Set<Int>)?
 
     func write(path: String, expectedDirectory: String) throws {
         var db: OpaquePointer?
@@ -40,9 +42,15 @@ struct MatrixLedger {
         let history = WalletHistory(members: members, entries: entries, currencies: ["USD", "EUR", "JPY", "KWD"], joined: joined)
         var firstTxn: WalletTxn?
         var last = 0
+        let gone = later?.gone ?? []
+        var goneEntries = 0
         var balances = try history.generate(seed: seed) { txn in
             if firstTxn == nil { firstTxn = txn }
             last = txn.id
+            guard !gone.contains(txn.member) else {
+                goneEntries += 1
+                return
+            }
             try insert([txn.id, txn.member, txn.currency, Self.codes[txn.kind], txn.amountMinor, txn.occurredUTC])
         }
         var expected: [ExpectedLedger] = []
@@ -70,6 +78,14 @@ struct MatrixLedger {
                 variances.append(ExpectedVariance(member: String(first.member), currency: first.currency, legacy: String(balances[index].balance)))
             }
         }
+        var newWallets: [(member: Int, currency: String, balance: Int64)] = []
+        if let later {
+            let deposits = later.changes.deposits(gone: gone)
+            for (offset, deposit) in deposits.enumerated() {
+                try insert([90_000_001 + offset, deposit.member, "USD", Self.codes["deposit"], deposit.amountMinor, deposit.occurredUTC])
+            }
+            newWallets = try LaterExport.settle(deposits, home: "USD", balances: &balances, gone: gone, goneEntries: goneEntries, vendor: "vendor2-mlmsoft", to: expectedDirectory, members: later.changes.expectedMemberRows(gone: gone))
+        }
         sqlite3_finalize(statement)
         sqlite3_prepare_v2(db, "INSERT INTO wallet_balance VALUES (?,?,?)", -1, &statement, nil)
         defer { sqlite3_finalize(statement) }
@@ -80,7 +96,7 @@ struct MatrixLedger {
             let missing = balances.remove(at: fault + 1)
             variances.append(ExpectedVariance(member: String(missing.member), currency: missing.currency, legacy: "none"))
         }
-        for wallet in balances { try insert([wallet.member, wallet.currency, wallet.balance]) }
+        for wallet in balances + newWallets { try insert([wallet.member, wallet.currency, wallet.balance]) }
         if let twice = balances.last {
             try insert([twice.member, twice.currency, twice.balance + 5])
             expected += [ExpectedLedger(entity: "wallet_balances", key: String(twice.member), reason: .duplicateBalance), ExpectedLedger(entity: "wallet_balances", key: String(twice.member), reason: .duplicateBalance)]

@@ -9,6 +9,8 @@ struct MatrixSQLite {
     let members: Int
     let walletEntries: Int
     let people: PeopleFactory
+    /// Makes the later export instead of the base one.
+    var later: LaterExport?
 
     /// One row of `tbl_distributor`; text values may be invalid UTF-8 on purpose.
     struct Row {
@@ -28,7 +30,7 @@ struct MatrixSQLite {
 
     func write(to directory: String) throws {
         var random = SeededRandom(seed: people.seed ^ 0x5EED_0002)
-        let persons = people.people(members + 40, stream: 2)
+        let persons = people.people(members + 40, stream: 2) + (later.map { people.newcomers($0, stream: 12) } ?? [])
         var rows: [Row] = []
         var expected: [Expected] = []
         func row(_ k: Int, upline: Int64?, parent: Int64?, position: Int64?, created: Any? = nil, state: String? = "A", login: String? = nil, email: String? = nil, id: Int64? = nil) -> Row {
@@ -79,6 +81,24 @@ struct MatrixSQLite {
         rows.append(mangled)
         expect(badBytes, .invalidEncoding)
 
+        var gone = Set<Int>()
+        if let later {
+            for k in 1...members {
+                if later.statusChanged(k) { rows[k - 1].state = rows[k - 1].state == "A" ? "I" : "A" }
+                if later.emailChanged(k) { rows[k - 1].email = later.movedEmail(k) }
+                if later.addressChanged(k) { rows[k - 1].kyc.address += " (new address)" }
+            }
+            for i in 1...later.newMembers {
+                let k = later.number(ofNew: i)
+                let place = later.placement(ofNew: i, legs: 3)
+                var newcomer = row(k, upline: Int64(later.sponsor(ofNew: i)), parent: Int64(place.parent), position: Int64(place.leg + 1), email: later.newEmail(k))
+                newcomer.mobile = later.newPhone(k)
+                rows.append(newcomer)
+            }
+            gone = later.gone(referenced: Set(rows.flatMap { [$0.upline, $0.parent] }.compactMap { $0.map { Int($0) } }))
+            rows.removeAll { gone.contains(Int($0.id)) && $0.login == "dist\($0.id)" }
+        }
+
         let folder = "\(directory)/vendor2-mlmsoft"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = "\(folder)/export.sqlite"
@@ -87,7 +107,8 @@ struct MatrixSQLite {
         try writeExpected(expected, vendor: "vendor2-mlmsoft", to: directory)
         try MatrixLedger(
             members: members, entries: walletEntries, seed: people.seed ^ 0x5EED_1002,
-            joined: { persons[$0 - 1].joinedUTC }, quarantinedMember: orphan
+            joined: { persons[$0 - 1].joinedUTC }, quarantinedMember: orphan,
+            later: later.map { ($0, gone) }
         ).write(path: path, expectedDirectory: directory)
     }
 

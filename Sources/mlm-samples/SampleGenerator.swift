@@ -27,17 +27,21 @@ struct SampleGenerator: ParsableCommand {
     @Option(help: "Which vendors: vendor1, vendor2 or both.")
     var vendor = "both"
 
+    @Flag(help: "Write the later export of the same legacy system instead (new members, changed profiles, gone members, later wallet entries), for delta runs; its folders go under --out as usual.")
+    var later = false
+
     func validate() throws {
         guard members >= 20 else { throw ValidationError("--members must be at least 20 (defects attach to early members)") }
     }
 
     func run() throws {
         let people = PeopleFactory(seed: seed)
+        let changes = later ? LaterExport(members: members) : nil
         if vendor == "both" || vendor == "vendor1" {
-            try BinaryPlanCSV(members: members, walletEntries: walletEntries, people: people).write(to: out)
+            try BinaryPlanCSV(members: members, walletEntries: walletEntries, people: people, later: changes).write(to: out)
         }
         if vendor == "both" || vendor == "vendor2" {
-            try MatrixSQLite(members: members, walletEntries: walletEntries, people: people).write(to: out)
+            try MatrixSQLite(members: members, walletEntries: walletEntries, people: people, later: changes).write(to: out)
         }
     }
 }
@@ -121,6 +125,15 @@ struct PeopleFactory {
                 phone: "+1 555 \(100 + index / 10_000) \(String(format: "%04d", index % 10_000))", joinedUTC: clock,
                 kyc: KYC(index: index, stream: stream)
             )
+        }
+    }
+
+    /// The later export's new members: their own stream, joined after everybody in the base.
+    func newcomers(_ later: LaterExport, stream: UInt64) -> [Person] {
+        people(later.newMembers, stream: stream).enumerated().map { offset, person in
+            var person = person
+            person.joinedUTC = later.joined(ofNew: offset + 1)
+            return person
         }
     }
 }

@@ -29,12 +29,13 @@ public enum MemberPIILayout {
     }
 
     /// `extract/member_pii.tsv` and `cleanse/member_pii.tsv`: the member's wrapped data key,
-    /// every PII field's ciphertext (NULL when empty or not mapped) and the blind indexes, one
+    /// every PII field's ciphertext (NULL when empty or not mapped), the blind indexes and the
+    /// record digest (``PIIRecordDigest``), one
     /// row per row of `extract/members.tsv` (and of `cleanse/members.tsv`), in the same order.
-    public static let staged = ["wrapped_key"] + fields + blindIndexColumns
+    public static let staged = ["wrapped_key"] + fields + blindIndexColumns + [PIIRecordDigest.column]
 
     /// `transform/member_pii.tsv`: rows for `mlm.member_pii`.
-    public static let target = ["member_id", "key_id"] + fields + blindIndexColumns
+    public static let target = ["member_id", "key_id"] + fields + blindIndexColumns + [PIIRecordDigest.column]
 
     /// `transform/data_keys.tsv`: rows for `mlm.data_keys`.
     public static let dataKeys = ["key_id", "member_id", "kek_id", "wrapped_key"]

@@ -266,6 +266,7 @@ private struct RecordEncoder: Sendable {
                     for (offset, identity) in MemberPIILayout.identityFields.enumerated() {
                         staged[1 + MemberPIILayout.fields.count + offset] = protected.blindIndexes[identity.field]
                     }
+                    staged[MemberPIILayout.staged.count - 1] = protected.recordDigest
                     for (index, value) in staged.enumerated() {
                         if index > 0 { out.pii.append(0x09) }
                         if let value { CopyText.appendBytea(value, to: &out.pii) } else { out.pii.append(contentsOf: CopyText.null) }

@@ -8,6 +8,7 @@ public import Crypto
 public struct PIIEncryptor: Sendable {
     public let kek: KeyEncryptionKey
     private let blindIndexes: [String: BlindIndex]
+    private let recordDigest: PIIRecordDigest
     /// Per PII field, the authenticated data up to the member's legacy id.
     private let aadPrefixes: [String: [UInt8]]
 
@@ -15,6 +16,7 @@ public struct PIIEncryptor: Sendable {
         self.kek = kek
         aadPrefixes = Dictionary(uniqueKeysWithValues: MemberPIILayout.fields.map { ($0, FieldCipher.Binding.prefix(table: MemberPIILayout.table, column: $0)) })
         blindIndexes = Dictionary(uniqueKeysWithValues: MemberPIILayout.identityFields.map { ($0.field, BlindIndex(kek: kek, column: $0.field)) })
+        recordDigest = PIIRecordDigest(kek: kek)
     }
 
     /// One member's protected values.
@@ -25,11 +27,13 @@ public struct PIIEncryptor: Sendable {
         public var ciphertexts: [[UInt8]?]
         /// Per identity field, its blind index (absent when blank or not a usable identity).
         public var blindIndexes: [String: [UInt8]]
+        /// The digest of the whole normalised record; nil when the member has no PII value.
+        public var recordDigest: [UInt8]?
     }
 
     /// Encrypts `values` (raw text per PII column, nil when NULL) for the member `legacyID`.
     public func protect(_ values: [(column: ColumnSpec, raw: String?)], legacyID: String) throws(MigrationError) -> Protected {
-        var result = Protected(wrappedKey: nil, ciphertexts: [], blindIndexes: [:])
+        var result = Protected(wrappedKey: nil, ciphertexts: [], blindIndexes: [:], recordDigest: nil)
         let normalized = values.map { value in value.raw.flatMap { PIINormalizer.normalize($0, identity: value.column.identity) } }
         guard normalized.contains(where: { $0 != nil }) else {
             result.ciphertexts = Array(repeating: nil, count: values.count)
@@ -39,6 +43,9 @@ public struct PIIEncryptor: Sendable {
         let random = try SecureRandom.bytes(32 + 12 * values.count)
         let dataKey = SymmetricKey(data: random[0..<32])
         result.wrappedKey = try FieldCipher.wrap(dataKey, with: kek)
+        var record: [String: String] = [:]
+        for (value, normal) in zip(values, normalized) { record[value.column.field] = normal?.stored }
+        result.recordDigest = recordDigest.digest(legacyID: legacyID, values: record)
         for (offset, (value, normal)) in zip(values, normalized).enumerated() {
             guard let normal else {
                 result.ciphertexts.append(nil)

@@ -96,27 +96,31 @@ public struct KeyRotator {
         return id
     }
 
-    /// Re-wraps one batch of data keys and recomputes their members' blind indexes, in one transaction.
+    /// Re-wraps one batch of data keys and recomputes their members' blind indexes and record
+    /// digests (all derived from the KEK), in one transaction.
     private func rotateDataKeyBatch(_ rotationID: Int) throws(MigrationError) -> Int {
         let identity = MemberPIILayout.identityFields
+        let fields = MemberPIILayout.fields
         return try connection.inTransaction { () throws(MigrationError) -> Int in
             let rows = try connection.query("""
-                SELECT k.key_id, k.wrapped_key, m.legacy_id, \(identity.map { "p." + $0.field }.joined(separator: ", "))
+                SELECT k.key_id, k.wrapped_key, m.legacy_id, p.member_id IS NOT NULL, \(fields.map { "p." + $0 }.joined(separator: ", "))
                 FROM mlm.data_keys k JOIN mlm.members m USING (member_id) LEFT JOIN mlm.member_pii p ON p.key_id = k.key_id
                 WHERE k.kek_id = $1 ORDER BY k.key_id LIMIT \(batchSize) FOR UPDATE OF k
                 """, [from.id], what: "reading data keys to re-wrap")
             guard !rows.isEmpty else { return 0 }
             var ids: [String] = []
             var wrapped: [String?] = []
-            var indexes: [[String?]] = Array(repeating: [], count: identity.count)
+            // Per member: the blind indexes in `identity` order, then the record digest.
+            var derived: [[String?]] = Array(repeating: [], count: identity.count + 1)
             let blindIndexes = identity.map { BlindIndex(kek: to, column: $0.field) }
+            let recordDigest = PIIRecordDigest(kek: to)
             for row in rows {
                 let keyID = row[0] ?? ""
                 ids.append(keyID)
                 guard let text = row[1] else {
-                    // Erased: nothing to re-wrap, and its blind indexes are already gone.
+                    // Erased: nothing to re-wrap, and its blind indexes and digest are already gone.
                     wrapped.append(nil)
-                    for position in identity.indices { indexes[position].append(nil) }
+                    for position in derived.indices { derived[position].append(nil) }
                     continue
                 }
                 guard let old = Hex.decodeBytea(text) else {
@@ -124,27 +128,29 @@ public struct KeyRotator {
                 }
                 let (dataKey, rewrapped) = try rewrap(old, "mlm.data_keys key_id \(keyID)")
                 wrapped.append(rewrapped)
-                for (position, field) in identity.enumerated() {
-                    let legacyID = row[2] ?? ""
-                    guard let value = row[3 + position], let ciphertext = Hex.decodeBytea(value) else {
-                        indexes[position].append(nil)
-                        continue
-                    }
-                    let plain = try FieldCipher.open(ciphertext, for: FieldCipher.Binding(table: MemberPIILayout.table, column: field.field, memberLegacyID: legacyID), with: dataKey)
-                    indexes[position].append(IdentityNormalizer.normalize(plain, as: field.identity).map { Hex.bytea(blindIndexes[position].index($0)) })
+                let legacyID = row[2] ?? ""
+                var values: [String: String] = [:]
+                for (offset, field) in fields.enumerated() {
+                    guard let value = row[4 + offset], let ciphertext = Hex.decodeBytea(value) else { continue }
+                    values[field] = try FieldCipher.open(ciphertext, for: FieldCipher.Binding(table: MemberPIILayout.table, column: field, memberLegacyID: legacyID), with: dataKey)
                 }
+                for (position, field) in identity.enumerated() {
+                    derived[position].append(values[field.field].flatMap { IdentityNormalizer.normalize($0, as: field.identity) }.map { Hex.bytea(blindIndexes[position].index($0)) })
+                }
+                derived[identity.count].append(row[3] == "t" ? Hex.bytea(recordDigest.digest(legacyID: legacyID, values: values)) : nil)
             }
             _ = try connection.query("""
                 UPDATE mlm.data_keys k SET kek_id = $1, wrapped_key = u.w, rotated_at = now()
                 FROM unnest($2::bigint[], $3::bytea[]) AS u(id, w) WHERE k.key_id = u.id
                 """, [to.id, Self.array(ids), Self.array(wrapped)], what: "re-wrapping data keys")
-            let sets = identity.enumerated().map { "\(MemberPIILayout.blindIndexColumn($1.field)) = u.b\($0)" }.joined(separator: ", ")
-            let columns = identity.indices.map { "b\($0)" }.joined(separator: ", ")
-            let casts = identity.indices.map { "$\($0 + 2)::bytea[]" }.joined(separator: ", ")
+            let columns = MemberPIILayout.blindIndexColumns + [PIIRecordDigest.column]
+            let sets = columns.enumerated().map { "\($1) = u.b\($0)" }.joined(separator: ", ")
+            let names = columns.indices.map { "b\($0)" }.joined(separator: ", ")
+            let casts = columns.indices.map { "$\($0 + 2)::bytea[]" }.joined(separator: ", ")
             _ = try connection.query("""
                 UPDATE mlm.member_pii p SET \(sets)
-                FROM unnest($1::bigint[], \(casts)) AS u(id, \(columns)) WHERE p.key_id = u.id
-                """, [Self.array(ids)] + indexes.map(Self.array), what: "recomputing blind indexes")
+                FROM unnest($1::bigint[], \(casts)) AS u(id, \(names)) WHERE p.key_id = u.id
+                """, [Self.array(ids)] + derived.map(Self.array), what: "recomputing blind indexes and record digests")
             _ = try connection.query("UPDATE mlm_migration.key_rotations SET data_keys = data_keys + $2::bigint WHERE rotation_id = $1::bigint", [String(rotationID), String(rows.count)])
             return rows.count
         }

@@ -65,8 +65,16 @@ public struct MemberEraser {
             }
             if let memberID, liveKey {
                 _ = try connection.query("UPDATE mlm.data_keys SET wrapped_key = NULL, erased_at = now() WHERE member_id = $1::bigint", [String(memberID)], what: "destroying the data key")
-                let indexes = MemberPIILayout.blindIndexColumns.map { "\($0) = NULL" }.joined(separator: ", ")
+                let indexes = (MemberPIILayout.blindIndexColumns + [PIIRecordDigest.column]).map { "\($0) = NULL" }.joined(separator: ", ")
                 _ = try connection.query("UPDATE mlm.member_pii SET \(indexes) WHERE member_id = $1::bigint", [String(memberID)], what: "removing blind indexes")
+                // A delta run's prior images of this member hold the older key and digests too.
+                _ = try connection.query("""
+                    UPDATE mlm_migration.prior_images SET image = CASE table_name
+                        WHEN 'mlm.data_keys' THEN image || jsonb_build_object('wrapped_key', NULL, 'erased_at', now())
+                        ELSE image || jsonb_build_object(\((MemberPIILayout.blindIndexColumns + [PIIRecordDigest.column]).map { "'\($0)', NULL" }.joined(separator: ", ")))
+                    END
+                    WHERE table_name IN ('mlm.data_keys', 'mlm.member_pii') AND row_key = $1
+                    """, [String(memberID)], what: "destroying the keys in prior images")
             }
             _ = try connection.query(
                 "INSERT INTO mlm_migration.erasures (legacy_id, member_id, kek_id, quarantine_rows, reason) VALUES ($1, $2::bigint, $3, $4::integer, $5)",
@@ -79,7 +87,7 @@ public struct MemberEraser {
         // Remove the dead row versions that still hold the old key bytes from the live tables.
         // The erasure is committed either way; a failed vacuum only leaves them to autovacuum.
         do {
-            try connection.execute("VACUUM mlm.data_keys, mlm.member_pii, mlm_migration.quarantine", what: "vacuuming the erased rows")
+            try connection.execute("VACUUM mlm.data_keys, mlm.member_pii, mlm_migration.quarantine, mlm_migration.prior_images", what: "vacuuming the erased rows")
         } catch {
             logger.warning("erased, but could not vacuum; autovacuum will remove the old row versions", metadata: ["error": "\(error)"])
         }

@@ -174,6 +174,36 @@ public enum TargetSchema {
                 rolled_back_at  timestamptz NOT NULL DEFAULT now()
             );
             """),
+        Migration(version: 5, description: "delta runs: PII record digests, prior images, kept members, ledger conflicts", sql: """
+            ALTER TABLE mlm.member_pii ADD COLUMN pii_digest bytea CHECK (length(pii_digest) = 32);
+            ALTER TABLE mlm_migration.runs ADD COLUMN delta boolean NOT NULL DEFAULT false;
+            ALTER TABLE mlm_migration.batches DROP CONSTRAINT batches_kind_check,
+                ADD CONSTRAINT batches_kind_check CHECK (kind IN ('rows', 'quarantine', 'updates'));
+            CREATE TABLE mlm_migration.prior_images (
+                run_id          bigint NOT NULL REFERENCES mlm_migration.runs,
+                batch_no        integer NOT NULL,
+                table_name      text NOT NULL,
+                row_key         text NOT NULL,
+                image           jsonb NOT NULL,
+                PRIMARY KEY (run_id, table_name, row_key)
+            );
+            CREATE TABLE mlm_migration.kept_members (
+                run_id          bigint NOT NULL REFERENCES mlm_migration.runs,
+                member_id       bigint NOT NULL,
+                legacy_id       text NOT NULL,
+                reason          text NOT NULL CHECK (reason IN ('gone_from_source', 'quarantined_in_source')),
+                PRIMARY KEY (run_id, member_id)
+            );
+            CREATE TABLE mlm_migration.ledger_conflicts (
+                run_id          bigint NOT NULL REFERENCES mlm_migration.runs,
+                member_id       bigint NOT NULL,
+                currency        text NOT NULL,
+                seq             bigint,
+                legacy_txn_id   text,
+                problem         text NOT NULL,
+                PRIMARY KEY (run_id, member_id, currency)
+            );
+            """),
     ]
 
     /// Foreign keys that a bulk load into an empty target drops and adds back after the last

@@ -118,11 +118,11 @@ public struct PIIReconciler {
         figures.findingCount = roundTrip.findings.count
         checks.append(Check(
             name: "pii.round_trip", description: "values that do not decrypt, or differ from the normalised source value (\(roundTrip.shortScope))",
-            expected: "0", actual: String(roundTrip.findings.filter { $0.problem != RoundTrip.indexMismatch }.count)
+            expected: "0", actual: String(roundTrip.findings.filter { !RoundTrip.derivedMismatches.contains($0.problem) }.count)
         ))
         checks.append(Check(
-            name: "pii.blind_indexes", description: "blind indexes that differ from HMAC of the decrypted value (\(roundTrip.shortScope))",
-            expected: "0", actual: String(roundTrip.findings.filter { $0.problem == RoundTrip.indexMismatch }.count)
+            name: "pii.blind_indexes", description: "blind indexes and record digests that differ from HMAC of the decrypted values (\(roundTrip.shortScope))",
+            expected: "0", actual: String(roundTrip.findings.filter { RoundTrip.derivedMismatches.contains($0.problem) }.count)
         ))
         figures.erasures = try connection.query(
             "SELECT legacy_id, to_char(erased_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), reason FROM mlm_migration.erasures ORDER BY erasure_id",
@@ -137,11 +137,14 @@ public struct PIIReconciler {
 /// export read again and compared value by value.
 private struct RoundTrip {
     static let indexMismatch = "blind index differs"
+    static let digestMismatch = "record digest differs"
+    static let derivedMismatches: Set = [indexMismatch, digestMismatch]
     let reconciler: PIIReconciler
     /// A member is checked when the first 8 bytes of SHA-256("mlm-migrate pii sample v1" 0 legacy id) are below this.
     let threshold: UInt64
     let scope: String
     let indexes: [String: BlindIndex]
+    let recordDigest: PIIRecordDigest
     /// Per checked member: SHA-256 of each decrypted field value (nil when empty), in `MemberPIILayout.fields` order.
     var decrypted: [String: [SHA256Digest?]] = [:]
     /// Members whose data key was erased: nothing to decrypt, by design.
@@ -162,6 +165,7 @@ private struct RoundTrip {
             scope = "a seeded sample of about \(reconciler.fullCheckLimit) of \(total) members, erased ones excluded: SHA-256 prefix below \(String(threshold, radix: 16)), docs/pii-encryption.md"
         }
         indexes = Dictionary(uniqueKeysWithValues: MemberPIILayout.identityFields.map { ($0.field, BlindIndex(kek: reconciler.kek, column: $0.field)) })
+        recordDigest = PIIRecordDigest(kek: reconciler.kek)
     }
 
     var shortScope: String { threshold == .max ? "all members but erased ones" : "a seeded sample of members" }
@@ -187,12 +191,12 @@ private struct RoundTrip {
     mutating func readTarget(runID: Int) throws(MigrationError) {
         let fields = MemberPIILayout.fields
         try reconciler.connection.copyOut("""
-            COPY (SELECT m.legacy_id, k.wrapped_key, \(fields.map { "p." + $0 }.joined(separator: ", ")), \(MemberPIILayout.blindIndexColumns.map { "p." + $0 }.joined(separator: ", "))
+            COPY (SELECT m.legacy_id, k.wrapped_key, \(fields.map { "p." + $0 }.joined(separator: ", ")), \(MemberPIILayout.blindIndexColumns.map { "p." + $0 }.joined(separator: ", ")), p.\(PIIRecordDigest.column)
                   FROM mlm.member_pii p JOIN mlm.members m USING (member_id) JOIN mlm.data_keys k ON k.key_id = p.key_id
                   WHERE p.run_id = \(runID)\(sampleFilter) ORDER BY p.member_id) TO STDOUT
             """, what: "reading mlm.member_pii") { bytes throws(MigrationError) in
             let row = CopyText.decodeRow(bytes.dropLast().withMemoryRebound(to: UInt8.self) { $0 })
-            guard row.count == 2 + fields.count + MemberPIILayout.identityFields.count, let legacyID = row[0] else { return }
+            guard row.count == 3 + fields.count + MemberPIILayout.identityFields.count, let legacyID = row[0] else { return }
             guard sampled(legacyID) else { return }
             guard let wrappedText = row[1] else {
                 erased.insert(legacyID)
@@ -205,6 +209,8 @@ private struct RoundTrip {
                 return
             }
             var digests: [SHA256Digest?] = []
+            var values: [String: String] = [:]
+            var complete = true
             for (offset, field) in fields.enumerated() {
                 guard let text = row[2 + offset] else {
                     digests.append(nil)
@@ -216,13 +222,18 @@ private struct RoundTrip {
                     finding(legacyID, field, "does not decrypt for this member and column")
                     undecryptable.insert(legacyID + "\0" + field)
                     digests.append(nil)
+                    complete = false
                     continue
                 }
+                values[field] = plain
                 digests.append(SHA256.hash(data: Array(plain.utf8)))
                 if let position = MemberPIILayout.identityFields.firstIndex(where: { $0.field == field }), let index = indexes[field] {
                     let expected = IdentityNormalizer.normalize(plain, as: MemberPIILayout.identityFields[position].identity).map { Hex.bytea(index.index($0)) }
                     if row[2 + fields.count + position] != expected { finding(legacyID, MemberPIILayout.blindIndexColumn(field), Self.indexMismatch) }
                 }
+            }
+            if complete, row[row.count - 1] != Hex.bytea(recordDigest.digest(legacyID: legacyID, values: values)) {
+                finding(legacyID, PIIRecordDigest.column, Self.digestMismatch)
             }
             decrypted[legacyID] = digests
         }

@@ -17,6 +17,10 @@ public struct TransformSummary: Codable, Sendable, Equatable {
 /// Transform: gives each accepted member its new `member_id` (1, 2, 3... in load order, so the
 /// same export always gets the same ids), resolves sponsor and placement legacy ids to new ids,
 /// and writes `transform/members.tsv`, `transform/id_map.tsv` and `transform/quarantine.tsv`.
+///
+/// For a delta run it is given the target's ids (``TargetIDs``): members the target already has
+/// keep their `member_id`, and new ones get the next ids after the target's highest, in load
+/// order. The files are in `member_id` order either way.
 public struct Transformer {
     public let logger: Logger
 
@@ -27,7 +31,7 @@ public struct Transformer {
     /// `cleansedPIIPath` (`cleanse/member_pii.tsv`) and `kekID` are given when the mapping has PII.
     public func run(
         cleansedPath: String, cleanseQuarantinePath: String, outputDirectory: String,
-        cleansedPIIPath: String? = nil, kekID: String? = nil
+        cleansedPIIPath: String? = nil, kekID: String? = nil, targetIDs: TargetIDs? = nil
     ) throws(MigrationError) -> TransformSummary {
         var legacyIDs: [String] = []
         var usernames: [String?] = []
@@ -72,11 +76,25 @@ public struct Transformer {
             throw MigrationError("workdir.corrupt", "\(cleansedPath): \(stuck.count) members have cyclic links; run cleanse again")
         }
         var newID = [Int](repeating: 0, count: legacyIDs.count)
-        for (rank, index) in order.enumerated() { newID[index] = rank + 1 }
+        var fileOrder = order
+        if let targetIDs {
+            var next = targetIDs.highest
+            for index in order {
+                if let existing = targetIDs.ids[legacyIDs[index]] {
+                    newID[index] = existing
+                } else {
+                    next += 1
+                    newID[index] = next
+                }
+            }
+            fileOrder.sort { newID[$0] < newID[$1] }
+        } else {
+            for (rank, index) in order.enumerated() { newID[index] = rank + 1 }
+        }
 
         let members = try StageFileWriter(path: "\(outputDirectory)/members.tsv", columns: MemberStageLayout.members, digesting: true)
         let idMap = try StageFileWriter(path: "\(outputDirectory)/id_map.tsv", columns: MemberStageLayout.idMap, digesting: true)
-        for index in order {
+        for index in fileOrder {
             let row: [String?] = [
                 String(newID[index]), legacyIDs[index], usernames[index], statuses[index],
                 joinedAt[index].map(UTCTimestamp.format(micros:)),
