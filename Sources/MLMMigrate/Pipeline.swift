@@ -80,21 +80,32 @@ public struct Pipeline {
         manifest.ledgerTransform = nil
         manifest.load = nil
         manifest.loadPending = nil
+        manifest.delta = nil
         try work.writeManifest(manifest)
         return summary
     }
 
-    public func transform() throws(MigrationError) -> TransformSummary {
+    /// With `delta`, numbers the members against the target's (`target`, as for load): members
+    /// it has keep their ids, new ones get the next ones, and the load writes only the changes.
+    public func transform(delta: Bool = false, target: String? = nil) throws(MigrationError) -> TransformSummary {
         var manifest = try work.readManifest()
         guard manifest.cleanse != nil else { throw Self.missing("cleanse") }
+        var targetIDs: TargetIDs?
+        if delta {
+            let ids = try Loader.readTargetIDs(try connect(target, fresh: false).0)
+            try ids.write(to: work.file("transform/target_ids.tsv"))
+            logger.notice("delta run: numbering members against the target's", metadata: ["members": "\(ids.ids.count)", "highest_id": "\(ids.highest)"])
+            targetIDs = ids
+        }
         let summary = try Transformer(logger: logger).run(
             cleansedPath: work.file("cleanse/members.tsv"),
             cleanseQuarantinePath: work.file("cleanse/quarantine.tsv"),
             outputDirectory: work.file("transform"),
             cleansedPIIPath: manifest.extract?.kekID == nil ? nil : work.file("cleanse/member_pii.tsv"),
-            kekID: manifest.extract?.kekID
+            kekID: manifest.extract?.kekID, targetIDs: targetIDs
         )
         manifest.transform = summary
+        manifest.delta = targetIDs?.basis
         manifest.workID = UUID().uuidString.lowercased()
         if manifest.ledgerCleanse != nil {
             manifest.ledgerTransform = try LedgerTransformer(logger: logger).run(
@@ -114,7 +125,8 @@ public struct Pipeline {
         guard let extract = manifest.extract, let cleanse = manifest.cleanse, let transform = manifest.transform else {
             throw Self.missing("transform")
         }
-        var fresh = manifest.loadPending != true
+        // A delta run loads into the target it was numbered against, never a fresh one.
+        var fresh = manifest.loadPending != true && manifest.delta == nil
         var counts = [
             ("members.extracted", String(extract.rows)),
             ("members.accepted", String(cleanse.accepted)),
@@ -136,7 +148,7 @@ public struct Pipeline {
         let info = RunInfo(
             vendor: mapping.vendor, mappingDigest: mapping.digest, source: manifest.source,
             countsJSON: JSONText.object(counts), ledgerDigest: mapping.ledger == nil ? nil : manifest.ledgerTransform?.runDigest,
-            hasPII: transform.piiMembers != nil, workID: manifest.workID
+            hasPII: transform.piiMembers != nil, workID: manifest.workID, delta: manifest.delta
         )
         manifest.load = nil
         manifest.loadPending = true
@@ -222,13 +234,16 @@ public struct Pipeline {
     /// When this work directory holds an unfinished load (killed, failed or paused) of the same
     /// export, unchanged, and mapping, it is resumed from its last committed batch instead of
     /// extracting again: a new extract would draw new data keys for rows already loaded.
-    public func run(source: String, mappingPath: String, target: String?) throws(MigrationError) -> Outcome? {
+    ///
+    /// With `delta`, the export is a later one of a system the target already holds: only the
+    /// changes are written (see ``Loader``'s delta runs), and the report counts them.
+    public func run(source: String, mappingPath: String, target: String?, delta: Bool = false) throws(MigrationError) -> Outcome? {
         if try resumableLoad(source: source, mappingPath: mappingPath) {
             logger.notice("resuming this work directory's unfinished load", metadata: ["work": "\(work.path)"])
         } else {
             _ = try extract(source: source, mappingPath: mappingPath)
             _ = try cleanse()
-            _ = try transform()
+            _ = try transform(delta: delta, target: target)
         }
         let (summary, _) = try load(target: target)
         guard summary.complete != false else { return nil }

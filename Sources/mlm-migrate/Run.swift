@@ -5,6 +5,13 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run every stage: extract, cleanse, transform, load, reconcile.")
 
     @OptionGroup var input: SourceOptions
+
+    @Flag(help: ArgumentHelp(
+        "Apply a later export to a target that holds an earlier one: write only the changes.",
+        discussion: "Members keep their ids; new rows are inserted, changed ones updated (their prior images kept for rollback), wallets only appended to; members gone from the export are kept and reported. Without --target, the work directory's disposable PostgreSQL is reused."
+    ))
+    var delta = false
+
     @OptionGroup var batches: BatchOptions
     @OptionGroup var target: TargetOptions
     @OptionGroup var keys: KeyOptions
@@ -13,7 +20,7 @@ struct Run: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let pipeline = try common.pipeline(batches: batches, keys: keys)
-            guard let outcome = try pipeline.run(source: input.source, mappingPath: input.mapping, target: target.target) else {
+            guard let outcome = try pipeline.run(source: input.source, mappingPath: input.mapping, target: target.target, delta: delta) else {
                 return printPaused(try pipeline.work.readManifest().load)
             }
             try finish(outcome)

@@ -87,7 +87,7 @@ struct BinaryPlanLedger {
             let missing = balances.remove(at: 2)
             variances.append(ExpectedVariance(member: legacyID(missing.member), currency: missing.currency, legacy: "none"))
         }
-        for wallet in balances + newWallets {
+        for wallet in balances + newWallets where !gone.contains(wallet.member) {
             let exponent = CurrencyTable.exponent(of: wallet.currency) ?? 2
             try balancesOut.write(Windows1252.encode("\(username(wallet.member)),\(wallet.currency),\(phpFloatText(wallet.balance, exponent: exponent))\r\n"))
         }

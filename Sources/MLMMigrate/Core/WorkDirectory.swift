@@ -62,6 +62,8 @@ public struct RunManifest: Codable, Sendable {
     /// A load of this work directory started and has not finished (killed, failed or paused):
     /// `run` resumes it instead of extracting again while the export is unchanged.
     public var loadPending: Bool?
+    /// Set by `transform --delta`: the target its member ids were numbered against.
+    public var delta: DeltaBasis?
     public var load: LoadSummary?
     /// Ledger stages, when the mapping has a ledger.
     public var ledgerExtract: LedgerExtractSummary?

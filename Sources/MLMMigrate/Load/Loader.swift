@@ -43,9 +43,12 @@ public struct RunInfo: Sendable {
     /// Identifies the Transform output being loaded (`RunManifest.workID`): a load resumes
     /// only the unfinished run that came from the same files.
     public var workID: String?
+    /// A delta run: the target Transform numbered the members against; nil for a first load.
+    public var delta: DeltaBasis?
 
-    public init(vendor: String, mappingDigest: String, source: String, countsJSON: String, ledgerDigest: String? = nil, hasPII: Bool = false, workID: String? = nil) {
+    public init(vendor: String, mappingDigest: String, source: String, countsJSON: String, ledgerDigest: String? = nil, hasPII: Bool = false, workID: String? = nil, delta: DeltaBasis? = nil) {
         self.hasPII = hasPII
+        self.delta = delta
         self.workID = workID
         self.vendor = vendor
         self.mappingDigest = mappingDigest
@@ -83,7 +86,7 @@ public struct Loader {
 
     /// One table load: the stage files sent together in each batch (members with their id map),
     /// the target tables, and the batch manifest's entity and kind.
-    private struct Step {
+    struct Step {
         var files: [(path: String, columns: [String], table: String)]
         var entity: String
         var kind: String
@@ -108,6 +111,7 @@ public struct Loader {
             return summary
         }
         let runID = try startOrResume(info)
+        if let basis = info.delta { return try runDelta(runID: runID, basis: basis, transformDirectory: transformDirectory, info: info, progress: progress) }
         let committed = try committedRows(runID)
         var summary = LoadSummary(runID: runID, batches: committed.batches, members: 0, quarantined: 0)
         var budget = maxBatches
@@ -142,7 +146,7 @@ public struct Loader {
     public var maxBatches: Int?
 
     /// This work directory's run, when the target already has it fully loaded.
-    private func finishedRun(_ info: RunInfo) throws(MigrationError) -> Int? {
+    func finishedRun(_ info: RunInfo) throws(MigrationError) -> Int? {
         guard let workID = info.workID else { return nil }
         return try connection.scalar(
             "SELECT max(run_id) FROM mlm_migration.runs WHERE work_id = $1 AND status IN ('loaded', 'reconciled', 'failed')", [workID]
@@ -151,7 +155,7 @@ public struct Loader {
 
     /// The run to load into: this work directory's unfinished run, else a new one into an
     /// empty target. Refuses while another work directory's run is unfinished.
-    private func startOrResume(_ info: RunInfo) throws(MigrationError) -> Int {
+    func startOrResume(_ info: RunInfo) throws(MigrationError) -> Int {
         let unfinished = try connection.query("SELECT run_id, work_id FROM mlm_migration.runs WHERE status = 'loading' ORDER BY run_id")
         if let mine = unfinished.first(where: { $0[1] == info.workID && info.workID != nil }), let runID = mine[0].flatMap({ Int($0) }) {
             logger.notice("resuming run", metadata: ["run_id": "\(runID)"])
@@ -161,12 +165,12 @@ public struct Loader {
             throw MigrationError("target.run_unfinished", "run \(other[0] ?? "?") in \(connection.endpoint) is unfinished and was not loaded from this work directory's transform; resume it from its own work directory, roll it back (mlm-migrate rollback --run \(other[0] ?? "?")), or load into an empty database")
         }
         let existing = Int(try connection.scalar("SELECT count(*) FROM mlm.members") ?? "0") ?? 0
-        guard existing == 0 else {
-            throw MigrationError("target.not_empty", "\(connection.endpoint) already holds \(existing) members; load into an empty target (delta runs are not supported yet)")
+        guard existing == 0 || info.delta != nil else {
+            throw MigrationError("target.not_empty", "\(connection.endpoint) already holds \(existing) members; apply a later export with `mlm-migrate run --delta`, or load into an empty target")
         }
         guard let runText = try connection.scalar(
-            "INSERT INTO mlm_migration.runs (status, tool_version, vendor, mapping_digest, source, counts, work_id) VALUES ('loading', $1, $2, $3, $4, $5::jsonb, $6) RETURNING run_id",
-            [ToolVersion.current, info.vendor, info.mappingDigest, info.source, info.countsJSON, info.workID]
+            "INSERT INTO mlm_migration.runs (status, tool_version, vendor, mapping_digest, source, counts, work_id, delta) VALUES ('loading', $1, $2, $3, $4, $5::jsonb, $6, $7::boolean) RETURNING run_id",
+            [ToolVersion.current, info.vendor, info.mappingDigest, info.source, info.countsJSON, info.workID, info.delta == nil ? "false" : "true"]
         ), let runID = Int(runText) else {
             throw MigrationError("target.sql_failed", "could not record the run in mlm_migration.runs")
         }
@@ -175,7 +179,7 @@ public struct Loader {
     }
 
     /// Rows already committed per `entity/kind`, and the highest batch number, for a run.
-    private func committedRows(_ runID: Int) throws(MigrationError) -> (rows: [String: Int], batches: Int) {
+    func committedRows(_ runID: Int) throws(MigrationError) -> (rows: [String: Int], batches: Int) {
         var rows: [String: Int] = [:]
         var batches = 0
         for row in try connection.query("SELECT entity, kind, sum(row_count), max(batch_no) FROM mlm_migration.batches WHERE run_id = $1::bigint GROUP BY entity, kind", [String(runID)]) {
@@ -187,7 +191,7 @@ public struct Loader {
 
     /// The tables in load order: members (with the id map) first, so every batch only references
     /// members already committed; then their quarantine, PII, and the ledger.
-    private func plan(_ directory: String, _ info: RunInfo) -> [Step] {
+    func plan(_ directory: String, _ info: RunInfo) -> [Step] {
         var steps = [
             Step(files: [
                 ("\(directory)/members.tsv", MemberStageLayout.members, "mlm.members"),
@@ -210,7 +214,7 @@ public struct Loader {
     /// Loads one step's rows after the first `skipping` (committed by an earlier call), one
     /// batch transaction per `batchSize` rows while `budget` lasts; returns the step's rows in
     /// the target, and whether that is all of its file.
-    private func load(_ step: Step, skipping done: Int, runID: Int, summary: inout LoadSummary, budget: inout Int?, progress: Bool?) throws(MigrationError) -> (rows: Int, atEnd: Bool) {
+    func load(_ step: Step, skipping done: Int, runID: Int, summary: inout LoadSummary, budget: inout Int?, progress: Bool?) throws(MigrationError) -> (rows: Int, atEnd: Bool) {
         let readers = try step.files.map { file throws(MigrationError) in try StageFileReader(path: file.path, expecting: file.columns) }
         for reader in readers {
             for _ in 0..<done {
@@ -225,7 +229,8 @@ public struct Loader {
         var total = done
         var atEnd = false
         while budget != 0 {
-            let rows = try loadBatch(runID: runID, batchNo: summary.batches + 1, entity: step.entity, kind: step.kind) { digest throws(MigrationError) in
+            let tables = step.files.map(\.table)
+            let rows = try loadBatch(runID: runID, batchNo: summary.batches + 1, entity: step.entity, kind: step.kind, tables: tables) { digest throws(MigrationError) in
                 let count = try copy(readers[0], sqls[0], digest)
                 for (reader, sql) in zip(readers.dropFirst(), sqls.dropFirst()) {
                     guard try copy(reader, sql, { _ in }) == count else {
@@ -264,7 +269,7 @@ public struct Loader {
     /// Runs `body` in one transaction with the batch's session settings, then records the
     /// batch manifest (row count and SHA-256 of the rows sent) and commits. An empty batch is
     /// rolled back and returns 0.
-    private func loadBatch(runID: Int, batchNo: Int, entity: String, kind: String, _ body: (_ digest: (UnsafeRawBufferPointer) -> Void) throws(MigrationError) -> Int) throws(MigrationError) -> Int {
+    private func loadBatch(runID: Int, batchNo: Int, entity: String, kind: String, tables: [String], _ body: (_ digest: (UnsafeRawBufferPointer) -> Void) throws(MigrationError) -> Int) throws(MigrationError) -> Int {
         try connection.execute("BEGIN; SET LOCAL mlm_migration.run_id = '\(runID)'; SET LOCAL mlm_migration.batch_no = '\(batchNo)'", what: "starting batch \(batchNo)")
         do throws(MigrationError) {
             var hasher = SHA256()
@@ -273,16 +278,21 @@ public struct Loader {
                 try connection.execute("ROLLBACK")
                 return 0
             }
-            _ = try connection.query(
-                "INSERT INTO mlm_migration.batches (run_id, batch_no, entity, kind, row_count, content_sha256) VALUES ($1::bigint, $2::integer, $3, $4, $5::bigint, $6)",
-                [String(runID), String(batchNo), entity, kind, String(rows), Hex.encode(hasher.finalize())],
-                what: "recording batch \(batchNo)"
-            )
+            try recordBatch(runID: runID, batchNo: batchNo, entity: entity, kind: kind, rows: rows, byTable: tables.map { ($0, rows) }, digest: Hex.encode(hasher.finalize()))
             try connection.execute("COMMIT", what: "committing batch \(batchNo)")
             return rows
         } catch {
             try? connection.execute("ROLLBACK")
             throw error
         }
+    }
+
+    /// Writes a batch's manifest row: its rows in total and per table, and their SHA-256.
+    func recordBatch(runID: Int, batchNo: Int, entity: String, kind: String, rows: Int, byTable: [(String, Int)], digest: String) throws(MigrationError) {
+        _ = try connection.query(
+            "INSERT INTO mlm_migration.batches (run_id, batch_no, entity, kind, row_count, content_sha256, rows_by_table) VALUES ($1::bigint, $2::integer, $3, $4, $5::bigint, $6, $7::jsonb)",
+            [String(runID), String(batchNo), entity, kind, String(rows), digest, JSONText.object(byTable.map { ($0.0, String($0.1)) })],
+            what: "recording batch \(batchNo)"
+        )
     }
 }

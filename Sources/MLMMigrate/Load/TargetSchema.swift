@@ -178,7 +178,8 @@ public enum TargetSchema {
             ALTER TABLE mlm.member_pii ADD COLUMN pii_digest bytea CHECK (length(pii_digest) = 32);
             ALTER TABLE mlm_migration.runs ADD COLUMN delta boolean NOT NULL DEFAULT false;
             ALTER TABLE mlm_migration.batches DROP CONSTRAINT batches_kind_check,
-                ADD CONSTRAINT batches_kind_check CHECK (kind IN ('rows', 'quarantine', 'updates'));
+                ADD CONSTRAINT batches_kind_check CHECK (kind IN ('rows', 'quarantine', 'updates')),
+                ADD COLUMN rows_by_table jsonb;
             CREATE TABLE mlm_migration.prior_images (
                 run_id          bigint NOT NULL REFERENCES mlm_migration.runs,
                 batch_no        integer NOT NULL,

@@ -48,6 +48,19 @@ public struct LedgerFigures: Codable, Sendable, Equatable {
     public var wallets: Int
     public var variances: [Variance]
     public var runDigest: String
+
+    /// A wallet a delta run did not append to: its history in the target is not the start of
+    /// the export's. `seq` and `legacyTxnID` name the first target entry that differs.
+    public struct Conflict: Codable, Sendable, Equatable {
+        public var legacyID: String
+        public var currency: String
+        public var seq: Int64?
+        public var legacyTxnID: String?
+        public var problem: String
+    }
+
+    /// Delta runs only; empty otherwise.
+    public var conflicts: [Conflict] = []
 }
 
 /// Reconcile for the ledger: counts and control totals per currency, content digests and hash
@@ -65,7 +78,8 @@ public struct LedgerReconciler {
     public func run(runID: Int, counts: LedgerStageCounts) throws(MigrationError) -> (checks: [Check], figures: LedgerFigures) {
         let run = String(runID)
         var checks: [Check] = []
-        func count(_ sql: String) throws(MigrationError) -> Int { Int(try connection.scalar(sql, [run]) ?? "0") ?? 0 }
+        func count(_ sql: String, _ parameters: [String?]? = nil) throws(MigrationError) -> Int { Int(try connection.scalar(sql, parameters ?? [run]) ?? "0") ?? 0 }
+        let scope = ReconcileScope(runID: runID)
 
         // One streamed read of every entry gives the counts, the totals and the hash checks.
         let verification = try LedgerVerifier(connection: connection).verify(runID: runID)
@@ -79,17 +93,30 @@ public struct LedgerReconciler {
             name: "wallet_entries.loaded_as_transformed", description: "entries in the target = entries Transform produced",
             expected: String(counts.transform.entries), actual: String(entries)
         ))
-        let walletRows = verification.wallets
+        let written = (
+            wallets: try count("SELECT count(*) FROM mlm.wallets WHERE run_id = $1::bigint"),
+            entries: try count("SELECT count(*) FROM mlm.wallet_entries WHERE run_id = $1::bigint")
+        )
         let manifests = try connection.query(
-            "SELECT coalesce(sum(row_count) FILTER (WHERE entity = 'wallets'), 0), coalesce(sum(row_count) FILTER (WHERE entity = 'wallet_entries'), 0) FROM mlm_migration.batches WHERE run_id = $1::bigint AND kind = 'rows'",
+            "SELECT coalesce(sum((rows_by_table ->> 'mlm.wallets')::bigint), 0), coalesce(sum((rows_by_table ->> 'mlm.wallet_entries')::bigint), 0) FROM mlm_migration.batches WHERE run_id = $1::bigint",
             [run], what: "reading the ledger's batch manifests"
         ).first
         checks.append(Check(
-            name: "ledger.batches_manifest_matches", description: "wallet and entry rows recorded in batch manifests = rows in the target",
-            expected: "\(walletRows)/\(entries)", actual: "\(manifests?[0] ?? "0")/\(manifests?[1] ?? "0")"
+            name: "ledger.batches_manifest_matches", description: "wallet and entry rows recorded in batch manifests = rows this run wrote",
+            expected: "\(written.wallets)/\(written.entries)", actual: "\(manifests?[0] ?? "0")/\(manifests?[1] ?? "0")"
+        ))
+        let conflicts = try connection.query("""
+            SELECT m.legacy_id, c.currency, c.seq, c.legacy_txn_id, c.problem FROM mlm_migration.ledger_conflicts c JOIN mlm.members m USING (member_id)
+            WHERE c.run_id = $1::bigint ORDER BY c.member_id, c.currency
+            """, [run], what: "reading the ledger conflicts").map {
+            LedgerFigures.Conflict(legacyID: $0[0] ?? "", currency: $0[1] ?? "", seq: $0[2].flatMap { Int64($0) }, legacyTxnID: $0[3], problem: $0[4] ?? "")
+        }
+        checks.append(Check(
+            name: "ledger.history_unchanged", description: "wallets whose entries in the target are not the start of the export's (ledgers only append; listed below)",
+            expected: "0", actual: String(conflicts.count)
         ))
         if let balancesExtract = counts.balancesExtract {
-            let attached = try count("SELECT count(*) FROM mlm.wallets WHERE run_id = $1::bigint AND legacy_balance_minor IS NOT NULL")
+            let attached = try count("SELECT count(*) FROM mlm.wallets WHERE legacy_balance_minor IS NOT NULL AND \(scope.covers("mlm.wallets.member_id"))", [])
             let quarantined = try count("SELECT count(*) FROM mlm_migration.quarantine WHERE run_id = $1::bigint AND entity = 'wallet_balances'")
             checks.append(Check(
                 name: "wallet_balances.counts_balance", description: "legacy balances extracted = attached to a wallet + quarantined",
@@ -134,9 +161,9 @@ public struct LedgerReconciler {
         for row in try connection.query("""
             SELECT m.legacy_id, w.member_id, w.currency, w.legacy_balance_minor, w.balance_minor, w.balance_minor - w.legacy_balance_minor
             FROM mlm.wallets w JOIN mlm.members m USING (member_id)
-            WHERE w.run_id = $1::bigint AND w.legacy_balance_minor IS DISTINCT FROM w.balance_minor
+            WHERE w.legacy_balance_minor IS DISTINCT FROM w.balance_minor AND \(scope.covers("w.member_id"))
             ORDER BY w.member_id, w.currency
-            """, [run], what: "listing balance variances") {
+            """, what: "listing balance variances") {
             variances.append(LedgerFigures.Variance(
                 legacyID: row[0] ?? "", memberID: row[1].flatMap { Int64($0) } ?? 0, currency: row[2] ?? "",
                 legacyBalanceMinor: row[3], balanceMinor: row[4] ?? "0", differenceMinor: row[5]
@@ -145,7 +172,7 @@ public struct LedgerReconciler {
         checks.append(Check(name: "ledger.variances_listed", description: "wallets whose legacy balance differs (or is missing), listed below = those Transform found", expected: String(counts.transform.variances), actual: String(variances.count)))
         let figures = LedgerFigures(
             currencies: currencies, unvaluedQuarantined: counts.cleanse.unvaluedQuarantined, snappedAmounts: counts.cleanse.snappedAmounts,
-            wallets: verification.wallets, variances: variances, runDigest: verification.runDigest
+            wallets: verification.wallets, variances: variances, runDigest: verification.runDigest, conflicts: conflicts
         )
         logger.info("reconciled ledger", metadata: ["entries": "\(entries)", "wallets": "\(verification.wallets)", "variances": "\(variances.count)", "findings": "\(verification.findingCount)"])
         return (checks, figures)

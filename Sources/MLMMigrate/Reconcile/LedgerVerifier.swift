@@ -63,7 +63,9 @@ public struct LedgerVerifier {
         return runID
     }
 
+    /// Verifies the wallets of the run's scope (``ReconcileScope``): after a first load, the run's.
     public func verify(runID: Int) throws(MigrationError) -> LedgerVerification {
+        let scope = ReconcileScope(runID: runID)
         var result = LedgerVerification()
         result.storedRunDigest = try connection.scalar("SELECT ledger_digest FROM mlm_migration.runs WHERE run_id = $1::bigint", [String(runID)], what: "reading the run's ledger digest")
         var stored: [WalletKey: StoredWallet] = [:]
@@ -71,7 +73,7 @@ public struct LedgerVerifier {
         var malformed = 0
         try connection.copyOut("""
             COPY (SELECT member_id, currency, balance_minor, entry_count, head_hash, merkle_root, legacy_balance_minor
-                  FROM mlm.wallets WHERE run_id = \(runID) ORDER BY member_id, currency) TO STDOUT
+                  FROM mlm.wallets WHERE \(scope.covers("mlm.wallets.member_id")) ORDER BY member_id, currency) TO STDOUT
             """, what: "reading mlm.wallets") { bytes in
             walletDigest.add(copyText: bytes)
             let fields = CopyText.decodeRow(bytes.dropLast().withMemoryRebound(to: UInt8.self) { $0 })
@@ -108,7 +110,7 @@ public struct LedgerVerifier {
         var entriesDigest = RowDigest()
         try connection.copyOut("""
             COPY (SELECT member_id, currency, seq, legacy_txn_id, kind, amount_minor, occurred_at, balance_after_minor, entry_hash
-                  FROM mlm.wallet_entries WHERE run_id = \(runID) ORDER BY member_id, currency, seq) TO STDOUT
+                  FROM mlm.wallet_entries WHERE \(scope.covers("mlm.wallet_entries.member_id")) ORDER BY member_id, currency, seq) TO STDOUT
             """, what: "reading mlm.wallet_entries") { bytes throws(MigrationError) in
             entriesDigest.add(copyText: bytes)
             // The wallet is the line up to its second tab.

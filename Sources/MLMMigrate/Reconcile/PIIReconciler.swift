@@ -72,20 +72,21 @@ public struct PIIReconciler {
     /// the legacy ids that were loaded; `expected` is what Transform wrote.
     public func run(runID: Int, fields: [String], source: Extractor, cleansedMembersPath: String, expected: Int) throws(MigrationError) -> ([Check], PIIFigures) {
         let run = String(runID)
+        let scope = ReconcileScope(runID: runID)
         var checks: [Check] = []
         let columns = MemberPIILayout.fields + MemberPIILayout.blindIndexColumns
         let counts = try connection.query(
             "SELECT count(*), " + columns.map { "count(\($0))" }.joined(separator: ", ")
-                + ", (SELECT count(*) FROM mlm.data_keys WHERE run_id = $1::bigint)"
-                + " FROM mlm.member_pii WHERE run_id = $1::bigint",
-            [run], what: "counting PII values"
+                + ", (SELECT count(*) FROM mlm.data_keys WHERE \(scope.covers("mlm.data_keys.member_id")))"
+                + " FROM mlm.member_pii WHERE \(scope.covers("mlm.member_pii.member_id"))",
+            what: "counting PII values"
         ).first?.map { Int($0 ?? "") ?? 0 } ?? []
         let members = counts.first ?? 0
         checks.append(Check(name: "pii.rows_as_transformed", description: "mlm.member_pii rows = members with PII that Transform produced", expected: String(expected), actual: String(members)))
         checks.append(Check(name: "pii.data_keys_as_transformed", description: "mlm.data_keys rows = members with PII that Transform produced", expected: String(expected), actual: String(counts.last ?? 0)))
         var figures = PIIFigures(
             kekID: kek.id, members: members,
-            erasedMembers: Int(try connection.scalar("SELECT count(*) FROM mlm.data_keys WHERE run_id = $1::bigint AND wrapped_key IS NULL", [run]) ?? "") ?? 0,
+            erasedMembers: Int(try connection.scalar("SELECT count(*) FROM mlm.data_keys WHERE wrapped_key IS NULL AND \(scope.covers("mlm.data_keys.member_id"))") ?? "") ?? 0,
             columns: fields.compactMap { field in
                 MemberPIILayout.fields.firstIndex(of: field).map { PIIFigures.Column(field: field, encrypted: counts[$0 + 1], empty: members - counts[$0 + 1]) }
             },
@@ -98,13 +99,13 @@ public struct PIIReconciler {
         // Every stored value has the ciphertext layout (all rows, however large the run).
         let malformed = try connection.scalar(
             "SELECT count(*) FROM mlm.member_pii, LATERAL (VALUES " + MemberPIILayout.fields.map { "(\($0))" }.joined(separator: ", ") + ") v(c)"
-                + " WHERE run_id = $1::bigint AND c IS NOT NULL AND (length(c) < 29 OR get_byte(c, 0) <> \(FieldCipher.version))",
-            [run], what: "checking the ciphertext layout"
+                + " WHERE \(scope.covers("mlm.member_pii.member_id")) AND c IS NOT NULL AND (length(c) < 29 OR get_byte(c, 0) <> \(FieldCipher.version))",
+            what: "checking the ciphertext layout"
         ) ?? "?"
         checks.append(Check(name: "pii.all_encrypted", description: "every PII value in the target is a version-1 AES-GCM ciphertext", expected: "0", actual: malformed))
         let otherKeys = try connection.scalar(
-            "SELECT count(*) FROM mlm.data_keys WHERE run_id = $1::bigint AND wrapped_key IS NOT NULL AND kek_id <> $2",
-            [run, kek.id], what: "checking the data keys' KEK"
+            "SELECT count(*) FROM mlm.data_keys WHERE wrapped_key IS NOT NULL AND kek_id <> $1 AND \(scope.covers("mlm.data_keys.member_id"))",
+            [kek.id], what: "checking the data keys' KEK"
         ) ?? "?"
         checks.append(Check(name: "pii.keys_under_kek", description: "every data key is wrapped by the KEK given (\(kek.id)); others mean a rotation is unfinished", expected: "0", actual: otherKeys))
 
@@ -193,7 +194,7 @@ private struct RoundTrip {
         try reconciler.connection.copyOut("""
             COPY (SELECT m.legacy_id, k.wrapped_key, \(fields.map { "p." + $0 }.joined(separator: ", ")), \(MemberPIILayout.blindIndexColumns.map { "p." + $0 }.joined(separator: ", ")), p.\(PIIRecordDigest.column)
                   FROM mlm.member_pii p JOIN mlm.members m USING (member_id) JOIN mlm.data_keys k ON k.key_id = p.key_id
-                  WHERE p.run_id = \(runID)\(sampleFilter) ORDER BY p.member_id) TO STDOUT
+                  WHERE \(ReconcileScope(runID: runID).covers("p.member_id"))\(sampleFilter) ORDER BY p.member_id) TO STDOUT
             """, what: "reading mlm.member_pii") { bytes throws(MigrationError) in
             let row = CopyText.decodeRow(bytes.dropLast().withMemoryRebound(to: UInt8.self) { $0 })
             guard row.count == 3 + fields.count + MemberPIILayout.identityFields.count, let legacyID = row[0] else { return }

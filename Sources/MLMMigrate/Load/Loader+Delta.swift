@@ -1,0 +1,315 @@
+import Crypto
+
+/// A target table as a delta run compares it: the staged copy of Transform's file and the key.
+struct DeltaTable {
+    let target: String
+    let columns: [String]
+    let key: String
+    /// The column whose value is the member's id, to fetch a companion's rows for a batch of members.
+    let link: String
+    let path: String
+
+    var stage: String { "mlm_migration.delta_" + (target.split(separator: ".").last.map(String.init) ?? target) }
+    var compared: [String] { columns.filter { $0 != key } }
+    var list: String { columns.joined(separator: ", ") }
+}
+
+/// Delta runs: a later export of the same legacy system applied to a target that already holds
+/// an earlier one. Transform has numbered the members against the target (``TargetIDs``), so a
+/// member keeps its `member_id` and every row compares with the target's by key.
+///
+/// The load stages Transform's files in unlogged tables, then writes only what differs, in
+/// batches of one transaction each with their manifest: new members (with their id map rows),
+/// changed members, the run's quarantine, new and changed PII (a changed record digest), and the
+/// ledger, wallet by wallet: new wallets, and for the others the entries after the target's
+/// last one, with the wallet row. Before a row is updated its prior image is kept in
+/// `mlm_migration.prior_images`, so a rollback restores it.
+///
+/// Ledgers only append: a wallet whose target entries are not the first entries of the
+/// export's (the head hash at the target's count differs) is not touched and is recorded in
+/// `mlm_migration.ledger_conflicts`, which fails reconciliation. Members the target has but the
+/// export does not accept (gone, or quarantined now) are left as they are and recorded in
+/// `mlm_migration.kept_members`. Erased members' PII is never written again.
+///
+/// Each batch takes the next rows that still differ, in key order, so a resumed run writes the
+/// same batches an uninterrupted one would.
+extension Loader {
+    /// The target's members by legacy id, for a delta run's Transform; applies the schema first
+    /// (an empty database is a valid target: everything is new). `excludingRun` leaves out the
+    /// members that run inserted, to check a resumed delta run's basis.
+    public static func readTargetIDs(_ connection: PostgresConnection, excludingRun: Int? = nil) throws(MigrationError) -> TargetIDs {
+        _ = try TargetSchema.apply(on: connection)
+        var result = TargetIDs(ids: [:], highest: 0)
+        let filter = excludingRun.map { " AND run_id <> \($0)" } ?? ""
+        try connection.copyOut(
+            "COPY (SELECT legacy_id, new_id FROM mlm_migration.id_map WHERE entity = 'member'\(filter)) TO STDOUT", what: "reading the target's members"
+        ) { bytes throws(MigrationError) in
+            let row = CopyText.decodeRow(bytes.dropLast().withMemoryRebound(to: UInt8.self) { $0 })
+            guard row.count == 2, let legacyID = row[0], let id = row[1].flatMap({ Int($0) }) else {
+                throw MigrationError("target.sql_failed", "mlm_migration.id_map returned a malformed row")
+            }
+            result.ids[legacyID] = id
+            result.highest = max(result.highest, id)
+        }
+        return result
+    }
+
+    func runDelta(runID: Int, basis: DeltaBasis, transformDirectory directory: String, info: RunInfo, progress: Bool?) throws(MigrationError) -> LoadSummary {
+        let now = try Self.readTargetIDs(connection, excludingRun: runID).basis
+        guard now == basis else {
+            throw MigrationError("delta.target_changed", "\(connection.endpoint) holds \(now.members) members up to id \(now.highest), not the \(basis.members) up to id \(basis.highest) that transform --delta numbered against; run transform --delta (or run --delta) again")
+        }
+        let committed = try committedRows(runID)
+        var summary = LoadSummary(runID: runID, batches: committed.batches, members: 0, quarantined: 0)
+        var budget = maxBatches
+        let members = DeltaTable(target: "mlm.members", columns: MemberStageLayout.members, key: "member_id", link: "member_id", path: "\(directory)/members.tsv")
+        let idMap = DeltaTable(target: "mlm_migration.id_map", columns: MemberStageLayout.idMap, key: "new_id", link: "new_id", path: "\(directory)/id_map.tsv")
+        let pii = DeltaTable(target: "mlm.member_pii", columns: MemberPIILayout.target, key: "member_id", link: "member_id", path: "\(directory)/member_pii.tsv")
+        let keys = DeltaTable(target: "mlm.data_keys", columns: MemberPIILayout.dataKeys, key: "key_id", link: "member_id", path: "\(directory)/data_keys.tsv")
+        let wallets = DeltaTable(target: "mlm.wallets", columns: LedgerStageLayout.wallets, key: "member_id, currency", link: "member_id", path: "\(directory)/wallets.tsv")
+        let entries = DeltaTable(target: "mlm.wallet_entries", columns: LedgerStageLayout.entries, key: "member_id, currency, seq", link: "member_id", path: "\(directory)/wallet_entries.tsv")
+        let hasLedger = info.ledgerDigest != nil
+        let staged = [members, idMap] + (info.hasPII ? [keys, pii] : []) + (hasLedger ? [wallets, entries] : [])
+        try stage(staged)
+        if hasLedger { try findLedgerConflicts(runID: runID, members: members, wallets: wallets, entries: entries) }
+
+        var complete = true
+        func batches(_ entity: String, _ kind: String, _ todo: String, _ write: (String) -> String) throws(MigrationError) {
+            let done = try deltaBatches(entity: entity, kind: kind, todo: todo, write: write, summary: &summary, budget: &budget)
+            complete = complete && done
+        }
+        let quarantineSteps = plan(directory, info).filter { $0.kind == "quarantine" }
+        func quarantine(_ entity: String) throws(MigrationError) {
+            for step in quarantineSteps where step.entity == entity {
+                let loaded = try load(step, skipping: committed.rows["\(step.entity)/\(step.kind)"] ?? 0, runID: runID, summary: &summary, budget: &budget, progress: progress)
+                summary[keyPath: step.keyPath] = loaded.rows
+                complete = complete && loaded.atEnd
+            }
+        }
+        try batches("members", "rows", Self.newRows(members), Self.insert(members, with: [idMap]))
+        try batches("members", "updates", Self.changedRows(members, when: Self.differs(members)), Self.update(members, with: []))
+        try quarantine("members")
+        if info.hasPII {
+            try batches("member_pii", "rows", Self.newRows(pii), Self.insert(pii, with: [keys]))
+            // A changed record digest, unless the member was erased: erased PII is never written again.
+            let changed = Self.differs(pii, only: [PIIRecordDigest.column])
+                + " AND EXISTS (SELECT 1 FROM mlm.data_keys k WHERE k.key_id = t.key_id AND k.wrapped_key IS NOT NULL)"
+            try batches("member_pii", "updates", Self.changedRows(pii, when: changed), Self.update(pii, with: [keys]))
+        }
+        if hasLedger {
+            try batches("wallets", "rows", Self.changedWallets(wallets, runID: runID), Self.writeWallets(wallets, entries))
+            try quarantine("ledger")
+        }
+        guard complete else {
+            summary.complete = false
+            try fillDeltaSummary(&summary, runID: runID)
+            logger.notice("delta load paused", metadata: ["run_id": "\(runID)", "batches": "\(summary.batches)"])
+            return summary
+        }
+        try recordKeptMembers(runID: runID, members: members)
+        _ = try connection.query("UPDATE mlm_migration.runs SET status = 'loaded', ledger_digest = $2 WHERE run_id = $1::bigint", [String(runID), info.ledgerDigest])
+        for table in staged { try connection.execute("DROP TABLE IF EXISTS \(table.stage)") }
+        try fillDeltaSummary(&summary, runID: runID)
+        logger.info("delta load finished", metadata: ["run_id": "\(runID)", "batches": "\(summary.batches)"])
+        return summary
+    }
+
+    /// Copies Transform's files into fresh unlogged staging tables, keyed and analysed. Staging
+    /// writes nothing the target's readers see; a resumed run stages again from the same files.
+    private func stage(_ tables: [DeltaTable]) throws(MigrationError) {
+        for table in tables {
+            try connection.execute("""
+                DROP TABLE IF EXISTS \(table.stage);
+                CREATE UNLOGGED TABLE \(table.stage) AS SELECT \(table.list) FROM \(table.target) WITH NO DATA
+                """, what: "creating \(table.stage)")
+            let reader = try StageFileReader(path: table.path, expecting: table.columns)
+            try connection.copyIn("COPY \(table.stage) (\(table.list)) FROM STDIN", what: "staging \(table.path)") { send throws(MigrationError) in
+                while try reader.nextLines(maxLines: 50_000, { bytes throws(MigrationError) in try send(bytes) }) > 0 {}
+            }
+            try connection.execute("ALTER TABLE \(table.stage) ADD PRIMARY KEY (\(table.key)); ANALYZE \(table.stage)", what: "indexing \(table.stage)")
+        }
+    }
+
+    /// Runs one kind of change in batches while the budget lasts; true when nothing is left.
+    private func deltaBatches(entity: String, kind: String, todo: String, write: (String) -> String, summary: inout LoadSummary, budget: inout Int?) throws(MigrationError) -> Bool {
+        while budget != 0 {
+            let batchNo = summary.batches + 1
+            try connection.execute("BEGIN; SET LOCAL mlm_migration.run_id = '\(summary.runID)'; SET LOCAL mlm_migration.batch_no = '\(batchNo)'", what: "starting batch \(batchNo)")
+            do throws(MigrationError) {
+                let sql = "WITH todo AS (\(todo) LIMIT \(batchSize)), " + write("todo")
+                guard let row = try connection.query(sql, what: "writing batch \(batchNo) (\(entity) \(kind))").first, row.count % 3 == 0 else {
+                    throw MigrationError("target.sql_failed", "batch \(batchNo) returned no counts")
+                }
+                var byTable: [(String, Int)] = []
+                var hasher = SHA256()
+                for start in stride(from: 0, to: row.count, by: 3) {
+                    let count = row[start + 1].flatMap { Int($0) } ?? 0
+                    byTable.append((row[start] ?? "", count))
+                    hasher.update(data: Array("\(row[start] ?? "")\t\(count)\t\(row[start + 2] ?? "")\n".utf8))
+                }
+                let rows = byTable.reduce(0) { $0 + $1.1 }
+                guard rows > 0 else {
+                    try connection.execute("ROLLBACK")
+                    return true
+                }
+                try recordBatch(runID: summary.runID, batchNo: batchNo, entity: entity, kind: kind, rows: rows, byTable: byTable, digest: Hex.encode(hasher.finalize()))
+                try connection.execute("COMMIT", what: "committing batch \(batchNo)")
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+            summary.batches += 1
+            budget = budget.map { $0 - 1 }
+        }
+        // Stopped by the budget: done only if nothing is left (a peek; nothing is written).
+        return try connection.scalar("SELECT count(*) FROM (\(todo) LIMIT 1) left_over") == "0"
+    }
+
+    // MARK: Statements. Each `write` continues a WITH after `todo` (the batch's keys) and ends in
+    // a SELECT of (table, rows, SHA-256 of the rows' text in key order) per table written.
+
+    /// Staged rows whose key the target lacks.
+    static func newRows(_ table: DeltaTable) -> String {
+        "SELECT s.* FROM \(table.stage) s WHERE NOT EXISTS (SELECT 1 FROM \(table.target) t WHERE t.\(table.key) = s.\(table.key)) ORDER BY s.\(table.key)"
+    }
+
+    /// Staged rows whose target row exists and `condition` (over `s` and `t`) holds.
+    static func changedRows(_ table: DeltaTable, when condition: String) -> String {
+        "SELECT s.* FROM \(table.stage) s JOIN \(table.target) t USING (\(table.key)) WHERE \(condition) ORDER BY s.\(table.key)"
+    }
+
+    /// The compared columns (or `only` these) of `t` and `s` differ.
+    static func differs(_ table: DeltaTable, only: [String]? = nil) -> String {
+        let columns = only ?? table.compared
+        return "ROW(\(columns.map { "t." + $0 }.joined(separator: ", "))) IS DISTINCT FROM ROW(\(columns.map { "s." + $0 }.joined(separator: ", ")))"
+    }
+
+    static func summary(_ parts: [(cte: String, table: String)]) -> String {
+        "SELECT " + parts.map { part in
+            "'\(part.table)', (SELECT count(*) FROM \(part.cte)), (SELECT encode(sha256(convert_to(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), ''), 'UTF8')), 'hex') FROM \(part.cte) x)"
+        }.joined(separator: ", ")
+    }
+
+    /// Inserts the batch's rows and their companions' (linked by member id).
+    static func insert(_ table: DeltaTable, with companions: [DeltaTable]) -> (String) -> String {
+        { todo in
+            var parts = [(cte: "w0", table: table.target)]
+            var sql = "w0 AS (INSERT INTO \(table.target) (\(table.list)) SELECT \(table.list) FROM \(todo) RETURNING *)"
+            for (offset, companion) in companions.enumerated() {
+                let cte = "w\(offset + 1)"
+                sql += ", \(cte) AS (INSERT INTO \(companion.target) (\(companion.list)) SELECT \(companion.columns.map { "c." + $0 }.joined(separator: ", ")) FROM \(companion.stage) c JOIN \(todo) ON c.\(companion.link) = \(todo).\(table.link) RETURNING *)"
+                parts.append((cte, companion.target))
+            }
+            return sql + " " + summary(parts)
+        }
+    }
+
+    /// Keeps each target row's prior image, then updates it (and its companions) to the staged row.
+    static func update(_ table: DeltaTable, with companions: [DeltaTable]) -> (String) -> String {
+        { todo in
+            var parts: [(cte: String, table: String)] = []
+            var ctes: [String] = []
+            for (offset, each) in ([table] + companions).enumerated() {
+                let join = "\(each.stage) s JOIN \(todo) ON s.\(each.link) = \(todo).\(table.link)"
+                ctes.append("""
+                    p\(offset) AS (INSERT INTO mlm_migration.prior_images (run_id, batch_no, table_name, row_key, image)
+                        SELECT current_setting('mlm_migration.run_id')::bigint, current_setting('mlm_migration.batch_no')::integer, '\(each.target)', t.\(each.key)::text, to_jsonb(t)
+                        FROM \(each.target) t JOIN \(join) ON t.\(each.key) = s.\(each.key) ON CONFLICT DO NOTHING RETURNING 1)
+                    """)
+                ctes.append("""
+                    u\(offset) AS (UPDATE \(each.target) t SET \(each.compared.map { "\($0) = s.\($0)" }.joined(separator: ", ")), run_id = DEFAULT, batch_no = DEFAULT
+                        FROM \(join) WHERE t.\(each.key) = s.\(each.key) RETURNING t.*)
+                    """)
+                parts.append(("u\(offset)", each.target))
+            }
+            return ctes.joined(separator: ", ") + " " + summary(parts)
+        }
+    }
+
+    /// Wallets that are new or differ, in scope and without a conflict; with the entry count the target has.
+    static func changedWallets(_ wallets: DeltaTable, runID: Int) -> String {
+        """
+        SELECT s.member_id, s.currency, t.member_id IS NOT NULL AS existing, coalesce(t.entry_count, 0) AS had
+        FROM \(wallets.stage) s LEFT JOIN mlm.wallets t USING (member_id, currency)
+        WHERE (t.member_id IS NULL OR \(differs(wallets)))
+          AND NOT EXISTS (SELECT 1 FROM mlm_migration.ledger_conflicts c WHERE c.run_id = \(runID) AND c.member_id = s.member_id AND c.currency = s.currency)
+        ORDER BY s.member_id, s.currency
+        """
+    }
+
+    /// For the batch's wallets: inserts the new ones, keeps the prior image of and updates the
+    /// others, and appends every entry after the target's last.
+    static func writeWallets(_ wallets: DeltaTable, _ entries: DeltaTable) -> (String) -> String {
+        { todo in
+            let sets = wallets.compared.filter { $0 != "currency" }.map { "\($0) = s.\($0)" }.joined(separator: ", ")
+            return """
+                prior AS (INSERT INTO mlm_migration.prior_images (run_id, batch_no, table_name, row_key, image)
+                    SELECT current_setting('mlm_migration.run_id')::bigint, current_setting('mlm_migration.batch_no')::integer, 'mlm.wallets', t.member_id || '/' || t.currency, to_jsonb(t)
+                    FROM mlm.wallets t JOIN \(todo) USING (member_id, currency) ON CONFLICT DO NOTHING RETURNING 1),
+                updated AS (UPDATE mlm.wallets t SET \(sets), run_id = DEFAULT, batch_no = DEFAULT
+                    FROM \(wallets.stage) s JOIN \(todo) USING (member_id, currency)
+                    WHERE \(todo).existing AND t.member_id = s.member_id AND t.currency = s.currency RETURNING t.*),
+                inserted AS (INSERT INTO mlm.wallets (\(wallets.list)) SELECT \(wallets.columns.map { "s." + $0 }.joined(separator: ", "))
+                    FROM \(wallets.stage) s JOIN \(todo) USING (member_id, currency) WHERE NOT \(todo).existing RETURNING *),
+                appended AS (INSERT INTO mlm.wallet_entries (\(entries.list)) SELECT \(entries.columns.map { "e." + $0 }.joined(separator: ", "))
+                    FROM \(entries.stage) e JOIN \(todo) USING (member_id, currency) WHERE e.seq > \(todo).had RETURNING *),
+                wallet_rows AS (SELECT * FROM updated UNION ALL SELECT * FROM inserted)
+                \(summary([("wallet_rows", "mlm.wallets"), ("appended", "mlm.wallet_entries")]))
+                """
+        }
+    }
+
+    /// Records the wallets whose history in the target is not the start of the export's: the
+    /// export lacks the wallet, or the entry at the target's count has another hash. Names the
+    /// first entry that differs. Recomputed on every call (the same set each time).
+    private func findLedgerConflicts(runID: Int, members: DeltaTable, wallets: DeltaTable, entries: DeltaTable) throws(MigrationError) {
+        _ = try connection.query("""
+            INSERT INTO mlm_migration.ledger_conflicts (run_id, member_id, currency, seq, legacy_txn_id, problem)
+            SELECT $1::bigint, t.member_id, t.currency, first.seq, first.legacy_txn_id,
+                   CASE WHEN s.member_id IS NULL THEN 'the export no longer has this wallet' ELSE 'a historical entry changed or disappeared' END
+            FROM mlm.wallets t
+            JOIN \(members.stage) m ON m.member_id = t.member_id
+            LEFT JOIN \(wallets.stage) s ON s.member_id = t.member_id AND s.currency = t.currency
+            LEFT JOIN \(entries.stage) h ON h.member_id = t.member_id AND h.currency = t.currency AND h.seq = t.entry_count
+            LEFT JOIN LATERAL (
+                SELECT e.seq, e.legacy_txn_id FROM mlm.wallet_entries e
+                LEFT JOIN \(entries.stage) x ON x.member_id = e.member_id AND x.currency = e.currency AND x.seq = e.seq
+                WHERE e.member_id = t.member_id AND e.currency = t.currency AND x.entry_hash IS DISTINCT FROM e.entry_hash
+                ORDER BY e.seq LIMIT 1
+            ) first ON true
+            WHERE s.member_id IS NULL OR (t.entry_count > 0 AND h.entry_hash IS DISTINCT FROM t.head_hash)
+            ON CONFLICT DO NOTHING
+            """, [String(runID)], what: "comparing the ledger's history")
+        if let count = try connection.scalar("SELECT count(*) FROM mlm_migration.ledger_conflicts WHERE run_id = $1::bigint", [String(runID)]), count != "0" {
+            logger.error("wallets whose history changed in the export are not appended to; reconcile will fail", metadata: ["wallets": "\(count)"])
+        }
+    }
+
+    /// Records the target's members the export did not give: gone from it, or quarantined in it.
+    private func recordKeptMembers(runID: Int, members: DeltaTable) throws(MigrationError) {
+        _ = try connection.query("""
+            INSERT INTO mlm_migration.kept_members (run_id, member_id, legacy_id, reason)
+            SELECT $1::bigint, m.member_id, m.legacy_id,
+                   CASE WHEN EXISTS (SELECT 1 FROM mlm_migration.quarantine q WHERE q.run_id = $1::bigint AND q.entity = 'members' AND q.legacy_id = m.legacy_id)
+                        THEN 'quarantined_in_source' ELSE 'gone_from_source' END
+            FROM mlm.members m WHERE NOT EXISTS (SELECT 1 FROM \(members.stage) s WHERE s.member_id = m.member_id)
+            ON CONFLICT DO NOTHING
+            """, [String(runID)], what: "recording the members the export no longer has")
+    }
+
+    /// Rows this run wrote so far, per entity, from its batch manifests.
+    private func fillDeltaSummary(_ summary: inout LoadSummary, runID: Int) throws(MigrationError) {
+        let rows = try connection.query("""
+            SELECT t.key, sum(t.value::bigint) FROM mlm_migration.batches b, jsonb_each_text(b.rows_by_table) t
+            WHERE b.run_id = $1::bigint GROUP BY t.key
+            """, [String(runID)], what: "reading the run's manifests")
+        var byTable: [String: Int] = [:]
+        for row in rows { byTable[row[0] ?? ""] = row[1].flatMap { Int($0) } ?? 0 }
+        summary.members = byTable["mlm.members"] ?? 0
+        summary.quarantined = try connection.scalar("SELECT count(*) FROM mlm_migration.quarantine WHERE run_id = $1::bigint AND entity = 'members'", [String(runID)]).flatMap { Int($0) } ?? 0
+        summary.dataKeys = byTable["mlm.data_keys"]
+        summary.memberPII = byTable["mlm.member_pii"]
+        summary.wallets = byTable["mlm.wallets"]
+        summary.walletEntries = byTable["mlm.wallet_entries"]
+    }
+}
