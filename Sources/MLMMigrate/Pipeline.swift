@@ -215,11 +215,19 @@ public struct Pipeline {
             checks += piiChecks
             pii = figures
         }
+        var delta: DeltaFigures?
+        let deltaReconciler = DeltaReconciler(connection: connection, logger: logger)
+        if try deltaReconciler.isDelta(runID: runID) {
+            var tables = [("members", "mlm.members")]
+            if transform.piiMembers != nil { tables.append(("member_pii", "mlm.member_pii")) }
+            if mapping.ledger != nil { tables += [("wallets", "mlm.wallets"), ("wallet_entries", "mlm.wallet_entries")] }
+            delta = try deltaReconciler.figures(runID: runID, tables: tables)
+        }
         let facts = MigrationReport.RunFacts(
             runID: runID, generatedAt: ISO8601DateFormatter().string(from: Date()),
             target: described.endpoint, source: manifest.source
         )
-        let report = MigrationReport(counts: counts, checks: checks, mapping: mapping, run: facts, ledger: ledger, pii: pii)
+        let report = MigrationReport(counts: counts, checks: checks, mapping: mapping, run: facts, ledger: ledger, pii: pii, delta: delta)
         let paths = try ReportWriter.write(report, to: work.path)
         _ = try connection.query(
             "UPDATE mlm_migration.runs SET status = $2, finished_at = now(), report = $3::jsonb WHERE run_id = $1::bigint",

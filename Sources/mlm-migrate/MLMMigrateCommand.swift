@@ -87,6 +87,9 @@ func finish(_ outcome: Pipeline.Outcome) throws {
     for entity in report.content.entities {
         print("\(entity.entity): extracted \(entity.extracted), loaded \(entity.loaded), quarantined \(entity.quarantined)")
     }
+    for entity in report.content.delta?.entities ?? [] {
+        print("delta \(entity.entity): inserted \(entity.inserted), updated \(entity.updated), unchanged \(entity.unchanged), gone from the export \(entity.gone) (kept)")
+    }
     let failed = report.content.checks.filter { !$0.passed }
     print("checks: \(report.content.checks.count - failed.count) passed, \(failed.count) failed\(failed.isEmpty ? "" : " (" + failed.map(\.name).joined(separator: ", ") + ")")")
     print("report: \(outcome.markdownPath)")

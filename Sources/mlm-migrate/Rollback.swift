@@ -33,7 +33,11 @@ struct Rollback: ParsableCommand {
             let batch = wholeRun == nil ? parts.last ?? 0 : 0
             let summary = try common.pipeline().rollback(target: target.target, runID: runID, toBatch: batch)
             let removed = summary.rowsRemoved.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.value) from \($0.key)" }
-            print("rolled back run \(summary.runID) to " + (batch == 0 ? "before it started" : "after batch \(batch)") + ": removed " + (removed.isEmpty ? "nothing" : removed.joined(separator: ", ")))
+            let restored = summary.rowsRestored.sorted { $0.key < $1.key }.map { "\($0.value) in \($0.key)" }
+            let point = batch == 0 ? "before it started" : "after batch \(batch)"
+            let removedText = removed.isEmpty ? "nothing" : removed.joined(separator: ", ")
+            let restoredText = restored.isEmpty ? "" : "; restored from prior images " + restored.joined(separator: ", ")
+            print("rolled back run \(summary.runID) to \(point): removed \(removedText)\(restoredText)")
             if batch > 0 { print("the run is resumable: the same load command (from its work directory) continues it") }
         }
     }

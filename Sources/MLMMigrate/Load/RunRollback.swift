@@ -16,16 +16,19 @@ public struct RollbackSummary: Codable, Sendable, Equatable {
     public var runID: Int
     public var toBatch: Int
     public var rowsRemoved: [String: Int]
+    /// Rows a delta run had updated, put back from their prior images.
+    public var rowsRestored: [String: Int] = [:]
 }
 
-/// Undoes what a run wrote after one of its batch boundaries (`mlm-migrate rollback`): every
-/// row with that `run_id` and a higher `batch_no`, table by table in reverse foreign-key order,
-/// with the batch manifests, in one transaction, logged in `mlm_migration.rollbacks`. Back to
-/// batch 0, the run is marked `rolled_back`; to a later batch, it is `loading` again, so the
-/// same load command continues it.
+/// Undoes what a run wrote after one of its batch boundaries (`mlm-migrate rollback`), in one
+/// transaction logged in `mlm_migration.rollbacks`: first every row a delta run updated in those
+/// batches is put back from its prior image (`mlm_migration.prior_images`, with its old
+/// `run_id` and `batch_no`), then every row still carrying the run's id and a later batch, which
+/// it inserted, is deleted, table by table in reverse foreign-key order; then the batch
+/// manifests. Back to batch 0, the run is marked `rolled_back`; to a later batch, it is
+/// `loading` again, so the same load command continues it.
 ///
-/// Only the newest run can be rolled back (an older one may have rows a later run built on),
-/// and rows a run inserted are all it can undo: runs only insert today.
+/// Only the newest run can be rolled back: an older one may have rows a later run built on.
 public struct RunRollback {
     public let connection: PostgresConnection
     public let logger: Logger
@@ -34,6 +37,11 @@ public struct RunRollback {
     static let tables = [
         "mlm.wallet_entries", "mlm.wallets", "mlm.member_pii", "mlm.data_keys",
         "mlm_migration.quarantine", "mlm_migration.id_map", "mlm.members",
+    ]
+
+    /// Tables a delta run updates, with their keys, in the order prior images are put back.
+    static let updatedTables: [(table: String, key: [String])] = [
+        ("mlm.members", ["member_id"]), ("mlm.data_keys", ["key_id"]), ("mlm.member_pii", ["member_id"]), ("mlm.wallets", ["member_id", "currency"]),
     ]
 
     public init(connection: PostgresConnection, logger: Logger) {
@@ -67,7 +75,8 @@ public struct RunRollback {
         guard (0...last).contains(toBatch) else {
             throw MigrationError("rollback.no_batch", "run \(runID) has batches 1 to \(last); roll back to one of them, or to 0 for the whole run")
         }
-        let removed = try connection.inTransaction { () throws(MigrationError) -> [String: Int] in
+        let (removed, restored) = try connection.inTransaction { () throws(MigrationError) -> ([String: Int], [String: Int]) in
+            let restored = try restorePriorImages(runID: runID, after: toBatch)
             var removed: [String: Int] = [:]
             for table in Self.tables {
                 let count = try connection.scalar(
@@ -76,6 +85,10 @@ public struct RunRollback {
                 ).flatMap { Int($0) } ?? 0
                 removed[table] = count
             }
+            _ = try connection.query("DELETE FROM mlm_migration.prior_images WHERE run_id = $1::bigint AND batch_no > $2::integer", [String(runID), String(toBatch)])
+            // Recomputed by the load that continues the run.
+            _ = try connection.query("DELETE FROM mlm_migration.kept_members WHERE run_id = $1::bigint", [String(runID)])
+            _ = try connection.query("DELETE FROM mlm_migration.ledger_conflicts WHERE run_id = $1::bigint", [String(runID)])
             _ = try connection.query("DELETE FROM mlm_migration.batches WHERE run_id = $1::bigint AND batch_no > $2::integer", [String(runID), String(toBatch)])
             _ = try connection.query(
                 "UPDATE mlm_migration.runs SET status = $2, finished_at = CASE WHEN $2 = 'rolled_back' THEN now() END, report = NULL WHERE run_id = $1::bigint",
@@ -83,11 +96,36 @@ public struct RunRollback {
             )
             _ = try connection.query(
                 "INSERT INTO mlm_migration.rollbacks (run_id, to_batch, rows_removed) VALUES ($1::bigint, $2::integer, $3::jsonb)",
-                [String(runID), String(toBatch), JSONText.object(removed.sorted { $0.key < $1.key }.map { ($0.key, String($0.value)) })]
+                [String(runID), String(toBatch), JSONText.object(
+                    removed.sorted { $0.key < $1.key }.map { ($0.key, String($0.value)) }
+                        + restored.sorted { $0.key < $1.key }.map { ("\($0.key) restored", String($0.value)) }
+                )]
             )
-            return removed
+            return (removed, restored)
         }
         logger.notice("rolled back", metadata: ["run_id": "\(runID)", "to_batch": "\(toBatch)"])
-        return RollbackSummary(runID: runID, toBatch: toBatch, rowsRemoved: removed)
+        return RollbackSummary(runID: runID, toBatch: toBatch, rowsRemoved: removed, rowsRestored: restored)
+    }
+
+    /// Puts back every row the run updated after batch `after`, from its prior image, whole
+    /// (its earlier `run_id` and `batch_no` included). Returns the rows restored per table.
+    private func restorePriorImages(runID: Int, after batch: Int) throws(MigrationError) -> [String: Int] {
+        var restored: [String: Int] = [:]
+        for (table, key) in Self.updatedTables {
+            let columns = try connection.query(
+                "SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum", [table]
+            ).compactMap { $0[0] }
+            let count = try connection.scalar("""
+                WITH restored AS (
+                    UPDATE \(table) t SET (\(columns.joined(separator: ", "))) = (\(columns.map { "r." + $0 }.joined(separator: ", ")))
+                    FROM mlm_migration.prior_images p, jsonb_populate_record(NULL::\(table), p.image) r
+                    WHERE p.run_id = $1::bigint AND p.batch_no > $2::integer AND p.table_name = '\(table)'
+                      AND \(key.map { "t.\($0) = r.\($0)" }.joined(separator: " AND "))
+                    RETURNING 1
+                ) SELECT count(*) FROM restored
+                """, [String(runID), String(batch)], what: "restoring \(table) rows from their prior images").flatMap { Int($0) } ?? 0
+            if count > 0 { restored[table] = count }
+        }
+        return restored
     }
 }

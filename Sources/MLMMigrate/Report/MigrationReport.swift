@@ -20,6 +20,8 @@ public struct MigrationReport: Codable, Sendable {
         public var ledger: LedgerFigures?
         /// The PII section, when the mapping has PII.
         public var pii: PIIFigures?
+        /// The delta section, for a run that applied a later export.
+        public var delta: DeltaFigures?
     }
 
     public struct EntityFigures: Codable, Sendable, Equatable {
@@ -47,7 +49,7 @@ public struct MigrationReport: Codable, Sendable {
 
     public init(
         counts: StageCounts, checks: [Check], mapping: Mapping, run: RunFacts,
-        ledger: (counts: LedgerStageCounts, figures: LedgerFigures)? = nil, pii: PIIFigures? = nil
+        ledger: (counts: LedgerStageCounts, figures: LedgerFigures)? = nil, pii: PIIFigures? = nil, delta: DeltaFigures? = nil
     ) {
         let members = EntityFigures(
             entity: "members",
@@ -78,7 +80,7 @@ public struct MigrationReport: Codable, Sendable {
         }
         content = Content(
             toolVersion: ToolVersion.current, vendor: mapping.vendor, mappingDigest: mapping.digest,
-            entities: entities, checks: checks, passed: checks.allSatisfy(\.passed), ledger: ledger?.figures, pii: pii
+            entities: entities, checks: checks, passed: checks.allSatisfy(\.passed), ledger: ledger?.figures, pii: pii, delta: delta
         )
         contentDigest = Self.digest(of: content)
         self.run = run

@@ -62,6 +62,7 @@ public enum ReportWriter {
                 }
             }
         }
+        if let delta = content.delta { lines += deltaSection(delta) }
         if let ledger = content.ledger { lines += ledgerSection(ledger) }
         if let pii = content.pii { lines += piiSection(pii) }
         lines.append("")
@@ -107,6 +108,25 @@ public enum ReportWriter {
         return lines
     }
 
+    /// What a delta run changed, per table, and the members it kept.
+    private static func deltaSection(_ delta: DeltaFigures) -> [String] {
+        var lines = ["", "## Delta: changes applied from the later export", ""]
+        lines.append("Rows this run wrote, read back from the target. Updated rows' prior images are kept for `mlm-migrate rollback`. Rows of members gone from the export are kept, not deleted.")
+        lines.append("")
+        lines.append("| table | inserted | updated | unchanged | gone from the export (kept) |")
+        lines.append("|---|---:|---:|---:|---:|")
+        for entity in delta.entities {
+            lines.append("| \(entity.entity) | \(entity.inserted) | \(entity.updated) | \(entity.unchanged) | \(entity.gone) |")
+        }
+        lines.append("")
+        lines.append("Members the export gives only as quarantined rows, kept as they were: \(delta.keptQuarantined).")
+        if !delta.goneMembers.isEmpty {
+            lines.append("")
+            lines.append("Members gone from the export (legacy ids\(delta.goneMembers.count == DeltaReconciler.listLimit ? ", the first \(DeltaReconciler.listLimit)" : "")): \(delta.goneMembers.joined(separator: ", ")).")
+        }
+        return lines
+    }
+
     /// Control totals per currency, the run digest and every balance variance.
     private static func ledgerSection(_ ledger: LedgerFigures) -> [String] {
         var lines = ["", "## Ledger", ""]
@@ -121,6 +141,18 @@ public enum ReportWriter {
         lines.append("Quarantined entries without a value (unparseable amount, unknown currency or sign, sub-minor digits): \(ledger.unvaluedQuarantined). Amounts snapped from floating-point artefacts: \(ledger.snappedAmounts). Wallets: \(ledger.wallets).")
         lines.append("")
         lines.append("Ledger run digest: `\(ledger.runDigest)` (re-derive it with docs/ledger-hashing.md or `mlm-migrate verify-ledger`).")
+        if !ledger.conflicts.isEmpty {
+            lines.append("")
+            lines.append("### History changed in the export (\(ledger.conflicts.count) wallets, not appended to)")
+            lines.append("")
+            lines.append("Ledgers only append. These wallets' entries in the target are not the first entries of the later export's; each needs a decision with the legacy system's owners.")
+            lines.append("")
+            lines.append("| member | currency | first differing seq | its legacy txn id | problem |")
+            lines.append("|---|---|---:|---|---|")
+            for conflict in ledger.conflicts {
+                lines.append("| \(conflict.legacyID) | \(conflict.currency) | \(conflict.seq.map(String.init) ?? "") | \(conflict.legacyTxnID ?? "") | \(conflict.problem) |")
+            }
+        }
         lines.append("")
         lines.append("### Balance variances (\(ledger.variances.count))")
         lines.append("")
