@@ -54,11 +54,17 @@ extension Loader {
         return result
     }
 
-    func runDelta(runID: Int, basis: DeltaBasis, transformDirectory directory: String, info: RunInfo, progress: Bool?) throws(MigrationError) -> LoadSummary {
-        let now = try Self.readTargetIDs(connection, excludingRun: runID).basis
+    /// Refuses a target whose members (leaving out those run `excludingRun` inserted) are not
+    /// the ones Transform numbered against.
+    func checkDeltaBasis(_ basis: DeltaBasis, excludingRun: Int?) throws(MigrationError) {
+        let now = try Self.readTargetIDs(connection, excludingRun: excludingRun).basis
         guard now == basis else {
             throw MigrationError("delta.target_changed", "\(connection.endpoint) holds \(now.members) members up to id \(now.highest), not the \(basis.members) up to id \(basis.highest) that transform --delta numbered against; run transform --delta (or run --delta) again")
         }
+    }
+
+    func runDelta(runID: Int, basis: DeltaBasis, transformDirectory directory: String, info: RunInfo, progress: Bool?) throws(MigrationError) -> LoadSummary {
+        try checkDeltaBasis(basis, excludingRun: runID)
         let committed = try committedRows(runID)
         var summary = LoadSummary(runID: runID, batches: committed.batches, members: 0, quarantined: 0)
         var budget = maxBatches

@@ -168,6 +168,7 @@ public struct Loader {
         guard existing == 0 || info.delta != nil else {
             throw MigrationError("target.not_empty", "\(connection.endpoint) already holds \(existing) members; apply a later export with `mlm-migrate run --delta`, or load into an empty target")
         }
+        if let basis = info.delta { try checkDeltaBasis(basis, excludingRun: nil) }
         guard let runText = try connection.scalar(
             "INSERT INTO mlm_migration.runs (status, tool_version, vendor, mapping_digest, source, counts, work_id, delta) VALUES ('loading', $1, $2, $3, $4, $5::jsonb, $6, $7::boolean) RETURNING run_id",
             [ToolVersion.current, info.vendor, info.mappingDigest, info.source, info.countsJSON, info.workID, info.delta == nil ? "false" : "true"]

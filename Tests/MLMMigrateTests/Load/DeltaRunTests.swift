@@ -1,0 +1,221 @@
+import CSQLite
+import Foundation
+import MLMMigrate
+import Testing
+
+/// Delta runs against a real PostgreSQL: the later export of each sample applied over the first.
+@Suite struct DeltaRunTests {
+    static let vendors = ["vendor1-binaryplan", "vendor2-mlmsoft"]
+
+    private func run(_ vendor: String, _ source: String, _ work: String, _ target: String, _ extra: [String] = []) throws -> ToolRun {
+        try ToolRun.run("mlm-migrate", [
+            "run", "--source", source, "--mapping", PackagePaths.mapping(vendor), "--target", target, "--work-dir", work, "--kek-file", TestKeys.kekFile,
+        ] + extra)
+    }
+
+    private func tool(_ arguments: [String]) throws -> ToolRun { try ToolRun.run("mlm-migrate", arguments) }
+
+    /// The delta section of a work directory's report: per entity, (inserted, updated, unchanged, gone).
+    private func reportedDelta(_ work: String) throws -> [String: [Int]] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: "\(work)/report.json"))
+        let report = try JSONDecoder().decode(MigrationReport.self, from: data)
+        let entities = try #require(report.content.delta?.entities)
+        return Dictionary(uniqueKeysWithValues: entities.map { ($0.entity, [$0.inserted, $0.updated, $0.unchanged, $0.gone]) })
+    }
+
+    /// `samples/later/expected/<vendor>-delta.tsv`: per entity, (inserted, updated, gone).
+    private func expectedDelta(_ vendor: String) throws -> [String: [Int]] {
+        let text = try String(contentsOfFile: PackagePaths.sample("later/expected/\(vendor)-delta.tsv"), encoding: .utf8)
+        var result: [String: [Int]] = [:]
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: "\t")
+            result[String(fields[0])] = fields.dropFirst().compactMap { Int($0) }
+        }
+        return result
+    }
+
+    @Test(arguments: vendors)
+    func appliesTheLaterExportWritingOnlyTheChangesAndRollsThemBack(vendor: String) throws {
+        let target = try TestPostgres.freshDatabase("delta")
+        let base = try TemporaryDirectory()
+        let first = try run(vendor, PackagePaths.sample(vendor), base.path, target)
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        // A member whose email the later export changes was erased meanwhile: it must stay erased.
+        let erased = vendor == "vendor1-binaryplan" ? "100011" : "11"
+        #expect(try tool(["erase", "--member", erased, "--work-dir", base.path, "--target", target]).status == 0)
+        let before = try ResumeTests.tables(target)
+        let connection = try PostgresConnection(target)
+        let idsBefore = try connection.query("SELECT legacy_id, new_id FROM mlm_migration.id_map ORDER BY new_id")
+
+        let later = try TemporaryDirectory()
+        let delta = try run(vendor, PackagePaths.sample("later/\(vendor)"), later.path, target, ["--delta", "--batch-size", "40"])
+        #expect(delta.status == 0, "\(delta.stdout)\(delta.stderr)")
+        #expect(delta.stdout.contains("delta members: inserted"))
+
+        // Exactly what the generator changed: new members, status and PII changes, later deposits, gone members.
+        let expected = try expectedDelta(vendor)
+        let reported = try reportedDelta(later.path)
+        for entity in ["members", "member_pii", "wallets", "wallet_entries"] {
+            let want = try #require(expected[entity])
+            let got = try #require(reported[entity])
+            let updated = entity == "member_pii" ? want[1] - 1 : want[1]  // the erased member's PII is not written again
+            let figures: [Int] = [got[0], got[1], got[3]]
+            let wanted: [Int] = [want[0], updated, want[2]]
+            #expect(figures == wanted, "\(entity): \(got) against \(want)")
+        }
+        // Members keep their ids; new ones come after the highest.
+        let highest = Int(try #require(idsBefore.last?[1] ?? nil)) ?? 0
+        #expect(try connection.query("SELECT legacy_id, new_id FROM mlm_migration.id_map WHERE run_id = 1 ORDER BY new_id") == idsBefore)
+        #expect(try connection.scalar("SELECT min(new_id) FROM mlm_migration.id_map WHERE run_id = 2") == String(highest + 1))
+        #expect(try connection.scalar("SELECT wrapped_key IS NULL AND (SELECT pii_digest IS NULL FROM mlm.member_pii p WHERE p.key_id = k.key_id) FROM mlm.data_keys k JOIN mlm.members m USING (member_id) WHERE m.legacy_id = $1", [erased]) == "t")
+        // Updated rows carry the delta run and keep their prior image; gone members are kept.
+        #expect(try connection.scalar("SELECT count(*) FROM mlm.members m JOIN mlm_migration.prior_images p ON p.row_key = m.member_id::text AND p.table_name = 'mlm.members' WHERE m.run_id = 2 AND p.image ->> 'status' IS DISTINCT FROM m.status") == String(expected["members"]?[1] ?? -1))
+        #expect(try connection.scalar("SELECT count(*) FROM mlm_migration.kept_members k JOIN mlm.members m USING (member_id) WHERE k.reason = 'gone_from_source'") == String(expected["members"]?[2] ?? -1))
+
+        // The same export again finds nothing to write.
+        let again = try TemporaryDirectory()
+        let repeated = try run(vendor, PackagePaths.sample("later/\(vendor)"), again.path, target, ["--delta"])
+        #expect(repeated.status == 0, "\(repeated.stdout)\(repeated.stderr)")
+        for (entity, figures) in try reportedDelta(again.path) {
+            #expect(figures[0] == 0 && figures[1] == 0, "\(entity) written again: \(figures)")
+        }
+
+        // Rolled back, newest first: the target is the first run's again, row for row.
+        for run in ["3", "2"] {
+            let back = try tool(["rollback", "--run", run, "--work-dir", later.path, "--target", target])
+            #expect(back.status == 0, "\(back.stderr)")
+            if run == "2" { #expect(back.stdout.contains("restored from prior images")) }
+        }
+        var after = try ResumeTests.tables(target)
+        after["runs"] = before["runs"]
+        #expect(after == before)
+        #expect(try connection.scalar("SELECT count(*) FROM mlm_migration.prior_images") == "0")
+    }
+
+    @Test func aChangedHistoricalEntryIsAReconciliationFailureNotAnUpdate() throws {
+        let vendor = "vendor2-mlmsoft"
+        let target = try TestPostgres.freshDatabase("deltahistory")
+        let base = try TemporaryDirectory()
+        #expect(try run(vendor, PackagePaths.sample(vendor), base.path, target).status == 0)
+        // The later export, with one old transaction's amount rewritten.
+        let source = try TemporaryDirectory()
+        try FileManager.default.copyItem(atPath: PackagePaths.sample("later/\(vendor)/export.sqlite"), toPath: "\(source.path)/export.sqlite")
+        var db: OpaquePointer?
+        #expect(sqlite3_open("\(source.path)/export.sqlite", &db) == SQLITE_OK)
+        #expect(sqlite3_exec(db, "UPDATE wallet_txn SET amount_cents = amount_cents + 7 WHERE txn_no = 20", nil, nil, nil) == SQLITE_OK)
+        sqlite3_close(db)
+        let connection = try PostgresConnection(target)
+        let wallet = try #require(try connection.query("SELECT member_id, currency, entry_count, head_hash FROM mlm.wallet_entries e JOIN mlm.wallets w USING (member_id, currency) WHERE e.legacy_txn_id = '20'").first)
+
+        let later = try TemporaryDirectory()
+        let delta = try run(vendor, source.path, later.path, target, ["--delta"])
+        #expect(delta.status == 1, "\(delta.stdout)\(delta.stderr)")
+        #expect(delta.stdout.contains("ledger.history_unchanged"))
+        let report = try JSONDecoder().decode(MigrationReport.self, from: Data(contentsOf: URL(fileURLWithPath: "\(later.path)/report.json")))
+        let conflicts = try #require(report.content.ledger?.conflicts)
+        #expect(conflicts.count == 1)
+        #expect(conflicts.first?.legacyTxnID == "20")
+        #expect(report.content.checks.first { $0.name == "ledger.history_unchanged" }?.actual == "1")
+        // The wallet was neither rewritten nor appended to.
+        #expect(try connection.query("SELECT member_id, currency, entry_count, head_hash FROM mlm.wallets WHERE member_id = $1::bigint AND currency = $2", [wallet[0], wallet[1]]).first == wallet)
+        #expect(try String(contentsOfFile: "\(later.path)/report.md", encoding: .utf8).contains("History changed in the export (1 wallets"))
+    }
+
+    @Test func aKilledPausedAndRolledBackDeltaEndsAsAnUninterruptedOne() throws {
+        let vendor = "vendor2-mlmsoft"
+        let base = try TemporaryDirectory()
+        let clean = try TestPostgres.freshDatabase("deltaclean")
+        let target = try TestPostgres.freshDatabase("deltakilled")
+        func stages(_ source: String, _ work: String, transform: [String]) throws {
+            let common = ["--work-dir", work, "--no-progress"]
+            #expect(try tool(["extract", "--source", source, "--mapping", PackagePaths.mapping(vendor), "--kek-file", TestKeys.kekFile] + common).status == 0)
+            #expect(try tool(["cleanse"] + common).status == 0)
+            let transformed = try tool(["transform"] + transform + common)
+            #expect(transformed.status == 0, "\(transformed.stderr)")
+        }
+        func load(_ work: String, _ database: String, _ extra: [String] = [], killAfter: Double? = nil) throws -> CommandRunner.Result {
+            try CommandRunner.run(
+                PackagePaths.executable("mlm-migrate"), ["load", "--work-dir", work, "--target", database, "--batch-size", "10"] + extra,
+                separateErrors: true, killAfter: killAfter
+            )
+        }
+        // One first export loaded into both databases, so their rows (ciphertexts too) are equal.
+        try stages(PackagePaths.sample(vendor), base.path, transform: [])
+        #expect(try load(base.path, clean).status == 0)
+        #expect(try load(base.path, target).status == 0)
+        // One delta transform, numbered against either (they are equal).
+        let later = try TemporaryDirectory()
+        try stages(PackagePaths.sample("later/\(vendor)"), later.path, transform: ["--delta", "--target", clean])
+        let uninterrupted = try load(later.path, clean)
+        #expect(uninterrupted.status == 0, "\(uninterrupted.errorOutput)")
+        let expected = try ResumeTests.tables(clean)
+
+        // Paused after 3 batches: a restore point.
+        #expect(try load(later.path, target, ["--max-batches", "3"]).status == 0)
+        let atThree = try ResumeTests.tables(target)
+        // Killed again and again until it finishes.
+        let connection = try PostgresConnection(target)
+        var killedAt: [Int] = []
+        var startup: Double?
+        var finished = false
+        for attempt in 1...150 {
+            // Every 20 ms from the start until a kill lands after the pause point (staging,
+            // conflict detection...), then a few ms after start-up again and again, so each
+            // attempt commits a few batches and dies inside another.
+            let delay = startup.map { $0 + 0.004 * Double(attempt % 7) } ?? 0.02 * Double(attempt)
+            let result = try load(later.path, target, killAfter: delay)
+            if result.status == 0 {
+                finished = true
+                break
+            }
+            if result.errorOutput.contains("[target.busy]") {
+                usleep(100_000)
+                continue
+            }
+            #expect(result.status == 137, "attempt \(attempt): \(result.errorOutput)")
+            let committed = (try? connection.scalar("SELECT coalesce(max(batch_no), 0) FROM mlm_migration.batches WHERE run_id = 2")).flatMap { $0.flatMap { Int($0) } } ?? -1
+            killedAt.append(committed)
+            if committed > 3 && startup == nil { startup = delay }
+        }
+        print("delta resume test: killed \(killedAt.count) times, after batches \(killedAt)")
+        #expect(finished)
+        #expect(killedAt.count >= 8, "kill points tried: \(killedAt)")
+        #expect(Set(killedAt).count >= 4, "kills landed at too few batch boundaries: \(killedAt)")
+        #expect(try ResumeTests.tables(target) == expected)
+
+        // Rolled back to the restore point, then continued: the same target again.
+        let back = try tool(["rollback", "--to-batch", "2:3", "--work-dir", later.path, "--target", target])
+        #expect(back.status == 0, "\(back.stderr)")
+        var rolled = try ResumeTests.tables(target)
+        rolled["runs"] = atThree["runs"]
+        #expect(rolled == atThree)
+        #expect(try load(later.path, target).status == 0)
+        #expect(try ResumeTests.tables(target) == expected)
+        let reconcile = try tool(["reconcile", "--work-dir", later.path, "--target", target, "--kek-file", TestKeys.kekFile])
+        #expect(reconcile.status == 0, "\(reconcile.stdout)")
+    }
+
+    @Test func refusesALoadWhoseTargetChangedSinceTransformDelta() throws {
+        let vendor = "vendor2-mlmsoft"
+        let target = try TestPostgres.freshDatabase("deltachanged")
+        let base = try TemporaryDirectory()
+        #expect(try run(vendor, PackagePaths.sample(vendor), base.path, target).status == 0)
+        let later = try TemporaryDirectory()
+        let common = ["--work-dir", later.path]
+        #expect(try tool(["extract", "--source", PackagePaths.sample("later/\(vendor)"), "--mapping", PackagePaths.mapping(vendor), "--kek-file", TestKeys.kekFile] + common).status == 0)
+        #expect(try tool(["cleanse"] + common).status == 0)
+        #expect(try tool(["transform", "--delta", "--target", target] + common).status == 0)
+        // Someone rolls the first run back in between.
+        #expect(try tool(["rollback", "--run", "1", "--target", target] + common).status == 0)
+        let load = try tool(["load", "--target", target] + common)
+        #expect(load.status == 2)
+        #expect(load.stderr.contains("[delta.target_changed]"))
+        // Without --delta, a non-empty target is refused with the way forward.
+        let plain = try TemporaryDirectory()
+        let target2 = try TestPostgres.freshDatabase("deltaplain")
+        #expect(try run(vendor, PackagePaths.sample(vendor), plain.path, target2).status == 0)
+        let other = try TemporaryDirectory()
+        let again = try run(vendor, PackagePaths.sample("later/\(vendor)"), other.path, target2)
+        #expect(again.status == 2 && again.stderr.contains("run --delta"))
+    }
+}
