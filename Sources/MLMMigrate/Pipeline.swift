@@ -145,11 +145,12 @@ public struct Pipeline {
                 ("wallets.transformed", String(ledgerTransform.wallets)),
             ]
         }
-        let info = RunInfo(
+        var info = RunInfo(
             vendor: mapping.vendor, mappingDigest: mapping.digest, source: manifest.source,
             countsJSON: JSONText.object(counts), ledgerDigest: mapping.ledger == nil ? nil : manifest.ledgerTransform?.runDigest,
             hasPII: transform.piiMembers != nil, workID: manifest.workID, delta: manifest.delta
         )
+        if mapping.delta.goneMembers == .mark { info.goneStatus = mapping.delta.goneStatus }
         manifest.load = nil
         manifest.loadPending = true
         try work.writeManifest(manifest)

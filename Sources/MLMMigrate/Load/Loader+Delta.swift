@@ -106,13 +106,18 @@ extension Loader {
             try batches("wallets", "rows", Self.changedWallets(wallets, runID: runID), Self.writeWallets(wallets, entries))
             try quarantine("ledger")
         }
+        if complete {
+            try recordKeptMembers(runID: runID, members: members)
+            if let status = info.goneStatus {
+                try batches("members", "updates", Self.goneMembers(runID: runID, status: status), Self.mark(status: status))
+            }
+        }
         guard complete else {
             summary.complete = false
             try fillDeltaSummary(&summary, runID: runID)
             logger.notice("delta load paused", metadata: ["run_id": "\(runID)", "batches": "\(summary.batches)"])
             return summary
         }
-        try recordKeptMembers(runID: runID, members: members)
         _ = try connection.query("UPDATE mlm_migration.runs SET status = 'loaded', ledger_digest = $2 WHERE run_id = $1::bigint", [String(runID), info.ledgerDigest])
         for table in staged { try connection.execute("DROP TABLE IF EXISTS \(table.stage)") }
         try fillDeltaSummary(&summary, runID: runID)
@@ -264,6 +269,30 @@ extension Loader {
                 """
         }
     }
+
+    /// Members gone from the export whose status is not yet `status`.
+    static func goneMembers(runID: Int, status: String) -> String {
+        """
+        SELECT m.member_id FROM mlm.members m JOIN mlm_migration.kept_members k ON k.member_id = m.member_id
+        WHERE k.run_id = \(runID) AND k.reason = 'gone_from_source' AND m.status IS DISTINCT FROM \(literal(status)) ORDER BY m.member_id
+        """
+    }
+
+    /// Keeps the batch's members' prior images and sets their status (`gone_members: mark`).
+    static func mark(status: String) -> (String) -> String {
+        { todo in
+            """
+            prior AS (INSERT INTO mlm_migration.prior_images (run_id, batch_no, table_name, row_key, image)
+                SELECT current_setting('mlm_migration.run_id')::bigint, current_setting('mlm_migration.batch_no')::integer, 'mlm.members', t.member_id::text, to_jsonb(t)
+                FROM mlm.members t JOIN \(todo) USING (member_id) ON CONFLICT DO NOTHING RETURNING 1),
+            marked AS (UPDATE mlm.members t SET status = \(literal(status)), run_id = DEFAULT, batch_no = DEFAULT FROM \(todo) WHERE t.member_id = \(todo).member_id RETURNING t.*)
+            \(summary([("marked", "mlm.members")]))
+            """
+        }
+    }
+
+    /// An SQL string literal (the mapping's text, quotes doubled).
+    static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
 
     /// Records the wallets whose history in the target is not the start of the export's: the
     /// export lacks the wallet, or the entry at the target's count has another hash. Names the

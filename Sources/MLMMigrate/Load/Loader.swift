@@ -45,6 +45,9 @@ public struct RunInfo: Sendable {
     public var workID: String?
     /// A delta run: the target Transform numbered the members against; nil for a first load.
     public var delta: DeltaBasis?
+    /// A delta run sets this status on the members gone from the export (mapping `delta:`
+    /// `gone_members: mark`); nil keeps them as they are.
+    public var goneStatus: String?
 
     public init(vendor: String, mappingDigest: String, source: String, countsJSON: String, ledgerDigest: String? = nil, hasPII: Bool = false, workID: String? = nil, delta: DeltaBasis? = nil) {
         self.hasPII = hasPII

@@ -11,8 +11,30 @@ public struct Mapping: Sendable {
     public var members: MembersMapping
     /// The wallet ledger entities, when the export has them.
     public var ledger: LedgerMapping?
+    /// What a delta run does with members the later export no longer has.
+    public var delta = DeltaPolicy()
     /// SHA-256 (hex) of the mapping file's bytes, recorded with every run.
     public var digest: String
+}
+
+/// The mapping's `delta:` block: what a delta run (`run --delta`) does with the members the
+/// target has and the later export no longer gives. They are never deleted: ledgers only append
+/// and their downlines must keep a sponsor. `keep` leaves them as they are; `mark` sets their
+/// status to `gone_status` (with a prior image, so a rollback undoes it). Either way the report
+/// lists them.
+public struct DeltaPolicy: Sendable, Equatable {
+    public enum GoneMembers: String, Sendable, CaseIterable {
+        case keep
+        case mark
+    }
+
+    public var goneMembers: GoneMembers = .keep
+    public var goneStatus: String?
+
+    public init(goneMembers: GoneMembers = .keep, goneStatus: String? = nil) {
+        self.goneMembers = goneMembers
+        self.goneStatus = goneStatus
+    }
 }
 
 /// How a source is read.

@@ -122,7 +122,7 @@ struct NodeReader {
     }
 
     mutating func mapping(_ root: Node?, digest: String) -> Mapping? {
-        guard let top = object(root, "(root)", allowed: ["version", "vendor", "entities"]) else { return nil }
+        guard let top = object(root, "(root)", allowed: ["version", "vendor", "entities", "delta"]) else { return nil }
         let version = string(top, "version", "version", required: true)
         if let version, version != "1" {
             issue("version", top["version"], "unsupported mapping version; this mlm-migrate reads version 1")
@@ -131,8 +131,22 @@ struct NodeReader {
         guard let entities = object(top["entities"], "entities", allowed: ["members", "wallet_entries", "wallet_balances"]) else { return nil }
         let members = membersMapping(entities["members"], "entities.members")
         let ledger = ledgerMapping(entities, memberColumns: members?.columns ?? [])
+        let delta = deltaPolicy(top["delta"], "delta")
         guard let members else { return nil }
-        return Mapping(version: 1, vendor: vendor, members: members, ledger: ledger, digest: digest)
+        return Mapping(version: 1, vendor: vendor, members: members, ledger: ledger, delta: delta, digest: digest)
+    }
+
+    /// The optional `delta:` block (``DeltaPolicy``).
+    mutating func deltaPolicy(_ node: Node?, _ path: String) -> DeltaPolicy {
+        guard node != nil, let map = object(node, path, allowed: ["gone_members", "gone_status"]) else { return DeltaPolicy() }
+        let policy = DeltaPolicy(goneMembers: choice(map, "gone_members", path, default: .keep), goneStatus: string(map, "gone_status", path, required: false))
+        if policy.goneMembers == .mark && policy.goneStatus == nil {
+            issue("\(path).gone_status", nil, "gone_members: mark needs the status to set, such as gone_status: gone_from_legacy")
+        }
+        if policy.goneMembers == .keep && policy.goneStatus != nil {
+            issue("\(path).gone_status", map["gone_status"], "applies to gone_members: mark only")
+        }
+        return policy
     }
 
     mutating func membersMapping(_ node: Node?, _ path: String) -> MembersMapping? {

@@ -16,6 +16,8 @@ public struct DeltaFigures: Codable, Sendable, Equatable {
     public var entities: [Entity]
     /// Members the target has that the export gives only as quarantined rows (kept as they are).
     public var keptQuarantined: Int
+    /// Gone members whose status the run set (mapping `delta: gone_members: mark`).
+    public var goneMarked: Int
     /// Legacy ids of the members gone from the export (the first ``DeltaReconciler/listLimit``).
     public var goneMembers: [String]
 }
@@ -53,12 +55,23 @@ public struct DeltaReconciler {
                 FROM \(table) t
                 """, [run, table], what: "counting the delta's changes to \(table)").first?.map { Int($0 ?? "") ?? 0 } ?? []
             guard row.count == 4 else { continue }
-            entities.append(DeltaFigures.Entity(entity: entity, inserted: row[0] - row[1], updated: row[1], unchanged: row[2] - row[0], gone: row[3]))
+            // Prior images of gone members are marks, not updates of the export's rows.
+            let marks = table == "mlm.members" ? try goneMarked(run) : 0
+            let inserted = row[0] - row[1]
+            let updated = row[1] - marks
+            entities.append(DeltaFigures.Entity(entity: entity, inserted: inserted, updated: updated, unchanged: row[2] - inserted - updated, gone: row[3]))
         }
         let kept = try connection.query(
             "SELECT reason, legacy_id FROM mlm_migration.kept_members WHERE run_id = $1::bigint ORDER BY member_id", [run], what: "reading the kept members"
         )
         let gone = kept.filter { $0[0] == "gone_from_source" }.compactMap { $0[1] }
-        return DeltaFigures(entities: entities, keptQuarantined: kept.count - gone.count, goneMembers: Array(gone.prefix(Self.listLimit)))
+        return DeltaFigures(entities: entities, keptQuarantined: kept.count - gone.count, goneMarked: try goneMarked(run), goneMembers: Array(gone.prefix(Self.listLimit)))
+    }
+
+    private func goneMarked(_ run: String) throws(MigrationError) -> Int {
+        Int(try connection.scalar("""
+            SELECT count(*) FROM mlm_migration.prior_images p JOIN mlm_migration.kept_members k ON p.row_key = k.member_id::text AND k.run_id = p.run_id
+            WHERE p.run_id = $1::bigint AND p.table_name = 'mlm.members' AND k.reason = 'gone_from_source'
+            """, [run], what: "counting the gone members marked") ?? "") ?? 0
     }
 }

@@ -218,4 +218,29 @@ import Testing
         let again = try run(vendor, PackagePaths.sample("later/\(vendor)"), other.path, target2)
         #expect(again.status == 2 && again.stderr.contains("run --delta"))
     }
+
+    @Test func marksGoneMembersWhenTheMappingSaysSoAndARollbackUnmarksThem() throws {
+        let vendor = "vendor2-mlmsoft"
+        let target = try TestPostgres.freshDatabase("deltamark")
+        let base = try TemporaryDirectory()
+        #expect(try run(vendor, PackagePaths.sample(vendor), base.path, target).status == 0)
+        let before = try ResumeTests.tables(target)
+        let later = try TemporaryDirectory()
+        let mapping = try later.write("mapping.yaml", try String(contentsOfFile: PackagePaths.mapping(vendor), encoding: .utf8) + "\ndelta:\n  gone_members: mark\n  gone_status: gone_from_legacy\n")
+        let delta = try ToolRun.run("mlm-migrate", [
+            "run", "--delta", "--source", PackagePaths.sample("later/\(vendor)"), "--mapping", mapping, "--target", target,
+            "--work-dir", "\(later.path)/work", "--kek-file", TestKeys.kekFile,
+        ])
+        #expect(delta.status == 0, "\(delta.stdout)\(delta.stderr)")
+        let gone = try expectedDelta(vendor)["members"]?[2] ?? -1
+        let connection = try PostgresConnection(target)
+        #expect(try connection.scalar("SELECT count(*) FROM mlm.members WHERE status = 'gone_from_legacy'") == String(gone))
+        let report = try JSONDecoder().decode(MigrationReport.self, from: Data(contentsOf: URL(fileURLWithPath: "\(later.path)/work/report.json")))
+        #expect(report.content.delta?.goneMarked == gone)
+        #expect(report.content.delta?.entities.first { $0.entity == "members" }?.updated == (try expectedDelta(vendor)["members"]?[1]))
+        #expect(try tool(["rollback", "--run", "2", "--work-dir", "\(later.path)/work", "--target", target]).status == 0)
+        var after = try ResumeTests.tables(target)
+        after["runs"] = before["runs"]
+        #expect(after == before)
+    }
 }

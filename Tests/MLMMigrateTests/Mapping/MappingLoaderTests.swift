@@ -62,4 +62,16 @@ import Testing
         #expect(TimestampFormat("H:i") == nil)
         #expect(TimestampFormat("epoch") == .epochSeconds)
     }
+
+    @Test func readsTheDeltaPolicyAndNamesItsMistakes() throws {
+        let base = try String(contentsOfFile: PackagePaths.mapping("vendor2-mlmsoft"), encoding: .utf8)
+        #expect(MappingLoader.parse(yaml: base).mapping?.delta == DeltaPolicy())
+        let marked = MappingLoader.parse(yaml: base + "\ndelta:\n  gone_members: mark\n  gone_status: gone\n")
+        #expect(marked.issues == [])
+        #expect(marked.mapping?.delta == DeltaPolicy(goneMembers: .mark, goneStatus: "gone"))
+        let paths = { (yaml: String) in MappingLoader.parse(yaml: base + yaml).issues.map(\.path) }
+        #expect(paths("\ndelta:\n  gone_members: mark\n") == ["delta.gone_status"])
+        #expect(paths("\ndelta:\n  gone_members: keep\n  gone_status: gone\n") == ["delta.gone_status"])
+        #expect(paths("\ndelta:\n  gone_members: delete\n") == ["delta.gone_members"])
+    }
 }
