@@ -151,6 +151,7 @@ public struct Pipeline {
             hasPII: transform.piiMembers != nil, workID: manifest.workID, delta: manifest.delta
         )
         if mapping.delta.goneMembers == .mark { info.goneStatus = mapping.delta.goneStatus }
+        info.kekID = extract.kekID
         manifest.load = nil
         manifest.loadPending = true
         try work.writeManifest(manifest)

@@ -55,8 +55,17 @@ extension Loader {
     }
 
     /// Refuses a target whose members (leaving out those run `excludingRun` inserted) are not
-    /// the ones Transform numbered against.
-    func checkDeltaBasis(_ basis: DeltaBasis, excludingRun: Int?) throws(MigrationError) {
+    /// the ones Transform numbered against, or whose PII is under another KEK.
+    func checkDeltaTarget(_ info: RunInfo, excludingRun: Int?) throws(MigrationError) {
+        guard let basis = info.delta else { return }
+        let run = String(excludingRun ?? 0)
+        if let kekID = info.kekID {
+            // Record digests and blind indexes compare only under one KEK: a delta under another would rewrite every member's PII.
+            let others = try connection.query("SELECT DISTINCT kek_id FROM mlm.data_keys WHERE wrapped_key IS NOT NULL AND kek_id <> $1 AND run_id <> $2::bigint ORDER BY 1", [kekID, run]).compactMap { $0[0] }
+            guard others.isEmpty else {
+                throw MigrationError("delta.kek_differs", "the target's data keys are under \(others.joined(separator: ", ")), and this export was encrypted under \(kekID); extract the later export with the target's key (runbooks/keys.md), or finish a rotation first")
+            }
+        }
         let now = try Self.readTargetIDs(connection, excludingRun: excludingRun).basis
         guard now == basis else {
             throw MigrationError("delta.target_changed", "\(connection.endpoint) holds \(now.members) members up to id \(now.highest), not the \(basis.members) up to id \(basis.highest) that transform --delta numbered against; run transform --delta (or run --delta) again")
@@ -64,7 +73,7 @@ extension Loader {
     }
 
     func runDelta(runID: Int, basis: DeltaBasis, transformDirectory directory: String, info: RunInfo, progress: Bool?) throws(MigrationError) -> LoadSummary {
-        try checkDeltaBasis(basis, excludingRun: runID)
+        try checkDeltaTarget(info, excludingRun: runID)
         let committed = try committedRows(runID)
         var summary = LoadSummary(runID: runID, batches: committed.batches, members: 0, quarantined: 0)
         var budget = maxBatches
@@ -299,20 +308,24 @@ extension Loader {
     /// first entry that differs. Recomputed on every call (the same set each time).
     private func findLedgerConflicts(runID: Int, members: DeltaTable, wallets: DeltaTable, entries: DeltaTable) throws(MigrationError) {
         _ = try connection.query("""
+            WITH conflicted AS (
+                SELECT t.member_id, t.currency, s.member_id IS NULL AS gone
+                FROM mlm.wallets t
+                JOIN \(members.stage) m ON m.member_id = t.member_id
+                LEFT JOIN \(wallets.stage) s ON s.member_id = t.member_id AND s.currency = t.currency
+                LEFT JOIN \(entries.stage) h ON h.member_id = t.member_id AND h.currency = t.currency AND h.seq = t.entry_count
+                WHERE s.member_id IS NULL OR (t.entry_count > 0 AND h.entry_hash IS DISTINCT FROM t.head_hash)
+            )
             INSERT INTO mlm_migration.ledger_conflicts (run_id, member_id, currency, seq, legacy_txn_id, problem)
-            SELECT $1::bigint, t.member_id, t.currency, first.seq, first.legacy_txn_id,
-                   CASE WHEN s.member_id IS NULL THEN 'the export no longer has this wallet' ELSE 'a historical entry changed or disappeared' END
-            FROM mlm.wallets t
-            JOIN \(members.stage) m ON m.member_id = t.member_id
-            LEFT JOIN \(wallets.stage) s ON s.member_id = t.member_id AND s.currency = t.currency
-            LEFT JOIN \(entries.stage) h ON h.member_id = t.member_id AND h.currency = t.currency AND h.seq = t.entry_count
+            SELECT $1::bigint, c.member_id, c.currency, first.seq, first.legacy_txn_id,
+                   CASE WHEN c.gone THEN 'the export no longer has this wallet' ELSE 'a historical entry changed or disappeared' END
+            FROM conflicted c
             LEFT JOIN LATERAL (
                 SELECT e.seq, e.legacy_txn_id FROM mlm.wallet_entries e
                 LEFT JOIN \(entries.stage) x ON x.member_id = e.member_id AND x.currency = e.currency AND x.seq = e.seq
-                WHERE e.member_id = t.member_id AND e.currency = t.currency AND x.entry_hash IS DISTINCT FROM e.entry_hash
+                WHERE e.member_id = c.member_id AND e.currency = c.currency AND x.entry_hash IS DISTINCT FROM e.entry_hash
                 ORDER BY e.seq LIMIT 1
             ) first ON true
-            WHERE s.member_id IS NULL OR (t.entry_count > 0 AND h.entry_hash IS DISTINCT FROM t.head_hash)
             ON CONFLICT DO NOTHING
             """, [String(runID)], what: "comparing the ledger's history")
         if let count = try connection.scalar("SELECT count(*) FROM mlm_migration.ledger_conflicts WHERE run_id = $1::bigint", [String(runID)]), count != "0" {

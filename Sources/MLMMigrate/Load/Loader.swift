@@ -48,6 +48,8 @@ public struct RunInfo: Sendable {
     /// A delta run sets this status on the members gone from the export (mapping `delta:`
     /// `gone_members: mark`); nil keeps them as they are.
     public var goneStatus: String?
+    /// The KEK the export's PII was encrypted under (delta runs check the target uses the same).
+    public var kekID: String?
 
     public init(vendor: String, mappingDigest: String, source: String, countsJSON: String, ledgerDigest: String? = nil, hasPII: Bool = false, workID: String? = nil, delta: DeltaBasis? = nil) {
         self.hasPII = hasPII
@@ -171,7 +173,7 @@ public struct Loader {
         guard existing == 0 || info.delta != nil else {
             throw MigrationError("target.not_empty", "\(connection.endpoint) already holds \(existing) members; apply a later export with `mlm-migrate run --delta`, or load into an empty target")
         }
-        if let basis = info.delta { try checkDeltaBasis(basis, excludingRun: nil) }
+        try checkDeltaTarget(info, excludingRun: nil)
         guard let runText = try connection.scalar(
             "INSERT INTO mlm_migration.runs (status, tool_version, vendor, mapping_digest, source, counts, work_id, delta) VALUES ('loading', $1, $2, $3, $4, $5::jsonb, $6, $7::boolean) RETURNING run_id",
             [ToolVersion.current, info.vendor, info.mappingDigest, info.source, info.countsJSON, info.workID, info.delta == nil ? "false" : "true"]

@@ -217,6 +217,14 @@ import Testing
         let other = try TemporaryDirectory()
         let again = try run(vendor, PackagePaths.sample("later/\(vendor)"), other.path, target2)
         #expect(again.status == 2 && again.stderr.contains("run --delta"))
+        // A later export encrypted under another KEK would rewrite every member's PII: refused.
+        let otherKey = try TemporaryDirectory()
+        let underOtherKey = try ToolRun.run("mlm-migrate", [
+            "run", "--delta", "--source", PackagePaths.sample("later/\(vendor)"), "--mapping", PackagePaths.mapping(vendor), "--target", target2,
+            "--work-dir", otherKey.path, "--kek-file", TestKeys.newKEKFile("delta-other"),
+        ])
+        #expect(underOtherKey.status == 2 && underOtherKey.stderr.contains("[delta.kek_differs]"), "\(underOtherKey.stderr)")
+        #expect(try PostgresConnection(target2).scalar("SELECT count(*) FROM mlm_migration.runs") == "1")
     }
 
     @Test func marksGoneMembersWhenTheMappingSaysSoAndARollbackUnmarksThem() throws {
