@@ -72,7 +72,7 @@ extension Loader {
         }
     }
 
-    func runDelta(runID: Int, basis: DeltaBasis, transformDirectory directory: String, info: RunInfo, progress: Bool?) throws(MigrationError) -> LoadSummary {
+    func runDelta(runID: Int, transformDirectory directory: String, info: RunInfo, progress: Bool?) throws(MigrationError) -> LoadSummary {
         try checkDeltaTarget(info, excludingRun: runID)
         let committed = try committedRows(runID)
         var summary = LoadSummary(runID: runID, batches: committed.batches, members: 0, quarantined: 0)

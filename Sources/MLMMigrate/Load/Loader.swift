@@ -116,7 +116,7 @@ public struct Loader {
             return summary
         }
         let runID = try startOrResume(info)
-        if let basis = info.delta { return try runDelta(runID: runID, basis: basis, transformDirectory: transformDirectory, info: info, progress: progress) }
+        if info.delta != nil { return try runDelta(runID: runID, transformDirectory: transformDirectory, info: info, progress: progress) }
         let committed = try committedRows(runID)
         var summary = LoadSummary(runID: runID, batches: committed.batches, members: 0, quarantined: 0)
         var budget = maxBatches
