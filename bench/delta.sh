@@ -27,6 +27,7 @@ echo "loading the first export..." >&2
 
 echo "running mlm-migrate run --delta..." >&2
 start=$(date +%s.%N)
+delta_start=$start
 /usr/bin/time -f "%M" -o "$base/rss" "$bin/mlm-migrate" run --delta --source "$base/later/vendor1-binaryplan" --target "$conn dbname=delta" \
   --work-dir "$base/work-delta" --batch-size 10000 "${common[@]}" >"$base/delta.out" 2>"$base/delta.log"
 delta=$(since "$start")
@@ -50,7 +51,7 @@ raw=$(since "$start")
 
 printf 'members: %s in the first export; the later one:\n' "$N"
 grep -E '^(members|delta|checks)' "$base/delta.out"
-echo "  $(date -d "@${start%.*}" +%T) (stage times of the delta run, from its log:)"
+echo "  $(date -d "@${delta_start%.*}" +%T) delta run started (each stage's end, from its log:)"
 grep -E "extracted rows|cleansed members|transformed members|delta load finished|reconciled PII" "$base/delta.log" \
   | sed -E 's/^[0-9-]+T([0-9:]+)[^ ]* [a-z]+ [^ ]+ (.*) \[MLMMigrate\] (.*)$/  \1 \3/' | uniq
 printf 'mlm-migrate run --delta:          %7.2f s  (peak RSS %d MiB)\n' "$delta" "$(( $(cat "$base/rss") / 1024 ))"
