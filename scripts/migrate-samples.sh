@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Migrates both bundled samples, each into its own disposable local PostgreSQL (or into
-# --target / the PG* environment when given), and prints where each report is.
+# --target / the PG* environment when given), then applies each one's later export
+# (samples/later) over it as a delta run, and prints where each report is.
 # The samples' PII is encrypted under a DEMO key-encryption key, mlm-keys/demo.kek (mode 0600,
 # git-ignored), made on first use, unless MLM_MIGRATE_KEK or --kek-file gives one.
 # Usage: scripts/migrate-samples.sh [extra mlm-migrate run options]
@@ -22,5 +23,7 @@ status=0
 for vendor in vendor1-binaryplan vendor2-mlmsoft; do
   echo "== $vendor"
   "$bin" run --source "samples/$vendor" --mapping "mappings/$vendor.yaml" --work-dir "mlm-work/$vendor" "${key[@]}" "$@" || status=$?
+  echo "== $vendor: the later export (samples/later/$vendor) applied as a delta"
+  "$bin" run --delta --source "samples/later/$vendor" --mapping "mappings/$vendor.yaml" --work-dir "mlm-work/$vendor" "${key[@]}" "$@" || status=$?
 done
 exit $status

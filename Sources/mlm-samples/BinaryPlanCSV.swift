@@ -117,7 +117,8 @@ struct BinaryPlanCSV {
             }
             let numbers = Dictionary(uniqueKeysWithValues: (1...members).map { (username($0), $0) })
             gone = later.gone(referenced: Set(rows.flatMap { [$0[2], $0[3]] }.compactMap { numbers[$0] }))
-            rows = rows.filter { fields in !gone.contains { fields[0] == id($0) } }
+            let goneIDs = Set(gone.map(id))
+            rows.removeAll { goneIDs.contains($0[0]) }
         }
 
         var bytes: [UInt8] = [0xEF, 0xBB, 0xBF]

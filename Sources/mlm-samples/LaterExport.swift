@@ -65,8 +65,10 @@ struct LaterExport {
         let goneWallets = balances.filter { gone.contains($0.member) }.count
         var opened: [(member: Int, currency: String, balance: Int64)] = []
         var updated = Set<Int>()
+        var homeWallets: [Int: Int] = [:]
+        for (index, wallet) in balances.enumerated() where wallet.currency == home && homeWallets[wallet.member] == nil { homeWallets[wallet.member] = index }
         for deposit in deposits {
-            if let index = balances.firstIndex(where: { $0.member == deposit.member && $0.currency == home }) {
+            if let index = homeWallets[deposit.member] {
                 balances[index].balance += deposit.amountMinor
                 updated.insert(index)
             } else {

@@ -67,10 +67,13 @@ public struct RunInfo: Sendable {
 /// batches, each in its own transaction with its manifest row in `mlm_migration.batches`.
 ///
 /// Members go in load order, so every batch only references members already committed; then
-/// their data keys and encrypted PII when the mapping has PII; then the ledger (wallets, then their entries) when Transform produced one. The target is empty
-/// (checked), so the genealogy, PII and wallet-entry foreign keys are dropped for the load and
-/// added back, validated in one scan each, after the last batch (or after a failure). A run takes a
-/// session advisory lock: a second run against the same target is refused.
+/// their data keys and encrypted PII when the mapping has PII; then the ledger (wallets, then
+/// their entries) when Transform produced one. A first load goes into an empty target (checked),
+/// so the genealogy, PII and wallet-entry foreign keys are dropped for the load and added back,
+/// validated in one scan each, after the last batch (or after a failure). A delta run
+/// (`RunInfo.delta`) goes into the target Transform numbered against, writing only the changes,
+/// with every foreign key in place (Loader+Delta.swift). A run takes a session advisory lock: a
+/// second run against the same target is refused.
 public struct Loader {
     public let connection: PostgresConnection
     public let batchSize: Int
@@ -159,7 +162,8 @@ public struct Loader {
     }
 
     /// The run to load into: this work directory's unfinished run, else a new one into an
-    /// empty target. Refuses while another work directory's run is unfinished.
+    /// empty target (a delta run: into the target its Transform numbered against). Refuses
+    /// while another work directory's run is unfinished.
     func startOrResume(_ info: RunInfo) throws(MigrationError) -> Int {
         let unfinished = try connection.query("SELECT run_id, work_id FROM mlm_migration.runs WHERE status = 'loading' ORDER BY run_id")
         if let mine = unfinished.first(where: { $0[1] == info.workID && info.workID != nil }), let runID = mine[0].flatMap({ Int($0) }) {
