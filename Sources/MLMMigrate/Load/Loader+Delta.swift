@@ -85,7 +85,8 @@ extension Loader {
         let entries = DeltaTable(target: "mlm.wallet_entries", columns: LedgerStageLayout.entries, key: "member_id, currency, seq", link: "member_id", path: "\(directory)/wallet_entries.tsv")
         let hasLedger = info.ledgerDigest != nil
         let staged = [members, idMap] + (info.hasPII ? [keys, pii] : []) + (hasLedger ? [wallets, entries] : [])
-        try stage(staged)
+        for table in [members, idMap] + (hasLedger ? [wallets, entries] : []) { try stage(table) }
+        if info.hasPII { try stageChangedPII(pii, keys) }
         if hasLedger { try findLedgerConflicts(runID: runID, members: members, wallets: wallets, entries: entries) }
 
         var complete = true
@@ -134,20 +135,79 @@ extension Loader {
         return summary
     }
 
-    /// Copies Transform's files into fresh unlogged staging tables, keyed and analysed. Staging
-    /// writes nothing the target's readers see; a resumed run stages again from the same files.
-    private func stage(_ tables: [DeltaTable]) throws(MigrationError) {
-        for table in tables {
-            try connection.execute("""
-                DROP TABLE IF EXISTS \(table.stage);
-                CREATE UNLOGGED TABLE \(table.stage) AS SELECT \(table.list) FROM \(table.target) WITH NO DATA
-                """, what: "creating \(table.stage)")
-            let reader = try StageFileReader(path: table.path, expecting: table.columns)
-            try connection.copyIn("COPY \(table.stage) (\(table.list)) FROM STDIN", what: "staging \(table.path)") { send throws(MigrationError) in
+    /// Copies a Transform file into a fresh unlogged staging table, keyed and analysed; with
+    /// `keeping`, only the lines it accepts. Staging writes nothing the target's readers see; a
+    /// resumed run stages again from the same files.
+    private func stage(_ table: DeltaTable, keeping: (([UInt8]) -> Bool)? = nil) throws(MigrationError) {
+        try connection.execute("""
+            DROP TABLE IF EXISTS \(table.stage);
+            CREATE UNLOGGED TABLE \(table.stage) AS SELECT \(table.list) FROM \(table.target) WITH NO DATA
+            """, what: "creating \(table.stage)")
+        let reader = try StageFileReader(path: table.path, expecting: table.columns)
+        try connection.copyIn("COPY \(table.stage) (\(table.list)) FROM STDIN", what: "staging \(table.path)") { send throws(MigrationError) in
+            guard let keeping else {
                 while try reader.nextLines(maxLines: 50_000, { bytes throws(MigrationError) in try send(bytes) }) > 0 {}
+                return
             }
-            try connection.execute("ALTER TABLE \(table.stage) ADD PRIMARY KEY (\(table.key)); ANALYZE \(table.stage)", what: "indexing \(table.stage)")
+            var buffer: [UInt8] = []
+            func flush() throws(MigrationError) {
+                try MigrationError.typed { try buffer.withUnsafeBytes { try send($0) } }
+                buffer.removeAll(keepingCapacity: true)
+            }
+            while let line = try reader.nextRawLine() {
+                guard keeping(line) else { continue }
+                buffer.append(contentsOf: line)
+                buffer.append(0x0A)
+                if buffer.count >= 1 << 20 { try flush() }
+            }
+            try flush()
         }
+        try connection.execute("ALTER TABLE \(table.stage) ADD PRIMARY KEY (\(table.key)); ANALYZE \(table.stage)", what: "indexing \(table.stage)")
+    }
+
+    /// Stages only the PII a delta run may write: the rows of members the target has no PII
+    /// for or whose record digest differs, and their data keys. Unchanged members' ciphertexts,
+    /// most of a delta's bytes, never leave the file.
+    private func stageChangedPII(_ pii: DeltaTable, _ keys: DeltaTable) throws(MigrationError) {
+        var current: [Int: SIMD32<UInt8>] = [:]
+        try connection.copyOut("COPY (SELECT member_id, \(PIIRecordDigest.column) FROM mlm.member_pii) TO STDOUT", what: "reading the target's record digests") { bytes in
+            guard let tab = bytes.firstIndex(of: 0x09), let id = Int(String(decoding: bytes[..<tab], as: UTF8.self)),
+                  let digest = Self.digest(bytes[(tab + 1)...].dropLast()) else { return }
+            current[id] = digest
+        }
+        var wanted = Set<Int>()
+        func memberID(_ line: [UInt8]) -> Int? {
+            line.firstIndex(of: 0x09).flatMap { Int(String(decoding: line[..<$0], as: UTF8.self)) }
+        }
+        try stage(pii) { line in
+            guard let id = memberID(line) else { return true }
+            let last = line.lastIndex(of: 0x09).map { line[($0 + 1)...] } ?? []
+            guard let digest = Self.digest(last), current[id] == digest else {
+                wanted.insert(id)
+                return true
+            }
+            return false
+        }
+        try stage(keys) { line in memberID(line).map(wanted.contains) ?? true }
+    }
+
+    /// A record digest from its `COPY` text (`\\x` and 64 hex digits); nil for anything else.
+    static func digest(_ text: some Collection<UInt8>) -> SIMD32<UInt8>? {
+        let bytes = Array(text)
+        guard bytes.count == 67, bytes[0] == 0x5C, bytes[1] == 0x5C, bytes[2] == UInt8(ascii: "x") else { return nil }
+        var digest = SIMD32<UInt8>()
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+            default: nil
+            }
+        }
+        for index in 0..<32 {
+            guard let high = nibble(bytes[3 + 2 * index]), let low = nibble(bytes[4 + 2 * index]) else { return nil }
+            digest[index] = high << 4 | low
+        }
+        return digest
     }
 
     /// Runs one kind of change in batches while the budget lasts; true when nothing is left.

@@ -156,13 +156,13 @@ import Testing
         // Killed again and again until it finishes.
         let connection = try PostgresConnection(target)
         var killedAt: [Int] = []
-        var startup: Double?
         var finished = false
-        for attempt in 1...150 {
-            // Every 20 ms from the start until a kill lands after the pause point (staging,
-            // conflict detection...), then a few ms after start-up again and again, so each
-            // attempt commits a few batches and dies inside another.
-            let delay = startup.map { $0 + 0.004 * Double(attempt % 7) } ?? 0.02 * Double(attempt)
+        // Each attempt stages the files again, then commits batches until killed. The delay
+        // steers the kills to land a batch or two apart: longer when an attempt committed
+        // nothing new (it died staging or comparing), shorter when it committed several.
+        var delay = 0.02
+        var previous = 3
+        for attempt in 1...200 {
             let result = try load(later.path, target, killAfter: delay)
             if result.status == 0 {
                 finished = true
@@ -175,7 +175,8 @@ import Testing
             #expect(result.status == 137, "attempt \(attempt): \(result.errorOutput)")
             let committed = (try? connection.scalar("SELECT coalesce(max(batch_no), 0) FROM mlm_migration.batches WHERE run_id = 2")).flatMap { $0.flatMap { Int($0) } } ?? -1
             killedAt.append(committed)
-            if committed > 3 && startup == nil { startup = delay }
+            if committed <= previous { delay += 0.01 } else if committed > previous + 2 { delay = max(0.01, delay - 0.006) }
+            previous = committed
         }
         print("delta resume test: killed \(killedAt.count) times, after batches \(killedAt)")
         #expect(finished)
