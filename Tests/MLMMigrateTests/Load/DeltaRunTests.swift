@@ -15,6 +15,22 @@ import Testing
 
     private func tool(_ arguments: [String]) throws -> ToolRun { try ToolRun.run("mlm-migrate", arguments) }
 
+    /// A fresh database with `vendor`'s first export loaded by `run` from `work`.
+    private func firstLoad(_ vendor: String, _ hint: String) throws -> (target: String, work: TemporaryDirectory) {
+        let target = try TestPostgres.freshDatabase(hint)
+        let work = try TemporaryDirectory()
+        let first = try run(vendor, PackagePaths.sample(vendor), work.path, target)
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        return (target, work)
+    }
+
+    /// Every table's checksum, the runs table's taken from `reference` (a rollback changes a run's status only).
+    private func tables(_ target: String, runsAs reference: [String: String]) throws -> [String: String] {
+        var tables = try ResumeTests.tables(target)
+        tables["runs"] = reference["runs"]
+        return tables
+    }
+
     /// The delta section of a work directory's report: per entity, (inserted, updated, unchanged, gone).
     private func reportedDelta(_ work: String) throws -> [String: [Int]] {
         let data = try Data(contentsOf: URL(fileURLWithPath: "\(work)/report.json"))
@@ -36,10 +52,7 @@ import Testing
 
     @Test(arguments: vendors)
     func appliesTheLaterExportWritingOnlyTheChangesAndRollsThemBack(vendor: String) throws {
-        let target = try TestPostgres.freshDatabase("delta")
-        let base = try TemporaryDirectory()
-        let first = try run(vendor, PackagePaths.sample(vendor), base.path, target)
-        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        let (target, base) = try firstLoad(vendor, "delta")
         // A member whose email the later export changes was erased meanwhile: it must stay erased.
         let erased = vendor == "vendor1-binaryplan" ? "100011" : "11"
         #expect(try tool(["erase", "--member", erased, "--work-dir", base.path, "--target", target]).status == 0)
@@ -86,17 +99,13 @@ import Testing
             #expect(back.status == 0, "\(back.stderr)")
             if run == "2" { #expect(back.stdout.contains("restored from prior images")) }
         }
-        var after = try ResumeTests.tables(target)
-        after["runs"] = before["runs"]
-        #expect(after == before)
+        #expect(try tables(target, runsAs: before) == before)
         #expect(try connection.scalar("SELECT count(*) FROM mlm_migration.prior_images") == "0")
     }
 
     @Test func aChangedHistoricalEntryIsAReconciliationFailureNotAnUpdate() throws {
         let vendor = "vendor2-mlmsoft"
-        let target = try TestPostgres.freshDatabase("deltahistory")
-        let base = try TemporaryDirectory()
-        #expect(try run(vendor, PackagePaths.sample(vendor), base.path, target).status == 0)
+        let (target, _) = try firstLoad(vendor, "deltahistory")
         // The later export, with one old transaction's amount rewritten.
         let source = try TemporaryDirectory()
         try FileManager.default.copyItem(atPath: PackagePaths.sample("later/\(vendor)/export.sqlite"), toPath: "\(source.path)/export.sqlite")
@@ -178,6 +187,9 @@ import Testing
             if committed <= previous { delay += 0.01 } else if committed > previous + 2 { delay = max(0.01, delay - 0.006) }
             previous = committed
         }
+        if !finished {
+            finished = try load(later.path, target).status == 0
+        }
         print("delta resume test: killed \(killedAt.count) times, after batches \(killedAt)")
         #expect(finished)
         #expect(killedAt.count >= 8, "kill points tried: \(killedAt)")
@@ -187,9 +199,7 @@ import Testing
         // Rolled back to the restore point, then continued: the same target again.
         let back = try tool(["rollback", "--to-batch", "2:3", "--work-dir", later.path, "--target", target])
         #expect(back.status == 0, "\(back.stderr)")
-        var rolled = try ResumeTests.tables(target)
-        rolled["runs"] = atThree["runs"]
-        #expect(rolled == atThree)
+        #expect(try tables(target, runsAs: atThree) == atThree)
         #expect(try load(later.path, target).status == 0)
         #expect(try ResumeTests.tables(target) == expected)
         let reconcile = try tool(["reconcile", "--work-dir", later.path, "--target", target, "--kek-file", TestKeys.kekFile])
@@ -198,9 +208,7 @@ import Testing
 
     @Test func refusesALoadWhoseTargetChangedSinceTransformDelta() throws {
         let vendor = "vendor2-mlmsoft"
-        let target = try TestPostgres.freshDatabase("deltachanged")
-        let base = try TemporaryDirectory()
-        #expect(try run(vendor, PackagePaths.sample(vendor), base.path, target).status == 0)
+        let (target, _) = try firstLoad(vendor, "deltachanged")
         let later = try TemporaryDirectory()
         let common = ["--work-dir", later.path]
         #expect(try tool(["extract", "--source", PackagePaths.sample("later/\(vendor)"), "--mapping", PackagePaths.mapping(vendor), "--kek-file", TestKeys.kekFile] + common).status == 0)
@@ -212,9 +220,7 @@ import Testing
         #expect(load.status == 2)
         #expect(load.stderr.contains("[delta.target_changed]"))
         // Without --delta, a non-empty target is refused with the way forward.
-        let plain = try TemporaryDirectory()
-        let target2 = try TestPostgres.freshDatabase("deltaplain")
-        #expect(try run(vendor, PackagePaths.sample(vendor), plain.path, target2).status == 0)
+        let (target2, _) = try firstLoad(vendor, "deltaplain")
         let other = try TemporaryDirectory()
         let again = try run(vendor, PackagePaths.sample("later/\(vendor)"), other.path, target2)
         #expect(again.status == 2 && again.stderr.contains("run --delta"))
@@ -230,9 +236,7 @@ import Testing
 
     @Test func marksGoneMembersWhenTheMappingSaysSoAndARollbackUnmarksThem() throws {
         let vendor = "vendor2-mlmsoft"
-        let target = try TestPostgres.freshDatabase("deltamark")
-        let base = try TemporaryDirectory()
-        #expect(try run(vendor, PackagePaths.sample(vendor), base.path, target).status == 0)
+        let (target, _) = try firstLoad(vendor, "deltamark")
         let before = try ResumeTests.tables(target)
         let later = try TemporaryDirectory()
         let mapping = try later.write("mapping.yaml", try String(contentsOfFile: PackagePaths.mapping(vendor), encoding: .utf8) + "\ndelta:\n  gone_members: mark\n  gone_status: gone_from_legacy\n")
@@ -248,8 +252,6 @@ import Testing
         #expect(report.content.delta?.goneMarked == gone)
         #expect(report.content.delta?.entities.first { $0.entity == "members" }?.updated == (try expectedDelta(vendor)["members"]?[1]))
         #expect(try tool(["rollback", "--run", "2", "--work-dir", "\(later.path)/work", "--target", target]).status == 0)
-        var after = try ResumeTests.tables(target)
-        after["runs"] = before["runs"]
-        #expect(after == before)
+        #expect(try tables(target, runsAs: before) == before)
     }
 }
