@@ -4,14 +4,18 @@ import Crypto
 struct DeltaTable {
     let target: String
     let columns: [String]
-    let key: String
+    let key: [String]
     /// The column whose value is the member's id, to fetch a companion's rows for a batch of members.
     let link: String
     let path: String
 
     var stage: String { "mlm_migration.delta_" + (target.split(separator: ".").last.map(String.init) ?? target) }
-    var compared: [String] { columns.filter { $0 != key } }
+    var compared: [String] { columns.filter { !key.contains($0) } }
     var list: String { columns.joined(separator: ", ") }
+    var keyList: String { key.joined(separator: ", ") }
+
+    /// An SQL condition: rows `a` and `b` have the same key.
+    func sameKey(_ a: String, _ b: String) -> String { key.map { "\(a).\($0) = \(b).\($0)" }.joined(separator: " AND ") }
 }
 
 /// Delta runs: a later export of the same legacy system applied to a target that already holds
@@ -77,12 +81,12 @@ extension Loader {
         let committed = try committedRows(runID)
         var summary = LoadSummary(runID: runID, batches: committed.batches, members: 0, quarantined: 0)
         var budget = maxBatches
-        let members = DeltaTable(target: "mlm.members", columns: MemberStageLayout.members, key: "member_id", link: "member_id", path: "\(directory)/members.tsv")
-        let idMap = DeltaTable(target: "mlm_migration.id_map", columns: MemberStageLayout.idMap, key: "new_id", link: "new_id", path: "\(directory)/id_map.tsv")
-        let pii = DeltaTable(target: "mlm.member_pii", columns: MemberPIILayout.target, key: "member_id", link: "member_id", path: "\(directory)/member_pii.tsv")
-        let keys = DeltaTable(target: "mlm.data_keys", columns: MemberPIILayout.dataKeys, key: "key_id", link: "member_id", path: "\(directory)/data_keys.tsv")
-        let wallets = DeltaTable(target: "mlm.wallets", columns: LedgerStageLayout.wallets, key: "member_id, currency", link: "member_id", path: "\(directory)/wallets.tsv")
-        let entries = DeltaTable(target: "mlm.wallet_entries", columns: LedgerStageLayout.entries, key: "member_id, currency, seq", link: "member_id", path: "\(directory)/wallet_entries.tsv")
+        let members = DeltaTable(target: "mlm.members", columns: MemberStageLayout.members, key: ["member_id"], link: "member_id", path: "\(directory)/members.tsv")
+        let idMap = DeltaTable(target: "mlm_migration.id_map", columns: MemberStageLayout.idMap, key: ["new_id"], link: "new_id", path: "\(directory)/id_map.tsv")
+        let pii = DeltaTable(target: "mlm.member_pii", columns: MemberPIILayout.target, key: ["member_id"], link: "member_id", path: "\(directory)/member_pii.tsv")
+        let keys = DeltaTable(target: "mlm.data_keys", columns: MemberPIILayout.dataKeys, key: ["key_id"], link: "member_id", path: "\(directory)/data_keys.tsv")
+        let wallets = DeltaTable(target: "mlm.wallets", columns: LedgerStageLayout.wallets, key: ["member_id", "currency"], link: "member_id", path: "\(directory)/wallets.tsv")
+        let entries = DeltaTable(target: "mlm.wallet_entries", columns: LedgerStageLayout.entries, key: ["member_id", "currency", "seq"], link: "member_id", path: "\(directory)/wallet_entries.tsv")
         let hasLedger = info.ledgerDigest != nil
         let staged = [members, idMap] + (info.hasPII ? [keys, pii] : []) + (hasLedger ? [wallets, entries] : [])
         for table in [members, idMap] + (hasLedger ? [wallets, entries] : []) { try stage(table) }
@@ -162,7 +166,7 @@ extension Loader {
             }
             try flush()
         }
-        try connection.execute("ALTER TABLE \(table.stage) ADD PRIMARY KEY (\(table.key)); ANALYZE \(table.stage)", what: "indexing \(table.stage)")
+        try connection.execute("ALTER TABLE \(table.stage) ADD PRIMARY KEY (\(table.keyList)); ANALYZE \(table.stage)", what: "indexing \(table.stage)")
     }
 
     /// Stages only the PII a delta run may write: the rows of members the target has no PII
@@ -250,12 +254,12 @@ extension Loader {
 
     /// Staged rows whose key the target lacks.
     static func newRows(_ table: DeltaTable) -> String {
-        "SELECT s.* FROM \(table.stage) s WHERE NOT EXISTS (SELECT 1 FROM \(table.target) t WHERE t.\(table.key) = s.\(table.key)) ORDER BY s.\(table.key)"
+        "SELECT s.* FROM \(table.stage) s WHERE NOT EXISTS (SELECT 1 FROM \(table.target) t WHERE \(table.sameKey("t", "s"))) ORDER BY \(table.key.map { "s." + $0 }.joined(separator: ", "))"
     }
 
     /// Staged rows whose target row exists and `condition` (over `s` and `t`) holds.
     static func changedRows(_ table: DeltaTable, when condition: String) -> String {
-        "SELECT s.* FROM \(table.stage) s JOIN \(table.target) t USING (\(table.key)) WHERE \(condition) ORDER BY s.\(table.key)"
+        "SELECT s.* FROM \(table.stage) s JOIN \(table.target) t USING (\(table.keyList)) WHERE \(condition) ORDER BY \(table.key.map { "s." + $0 }.joined(separator: ", "))"
     }
 
     /// The compared columns (or `only` these) of `t` and `s` differ.
@@ -293,12 +297,12 @@ extension Loader {
                 let join = "\(each.stage) s JOIN \(todo) ON s.\(each.link) = \(todo).\(table.link)"
                 ctes.append("""
                     p\(offset) AS (INSERT INTO mlm_migration.prior_images (run_id, batch_no, table_name, row_key, image)
-                        SELECT current_setting('mlm_migration.run_id')::bigint, current_setting('mlm_migration.batch_no')::integer, '\(each.target)', t.\(each.key)::text, to_jsonb(t)
-                        FROM \(each.target) t JOIN \(join) ON t.\(each.key) = s.\(each.key) ON CONFLICT DO NOTHING RETURNING 1)
+                        SELECT current_setting('mlm_migration.run_id')::bigint, current_setting('mlm_migration.batch_no')::integer, '\(each.target)', \(each.key.map { "t.\($0)::text" }.joined(separator: " || '/' || ")), to_jsonb(t)
+                        FROM \(each.target) t JOIN \(join) ON \(each.sameKey("t", "s")) ON CONFLICT DO NOTHING RETURNING 1)
                     """)
                 ctes.append("""
                     u\(offset) AS (UPDATE \(each.target) t SET \(each.compared.map { "\($0) = s.\($0)" }.joined(separator: ", ")), run_id = DEFAULT, batch_no = DEFAULT
-                        FROM \(join) WHERE t.\(each.key) = s.\(each.key) RETURNING t.*)
+                        FROM \(join) WHERE \(each.sameKey("t", "s")) RETURNING t.*)
                     """)
                 parts.append(("u\(offset)", each.target))
             }
@@ -321,7 +325,7 @@ extension Loader {
     /// others, and appends every entry after the target's last.
     static func writeWallets(_ wallets: DeltaTable, _ entries: DeltaTable) -> (String) -> String {
         { todo in
-            let sets = wallets.compared.filter { $0 != "currency" }.map { "\($0) = s.\($0)" }.joined(separator: ", ")
+            let sets = wallets.compared.map { "\($0) = s.\($0)" }.joined(separator: ", ")
             return """
                 prior AS (INSERT INTO mlm_migration.prior_images (run_id, batch_no, table_name, row_key, image)
                     SELECT current_setting('mlm_migration.run_id')::bigint, current_setting('mlm_migration.batch_no')::integer, 'mlm.wallets', t.member_id || '/' || t.currency, to_jsonb(t)

@@ -45,6 +45,7 @@ public struct DeltaReconciler {
         let run = String(runID)
         let scope = ReconcileScope(runID: runID)
         var entities: [DeltaFigures.Entity] = []
+        let marked = try goneMarked(run)
         for (entity, table) in tables {
             let row = try connection.query("""
                 SELECT count(*) FILTER (WHERE t.run_id = $1::bigint),
@@ -56,7 +57,7 @@ public struct DeltaReconciler {
                 """, [run, table], what: "counting the delta's changes to \(table)").first?.map { Int($0 ?? "") ?? 0 } ?? []
             guard row.count == 4 else { continue }
             // Prior images of gone members are marks, not updates of the export's rows.
-            let marks = table == "mlm.members" ? try goneMarked(run) : 0
+            let marks = table == "mlm.members" ? marked : 0
             let inserted = row[0] - row[1]
             let updated = row[1] - marks
             entities.append(DeltaFigures.Entity(entity: entity, inserted: inserted, updated: updated, unchanged: row[2] - inserted - updated, gone: row[3]))
@@ -65,7 +66,7 @@ public struct DeltaReconciler {
             "SELECT reason, legacy_id FROM mlm_migration.kept_members WHERE run_id = $1::bigint ORDER BY member_id", [run], what: "reading the kept members"
         )
         let gone = kept.filter { $0[0] == "gone_from_source" }.compactMap { $0[1] }
-        return DeltaFigures(entities: entities, keptQuarantined: kept.count - gone.count, goneMarked: try goneMarked(run), goneMembers: Array(gone.prefix(Self.listLimit)))
+        return DeltaFigures(entities: entities, keptQuarantined: kept.count - gone.count, goneMarked: marked, goneMembers: Array(gone.prefix(Self.listLimit)))
     }
 
     private func goneMarked(_ run: String) throws(MigrationError) -> Int {
