@@ -254,4 +254,33 @@ import Testing
         #expect(try tool(["rollback", "--run", "2", "--work-dir", "\(later.path)/work", "--target", target]).status == 0)
         #expect(try tables(target, runsAs: before) == before)
     }
+
+    @Test func aMemberMovedUnderANewMemberIsUpdatedAndTheCycleCheckStillHolds() throws {
+        let vendor = "vendor2-mlmsoft"
+        let (target, _) = try firstLoad(vendor, "deltamove")
+        // The later export, with member 1999 now sponsored by new member 2041 (a later id).
+        let source = try TemporaryDirectory()
+        try FileManager.default.copyItem(atPath: PackagePaths.sample("later/\(vendor)/export.sqlite"), toPath: "\(source.path)/export.sqlite")
+        var db: OpaquePointer?
+        #expect(sqlite3_open("\(source.path)/export.sqlite", &db) == SQLITE_OK)
+        #expect(sqlite3_exec(db, "UPDATE tbl_distributor SET upline_id = 2041 WHERE dist_id = 1999", nil, nil, nil) == SQLITE_OK)
+        sqlite3_close(db)
+        let later = try TemporaryDirectory()
+        let delta = try run(vendor, source.path, later.path, target, ["--delta"])
+        #expect(delta.status == 0, "\(delta.stdout)\(delta.stderr)")
+        let connection = try PostgresConnection(target)
+        #expect(try connection.scalar("SELECT s.legacy_id FROM mlm.members m JOIN mlm.members s ON s.member_id = m.sponsor_id WHERE m.legacy_id = '1999'") == "2041")
+        #expect(try connection.scalar("SELECT count(*) FROM mlm.members WHERE sponsor_id >= member_id") == "1")
+        let report = try JSONDecoder().decode(MigrationReport.self, from: Data(contentsOf: URL(fileURLWithPath: "\(later.path)/report.json")))
+        #expect(report.content.checks.first { $0.name == "genealogy.no_sponsor_cycles" }?.actual == "0")
+        #expect(report.content.delta?.entities.first { $0.entity == "members" }?.updated == (try expectedDelta(vendor)["members"]?[1] ?? 0) + 1)
+
+        // A cycle written into the target behind mlm-migrate's back is found by the same check.
+        _ = try connection.query("UPDATE mlm.members SET sponsor_id = (SELECT member_id FROM mlm.members WHERE legacy_id = '1999') WHERE legacy_id = '2041'")
+        let recheck = try tool(["reconcile", "--work-dir", later.path, "--target", target, "--kek-file", TestKeys.kekFile])
+        #expect(recheck.status == 1)
+        let failed = try JSONDecoder().decode(MigrationReport.self, from: Data(contentsOf: URL(fileURLWithPath: "\(later.path)/report.json")))
+        let cycles = try #require(failed.content.checks.first { $0.name == "genealogy.no_sponsor_cycles" })
+        #expect(!cycles.passed && (Int(cycles.actual) ?? 0) >= 2, "\(cycles.actual)")
+    }
 }
