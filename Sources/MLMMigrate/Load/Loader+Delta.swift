@@ -18,6 +18,23 @@ struct DeltaTable {
     func sameKey(_ a: String, _ b: String) -> String { key.map { "\(a).\($0) = \(b).\($0)" }.joined(separator: " AND ") }
 }
 
+/// The rows one kind of delta change still has to write: a query ending in its WHERE clause,
+/// and its key (qualified in the query, and as the query names it). Batches take the next rows
+/// in key order after the previous batch's last (keyset pagination), so each batch reads only
+/// its own stretch of the tables.
+struct DeltaSelection {
+    let sql: String
+    let key: [String]
+    let names: [String]
+
+    /// The next `limit` rows after the key `after` (SQL literals; nil: from the start).
+    func batch(after: [String]?, limit: Int) -> String {
+        let keys = key.joined(separator: ", ")
+        let start = after.map { " AND ROW(\(keys)) > ROW(\($0.joined(separator: ", ")))" } ?? ""
+        return "\(sql)\(start) ORDER BY \(keys) LIMIT \(limit)"
+    }
+}
+
 /// Delta runs: a later export of the same legacy system applied to a target that already holds
 /// an earlier one. Transform has numbered the members against the target (``TargetIDs``), so a
 /// member keeps its `member_id` and every row compares with the target's by key.
@@ -94,7 +111,7 @@ extension Loader {
         if hasLedger { try findLedgerConflicts(runID: runID, members: members, wallets: wallets, entries: entries) }
 
         var complete = true
-        func batches(_ entity: String, _ kind: String, _ todo: String, _ write: (String) -> String) throws(MigrationError) {
+        func batches(_ entity: String, _ kind: String, _ todo: DeltaSelection, _ write: (String) -> String) throws(MigrationError) {
             let done = try deltaBatches(entity: entity, kind: kind, todo: todo, write: write, summary: &summary, budget: &budget)
             complete = complete && done
         }
@@ -215,13 +232,15 @@ extension Loader {
     }
 
     /// Runs one kind of change in batches while the budget lasts; true when nothing is left.
-    private func deltaBatches(entity: String, kind: String, todo: String, write: (String) -> String, summary: inout LoadSummary, budget: inout Int?) throws(MigrationError) -> Bool {
+    /// Each batch's keys go to a temporary table, `delta_todo`, that `write` reads.
+    private func deltaBatches(entity: String, kind: String, todo: DeltaSelection, write: (String) -> String, summary: inout LoadSummary, budget: inout Int?) throws(MigrationError) -> Bool {
+        var after: [String]?
         while budget != 0 {
             let batchNo = summary.batches + 1
             try connection.execute("BEGIN; SET LOCAL mlm_migration.run_id = '\(summary.runID)'; SET LOCAL mlm_migration.batch_no = '\(batchNo)'", what: "starting batch \(batchNo)")
             do throws(MigrationError) {
-                let sql = "WITH todo AS (\(todo) LIMIT \(batchSize)), " + write("todo")
-                guard let row = try connection.query(sql, what: "writing batch \(batchNo) (\(entity) \(kind))").first, row.count % 3 == 0 else {
+                try connection.execute("CREATE TEMPORARY TABLE delta_todo ON COMMIT DROP AS \(todo.batch(after: after, limit: batchSize))", what: "choosing batch \(batchNo) (\(entity) \(kind))")
+                guard let row = try connection.query("WITH " + write("delta_todo"), what: "writing batch \(batchNo) (\(entity) \(kind))").first, row.count % 3 == 0 else {
                     throw MigrationError("target.sql_failed", "batch \(batchNo) returned no counts")
                 }
                 var byTable: [(String, Int)] = []
@@ -236,6 +255,8 @@ extension Loader {
                     try connection.execute("ROLLBACK")
                     return true
                 }
+                let names = todo.names.joined(separator: ", ")
+                after = try connection.query("SELECT \(names) FROM delta_todo ORDER BY \(todo.names.map { $0 + " DESC" }.joined(separator: ", ")) LIMIT 1").first?.map { Self.literal($0 ?? "") }
                 try recordBatch(runID: summary.runID, batchNo: batchNo, entity: entity, kind: kind, rows: rows, byTable: byTable, digest: Hex.encode(hasher.finalize()))
                 try connection.execute("COMMIT", what: "committing batch \(batchNo)")
             } catch {
@@ -246,20 +267,26 @@ extension Loader {
             budget = budget.map { $0 - 1 }
         }
         // Stopped by the budget: done only if nothing is left (a peek; nothing is written).
-        return try connection.scalar("SELECT count(*) FROM (\(todo) LIMIT 1) left_over") == "0"
+        return try connection.scalar("SELECT count(*) FROM (\(todo.batch(after: after, limit: 1))) left_over") == "0"
     }
 
-    // MARK: Statements. Each `write` continues a WITH after `todo` (the batch's keys) and ends in
-    // a SELECT of (table, rows, SHA-256 of the rows' text in key order) per table written.
+    // MARK: Statements. Each `write` is the body of a WITH over `todo` (the batch's rows) and ends
+    // in a SELECT of (table, rows, SHA-256 of the rows' text, sorted) per table written.
 
     /// Staged rows whose key the target lacks.
-    static func newRows(_ table: DeltaTable) -> String {
-        "SELECT s.* FROM \(table.stage) s WHERE NOT EXISTS (SELECT 1 FROM \(table.target) t WHERE \(table.sameKey("t", "s"))) ORDER BY \(table.key.map { "s." + $0 }.joined(separator: ", "))"
+    static func newRows(_ table: DeltaTable) -> DeltaSelection {
+        DeltaSelection(
+            sql: "SELECT s.* FROM \(table.stage) s WHERE NOT EXISTS (SELECT 1 FROM \(table.target) t WHERE \(table.sameKey("t", "s")))",
+            key: table.key.map { "s." + $0 }, names: table.key
+        )
     }
 
     /// Staged rows whose target row exists and `condition` (over `s` and `t`) holds.
-    static func changedRows(_ table: DeltaTable, when condition: String) -> String {
-        "SELECT s.* FROM \(table.stage) s JOIN \(table.target) t USING (\(table.keyList)) WHERE \(condition) ORDER BY \(table.key.map { "s." + $0 }.joined(separator: ", "))"
+    static func changedRows(_ table: DeltaTable, when condition: String) -> DeltaSelection {
+        DeltaSelection(
+            sql: "SELECT s.* FROM \(table.stage) s JOIN \(table.target) t USING (\(table.keyList)) WHERE (\(condition))",
+            key: table.key.map { "s." + $0 }, names: table.key
+        )
     }
 
     /// The compared columns (or `only` these) of `t` and `s` differ.
@@ -311,14 +338,13 @@ extension Loader {
     }
 
     /// Wallets that are new or differ, in scope and without a conflict; with the entry count the target has.
-    static func changedWallets(_ wallets: DeltaTable, runID: Int) -> String {
-        """
-        SELECT s.member_id, s.currency, t.member_id IS NOT NULL AS existing, coalesce(t.entry_count, 0) AS had
-        FROM \(wallets.stage) s LEFT JOIN mlm.wallets t USING (member_id, currency)
-        WHERE (t.member_id IS NULL OR \(differs(wallets)))
-          AND NOT EXISTS (SELECT 1 FROM mlm_migration.ledger_conflicts c WHERE c.run_id = \(runID) AND c.member_id = s.member_id AND c.currency = s.currency)
-        ORDER BY s.member_id, s.currency
-        """
+    static func changedWallets(_ wallets: DeltaTable, runID: Int) -> DeltaSelection {
+        DeltaSelection(sql: """
+            SELECT s.member_id, s.currency, t.member_id IS NOT NULL AS existing, coalesce(t.entry_count, 0) AS had
+            FROM \(wallets.stage) s LEFT JOIN mlm.wallets t USING (member_id, currency)
+            WHERE (t.member_id IS NULL OR \(differs(wallets)))
+              AND NOT EXISTS (SELECT 1 FROM mlm_migration.ledger_conflicts c WHERE c.run_id = \(runID) AND c.member_id = s.member_id AND c.currency = s.currency)
+            """, key: ["s.member_id", "s.currency"], names: ["member_id", "currency"])
     }
 
     /// For the batch's wallets: inserts the new ones, keeps the prior image of and updates the
@@ -344,11 +370,11 @@ extension Loader {
     }
 
     /// Members gone from the export whose status is not yet `status`.
-    static func goneMembers(runID: Int, status: String) -> String {
-        """
-        SELECT m.member_id FROM mlm.members m JOIN mlm_migration.kept_members k ON k.member_id = m.member_id
-        WHERE k.run_id = \(runID) AND k.reason = 'gone_from_source' AND m.status IS DISTINCT FROM \(literal(status)) ORDER BY m.member_id
-        """
+    static func goneMembers(runID: Int, status: String) -> DeltaSelection {
+        DeltaSelection(sql: """
+            SELECT m.member_id FROM mlm.members m JOIN mlm_migration.kept_members k ON k.member_id = m.member_id
+            WHERE k.run_id = \(runID) AND k.reason = 'gone_from_source' AND m.status IS DISTINCT FROM \(literal(status))
+            """, key: ["m.member_id"], names: ["member_id"])
     }
 
     /// Keeps the batch's members' prior images and sets their status (`gone_members: mark`).
