@@ -73,12 +73,14 @@ extension Loader {
         let staged = [members, idMap] + (info.hasPII ? [keys, pii] : []) + (hasLedger ? [wallets, entries] : [])
         for table in [members, idMap] + (hasLedger ? [wallets, entries] : []) { try stage(table) }
         if info.hasPII { try stageChangedPII(pii, keys) }
+        logger.info("delta: export staged", metadata: ["run_id": "\(runID)"])
         if hasLedger { try findLedgerConflicts(runID: runID, members: members, wallets: wallets, entries: entries) }
 
         var complete = true
         func batches(_ entity: String, _ kind: String, _ todo: DeltaSelection, _ write: (String) -> String) throws(MigrationError) {
             let done = try deltaBatches(entity: entity, kind: kind, todo: todo, write: write, summary: &summary, budget: &budget)
             complete = complete && done
+            logger.info("delta: \(entity) \(kind) written", metadata: ["batches": "\(summary.batches)"])
         }
         let quarantineSteps = plan(directory, info).filter { $0.kind == "quarantine" }
         func quarantine(_ entity: String) throws(MigrationError) {
@@ -126,6 +128,7 @@ extension Loader {
     /// resumed run stages again from the same files.
     private func stage(_ table: DeltaTable, keeping: (([UInt8]) -> Bool)? = nil) throws(MigrationError) {
         try connection.execute("""
+            SET client_min_messages = warning;
             DROP TABLE IF EXISTS \(table.stage);
             CREATE UNLOGGED TABLE \(table.stage) AS SELECT \(table.list) FROM \(table.target) WITH NO DATA
             """, what: "creating \(table.stage)")
