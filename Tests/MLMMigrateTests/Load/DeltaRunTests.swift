@@ -24,6 +24,17 @@ import Testing
         return (target, work)
     }
 
+    /// A copy of vendor 2's later export with `sql` run on it.
+    private func laterExport(_ vendor: String, changedBy sql: String) throws -> TemporaryDirectory {
+        let source = try TemporaryDirectory()
+        try FileManager.default.copyItem(atPath: PackagePaths.sample("later/\(vendor)/export.sqlite"), toPath: "\(source.path)/export.sqlite")
+        var db: OpaquePointer?
+        #expect(sqlite3_open("\(source.path)/export.sqlite", &db) == SQLITE_OK)
+        #expect(sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK)
+        sqlite3_close(db)
+        return source
+    }
+
     /// Every table's checksum, the runs table's taken from `reference` (a rollback changes a run's status only).
     private func tables(_ target: String, runsAs reference: [String: String]) throws -> [String: String] {
         var tables = try ResumeTests.tables(target)
@@ -107,12 +118,7 @@ import Testing
         let vendor = "vendor2-mlmsoft"
         let (target, _) = try firstLoad(vendor, "deltahistory")
         // The later export, with one old transaction's amount rewritten.
-        let source = try TemporaryDirectory()
-        try FileManager.default.copyItem(atPath: PackagePaths.sample("later/\(vendor)/export.sqlite"), toPath: "\(source.path)/export.sqlite")
-        var db: OpaquePointer?
-        #expect(sqlite3_open("\(source.path)/export.sqlite", &db) == SQLITE_OK)
-        #expect(sqlite3_exec(db, "UPDATE wallet_txn SET amount_cents = amount_cents + 7 WHERE txn_no = 20", nil, nil, nil) == SQLITE_OK)
-        sqlite3_close(db)
+        let source = try laterExport(vendor, changedBy: "UPDATE wallet_txn SET amount_cents = amount_cents + 7 WHERE txn_no = 20")
         let connection = try PostgresConnection(target)
         let wallet = try #require(try connection.query("SELECT member_id, currency, entry_count, head_hash FROM mlm.wallet_entries e JOIN mlm.wallets w USING (member_id, currency) WHERE e.legacy_txn_id = '20'").first)
 
@@ -259,12 +265,7 @@ import Testing
         let vendor = "vendor2-mlmsoft"
         let (target, _) = try firstLoad(vendor, "deltamove")
         // The later export, with member 1999 now sponsored by new member 2041 (a later id).
-        let source = try TemporaryDirectory()
-        try FileManager.default.copyItem(atPath: PackagePaths.sample("later/\(vendor)/export.sqlite"), toPath: "\(source.path)/export.sqlite")
-        var db: OpaquePointer?
-        #expect(sqlite3_open("\(source.path)/export.sqlite", &db) == SQLITE_OK)
-        #expect(sqlite3_exec(db, "UPDATE tbl_distributor SET upline_id = 2041 WHERE dist_id = 1999", nil, nil, nil) == SQLITE_OK)
-        sqlite3_close(db)
+        let source = try laterExport(vendor, changedBy: "UPDATE tbl_distributor SET upline_id = 2041 WHERE dist_id = 1999")
         let later = try TemporaryDirectory()
         let delta = try run(vendor, source.path, later.path, target, ["--delta"])
         #expect(delta.status == 0, "\(delta.stdout)\(delta.stderr)")
