@@ -90,6 +90,9 @@ extension Loader {
                 complete = complete && loaded.atEnd
             }
         }
+        // Slots the export gives to another member are freed first (prior images kept): a swap
+        // of legs, or a new member in the place of one gone, never meets the unique leg index.
+        try batches("members", "updates", Self.slotsTaken(members), Self.freeSlots(members))
         try batches("members", "rows", Self.newRows(members), Self.insert(members, with: [idMap]))
         try batches("members", "updates", Self.changedRows(members, when: Self.differs(members)), Self.update(members, with: []))
         try quarantine("members")

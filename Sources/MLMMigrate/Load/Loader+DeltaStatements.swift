@@ -159,4 +159,31 @@ extension Loader {
 
     /// An SQL string literal (the mapping's text, quotes doubled).
     static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+
+    /// Target members holding a placement slot (parent and leg) the export gives to another member.
+    static func slotsTaken(_ members: DeltaTable) -> DeltaSelection {
+        DeltaSelection(sql: """
+            SELECT t.member_id FROM mlm.members t
+            WHERE t.placement_id IS NOT NULL AND EXISTS (SELECT 1 FROM \(members.stage) s
+                WHERE s.placement_id = t.placement_id AND s.placement_leg = t.placement_leg AND s.member_id <> t.member_id)
+            """, key: ["t.member_id"], names: ["member_id"])
+    }
+
+    /// Keeps the batch's members' prior images and frees their placement slots; the members'
+    /// updates then place the ones the export still has. Those are recorded in the manifest as
+    /// `mlm.members placement slots`, so `mlm.members` counts each row the run wrote once.
+    static func freeSlots(_ members: DeltaTable) -> (String) -> String {
+        { todo in
+            """
+            prior AS (INSERT INTO mlm_migration.prior_images (run_id, batch_no, table_name, row_key, image)
+                SELECT current_setting('mlm_migration.run_id')::bigint, current_setting('mlm_migration.batch_no')::integer, 'mlm.members', t.member_id::text, to_jsonb(t)
+                FROM mlm.members t JOIN \(todo) USING (member_id) ON CONFLICT DO NOTHING RETURNING 1),
+            freed AS (UPDATE mlm.members t SET placement_id = NULL, placement_leg = NULL, run_id = DEFAULT, batch_no = DEFAULT
+                FROM \(todo) WHERE t.member_id = \(todo).member_id RETURNING t.*),
+            kept AS (SELECT * FROM freed f WHERE NOT EXISTS (SELECT 1 FROM \(members.stage) s WHERE s.member_id = f.member_id)),
+            moving AS (SELECT * FROM freed f WHERE EXISTS (SELECT 1 FROM \(members.stage) s WHERE s.member_id = f.member_id))
+            \(summary([("kept", "mlm.members"), ("moving", "mlm.members placement slots")]))
+            """
+        }
+    }
 }

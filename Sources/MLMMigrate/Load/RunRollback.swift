@@ -76,6 +76,12 @@ public struct RunRollback {
             throw MigrationError("rollback.no_batch", "run \(runID) has batches 1 to \(last); roll back to one of them, or to 0 for the whole run")
         }
         let (removed, restored) = try connection.inTransaction { () throws(MigrationError) -> ([String: Int], [String: Int]) in
+            // Placement slots first: the rows about to be restored or deleted let go of theirs, so
+            // a member given back its old slot never meets one the run put there (a leg is unique).
+            _ = try connection.query(
+                "UPDATE mlm.members SET placement_id = NULL, placement_leg = NULL WHERE run_id = $1::bigint AND batch_no > $2::integer AND placement_id IS NOT NULL",
+                [String(runID), String(toBatch)], what: "freeing the run's placement slots"
+            )
             let restored = try restorePriorImages(runID: runID, after: toBatch)
             var removed: [String: Int] = [:]
             for table in Self.tables {

@@ -16,8 +16,9 @@ public struct DeltaFigures: Codable, Sendable, Equatable {
     public var entities: [Entity]
     /// Members the target has that the export gives only as quarantined rows (kept as they are).
     public var keptQuarantined: Int
-    /// Gone members whose status the run set (mapping `delta: gone_members: mark`).
-    public var goneMarked: Int
+    /// Kept members the run changed: their status set (mapping `delta: gone_members: mark`), or
+    /// their placement slot freed because the export gives it to another member.
+    public var keptChanged: Int
     /// Legacy ids of the members gone from the export (the first ``DeltaReconciler/listLimit``).
     public var goneMembers: [String]
 }
@@ -45,7 +46,7 @@ public struct DeltaReconciler {
         let run = String(runID)
         let scope = ReconcileScope(runID: runID)
         var entities: [DeltaFigures.Entity] = []
-        let marked = try goneMarked(run)
+        let marked = try keptChanged(run)
         for (entity, table) in tables {
             let row = try connection.query("""
                 SELECT count(*) FILTER (WHERE t.run_id = $1::bigint),
@@ -56,7 +57,7 @@ public struct DeltaReconciler {
                 FROM \(table) t
                 """, [run, table], what: "counting the delta's changes to \(table)").first?.map { Int($0 ?? "") ?? 0 } ?? []
             guard row.count == 4 else { continue }
-            // Prior images of gone members are marks, not updates of the export's rows.
+            // Prior images of kept members are marks or freed slots, not updates of the export's rows.
             let marks = table == "mlm.members" ? marked : 0
             let inserted = row[0] - row[1]
             let updated = row[1] - marks
@@ -66,13 +67,13 @@ public struct DeltaReconciler {
             "SELECT reason, legacy_id FROM mlm_migration.kept_members WHERE run_id = $1::bigint ORDER BY member_id", [run], what: "reading the kept members"
         )
         let gone = kept.filter { $0[0] == "gone_from_source" }.compactMap { $0[1] }
-        return DeltaFigures(entities: entities, keptQuarantined: kept.count - gone.count, goneMarked: marked, goneMembers: Array(gone.prefix(Self.listLimit)))
+        return DeltaFigures(entities: entities, keptQuarantined: kept.count - gone.count, keptChanged: marked, goneMembers: Array(gone.prefix(Self.listLimit)))
     }
 
-    private func goneMarked(_ run: String) throws(MigrationError) -> Int {
+    private func keptChanged(_ run: String) throws(MigrationError) -> Int {
         Int(try connection.scalar("""
             SELECT count(*) FROM mlm_migration.prior_images p JOIN mlm_migration.kept_members k ON p.row_key = k.member_id::text AND k.run_id = p.run_id
-            WHERE p.run_id = $1::bigint AND p.table_name = 'mlm.members' AND k.reason = 'gone_from_source'
-            """, [run], what: "counting the gone members marked") ?? "") ?? 0
+            WHERE p.run_id = $1::bigint AND p.table_name = 'mlm.members'
+            """, [run], what: "counting the kept members changed") ?? "") ?? 0
     }
 }

@@ -119,7 +119,7 @@ public enum ReportWriter {
             lines.append("| \(entity.entity) | \(entity.inserted) | \(entity.updated) | \(entity.unchanged) | \(entity.gone) |")
         }
         lines.append("")
-        lines.append("Members the export gives only as quarantined rows, kept as they were: \(delta.keptQuarantined). Gone members whose status this run set (mapping `delta: gone_members: mark`): \(delta.goneMarked).")
+        lines.append("Members the export gives only as quarantined rows, kept as they were: \(delta.keptQuarantined). Kept members this run changed (status set by the mapping's `delta: gone_members: mark`, or placement slot freed for a member of the export): \(delta.keptChanged).")
         if !delta.goneMembers.isEmpty {
             lines.append("")
             lines.append("Members gone from the export (legacy ids\(delta.goneMembers.count == DeltaReconciler.listLimit ? ", the first \(DeltaReconciler.listLimit)" : "")): \(delta.goneMembers.joined(separator: ", ")).")

@@ -255,7 +255,7 @@ import Testing
         let connection = try PostgresConnection(target)
         #expect(try connection.scalar("SELECT count(*) FROM mlm.members WHERE status = 'gone_from_legacy'") == String(gone))
         let report = try JSONDecoder().decode(MigrationReport.self, from: Data(contentsOf: URL(fileURLWithPath: "\(later.path)/work/report.json")))
-        #expect(report.content.delta?.goneMarked == gone)
+        #expect(report.content.delta?.keptChanged == gone)
         #expect(report.content.delta?.entities.first { $0.entity == "members" }?.updated == (try expectedDelta(vendor)["members"]?[1]))
         #expect(try tool(["rollback", "--run", "2", "--work-dir", "\(later.path)/work", "--target", target]).status == 0)
         #expect(try tables(target, runsAs: before) == before)
@@ -283,5 +283,39 @@ import Testing
         let failed = try JSONDecoder().decode(MigrationReport.self, from: Data(contentsOf: URL(fileURLWithPath: "\(later.path)/report.json")))
         let cycles = try #require(failed.content.checks.first { $0.name == "genealogy.no_sponsor_cycles" })
         #expect(!cycles.passed && (Int(cycles.actual) ?? 0) >= 2, "\(cycles.actual)")
+    }
+
+    @Test func swapsLegsAndGivesAGoneMembersPlaceToANewOneThenRollsItBack() throws {
+        let vendor = "vendor2-mlmsoft"
+        let (target, _) = try firstLoad(vendor, "deltaslots")
+        let before = try ResumeTests.tables(target)
+        // Members 1500 and 1501 swap their legs under 500; new member 2041 takes the place of
+        // the first member gone from the export.
+        let gone = "(SELECT min(b.dist_id) FROM base.tbl_distributor b WHERE b.dist_id % 151 = 150 AND b.dist_id <= 2000 AND b.dist_id NOT IN (SELECT dist_id FROM main.tbl_distributor))"
+        let source = try laterExport(vendor, changedBy: """
+            UPDATE tbl_distributor SET matrix_pos = CASE dist_id WHEN 1500 THEN 3 ELSE 2 END WHERE dist_id IN (1500, 1501);
+            ATTACH '\(PackagePaths.sample("\(vendor)/export.sqlite"))' AS base;
+            UPDATE tbl_distributor SET
+                matrix_parent_id = (SELECT matrix_parent_id FROM base.tbl_distributor WHERE dist_id = \(gone)),
+                matrix_pos = (SELECT matrix_pos FROM base.tbl_distributor WHERE dist_id = \(gone))
+            WHERE dist_id = 2041;
+            """)
+        let later = try TemporaryDirectory()
+        let delta = try run(vendor, source.path, later.path, target, ["--delta", "--batch-size", "25"])
+        #expect(delta.status == 0, "\(delta.stdout.split(separator: "\n").filter { $0.hasPrefix("checks") })")
+        let connection = try PostgresConnection(target)
+        func slot(_ legacyID: String) throws -> [String?] {
+            try connection.query("SELECT p.legacy_id, m.placement_leg FROM mlm.members m LEFT JOIN mlm.members p ON p.member_id = m.placement_id WHERE m.legacy_id = $1", [legacyID]).first ?? []
+        }
+        #expect(try slot("1500") == ["500", "3"])
+        #expect(try slot("1501") == ["500", "2"])
+        let goneID = try #require(try connection.scalar("SELECT min(legacy_id::integer)::text FROM mlm_migration.kept_members WHERE reason = 'gone_from_source'"))
+        #expect(try slot(goneID) == [nil, nil])
+        #expect(try slot("2041").first == (try PostgresConnection(target).scalar("SELECT p.legacy_id FROM mlm_migration.prior_images i JOIN mlm.members p ON p.member_id = (i.image ->> 'placement_id')::bigint WHERE i.image ->> 'legacy_id' = $1", [goneID])))
+        let report = try JSONDecoder().decode(MigrationReport.self, from: Data(contentsOf: URL(fileURLWithPath: "\(later.path)/report.json")))
+        #expect(report.content.delta?.keptChanged == 1)
+
+        #expect(try tool(["rollback", "--run", "2", "--work-dir", later.path, "--target", target]).status == 0)
+        #expect(try tables(target, runsAs: before) == before)
     }
 }
