@@ -72,6 +72,7 @@ extension Loader {
         let hasLedger = info.ledgerDigest != nil
         let staged = [members, idMap] + (info.hasPII ? [keys, pii] : []) + (hasLedger ? [wallets, entries] : [])
         for table in [members, idMap] + (hasLedger ? [wallets, entries] : []) { try stage(table) }
+        try connection.execute("CREATE INDEX ON \(members.stage) (placement_id, placement_leg)", what: "indexing the staged placements")
         if info.hasPII { try stageChangedPII(pii, keys) }
         logger.info("delta: export staged", metadata: ["run_id": "\(runID)"])
         if hasLedger { try findLedgerConflicts(runID: runID, members: members, wallets: wallets, entries: entries) }
