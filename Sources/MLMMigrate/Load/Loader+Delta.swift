@@ -58,8 +58,8 @@ extension Loader {
         }
     }
 
+    /// Loads run `runID` as a delta; ``Loader/startOrResume(_:)`` has checked the target.
     func runDelta(runID: Int, transformDirectory directory: String, info: RunInfo, progress: Bool?) throws(MigrationError) -> LoadSummary {
-        try checkDeltaTarget(info, excludingRun: runID)
         let committed = try committedRows(runID)
         var summary = LoadSummary(runID: runID, batches: committed.batches, members: 0, quarantined: 0)
         var budget = maxBatches
@@ -186,20 +186,10 @@ extension Loader {
 
     /// A record digest from its `COPY` text (`\\x` and 64 hex digits); nil for anything else.
     static func digest(_ text: some Collection<UInt8>) -> SIMD32<UInt8>? {
-        let bytes = Array(text)
-        guard bytes.count == 67, bytes[0] == 0x5C, bytes[1] == 0x5C, bytes[2] == UInt8(ascii: "x") else { return nil }
+        guard text.count == 67, text.starts(with: [0x5C, 0x5C, UInt8(ascii: "x")]),
+              let bytes = Hex.decode(String(decoding: text.dropFirst(3), as: UTF8.self)) else { return nil }
         var digest = SIMD32<UInt8>()
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-            default: nil
-            }
-        }
-        for index in 0..<32 {
-            guard let high = nibble(bytes[3 + 2 * index]), let low = nibble(bytes[4 + 2 * index]) else { return nil }
-            digest[index] = high << 4 | low
-        }
+        for (index, byte) in bytes.enumerated() { digest[index] = byte }
         return digest
     }
 

@@ -162,11 +162,12 @@ public struct Loader {
     }
 
     /// The run to load into: this work directory's unfinished run, else a new one into an
-    /// empty target (a delta run: into the target its Transform numbered against). Refuses
-    /// while another work directory's run is unfinished.
+    /// empty target (a delta run: into the target its Transform numbered against, checked by
+    /// ``checkDeltaTarget(_:excludingRun:)``). Refuses while another work directory's run is unfinished.
     func startOrResume(_ info: RunInfo) throws(MigrationError) -> Int {
         let unfinished = try connection.query("SELECT run_id, work_id FROM mlm_migration.runs WHERE status = 'loading' ORDER BY run_id")
         if let mine = unfinished.first(where: { $0[1] == info.workID && info.workID != nil }), let runID = mine[0].flatMap({ Int($0) }) {
+            try checkDeltaTarget(info, excludingRun: runID)
             logger.notice("resuming run", metadata: ["run_id": "\(runID)"])
             return runID
         }
