@@ -71,6 +71,13 @@ func printPaused(_ load: LoadSummary?) {
     print("load paused after batch \(load?.batches ?? 0) of run \(load?.runID ?? 0) (--max-batches); run the same command again to continue")
 }
 
+/// The end of `run` and `resume`: the report's summary, or, when `--max-batches` paused the
+/// load (no outcome), how to continue.
+func finish(_ outcome: Pipeline.Outcome?, of pipeline: Pipeline) throws {
+    guard let outcome else { return printPaused(try pipeline.work.readManifest().load) }
+    try finish(outcome)
+}
+
 /// Prints a stopping error in one line and exits 2; anything else is re-thrown.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {

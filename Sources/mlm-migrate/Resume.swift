@@ -18,10 +18,7 @@ struct Resume: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let pipeline = try common.pipeline(batches: batches, keys: keys)
-            guard let outcome = try pipeline.resume(target: target.target, runID: runID) else {
-                return printPaused(try pipeline.work.readManifest().load)
-            }
-            try finish(outcome)
+            try finish(try pipeline.resume(target: target.target, runID: runID), of: pipeline)
         }
     }
 }

@@ -20,10 +20,7 @@ struct Run: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let pipeline = try common.pipeline(batches: batches, keys: keys)
-            guard let outcome = try pipeline.run(source: input.source, mappingPath: input.mapping, target: target.target, delta: delta) else {
-                return printPaused(try pipeline.work.readManifest().load)
-            }
-            try finish(outcome)
+            try finish(try pipeline.run(source: input.source, mappingPath: input.mapping, target: target.target, delta: delta), of: pipeline)
         }
     }
 }
