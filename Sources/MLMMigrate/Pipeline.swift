@@ -24,19 +24,17 @@ public struct Pipeline {
         self.logger = logger
     }
 
-    /// Where a load or reconcile connected.
-    public struct Target: Sendable {
-        public var endpoint: String
-        public var embedded: EmbeddedPostgres?
-    }
-
     /// The outcome of reconcile: the report, where it was written, and the target.
     public struct Outcome: Sendable {
         public var report: MigrationReport
         public var jsonPath: String
         public var markdownPath: String
-        public var target: Target
+        public var target: ConnectedTarget
     }
+
+    /// The commands that work on a loaded target outside the stages (rotate, erase, rollback,
+    /// snapshots, verify-ledger), with this pipeline's work directory, logger and key.
+    public var operations: TargetOperations { TargetOperations(work: work, logger: logger, kek: kek) }
 
     // MARK: Stages
 
@@ -50,7 +48,7 @@ public struct Pipeline {
         }
         let absoluteSource = URL(fileURLWithPath: source).standardizedFileURL.path
         let summary = try Extractor(members: mapping.members, source: absoluteSource, logger: logger, encryptor: kek.map(PIIEncryptor.init))
-            .run(outputPath: work.file("extract/members.tsv"), piiPath: work.file("extract/member_pii.tsv"), progress: progress)
+            .run(outputPath: work.path(.extractMembers), piiPath: work.path(.extractMemberPII), progress: progress)
         var manifest = RunManifest(source: absoluteSource, mappingDigest: mapping.digest, extract: summary)
         manifest.sourceFingerprint = SourceFiles.fingerprint(source: absoluteSource)
         if let ledger = mapping.ledger {
@@ -65,12 +63,12 @@ public struct Pipeline {
         let mapping = try workMapping(manifest)
         guard manifest.extract != nil else { throw Self.missing("extract") }
         let summary = try Cleanser(mapping: mapping.members, logger: logger).run(
-            extractPath: work.file("extract/members.tsv"),
-            membersPath: work.file("cleanse/members.tsv"),
-            quarantinePath: work.file("cleanse/quarantine.tsv"),
-            reattachedPath: work.file("cleanse/reattached.tsv"),
-            extractPIIPath: work.file("extract/member_pii.tsv"),
-            piiPath: work.file("cleanse/member_pii.tsv"),
+            extractPath: work.path(.extractMembers),
+            membersPath: work.path(.cleanseMembers),
+            quarantinePath: work.path(.cleanseQuarantine),
+            reattachedPath: work.path(.cleanseReattached),
+            extractPIIPath: work.path(.extractMemberPII),
+            piiPath: work.path(.cleanseMemberPII),
             kekID: manifest.extract?.kekID,
             progress: progress
         )
@@ -93,15 +91,15 @@ public struct Pipeline {
         var targetIDs: TargetIDs?
         if delta {
             let ids = try Loader.readTargetIDs(try connect(target, fresh: false).0)
-            try ids.write(to: work.file("transform/target_ids.tsv"))
+            try ids.write(to: work.path(.transformTargetIDs))
             logger.notice("delta run: numbering members against the target's", metadata: ["members": "\(ids.ids.count)", "highest_id": "\(ids.highest)"])
             targetIDs = ids
         }
         let summary = try Transformer(logger: logger).run(
-            cleansedPath: work.file("cleanse/members.tsv"),
-            cleanseQuarantinePath: work.file("cleanse/quarantine.tsv"),
+            cleansedPath: work.path(.cleanseMembers),
+            cleanseQuarantinePath: work.path(.cleanseQuarantine),
             outputDirectory: work.file("transform"),
-            cleansedPIIPath: manifest.extract?.kekID == nil ? nil : work.file("cleanse/member_pii.tsv"),
+            cleansedPIIPath: manifest.extract?.kekID == nil ? nil : work.path(.cleanseMemberPII),
             kekID: manifest.extract?.kekID, targetIDs: targetIDs
         )
         manifest.transform = summary
@@ -109,7 +107,7 @@ public struct Pipeline {
         manifest.workID = UUID().uuidString.lowercased()
         if manifest.ledgerCleanse != nil {
             manifest.ledgerTransform = try LedgerTransformer(logger: logger).run(
-                cleanseDirectory: work.file("cleanse"), idMapPath: work.file("transform/id_map.tsv"),
+                cleanseDirectory: work.file("cleanse"), idMapPath: work.path(.transformIDMap),
                 outputDirectory: work.file("transform"), scratch: work.file("transform"), progress: progress
             )
         }
@@ -119,7 +117,7 @@ public struct Pipeline {
         return summary
     }
 
-    public func load(target: String?) throws(MigrationError) -> (LoadSummary, Target) {
+    public func load(target: String?) throws(MigrationError) -> (LoadSummary, ConnectedTarget) {
         var manifest = try work.readManifest()
         let mapping = try workMapping(manifest)
         guard let extract = manifest.extract, let cleanse = manifest.cleanse, let transform = manifest.transform else {
@@ -158,7 +156,7 @@ public struct Pipeline {
         // A transient database error (connection lost, serialization failure...) is retried with
         // backoff on a new connection, resuming from the last committed batch.
         var attempt = 0
-        var loaded: (LoadSummary, Target)?
+        var loaded: (LoadSummary, ConnectedTarget)?
         while loaded == nil {
             do throws(MigrationError) {
                 let (connection, described) = try connect(target, fresh: fresh)
@@ -212,7 +210,7 @@ public struct Pipeline {
             let source = Extractor(members: mapping.members, source: manifest.source, logger: logger)
             let (piiChecks, figures) = try PIIReconciler(connection: connection, kek: kek, logger: logger).run(
                 runID: runID, fields: mapping.members.columns.filter(\.pii).map(\.field), source: source,
-                cleansedMembersPath: work.file("cleanse/members.tsv"), expected: expected
+                cleansedMembersPath: work.path(.cleanseMembers), expected: expected
             )
             checks += piiChecks
             pii = figures
@@ -220,9 +218,8 @@ public struct Pipeline {
         var delta: DeltaFigures?
         let deltaReconciler = DeltaReconciler(connection: connection, logger: logger)
         if try deltaReconciler.isDelta(runID: runID) {
-            var tables = [("members", "mlm.members")]
-            if transform.piiMembers != nil { tables.append(("member_pii", "mlm.member_pii")) }
-            if mapping.ledger != nil { tables += [("wallets", "mlm.wallets"), ("wallet_entries", "mlm.wallet_entries")] }
+            let contents = RunContents(pii: transform.piiMembers != nil, ledger: mapping.ledger != nil)
+            let tables = TargetTables.deltaCounted(for: contents).map { ($0.deltaName ?? $0.bareName, $0.name) }
             delta = try deltaReconciler.figures(runID: runID, tables: tables)
         }
         let facts = MigrationReport.RunFacts(
@@ -290,59 +287,14 @@ public struct Pipeline {
             && manifest.sourceFingerprint == SourceFiles.fingerprint(source: absoluteSource)
     }
 
-    /// Re-reads the target's ledger and recomputes every hash (`mlm-migrate verify-ledger`);
-    /// `runID` nil means the newest run with a ledger.
-    public func verifyLedger(target: String?, runID: Int?) throws(MigrationError) -> (LedgerVerification, runID: Int, Target) {
-        let (connection, described) = try connect(target, fresh: false)
-        let verifier = LedgerVerifier(connection: connection)
-        let run: Int
-        if let runID { run = runID } else { run = try verifier.latestLedgerRun() }
-        return (try verifier.verify(runID: run), run, described)
-    }
-
-    /// Re-wraps the target's data keys from ``kek`` to `newKEK` (`mlm-migrate keys rotate`).
-    public func rotateKeys(target: String?, to newKEK: KeyEncryptionKey, batchSize: Int, maxBatches: Int?) throws(MigrationError) -> KeyRotationSummary {
-        guard let kek else {
-            throw MigrationError("keys.kek_missing", "rotation unwraps every data key with the current key: give --kek-file or set \(KeyEncryptionKey.environmentVariable)")
-        }
-        var rotator = KeyRotator(connection: try connect(target, fresh: false).0, from: kek, to: newKEK, logger: logger)
-        rotator.batchSize = batchSize
-        return try rotator.run(maxBatches: maxBatches)
-    }
-
-    /// Crypto-shreds one member's PII in the target (`mlm-migrate erase`).
-    public func erase(target: String?, legacyID: String, reason: String?) throws(MigrationError) -> ErasureSummary {
-        try MemberEraser(connection: try connect(target, fresh: false).0, logger: logger).erase(legacyID: legacyID, reason: reason)
-    }
-
-    /// Undoes what run `runID` wrote after batch `toBatch` (0: all of it) (`mlm-migrate rollback`).
-    public func rollback(target: String?, runID: Int, toBatch: Int) throws(MigrationError) -> RollbackSummary {
-        try RunRollback(connection: try connect(target, fresh: false).0, logger: logger).rollback(runID: runID, toBatch: toBatch)
-    }
-
-    /// The batch boundaries the target can be rolled back to (`mlm-migrate snapshots`).
-    public func restorePoints(target: String?) throws(MigrationError) -> [RestorePoint] {
-        try RunRollback(connection: try connect(target, fresh: false).0, logger: logger).restorePoints()
-    }
-
-    /// `pg_dump` of the target's schemas to `path`, with `path.sha256` (`mlm-migrate snapshot --full`).
-    public func snapshot(target: String?, to path: String) throws(MigrationError) -> String {
-        try FullSnapshot(connection: try connect(target, fresh: false).0, logger: logger).take(to: path)
-    }
-
-    /// Replaces the target's schemas with a checked snapshot, re-applying later erasures (`mlm-migrate restore`).
-    public func restore(target: String?, from path: String) throws(MigrationError) -> FullSnapshot.Restored {
-        try FullSnapshot(connection: try connect(target, fresh: false).0, logger: logger).restore(from: path, scratch: work.path)
-    }
-
     // MARK: Helpers
 
     private func extractLedger(_ ledger: LedgerMapping, source: String) throws(MigrationError) -> LedgerExtractSummary {
         let entries = try Extractor(entity: "wallet_entries", mapping: ledger.entries, source: source, logger: logger)
-            .run(outputPath: work.file("extract/wallet_entries.tsv"), progress: progress)
+            .run(outputPath: work.path(.extractWalletEntries), progress: progress)
         let balances = try ledger.balances.map { mapping throws(MigrationError) in
             try Extractor(entity: "wallet_balances", mapping: mapping, source: source, logger: logger)
-                .run(outputPath: work.file("extract/wallet_balances.tsv"), progress: progress)
+                .run(outputPath: work.path(.extractWalletBalances), progress: progress)
         }
         return LedgerExtractSummary(entries: entries, balances: balances)
     }
@@ -350,11 +302,11 @@ public struct Pipeline {
     private func cleanseLedger(_ ledger: LedgerMapping, members: MembersMapping, manifest: RunManifest) throws(MigrationError) -> LedgerCleanseSummary {
         guard let extract = manifest.ledgerExtract else { throw Self.missing("extract") }
         let paths = LedgerCleansePaths(
-            entriesExtract: work.file("extract/wallet_entries.tsv"),
-            balancesExtract: extract.balances == nil ? nil : work.file("extract/wallet_balances.tsv"),
-            membersExtract: work.file("extract/members.tsv"), membersCleansed: work.file("cleanse/members.tsv"),
-            entries: work.file("cleanse/wallet_entries.tsv"), balances: work.file("cleanse/wallet_balances.tsv"),
-            quarantine: work.file("cleanse/ledger_quarantine.tsv"), scratch: work.file("cleanse")
+            entriesExtract: work.path(.extractWalletEntries),
+            balancesExtract: extract.balances == nil ? nil : work.path(.extractWalletBalances),
+            membersExtract: work.path(.extractMembers), membersCleansed: work.path(.cleanseMembers),
+            entries: work.path(.cleanseWalletEntries), balances: work.path(.cleanseWalletBalances),
+            quarantine: work.path(.cleanseLedgerQuarantine), scratch: work.file("cleanse")
         )
         return try LedgerCleanser(mapping: ledger, members: members, logger: logger).run(paths: paths, progress: progress)
     }
@@ -372,19 +324,7 @@ public struct Pipeline {
         return mapping
     }
 
-    private func connect(_ target: String?, fresh: Bool) throws(MigrationError) -> (PostgresConnection, Target) {
-        switch TargetChoice.choose(target: target) {
-        case .explicit(let conninfo):
-            let connection = try PostgresConnection(conninfo)
-            return (connection, Target(endpoint: connection.endpoint, embedded: nil))
-        case .environment:
-            let connection = try PostgresConnection("")
-            return (connection, Target(endpoint: connection.endpoint, embedded: nil))
-        case .embedded:
-            let cluster = fresh ? try EmbeddedPostgres.startFresh(workDirectory: work.path) : try EmbeddedPostgres.attach(workDirectory: work.path)
-            if fresh { logger.notice("started a disposable PostgreSQL", metadata: ["data": "\(cluster.dataDirectory)", "connect": "\(cluster.psqlCommand)"]) }
-            let connection = try PostgresConnection(cluster.conninfo)
-            return (connection, Target(endpoint: "embedded \(connection.endpoint)", embedded: cluster))
-        }
+    private func connect(_ target: String?, fresh: Bool) throws(MigrationError) -> (PostgresConnection, ConnectedTarget) {
+        try TargetConnector(work: work, logger: logger).connect(target, fresh: fresh)
     }
 }

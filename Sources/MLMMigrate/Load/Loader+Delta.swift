@@ -63,12 +63,12 @@ extension Loader {
         let committed = try committedRows(runID)
         var summary = LoadSummary(runID: runID, batches: committed.batches, members: 0, quarantined: 0)
         var budget = maxBatches
-        let members = DeltaTable(target: "mlm.members", columns: MemberStageLayout.members, key: ["member_id"], link: "member_id", path: "\(directory)/members.tsv")
-        let idMap = DeltaTable(target: "mlm_migration.id_map", columns: MemberStageLayout.idMap, key: ["new_id"], link: "new_id", path: "\(directory)/id_map.tsv")
-        let pii = DeltaTable(target: "mlm.member_pii", columns: MemberPIILayout.target, key: ["member_id"], link: "member_id", path: "\(directory)/member_pii.tsv")
-        let keys = DeltaTable(target: "mlm.data_keys", columns: MemberPIILayout.dataKeys, key: ["key_id"], link: "member_id", path: "\(directory)/data_keys.tsv")
-        let wallets = DeltaTable(target: "mlm.wallets", columns: LedgerStageLayout.wallets, key: ["member_id", "currency"], link: "member_id", path: "\(directory)/wallets.tsv")
-        let entries = DeltaTable(target: "mlm.wallet_entries", columns: LedgerStageLayout.entries, key: ["member_id", "currency", "seq"], link: "member_id", path: "\(directory)/wallet_entries.tsv")
+        let members = DeltaTable(TargetTables.members, directory)
+        let idMap = DeltaTable(TargetTables.idMap, directory)
+        let pii = DeltaTable(TargetTables.memberPII, directory)
+        let keys = DeltaTable(TargetTables.dataKeys, directory)
+        let wallets = DeltaTable(TargetTables.wallets, directory)
+        let entries = DeltaTable(TargetTables.walletEntries, directory)
         let hasLedger = info.ledgerDigest != nil
         let staged = [members, idMap] + (info.hasPII ? [keys, pii] : []) + (hasLedger ? [wallets, entries] : [])
         for table in [members, idMap] + (hasLedger ? [wallets, entries] : []) { try stage(table) }
@@ -83,11 +83,11 @@ extension Loader {
             complete = complete && done
             logger.info("delta: \(entity) \(kind) written", metadata: ["batches": "\(summary.batches)"])
         }
-        let quarantineSteps = plan(directory, info).filter { $0.kind == "quarantine" }
+        let quarantineSteps = plan(info).filter { $0.kind == "quarantine" }
         func quarantine(_ entity: String) throws(MigrationError) {
             for step in quarantineSteps where step.entity == entity {
-                let loaded = try load(step, skipping: committed.rows["\(step.entity)/\(step.kind)"] ?? 0, runID: runID, summary: &summary, budget: &budget, progress: progress)
-                summary[keyPath: step.keyPath] = loaded.rows
+                let loaded = try load(step, in: directory, skipping: committed.rows[step.manifestKey] ?? 0, runID: runID, summary: &summary, budget: &budget, progress: progress)
+                summary[keyPath: step.summaryField] = loaded.rows
                 complete = complete && loaded.atEnd
             }
         }
@@ -199,7 +199,7 @@ extension Loader {
         var after: [String]?
         while budget != 0 {
             let batchNo = summary.batches + 1
-            try connection.execute("BEGIN; SET LOCAL mlm_migration.run_id = '\(summary.runID)'; SET LOCAL mlm_migration.batch_no = '\(batchNo)'", what: "starting batch \(batchNo)")
+            try connection.beginBatch(runID: summary.runID, batchNo: batchNo)
             do throws(MigrationError) {
                 try connection.execute("CREATE TEMPORARY TABLE delta_todo ON COMMIT DROP AS \(todo.batch(after: after, limit: batchSize))", what: "choosing batch \(batchNo) (\(entity) \(kind))")
                 guard let row = try connection.query("WITH " + write("delta_todo"), what: "writing batch \(batchNo) (\(entity) \(kind))").first, row.count % 3 == 0 else {
@@ -218,7 +218,7 @@ extension Loader {
                     return true
                 }
                 let names = todo.names.joined(separator: ", ")
-                after = try connection.query("SELECT \(names) FROM delta_todo ORDER BY \(todo.names.map { $0 + " DESC" }.joined(separator: ", ")) LIMIT 1").first?.map { Self.literal($0 ?? "") }
+                after = try connection.query("SELECT \(names) FROM delta_todo ORDER BY \(todo.names.map { $0 + " DESC" }.joined(separator: ", ")) LIMIT 1").first?.map { SQLText.literal($0 ?? "") }
                 try recordBatch(runID: summary.runID, batchNo: batchNo, entity: entity, kind: kind, rows: rows, byTable: byTable, digest: Hex.encode(hasher.finalize()))
                 try connection.execute("COMMIT", what: "committing batch \(batchNo)")
             } catch {

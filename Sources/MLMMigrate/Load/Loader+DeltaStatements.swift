@@ -10,6 +10,15 @@ struct DeltaTable {
     let link: String
     let path: String
 
+    init(_ table: TargetTable, _ directory: String) {
+        let file = TargetTables.loadSteps.flatMap(\.files).first { $0.table == table }?.file
+        self.target = table.name
+        self.columns = table.columns
+        self.key = table.key
+        self.link = table.memberColumn
+        self.path = file?.path(in: directory) ?? ""
+    }
+
     var stage: String { "mlm_migration.delta_" + (target.split(separator: ".").last.map(String.init) ?? target) }
     var compared: [String] { columns.filter { !key.contains($0) } }
     var list: String { columns.joined(separator: ", ") }
@@ -140,7 +149,7 @@ extension Loader {
     static func goneMembers(runID: Int, status: String) -> DeltaSelection {
         DeltaSelection(sql: """
             SELECT m.member_id FROM mlm.members m JOIN mlm_migration.kept_members k ON k.member_id = m.member_id
-            WHERE k.run_id = \(runID) AND k.reason = 'gone_from_source' AND m.status IS DISTINCT FROM \(literal(status))
+            WHERE k.run_id = \(runID) AND k.reason = 'gone_from_source' AND m.status IS DISTINCT FROM \(SQLText.literal(status))
             """, key: ["m.member_id"], names: ["member_id"])
     }
 
@@ -151,14 +160,11 @@ extension Loader {
             prior AS (INSERT INTO mlm_migration.prior_images (run_id, batch_no, table_name, row_key, image)
                 SELECT current_setting('mlm_migration.run_id')::bigint, current_setting('mlm_migration.batch_no')::integer, 'mlm.members', t.member_id::text, to_jsonb(t)
                 FROM mlm.members t JOIN \(todo) USING (member_id) ON CONFLICT DO NOTHING RETURNING 1),
-            marked AS (UPDATE mlm.members t SET status = \(literal(status)), run_id = DEFAULT, batch_no = DEFAULT FROM \(todo) WHERE t.member_id = \(todo).member_id RETURNING t.*)
+            marked AS (UPDATE mlm.members t SET status = \(SQLText.literal(status)), run_id = DEFAULT, batch_no = DEFAULT FROM \(todo) WHERE t.member_id = \(todo).member_id RETURNING t.*)
             \(summary([("marked", "mlm.members")]))
             """
         }
     }
-
-    /// An SQL string literal (the mapping's text, quotes doubled).
-    static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
 
     /// Target members holding a placement slot (parent and leg) the export gives to another member.
     static func slotsTaken(_ members: DeltaTable) -> DeltaSelection {

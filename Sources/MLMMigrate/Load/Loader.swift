@@ -40,6 +40,9 @@ public struct RunInfo: Sendable {
     public var ledgerDigest: String?
     /// Transform wrote `member_pii.tsv` and `data_keys.tsv`.
     public var hasPII: Bool
+
+    /// The tables this run writes.
+    public var contents: RunContents { RunContents(pii: hasPII, ledger: ledgerDigest != nil) }
     /// Identifies the Transform output being loaded (`RunManifest.workID`): a load resumes
     /// only the unfinished run that came from the same files.
     public var workID: String?
@@ -92,15 +95,6 @@ public struct Loader {
         }
     }
 
-    /// One table load: the stage files sent together in each batch (members with their id map),
-    /// the target tables, and the batch manifest's entity and kind.
-    struct Step {
-        var files: [(path: String, columns: [String], table: String)]
-        var entity: String
-        var kind: String
-        var keyPath: WritableKeyPath<LoadSummary, Int?>
-    }
-
     /// Loads Transform's output as a new run, or resumes this work directory's unfinished run
     /// (same `info.workID`) from its last committed batch. With `maxBatches`, stops after that
     /// many batches (the run stays `loading`, its foreign keys restored) for a team to inspect;
@@ -109,12 +103,12 @@ public struct Loader {
         let added = try TargetSchema.apply(on: connection)
         if !added.isEmpty { logger.info("applied schema migrations", metadata: ["versions": "\(added)"]) }
         try Self.lockTarget(connection)
-        let steps = plan(transformDirectory, info)
+        let steps = plan(info)
         if let done = try finishedRun(info) {
             // Killed after its last commit, before the work directory heard of it: nothing to do.
             let committed = try committedRows(done)
             var summary = LoadSummary(runID: done, batches: committed.batches, members: 0, quarantined: 0)
-            for step in steps { summary[keyPath: step.keyPath] = committed.rows["\(step.entity)/\(step.kind)"] ?? 0 }
+            for step in steps { summary[keyPath: step.summaryField] = committed.rows[step.manifestKey] ?? 0 }
             logger.notice("this work directory's run is already loaded", metadata: ["run_id": "\(done)"])
             return summary
         }
@@ -127,10 +121,10 @@ public struct Loader {
             try TargetSchema.dropBulkLoadForeignKeys(on: connection)
             var complete = true
             for step in steps {
-                let done = committed.rows["\(step.entity)/\(step.kind)"] ?? 0
+                let done = committed.rows[step.manifestKey] ?? 0
                 // Once the budget is spent, later steps only count what is in and look for more.
-                let loaded = try load(step, skipping: done, runID: runID, summary: &summary, budget: &budget, progress: progress)
-                summary[keyPath: step.keyPath] = loaded.rows
+                let loaded = try load(step, in: transformDirectory, skipping: done, runID: runID, summary: &summary, budget: &budget, progress: progress)
+                summary[keyPath: step.summaryField] = loaded.rows
                 complete = complete && loaded.atEnd
             }
             try TargetSchema.restoreBulkLoadForeignKeys(on: connection)
@@ -200,33 +194,18 @@ public struct Loader {
         return (rows, batches)
     }
 
-    /// The tables in load order: members (with the id map) first, so every batch only references
-    /// members already committed; then their quarantine, PII, and the ledger.
-    func plan(_ directory: String, _ info: RunInfo) -> [Step] {
-        var steps = [
-            Step(files: [
-                ("\(directory)/members.tsv", MemberStageLayout.members, "mlm.members"),
-                ("\(directory)/id_map.tsv", MemberStageLayout.idMap, "mlm_migration.id_map"),
-            ], entity: "members", kind: "rows", keyPath: \.membersLoaded),
-            Step(files: [("\(directory)/quarantine.tsv", MemberStageLayout.quarantine, "mlm_migration.quarantine")], entity: "members", kind: "quarantine", keyPath: \.quarantinedLoaded),
-        ]
-        if info.hasPII {
-            steps.append(Step(files: [("\(directory)/data_keys.tsv", MemberPIILayout.dataKeys, "mlm.data_keys")], entity: "data_keys", kind: "rows", keyPath: \.dataKeys))
-            steps.append(Step(files: [("\(directory)/member_pii.tsv", MemberPIILayout.target, "mlm.member_pii")], entity: "member_pii", kind: "rows", keyPath: \.memberPII))
-        }
-        if info.ledgerDigest != nil {
-            steps.append(Step(files: [("\(directory)/wallets.tsv", LedgerStageLayout.wallets, "mlm.wallets")], entity: "wallets", kind: "rows", keyPath: \.wallets))
-            steps.append(Step(files: [("\(directory)/wallet_entries.tsv", LedgerStageLayout.entries, "mlm.wallet_entries")], entity: "wallet_entries", kind: "rows", keyPath: \.walletEntries))
-            steps.append(Step(files: [("\(directory)/ledger_quarantine.tsv", MemberStageLayout.quarantine, "mlm_migration.quarantine")], entity: "ledger", kind: "quarantine", keyPath: \.ledgerQuarantined))
-        }
-        return steps
+    /// The load steps of this run (``TargetTables/loadSteps``), with their stage files in `directory`.
+    func plan(_ info: RunInfo) -> [LoadStep] {
+        TargetTables.loadSteps(for: info.contents)
     }
 
     /// Loads one step's rows after the first `skipping` (committed by an earlier call), one
     /// batch transaction per `batchSize` rows while `budget` lasts; returns the step's rows in
     /// the target, and whether that is all of its file.
-    func load(_ step: Step, skipping done: Int, runID: Int, summary: inout LoadSummary, budget: inout Int?, progress: Bool?) throws(MigrationError) -> (rows: Int, atEnd: Bool) {
-        let readers = try step.files.map { file throws(MigrationError) in try StageFileReader(path: file.path, expecting: file.columns) }
+    func load(_ step: LoadStep, in directory: String, skipping done: Int, runID: Int, summary: inout LoadSummary, budget: inout Int?, progress: Bool?) throws(MigrationError) -> (rows: Int, atEnd: Bool) {
+        let readers = try step.files.map { file throws(MigrationError) in
+            try StageFileReader(path: file.file.path(in: directory), expecting: file.table.columns)
+        }
         for reader in readers {
             for _ in 0..<done {
                 guard try reader.skip() else {
@@ -234,13 +213,13 @@ public struct Loader {
                 }
             }
         }
-        let sqls = step.files.map { "COPY \($0.table) (\($0.columns.joined(separator: ", "))) FROM STDIN" }
+        let sqls = step.files.map { "COPY \($0.table.name) (\($0.table.columns.joined(separator: ", "))) FROM STDIN" }
         let shown = budget != 0 && (step.entity == "members" || step.entity == "wallet_entries")
         let line = ProgressLine("load \(step.entity == "members" && step.kind == "quarantine" ? "quarantine" : step.entity)", enabled: shown ? progress : false)
         var total = done
         var atEnd = false
         while budget != 0 {
-            let tables = step.files.map(\.table)
+            let tables = step.files.map(\.table.name)
             let rows = try loadBatch(runID: runID, batchNo: summary.batches + 1, entity: step.entity, kind: step.kind, tables: tables) { digest throws(MigrationError) in
                 let count = try copy(readers[0], sqls[0], digest)
                 for (reader, sql) in zip(readers.dropFirst(), sqls.dropFirst()) {
@@ -281,7 +260,7 @@ public struct Loader {
     /// batch manifest (row count and SHA-256 of the rows sent) and commits. An empty batch is
     /// rolled back and returns 0.
     private func loadBatch(runID: Int, batchNo: Int, entity: String, kind: String, tables: [String], _ body: (_ digest: (UnsafeRawBufferPointer) -> Void) throws(MigrationError) -> Int) throws(MigrationError) -> Int {
-        try connection.execute("BEGIN; SET LOCAL mlm_migration.run_id = '\(runID)'; SET LOCAL mlm_migration.batch_no = '\(batchNo)'", what: "starting batch \(batchNo)")
+        try connection.beginBatch(runID: runID, batchNo: batchNo)
         do throws(MigrationError) {
             var hasher = SHA256()
             let rows = try body { hasher.update(bufferPointer: $0) }

@@ -109,7 +109,7 @@ public struct Reconciler {
 
         let constraints = try connection.scalar("""
             SELECT count(*) FROM pg_constraint WHERE conrelid = 'mlm.members'::regclass AND contype = 'f' AND convalidated
-               AND conname IN ('members_sponsor_id_fkey', 'members_placement_id_fkey')
+               AND conname IN (\(TargetTables.members.bulkLoadForeignKeys.map { SQLText.literal($0.name) }.joined(separator: ", ")))
             """, what: "checking the genealogy foreign keys") ?? "0"
         checks.append(Check(name: "genealogy.foreign_keys_enforced", description: "both genealogy foreign keys exist and are validated", expected: "2", actual: constraints))
 

@@ -49,14 +49,14 @@ public struct LedgerTransformer {
         }
 
         var legacyBalances: [WalletKey: Int64] = [:]
-        let balancesPath = "\(cleanseDirectory)/wallet_balances.tsv"
+        let balancesPath = StageFile.cleanseWalletBalances.path(in: cleanseDirectory)
         let balances = try StageFileReader(path: balancesPath, expecting: LedgerStageLayout.cleansedBalances)
         while let row = try balances.next() {
             let key = WalletKey(memberID: try memberID(row[2], balancesPath, balances.lineNumber), currency: row[3] ?? "")
             legacyBalances[key] = row[4].flatMap { Int64($0) }
         }
 
-        let entriesPath = "\(cleanseDirectory)/wallet_entries.tsv"
+        let entriesPath = StageFile.cleanseWalletEntries.path(in: cleanseDirectory)
         let sorter = ExternalSorter(directory: scratch, name: "transform-wallet-entries")
         let reader = try StageFileReader(path: entriesPath, expecting: LedgerStageLayout.cleansedEntries)
         var key: [UInt8] = []
@@ -81,7 +81,7 @@ public struct LedgerTransformer {
             try sorter.append(key: key, payload: payload)
         }
 
-        let entries = try StageFileWriter(path: "\(outputDirectory)/wallet_entries.tsv", columns: LedgerStageLayout.entries, digesting: true)
+        let entries = try StageFileWriter(path: StageFile.transformWalletEntries.path(in: outputDirectory), columns: LedgerStageLayout.entries, digesting: true)
         var wallets: [(summary: LedgerHasher.WalletSummary, legacy: Int64?)] = []
         let status = ProgressLine("transform wallet entries", enabled: progress)
         // The merge cuts the sorted stream into batches of whole wallets; they are hashed on two
@@ -131,7 +131,7 @@ public struct LedgerTransformer {
         }
         wallets.sort { ($0.summary.memberID, $0.summary.currency) < ($1.summary.memberID, $1.summary.currency) }
 
-        let walletsFile = try StageFileWriter(path: "\(outputDirectory)/wallets.tsv", columns: LedgerStageLayout.wallets, digesting: true)
+        let walletsFile = try StageFileWriter(path: StageFile.transformWallets.path(in: outputDirectory), columns: LedgerStageLayout.wallets, digesting: true)
         var variances = 0
         for (wallet, legacy) in wallets {
             if legacy != wallet.balanceMinor { variances += 1 }
@@ -141,7 +141,7 @@ public struct LedgerTransformer {
             ])
         }
         try walletsFile.close()
-        let quarantined = try StageFileWriter.copy(from: "\(cleanseDirectory)/ledger_quarantine.tsv", to: "\(outputDirectory)/ledger_quarantine.tsv", columns: MemberStageLayout.quarantine)
+        let quarantined = try StageFileWriter.copy(from: StageFile.cleanseLedgerQuarantine.path(in: cleanseDirectory), to: StageFile.transformLedgerQuarantine.path(in: outputDirectory), columns: MemberStageLayout.quarantine)
         let summary = LedgerTransformSummary(
             entries: entries.rowCount, wallets: wallets.count, variances: variances, quarantined: quarantined,
             entriesDigest: entries.rowsDigest() ?? "", walletsDigest: walletsFile.rowsDigest() ?? "",

@@ -92,8 +92,8 @@ public struct Transformer {
             for (rank, index) in order.enumerated() { newID[index] = rank + 1 }
         }
 
-        let members = try StageFileWriter(path: "\(outputDirectory)/members.tsv", columns: MemberStageLayout.members, digesting: true)
-        let idMap = try StageFileWriter(path: "\(outputDirectory)/id_map.tsv", columns: MemberStageLayout.idMap, digesting: true)
+        let members = try StageFileWriter(path: StageFile.transformMembers.path(in: outputDirectory), columns: MemberStageLayout.members, digesting: true)
+        let idMap = try StageFileWriter(path: StageFile.transformIDMap.path(in: outputDirectory), columns: MemberStageLayout.idMap, digesting: true)
         for index in fileOrder {
             let row: [String?] = [
                 String(newID[index]), legacyIDs[index], usernames[index], statuses[index],
@@ -112,7 +112,7 @@ public struct Transformer {
         if let cleansedPIIPath, let kekID {
             piiMembers = try writePII(from: cleansedPIIPath, kekID: kekID, newID: newID, outputDirectory: outputDirectory)
         }
-        let quarantined = try StageFileWriter.copy(from: cleanseQuarantinePath, to: "\(outputDirectory)/quarantine.tsv", columns: MemberStageLayout.quarantine)
+        let quarantined = try StageFileWriter.copy(from: cleanseQuarantinePath, to: StageFile.transformQuarantine.path(in: outputDirectory), columns: MemberStageLayout.quarantine)
         logger.info("transformed members", metadata: ["members": "\(order.count)", "levels": "\(levels)"])
         return TransformSummary(
             entity: "members", members: order.count, quarantined: quarantined, levels: levels,
@@ -126,8 +126,8 @@ public struct Transformer {
     /// decrypts, a ciphertext. Members without any PII value (no wrapped key) get no rows.
     private func writePII(from path: String, kekID: String, newID: [Int], outputDirectory: String) throws(MigrationError) -> Int {
         let reader = try StageFileReader(path: path, expecting: MemberPIILayout.staged)
-        let pii = try StageFileWriter(path: "\(outputDirectory)/member_pii.tsv", columns: MemberPIILayout.target)
-        let keys = try StageFileWriter(path: "\(outputDirectory)/data_keys.tsv", columns: MemberPIILayout.dataKeys)
+        let pii = try StageFileWriter(path: StageFile.transformMemberPII.path(in: outputDirectory), columns: MemberPIILayout.target)
+        let keys = try StageFileWriter(path: StageFile.transformDataKeys.path(in: outputDirectory), columns: MemberPIILayout.dataKeys)
         var index = 0
         var count = 0
         while let line = try reader.nextRawLine() {

@@ -24,15 +24,15 @@ import Testing
         let newKEK = try KeyEncryptionKey.load(path: TestKeys.newKEKFile("new"))
         let ciphertexts = try connection.query("SELECT md5(string_agg(email || tax_id, '' ORDER BY member_id)) FROM mlm.member_pii")
         // Interrupted after two batches of 300: those are committed, the rest untouched.
-        let first = try original.rotateKeys(target: target, to: newKEK, batchSize: 300, maxBatches: 2)
+        let first = try original.operations.rotateKeys(target: target, to: newKEK, batchSize: 300, maxBatches: 2)
         #expect(first.dataKeys == 600 && !first.finished && first.remaining == 2_001 - 600 + 18)
         #expect(try connection.scalar("SELECT count(*) FROM mlm.data_keys WHERE kek_id = $1", [newKEK.id]) == "600")
         // Another rotation cannot start while this one is unfinished.
         var other = original
         other.kek = newKEK
-        #expect(throws: MigrationError.self) { try other.rotateKeys(target: target, to: try TestKeys.kek, batchSize: 300, maxBatches: nil) }
+        #expect(throws: MigrationError.self) { try other.operations.rotateKeys(target: target, to: try TestKeys.kek, batchSize: 300, maxBatches: nil) }
         // The same command again finishes it.
-        let second = try original.rotateKeys(target: target, to: newKEK, batchSize: 300, maxBatches: nil)
+        let second = try original.operations.rotateKeys(target: target, to: newKEK, batchSize: 300, maxBatches: nil)
         #expect(second.finished && second.remaining == 0)
         #expect(second.dataKeys == 2_001 - 600 && second.quarantineKeys == 18)
         #expect(try connection.query("SELECT data_keys, quarantine_keys, finished_at IS NOT NULL FROM mlm_migration.key_rotations") == [["2001", "18", "t"]])
@@ -54,12 +54,12 @@ import Testing
 
     @Test func refusesTheSameKeyAndAWrongCurrentKeyWithoutChangingAnything() throws {
         let (directory, original, target, connection) = try loaded()
-        #expect(throws: MigrationError.self) { try original.rotateKeys(target: target, to: try TestKeys.kek, batchSize: 300, maxBatches: nil) }
+        #expect(throws: MigrationError.self) { try original.operations.rotateKeys(target: target, to: try TestKeys.kek, batchSize: 300, maxBatches: nil) }
         var wrong = original
         wrong.kek = try KeyEncryptionKey.load(path: TestKeys.newKEKFile("wrong"))
         // The rows name another KEK id: a wrong current key is refused, naming the ids found.
         let refused = #expect(throws: MigrationError.self) {
-            try wrong.rotateKeys(target: target, to: try KeyEncryptionKey.load(path: TestKeys.newKEKFile("next")), batchSize: 300, maxBatches: nil)
+            try wrong.operations.rotateKeys(target: target, to: try KeyEncryptionKey.load(path: TestKeys.newKEKFile("next")), batchSize: 300, maxBatches: nil)
         }
         #expect(refused?.code == "keys.nothing_to_rotate")
         #expect(refused?.message.contains("\(try TestKeys.kek.id) (2001)") == true)
@@ -69,7 +69,7 @@ import Testing
         var forger = original
         forger.kek = forged
         let error = #expect(throws: MigrationError.self) {
-            try forger.rotateKeys(target: target, to: try KeyEncryptionKey.load(path: TestKeys.newKEKFile("next2")), batchSize: 300, maxBatches: nil)
+            try forger.operations.rotateKeys(target: target, to: try KeyEncryptionKey.load(path: TestKeys.newKEKFile("next2")), batchSize: 300, maxBatches: nil)
         }
         #expect(error?.code == "keys.unwrap_failed")
         #expect(error?.message.contains("key_id 1 does not unwrap") == true)
@@ -89,7 +89,7 @@ import Testing
         let legacyID = try #require(try connection.scalar("SELECT legacy_id FROM mlm.members WHERE member_id = 42"))
         let row = try #require(try connection.query("SELECT p.email, k.wrapped_key FROM mlm.member_pii p JOIN mlm.data_keys k USING (key_id) WHERE p.member_id = 42").first)
 
-        let summary = try pipeline.erase(target: target, legacyID: legacyID, reason: "ticket 7")
+        let summary = try pipeline.operations.erase(target: target, legacyID: legacyID, reason: "ticket 7")
         #expect(summary == ErasureSummary(legacyID: legacyID, memberID: 42, quarantineRows: 0, alreadyErased: false))
         #expect(try connection.query("SELECT wrapped_key IS NULL, erased_at IS NOT NULL FROM mlm.data_keys WHERE member_id = 42") == [["t", "t"]])
         #expect(try connection.query("SELECT email_bidx IS NULL AND phone_bidx IS NULL, email = $1::bytea FROM mlm.member_pii WHERE member_id = 42", [row[0]]) == [["t", "t"]])
@@ -103,13 +103,13 @@ import Testing
         #expect(try connection.query("SELECT legacy_id, member_id, reason, quarantine_rows FROM mlm_migration.erasures") == [[legacyID, "42", "ticket 7", "0"]])
 
         // Again: nothing left to destroy, no second log entry.
-        #expect(try pipeline.erase(target: target, legacyID: legacyID, reason: nil).alreadyErased)
+        #expect(try pipeline.operations.erase(target: target, legacyID: legacyID, reason: nil).alreadyErased)
         #expect(try connection.scalar("SELECT count(*) FROM mlm_migration.erasures") == "1")
         // A quarantined-only member: the key kept in its payload is destroyed.
         let quarantined = try #require(try connection.scalar("SELECT legacy_id FROM mlm_migration.quarantine WHERE entity = 'members' AND payload ? '_wrapped_key' ORDER BY quarantine_id LIMIT 1"))
-        #expect(try pipeline.erase(target: target, legacyID: quarantined, reason: nil).quarantineRows >= 1)
+        #expect(try pipeline.operations.erase(target: target, legacyID: quarantined, reason: nil).quarantineRows >= 1)
         #expect(try connection.scalar("SELECT count(*) FROM mlm_migration.quarantine WHERE legacy_id = $1 AND payload ? '_wrapped_key'", [quarantined]) == "0")
-        #expect(throws: MigrationError.self) { try pipeline.erase(target: target, legacyID: "no-such-member", reason: nil) }
+        #expect(throws: MigrationError.self) { try pipeline.operations.erase(target: target, legacyID: "no-such-member", reason: nil) }
 
         // Reconcile still passes: the erased member is counted and listed, everyone else round-trips.
         let outcome = try pipeline.reconcile(target: target)

@@ -208,16 +208,12 @@ public enum TargetSchema {
     ]
 
     /// Foreign keys that a bulk load into an empty target drops and adds back after the last
-    /// batch: PostgreSQL then validates each with one scan instead of a trigger call per row
-    /// (the advice of "Populating a Database" in its manual, and what pgloader does).
-    public static let bulkLoadForeignKeys: [(table: String, name: String, definition: String)] = [
-        ("mlm.members", "members_sponsor_id_fkey", "FOREIGN KEY (sponsor_id) REFERENCES mlm.members"),
-        ("mlm.members", "members_placement_id_fkey", "FOREIGN KEY (placement_id) REFERENCES mlm.members"),
-        ("mlm.wallet_entries", "wallet_entries_wallet_fkey", "FOREIGN KEY (member_id, currency) REFERENCES mlm.wallets"),
-        ("mlm.data_keys", "data_keys_member_id_fkey", "FOREIGN KEY (member_id) REFERENCES mlm.members"),
-        ("mlm.member_pii", "member_pii_member_id_fkey", "FOREIGN KEY (member_id) REFERENCES mlm.members"),
-        ("mlm.member_pii", "member_pii_key_id_fkey", "FOREIGN KEY (key_id) REFERENCES mlm.data_keys"),
-    ]
+    /// batch (declared with their tables in ``TargetTables``): PostgreSQL then validates each with
+    /// one scan instead of a trigger call per row (the advice of "Populating a Database" in its
+    /// manual, and what pgloader does).
+    static var bulkLoadForeignKeys: [(table: String, name: String, definition: String)] {
+        TargetTables.bulkLoadForeignKeys.map { ($0.table, $0.key.name, $0.key.definition) }
+    }
 
     /// Drops the bulk-load foreign keys (no-op when absent).
     public static func dropBulkLoadForeignKeys(on connection: PostgresConnection) throws(MigrationError) {

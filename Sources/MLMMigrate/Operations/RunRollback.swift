@@ -33,17 +33,6 @@ public struct RunRollback {
     public let connection: PostgresConnection
     public let logger: Logger
 
-    /// Tables written by a load, children before parents.
-    static let tables = [
-        "mlm.wallet_entries", "mlm.wallets", "mlm.member_pii", "mlm.data_keys",
-        "mlm_migration.quarantine", "mlm_migration.id_map", "mlm.members",
-    ]
-
-    /// Tables a delta run updates, with their keys, in the order prior images are put back.
-    static let updatedTables: [(table: String, key: [String])] = [
-        ("mlm.members", ["member_id"]), ("mlm.data_keys", ["key_id"]), ("mlm.member_pii", ["member_id"]), ("mlm.wallets", ["member_id", "currency"]),
-    ]
-
     public init(connection: PostgresConnection, logger: Logger) {
         self.connection = connection
         self.logger = logger
@@ -84,7 +73,7 @@ public struct RunRollback {
             )
             let restored = try restorePriorImages(runID: runID, after: toBatch)
             var removed: [String: Int] = [:]
-            for table in Self.tables {
+            for table in TargetTables.rollbackOrder.map(\.name) {
                 let count = try connection.scalar(
                     "WITH gone AS (DELETE FROM \(table) WHERE run_id = $1::bigint AND batch_no > $2::integer RETURNING 1) SELECT count(*) FROM gone",
                     [String(runID), String(toBatch)], what: "removing run \(runID)'s rows from \(table)"
@@ -117,7 +106,7 @@ public struct RunRollback {
     /// (its earlier `run_id` and `batch_no` included). Returns the rows restored per table.
     private func restorePriorImages(runID: Int, after batch: Int) throws(MigrationError) -> [String: Int] {
         var restored: [String: Int] = [:]
-        for (table, key) in Self.updatedTables {
+        for (table, key) in TargetTables.updatedByDelta.map({ ($0.name, $0.key) }) {
             let columns = try connection.query(
                 "SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum", [table]
             ).compactMap { $0[0] }

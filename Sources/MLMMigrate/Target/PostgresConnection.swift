@@ -89,6 +89,16 @@ public final class PostgresConnection {
         }
     }
 
+    /// Opens a load batch's transaction: its rows take `run_id` and `batch_no` from these
+    /// settings (column defaults), so every row a batch writes names it. The caller commits
+    /// after recording the batch manifest, or rolls back.
+    public func beginBatch(runID: Int, batchNo: Int) throws(MigrationError) {
+        try execute(
+            "BEGIN; SET LOCAL mlm_migration.run_id = '\(runID)'; SET LOCAL mlm_migration.batch_no = '\(batchNo)'",
+            what: "starting batch \(batchNo)"
+        )
+    }
+
     /// Runs one or more statements that return no rows.
     public func execute(_ sql: String, what: String? = nil) throws(MigrationError) {
         let result = PQexec(conn, sql)

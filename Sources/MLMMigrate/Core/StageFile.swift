@@ -1,0 +1,40 @@
+/// Every stage file of a work directory, named once: the stage that writes a file and the one
+/// that reads it both say which by this name. Layouts (columns) are in ``MemberStageLayout``,
+/// ``MemberPIILayout`` and ``LedgerStageLayout``; the target tables in ``TargetTables``.
+public enum StageFile: String, CaseIterable, Sendable {
+    case extractMembers = "extract/members.tsv"
+    case extractMemberPII = "extract/member_pii.tsv"
+    case extractWalletEntries = "extract/wallet_entries.tsv"
+    case extractWalletBalances = "extract/wallet_balances.tsv"
+    case cleanseMembers = "cleanse/members.tsv"
+    case cleanseQuarantine = "cleanse/quarantine.tsv"
+    case cleanseReattached = "cleanse/reattached.tsv"
+    case cleanseMemberPII = "cleanse/member_pii.tsv"
+    case cleanseWalletEntries = "cleanse/wallet_entries.tsv"
+    case cleanseWalletBalances = "cleanse/wallet_balances.tsv"
+    case cleanseLedgerQuarantine = "cleanse/ledger_quarantine.tsv"
+    case transformMembers = "transform/members.tsv"
+    case transformIDMap = "transform/id_map.tsv"
+    case transformQuarantine = "transform/quarantine.tsv"
+    case transformDataKeys = "transform/data_keys.tsv"
+    case transformMemberPII = "transform/member_pii.tsv"
+    case transformWallets = "transform/wallets.tsv"
+    case transformWalletEntries = "transform/wallet_entries.tsv"
+    case transformLedgerQuarantine = "transform/ledger_quarantine.tsv"
+    /// A delta run's target members (``TargetIDs``).
+    case transformTargetIDs = "transform/target_ids.tsv"
+
+    /// The stage directories, in stage order.
+    public static let stageDirectories = ["extract", "cleanse", "transform"]
+
+    /// The file's name inside its stage directory (`members.tsv`).
+    public var name: String { String(rawValue.split(separator: "/").last ?? "") }
+
+    /// The file in `directory`, a stage directory (`…/transform`).
+    public func path(in directory: String) -> String { "\(directory)/\(name)" }
+}
+
+extension WorkDirectory {
+    /// Where `file` lives in this work directory.
+    public func path(_ file: StageFile) -> String { self.file(file.rawValue) }
+}

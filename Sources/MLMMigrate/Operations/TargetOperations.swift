@@ -1,0 +1,66 @@
+public import Logging
+
+/// The commands that work on a loaded target outside the stages: verify-ledger, key rotation,
+/// erasure, rollback, restore points, full snapshots and restore. Each opens its own connection;
+/// none reads a stage file.
+public struct TargetOperations {
+    public let work: WorkDirectory
+    public let logger: Logger
+    /// The key-encryption key, for the operations that unwrap data keys. Held in memory only.
+    public let kek: KeyEncryptionKey?
+
+    public init(work: WorkDirectory, logger: Logger, kek: KeyEncryptionKey?) {
+        self.work = work
+        self.logger = logger
+        self.kek = kek
+    }
+
+    /// Re-reads the target's ledger and recomputes every hash (`mlm-migrate verify-ledger`);
+    /// `runID` nil means the newest run with a ledger.
+    public func verifyLedger(target: String?, runID: Int?) throws(MigrationError) -> (LedgerVerification, runID: Int, ConnectedTarget) {
+        let (connection, described) = try connect(target, fresh: false)
+        let verifier = LedgerVerifier(connection: connection)
+        let run: Int
+        if let runID { run = runID } else { run = try verifier.latestLedgerRun() }
+        return (try verifier.verify(runID: run), run, described)
+    }
+
+    /// Re-wraps the target's data keys from ``kek`` to `newKEK` (`mlm-migrate keys rotate`).
+    public func rotateKeys(target: String?, to newKEK: KeyEncryptionKey, batchSize: Int, maxBatches: Int?) throws(MigrationError) -> KeyRotationSummary {
+        guard let kek else {
+            throw MigrationError("keys.kek_missing", "rotation unwraps every data key with the current key: give --kek-file or set \(KeyEncryptionKey.environmentVariable)")
+        }
+        var rotator = KeyRotator(connection: try connect(target, fresh: false).0, from: kek, to: newKEK, logger: logger)
+        rotator.batchSize = batchSize
+        return try rotator.run(maxBatches: maxBatches)
+    }
+
+    /// Crypto-shreds one member's PII in the target (`mlm-migrate erase`).
+    public func erase(target: String?, legacyID: String, reason: String?) throws(MigrationError) -> ErasureSummary {
+        try MemberEraser(connection: try connect(target, fresh: false).0, logger: logger).erase(legacyID: legacyID, reason: reason)
+    }
+
+    /// Undoes what run `runID` wrote after batch `toBatch` (0: all of it) (`mlm-migrate rollback`).
+    public func rollback(target: String?, runID: Int, toBatch: Int) throws(MigrationError) -> RollbackSummary {
+        try RunRollback(connection: try connect(target, fresh: false).0, logger: logger).rollback(runID: runID, toBatch: toBatch)
+    }
+
+    /// The batch boundaries the target can be rolled back to (`mlm-migrate snapshots`).
+    public func restorePoints(target: String?) throws(MigrationError) -> [RestorePoint] {
+        try RunRollback(connection: try connect(target, fresh: false).0, logger: logger).restorePoints()
+    }
+
+    /// `pg_dump` of the target's schemas to `path`, with `path.sha256` (`mlm-migrate snapshot --full`).
+    public func snapshot(target: String?, to path: String) throws(MigrationError) -> String {
+        try FullSnapshot(connection: try connect(target, fresh: false).0, logger: logger).take(to: path)
+    }
+
+    /// Replaces the target's schemas with a checked snapshot, re-applying later erasures (`mlm-migrate restore`).
+    public func restore(target: String?, from path: String) throws(MigrationError) -> FullSnapshot.Restored {
+        try FullSnapshot(connection: try connect(target, fresh: false).0, logger: logger).restore(from: path, scratch: work.path)
+    }
+
+    private func connect(_ target: String?, fresh: Bool) throws(MigrationError) -> (PostgresConnection, ConnectedTarget) {
+        try TargetConnector(work: work, logger: logger).connect(target, fresh: fresh)
+    }
+}

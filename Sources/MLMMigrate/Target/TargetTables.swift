@@ -1,0 +1,81 @@
+/// The registry of every table a load writes, each declared once. Adding a table is one
+/// declaration here (and in ``loadSteps`` when a stage file fills it) plus its migration in
+/// ``TargetSchema/migrations``; load order, rollback order and the bulk-load foreign keys follow.
+public enum TargetTables {
+    public static let members = TargetTable(
+        name: "mlm.members", columns: MemberStageLayout.members, key: ["member_id"], memberColumn: "member_id",
+        scope: .always, updatedByDelta: true, deltaName: "members",
+        bulkLoadForeignKeys: [
+            .init(name: "members_sponsor_id_fkey", definition: "FOREIGN KEY (sponsor_id) REFERENCES mlm.members"),
+            .init(name: "members_placement_id_fkey", definition: "FOREIGN KEY (placement_id) REFERENCES mlm.members"),
+        ]
+    )
+    public static let idMap = TargetTable(
+        name: "mlm_migration.id_map", columns: MemberStageLayout.idMap, key: ["new_id"], memberColumn: "new_id", scope: .always
+    )
+    public static let quarantine = TargetTable(
+        name: "mlm_migration.quarantine", columns: MemberStageLayout.quarantine, key: [], memberColumn: "legacy_id", scope: .always
+    )
+    public static let dataKeys = TargetTable(
+        name: "mlm.data_keys", columns: MemberPIILayout.dataKeys, key: ["key_id"], memberColumn: "member_id",
+        scope: .pii, updatedByDelta: true,
+        bulkLoadForeignKeys: [.init(name: "data_keys_member_id_fkey", definition: "FOREIGN KEY (member_id) REFERENCES mlm.members")]
+    )
+    public static let memberPII = TargetTable(
+        name: "mlm.member_pii", columns: MemberPIILayout.target, key: ["member_id"], memberColumn: "member_id",
+        scope: .pii, updatedByDelta: true, deltaName: "member_pii",
+        bulkLoadForeignKeys: [
+            .init(name: "member_pii_member_id_fkey", definition: "FOREIGN KEY (member_id) REFERENCES mlm.members"),
+            .init(name: "member_pii_key_id_fkey", definition: "FOREIGN KEY (key_id) REFERENCES mlm.data_keys"),
+        ]
+    )
+    public static let wallets = TargetTable(
+        name: "mlm.wallets", columns: LedgerStageLayout.wallets, key: ["member_id", "currency"], memberColumn: "member_id",
+        scope: .ledger, updatedByDelta: true, deltaName: "wallets"
+    )
+    public static let walletEntries = TargetTable(
+        name: "mlm.wallet_entries", columns: LedgerStageLayout.entries, key: ["member_id", "currency", "seq"],
+        memberColumn: "member_id", scope: .ledger, deltaName: "wallet_entries",
+        bulkLoadForeignKeys: [
+            .init(name: "wallet_entries_wallet_fkey", definition: "FOREIGN KEY (member_id, currency) REFERENCES mlm.wallets"),
+        ]
+    )
+
+    /// The load in order: members (with the id map) first, so every batch only references
+    /// members already committed; then their quarantine, PII, and the ledger.
+    public static let loadSteps: [LoadStep] = [
+        LoadStep(files: [(.transformMembers, members), (.transformIDMap, idMap)], entity: "members", kind: "rows", summaryField: \.membersLoaded),
+        LoadStep(files: [(.transformQuarantine, quarantine)], entity: "members", kind: "quarantine", summaryField: \.quarantinedLoaded),
+        LoadStep(files: [(.transformDataKeys, dataKeys)], entity: "data_keys", kind: "rows", summaryField: \.dataKeys),
+        LoadStep(files: [(.transformMemberPII, memberPII)], entity: "member_pii", kind: "rows", summaryField: \.memberPII),
+        LoadStep(files: [(.transformWallets, wallets)], entity: "wallets", kind: "rows", summaryField: \.wallets),
+        LoadStep(files: [(.transformWalletEntries, walletEntries)], entity: "wallet_entries", kind: "rows", summaryField: \.walletEntries),
+        LoadStep(files: [(.transformLedgerQuarantine, quarantine)], entity: "ledger", kind: "quarantine", summaryField: \.ledgerQuarantined),
+    ]
+
+    /// Every table, in the order a load first writes it.
+    public static let all: [TargetTable] = loadSteps.flatMap { $0.files.map(\.table) }.reduce(into: []) { tables, table in
+        if !tables.contains(table) { tables.append(table) }
+    }
+
+    /// The load steps a run with `contents` takes; a step counts when its first table is in scope.
+    public static func loadSteps(for contents: RunContents) -> [LoadStep] {
+        loadSteps.filter { step in step.files.first.map { contents.includes($0.table) } ?? false }
+    }
+
+    /// Children before parents: the order rollback deletes in.
+    public static var rollbackOrder: [TargetTable] { all.reversed() }
+
+    /// The tables a delta run updates, in the order their prior images are put back.
+    public static var updatedByDelta: [TargetTable] { all.filter(\.updatedByDelta) }
+
+    /// The report's delta table: each counted table a run with `contents` writes.
+    public static func deltaCounted(for contents: RunContents) -> [TargetTable] {
+        all.filter { $0.deltaName != nil && contents.includes($0) }
+    }
+
+    /// Every foreign key dropped for a bulk load, with its table.
+    public static var bulkLoadForeignKeys: [(table: String, key: TargetTable.ForeignKey)] {
+        all.flatMap { table in table.bulkLoadForeignKeys.map { (table.name, $0) } }
+    }
+}
