@@ -44,7 +44,7 @@ public struct Pipeline {
             try? FileManager.default.removeItem(atPath: work.mappingCopy)
             try FileManager.default.copyItem(atPath: mappingPath, toPath: work.mappingCopy)
         } catch {
-            throw MigrationError("workdir.unwritable", "cannot copy the mapping into \(work.path)")
+            throw MigrationError(.workdirUnwritable, "cannot copy the mapping into \(work.path)")
         }
         let absoluteSource = URL(fileURLWithPath: source).standardizedFileURL.path
         let summary = try Extractor(members: mapping.members, source: absoluteSource, logger: logger, encryptor: kek.map(PIIEncryptor.init))
@@ -90,7 +90,7 @@ public struct Pipeline {
         guard manifest.cleanse != nil else { throw Self.missing("cleanse") }
         var targetIDs: TargetIDs?
         if delta {
-            let ids = try Loader.readTargetIDs(try connect(target, fresh: false).0)
+            let ids = try TargetIDs.read(from: try connect(target, fresh: false).0)
             try ids.write(to: work.path(.transformTargetIDs))
             logger.notice("delta run: numbering members against the target's", metadata: ["members": "\(ids.ids.count)", "highest_id": "\(ids.highest)"])
             targetIDs = ids
@@ -166,14 +166,14 @@ public struct Pipeline {
                 loaded = (try loader.run(transformDirectory: work.file("transform"), info: info, progress: progress), described)
             } catch {
                 // While it restarts, the database is briefly unreachable: also worth a retry then.
-                let retryable = error.isTransient || (attempt > 0 && error.code == "target.unreachable")
+                let retryable = error.isTransient || (attempt > 0 && error.code == ErrorCode.targetUnreachable.rawValue)
                 guard retryable, attempt < retryDelays.count else { throw error }
                 logger.warning("transient database error; resuming the load", metadata: ["error": "\(error)", "retry_in_seconds": "\(retryDelays[attempt])"])
                 usleep(UInt32(retryDelays[attempt] * 1_000_000))
                 attempt += 1
             }
         }
-        guard let (summary, described) = loaded else { throw MigrationError("internal.unexpected", "load ended without a result") }
+        guard let (summary, described) = loaded else { throw MigrationError(.internalUnexpected, "load ended without a result") }
         manifest.load = summary
         manifest.loadPending = summary.complete == false
         try work.writeManifest(manifest)
@@ -205,7 +205,7 @@ public struct Pipeline {
         var pii: PIIFigures?
         if let expected = transform.piiMembers {
             guard let kek else {
-                throw MigrationError("keys.kek_missing", "reconcile decrypts the PII to verify it (runbooks/keys.md): give --kek-file or set \(KeyEncryptionKey.environmentVariable)")
+                throw MigrationError(.keysKEKMissing, "reconcile decrypts the PII to verify it (runbooks/keys.md): give --kek-file or set \(KeyEncryptionKey.environmentVariable)")
             }
             let source = Extractor(members: mapping.members, source: manifest.source, logger: logger)
             let (piiChecks, figures) = try PIIReconciler(connection: connection, kek: kek, logger: logger).run(
@@ -264,13 +264,13 @@ public struct Pipeline {
         let manifest = try work.readManifest()
         let (connection, _) = try connect(target, fresh: false)
         guard let row = try connection.query("SELECT status, work_id FROM mlm_migration.runs WHERE run_id = $1::bigint", [String(runID)]).first else {
-            throw MigrationError("resume.no_run", "the target has no run \(runID)")
+            throw MigrationError(.resumeNoRun, "the target has no run \(runID)")
         }
         guard row[1] != nil, row[1] == manifest.workID else {
-            throw MigrationError("resume.other_work_directory", "run \(runID) was not loaded from \(work.path); resume it from its own work directory")
+            throw MigrationError(.resumeOtherWorkDirectory, "run \(runID) was not loaded from \(work.path); resume it from its own work directory")
         }
         guard row[0] == "loading" else {
-            throw MigrationError("resume.not_unfinished", "run \(runID) is \(row[0] ?? "?"), not unfinished; nothing to resume")
+            throw MigrationError(.resumeNotUnfinished, "run \(runID) is \(row[0] ?? "?"), not unfinished; nothing to resume")
         }
         let (summary, _) = try load(target: target)
         guard summary.complete != false else { return nil }
@@ -312,14 +312,14 @@ public struct Pipeline {
     }
 
     private static func missing(_ stage: String) -> MigrationError {
-        MigrationError("workdir.stage_missing", "the \(stage) stage has not run in this work directory; run `mlm-migrate \(stage)` first")
+        MigrationError(.workdirStageMissing, "the \(stage) stage has not run in this work directory; run `mlm-migrate \(stage)` first")
     }
 
     /// The mapping copied into the work directory at extract, checked against the manifest.
     private func workMapping(_ manifest: RunManifest) throws(MigrationError) -> Mapping {
         let mapping = try MappingLoader.load(path: work.mappingCopy)
         guard mapping.digest == manifest.mappingDigest else {
-            throw MigrationError("workdir.corrupt", "\(work.mappingCopy) changed since extract; run extract again")
+            throw MigrationError(.workdirCorrupt, "\(work.mappingCopy) changed since extract; run extract again")
         }
         return mapping
     }

@@ -28,10 +28,10 @@ struct VerifyLedger: ParsableCommand {
             if let report {
                 guard let data = FileManager.default.contents(atPath: report),
                       let decoded = try? JSONDecoder().decode(MigrationReport.self, from: data) else {
-                    throw MigrationError("verify.report_unreadable", "\(report) is not a report.json written by mlm-migrate")
+                    throw MigrationError(.verifyReportUnreadable, "\(report) is not a report.json written by mlm-migrate")
                 }
                 guard let digest = decoded.content.ledger?.runDigest else {
-                    throw MigrationError("verify.report_unreadable", "\(report) has no ledger section")
+                    throw MigrationError(.verifyReportUnreadable, "\(report) has no ledger section")
                 }
                 expectedFromReport = digest
             }

@@ -16,14 +16,14 @@ struct MatrixLedger {
 
     func write(path: String, expectedDirectory: String) throws {
         var db: OpaquePointer?
-        guard sqlite3_open(path, &db) == SQLITE_OK else { throw MigrationError("samples.sqlite", "cannot open \(path)") }
+        guard sqlite3_open(path, &db) == SQLITE_OK else { throw MigrationError(.samplesSQLite, "cannot open \(path)") }
         defer { sqlite3_close(db) }
         let schema = """
             CREATE TABLE wallet_txn (txn_no INTEGER, dist_id INTEGER, ccy TEXT, txn_type TEXT, amount_cents INTEGER, posted_at INTEGER);
             CREATE TABLE wallet_balance (dist_id INTEGER, ccy TEXT, balance_cents INTEGER);
             BEGIN;
             """
-        guard sqlite3_exec(db, schema, nil, nil, nil) == SQLITE_OK else { throw MigrationError("samples.sqlite", "cannot create the wallet tables") }
+        guard sqlite3_exec(db, schema, nil, nil, nil) == SQLITE_OK else { throw MigrationError(.samplesSQLite, "cannot create the wallet tables") }
         var statement: OpaquePointer?
         sqlite3_prepare_v2(db, "INSERT INTO wallet_txn VALUES (?,?,?,?,?,?)", -1, &statement, nil)
         func bind(_ index: Int32, _ value: Any?) {
@@ -37,7 +37,7 @@ struct MatrixLedger {
         func insert(_ values: [Any?]) throws {
             sqlite3_reset(statement)
             for (index, value) in values.enumerated() { bind(Int32(index + 1), value) }
-            guard sqlite3_step(statement) == SQLITE_DONE else { throw MigrationError("samples.sqlite", "insert failed") }
+            guard sqlite3_step(statement) == SQLITE_DONE else { throw MigrationError(.samplesSQLite, "insert failed") }
         }
         let history = WalletHistory(members: members, entries: entries, currencies: ["USD", "EUR", "JPY", "KWD"], joined: joined)
         var firstTxn: WalletTxn?

@@ -114,7 +114,7 @@ struct MatrixSQLite {
 
     private func insert(_ rows: [Row], into path: String) throws {
         var db: OpaquePointer?
-        guard sqlite3_open(path, &db) == SQLITE_OK else { throw MigrationError("samples.sqlite", "cannot create \(path)") }
+        guard sqlite3_open(path, &db) == SQLITE_OK else { throw MigrationError(.samplesSQLite, "cannot create \(path)") }
         defer { sqlite3_close(db) }
         let schema = """
             PRAGMA journal_mode = DELETE;
@@ -124,7 +124,7 @@ struct MatrixSQLite {
                 dob TEXT, street TEXT, ssn TEXT, bank_account TEXT, kyc_ref TEXT, kyc_state TEXT);
             BEGIN;
             """
-        guard sqlite3_exec(db, schema, nil, nil, nil) == SQLITE_OK else { throw MigrationError("samples.sqlite", "cannot create the schema") }
+        guard sqlite3_exec(db, schema, nil, nil, nil) == SQLITE_OK else { throw MigrationError(.samplesSQLite, "cannot create the schema") }
         var statement: OpaquePointer?
         sqlite3_prepare_v2(db, "INSERT INTO tbl_distributor VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &statement, nil)
         defer { sqlite3_finalize(statement) }
@@ -159,7 +159,7 @@ struct MatrixSQLite {
             bind(15, row.kyc.bankAccount)
             bind(16, row.kyc.documentRef)
             bind(17, row.kyc.status)
-            guard sqlite3_step(statement) == SQLITE_DONE else { throw MigrationError("samples.sqlite", "insert failed") }
+            guard sqlite3_step(statement) == SQLITE_DONE else { throw MigrationError(.samplesSQLite, "insert failed") }
         }
         sqlite3_exec(db, "COMMIT", nil, nil, nil)
     }

@@ -85,13 +85,13 @@ public struct Cleanser {
         let second = try StageFileReader(path: extractPath, expecting: columns)
         var piiFiles: (reader: StageFileReader, writer: StageFileWriter)?
         if !pii.isEmpty {
-            guard let extractPIIPath, let piiPath else { throw MigrationError("workdir.corrupt", "\(extractPath) has PII columns but no PII file was given; run extract again") }
+            guard let extractPIIPath, let piiPath else { throw MigrationError(.workdirCorrupt, "\(extractPath) has PII columns but no PII file was given; run extract again") }
             piiFiles = (try StageFileReader(path: extractPIIPath, expecting: MemberPIILayout.staged), try StageFileWriter(path: piiPath, columns: MemberPIILayout.staged))
         }
         func nextPII() throws(MigrationError) -> [UInt8]? {
             guard let piiFiles else { return nil }
             guard let line = try piiFiles.reader.nextRawLine() else {
-                throw MigrationError("workdir.corrupt", "\(piiFiles.reader.path) has fewer rows than \(extractPath); run extract again")
+                throw MigrationError(.workdirCorrupt, "\(piiFiles.reader.path) has fewer rows than \(extractPath); run extract again")
             }
             return line
         }
@@ -123,11 +123,11 @@ public struct Cleanser {
             summary.accepted += 1
         }
         guard rowsRead == nodes.count, try !second.skip() else {
-            throw MigrationError("workdir.corrupt", "\(extractPath) changed while Cleanse was reading it; run extract again")
+            throw MigrationError(.workdirCorrupt, "\(extractPath) changed while Cleanse was reading it; run extract again")
         }
         if let piiFiles {
             guard try !piiFiles.reader.skip() else {
-                throw MigrationError("workdir.corrupt", "\(piiFiles.reader.path) has more rows than \(extractPath); run extract again")
+                throw MigrationError(.workdirCorrupt, "\(piiFiles.reader.path) has more rows than \(extractPath); run extract again")
             }
             try piiFiles.writer.close()
         }

@@ -54,7 +54,7 @@ extension GenealogyValidator {
         let waiting = nodes.indices.filter { isAlive($0) && needsPlacement[$0] }.sorted(by: earlier)
         guard !waiting.isEmpty else { return }
         guard let root, isAlive(root) else {
-            throw MigrationError("genealogy.no_root", "members need re-attaching but the genealogy has no root")
+            throw MigrationError(.genealogyNoRoot, "members need re-attaching but the genealogy has no root")
         }
         let children = ChildIndex(parents: placement, include: isAlive)
         var queue = [root]
@@ -81,7 +81,7 @@ extension GenealogyValidator {
                 queue.append(contentsOf: children.children(of: candidate).sorted { leg[$0] < leg[$1] })
                 head += 1
                 guard head < queue.count else {
-                    throw MigrationError("genealogy.no_free_leg", "no free placement leg is reachable from the root")
+                    throw MigrationError(.genealogyNoFreeLeg, "no free placement leg is reachable from the root")
                 }
             }
         }

@@ -143,7 +143,7 @@ public final class GenealogyValidator {
         switch rules.root {
         case .legacyID(let id):
             guard let match = candidates.first(where: { nodes[$0].legacyID == id }) else {
-                throw MigrationError("genealogy.root_missing", "the mapping's root \(id) is not an accepted member without sponsor")
+                throw MigrationError(.genealogyRootMissing, "the mapping's root \(id) is not an accepted member without sponsor")
             }
             root = match
         case .earliest:
@@ -194,10 +194,10 @@ public final class GenealogyValidator {
         case .quarantine:
             reject(index, rejection)
         case .fail:
-            throw MigrationError("genealogy.orphan", "\(nodes[index].location): \(rejection.reason) and orphan_policy is fail")
+            throw MigrationError(.genealogyOrphan, "\(nodes[index].location): \(rejection.reason) and orphan_policy is fail")
         case .attachToRoot:
             guard let root, isAlive(root), root != index else {
-                throw MigrationError("genealogy.no_root", "\(nodes[index].location): \(rejection.reason), and there is no root to attach to")
+                throw MigrationError(.genealogyNoRoot, "\(nodes[index].location): \(rejection.reason), and there is no root to attach to")
             }
             switch tree {
             case .sponsor: sponsor[index] = root

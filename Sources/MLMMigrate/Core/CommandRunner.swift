@@ -39,7 +39,7 @@ public enum CommandRunner {
         var pid: pid_t = 0
         let spawned = envp.map { posix_spawn(&pid, executable, &actions, nil, argv, $0) } ?? posix_spawn(&pid, executable, &actions, nil, argv, environ)
         guard spawned == 0 else {
-            throw MigrationError("system.exec_failed", "cannot run \(executable): \(String(cString: strerror(spawned)))")
+            throw MigrationError(.systemExecFailed, "cannot run \(executable): \(String(cString: strerror(spawned)))")
         }
         var status: Int32 = 0
         if let killAfter {
@@ -67,7 +67,7 @@ public enum CommandRunner {
             guard let base = buffer.baseAddress else { return -1 }
             return mkstemp(base)
         }
-        guard fd >= 0 else { throw MigrationError("system.exec_failed", "cannot create a temporary file to run \(executable)") }
+        guard fd >= 0 else { throw MigrationError(.systemExecFailed, "cannot create a temporary file to run \(executable)") }
         unlink(String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self))
         return fd
     }

@@ -216,7 +216,7 @@ public final class StageFileReader {
         self.path = path
         self.file = try ChunkedFileReader(path: path)
         guard let header = try nextLine(CopyText.decodeRow) else {
-            throw MigrationError("workdir.corrupt", "\(path): stage file has no header line")
+            throw MigrationError(.workdirCorrupt, "\(path): stage file has no header line")
         }
         columns = header.map { $0 ?? "" }
     }
@@ -225,7 +225,7 @@ public final class StageFileReader {
     public convenience init(path: String, expecting expected: [String]) throws(MigrationError) {
         try self.init(path: path)
         guard columns == expected else {
-            throw MigrationError("workdir.corrupt", "\(path): header does not match the columns this stage expects; run the previous stage again")
+            throw MigrationError(.workdirCorrupt, "\(path): header does not match the columns this stage expects; run the previous stage again")
         }
     }
 
@@ -271,7 +271,7 @@ public final class StageFileReader {
             guard counted > 0 else {
                 if atEnd {
                     guard position >= buffer.count else {
-                        throw MigrationError("workdir.corrupt", "\(path): last line has no line end; run the previous stage again")
+                        throw MigrationError(.workdirCorrupt, "\(path): last line has no line end; run the previous stage again")
                     }
                     break
                 }
@@ -279,7 +279,7 @@ public final class StageFileReader {
                 continue
             }
             let slice = position..<(last + 1)
-            try MigrationError.typed("workdir.unreadable", "\(path): ") {
+            try MigrationError.typed(.workdirUnreadable, "\(path): ") {
                 try buffer.withUnsafeBytes { raw in try body(UnsafeRawBufferPointer(rebasing: raw[slice])) }
             }
             position = last + 1
@@ -316,6 +316,6 @@ public final class StageFileReader {
     private func refill() throws(MigrationError) {
         buffer.removeFirst(position)
         position = 0
-        if try MigrationError.typed("workdir.unreadable", "\(path): ", { try !file.nextChunk { buffer.append(contentsOf: $0) } }) { atEnd = true }
+        if try MigrationError.typed(.workdirUnreadable, "\(path): ", { try !file.nextChunk { buffer.append(contentsOf: $0) } }) { atEnd = true }
     }
 }

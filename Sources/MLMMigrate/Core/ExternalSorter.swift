@@ -172,7 +172,7 @@ private final class RunReader {
     init(path: String) throws(MigrationError) {
         self.path = path
         fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw MigrationError("workdir.unreadable", "cannot reopen the sort run \(path)") }
+        guard fd >= 0 else { throw MigrationError(.workdirUnreadable, "cannot reopen the sort run \(path)") }
         unlink(path)
         buffer.reserveCapacity(1 << 20)
     }
@@ -193,7 +193,7 @@ private final class RunReader {
             payloadLength = raw.loadUnaligned(fromByteOffset: start + 4, as: Int32.self)
         }
         let total = 8 + Int(keyLength) + Int(payloadLength)
-        guard try ensure(total) else { throw MigrationError("workdir.corrupt", "the sort run \(path) ends inside a record") }
+        guard try ensure(total) else { throw MigrationError(.workdirCorrupt, "the sort run \(path) ends inside a record") }
         keyRange = start + 8..<start + 8 + Int(keyLength)
         payloadRange = keyRange.upperBound..<start + total
         return true
@@ -213,13 +213,13 @@ private final class RunReader {
         while filled - old < want {
             let n = buffer.withUnsafeMutableBytes { raw in read(fd, raw.baseAddress.map { $0 + filled }, want - (filled - old)) }
             if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw MigrationError("workdir.unreadable", "cannot read the sort run \(path)") }
+            guard n >= 0 else { throw MigrationError(.workdirUnreadable, "cannot read the sort run \(path)") }
             if n == 0 { break }
             filled += n
         }
         buffer.removeSubrange(filled..<buffer.count)
         if buffer.count >= count { return true }
         if buffer.isEmpty { return false }
-        throw MigrationError("workdir.corrupt", "the sort run \(path) ends inside a record")
+        throw MigrationError(.workdirCorrupt, "the sort run \(path) ends inside a record")
     }
 }

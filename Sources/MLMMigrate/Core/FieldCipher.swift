@@ -45,7 +45,7 @@ public enum FieldCipher {
         do {
             return Array(try AES.KeyWrap.wrap(dataKey, using: kek.key))
         } catch {
-            throw MigrationError("keys.wrap_failed", "could not wrap a data key under \(kek.id)")
+            throw MigrationError(.keysWrapFailed, "could not wrap a data key under \(kek.id)")
         }
     }
 
@@ -54,7 +54,7 @@ public enum FieldCipher {
         do {
             return try AES.KeyWrap.unwrap(wrapped, using: kek.key)
         } catch {
-            throw MigrationError("keys.unwrap_failed", "a data key does not unwrap under \(kek.id): wrong key-encryption key, or the wrapped key was changed")
+            throw MigrationError(.keysUnwrapFailed, "a data key does not unwrap under \(kek.id): wrong key-encryption key, or the wrapped key was changed")
         }
     }
 
@@ -82,13 +82,13 @@ public enum FieldCipher {
             out.append(contentsOf: box.tag)
             return out
         } catch {
-            throw MigrationError("pii.seal_failed", "could not encrypt \(what())")
+            throw MigrationError(.piiSealFailed, "could not encrypt \(what())")
         }
     }
 
     /// Decrypts a ciphertext made by ``seal(_:for:with:)`` for the same binding and key.
     public static func open(_ ciphertext: [UInt8], for binding: Binding, with dataKey: SymmetricKey) throws(MigrationError) -> String {
-        let failure = MigrationError("pii.open_failed", "a \(binding.table).\(binding.column) ciphertext does not open: wrong key, wrong member or column, or changed bytes")
+        let failure = MigrationError(.piiOpenFailed, "a \(binding.table).\(binding.column) ciphertext does not open: wrong key, wrong member or column, or changed bytes")
         guard ciphertext.count >= 1 + 12 + 16, ciphertext[0] == version else { throw failure }
         do {
             let box = try AES.GCM.SealedBox(combined: ciphertext.dropFirst())

@@ -11,7 +11,7 @@ public final class ChunkedFileReader {
         self.path = path
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
-            throw MigrationError("source.unreadable", "cannot open \(path): \(String(cString: strerror(errno)))")
+            throw MigrationError(.sourceUnreadable, "cannot open \(path): \(String(cString: strerror(errno)))")
         }
         self.fd = fd
         self.buffer = [UInt8](repeating: 0, count: chunkSize)
@@ -27,7 +27,7 @@ public final class ChunkedFileReader {
             return n
         }
         if count < 0 {
-            throw MigrationError("source.unreadable", "cannot read \(path): \(String(cString: strerror(errno)))")
+            throw MigrationError(.sourceUnreadable, "cannot read \(path): \(String(cString: strerror(errno)))")
         }
         if count == 0 { return false }
         try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[0..<count])) }
@@ -48,7 +48,7 @@ public final class BufferedFileWriter {
         self.capacity = capacity
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else {
-            throw MigrationError("workdir.unwritable", "cannot create \(path): \(String(cString: strerror(errno)))")
+            throw MigrationError(.workdirUnwritable, "cannot create \(path): \(String(cString: strerror(errno)))")
         }
         self.fd = fd
         buffer.reserveCapacity(capacity)
@@ -89,7 +89,7 @@ public final class BufferedFileWriter {
             }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw MigrationError("workdir.unwritable", "cannot write \(path): \(String(cString: strerror(errno)))")
+                throw MigrationError(.workdirUnwritable, "cannot write \(path): \(String(cString: strerror(errno)))")
             }
             offset += n
         }

@@ -36,12 +36,12 @@ public struct KeyEncryptionKey: @unchecked Sendable, CustomStringConvertible {
         let (kek, text) = generate()
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else {
-            throw MigrationError("keys.kek_exists", errno == EEXIST ? "\(path) already exists; a key file is never overwritten" : "cannot create \(path)")
+            throw MigrationError(.keysKEKExists, errno == EEXIST ? "\(path) already exists; a key file is never overwritten" : "cannot create \(path)")
         }
         defer { close(fd) }
         let bytes = Array(text.utf8)
         guard write(fd, bytes, bytes.count) == bytes.count, fsync(fd) == 0 else {
-            throw MigrationError("keys.kek_unwritable", "cannot write \(path)")
+            throw MigrationError(.keysKEKUnwritable, "cannot write \(path)")
         }
         return kek
     }
@@ -50,13 +50,13 @@ public struct KeyEncryptionKey: @unchecked Sendable, CustomStringConvertible {
     public static func load(path: String) throws(MigrationError) -> KeyEncryptionKey {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw MigrationError("keys.kek_unreadable", "cannot read the key file \(path)")
+            throw MigrationError(.keysKEKUnreadable, "cannot read the key file \(path)")
         }
         guard info.st_mode & 0o077 == 0 else {
-            throw MigrationError("keys.kek_exposed", "the key file \(path) is readable or writable by group or others; chmod 600 it")
+            throw MigrationError(.keysKEKExposed, "the key file \(path) is readable or writable by group or others; chmod 600 it")
         }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw MigrationError("keys.kek_unreadable", "cannot read the key file \(path)")
+            throw MigrationError(.keysKEKUnreadable, "cannot read the key file \(path)")
         }
         return try parse(text, source: path)
     }
@@ -65,11 +65,11 @@ public struct KeyEncryptionKey: @unchecked Sendable, CustomStringConvertible {
     public static func parse(_ text: String, source: String) throws(MigrationError) -> KeyEncryptionKey {
         let parts = text.split(whereSeparator: \.isWhitespace)
         guard parts.count == 3, parts[0] == "mlm-kek-v1", let bytes = Data(base64Encoded: String(parts[2])), bytes.count == 32 else {
-            throw MigrationError("keys.kek_invalid", "\(source) is not an mlm-migrate key (expected `mlm-kek-v1 <id> <base64 of 32 bytes>`)")
+            throw MigrationError(.keysKEKInvalid, "\(source) is not an mlm-migrate key (expected `mlm-kek-v1 <id> <base64 of 32 bytes>`)")
         }
         let kek = KeyEncryptionKey(key: SymmetricKey(data: bytes))
         guard kek.id == parts[1] else {
-            throw MigrationError("keys.kek_invalid", "\(source): the key id does not match the key; the file was edited or damaged")
+            throw MigrationError(.keysKEKInvalid, "\(source): the key id does not match the key; the file was edited or damaged")
         }
         return kek
     }

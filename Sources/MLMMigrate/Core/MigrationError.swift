@@ -11,8 +11,8 @@ public struct MigrationError: Error, CustomStringConvertible, Equatable {
     /// The PostgreSQL SQLSTATE, when the database reported the error.
     public var sqlState: String?
 
-    public init(_ code: String, _ message: String, sqlState: String? = nil) {
-        self.code = code
+    public init(_ code: ErrorCode, _ message: String, sqlState: String? = nil) {
+        self.code = code.rawValue
         self.message = message
         self.sqlState = sqlState
     }
@@ -20,7 +20,7 @@ public struct MigrationError: Error, CustomStringConvertible, Equatable {
     /// Worth retrying after a pause: the connection was lost, or the database asked for a retry
     /// (serialization failure, deadlock, shutdown or too many connections, connection exceptions).
     public var isTransient: Bool {
-        if code == "target.connection_lost" { return true }
+        if code == ErrorCode.targetConnectionLost.rawValue { return true }
         guard let state = sqlState else { return false }
         return ["40001", "40P01", "57P01", "57P02", "57P03", "53300"].contains(state) || state.hasPrefix("08")
     }
@@ -31,7 +31,7 @@ public struct MigrationError: Error, CustomStringConvertible, Equatable {
 extension MigrationError {
     /// Runs `body`, whose only errors are MigrationErrors, through APIs that rethrow untyped
     /// errors (`withUnsafeBytes`); anything else becomes `code` with `context`.
-    public static func typed<R>(_ code: String = "internal.unexpected", _ context: String = "", _ body: () throws -> R) throws(MigrationError) -> R {
+    public static func typed<R>(_ code: ErrorCode = .internalUnexpected, _ context: String = "", _ body: () throws -> R) throws(MigrationError) -> R {
         do {
             return try body()
         } catch let error as MigrationError {

@@ -17,7 +17,7 @@ enum SecureRandom {
             if got > 0 {
                 filled += got
             } else if !(got < 0 && errno == EINTR) {
-                throw MigrationError("pii.random_failed", "cannot read random bytes from /dev/urandom")
+                throw MigrationError(.piiRandomFailed, "cannot read random bytes from /dev/urandom")
             }
         }
         return out

@@ -14,7 +14,7 @@ public struct WorkDirectory: Sendable {
             do {
                 try FileManager.default.createDirectory(atPath: self.path + stage, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
-                throw MigrationError("workdir.unwritable", "cannot create work directory \(self.path + stage)")
+                throw MigrationError(.workdirUnwritable, "cannot create work directory \(self.path + stage)")
             }
         }
     }
@@ -26,12 +26,12 @@ public struct WorkDirectory: Sendable {
 
     public func readManifest() throws(MigrationError) -> RunManifest {
         guard let data = FileManager.default.contents(atPath: manifestFile) else {
-            throw MigrationError("workdir.no_manifest", "\(path) holds no extract yet; run `mlm-migrate extract` (or `run`) first")
+            throw MigrationError(.workdirNoManifest, "\(path) holds no extract yet; run `mlm-migrate extract` (or `run`) first")
         }
         do {
             return try JSONDecoder().decode(RunManifest.self, from: data)
         } catch {
-            throw MigrationError("workdir.corrupt", "\(manifestFile) cannot be read; run extract again")
+            throw MigrationError(.workdirCorrupt, "\(manifestFile) cannot be read; run extract again")
         }
     }
 
@@ -41,7 +41,7 @@ public struct WorkDirectory: Sendable {
         do {
             try encoder.encode(manifest).write(to: URL(fileURLWithPath: manifestFile), options: .atomic)
         } catch {
-            throw MigrationError("workdir.unwritable", "cannot write \(manifestFile)")
+            throw MigrationError(.workdirUnwritable, "cannot write \(manifestFile)")
         }
     }
 }

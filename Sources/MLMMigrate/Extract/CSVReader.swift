@@ -68,7 +68,7 @@ public final class CSVReader {
             } catch let error as MigrationError {
                 throw error
             } catch {
-                throw MigrationError("source.unreadable", "\(displayName): \(error)")
+                throw MigrationError(.sourceUnreadable, "\(displayName): \(error)")
             }
             if !more {
                 finished = true
@@ -185,7 +185,7 @@ public final class CSVReader {
     private func finish() throws(MigrationError) {
         if state == .quoted {
             throw MigrationError(
-                "source.unterminated_quote",
+                .sourceUnterminatedQuote,
                 "\(displayName): line \(quoteStartLine), field \(record.fieldEnds.count + 1): quoted field is never closed; the file is truncated or corrupt"
             )
         }

@@ -48,7 +48,7 @@ public struct Extractor {
         let files = try SourceFiles.resolve(source: source, glob: mapping.source.files)
         let encoder = RecordEncoder(mapping: mapping, encryptor: encryptor)
         if encoder.hasPII && (encryptor == nil || piiPath == nil) {
-            throw MigrationError("keys.kek_missing", "the mapping has PII columns, encrypted as they are read (runbooks/keys.md): give --kek-file or set \(KeyEncryptionKey.environmentVariable)")
+            throw MigrationError(.keysKEKMissing, "the mapping has PII columns, encrypted as they are read (runbooks/keys.md): give --kek-file or set \(KeyEncryptionKey.environmentVariable)")
         }
         let writer = try StageFileWriter(path: outputPath, columns: encoder.layout)
         let piiWriter = try piiPath.flatMap { path throws(MigrationError) in encoder.hasPII ? try StageFileWriter(path: path, columns: MemberPIILayout.staged) : nil }
@@ -130,7 +130,7 @@ public struct Extractor {
     private func readCSV(_ file: (path: String, name: String), options: CSVOptions, _ body: (Record) throws(MigrationError) -> Void) throws(MigrationError) {
         let reader = try CSVReader(path: file.path, displayName: file.name, delimiter: options.delimiter, quote: options.quote)
         guard let header = try reader.next() else {
-            throw MigrationError("source.empty", "\(file.name): the file is empty; a header line is expected")
+            throw MigrationError(.sourceEmpty, "\(file.name): the file is empty; a header line is expected")
         }
         let names = (0..<header.fieldCount).map { index in
             header.withField(index) { TextDecoding.decode($0, as: options.encoding)?.trimmingWhitespace() ?? "" }
@@ -181,7 +181,7 @@ public struct Extractor {
             if let index = names.firstIndex(of: column.from) ?? names.firstIndex(where: { $0.lowercased() == column.from.lowercased() }) {
                 indexes.append(index)
             } else {
-                throw MigrationError("source.column_missing", "\(file): no source column '\(column.from)' (mapped to field \(column.field))")
+                throw MigrationError(.sourceColumnMissing, "\(file): no source column '\(column.from)' (mapped to field \(column.field))")
             }
         }
         return indexes

@@ -57,7 +57,7 @@ public struct PIIEncryptor: Sendable {
             do {
                 nonce = try AES.GCM.Nonce(data: random[32 + 12 * offset..<32 + 12 * (offset + 1)])
             } catch {
-                throw MigrationError("pii.seal_failed", "could not make a nonce")
+                throw MigrationError(.piiSealFailed, "could not make a nonce")
             }
             result.ciphertexts.append(try FieldCipher.seal(normal.stored, authenticating: aad, with: dataKey, nonce: nonce, what: "\(MemberPIILayout.table).\(value.column.field)"))
             if let indexed = normal.indexed, let index = blindIndexes[value.column.field] {

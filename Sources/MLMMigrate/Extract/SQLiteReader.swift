@@ -20,7 +20,7 @@ public final class SQLiteReader {
         let openStatus = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY, nil)
         db = handle
         guard openStatus == SQLITE_OK else {
-            throw MigrationError("source.unreadable", "\(displayName): cannot open as SQLite (\(String(cString: sqlite3_errstr(openStatus))))")
+            throw MigrationError(.sourceUnreadable, "\(displayName): cannot open as SQLite (\(String(cString: sqlite3_errstr(openStatus))))")
         }
         let sql: String
         switch selection {
@@ -34,7 +34,7 @@ public final class SQLiteReader {
         var prepared: OpaquePointer?
         guard sqlite3_prepare_v2(db, sql, -1, &prepared, nil) == SQLITE_OK else {
             let message = String(cString: sqlite3_errmsg(db))
-            throw MigrationError("source.bad_selection", "\(displayName): the mapping's table or query cannot be read: \(message)")
+            throw MigrationError(.sourceBadSelection, "\(displayName): the mapping's table or query cannot be read: \(message)")
         }
         statement = prepared
         let count = sqlite3_column_count(prepared)
@@ -54,7 +54,7 @@ public final class SQLiteReader {
         let status = sqlite3_step(statement)
         if status == SQLITE_DONE { return nil }
         guard status == SQLITE_ROW else {
-            throw MigrationError("source.unreadable", "\(displayName): read failed after record \(ordinal): \(String(cString: sqlite3_errmsg(db)))")
+            throw MigrationError(.sourceUnreadable, "\(displayName): read failed after record \(ordinal): \(String(cString: sqlite3_errmsg(db)))")
         }
         ordinal += 1
         let offset: Int32 = numberedByRowID ? 1 : 0

@@ -8,7 +8,7 @@ public enum SourceFiles {
     public static func resolve(source: String, glob: String) throws(MigrationError) -> [(path: String, name: String)] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
-            throw MigrationError("source.missing", "source \(source) does not exist")
+            throw MigrationError(.sourceMissing, "source \(source) does not exist")
         }
         guard isDirectory.boolValue else {
             return [(source, (source as NSString).lastPathComponent)]
@@ -17,11 +17,11 @@ public enum SourceFiles {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: source)
         } catch {
-            throw MigrationError("source.unreadable", "cannot list source directory \(source)")
+            throw MigrationError(.sourceUnreadable, "cannot list source directory \(source)")
         }
         let matches = names.filter { fnmatch(glob, $0, 0) == 0 }.sorted()
         guard !matches.isEmpty else {
-            throw MigrationError("source.missing", "no file in \(source) matches '\(glob)'")
+            throw MigrationError(.sourceMissing, "no file in \(source) matches '\(glob)'")
         }
         return matches.map { ((source as NSString).appendingPathComponent($0), $0) }
     }

@@ -20,26 +20,6 @@ import Crypto
 /// Each batch takes the next rows that still differ, in key order, so a resumed run writes the
 /// same batches an uninterrupted one would.
 extension Loader {
-    /// The target's members by legacy id, for a delta run's Transform; applies the schema first
-    /// (an empty database is a valid target: everything is new). `excludingRun` leaves out the
-    /// members that run inserted, to check a resumed delta run's basis.
-    public static func readTargetIDs(_ connection: PostgresConnection, excludingRun: Int? = nil) throws(MigrationError) -> TargetIDs {
-        _ = try TargetSchema.apply(on: connection)
-        var result = TargetIDs(ids: [:], highest: 0)
-        let filter = excludingRun.map { " AND run_id <> \($0)" } ?? ""
-        try connection.copyOut(
-            "COPY (SELECT legacy_id, new_id FROM mlm_migration.id_map WHERE entity = 'member'\(filter)) TO STDOUT", what: "reading the target's members"
-        ) { bytes throws(MigrationError) in
-            let row = CopyText.decodeRow(bytes.dropLast().withMemoryRebound(to: UInt8.self) { $0 })
-            guard row.count == 2, let legacyID = row[0], let id = row[1].flatMap({ Int($0) }) else {
-                throw MigrationError("target.sql_failed", "mlm_migration.id_map returned a malformed row")
-            }
-            result.ids[legacyID] = id
-            result.highest = max(result.highest, id)
-        }
-        return result
-    }
-
     /// Refuses a target whose members (leaving out those run `excludingRun` inserted) are not
     /// the ones Transform numbered against, or whose PII is under another KEK.
     func checkDeltaTarget(_ info: RunInfo, excludingRun: Int?) throws(MigrationError) {
@@ -49,12 +29,12 @@ extension Loader {
             // Record digests and blind indexes compare only under one KEK: a delta under another would rewrite every member's PII.
             let others = try connection.query("SELECT DISTINCT kek_id FROM mlm.data_keys WHERE wrapped_key IS NOT NULL AND kek_id <> $1 AND run_id <> $2::bigint ORDER BY 1", [kekID, run]).compactMap { $0[0] }
             guard others.isEmpty else {
-                throw MigrationError("delta.kek_differs", "the target's data keys are under \(others.joined(separator: ", ")), and this export was encrypted under \(kekID); extract the later export with the target's key (runbooks/keys.md), or finish a rotation first")
+                throw MigrationError(.deltaKEKDiffers, "the target's data keys are under \(others.joined(separator: ", ")), and this export was encrypted under \(kekID); extract the later export with the target's key (runbooks/keys.md), or finish a rotation first")
             }
         }
-        let now = try Self.readTargetIDs(connection, excludingRun: excludingRun).basis
+        let now = try TargetIDs.read(from: connection, excludingRun: excludingRun).basis
         guard now == basis else {
-            throw MigrationError("delta.target_changed", "\(connection.endpoint) holds \(now.members) members up to id \(now.highest), not the \(basis.members) up to id \(basis.highest) that transform --delta numbered against; run transform --delta (or run --delta) again")
+            throw MigrationError(.deltaTargetChanged, "\(connection.endpoint) holds \(now.members) members up to id \(now.highest), not the \(basis.members) up to id \(basis.highest) that transform --delta numbered against; run transform --delta (or run --delta) again")
         }
     }
 
@@ -203,7 +183,7 @@ extension Loader {
             do throws(MigrationError) {
                 try connection.execute("CREATE TEMPORARY TABLE delta_todo ON COMMIT DROP AS \(todo.batch(after: after, limit: batchSize))", what: "choosing batch \(batchNo) (\(entity) \(kind))")
                 guard let row = try connection.query("WITH " + write("delta_todo"), what: "writing batch \(batchNo) (\(entity) \(kind))").first, row.count % 3 == 0 else {
-                    throw MigrationError("target.sql_failed", "batch \(batchNo) returned no counts")
+                    throw MigrationError(.targetSQLFailed, "batch \(batchNo) returned no counts")
                 }
                 var byTable: [(String, Int)] = []
                 var hasher = SHA256()

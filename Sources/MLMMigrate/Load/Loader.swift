@@ -91,7 +91,7 @@ public struct Loader {
     /// Takes the run lock for this session; throws `target.busy` when another run holds it.
     public static func lockTarget(_ connection: PostgresConnection) throws(MigrationError) {
         guard try connection.scalar("SELECT pg_try_advisory_lock(hashtext('mlm_migration.run'))") == "t" else {
-            throw MigrationError("target.busy", "another mlm-migrate run is writing to \(connection.endpoint); wait for it to finish")
+            throw MigrationError(.targetBusy, "another mlm-migrate run is writing to \(connection.endpoint); wait for it to finish")
         }
     }
 
@@ -166,18 +166,18 @@ public struct Loader {
             return runID
         }
         if let other = unfinished.first {
-            throw MigrationError("target.run_unfinished", "run \(other[0] ?? "?") in \(connection.endpoint) is unfinished and was not loaded from this work directory's transform; resume it from its own work directory, roll it back (mlm-migrate rollback --run \(other[0] ?? "?")), or load into an empty database")
+            throw MigrationError(.targetRunUnfinished, "run \(other[0] ?? "?") in \(connection.endpoint) is unfinished and was not loaded from this work directory's transform; resume it from its own work directory, roll it back (mlm-migrate rollback --run \(other[0] ?? "?")), or load into an empty database")
         }
         let existing = Int(try connection.scalar("SELECT count(*) FROM mlm.members") ?? "0") ?? 0
         guard existing == 0 || info.delta != nil else {
-            throw MigrationError("target.not_empty", "\(connection.endpoint) already holds \(existing) members; apply a later export with `mlm-migrate run --delta`, or load into an empty target")
+            throw MigrationError(.targetNotEmpty, "\(connection.endpoint) already holds \(existing) members; apply a later export with `mlm-migrate run --delta`, or load into an empty target")
         }
         try checkDeltaTarget(info, excludingRun: nil)
         guard let runText = try connection.scalar(
             "INSERT INTO mlm_migration.runs (status, tool_version, vendor, mapping_digest, source, counts, work_id, delta) VALUES ('loading', $1, $2, $3, $4, $5::jsonb, $6, $7::boolean) RETURNING run_id",
             [ToolVersion.current, info.vendor, info.mappingDigest, info.source, info.countsJSON, info.workID, info.delta == nil ? "false" : "true"]
         ), let runID = Int(runText) else {
-            throw MigrationError("target.sql_failed", "could not record the run in mlm_migration.runs")
+            throw MigrationError(.targetSQLFailed, "could not record the run in mlm_migration.runs")
         }
         logger.info("run started", metadata: ["run_id": "\(runID)", "target": "\(connection.endpoint)"])
         return runID
@@ -209,7 +209,7 @@ public struct Loader {
         for reader in readers {
             for _ in 0..<done {
                 guard try reader.skip() else {
-                    throw MigrationError("workdir.corrupt", "\(reader.path) has fewer rows than the target already holds for this run; run transform again into an empty target")
+                    throw MigrationError(.workdirCorrupt, "\(reader.path) has fewer rows than the target already holds for this run; run transform again into an empty target")
                 }
             }
         }
@@ -224,7 +224,7 @@ public struct Loader {
                 let count = try copy(readers[0], sqls[0], digest)
                 for (reader, sql) in zip(readers.dropFirst(), sqls.dropFirst()) {
                     guard try copy(reader, sql, { _ in }) == count else {
-                        throw MigrationError("workdir.corrupt", "\(reader.path) and \(readers[0].path) disagree; run transform again")
+                        throw MigrationError(.workdirCorrupt, "\(reader.path) and \(readers[0].path) disagree; run transform again")
                     }
                 }
                 return count

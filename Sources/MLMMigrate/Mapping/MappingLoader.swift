@@ -20,7 +20,7 @@ public enum MappingLoader {
         let result = check(path: path)
         if let mapping = result.mapping, result.issues.isEmpty { return mapping }
         let lines = result.issues.map { "  \(path): \($0)" }.joined(separator: "\n")
-        throw MigrationError("mapping.invalid", "mapping \(path) has \(result.issues.count) error(s):\n\(lines)")
+        throw MigrationError(.mappingInvalid, "mapping \(path) has \(result.issues.count) error(s):\n\(lines)")
     }
 
     /// Validates `path` and returns the mapping (when it could be built) and every issue.

@@ -22,7 +22,7 @@ public struct FullSnapshot {
     /// Writes the dump to `path` (mode 0600; never overwriting) and its checksum; returns the SHA-256.
     public func take(to path: String) throws(MigrationError) -> String {
         guard !FileManager.default.fileExists(atPath: path) else {
-            throw MigrationError("snapshot.exists", "\(path) already exists; a snapshot is never overwritten")
+            throw MigrationError(.snapshotExists, "\(path) already exists; a snapshot is never overwritten")
         }
         try Loader.lockTarget(connection)
         let previous = umask(0o077)
@@ -32,7 +32,7 @@ public struct FullSnapshot {
         do {
             try "\(digest)  \((path as NSString).lastPathComponent)\n".write(toFile: path + ".sha256", atomically: true, encoding: .utf8)
         } catch {
-            throw MigrationError("snapshot.unwritable", "cannot write \(path).sha256")
+            throw MigrationError(.snapshotUnwritable, "cannot write \(path).sha256")
         }
         logger.notice("snapshot taken", metadata: ["file": "\(path)", "sha256": "\(digest)"])
         return digest
@@ -50,10 +50,10 @@ public struct FullSnapshot {
         let digest = try Self.sha256(of: path)
         let recorded = (try? String(contentsOfFile: path + ".sha256", encoding: .utf8))?.split(separator: " ").first.map(String.init)
         guard let recorded else {
-            throw MigrationError("snapshot.no_checksum", "\(path).sha256 is missing; a snapshot is restored only with its checksum")
+            throw MigrationError(.snapshotNoChecksum, "\(path).sha256 is missing; a snapshot is restored only with its checksum")
         }
         guard recorded == digest else {
-            throw MigrationError("snapshot.checksum_mismatch", "\(path) does not match \(path).sha256: the file was changed or damaged")
+            throw MigrationError(.snapshotChecksumMismatch, "\(path) does not match \(path).sha256: the file was changed or damaged")
         }
         try Loader.lockTarget(connection)
         let erasedNow = try erasures()
@@ -70,7 +70,7 @@ public struct FullSnapshot {
         do {
             try Self.schemas.map { "DROP SCHEMA IF EXISTS \($0) CASCADE;\n" }.joined().write(toFile: drop, atomically: true, encoding: .utf8)
         } catch {
-            throw MigrationError("workdir.unwritable", "cannot write \(drop)")
+            throw MigrationError(.workdirUnwritable, "cannot write \(drop)")
         }
         try tool("pg_restore", ["--no-owner", "--file=\(script)", path])
         try tool("psql", ["--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1", "--file=\(drop)", "--file=\(script)"])
@@ -81,7 +81,7 @@ public struct FullSnapshot {
             let reason = "re-applied after restoring \((path as NSString).lastPathComponent)" + (erasure.reason.map { ": \($0)" } ?? "")
             do throws(MigrationError) {
                 _ = try eraser.erase(legacyID: erasure.legacyID, reason: reason)
-            } catch where error.code == "erase.unknown_member" {
+            } catch where error.code == ErrorCode.eraseUnknownMember.rawValue {
                 // Not in the snapshot at all: keep the erasure on record, so it is not forgotten.
                 _ = try connection.query(
                     "INSERT INTO mlm_migration.erasures (legacy_id, quarantine_rows, reason) VALUES ($1, 0, $2)", [erasure.legacyID, reason]
@@ -107,13 +107,13 @@ public struct FullSnapshot {
         let result = try CommandRunner.run(executable, arguments, environment: environment, separateErrors: true)
         guard result.status == 0 else {
             let first = result.errorOutput.split(whereSeparator: \.isNewline).first.map(String.init) ?? "exit \(result.status)"
-            throw MigrationError("snapshot.\(name.replacingOccurrences(of: "pg_", with: ""))_failed", "\(name) failed: \(first)")
+            throw MigrationError(ErrorCode.snapshotToolFailed[name] ?? .snapshotPsqlFailed, "\(name) failed: \(first)")
         }
     }
 
     static func sha256(of path: String) throws(MigrationError) -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw MigrationError("snapshot.unreadable", "cannot read \(path)")
+            throw MigrationError(.snapshotUnreadable, "cannot read \(path)")
         }
         defer { try? handle.close() }
         var hasher = SHA256()

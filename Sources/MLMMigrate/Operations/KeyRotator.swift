@@ -40,16 +40,16 @@ public struct KeyRotator {
     /// a maintenance window short).
     public func run(maxBatches: Int? = nil) throws(MigrationError) -> KeyRotationSummary {
         guard from.id != to.id else {
-            throw MigrationError("keys.same_kek", "the new key-encryption key is the old one (\(from.id)); generate a new key with `mlm-migrate keys generate`")
+            throw MigrationError(.keysSameKEK, "the new key-encryption key is the old one (\(from.id)); generate a new key with `mlm-migrate keys generate`")
         }
         guard try TargetSchema.holdsPII(connection) else {
-            throw MigrationError("keys.no_pii", "\(connection.endpoint) has no mlm.data_keys table; nothing to rotate")
+            throw MigrationError(.keysNoPII, "\(connection.endpoint) has no mlm.data_keys table; nothing to rotate")
         }
         try Loader.lockTarget(connection)
         let byKEK = try connection.query("SELECT kek_id, count(*) FROM mlm.data_keys GROUP BY kek_id ORDER BY kek_id")
         guard byKEK.contains(where: { $0[0] == from.id || $0[0] == to.id }) else {
             let held = byKEK.map { "\($0[0] ?? "?") (\($0[1] ?? "0"))" }.joined(separator: ", ")
-            throw MigrationError("keys.nothing_to_rotate", "no data key in \(connection.endpoint) is under the current key given (\(from.id)); they are under: \(held.isEmpty ? "none" : held)")
+            throw MigrationError(.keysNothingToRotate, "no data key in \(connection.endpoint) is under the current key given (\(from.id)); they are under: \(held.isEmpty ? "none" : held)")
         }
         let rotationID = try startOrResume()
         var summary = KeyRotationSummary(rotationID: rotationID, fromKEK: from.id, toKEK: to.id, dataKeys: 0, quarantineKeys: 0, remaining: 0, finished: false)
@@ -83,7 +83,7 @@ public struct KeyRotator {
         let open = try connection.query("SELECT rotation_id, from_kek_id, to_kek_id FROM mlm_migration.key_rotations WHERE finished_at IS NULL ORDER BY rotation_id")
         if let row = open.first {
             guard row[1] == from.id, row[2] == to.id, let id = row[0].flatMap({ Int($0) }) else {
-                throw MigrationError("keys.rotation_unfinished", "rotation \(row[0] ?? "?") from \(row[1] ?? "?") to \(row[2] ?? "?") is unfinished; run it again with those keys to finish it first")
+                throw MigrationError(.keysRotationUnfinished, "rotation \(row[0] ?? "?") from \(row[1] ?? "?") to \(row[2] ?? "?") is unfinished; run it again with those keys to finish it first")
             }
             logger.notice("resuming key rotation", metadata: ["rotation": "\(id)"])
             return id
@@ -91,7 +91,7 @@ public struct KeyRotator {
         guard let text = try connection.scalar(
             "INSERT INTO mlm_migration.key_rotations (from_kek_id, to_kek_id) VALUES ($1, $2) RETURNING rotation_id", [from.id, to.id]
         ), let id = Int(text) else {
-            throw MigrationError("target.sql_failed", "could not record the rotation in mlm_migration.key_rotations")
+            throw MigrationError(.targetSQLFailed, "could not record the rotation in mlm_migration.key_rotations")
         }
         return id
     }
@@ -124,7 +124,7 @@ public struct KeyRotator {
                     continue
                 }
                 guard let old = Hex.decodeBytea(text) else {
-                    throw MigrationError("keys.unwrap_failed", "mlm.data_keys key_id \(keyID): the wrapped key is not bytea hex")
+                    throw MigrationError(.keysUnwrapFailed, "mlm.data_keys key_id \(keyID): the wrapped key is not bytea hex")
                 }
                 let (dataKey, rewrapped) = try rewrap(old, "mlm.data_keys key_id \(keyID)")
                 wrapped.append(rewrapped)
@@ -192,7 +192,7 @@ public struct KeyRotator {
         do throws(MigrationError) {
             dataKey = try FieldCipher.unwrap(old, with: from)
         } catch {
-            throw MigrationError("keys.unwrap_failed", "\(row()) does not unwrap under \(from.id): the row names \(from.id) but the key differs; nothing in this batch was changed")
+            throw MigrationError(.keysUnwrapFailed, "\(row()) does not unwrap under \(from.id): the row names \(from.id) but the key differs; nothing in this batch was changed")
         }
         return (dataKey, Hex.bytea(try FieldCipher.wrap(dataKey, with: to)))
     }

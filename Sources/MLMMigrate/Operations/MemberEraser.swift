@@ -37,7 +37,7 @@ public struct MemberEraser {
 
     public func erase(legacyID: String, reason: String?) throws(MigrationError) -> ErasureSummary {
         guard try TargetSchema.holdsPII(connection) else {
-            throw MigrationError("erase.no_pii", "\(connection.endpoint) has no mlm.data_keys table; it holds no encrypted PII")
+            throw MigrationError(.eraseNoPII, "\(connection.endpoint) has no mlm.data_keys table; it holds no encrypted PII")
         }
         try Loader.lockTarget(connection)
         let summary = try connection.inTransaction { () throws(MigrationError) -> ErasureSummary in
@@ -49,7 +49,7 @@ public struct MemberEraser {
                 "SELECT count(*) FROM mlm_migration.quarantine WHERE entity = 'members' AND legacy_id = $1", [legacyID]
             ) ?? "") ?? 0
             guard member != nil || quarantined > 0 else {
-                throw MigrationError("erase.unknown_member", "no member or quarantined row has legacy id \(legacyID)")
+                throw MigrationError(.eraseUnknownMember, "no member or quarantined row has legacy id \(legacyID)")
             }
             let memberID = member?[0].flatMap { Int($0) }
             let liveKey = member?[2] == "t"

@@ -55,14 +55,14 @@ public struct RunRollback {
     public func rollback(runID: Int, toBatch: Int) throws(MigrationError) -> RollbackSummary {
         try Loader.lockTarget(connection)
         guard let newest = try connection.scalar("SELECT max(run_id) FROM mlm_migration.runs WHERE status <> 'rolled_back'").flatMap({ Int($0) }) else {
-            throw MigrationError("rollback.no_run", "\(connection.endpoint) has no run to roll back")
+            throw MigrationError(.rollbackNoRun, "\(connection.endpoint) has no run to roll back")
         }
         guard newest == runID else {
-            throw MigrationError("rollback.not_newest", "run \(runID) is not the newest run (\(newest)); roll back run \(newest) first")
+            throw MigrationError(.rollbackNotNewest, "run \(runID) is not the newest run (\(newest)); roll back run \(newest) first")
         }
         let last = try connection.scalar("SELECT coalesce(max(batch_no), 0) FROM mlm_migration.batches WHERE run_id = $1::bigint", [String(runID)]).flatMap { Int($0) } ?? 0
         guard (0...last).contains(toBatch) else {
-            throw MigrationError("rollback.no_batch", "run \(runID) has batches 1 to \(last); roll back to one of them, or to 0 for the whole run")
+            throw MigrationError(.rollbackNoBatch, "run \(runID) has batches 1 to \(last); roll back to one of them, or to 0 for the whole run")
         }
         let (removed, restored) = try connection.inTransaction { () throws(MigrationError) -> ([String: Int], [String: Int]) in
             // Placement slots first: the rows about to be restored or deleted let go of theirs, so

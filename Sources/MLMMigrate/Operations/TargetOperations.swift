@@ -28,7 +28,7 @@ public struct TargetOperations {
     /// Re-wraps the target's data keys from ``kek`` to `newKEK` (`mlm-migrate keys rotate`).
     public func rotateKeys(target: String?, to newKEK: KeyEncryptionKey, batchSize: Int, maxBatches: Int?) throws(MigrationError) -> KeyRotationSummary {
         guard let kek else {
-            throw MigrationError("keys.kek_missing", "rotation unwraps every data key with the current key: give --kek-file or set \(KeyEncryptionKey.environmentVariable)")
+            throw MigrationError(.keysKEKMissing, "rotation unwraps every data key with the current key: give --kek-file or set \(KeyEncryptionKey.environmentVariable)")
         }
         var rotator = KeyRotator(connection: try connect(target, fresh: false).0, from: kek, to: newKEK, logger: logger)
         rotator.batchSize = batchSize

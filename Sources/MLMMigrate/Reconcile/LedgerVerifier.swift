@@ -58,7 +58,7 @@ public struct LedgerVerifier {
     public func latestLedgerRun() throws(MigrationError) -> Int {
         guard let text = try connection.scalar("SELECT max(run_id) FROM mlm_migration.runs WHERE ledger_digest IS NOT NULL", what: "finding the ledger run"),
               let runID = Int(text) else {
-            throw MigrationError("verify.no_ledger", "\(connection.endpoint) holds no loaded ledger")
+            throw MigrationError(.verifyNoLedger, "\(connection.endpoint) holds no loaded ledger")
         }
         return runID
     }

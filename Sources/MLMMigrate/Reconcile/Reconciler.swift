@@ -32,7 +32,7 @@ public struct Reconciler {
             "SELECT max(run_id) FROM mlm_migration.runs WHERE mapping_digest = $1 AND status IN ('loaded', 'reconciled', 'failed')",
             [mappingDigest], what: "finding the run"
         ), let runID = Int(text) else {
-            throw MigrationError("reconcile.no_run", "the target holds no loaded run for this mapping; run load first")
+            throw MigrationError(.reconcileNoRun, "the target holds no loaded run for this mapping; run load first")
         }
         return runID
     }

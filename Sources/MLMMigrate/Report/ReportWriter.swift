@@ -10,7 +10,7 @@ public enum ReportWriter {
             try report.json().write(to: URL(fileURLWithPath: jsonPath))
             try Data(markdown(report).utf8).write(to: URL(fileURLWithPath: markdownPath))
         } catch {
-            throw MigrationError("workdir.unwritable", "cannot write the report into \(directory)")
+            throw MigrationError(.workdirUnwritable, "cannot write the report into \(directory)")
         }
         return (jsonPath, markdownPath)
     }

@@ -49,7 +49,7 @@ public struct EmbeddedPostgres: Codable, Sendable {
             data = try JSONEncoder().encode(cluster)
             try data.write(to: URL(fileURLWithPath: stateFile(workDirectory)))
         } catch {
-            throw MigrationError("workdir.unwritable", "cannot record the embedded cluster in \(workDirectory)")
+            throw MigrationError(.workdirUnwritable, "cannot record the embedded cluster in \(workDirectory)")
         }
         return cluster
     }
@@ -64,7 +64,7 @@ public struct EmbeddedPostgres: Codable, Sendable {
     static func load(workDirectory: String) throws(MigrationError) -> EmbeddedPostgres {
         guard let data = FileManager.default.contents(atPath: stateFile(workDirectory)),
               let cluster = try? JSONDecoder().decode(EmbeddedPostgres.self, from: data) else {
-            throw MigrationError("target.missing", "no --target given, no libpq environment, and no embedded cluster in \(workDirectory); run load first or give --target")
+            throw MigrationError(.targetMissing, "no --target given, no libpq environment, and no embedded cluster in \(workDirectory); run load first or give --target")
         }
         return cluster
     }
@@ -98,7 +98,7 @@ public struct EmbeddedPostgres: Codable, Sendable {
             : try CommandRunner.run(executable, arguments)
         guard result.status == 0 else {
             let tail = result.output.split(whereSeparator: \.isNewline).suffix(3).joined(separator: " | ")
-            throw MigrationError("embedded.failed", "embedded PostgreSQL: \(tool) failed: \(tail)")
+            throw MigrationError(.embeddedFailed, "embedded PostgreSQL: \(tool) failed: \(tail)")
         }
         return result.output
     }
@@ -113,7 +113,7 @@ public struct EmbeddedPostgres: Codable, Sendable {
         for version in versions.reversed() where FileManager.default.isExecutableFile(atPath: "\(root)/\(version)/bin/initdb") {
             return "\(root)/\(version)/bin"
         }
-        throw MigrationError("embedded.no_postgres", "no --target given and no PostgreSQL server installed for the embedded default; install it (apt-get install postgresql) or give --target")
+        throw MigrationError(.embeddedNoPostgres, "no --target given and no PostgreSQL server installed for the embedded default; install it (apt-get install postgresql) or give --target")
     }
 
     /// A directory for the cluster that the `postgres` user can reach, with a socket path short
@@ -128,12 +128,12 @@ public struct EmbeddedPostgres: Codable, Sendable {
         do {
             try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw MigrationError("workdir.unwritable", "cannot create \(base) for the embedded cluster")
+            throw MigrationError(.workdirUnwritable, "cannot create \(base) for the embedded cluster")
         }
         if asPostgres {
             let chown = try CommandRunner.run(CommandRunner.which("chown") ?? "/bin/chown", ["-R", "postgres:postgres", base])
             guard chown.status == 0 else {
-                throw MigrationError("embedded.failed", "cannot give \(base) to the postgres user (is the postgres user missing? install postgresql)")
+                throw MigrationError(.embeddedFailed, "cannot give \(base) to the postgres user (is the postgres user missing? install postgresql)")
             }
         }
         return base

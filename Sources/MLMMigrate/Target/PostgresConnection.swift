@@ -11,19 +11,19 @@ public final class PostgresConnection {
 
     public init(_ conninfo: String) throws(MigrationError) {
         guard let conn = PQconnectdb(conninfo) else {
-            throw MigrationError("target.unreachable", "cannot allocate a libpq connection")
+            throw MigrationError(.targetUnreachable, "cannot allocate a libpq connection")
         }
         guard PQstatus(conn) == CONNECTION_OK else {
             let message = Self.firstLine(String(cString: PQerrorMessage(conn)))
             PQfinish(conn)
             let lower = message.lowercased()
             if lower.contains("password authentication failed") || lower.contains("no password supplied") || lower.contains("authentication failed") {
-                throw MigrationError("target.auth_failed", "target database refused the credentials: \(message)")
+                throw MigrationError(.targetAuthFailed, "target database refused the credentials: \(message)")
             }
             if lower.contains("does not exist") {
-                throw MigrationError("target.no_database", "target database does not exist: \(message)")
+                throw MigrationError(.targetNoDatabase, "target database does not exist: \(message)")
             }
-            throw MigrationError("target.unreachable", "cannot connect to the target database: \(message)")
+            throw MigrationError(.targetUnreachable, "cannot connect to the target database: \(message)")
         }
         self.conn = conn
         try execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; SET extra_float_digits = 3")
@@ -71,9 +71,9 @@ public final class PostgresConnection {
         let message = result.flatMap { PQresultErrorMessage($0) }.map { String(cString: $0) } ?? String(cString: PQerrorMessage(conn))
         let state = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) } ?? ""
         if PQstatus(conn) != CONNECTION_OK {
-            return MigrationError("target.connection_lost", "lost the target database during \(what): \(Self.firstLine(message))")
+            return MigrationError(.targetConnectionLost, "lost the target database during \(what): \(Self.firstLine(message))")
         }
-        return MigrationError("target.sql_failed", "\(what) failed [SQLSTATE \(state)]: \(Self.firstLine(message))", sqlState: state)
+        return MigrationError(.targetSQLFailed, "\(what) failed [SQLSTATE \(state)]: \(Self.firstLine(message))", sqlState: state)
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.

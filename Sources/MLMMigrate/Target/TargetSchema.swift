@@ -259,7 +259,7 @@ public enum TargetSchema {
         do throws(MigrationError) {
             let applied = Set(try connection.query("SELECT version FROM mlm_migration.schema_versions").compactMap { $0[0].flatMap { Int($0) } })
             if let newest = applied.max(), newest > latestVersion {
-                throw MigrationError("target.schema_newer", "the target's schema is version \(newest), newer than this mlm-migrate knows (\(latestVersion)); upgrade mlm-migrate")
+                throw MigrationError(.targetSchemaNewer, "the target's schema is version \(newest), newer than this mlm-migrate knows (\(latestVersion)); upgrade mlm-migrate")
             }
             var added: [Int] = []
             for migration in migrations where !applied.contains(migration.version) {

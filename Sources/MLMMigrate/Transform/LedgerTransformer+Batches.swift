@@ -39,7 +39,7 @@ extension LedgerTransformer {
                 let payload = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(all)[record.payload])
                 guard sortKey.count >= 17, payload.count >= 8, let zero = sortKey[sortKey.startIndex + 8 ..< sortKey.endIndex].firstIndex(of: 0),
                       sortKey.endIndex >= zero + 9 else {
-                    out.problem = MigrationError("workdir.corrupt", "a wallet entry lost its fields in the sort; run transform again")
+                    out.problem = MigrationError(.workdirCorrupt, "a wallet entry lost its fields in the sort; run transform again")
                     return
                 }
                 var memberID: UInt64 = 0
@@ -59,7 +59,7 @@ extension LedgerTransformer {
                 }
                 let (sum, overflow) = balance.addingReportingOverflow(amount)
                 guard !overflow else {
-                    out.problem = MigrationError("ledger.balance_overflow", "the running balance of member id \(wallet.memberID) (\(wallet.currency)) leaves the signed 64-bit range at seq \(merkle.count + 1)")
+                    out.problem = MigrationError(.ledgerBalanceOverflow, "the running balance of member id \(wallet.memberID) (\(wallet.currency)) leaves the signed 64-bit range at seq \(merkle.count + 1)")
                     return
                 }
                 balance = sum

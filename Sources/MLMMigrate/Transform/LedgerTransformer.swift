@@ -43,7 +43,7 @@ public struct LedgerTransformer {
                 memberIDs = map
             }
             guard let legacyID, let id = memberIDs?[legacyID] else {
-                throw MigrationError("workdir.corrupt", "\(path): line \(line): names a member that Transform did not load; run cleanse again")
+                throw MigrationError(.workdirCorrupt, "\(path): line \(line): names a member that Transform did not load; run cleanse again")
             }
             return id
         }
@@ -63,7 +63,7 @@ public struct LedgerTransformer {
         var payload: [UInt8] = []
         while let row = try reader.next() {
             guard let occurredAt = row[7].flatMap({ Int64($0) }), let txnID = row[2] else {
-                throw MigrationError("workdir.corrupt", "\(entriesPath): line \(reader.lineNumber): missing occurred_at or legacy_txn_id; run cleanse again")
+                throw MigrationError(.workdirCorrupt, "\(entriesPath): line \(reader.lineNumber): missing occurred_at or legacy_txn_id; run cleanse again")
             }
             key.removeAll(keepingCapacity: true)
             LedgerHasher.appendUInt64(UInt64(bitPattern: try memberID(row[3], entriesPath, reader.lineNumber)), to: &key)
@@ -72,7 +72,7 @@ public struct LedgerTransformer {
             LedgerHasher.appendUInt64(UInt64(bitPattern: occurredAt) ^ (1 << 63), to: &key)
             key.append(contentsOf: txnID.utf8)
             guard let amount = row[6].flatMap({ Int64($0) }) else {
-                throw MigrationError("workdir.corrupt", "\(entriesPath): line \(reader.lineNumber): missing amount_minor; run cleanse again")
+                throw MigrationError(.workdirCorrupt, "\(entriesPath): line \(reader.lineNumber): missing amount_minor; run cleanse again")
             }
             // The key holds member id, currency, time and transaction id; the payload the rest.
             payload.removeAll(keepingCapacity: true)

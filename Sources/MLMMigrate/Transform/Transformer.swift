@@ -43,7 +43,7 @@ public struct Transformer {
         let reader = try StageFileReader(path: cleansedPath, expecting: MemberStageLayout.cleansed)
         while let row = try reader.next() {
             guard let legacyID = row[2] else {
-                throw MigrationError("workdir.corrupt", "\(cleansedPath): line \(reader.lineNumber): legacy_id is empty; run cleanse again")
+                throw MigrationError(.workdirCorrupt, "\(cleansedPath): line \(reader.lineNumber): legacy_id is empty; run cleanse again")
             }
             legacyIDs.append(legacyID)
             usernames.append(row[3])
@@ -59,7 +59,7 @@ public struct Transformer {
         func resolve(_ ref: String?, _ index: Int, _ column: String) throws(MigrationError) -> Int {
             guard let ref else { return -1 }
             guard let parent = position[ref] else {
-                throw MigrationError("workdir.corrupt", "\(cleansedPath): line \(index + 2): \(column) names a member that is not in the file; run cleanse again")
+                throw MigrationError(.workdirCorrupt, "\(cleansedPath): line \(index + 2): \(column) names a member that is not in the file; run cleanse again")
             }
             return parent
         }
@@ -73,7 +73,7 @@ public struct Transformer {
         }
         let (order, levels, stuck) = LoadOrder.compute(sponsor: sponsor, placement: placement, joinedAt: joinedAt)
         guard stuck.isEmpty else {
-            throw MigrationError("workdir.corrupt", "\(cleansedPath): \(stuck.count) members have cyclic links; run cleanse again")
+            throw MigrationError(.workdirCorrupt, "\(cleansedPath): \(stuck.count) members have cyclic links; run cleanse again")
         }
         var newID = [Int](repeating: 0, count: legacyIDs.count)
         var fileOrder = order
@@ -132,7 +132,7 @@ public struct Transformer {
         var count = 0
         while let line = try reader.nextRawLine() {
             guard index < newID.count, let tab = line.firstIndex(of: 0x09) else {
-                throw MigrationError("workdir.corrupt", "\(path): line \(reader.lineNumber) has no member in cleanse/members.tsv; run cleanse again")
+                throw MigrationError(.workdirCorrupt, "\(path): line \(reader.lineNumber) has no member in cleanse/members.tsv; run cleanse again")
             }
             let id = newID[index]
             index += 1
@@ -143,7 +143,7 @@ public struct Transformer {
             count += 1
         }
         guard index == newID.count else {
-            throw MigrationError("workdir.corrupt", "\(path) has fewer rows than cleanse/members.tsv; run cleanse again")
+            throw MigrationError(.workdirCorrupt, "\(path) has fewer rows than cleanse/members.tsv; run cleanse again")
         }
         try pii.close()
         try keys.close()

@@ -24,7 +24,7 @@ enum TestPostgres {
         } catch let error as MigrationError {
             return .failure(error)
         } catch {
-            return .failure(MigrationError("test.setup", "\(error)"))
+            return .failure(MigrationError(.testSetup, "\(error)"))
         }
     }()
 

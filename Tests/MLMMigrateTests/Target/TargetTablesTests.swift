@@ -1,0 +1,39 @@
+import Testing
+@testable import MLMMigrate
+
+@Suite struct TargetTablesTests {
+    @Test func rollbackDeletesChildrenBeforeParents() {
+        #expect(TargetTables.rollbackOrder.map(\.name) == [
+            "mlm.wallet_entries", "mlm.wallets", "mlm.member_pii", "mlm.data_keys",
+            "mlm_migration.quarantine", "mlm_migration.id_map", "mlm.members",
+        ])
+    }
+
+    @Test func everyTableIsDeclaredOnceAndLoadedFromAStageFileOfItsStage() {
+        #expect(Set(TargetTables.all.map(\.name)).count == TargetTables.all.count)
+        for step in TargetTables.loadSteps {
+            for (file, _) in step.files { #expect(file.rawValue.hasPrefix("transform/"), "\(file)") }
+        }
+    }
+
+    @Test func aRunLoadsOnlyTheTablesItsMappingGives() {
+        let plain = TargetTables.loadSteps(for: RunContents(pii: false, ledger: false)).map(\.manifestKey)
+        #expect(plain == ["members/rows", "members/quarantine"])
+        let all = TargetTables.loadSteps(for: RunContents(pii: true, ledger: true)).map(\.manifestKey)
+        #expect(all == [
+            "members/rows", "members/quarantine", "data_keys/rows", "member_pii/rows",
+            "wallets/rows", "wallet_entries/rows", "ledger/quarantine",
+        ])
+    }
+
+    @Test func deltaUpdatesAreRestoredParentsFirstAndCountedInTheReport() {
+        #expect(TargetTables.updatedByDelta.map(\.name) == ["mlm.members", "mlm.data_keys", "mlm.member_pii", "mlm.wallets"])
+        #expect(TargetTables.deltaCounted(for: RunContents(pii: true, ledger: false)).compactMap(\.deltaName) == ["members", "member_pii"])
+    }
+
+    @Test func bulkLoadForeignKeysBelongToTheirTables() {
+        let keys = TargetTables.bulkLoadForeignKeys
+        #expect(keys.count == 6)
+        for key in keys { #expect(key.key.name.hasPrefix(key.table.split(separator: ".").last.map(String.init) ?? "")) }
+    }
+}
