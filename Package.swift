@@ -43,9 +43,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Fixtures both test targets share: temporary directories and paths in the checkout.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Unit tests: no database, no built executable; seconds (`swift test --filter MLMMigrateTests`).
         .testTarget(
             name: "MLMMigrateTests",
-            dependencies: ["MLMMigrate", "CSQLite"]
+            dependencies: ["MLMMigrate", "CSQLite", "TestSupport"]
+        ),
+        // Integration and end-to-end tests: a real PostgreSQL and the built mlm-migrate.
+        .testTarget(
+            name: "MLMMigrateIntegrationTests",
+            dependencies: ["MLMMigrate", "CSQLite", "TestSupport"]
         ),
     ]
 )

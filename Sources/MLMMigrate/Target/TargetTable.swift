@@ -45,8 +45,10 @@ public struct RunContents: Sendable, Equatable {
         self.ledger = ledger
     }
 
-    public func includes(_ table: TargetTable) -> Bool {
-        switch table.scope {
+    public func includes(_ table: TargetTable) -> Bool { includes(table.scope) }
+
+    public func includes(_ scope: TargetTable.Scope) -> Bool {
+        switch scope {
         case .always: true
         case .pii: pii
         case .ledger: ledger
@@ -63,6 +65,9 @@ public struct LoadStep: Sendable {
     public var kind: String
     /// Where ``LoadSummary`` counts the step's rows.
     public var summaryField: any WritableKeyPath<LoadSummary, Int?> & Sendable
+    /// Which runs take the step, when not its first table's scope (the ledger's quarantine rows
+    /// go to the quarantine every run has, but only a ledger run has them).
+    public var scope: TargetTable.Scope?
 
     /// The key the batch manifests count the step's rows under.
     public var manifestKey: String { "\(entity)/\(kind)" }

@@ -50,7 +50,8 @@ public enum TargetTables {
         LoadStep(files: [(.transformMemberPII, memberPII)], entity: "member_pii", kind: "rows", summaryField: \.memberPII),
         LoadStep(files: [(.transformWallets, wallets)], entity: "wallets", kind: "rows", summaryField: \.wallets),
         LoadStep(files: [(.transformWalletEntries, walletEntries)], entity: "wallet_entries", kind: "rows", summaryField: \.walletEntries),
-        LoadStep(files: [(.transformLedgerQuarantine, quarantine)], entity: "ledger", kind: "quarantine", summaryField: \.ledgerQuarantined),
+        LoadStep(files: [(.transformLedgerQuarantine, quarantine)], entity: "ledger", kind: "quarantine", summaryField: \.ledgerQuarantined,
+            scope: .ledger),
     ]
 
     /// Every table, in the order a load first writes it.
@@ -58,9 +59,12 @@ public enum TargetTables {
         if !tables.contains(table) { tables.append(table) }
     }
 
-    /// The load steps a run with `contents` takes; a step counts when its first table is in scope.
+    /// The load steps a run with `contents` takes: those whose scope (or first table's) it includes.
     public static func loadSteps(for contents: RunContents) -> [LoadStep] {
-        loadSteps.filter { step in step.files.first.map { contents.includes($0.table) } ?? false }
+        loadSteps.filter { step in
+            guard let first = step.files.first?.table else { return false }
+            return contents.includes(step.scope ?? first.scope)
+        }
     }
 
     /// Children before parents: the order rollback deletes in.

@@ -4,9 +4,11 @@ import MLMMigrate
 /// Key-encryption keys for the tests: generated once per test process into a private
 /// directory (mode 0700), each file mode 0600 as `keys generate` makes it.
 enum TestKeys {
-    private static let directory: String = {
+    /// Removed when the test process exits, so no key is left behind in the temporary directory.
+    static let directory: String = {
         let path = NSTemporaryDirectory() + "mlm-test-keys-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        atexit { try? FileManager.default.removeItem(atPath: TestKeys.directory) }
         return path
     }()
 

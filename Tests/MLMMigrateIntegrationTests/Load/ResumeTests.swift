@@ -35,10 +35,7 @@ import Testing
     }
 
     private func load(_ work: String, _ target: String, extra: [String] = [], killAfter: Double? = nil) throws -> CommandRunner.Result {
-        try CommandRunner.run(
-            PackagePaths.executable("mlm-migrate"), ["load", "--work-dir", work, "--target", target, "--batch-size", "200"] + extra,
-            separateErrors: true, killAfter: killAfter
-        )
+        try LoadCommand.run(work: work, target: target, batchSize: 200, extra: extra, killAfter: killAfter)
     }
 
     @Test func resumesAfterBeingKilledAtManyPointsToTheSameTargetAsACleanLoad() throws {

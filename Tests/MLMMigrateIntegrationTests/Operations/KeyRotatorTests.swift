@@ -8,15 +8,8 @@ import Testing
 /// under the new key and nothing under the old one.
 @Suite struct KeyRotatorTests {
     private func loaded() throws -> (TemporaryDirectory, Pipeline, String, PostgresConnection) {
-        let directory = try TemporaryDirectory()
-        let pipeline = try LoaderTests.transformedSample(directory)
-        let target = try TestPostgres.freshDatabase("rotate")
-        _ = try pipeline.load(target: target)
-        return (directory, pipeline, target, try PostgresConnection(target))
-    }
-
-    private func failed(_ outcome: Pipeline.Outcome) -> [String] {
-        outcome.report.content.checks.filter { !$0.passed }.map(\.name)
+        let sample = try LoadedSample(database: "rotate")
+        return (sample.directory, sample.pipeline, sample.target, try sample.connect())
     }
 
     @Test func resumesAnInterruptedRotationAndLeavesEveryValueReadableOnlyUnderTheNewKey() throws {
@@ -41,8 +34,8 @@ import Testing
         // Under the new key every check passes (round trip and recomputed blind indexes); under the old one it cannot.
         var rotated = original
         rotated.kek = newKEK
-        #expect(failed(try rotated.reconcile(target: target)) == [])
-        #expect(Set(failed(try original.reconcile(target: target))) == ["pii.keys_under_kek", "pii.round_trip"])
+        #expect((try rotated.reconcile(target: target)).failedChecks == [])
+        #expect(Set((try original.reconcile(target: target)).failedChecks) == ["pii.keys_under_kek", "pii.round_trip"])
         // A quarantined row stays replayable with the new key.
         let row = try #require(try connection.query("SELECT legacy_id, payload ->> '_wrapped_key', payload ->> 'email', payload ->> '_kek_id' FROM mlm_migration.quarantine WHERE entity = 'members' AND payload ? 'email' ORDER BY quarantine_id LIMIT 1").first)
         #expect(row[3] == newKEK.id)

@@ -4,11 +4,8 @@ import Testing
 
 @Suite struct LedgerVerifierTests {
     private func loaded() throws -> (TemporaryDirectory, Pipeline, String, PostgresConnection) {
-        let directory = try TemporaryDirectory()
-        let pipeline = try LoaderTests.transformedSample(directory)
-        let target = try TestPostgres.freshDatabase("ledger")
-        _ = try pipeline.load(target: target)
-        return (directory, pipeline, target, try PostgresConnection(target))
+        let sample = try LoadedSample(database: "ledger")
+        return (sample.directory, sample.pipeline, sample.target, try sample.connect())
     }
 
     /// A wallet with at least three entries, as (member_id, currency).

@@ -149,10 +149,7 @@ import Testing
             #expect(transformed.status == 0, "\(transformed.stderr)")
         }
         func load(_ work: String, _ database: String, _ extra: [String] = [], killAfter: Double? = nil) throws -> CommandRunner.Result {
-            try CommandRunner.run(
-                PackagePaths.executable("mlm-migrate"), ["load", "--work-dir", work, "--target", database, "--batch-size", "10"] + extra,
-                separateErrors: true, killAfter: killAfter
-            )
+            try LoadCommand.run(work: work, target: database, batchSize: 10, extra: extra, killAfter: killAfter)
         }
         // One first export loaded into both databases, so their rows (ciphertexts too) are equal.
         try stages(PackagePaths.sample(vendor), base.path, transform: [])

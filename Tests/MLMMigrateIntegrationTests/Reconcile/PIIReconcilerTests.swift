@@ -6,15 +6,8 @@ import Testing
 /// PII checks and names the member and column (never a value).
 @Suite struct PIIReconcilerTests {
     private func loaded() throws -> (TemporaryDirectory, Pipeline, String, PostgresConnection) {
-        let directory = try TemporaryDirectory()
-        let pipeline = try LoaderTests.transformedSample(directory)
-        let target = try TestPostgres.freshDatabase("piirec")
-        _ = try pipeline.load(target: target)
-        return (directory, pipeline, target, try PostgresConnection(target))
-    }
-
-    private func failed(_ outcome: Pipeline.Outcome) -> [String] {
-        outcome.report.content.checks.filter { !$0.passed }.map(\.name)
+        let sample = try LoadedSample(database: "piirec")
+        return (sample.directory, sample.pipeline, sample.target, try sample.connect())
     }
 
     /// The legacy id of the member with `member_id`.
@@ -25,7 +18,7 @@ import Testing
     @Test func decryptsEveryValueAndMatchesTheSourceOnACleanLoad() throws {
         let (directory, pipeline, target, _) = try loaded()
         let outcome = try pipeline.reconcile(target: target)
-        #expect(failed(outcome) == [])
+        #expect(outcome.failedChecks == [])
         let pii = try #require(outcome.report.content.pii)
         #expect(pii.members == 2_001 && pii.roundTripMembers == 2_001)
         #expect(pii.roundTripValues == 2_001 * 10)
@@ -38,7 +31,7 @@ import Testing
         let (directory, pipeline, target, connection) = try loaded()
         try connection.execute("UPDATE mlm.member_pii SET tax_id = set_byte(tax_id, 20, get_byte(tax_id, 20) # 1) WHERE member_id = 7")
         let outcome = try pipeline.reconcile(target: target)
-        #expect(failed(outcome) == ["pii.round_trip"])
+        #expect(outcome.failedChecks == ["pii.round_trip"])
         let findings = try #require(outcome.report.content.pii?.findings)
         #expect(findings == [PIIFigures.Finding(legacyID: try legacyID(connection, 7), column: "tax_id", problem: "does not decrypt for this member and column")])
         _ = directory
@@ -53,7 +46,7 @@ import Testing
             UPDATE mlm.member_pii SET first_name = phone WHERE member_id = 5;
             """)
         let outcome = try pipeline.reconcile(target: target)
-        #expect(failed(outcome) == ["pii.round_trip"])
+        #expect(outcome.failedChecks == ["pii.round_trip"])
         let findings = Set(try #require(outcome.report.content.pii?.findings).map { "\($0.legacyID) \($0.column)" })
         #expect(findings == ["\(try legacyID(connection, 3)) email", "\(try legacyID(connection, 4)) email", "\(try legacyID(connection, 5)) first_name"])
         _ = directory
@@ -64,7 +57,7 @@ import Testing
         var pipeline = original
         pipeline.kek = try KeyEncryptionKey.load(path: TestKeys.newKEKFile("wrong"))
         let outcome = try pipeline.reconcile(target: target)
-        #expect(Set(failed(outcome)) == ["pii.keys_under_kek", "pii.round_trip"])
+        #expect(Set(outcome.failedChecks) == ["pii.keys_under_kek", "pii.round_trip"])
         let pii = try #require(outcome.report.content.pii)
         #expect(pii.findingCount == 2_001 && pii.findings.count == 50)
         #expect(pii.findings.allSatisfy { $0.column == "wrapped_key" })
@@ -78,7 +71,7 @@ import Testing
             UPDATE mlm.member_pii SET address = convert_to('12 Plain Street', 'UTF8') WHERE member_id = 10;
             """)
         let outcome = try pipeline.reconcile(target: target)
-        #expect(Set(failed(outcome)) == ["pii.blind_indexes", "pii.all_encrypted", "pii.round_trip"])
+        #expect(Set(outcome.failedChecks) == ["pii.blind_indexes", "pii.all_encrypted", "pii.round_trip"])
         let findings = try #require(outcome.report.content.pii?.findings)
         #expect(findings.contains(PIIFigures.Finding(legacyID: try legacyID(connection, 9), column: "phone_bidx", problem: "blind index differs")))
         #expect(findings.contains(PIIFigures.Finding(legacyID: try legacyID(connection, 10), column: "address", problem: "does not decrypt for this member and column")))

@@ -1,0 +1,2 @@
+/// The fixtures both test targets share (``TemporaryDirectory``, ``PackagePaths``).
+@_exported import TestSupport
