@@ -46,7 +46,8 @@ public struct Cleanser {
         let line = ProgressLine("cleanse members", enabled: progress)
         while let raw = try reader.next() {
             var row = raw
-            var rejection = raw[2].map { Rejection(ReasonCode($0), column: raw[3], detail: "record could not be read") }
+            let header = ExtractRecordHeader(raw)
+            var rejection = header.rejection
             var joinedAt: Int64?
             if rejection == nil {
                 for (offset, rule) in rules.enumerated() {
@@ -62,7 +63,7 @@ public struct Cleanser {
             }
             func field(_ name: String) -> String? { fieldIndex[name].flatMap { row[$0] } }
             nodes.append(GenealogyNode(
-                location: SourceLocation(source: raw[0] ?? "", line: Int(raw[1] ?? "") ?? 0),
+                location: header.location,
                 legacyID: field("legacy_id"),
                 username: field("username"),
                 joinedAt: joinedAt,
@@ -102,10 +103,11 @@ public struct Cleanser {
                 guard let raw = try second.next() else { break }
                 let encrypted = try nextPII().map { $0.withUnsafeBufferPointer(CopyText.decodeRow) }
                 rowsRead += 1
-                try quarantine.append([
-                    "members", node.location.source, String(node.location.line), node.legacyID ?? raw[fieldIndex["legacy_id"] ?? 0],
-                    rejection.reason.rawValue, rejection.column, rejection.detail, payload(raw, encrypted: encrypted, kekID: kekID),
-                ])
+                try quarantine.append(QuarantineRow(
+                    entity: "members", source: node.location.source, line: String(node.location.line),
+                    legacyID: node.legacyID ?? raw[fieldIndex["legacy_id"] ?? 0], rejection: rejection,
+                    payload: payload(raw, encrypted: encrypted, kekID: kekID)
+                ))
                 summary.quarantined += 1
                 summary.quarantinedByReason[rejection.reason.rawValue, default: 0] += 1
                 continue
@@ -113,13 +115,13 @@ public struct Cleanser {
             guard try second.skip() else { break }
             if let line = try nextPII() { try piiFiles?.writer.append(encodedFields: line) }
             rowsRead += 1
-            try members.append([
-                node.location.source, String(node.location.line), node.legacyID, node.username, statuses[index],
-                node.joinedAt.map { String($0) },
-                outcome.sponsor[index] >= 0 ? nodes[outcome.sponsor[index]].legacyID : nil,
-                outcome.placement[index] >= 0 ? nodes[outcome.placement[index]].legacyID : nil,
-                outcome.leg[index],
-            ])
+            try members.append(CleansedMemberRow(
+                source: node.location.source, line: String(node.location.line), legacyID: node.legacyID,
+                username: node.username, status: statuses[index], joinedAtMicros: node.joinedAt,
+                sponsorLegacyID: outcome.sponsor[index] >= 0 ? nodes[outcome.sponsor[index]].legacyID : nil,
+                placementLegacyID: outcome.placement[index] >= 0 ? nodes[outcome.placement[index]].legacyID : nil,
+                placementLeg: outcome.leg[index]
+            ).fields)
             summary.accepted += 1
         }
         guard rowsRead == nodes.count, try !second.skip() else {

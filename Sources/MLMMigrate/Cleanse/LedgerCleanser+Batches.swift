@@ -7,7 +7,7 @@ extension LedgerCleanser {
         var rows = 0
         var accepted: [UInt8] = []
         var records: [(key: Range<Int>, payload: Range<Int>)] = []
-        var quarantine: [[String?]] = []
+        var quarantine: [QuarantineRow] = []
         var reasons: [ReasonCode] = []
         var totals = LedgerTotals()
         var snapped = 0
@@ -30,14 +30,23 @@ extension LedgerCleanser {
                 if let currency = row.currency, let minor = row.amountMinor { out.totals.addSource(currency, minor) }
                 if row.snapped { out.snapped += 1 }
                 if let rejection = row.rejection {
-                    out.quarantine.append(["wallet_entries", raw[0] ?? "", raw[1] ?? "0", row.legacyTxnID, rejection.reason.rawValue, rejection.column, rejection.detail, payload(raw, entity)])
+                    let header = ExtractRecordHeader(raw)
+                    out.quarantine.append(QuarantineRow(
+                        entity: "wallet_entries", source: header.source, line: header.line, legacyID: row.legacyTxnID,
+                        rejection: rejection, payload: payload(raw, entity)
+                    ))
                     out.reasons.append(rejection.reason)
                     if let currency = row.currency, let minor = row.amountMinor { out.totals.addQuarantined(currency, minor) } else { out.unvalued += 1 }
                 } else if let txnID = row.legacyTxnID {
                     let keyStart = out.accepted.count
                     out.accepted.append(contentsOf: txnID.utf8)
                     let payloadStart = out.accepted.count
-                    CopyText.encodeRow([raw[0], raw[1], txnID, row.memberLegacyID, row.currency, row.kind, row.amountMinor.map { String($0) }, row.occurredAt.map { String($0) }], into: &out.accepted)
+                    let header = ExtractRecordHeader(raw)
+                    let cleansed = CleansedEntryRow(
+                        source: header.source, line: header.line, legacyTxnID: txnID, memberLegacyID: row.memberLegacyID,
+                        currency: row.currency, kind: row.kind, amountMinor: row.amountMinor, occurredAtMicros: row.occurredAt
+                    )
+                    CopyText.encodeRow(cleansed.fields, into: &out.accepted)
                     out.records.append((keyStart..<payloadStart, payloadStart..<out.accepted.count))
                 }
             }

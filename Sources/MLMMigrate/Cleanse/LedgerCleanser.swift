@@ -119,10 +119,15 @@ public struct LedgerCleanser {
                     continue
                 }
                 let fields = group.withUnsafeBufferPointer { CopyText.decodeRow(UnsafeBufferPointer(rebasing: $0[range.dropLast()])) }
-                let values = zip(LedgerStageLayout.cleansedEntries.dropFirst(2), fields.dropFirst(2)).map { ($0, $1) }
-                try quarantine.append(["wallet_entries", fields[0] ?? "", fields[1] ?? "0", fields[2], ReasonCode.duplicateTxnID.rawValue, "legacy_txn_id", "\(ranges.count) rows share this legacy transaction id", JSONText.object(values)])
+                let entry = CleansedEntryRow(fields)
+                let values = zip(LedgerStageLayout.cleansedEntries.dropFirst(2), entry.fields.dropFirst(2)).map { ($0, $1) }
+                try quarantine.append(QuarantineRow(
+                    entity: "wallet_entries", source: entry.source, line: entry.line, legacyID: entry.legacyTxnID,
+                    rejection: Rejection(.duplicateTxnID, column: "legacy_txn_id", detail: "\(ranges.count) rows share this legacy transaction id"),
+                    payload: JSONText.object(values)
+                ))
                 summary.entries.quarantine(.duplicateTxnID)
-                if let currency = fields[4], let minor = fields[6].flatMap({ Int64($0) }) { totals.addQuarantined(currency, minor) }
+                if let currency = entry.currency, let minor = entry.amountMinor { totals.addQuarantined(currency, minor) }
             }
             group.removeAll(keepingCapacity: true)
             ranges.removeAll(keepingCapacity: true)
@@ -150,7 +155,7 @@ public struct LedgerCleanser {
         }
         var counts = EntityCounts(entity: "wallet_balances")
         let reader = try StageFileReader(path: extractPath, expecting: MemberStageLayout.extractBookkeeping + balances.columns.map(\.field))
-        var wallets: [String: [(row: [String?], raw: [String?])]] = [:]
+        var wallets: [String: [(row: CleansedBalanceRow, raw: [String?])]] = [:]
         var rulesOnce: WalletRowRules?
         while let raw = try reader.next() {
             let rules: WalletRowRules
@@ -163,24 +168,34 @@ public struct LedgerCleanser {
             counts.extracted += 1
             let row = rules.apply(raw)
             if let rejection = row.rejection {
-                try quarantine.append(["wallet_balances", raw[0] ?? "", raw[1] ?? "0", row.memberLegacyID, rejection.reason.rawValue, rejection.column, rejection.detail, Self.payload(raw, balances)])
+                let header = ExtractRecordHeader(raw)
+                try quarantine.append(QuarantineRow(
+                    entity: "wallet_balances", source: header.source, line: header.line, legacyID: row.memberLegacyID,
+                    rejection: rejection, payload: Self.payload(raw, balances)
+                ))
                 counts.quarantine(rejection.reason)
                 continue
             }
             let member = row.memberLegacyID ?? ""
             let currency = row.currency ?? ""
-            wallets["\(member)\t\(currency)", default: []].append(([raw[0], raw[1], member, currency, row.amountMinor.map { String($0) }], raw))
+            let header = ExtractRecordHeader(raw)
+            let balance = CleansedBalanceRow(source: header.source, line: header.line, memberLegacyID: member, currency: currency, balanceMinor: row.amountMinor)
+            wallets["\(member)\t\(currency)", default: []].append((balance, raw))
         }
         for key in wallets.keys.sorted() {
             guard let rows = wallets[key] else { continue }
             if rows.count == 1, let only = rows.first {
-                try writer.append(only.row)
+                try writer.append(only.row.fields)
                 counts.accepted += 1
                 continue
             }
             let memberColumn = MemberStageLayout.extractBookkeeping.count + (balances.columns.firstIndex { $0.field == "member" } ?? 0)
             for (row, raw) in rows {
-                try quarantine.append(["wallet_balances", row[0] ?? "", row[1] ?? "0", TrimText.apply(raw[memberColumn]), ReasonCode.duplicateBalance.rawValue, "member", "\(rows.count) balance rows name this wallet", Self.payload(raw, balances)])
+                try quarantine.append(QuarantineRow(
+                    entity: "wallet_balances", source: row.source, line: row.line, legacyID: TrimText.apply(raw[memberColumn]),
+                    rejection: Rejection(.duplicateBalance, column: "member", detail: "\(rows.count) balance rows name this wallet"),
+                    payload: Self.payload(raw, balances)
+                ))
                 counts.quarantine(.duplicateBalance)
             }
         }

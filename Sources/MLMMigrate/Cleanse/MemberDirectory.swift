@@ -16,9 +16,9 @@ public struct MemberDirectory: Sendable {
     /// Reads both member stage files; `key` says whether references are legacy ids or usernames.
     public init(key: ReferenceKey, members: MembersMapping, extractPath: String, cleansedPath: String) throws(MigrationError) {
         let cleansed = try StageFileReader(path: cleansedPath, expecting: MemberStageLayout.cleansed)
-        let column = key == .legacyID ? 2 : 3
-        while let row = try cleansed.next() {
-            if let legacyID = row[2], let ref = row[column] { accepted[ref] = legacyID }
+        while let fields = try cleansed.next() {
+            let row = CleansedMemberRow(fields)
+            if let legacyID = row.legacyID, let ref = key == .legacyID ? row.legacyID : row.username { accepted[ref] = legacyID }
         }
         let extracted = try StageFileReader(path: extractPath, expecting: MemberStageLayout.extract(members))
         let field = key == .legacyID ? "legacy_id" : "username"

@@ -45,8 +45,8 @@ public final class WalletRowRules {
     /// Applies the rules to an extract row (bookkeeping columns first).
     public func apply(_ raw: [String?]) -> WalletRow {
         var row = WalletRow()
-        if let reason = raw[2] {
-            row.rejection = Rejection(ReasonCode(reason), column: raw[3], detail: "record could not be read")
+        if let rejection = ExtractRecordHeader(raw).rejection {
+            row.rejection = rejection
             return row
         }
         let offset = MemberStageLayout.extractBookkeeping.count

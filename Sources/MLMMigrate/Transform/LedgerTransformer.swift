@@ -37,8 +37,9 @@ public struct LedgerTransformer {
             if memberIDs == nil {
                 var map: [String: Int64] = [:]
                 let idMap = try StageFileReader(path: idMapPath, expecting: MemberStageLayout.idMap)
-                while let row = try idMap.next() {
-                    if let legacyID = row[1], let id = row[2].flatMap({ Int64($0) }) { map[legacyID] = id }
+                while let fields = try idMap.next() {
+                    let row = IDMapRow(fields)
+                    if let legacyID = row.legacyID, let id = row.newID { map[legacyID] = id }
                 }
                 memberIDs = map
             }
@@ -51,9 +52,10 @@ public struct LedgerTransformer {
         var legacyBalances: [WalletKey: Int64] = [:]
         let balancesPath = StageFile.cleanseWalletBalances.path(in: cleanseDirectory)
         let balances = try StageFileReader(path: balancesPath, expecting: LedgerStageLayout.cleansedBalances)
-        while let row = try balances.next() {
-            let key = WalletKey(memberID: try memberID(row[2], balancesPath, balances.lineNumber), currency: row[3] ?? "")
-            legacyBalances[key] = row[4].flatMap { Int64($0) }
+        while let fields = try balances.next() {
+            let row = CleansedBalanceRow(fields)
+            let key = WalletKey(memberID: try memberID(row.memberLegacyID, balancesPath, balances.lineNumber), currency: row.currency ?? "")
+            legacyBalances[key] = row.balanceMinor
         }
 
         let entriesPath = StageFile.cleanseWalletEntries.path(in: cleanseDirectory)
@@ -61,23 +63,24 @@ public struct LedgerTransformer {
         let reader = try StageFileReader(path: entriesPath, expecting: LedgerStageLayout.cleansedEntries)
         var key: [UInt8] = []
         var payload: [UInt8] = []
-        while let row = try reader.next() {
-            guard let occurredAt = row[7].flatMap({ Int64($0) }), let txnID = row[2] else {
+        while let fields = try reader.next() {
+            let row = CleansedEntryRow(fields)
+            guard let occurredAt = row.occurredAtMicros, let txnID = row.legacyTxnID else {
                 throw MigrationError(.workdirCorrupt, "\(entriesPath): line \(reader.lineNumber): missing occurred_at or legacy_txn_id; run cleanse again")
             }
             key.removeAll(keepingCapacity: true)
-            LedgerHasher.appendUInt64(UInt64(bitPattern: try memberID(row[3], entriesPath, reader.lineNumber)), to: &key)
-            key.append(contentsOf: (row[4] ?? "").utf8)
+            LedgerHasher.appendUInt64(UInt64(bitPattern: try memberID(row.memberLegacyID, entriesPath, reader.lineNumber)), to: &key)
+            key.append(contentsOf: (row.currency ?? "").utf8)
             key.append(0)
             LedgerHasher.appendUInt64(UInt64(bitPattern: occurredAt) ^ (1 << 63), to: &key)
             key.append(contentsOf: txnID.utf8)
-            guard let amount = row[6].flatMap({ Int64($0) }) else {
+            guard let amount = row.amountMinor else {
                 throw MigrationError(.workdirCorrupt, "\(entriesPath): line \(reader.lineNumber): missing amount_minor; run cleanse again")
             }
             // The key holds member id, currency, time and transaction id; the payload the rest.
             payload.removeAll(keepingCapacity: true)
             withUnsafeBytes(of: amount) { payload.append(contentsOf: $0) }
-            payload.append(contentsOf: (row[5] ?? "").utf8)
+            payload.append(contentsOf: (row.kind ?? "").utf8)
             try sorter.append(key: key, payload: payload)
         }
 

@@ -41,17 +41,18 @@ public struct Transformer {
         var placementRefs: [String?] = []
         var legs: [String?] = []
         let reader = try StageFileReader(path: cleansedPath, expecting: MemberStageLayout.cleansed)
-        while let row = try reader.next() {
-            guard let legacyID = row[2] else {
+        while let fields = try reader.next() {
+            let row = CleansedMemberRow(fields)
+            guard let legacyID = row.legacyID else {
                 throw MigrationError(.workdirCorrupt, "\(cleansedPath): line \(reader.lineNumber): legacy_id is empty; run cleanse again")
             }
             legacyIDs.append(legacyID)
-            usernames.append(row[3])
-            statuses.append(row[4])
-            joinedAt.append(row[5].flatMap { Int64($0) })
-            sponsorRefs.append(row[6])
-            placementRefs.append(row[7])
-            legs.append(row[8])
+            usernames.append(row.username)
+            statuses.append(row.status)
+            joinedAt.append(row.joinedAtMicros)
+            sponsorRefs.append(row.sponsorLegacyID)
+            placementRefs.append(row.placementLegacyID)
+            legs.append(row.placementLeg)
         }
         var position: [String: Int] = [:]
         position.reserveCapacity(legacyIDs.count)
