@@ -228,11 +228,7 @@ public struct Pipeline {
         )
         let report = MigrationReport(counts: counts, checks: checks, mapping: mapping, run: facts, ledger: ledger, pii: pii, delta: delta)
         let paths = try ReportWriter.write(report, to: work.path)
-        _ = try connection.query(
-            "UPDATE mlm_migration.runs SET status = $2, finished_at = now(), report = $3::jsonb WHERE run_id = $1::bigint",
-            [String(runID), report.passed ? "reconciled" : "failed", String(decoding: report.json(), as: UTF8.self)],
-            what: "recording the report"
-        )
+        try RunRecords(connection: connection).recordReport(runID, passed: report.passed, json: String(decoding: report.json(), as: UTF8.self))
         return Outcome(report: report, jsonPath: paths.json, markdownPath: paths.markdown, target: described)
     }
 
@@ -263,14 +259,14 @@ public struct Pipeline {
     public func resume(target: String?, runID: Int) throws(MigrationError) -> Outcome? {
         let manifest = try work.readManifest()
         let (connection, _) = try connect(target, fresh: false)
-        guard let row = try connection.query("SELECT status, work_id FROM mlm_migration.runs WHERE run_id = $1::bigint", [String(runID)]).first else {
+        guard let run = try RunRecords(connection: connection).run(runID) else {
             throw MigrationError(.resumeNoRun, "the target has no run \(runID)")
         }
-        guard row[1] != nil, row[1] == manifest.workID else {
+        guard run.workID != nil, run.workID == manifest.workID else {
             throw MigrationError(.resumeOtherWorkDirectory, "run \(runID) was not loaded from \(work.path); resume it from its own work directory")
         }
-        guard row[0] == "loading" else {
-            throw MigrationError(.resumeNotUnfinished, "run \(runID) is \(row[0] ?? "?"), not unfinished; nothing to resume")
+        guard run.status == "loading" else {
+            throw MigrationError(.resumeNotUnfinished, "run \(runID) is \(run.status), not unfinished; nothing to resume")
         }
         let (summary, _) = try load(target: target)
         guard summary.complete != false else { return nil }

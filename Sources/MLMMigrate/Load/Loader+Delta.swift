@@ -40,7 +40,7 @@ extension Loader {
 
     /// Loads run `runID` as a delta; ``Loader/startOrResume(_:)`` has checked the target.
     func runDelta(runID: Int, transformDirectory directory: String, info: RunInfo, progress: Bool?) throws(MigrationError) -> LoadSummary {
-        let committed = try committedRows(runID)
+        let committed = try records.committedRows(runID)
         var summary = LoadSummary(runID: runID, batches: committed.batches, members: 0, quarantined: 0)
         var budget = maxBatches
         let members = DeltaTable(TargetTables.members, directory)
@@ -100,7 +100,7 @@ extension Loader {
             logger.notice("delta load paused", metadata: ["run_id": "\(runID)", "batches": "\(summary.batches)"])
             return summary
         }
-        _ = try connection.query("UPDATE mlm_migration.runs SET status = 'loaded', ledger_digest = $2 WHERE run_id = $1::bigint", [String(runID), info.ledgerDigest])
+        try records.markLoaded(runID, ledgerDigest: info.ledgerDigest)
         for table in staged { try connection.execute("DROP TABLE IF EXISTS \(table.stage)") }
         try fillDeltaSummary(&summary, runID: runID)
         logger.info("delta load finished", metadata: ["run_id": "\(runID)", "batches": "\(summary.batches)"])
@@ -199,7 +199,7 @@ extension Loader {
                 }
                 let names = todo.names.joined(separator: ", ")
                 after = try connection.query("SELECT \(names) FROM delta_todo ORDER BY \(todo.names.map { $0 + " DESC" }.joined(separator: ", ")) LIMIT 1").first?.map { SQLText.literal($0 ?? "") }
-                try recordBatch(runID: summary.runID, batchNo: batchNo, entity: entity, kind: kind, rows: rows, byTable: byTable, digest: Hex.encode(hasher.finalize()))
+                try records.recordBatch(runID: summary.runID, batchNo: batchNo, entity: entity, kind: kind, rows: rows, byTable: byTable, digest: Hex.encode(hasher.finalize()))
                 try connection.execute("COMMIT", what: "committing batch \(batchNo)")
             } catch {
                 try? connection.execute("ROLLBACK")

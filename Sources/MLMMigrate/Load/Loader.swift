@@ -82,17 +82,13 @@ public struct Loader {
     public let batchSize: Int
     public let logger: Logger
 
+    /// The run's rows in `mlm_migration.runs` and `mlm_migration.batches`.
+    var records: RunRecords { RunRecords(connection: connection) }
+
     public init(connection: PostgresConnection, batchSize: Int, logger: Logger) {
         self.connection = connection
         self.batchSize = batchSize
         self.logger = logger
-    }
-
-    /// Takes the run lock for this session; throws `target.busy` when another run holds it.
-    public static func lockTarget(_ connection: PostgresConnection) throws(MigrationError) {
-        guard try connection.scalar("SELECT pg_try_advisory_lock(hashtext('mlm_migration.run'))") == "t" else {
-            throw MigrationError(.targetBusy, "another mlm-migrate run is writing to \(connection.endpoint); wait for it to finish")
-        }
     }
 
     /// Loads Transform's output as a new run, or resumes this work directory's unfinished run
@@ -102,11 +98,11 @@ public struct Loader {
     public func run(transformDirectory: String, info: RunInfo, progress: Bool? = nil) throws(MigrationError) -> LoadSummary {
         let added = try TargetSchema.apply(on: connection)
         if !added.isEmpty { logger.info("applied schema migrations", metadata: ["versions": "\(added)"]) }
-        try Self.lockTarget(connection)
+        try RunRecords.lockTarget(connection)
         let steps = plan(info)
-        if let done = try finishedRun(info) {
+        if let workID = info.workID, let done = try records.finishedRun(workID: workID) {
             // Killed after its last commit, before the work directory heard of it: nothing to do.
-            let committed = try committedRows(done)
+            let committed = try records.committedRows(done)
             var summary = LoadSummary(runID: done, batches: committed.batches, members: 0, quarantined: 0)
             for step in steps { summary[keyPath: step.summaryField] = committed.rows[step.manifestKey] ?? 0 }
             logger.notice("this work directory's run is already loaded", metadata: ["run_id": "\(done)"])
@@ -114,7 +110,7 @@ public struct Loader {
         }
         let runID = try startOrResume(info)
         if info.delta != nil { return try runDelta(runID: runID, transformDirectory: transformDirectory, info: info, progress: progress) }
-        let committed = try committedRows(runID)
+        let committed = try records.committedRows(runID)
         var summary = LoadSummary(runID: runID, batches: committed.batches, members: 0, quarantined: 0)
         var budget = maxBatches
         do throws(MigrationError) {
@@ -133,7 +129,7 @@ public struct Loader {
                 logger.notice("load paused", metadata: ["run_id": "\(runID)", "batches": "\(summary.batches)"])
                 return summary
             }
-            _ = try connection.query("UPDATE mlm_migration.runs SET status = 'loaded', ledger_digest = $2 WHERE run_id = $1::bigint", [String(runID), info.ledgerDigest])
+            try records.markLoaded(runID, ledgerDigest: info.ledgerDigest)
         } catch {
             try? connection.execute("ROLLBACK")
             try? TargetSchema.restoreBulkLoadForeignKeys(on: connection)
@@ -147,51 +143,28 @@ public struct Loader {
     /// Stop after this many batches committed by this call (nil: load everything).
     public var maxBatches: Int?
 
-    /// This work directory's run, when the target already has it fully loaded.
-    func finishedRun(_ info: RunInfo) throws(MigrationError) -> Int? {
-        guard let workID = info.workID else { return nil }
-        return try connection.scalar(
-            "SELECT max(run_id) FROM mlm_migration.runs WHERE work_id = $1 AND status IN ('loaded', 'reconciled', 'failed')", [workID]
-        ).flatMap { Int($0) }
-    }
-
     /// The run to load into: this work directory's unfinished run, else a new one into an
     /// empty target (a delta run: into the target its Transform numbered against, checked by
     /// ``checkDeltaTarget(_:excludingRun:)``). Refuses while another work directory's run is unfinished.
     func startOrResume(_ info: RunInfo) throws(MigrationError) -> Int {
-        let unfinished = try connection.query("SELECT run_id, work_id FROM mlm_migration.runs WHERE status = 'loading' ORDER BY run_id")
-        if let mine = unfinished.first(where: { $0[1] == info.workID && info.workID != nil }), let runID = mine[0].flatMap({ Int($0) }) {
+        let unfinished = try records.unfinishedRuns()
+        if let mine = unfinished.first(where: { $0.workID == info.workID && info.workID != nil }) {
+            let runID = mine.runID
             try checkDeltaTarget(info, excludingRun: runID)
             logger.notice("resuming run", metadata: ["run_id": "\(runID)"])
             return runID
         }
         if let other = unfinished.first {
-            throw MigrationError(.targetRunUnfinished, "run \(other[0] ?? "?") in \(connection.endpoint) is unfinished and was not loaded from this work directory's transform; resume it from its own work directory, roll it back (mlm-migrate rollback --run \(other[0] ?? "?")), or load into an empty database")
+            throw MigrationError(.targetRunUnfinished, "run \(other.runID) in \(connection.endpoint) is unfinished and was not loaded from this work directory's transform; resume it from its own work directory, roll it back (mlm-migrate rollback --run \(other.runID)), or load into an empty database")
         }
         let existing = Int(try connection.scalar("SELECT count(*) FROM mlm.members") ?? "0") ?? 0
         guard existing == 0 || info.delta != nil else {
             throw MigrationError(.targetNotEmpty, "\(connection.endpoint) already holds \(existing) members; apply a later export with `mlm-migrate run --delta`, or load into an empty target")
         }
         try checkDeltaTarget(info, excludingRun: nil)
-        guard let runText = try connection.scalar(
-            "INSERT INTO mlm_migration.runs (status, tool_version, vendor, mapping_digest, source, counts, work_id, delta) VALUES ('loading', $1, $2, $3, $4, $5::jsonb, $6, $7::boolean) RETURNING run_id",
-            [ToolVersion.current, info.vendor, info.mappingDigest, info.source, info.countsJSON, info.workID, info.delta == nil ? "false" : "true"]
-        ), let runID = Int(runText) else {
-            throw MigrationError(.targetSQLFailed, "could not record the run in mlm_migration.runs")
-        }
+        let runID = try records.insertRun(info)
         logger.info("run started", metadata: ["run_id": "\(runID)", "target": "\(connection.endpoint)"])
         return runID
-    }
-
-    /// Rows already committed per `entity/kind`, and the highest batch number, for a run.
-    func committedRows(_ runID: Int) throws(MigrationError) -> (rows: [String: Int], batches: Int) {
-        var rows: [String: Int] = [:]
-        var batches = 0
-        for row in try connection.query("SELECT entity, kind, sum(row_count), max(batch_no) FROM mlm_migration.batches WHERE run_id = $1::bigint GROUP BY entity, kind", [String(runID)]) {
-            rows["\(row[0] ?? "")/\(row[1] ?? "")"] = row[2].flatMap { Int($0) } ?? 0
-            batches = max(batches, row[3].flatMap { Int($0) } ?? 0)
-        }
-        return (rows, batches)
     }
 
     /// The load steps of this run (``TargetTables/loadSteps``), with their stage files in `directory`.
@@ -268,21 +241,12 @@ public struct Loader {
                 try connection.execute("ROLLBACK")
                 return 0
             }
-            try recordBatch(runID: runID, batchNo: batchNo, entity: entity, kind: kind, rows: rows, byTable: tables.map { ($0, rows) }, digest: Hex.encode(hasher.finalize()))
+            try records.recordBatch(runID: runID, batchNo: batchNo, entity: entity, kind: kind, rows: rows, byTable: tables.map { ($0, rows) }, digest: Hex.encode(hasher.finalize()))
             try connection.execute("COMMIT", what: "committing batch \(batchNo)")
             return rows
         } catch {
             try? connection.execute("ROLLBACK")
             throw error
         }
-    }
-
-    /// Writes a batch's manifest row: its rows in total and per table, and their SHA-256.
-    func recordBatch(runID: Int, batchNo: Int, entity: String, kind: String, rows: Int, byTable: [(String, Int)], digest: String) throws(MigrationError) {
-        _ = try connection.query(
-            "INSERT INTO mlm_migration.batches (run_id, batch_no, entity, kind, row_count, content_sha256, rows_by_table) VALUES ($1::bigint, $2::integer, $3, $4, $5::bigint, $6, $7::jsonb)",
-            [String(runID), String(batchNo), entity, kind, String(rows), digest, JSONText.object(byTable.map { ($0.0, String($0.1)) })],
-            what: "recording batch \(batchNo)"
-        )
     }
 }

@@ -24,7 +24,7 @@ public struct FullSnapshot {
         guard !FileManager.default.fileExists(atPath: path) else {
             throw MigrationError(.snapshotExists, "\(path) already exists; a snapshot is never overwritten")
         }
-        try Loader.lockTarget(connection)
+        try RunRecords.lockTarget(connection)
         let previous = umask(0o077)
         defer { umask(previous) }
         try tool("pg_dump", ["--format=custom", "--no-owner", "--file=\(path)"] + Self.schemas.map { "--schema=\($0)" })
@@ -55,7 +55,7 @@ public struct FullSnapshot {
         guard recorded == digest else {
             throw MigrationError(.snapshotChecksumMismatch, "\(path) does not match \(path).sha256: the file was changed or damaged")
         }
-        try Loader.lockTarget(connection)
+        try RunRecords.lockTarget(connection)
         let erasedNow = try erasures()
         // pg_restore writes the dump as SQL (ciphertexts only), run after dropping both schemas,
         // all in one transaction: a failure leaves the target as it was.

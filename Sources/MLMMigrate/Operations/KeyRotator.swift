@@ -45,7 +45,7 @@ public struct KeyRotator {
         guard try TargetSchema.holdsPII(connection) else {
             throw MigrationError(.keysNoPII, "\(connection.endpoint) has no mlm.data_keys table; nothing to rotate")
         }
-        try Loader.lockTarget(connection)
+        try RunRecords.lockTarget(connection)
         let byKEK = try connection.query("SELECT kek_id, count(*) FROM mlm.data_keys GROUP BY kek_id ORDER BY kek_id")
         guard byKEK.contains(where: { $0[0] == from.id || $0[0] == to.id }) else {
             let held = byKEK.map { "\($0[0] ?? "?") (\($0[1] ?? "0"))" }.joined(separator: ", ")

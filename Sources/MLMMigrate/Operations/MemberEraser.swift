@@ -39,7 +39,7 @@ public struct MemberEraser {
         guard try TargetSchema.holdsPII(connection) else {
             throw MigrationError(.eraseNoPII, "\(connection.endpoint) has no mlm.data_keys table; it holds no encrypted PII")
         }
-        try Loader.lockTarget(connection)
+        try RunRecords.lockTarget(connection)
         let summary = try connection.inTransaction { () throws(MigrationError) -> ErasureSummary in
             let member = try connection.query(
                 "SELECT m.member_id, k.kek_id, k.wrapped_key IS NOT NULL FROM mlm.members m LEFT JOIN mlm.data_keys k USING (member_id) WHERE m.legacy_id = $1 FOR UPDATE OF m",

@@ -53,7 +53,7 @@ public struct RunRollback {
     }
 
     public func rollback(runID: Int, toBatch: Int) throws(MigrationError) -> RollbackSummary {
-        try Loader.lockTarget(connection)
+        try RunRecords.lockTarget(connection)
         guard let newest = try connection.scalar("SELECT max(run_id) FROM mlm_migration.runs WHERE status <> 'rolled_back'").flatMap({ Int($0) }) else {
             throw MigrationError(.rollbackNoRun, "\(connection.endpoint) has no run to roll back")
         }

@@ -63,8 +63,8 @@ import Testing
         let target = try TestPostgres.freshDatabase("lock")
         let first = try PostgresConnection(target)
         let second = try PostgresConnection(target)
-        try Loader.lockTarget(first)
-        #expect { try Loader.lockTarget(second) } throws: { ($0 as? MigrationError)?.code == "target.busy" }
+        try RunRecords.lockTarget(first)
+        #expect { try RunRecords.lockTarget(second) } throws: { ($0 as? MigrationError)?.code == "target.busy" }
     }
 
     @Test func appliesTheSchemaOnceAndIsRerunnable() throws {
