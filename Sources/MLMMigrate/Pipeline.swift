@@ -54,6 +54,9 @@ public struct Pipeline {
         if let ledger = mapping.ledger {
             manifest.ledgerExtract = try extractLedger(ledger, source: absoluteSource)
         }
+        if let commission = mapping.commission {
+            manifest.commissionExtract = try extractCommission(commission, source: absoluteSource)
+        }
         try work.writeManifest(manifest)
         return summary
     }
@@ -74,7 +77,9 @@ public struct Pipeline {
         )
         manifest.cleanse = summary
         manifest.ledgerCleanse = try mapping.ledger.map { ledger throws(MigrationError) in try cleanseLedger(ledger, members: mapping.members, manifest: manifest) }
+        manifest.commissionCleanse = try cleanseCommission(mapping, manifest: manifest)
         manifest.transform = nil
+        manifest.commissionTransform = nil
         manifest.ledgerTransform = nil
         manifest.load = nil
         manifest.loadPending = nil
@@ -111,6 +116,7 @@ public struct Pipeline {
                 outputDirectory: work.file("transform"), scratch: work.file("transform"), progress: progress
             )
         }
+        manifest.commissionTransform = try transformCommission(try workMapping(manifest), manifest: manifest)
         manifest.load = nil
         manifest.loadPending = nil
         try work.writeManifest(manifest)
@@ -149,6 +155,10 @@ public struct Pipeline {
             hasPII: transform.piiMembers != nil, workID: manifest.workID, delta: manifest.delta
         )
         if mapping.delta.goneMembers == .mark { info.goneStatus = mapping.delta.goneStatus }
+        if mapping.commission != nil {
+            guard manifest.commissionTransform != nil else { throw Self.missing("transform") }
+            info.hasCommission = true
+        }
         info.kekID = extract.kekID
         manifest.load = nil
         manifest.loadPending = true
@@ -307,12 +317,12 @@ public struct Pipeline {
         return try LedgerCleanser(mapping: ledger, members: members, logger: logger).run(paths: paths, progress: progress)
     }
 
-    private static func missing(_ stage: String) -> MigrationError {
+    static func missing(_ stage: String) -> MigrationError {
         MigrationError(.workdirStageMissing, "the \(stage) stage has not run in this work directory; run `mlm-migrate \(stage)` first")
     }
 
     /// The mapping copied into the work directory at extract, checked against the manifest.
-    private func workMapping(_ manifest: RunManifest) throws(MigrationError) -> Mapping {
+    func workMapping(_ manifest: RunManifest) throws(MigrationError) -> Mapping {
         let mapping = try MappingLoader.load(path: work.mappingCopy)
         guard mapping.digest == manifest.mappingDigest else {
             throw MigrationError(.workdirCorrupt, "\(work.mappingCopy) changed since extract; run extract again")

@@ -31,6 +31,10 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         "pg_dump": .snapshotDumpFailed, "pg_restore": .snapshotRestoreFailed, "psql": .snapshotPsqlFailed,
     ]
 
+    public static let commissionPeriodUnknown = ErrorCode(rawValue: "commission.period_unknown")
+    public static let commissionNoPlan = ErrorCode(rawValue: "commission.no_plan")
+    public static let commissionInput = ErrorCode(rawValue: "commission.input")
+
     public static let internalUnexpected = ErrorCode(rawValue: "internal.unexpected")
 
     public static let keysKEKExists = ErrorCode(rawValue: "keys.kek_exists")
@@ -115,6 +119,9 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         .genealogyNoRoot,
         .genealogyOrphan,
         .genealogyRootMissing,
+        .commissionInput,
+        .commissionNoPlan,
+        .commissionPeriodUnknown,
         .internalUnexpected,
         .snapshotDumpFailed,
         .snapshotPsqlFailed,

@@ -52,6 +52,26 @@ public struct ReasonCode: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public static let duplicateTxnID = ReasonCode("ledger.duplicate_txn_id")
     public static let duplicateBalance = ReasonCode("ledger.duplicate_balance")
 
+    // Cleanse, commission state (orders, carry-forwards, ranks, payouts).
+    public static let orderUnknownMember = ReasonCode("order.unknown_member")
+    public static let orderMemberQuarantined = ReasonCode("order.member_quarantined")
+    public static let orderDuplicateID = ReasonCode("order.duplicate_id")
+    public static let carryUnknownMember = ReasonCode("carry.unknown_member")
+    public static let carryMemberQuarantined = ReasonCode("carry.member_quarantined")
+    public static let carryUnknownLeg = ReasonCode("carry.unknown_leg")
+    public static let carryDuplicate = ReasonCode("carry.duplicate")
+    public static let rankUnknownRank = ReasonCode("rank.unknown_rank")
+    public static let rankOutOfOrder = ReasonCode("rank.out_of_order")
+    public static let rankUnknownMember = ReasonCode("rank.unknown_member")
+    public static let rankMemberQuarantined = ReasonCode("rank.member_quarantined")
+    public static let rankDuplicate = ReasonCode("rank.duplicate")
+    public static let payoutUnknownMember = ReasonCode("payout.unknown_member")
+    public static let payoutMemberQuarantined = ReasonCode("payout.member_quarantined")
+    public static let payoutDuplicate = ReasonCode("payout.duplicate")
+    public static let unparseableVolume = ReasonCode("commission.unparseable_volume")
+    public static let subUnitVolume = ReasonCode("commission.sub_unit_volume")
+    public static let negativeVolume = ReasonCode("commission.negative_volume")
+
     /// Every code with a one-line meaning, in the order the docs list them.
     public static let all: [(code: ReasonCode, meaning: String)] = [
         (malformedRecord, "The CSV record breaks RFC 4180 (text after a closing quote)."),
@@ -87,5 +107,23 @@ public struct ReasonCode: RawRepresentable, Hashable, Sendable, Comparable, Cust
         (memberQuarantined, "The wallet row's member exists in the export but was quarantined, so the row has no member to attach to."),
         (duplicateTxnID, "Two or more entries share a legacy transaction id (`duplicate_txn_policy` says which are kept)."),
         (duplicateBalance, "Two or more legacy balance rows name the same wallet; none is used, as there is no way to tell which is right."),
+        (orderUnknownMember, "The order's member reference matches no member in the export."),
+        (orderMemberQuarantined, "The order's member exists in the export but was quarantined; its volume reaches no upline in the target."),
+        (orderDuplicateID, "Two or more orders share an order id; none is used, as there is no way to tell which is right."),
+        (carryUnknownMember, "The carry-forward's member reference matches no member in the export."),
+        (carryMemberQuarantined, "The carry-forward's member exists in the export but was quarantined."),
+        (carryUnknownLeg, "The carry-forward names a leg that is not one of the genealogy's legs."),
+        (carryDuplicate, "Two or more carry-forward rows name the same member and leg; none is used."),
+        (rankUnknownRank, "The rank (or previous rank) is not in the rank list (entities.ranks or the mapping's ranks:)."),
+        (rankOutOfOrder, "The rank history row's previous rank is not the rank the member held just before it, in time order."),
+        (rankUnknownMember, "The rank history row's member reference matches no member in the export."),
+        (rankMemberQuarantined, "The rank history row's member exists in the export but was quarantined."),
+        (rankDuplicate, "Two or more rank list rows share a rank code, or two history rows the same member, time and rank; none is used."),
+        (payoutUnknownMember, "The payout's member reference matches no member in the export."),
+        (payoutMemberQuarantined, "The payout's member exists in the export but was quarantined; the parallel run lists its amount apart."),
+        (payoutDuplicate, "Two or more payout rows name the same member, bonus type and currency; none is used."),
+        (unparseableVolume, "A volume (BV, PV, carry-forward) is not a number in the mapping's declared format."),
+        (subUnitVolume, "A volume has digits below the plan's volume_scale beyond the floating-point artefact tolerance."),
+        (negativeVolume, "A volume is negative."),
     ]
 }

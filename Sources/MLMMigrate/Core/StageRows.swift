@@ -173,3 +173,21 @@ public struct IDMapRow: Equatable, Sendable {
 extension StageFileWriter {
     public func append(_ row: QuarantineRow) throws(MigrationError) { try append(row.fields) }
 }
+
+/// A stage row read by column name, for a layout only one stage reads (the commission files):
+/// a missing name reads as nil, so a renamed column shows in that stage's tests.
+public struct NamedRow {
+    private let fields: [String?]
+    private let layout: [String]
+
+    /// `layout` is the file's header, which ``StageFileReader`` checked against the expected layout.
+    public init(_ fields: [String?], layout: [String]) {
+        self.fields = fields
+        self.layout = layout
+    }
+
+    public subscript(_ column: String) -> String? {
+        guard let index = layout.firstIndex(of: column), index < fields.count else { return nil }
+        return fields[index]
+    }
+}

@@ -10,7 +10,7 @@ public struct WorkDirectory: Sendable {
 
     public init(path: String) throws(MigrationError) {
         self.path = URL(fileURLWithPath: path).standardizedFileURL.path
-        for stage in ["", "/extract", "/cleanse", "/transform"] {
+        for stage in [""] + StageFile.stageDirectories.map({ "/" + $0 }) {
             do {
                 try FileManager.default.createDirectory(atPath: self.path + stage, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
@@ -69,6 +69,10 @@ public struct RunManifest: Codable, Sendable {
     public var ledgerExtract: LedgerExtractSummary?
     public var ledgerCleanse: LedgerCleanseSummary?
     public var ledgerTransform: LedgerTransformSummary?
+    /// Commission stages, when the mapping has commission entities.
+    public var commissionExtract: [ExtractSummary]?
+    public var commissionCleanse: CommissionCleanseSummary?
+    public var commissionTransform: CommissionTransformSummary?
 }
 
 /// What Extract read of the ledger entities.

@@ -54,6 +54,11 @@ extension Loader {
         for table in [members, idMap] + (hasLedger ? [wallets, entries] : []) { try stage(table) }
         try connection.execute("CREATE INDEX ON \(members.stage) (placement_id, placement_leg)", what: "indexing the staged placements")
         if info.hasPII { try stageChangedPII(pii, keys) }
+        // Commission history only grows: the rows whose key the target lacks are inserted.
+        let appended = TargetTables.loadSteps(for: info.contents).flatMap { step in
+            step.files.filter { $0.table.appendedByDelta }.map { (entity: step.entity, table: DeltaTable($0.table, directory)) }
+        }
+        for each in appended { try stage(each.table) }
         logger.info("delta: export staged", metadata: ["run_id": "\(runID)"])
         if hasLedger { try findLedgerConflicts(runID: runID, members: members, wallets: wallets, entries: entries) }
 
@@ -88,6 +93,10 @@ extension Loader {
             try batches("wallets", "rows", Self.changedWallets(wallets, runID: runID), Self.writeWallets(wallets, entries))
             try quarantine("ledger")
         }
+        for each in appended {
+            try batches(each.entity, "rows", Self.newRows(each.table), Self.insert(each.table, with: []))
+        }
+        if info.hasCommission { try quarantine("commission") }
         if complete {
             try recordKeptMembers(runID: runID, members: members)
             if let status = info.goneStatus {
@@ -101,7 +110,7 @@ extension Loader {
             return summary
         }
         try records.markLoaded(runID, ledgerDigest: info.ledgerDigest)
-        for table in staged { try connection.execute("DROP TABLE IF EXISTS \(table.stage)") }
+        for table in staged + appended.map(\.table) { try connection.execute("DROP TABLE IF EXISTS \(table.stage)") }
         try fillDeltaSummary(&summary, runID: runID)
         logger.info("delta load finished", metadata: ["run_id": "\(runID)", "batches": "\(summary.batches)"])
         return summary
@@ -268,5 +277,8 @@ extension Loader {
         summary.memberPII = byTable["mlm.member_pii"]
         summary.wallets = byTable["mlm.wallets"]
         summary.walletEntries = byTable["mlm.wallet_entries"]
+        for step in TargetTables.loadSteps where step.kind == "rows" && step.files.first?.table.appendedByDelta == true {
+            if let table = step.files.first?.table.name { summary[keyPath: step.summaryField] = byTable[table] }
+        }
     }
 }

@@ -17,6 +17,14 @@ public struct LoadSummary: Codable, Sendable, Equatable {
     /// PII rows, when the mapping has PII.
     public var dataKeys: Int?
     public var memberPII: Int?
+    /// Commission state rows, when the mapping has commission entities.
+    public var periods: Int?
+    public var ranks: Int?
+    public var orders: Int?
+    public var carryForward: Int?
+    public var rankHistory: Int?
+    public var payouts: Int?
+    public var commissionQuarantined: Int?
 
     var membersLoaded: Int? {
         get { members }
@@ -41,8 +49,11 @@ public struct RunInfo: Sendable {
     /// Transform wrote `member_pii.tsv` and `data_keys.tsv`.
     public var hasPII: Bool
 
+    /// Transform wrote the commission state files.
+    public var hasCommission = false
+
     /// The tables this run writes.
-    public var contents: RunContents { RunContents(pii: hasPII, ledger: ledgerDigest != nil) }
+    public var contents: RunContents { RunContents(pii: hasPII, ledger: ledgerDigest != nil, commission: hasCommission) }
     /// Identifies the Transform output being loaded (`RunManifest.workID`): a load resumes
     /// only the unfinished run that came from the same files.
     public var workID: String?

@@ -13,6 +13,10 @@ public struct Mapping: Sendable {
     public var ledger: LedgerMapping?
     /// What a delta run does with members the later export no longer has.
     public var delta = DeltaPolicy()
+    /// The commission state the export holds (orders, carries, ranks, payouts), when it has any.
+    public var commission: CommissionDataMapping?
+    /// The legacy compensation plan, which the parallel run recomputes a closed period with.
+    public var commissionPlan: CommissionPlan?
     /// SHA-256 (hex) of the mapping file's bytes, recorded with every run.
     public var digest: String
 }

@@ -122,18 +122,28 @@ struct NodeReader {
     }
 
     mutating func mapping(_ root: Node?, digest: String) -> Mapping? {
-        guard let top = object(root, "(root)", allowed: ["version", "vendor", "entities", "delta"]) else { return nil }
+        let topKeys = ["version", "vendor", "entities", "delta", "commission_plan", "commission_period", "ranks"]
+        guard let top = object(root, "(root)", allowed: topKeys) else { return nil }
         let version = string(top, "version", "version", required: true)
         if let version, version != "1" {
             issue("version", top["version"], "unsupported mapping version; this mlm-migrate reads version 1")
         }
         let vendor = string(top, "vendor", "vendor", required: true) ?? ""
-        guard let entities = object(top["entities"], "entities", allowed: ["members", "wallet_entries", "wallet_balances"]) else { return nil }
+        let entityNames = ["members", "wallet_entries", "wallet_balances"] + Self.commissionEntityNames
+        guard let entities = object(top["entities"], "entities", allowed: entityNames) else { return nil }
         let members = membersMapping(entities["members"], "entities.members")
         let ledger = ledgerMapping(entities, memberColumns: members?.columns ?? [])
         let delta = deltaPolicy(top["delta"], "delta")
+        let commission = commissionData(top, entities)
+        let plan = top["commission_plan"].flatMap { commissionPlan($0, "commission_plan") }
+        if commission != nil && top["commission_plan"] == nil {
+            issue("commission_plan", nil, "commission entities need the plan (its volume_scale and currency at least)")
+        }
         guard let members else { return nil }
-        return Mapping(version: 1, vendor: vendor, members: members, ledger: ledger, delta: delta, digest: digest)
+        var mapping = Mapping(version: 1, vendor: vendor, members: members, ledger: ledger, delta: delta, digest: digest)
+        mapping.commission = commission
+        mapping.commissionPlan = plan
+        return mapping
     }
 
     /// The optional `delta:` block (``DeltaPolicy``).
@@ -263,7 +273,7 @@ struct NodeReader {
 
     mutating func columnKind(_ spec: Node.Mapping, _ path: String, field: String) -> ColumnKind {
         let type = string(spec, "type", path, required: false) ?? (spec["codes"] != nil ? "code" : field == "joined_at" || field == "occurred_at" ? "timestamp" : "text")
-        if type != "money" && type != "minor_units" {
+        if type != "money" && type != "minor_units" && type != "volume" {
             for key in ["decimal_separator", "thousands_separator"] where spec[key] != nil {
                 issue("\(path).\(key)", spec[key], "applies to type money only")
             }
@@ -296,7 +306,7 @@ struct NodeReader {
                 issue("\(path).timezone", spec["timezone"], "unknown time zone; use an IANA name such as Asia/Kolkata or UTC")
             }
             return .timestamp(format, zone: zone)
-        case "money", "minor_units":
+        case "money", "minor_units", "volume":
             var format = MoneyFormat(minorUnits: type == "minor_units")
             if let separator = singleByte(spec, "decimal_separator", path) { format.decimalSeparator = separator }
             format.thousandsSeparator = singleByte(spec, "thousands_separator", path)
@@ -305,7 +315,7 @@ struct NodeReader {
             }
             return .money(format)
         default:
-            issue("\(path).type", spec["type"], "must be one of: text, code, timestamp, money, minor_units")
+            issue("\(path).type", spec["type"], "must be one of: text, code, timestamp, money, minor_units, volume")
             return .text
         }
     }

@@ -205,6 +205,101 @@ public enum TargetSchema {
                 PRIMARY KEY (run_id, member_id, currency)
             );
             """),
+        Migration(version: 6, description: "commission state: periods, orders, carry-forwards, ranks, rank history, legacy payouts, parallel runs", sql: """
+            CREATE TABLE mlm.periods (
+                period          text PRIMARY KEY,
+                starts_at       timestamptz NOT NULL,
+                ends_at         timestamptz NOT NULL CHECK (ends_at > starts_at),
+                closed          boolean NOT NULL,
+                volume_scale    smallint NOT NULL CHECK (volume_scale BETWEEN 0 AND 6),
+                currency        text NOT NULL,
+                run_id          bigint NOT NULL DEFAULT current_setting('mlm_migration.run_id')::bigint,
+                batch_no        integer NOT NULL DEFAULT current_setting('mlm_migration.batch_no')::integer
+            );
+            CREATE TABLE mlm.orders (
+                order_id        text PRIMARY KEY,
+                member_id       bigint NOT NULL CONSTRAINT orders_member_id_fkey REFERENCES mlm.members,
+                period          text REFERENCES mlm.periods,
+                ordered_at      timestamptz NOT NULL,
+                status          text NOT NULL,
+                bv              bigint NOT NULL CHECK (bv >= 0),
+                pv              bigint NOT NULL CHECK (pv >= 0),
+                run_id          bigint NOT NULL DEFAULT current_setting('mlm_migration.run_id')::bigint,
+                batch_no        integer NOT NULL DEFAULT current_setting('mlm_migration.batch_no')::integer
+            );
+            CREATE INDEX orders_period_member_idx ON mlm.orders (period, member_id);
+            CREATE TABLE mlm.carry_forward (
+                member_id       bigint NOT NULL CONSTRAINT carry_forward_member_id_fkey REFERENCES mlm.members,
+                period          text NOT NULL REFERENCES mlm.periods,
+                position        text NOT NULL CHECK (position IN ('opening', 'closing')),
+                leg             text NOT NULL,
+                volume          bigint NOT NULL CHECK (volume >= 0),
+                run_id          bigint NOT NULL DEFAULT current_setting('mlm_migration.run_id')::bigint,
+                batch_no        integer NOT NULL DEFAULT current_setting('mlm_migration.batch_no')::integer,
+                PRIMARY KEY (member_id, period, position, leg)
+            );
+            CREATE TABLE mlm.ranks (
+                rank            text PRIMARY KEY,
+                name            text NOT NULL,
+                sort_order      integer NOT NULL UNIQUE,
+                run_id          bigint NOT NULL DEFAULT current_setting('mlm_migration.run_id')::bigint,
+                batch_no        integer NOT NULL DEFAULT current_setting('mlm_migration.batch_no')::integer
+            );
+            CREATE TABLE mlm.rank_history (
+                member_id       bigint NOT NULL CONSTRAINT rank_history_member_id_fkey REFERENCES mlm.members,
+                achieved_at     timestamptz NOT NULL,
+                rank            text NOT NULL REFERENCES mlm.ranks,
+                previous_rank   text REFERENCES mlm.ranks,
+                run_id          bigint NOT NULL DEFAULT current_setting('mlm_migration.run_id')::bigint,
+                batch_no        integer NOT NULL DEFAULT current_setting('mlm_migration.batch_no')::integer,
+                PRIMARY KEY (member_id, achieved_at, rank)
+            );
+            CREATE TABLE mlm.commission_payouts (
+                member_id       bigint NOT NULL CONSTRAINT commission_payouts_member_id_fkey REFERENCES mlm.members,
+                period          text NOT NULL REFERENCES mlm.periods,
+                bonus_type      text NOT NULL,
+                currency        text NOT NULL,
+                amount_minor    bigint NOT NULL,
+                run_id          bigint NOT NULL DEFAULT current_setting('mlm_migration.run_id')::bigint,
+                batch_no        integer NOT NULL DEFAULT current_setting('mlm_migration.batch_no')::integer,
+                PRIMARY KEY (member_id, period, bonus_type, currency)
+            );
+            -- The rank a member is paid as in a period: the last rank achieved before the period ends.
+            CREATE VIEW mlm.paid_as_rank AS
+                SELECT p.period, h.member_id, h.rank
+                FROM mlm.periods p
+                JOIN LATERAL (
+                    SELECT DISTINCT ON (member_id) member_id, rank FROM mlm.rank_history
+                    WHERE achieved_at < p.ends_at ORDER BY member_id, achieved_at DESC, rank
+                ) h ON true;
+            -- Each ranked member's current rank (the latest achieved) and highest rank (by sort_order).
+            CREATE VIEW mlm.member_ranks AS
+                SELECT member_id,
+                       (array_agg(h.rank ORDER BY h.achieved_at DESC, h.rank))[1] AS current_rank,
+                       (array_agg(h.rank ORDER BY r.sort_order DESC))[1] AS highest_rank
+                FROM mlm.rank_history h JOIN mlm.ranks r USING (rank) GROUP BY member_id;
+            CREATE TABLE mlm_migration.parallel_runs (
+                parallel_run_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                run_id          bigint NOT NULL REFERENCES mlm_migration.runs,
+                period          text NOT NULL REFERENCES mlm.periods,
+                started_at      timestamptz NOT NULL DEFAULT now(),
+                verdict         text CHECK (verdict IN ('match', 'mismatch')),
+                totals          jsonb
+            );
+            CREATE TABLE mlm_migration.parallel_run (
+                parallel_run_id bigint NOT NULL REFERENCES mlm_migration.parallel_runs,
+                run_id          bigint NOT NULL REFERENCES mlm_migration.runs,
+                period          text NOT NULL,
+                member_id       bigint NOT NULL,
+                bonus_type      text NOT NULL,
+                legacy_minor    bigint,
+                recomputed_minor bigint,
+                difference_minor bigint NOT NULL,
+                classification  text NOT NULL CHECK (classification IN ('legacy_figure', 'migration')),
+                explanation     jsonb NOT NULL,
+                PRIMARY KEY (parallel_run_id, member_id, bonus_type)
+            );
+            """),
     ]
 
     /// Foreign keys that a bulk load into an empty target drops and adds back after the last

@@ -6,7 +6,7 @@
 public struct TargetTable: Sendable, Equatable {
     /// Which runs write the table: every run, or only those whose mapping has PII or a ledger.
     public enum Scope: Sendable, Equatable {
-        case always, pii, ledger
+        case always, pii, ledger, commission
     }
 
     /// A foreign key dropped for a bulk load into an empty target and added back (validated in
@@ -27,6 +27,9 @@ public struct TargetTable: Sendable, Equatable {
     public var scope: Scope
     /// A delta run may update rows of this table (keeping prior images, which rollback puts back).
     public var updatedByDelta: Bool = false
+    /// A delta run inserts the rows of this table whose key the target lacks, and leaves the
+    /// others as they are (commission history: a later export adds the next period).
+    public var appendedByDelta: Bool = false
     /// Counted in the report's delta table under this name.
     public var deltaName: String?
     public var bulkLoadForeignKeys: [ForeignKey] = []
@@ -39,10 +42,12 @@ public struct TargetTable: Sendable, Equatable {
 public struct RunContents: Sendable, Equatable {
     public var pii: Bool
     public var ledger: Bool
+    public var commission: Bool
 
-    public init(pii: Bool, ledger: Bool) {
+    public init(pii: Bool, ledger: Bool, commission: Bool = false) {
         self.pii = pii
         self.ledger = ledger
+        self.commission = commission
     }
 
     public func includes(_ table: TargetTable) -> Bool { includes(table.scope) }
@@ -52,6 +57,7 @@ public struct RunContents: Sendable, Equatable {
         case .always: true
         case .pii: pii
         case .ledger: ledger
+        case .commission: commission
         }
     }
 }

@@ -41,6 +41,36 @@ public enum TargetTables {
         ]
     )
 
+    public static let periods = TargetTable(
+        name: "mlm.periods", columns: CommissionStageLayout.periods, key: ["period"], memberColumn: "period",
+        scope: .commission, appendedByDelta: true
+    )
+    public static let ranks = TargetTable(
+        name: "mlm.ranks", columns: CommissionStageLayout.ranks, key: ["rank"], memberColumn: "rank", scope: .commission, appendedByDelta: true
+    )
+    public static let orders = TargetTable(
+        name: "mlm.orders", columns: CommissionStageLayout.orders, key: ["order_id"], memberColumn: "member_id",
+        scope: .commission, appendedByDelta: true, deltaName: "orders",
+        bulkLoadForeignKeys: [.init(name: "orders_member_id_fkey", definition: "FOREIGN KEY (member_id) REFERENCES mlm.members")]
+    )
+    public static let carryForward = TargetTable(
+        name: "mlm.carry_forward", columns: CommissionStageLayout.carry, key: ["member_id", "period", "position", "leg"],
+        memberColumn: "member_id", scope: .commission, appendedByDelta: true,
+        bulkLoadForeignKeys: [.init(name: "carry_forward_member_id_fkey", definition: "FOREIGN KEY (member_id) REFERENCES mlm.members")]
+    )
+    public static let rankHistory = TargetTable(
+        name: "mlm.rank_history", columns: CommissionStageLayout.rankHistory, key: ["member_id", "achieved_at", "rank"],
+        memberColumn: "member_id", scope: .commission, appendedByDelta: true,
+        bulkLoadForeignKeys: [.init(name: "rank_history_member_id_fkey", definition: "FOREIGN KEY (member_id) REFERENCES mlm.members")]
+    )
+    public static let payouts = TargetTable(
+        name: "mlm.commission_payouts", columns: CommissionStageLayout.payouts, key: ["member_id", "period", "bonus_type", "currency"],
+        memberColumn: "member_id", scope: .commission, appendedByDelta: true, deltaName: "commission_payouts",
+        bulkLoadForeignKeys: [
+            .init(name: "commission_payouts_member_id_fkey", definition: "FOREIGN KEY (member_id) REFERENCES mlm.members"),
+        ]
+    )
+
     /// The load in order: members (with the id map) first, so every batch only references
     /// members already committed; then their quarantine, PII, and the ledger.
     public static let loadSteps: [LoadStep] = [
@@ -52,6 +82,16 @@ public enum TargetTables {
         LoadStep(files: [(.transformWalletEntries, walletEntries)], entity: "wallet_entries", kind: "rows", summaryField: \.walletEntries),
         LoadStep(files: [(.transformLedgerQuarantine, quarantine)], entity: "ledger", kind: "quarantine", summaryField: \.ledgerQuarantined,
             scope: .ledger),
+        LoadStep(files: [(.transformPeriods, periods)], entity: "periods", kind: "rows", summaryField: \.periods),
+        LoadStep(files: [(.transformRanks, ranks)], entity: "ranks", kind: "rows", summaryField: \.ranks),
+        LoadStep(files: [(.transformOrders, orders)], entity: "orders", kind: "rows", summaryField: \.orders),
+        LoadStep(files: [(.transformCarryForward, carryForward)], entity: "carry_forward", kind: "rows", summaryField: \.carryForward),
+        LoadStep(files: [(.transformRankHistory, rankHistory)], entity: "rank_history", kind: "rows", summaryField: \.rankHistory),
+        LoadStep(files: [(.transformPayouts, payouts)], entity: "payouts", kind: "rows", summaryField: \.payouts),
+        LoadStep(
+            files: [(.transformCommissionQuarantine, quarantine)], entity: "commission", kind: "quarantine",
+            summaryField: \.commissionQuarantined, scope: .commission
+        ),
     ]
 
     /// Every table, in the order a load first writes it.

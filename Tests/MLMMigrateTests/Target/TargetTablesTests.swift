@@ -4,6 +4,7 @@ import Testing
 @Suite struct TargetTablesTests {
     @Test func rollbackDeletesChildrenBeforeParents() {
         #expect(TargetTables.rollbackOrder.map(\.name) == [
+            "mlm.commission_payouts", "mlm.rank_history", "mlm.carry_forward", "mlm.orders", "mlm.ranks", "mlm.periods",
             "mlm.wallet_entries", "mlm.wallets", "mlm.member_pii", "mlm.data_keys",
             "mlm_migration.quarantine", "mlm_migration.id_map", "mlm.members",
         ])
@@ -26,6 +27,17 @@ import Testing
         ])
     }
 
+    @Test func commissionTablesComeOnlyWithCommissionEntitiesAndOnlyGrowInADelta() {
+        let steps = TargetTables.loadSteps(for: RunContents(pii: false, ledger: false, commission: true)).map(\.manifestKey)
+        #expect(steps == [
+            "members/rows", "members/quarantine", "periods/rows", "ranks/rows", "orders/rows", "carry_forward/rows",
+            "rank_history/rows", "payouts/rows", "commission/quarantine",
+        ])
+        #expect(TargetTables.all.filter(\.appendedByDelta).map(\.bareName) == [
+            "periods", "ranks", "orders", "carry_forward", "rank_history", "commission_payouts",
+        ])
+    }
+
     @Test func deltaUpdatesAreRestoredParentsFirstAndCountedInTheReport() {
         #expect(TargetTables.updatedByDelta.map(\.name) == ["mlm.members", "mlm.data_keys", "mlm.member_pii", "mlm.wallets"])
         #expect(TargetTables.deltaCounted(for: RunContents(pii: true, ledger: false)).compactMap(\.deltaName) == ["members", "member_pii"])
@@ -33,7 +45,7 @@ import Testing
 
     @Test func bulkLoadForeignKeysBelongToTheirTables() {
         let keys = TargetTables.bulkLoadForeignKeys
-        #expect(keys.count == 6)
+        #expect(keys.count == 10)
         for key in keys { #expect(key.key.name.hasPrefix(key.table.split(separator: ".").last.map(String.init) ?? "")) }
     }
 }

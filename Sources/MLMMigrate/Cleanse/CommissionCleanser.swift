@@ -1,0 +1,145 @@
+public import Logging
+
+/// What Cleanse made of the commission entities: rows per entity, and the volume control
+/// totals per period (every valued source order = accepted + quarantined).
+public struct CommissionCleanseSummary: Codable, Sendable, Equatable {
+    public var entities: [EntityCounts] = []
+    public var volumes: [PeriodVolumeTotals] = []
+    /// Quarantined orders whose volume or date could not be read, so they are in no total.
+    public var unvaluedOrders = 0
+    /// Volumes and amounts snapped from floating-point artefacts to the nearest unit.
+    public var snapped = 0
+
+    public func counts(_ entity: String) -> EntityCounts? { entities.first { $0.entity == entity } }
+}
+
+/// BV and PV of one period's orders (scaled integers, as decimal strings: sums can outgrow
+/// 64 bits): every valued source order, and those accepted.
+public struct PeriodVolumeTotals: Codable, Sendable, Equatable {
+    public var period: String
+    public var sourceBV = "0", sourcePV = "0", acceptedBV = "0", acceptedPV = "0", quarantinedBV = "0", quarantinedPV = "0"
+}
+
+/// Where the commission Cleanse reads and writes.
+public struct CommissionCleansePaths: Sendable {
+    public var work: WorkDirectory
+    /// The entities Extract wrote, by stage file.
+    public var extracted: Set<StageFile>
+}
+
+/// Cleanse for the commission entities: the row rules (``CommissionRowRules``), then per entity
+/// its own checks: orders assigned to their period and unique by id; carry-forwards on a
+/// genealogy leg and unique per member, leg and position; ranks unique; rank history on known
+/// ranks and, per member in time order, each previous rank the one held before; payouts unique
+/// per member, bonus type and currency. A row with a duplicate key is quarantined with every
+/// copy. Every rejected row goes to `cleanse/commission_quarantine.tsv` with its reason.
+public struct CommissionCleanser {
+    public let mapping: CommissionDataMapping
+    public let plan: CommissionPlan
+    public let calendar: PeriodCalendar
+    public let members: MembersMapping
+    public let logger: Logger
+
+    public init(mapping: CommissionDataMapping, plan: CommissionPlan, calendar: PeriodCalendar, members: MembersMapping, logger: Logger) {
+        self.mapping = mapping
+        self.plan = plan
+        self.calendar = calendar
+        self.members = members
+        self.logger = logger
+    }
+
+    public func run(paths: CommissionCleansePaths) throws(MigrationError) -> CommissionCleanseSummary {
+        let work = paths.work
+        var directories: [ReferenceKey: MemberDirectory] = [:]
+        for key in Set(Self.entityNames.map { mapping.memberKeys[$0] ?? .legacyID }) {
+            directories[key] = try MemberDirectory(
+                key: key, members: members, extractPath: work.path(.extractMembers), cleansedPath: work.path(.cleanseMembers)
+            )
+        }
+        let quarantine = try StageFileWriter(path: work.path(.cleanseCommissionQuarantine), columns: MemberStageLayout.quarantine)
+        var summary = CommissionCleanseSummary()
+        var context = Context(directories: directories, keys: mapping.memberKeys, quarantine: quarantine, summary: summary)
+        if let orders = mapping.orders {
+            try cleanseOrders(orders, work: work, context: &context)
+        }
+        if mapping.openingCarry != nil || mapping.closingCarry != nil {
+            try cleanseCarry(work: work, context: &context)
+        }
+        let ranks = try cleanseRanks(work: work, context: &context)
+        if let history = mapping.rankHistory {
+            try cleanseRankHistory(history, ranks: ranks, work: work, context: &context)
+        }
+        if let payouts = mapping.payouts {
+            try cleansePayouts(payouts, work: work, context: &context)
+        }
+        try quarantine.close()
+        summary = context.summary
+        for counts in summary.entities {
+            logger.info("cleansed \(counts.entity)", metadata: ["accepted": "\(counts.accepted)", "quarantined": "\(counts.quarantined)"])
+        }
+        return summary
+    }
+
+    /// What every entity's pass shares: the member directory, the quarantine file, the figures.
+    struct Context {
+        let directories: [ReferenceKey: MemberDirectory]
+        let keys: [String: ReferenceKey]
+        let quarantine: StageFileWriter
+        var summary: CommissionCleanseSummary
+
+        mutating func quarantine(_ entity: String, _ row: CommissionRow, legacyID: String?, _ rejection: Rejection, _ raw: [String?], _ mapping: EntityMapping, counts: inout EntityCounts) throws(MigrationError) {
+            try quarantine.append(QuarantineRow(
+                entity: entity, source: row.header.source, line: row.header.line, legacyID: legacyID, rejection: rejection,
+                payload: LedgerCleanser.payload(raw, mapping)
+            ))
+            counts.quarantine(rejection.reason)
+        }
+    }
+
+    /// The entities whose `member` may be keyed by `member_key`.
+    static let entityNames = ["orders", "carry_forward", "closing_carry_forward", "rank_history", "payouts"]
+
+    func rules(_ name: String, _ entity: EntityMapping, _ reasons: CommissionRowRules.MemberReasons?, _ context: Context) -> CommissionRowRules {
+        CommissionRowRules(
+            entity: entity, volumeScale: plan.volumeScale, defaultCurrency: plan.currency,
+            directory: reasons == nil ? nil : context.directories[context.keys[name] ?? .legacyID], memberReasons: reasons
+        )
+    }
+
+    /// Reads an extract file twice: first to count the keys of the rows the rules accept, then
+    /// to write each row once, quarantining every copy of a duplicate key. `check` may reject
+    /// a row (its entity rules); `write` returns the cleansed rows of an accepted one.
+    func twoPasses(
+        _ entity: String, _ mapping: EntityMapping, _ file: StageFile, work: WorkDirectory, rules: CommissionRowRules,
+        duplicate: ReasonCode, key: (CommissionRow) -> String?, check: (inout CommissionRow) -> Void,
+        context: inout Context, onRow: (CommissionRow, _ accepted: Bool) -> Void, write: (CommissionRow) -> [[String?]], to writer: StageFileWriter?
+    ) throws(MigrationError) {
+        let columns = MemberStageLayout.extractBookkeeping + mapping.columns.map(\.field)
+        var seen: [String: Int] = [:]
+        let first = try StageFileReader(path: work.path(file), expecting: columns)
+        while let raw = try first.next() {
+            var row = rules.apply(raw)
+            check(&row)
+            if row.rejection == nil, let key = key(row) { seen[key, default: 0] += 1 }
+        }
+        var counts = EntityCounts(entity: entity)
+        let second = try StageFileReader(path: work.path(file), expecting: columns)
+        while let raw = try second.next() {
+            counts.extracted += 1
+            var row = rules.apply(raw)
+            check(&row)
+            if row.rejection == nil, let key = key(row), (seen[key] ?? 0) > 1 {
+                row.reject(duplicate, "key", detail: "\(seen[key] ?? 0) rows share this key")
+            }
+            if let rejection = row.rejection {
+                onRow(row, false)
+                try context.quarantine(entity, row, legacyID: row.values["member"] ?? row.values["order_id"] ?? row.values["rank"], rejection, raw, mapping, counts: &counts)
+                continue
+            }
+            onRow(row, true)
+            for fields in write(row) { try writer?.append(fields) }
+            counts.accepted += 1
+        }
+        context.summary.entities.append(counts)
+    }
+}
