@@ -11,6 +11,8 @@ struct BinaryPlanCSV {
     let people: PeopleFactory
     /// Makes the later export instead of the base one.
     var later: LaterExport?
+    /// Where the vendor mappings are (the commission plan is read from there).
+    var mappings = "mappings"
 
     func write(to directory: String) throws {
         var random = SeededRandom(seed: people.seed ^ 0x5EED_0001)
@@ -39,8 +41,10 @@ struct BinaryPlanCSV {
         }
         // Clean members: sponsor is any earlier member; placement is the heap layout of a
         // full binary tree (member k under k/2, even k left).
+        var sponsorOf: [Int: Int] = [:]
         for k in 1...members {
-            let sponsor = k == 1 ? "" : username(1 + random.below(k - 1))
+            if k > 1 { sponsorOf[k] = 1 + random.below(k - 1) }
+            let sponsor = sponsorOf[k].map(username) ?? ""
             let parent = k == 1 ? "" : username(k / 2)
             let leg = k == 1 ? "" : (k % 2 == 0 ? "L" : "R")
             let status = ["1", "1", "1", "1", "0", "2"][random.below(6)]
@@ -54,6 +58,7 @@ struct BinaryPlanCSV {
         func next() -> Int { k += 1; return k }
 
         let orphan = next()
+        let orphanParent = nextLeaf
         rows.append(row(orphan, sponsor: "ghost.user", parent: leaf(), leg: "L"))
         expected.append(Expected(legacyID: id(orphan), reason: .orphanSponsor))
         let child = next()
@@ -137,11 +142,62 @@ struct BinaryPlanCSV {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Data(bytes).write(to: URL(fileURLWithPath: "\(folder)/members.csv"))
         try writeExpected(expected, vendor: "vendor1-binaryplan", to: directory)
+        try commission(
+            folder: folder, directory: directory, orphan: CommissionSample.Member(k: orphan, sponsor: nil, placement: orphanParent, leg: "left"),
+            sponsorOf: sponsorOf, username: username, id: id, gone: gone
+        )
         try BinaryPlanLedger(
             members: members, entries: walletEntries, seed: people.seed ^ 0x5EED_1001, username: username, legacyID: id,
             joined: { persons[$0 - 1].joinedUTC }, quarantinedMember: username(orphan),
             later: later.map { ($0, gone) }
         ).write(folder: folder, expectedDirectory: directory)
+    }
+
+    /// The closed period's orders, carries, rank history and payouts (CommissionSample), as
+    /// the PHP script exports them: usernames on orders, PHP float text, Asia/Kolkata times.
+    private func commission(
+        folder: String, directory: String, orphan: CommissionSample.Member, sponsorOf: [Int: Int],
+        username: (Int) -> String, id: @escaping (Int) -> String, gone: Set<Int>
+    ) throws {
+        let mapping = try MappingLoader.load(path: "\(mappings)/vendor1-binaryplan.yaml")
+        guard let plan = mapping.commissionPlan, let data = mapping.commission,
+              let calendar = PeriodCalendar(plan: plan.period, closed: data.period) else { return }
+        let clean = (1...members).map { k in
+            CommissionSample.Member(k: k, sponsor: sponsorOf[k], placement: k == 1 ? nil : k / 2, leg: k == 1 ? nil : (k % 2 == 0 ? "left" : "right"))
+        }
+        let names = Dictionary(uniqueKeysWithValues: (1...(members + 40)).map { ($0, username($0)) })
+        let sample = CommissionSample(
+            plan: plan, calendar: calendar, members: clean, quarantined: orphan, seed: people.seed ^ 0x5EED_2001,
+            legacyID: id, orderReference: { names[$0] ?? "?" },
+            volumeText: { PHPFloat.text($0, scale: plan.volumeScale) }, amountText: { PHPFloat.text($0, scale: plan.currencyExponent) },
+            timeText: { utc in
+                let local = utc + 19_800
+                let (y, m, d) = UTCTimestamp.civil(fromDays: local / 86_400)
+                let seconds = local % 86_400
+                return String(format: "%04d-%02d-%02d %02d:%02d:%02d", y, m, d, seconds / 3_600, seconds / 60 % 60, seconds % 60)
+            },
+            ranks: data.declaredRanks.map(\.rank)
+        )
+        let output = try sample.generate()
+        let goneIDs = Set(gone.map(id))
+        func csv(_ name: String, _ header: [String], _ rows: [[String?]]) throws {
+            var text = header.joined(separator: ",") + "\r\n"
+            for row in rows where !goneIDs.contains(row.first.flatMap { $0 } ?? "") {
+                text += row.map { Self.quoted($0 ?? "") }.joined(separator: ",") + "\r\n"
+            }
+            try Data(Windows1252.encode(text)).write(to: URL(fileURLWithPath: "\(folder)/\(name)"))
+        }
+        try csv("orders.csv", output.orders.header, output.orders.rows)
+        let legs = plan.binary?.legs ?? []
+        func carry(_ rows: [(k: Int, volumes: [String: Int64])]) -> [[String?]] {
+            rows.map { row in [id(row.k)] + legs.map { PHPFloat.text(row.volumes[$0] ?? 0, scale: plan.volumeScale) } }
+        }
+        try csv("carry_forward.csv", ["user_id", "left_cf", "right_cf"], carry(output.openingCarry))
+        try csv("closing_carry_forward.csv", ["user_id", "left_cf", "right_cf"], carry(output.closingCarry))
+        try csv("rank_history.csv", output.rankHistory.header, output.rankHistory.rows)
+        let codes = ["binary": "BIN", "unilevel": "LVL"]
+        try csv("payouts.csv", ["user_id", "bonus", "amount"], output.payouts.map { [id($0.k), codes[$0.bonus] ?? $0.bonus, PHPFloat.noisy($0.minor, scale: plan.currencyExponent)] })
+        if later == nil { try CommissionSample.writeExpected(output, vendor: "vendor1-binaryplan", to: directory) }
     }
 
     static func quoted(_ field: String) -> String {

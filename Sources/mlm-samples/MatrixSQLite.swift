@@ -11,6 +11,8 @@ struct MatrixSQLite {
     let people: PeopleFactory
     /// Makes the later export instead of the base one.
     var later: LaterExport?
+    /// Where the vendor mappings are (the commission plan is read from there).
+    var mappings = "mappings"
 
     /// One row of `tbl_distributor`; text values may be invalid UTF-8 on purpose.
     struct Row {
@@ -39,8 +41,10 @@ struct MatrixSQLite {
                        created: created ?? person.joinedUTC, state: state, first: Array(person.first.utf8), last: person.last,
                        email: email ?? person.email, mobile: person.phone, kyc: person.kyc)
         }
+        var sponsorOf: [Int: Int] = [:]
         for k in 1...members {
             let upline: Int64? = k == 1 ? nil : Int64(1 + random.below(k - 1))
+            sponsorOf[k] = upline.map { Int($0) }
             let parent: Int64? = k == 1 ? nil : Int64((k - 2) / 3 + 1)
             let position: Int64? = k == 1 ? nil : Int64((k - 2) % 3 + 1)
             rows.append(row(k, upline: upline, parent: parent, position: position, state: ["A", "A", "A", "I", "S"][random.below(5)]))
@@ -74,7 +78,9 @@ struct MatrixSQLite {
         let oldDate = next(); rows.append(row(oldDate, upline: anySponsor(), parent: leaf(), position: 1, created: Int64(-2_500_000_000))); expect(oldDate, .timestampOutOfRange)
         let noState = next(); rows.append(row(noState, upline: anySponsor(), parent: leaf(), position: 1, state: nil)); expect(noState, .requiredMissing)
         let lost = next(); rows.append(row(lost, upline: anySponsor(), parent: 8_888_888, position: 1)); expect(lost, .orphanPlacement)
-        let badState = next(); rows.append(row(badState, upline: anySponsor(), parent: leaf(), position: 1, state: "X")); expect(badState, .unknownCode)
+        let badState = next()
+        let badStateUpline = anySponsor()
+        rows.append(row(badState, upline: badStateUpline, parent: leaf(), position: 1, state: "X")); expect(badState, .unknownCode)
         let badBytes = next()
         var mangled = row(badBytes, upline: anySponsor(), parent: leaf(), position: 1)
         mangled.first = [0x4A, 0xE9, 0x72, 0xF4, 0x6D, 0x65] // "Jérôme" in Latin-1 inside a UTF-8 database
@@ -105,11 +111,75 @@ struct MatrixSQLite {
         try? FileManager.default.removeItem(atPath: path)
         try insert(rows, into: path)
         try writeExpected(expected, vendor: "vendor2-mlmsoft", to: directory)
+        try commission(
+            path: path, directory: directory, gone: gone, sponsorOf: sponsorOf,
+            quarantined: CommissionSample.Member(k: badState, sponsor: Int(badStateUpline), placement: nil, leg: nil)
+        )
         try MatrixLedger(
             members: members, entries: walletEntries, seed: people.seed ^ 0x5EED_1002,
             joined: { persons[$0 - 1].joinedUTC }, quarantinedMember: orphan,
             later: later.map { ($0, gone) }
         ).write(path: path, expectedDirectory: directory)
+    }
+
+    /// The closed pay week's orders (a DOUBLE bv, a TEXT pv), rank list and rank log, and the
+    /// commission table, as the suite stores them (CommissionSample).
+    private func commission(path: String, directory: String, gone: Set<Int>, sponsorOf: [Int: Int], quarantined: CommissionSample.Member) throws {
+        let mapping = try MappingLoader.load(path: "\(mappings)/vendor2-mlmsoft.yaml")
+        guard let plan = mapping.commissionPlan, let data = mapping.commission,
+              let calendar = PeriodCalendar(plan: plan.period, closed: data.period) else { return }
+        let clean = (1...members).map { CommissionSample.Member(k: $0, sponsor: sponsorOf[$0], placement: nil, leg: nil) }
+        let ranks = ["R1", "R2", "R3", "R4", "R5"]
+        let sample = CommissionSample(
+            plan: plan, calendar: calendar, members: clean, quarantined: quarantined, seed: people.seed ^ 0x5EED_2002,
+            legacyID: { String($0) }, orderReference: { String($0) },
+            volumeText: { PHPFloat.text($0, scale: plan.volumeScale) }, amountText: { PHPFloat.text($0, scale: plan.currencyExponent) },
+            timeText: { String($0) }, ranks: ranks
+        )
+        let output = try sample.generate()
+        var db: OpaquePointer?
+        guard sqlite3_open(path, &db) == SQLITE_OK else { throw MigrationError(.samplesSQLite, "cannot open \(path)") }
+        defer { sqlite3_close(db) }
+        let schema = """
+            CREATE TABLE tbl_order (order_id TEXT, dist_id TEXT, placed_ts INTEGER, state TEXT, bv REAL, pv TEXT);
+            CREATE TABLE tbl_rank (rank_code TEXT, title TEXT, level INTEGER);
+            CREATE TABLE tbl_rank_log (dist_id INTEGER, new_rank TEXT, old_rank TEXT, changed_ts INTEGER);
+            CREATE TABLE tbl_commission (dist_id INTEGER, bonus_code TEXT, amount REAL, currency TEXT);
+            BEGIN;
+            """
+        guard sqlite3_exec(db, schema, nil, nil, nil) == SQLITE_OK else { throw MigrationError(.samplesSQLite, "cannot create the commission tables") }
+        func insert(_ table: String, _ rows: [[Any?]]) throws {
+            guard let width = rows.first?.count else { return }
+            var statement: OpaquePointer?
+            sqlite3_prepare_v2(db, "INSERT INTO \(table) VALUES (\(Array(repeating: "?", count: width).joined(separator: ",")))", -1, &statement, nil)
+            defer { sqlite3_finalize(statement) }
+            for row in rows {
+                sqlite3_reset(statement)
+                for (index, value) in row.enumerated() {
+                    let slot = Int32(index + 1)
+                    switch value {
+                    case let number as Int64: sqlite3_bind_int64(statement, slot, number)
+                    case let number as Double: sqlite3_bind_double(statement, slot, number)
+                    case let text as String: mlm_sqlite3_bind_text_transient(statement, slot, text, -1)
+                    default: sqlite3_bind_null(statement, slot)
+                    }
+                }
+                guard sqlite3_step(statement) == SQLITE_DONE else { throw MigrationError(.samplesSQLite, "insert into \(table) failed") }
+            }
+        }
+        let states = ["paid": "P", "shipped": "S", "cancelled": "X"]
+        let kept = { (id: String?) in !gone.contains(Int(id ?? "") ?? -1) }
+        try insert("tbl_order", output.orders.rows.filter { kept($0[1]) }.map { row in
+            // The suite keeps BV in a DOUBLE column: the float's shortest text is what the export shows.
+            [row[0], row[1], row[2].flatMap { Int64($0) }, states[row[3] ?? ""] ?? row[3], row[4].flatMap { Double($0) }, row[5]]
+        })
+        try insert("tbl_rank", ranks.enumerated().map { [$1, "Rank \($1.dropFirst())", Int64($0 + 1)] })
+        try insert("tbl_rank_log", output.rankHistory.rows.filter { kept($0[0]) }.map { [$0[0].flatMap { Int64($0) }, $0[1], $0[2], $0[3].flatMap { Int64($0) }] })
+        try insert("tbl_commission", output.payouts.filter { !gone.contains($0.k) }.map { payout in
+            [Int64(payout.k), "UNI", Double(PHPFloat.text(payout.minor, scale: plan.currencyExponent)), plan.currency]
+        })
+        sqlite3_exec(db, "COMMIT", nil, nil, nil)
+        if later == nil { try CommissionSample.writeExpected(output, vendor: "vendor2-mlmsoft", to: directory) }
     }
 
     private func insert(_ rows: [Row], into path: String) throws {

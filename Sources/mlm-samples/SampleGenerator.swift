@@ -24,6 +24,9 @@ struct SampleGenerator: ParsableCommand {
     @Option(help: "Output directory.")
     var out = "samples"
 
+    @Option(help: "The vendor mappings, whose commission plans the legacy payouts are computed with.")
+    var mappings = "mappings"
+
     @Option(help: "Which vendors: vendor1, vendor2 or both.")
     var vendor = "both"
 
@@ -38,10 +41,10 @@ struct SampleGenerator: ParsableCommand {
         let people = PeopleFactory(seed: seed)
         let changes = later ? LaterExport(members: members) : nil
         if vendor == "both" || vendor == "vendor1" {
-            try BinaryPlanCSV(members: members, walletEntries: walletEntries, people: people, later: changes).write(to: out)
+            try BinaryPlanCSV(members: members, walletEntries: walletEntries, people: people, later: changes, mappings: mappings).write(to: out)
         }
         if vendor == "both" || vendor == "vendor2" {
-            try MatrixSQLite(members: members, walletEntries: walletEntries, people: people, later: changes).write(to: out)
+            try MatrixSQLite(members: members, walletEntries: walletEntries, people: people, later: changes, mappings: mappings).write(to: out)
         }
     }
 }

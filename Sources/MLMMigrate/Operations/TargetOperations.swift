@@ -60,6 +60,17 @@ public struct TargetOperations {
         try FullSnapshot(connection: try connect(target, fresh: false).0, logger: logger).restore(from: path, scratch: work.path)
     }
 
+    /// Recomputes closed period `period` from the target with the mapping's plan and compares it
+    /// with the legacy payouts and carries (`mlm-migrate parallel-run`); writes
+    /// `parallel-run-<period>.json` and `.md` into the work directory. `mappingPath` nil: the
+    /// work directory's mapping copy.
+    public func parallelRun(target: String?, period: String, mappingPath: String?) throws(MigrationError) -> (ParallelRunSummary, json: String, markdown: String) {
+        let mapping = try MappingLoader.load(path: mappingPath ?? work.mappingCopy)
+        let summary = try ParallelRun(connection: try connect(target, fresh: false).0, mapping: mapping, logger: logger).run(period: period)
+        let paths = try ParallelRunReport.write(summary, to: work.path)
+        return (summary, paths.json, paths.markdown)
+    }
+
     private func connect(_ target: String?, fresh: Bool) throws(MigrationError) -> (PostgresConnection, ConnectedTarget) {
         try TargetConnector(work: work, logger: logger).connect(target, fresh: fresh)
     }
