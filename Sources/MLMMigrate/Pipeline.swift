@@ -227,8 +227,17 @@ public struct Pipeline {
         }
         var delta: DeltaFigures?
         let deltaReconciler = DeltaReconciler(connection: connection, logger: logger)
-        if try deltaReconciler.isDelta(runID: runID) {
-            let contents = RunContents(pii: transform.piiMembers != nil, ledger: mapping.ledger != nil)
+        let isDelta = try deltaReconciler.isDelta(runID: runID)
+        var commission: CommissionFigures?
+        if mapping.commission != nil {
+            guard let cleansed = manifest.commissionCleanse, let transformed = manifest.commissionTransform else { throw Self.missing("transform") }
+            let (commissionChecks, figures) = try CommissionReconciler(connection: connection, logger: logger)
+                .run(runID: runID, delta: isDelta, cleanse: cleansed, transform: transformed)
+            checks += commissionChecks
+            commission = figures
+        }
+        if isDelta {
+            let contents = RunContents(pii: transform.piiMembers != nil, ledger: mapping.ledger != nil, commission: mapping.commission != nil)
             let tables = TargetTables.deltaCounted(for: contents).map { ($0.deltaName ?? $0.bareName, $0.name) }
             delta = try deltaReconciler.figures(runID: runID, tables: tables)
         }
@@ -236,7 +245,10 @@ public struct Pipeline {
             runID: runID, generatedAt: ISO8601DateFormatter().string(from: Date()),
             target: described.endpoint, source: manifest.source
         )
-        let report = MigrationReport(counts: counts, checks: checks, mapping: mapping, run: facts, ledger: ledger, pii: pii, delta: delta)
+        var report = MigrationReport(counts: counts, checks: checks, mapping: mapping, run: facts, ledger: ledger, pii: pii, delta: delta)
+        if let commission, let cleansed = manifest.commissionCleanse {
+            report.addCommission(commission, entities: cleansed.entities, extracted: manifest.commissionExtract ?? [])
+        }
         let paths = try ReportWriter.write(report, to: work.path)
         try RunRecords(connection: connection).recordReport(runID, passed: report.passed, json: String(decoding: report.json(), as: UTF8.self))
         return Outcome(report: report, jsonPath: paths.json, markdownPath: paths.markdown, target: described)

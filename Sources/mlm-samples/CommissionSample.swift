@@ -45,6 +45,8 @@ struct CommissionSample {
         var rankHistory = Table(header: ["member", "rank", "previous_rank", "achieved"])
         var payouts: [(k: Int, bonus: String, minor: Int64)] = []
         var expected: [(legacyID: String, bonus: String, classification: String, what: String)] = []
+        /// The quarantined commission rows and their reasons, named as the quarantine names them:
+        /// the member's legacy id, or the row's own reference when it reaches no loaded member.
         var quarantine: [(legacyID: String, reason: ReasonCode)] = []
     }
 
@@ -77,7 +79,7 @@ struct CommissionSample {
         }
         // The quarantined member's order: the legacy system counted it for its upline.
         order(quarantined.k, at: start + length / 2, status: counted, bv: 900 * unit, pv: 900 * unit)
-        out.quarantine.append((legacyID(quarantined.k), .orderMemberQuarantined))
+        out.quarantine.append((orderReference(quarantined.k), .orderMemberQuarantined))
         // An order id exported twice, and an order of a member the export does not have; both
         // cancelled in the legacy system, so no payout depends on them.
         let twice = members[members.count / 3].k

@@ -22,6 +22,8 @@ public struct MigrationReport: Codable, Sendable {
         public var pii: PIIFigures?
         /// The delta section, for a run that applied a later export.
         public var delta: DeltaFigures?
+        /// The commission section, when the mapping has commission entities.
+        public var commission: CommissionFigures?
     }
 
     public struct EntityFigures: Codable, Sendable, Equatable {
@@ -87,6 +89,20 @@ public struct MigrationReport: Codable, Sendable {
     }
 
     public var passed: Bool { content.passed }
+
+    /// Adds the commission entities (extracted = loaded + quarantined each) and the volume
+    /// control totals, and digests the content again.
+    public mutating func addCommission(_ figures: CommissionFigures, entities: [EntityCounts], extracted: [ExtractSummary]) {
+        for counts in entities {
+            let files = extracted.first { $0.entity == counts.entity }?.files ?? []
+            content.entities.append(EntityFigures(
+                entity: counts.entity, extracted: counts.extracted, loaded: counts.accepted, quarantined: counts.quarantined,
+                quarantinedByReason: counts.quarantinedByReason, reattachedByReason: [:], sourceFiles: files, levels: 0, rowsDigest: ""
+            ))
+        }
+        content.commission = figures
+        contentDigest = Self.digest(of: content)
+    }
 
     /// SHA-256 (hex) of `content` encoded as compact JSON with sorted keys.
     public static func digest(of content: Content) -> String {

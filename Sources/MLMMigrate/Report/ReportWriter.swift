@@ -39,7 +39,8 @@ public enum ReportWriter {
             lines.append("| \(entity.extracted) | \(entity.loaded) | \(entity.quarantined) | \(balanced ? "yes" : "**NO**") |")
             lines.append("")
             let depth = entity.entity == "members" ? " Genealogy depth: \(entity.levels) levels." : ""
-            lines.append("Source files: \(entity.sourceFiles.joined(separator: ", ")).\(depth) Rows SHA-256: `\(entity.rowsDigest)`.")
+            let digest = entity.rowsDigest.isEmpty ? "" : " Rows SHA-256: `\(entity.rowsDigest)`."
+            lines.append("Source files: \(entity.sourceFiles.joined(separator: ", ")).\(depth)\(digest)")
             if !entity.quarantinedByReason.isEmpty {
                 lines.append("")
                 lines.append("### Quarantined, by reason")
@@ -65,6 +66,7 @@ public enum ReportWriter {
         if let delta = content.delta { lines += deltaSection(delta) }
         if let ledger = content.ledger { lines += ledgerSection(ledger) }
         if let pii = content.pii { lines += piiSection(pii) }
+        if let commission = content.commission { lines += commissionSection(commission) }
         lines.append("")
         lines.append("## Checks")
         lines.append("")
@@ -75,6 +77,20 @@ public enum ReportWriter {
         }
         lines.append("")
         return lines.joined(separator: "\n")
+    }
+
+    /// Order volume control totals per period (scaled integers at the plan's volume_scale).
+    private static func commissionSection(_ commission: CommissionFigures) -> [String] {
+        var lines = ["", "## Commission volumes", "", "Per period, scaled at the plan's volume_scale: source = loaded + quarantined.", ""]
+        lines.append("| period | source BV | loaded BV | quarantined BV | source PV | loaded PV | quarantined PV |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|")
+        for period in commission.volumes {
+            let name = period.period.isEmpty ? "(no period)" : period.period
+            lines.append("| \(name) | \(period.sourceBV) | \(period.acceptedBV) | \(period.quarantinedBV) | \(period.sourcePV) | \(period.acceptedPV) | \(period.quarantinedPV) |")
+        }
+        lines.append("")
+        lines.append("Quarantined orders without a value (unreadable volume or time): \(commission.unvaluedOrders). Volumes and amounts snapped from floating-point artefacts: \(commission.snapped).")
+        return lines
     }
 
     /// Encrypted and empty values per PII column, the round trip, and the erasure log.
