@@ -4,7 +4,6 @@ extension CommissionCleanser {
         let writer = try StageFileWriter(path: work.path(.cleanseOrders), columns: CommissionStageLayout.cleansedOrders)
         var totals: [String: [Int128]] = [:]
         var unvalued = 0
-        var snapped = 0
         let calendar = self.calendar
         try twoPasses(
             "orders", orders, .extractOrders, work: work,
@@ -17,7 +16,6 @@ extension CommissionCleanser {
             },
             context: &context,
             onRow: { row, accepted in
-                if accepted && row.snapped { snapped += 1 }
                 guard let bv = row.integer("bv"), let pv = row.integer("pv"), row.times["ordered_at"] != nil else {
                     unvalued += 1
                     return
@@ -41,7 +39,6 @@ extension CommissionCleanser {
         )
         try writer.close()
         context.summary.unvaluedOrders = unvalued
-        context.summary.snapped += snapped
         context.summary.volumes = totals.keys.sorted().map { period in
             let sums = totals[period] ?? [0, 0, 0, 0]
             return PeriodVolumeTotals(
@@ -83,8 +80,8 @@ extension CommissionCleanser {
         try writer.close()
     }
 
-    /// The rank list (from the export, or declared in the mapping), written lowest first;
-    /// returns the accepted rank codes.
+    /// The rank list (from the export in source order, or declared in the mapping, lowest first,
+    /// numbered from 1); returns the accepted rank codes.
     func cleanseRanks(work: WorkDirectory, context: inout Context) throws(MigrationError) -> Set<String> {
         let writer = try StageFileWriter(path: work.path(.cleanseRanks), columns: CommissionStageLayout.cleansedRanks)
         var accepted: Set<String> = []

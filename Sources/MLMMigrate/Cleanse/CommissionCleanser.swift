@@ -137,6 +137,7 @@ public struct CommissionCleanser {
                 continue
             }
             onRow(row, true)
+            if row.snapped { context.summary.snapped += 1 }
             for fields in write(row) { try writer?.append(fields) }
             counts.accepted += 1
         }

@@ -9,7 +9,7 @@ public enum CommissionStageLayout {
     public static let cleansedOrders = ["_source", "_line", "order_id", "member_legacy_id", "ordered_at_us", "status", "bv", "pv", "period"]
     /// `cleanse/carry_forward.tsv`: one row per member, leg and position (`opening`, `closing`).
     public static let cleansedCarry = ["_source", "_line", "member_legacy_id", "position", "leg", "volume"]
-    /// `cleanse/ranks.tsv`: the rank list, lowest first.
+    /// `cleanse/ranks.tsv`: the rank list in source order (declared ranks: lowest first); `sort_order` ranks them.
     public static let cleansedRanks = ["_source", "_line", "rank", "name", "sort_order"]
     /// `cleanse/rank_history.tsv`: accepted rank changes, per member in time order.
     public static let cleansedRankHistory = ["_source", "_line", "member_legacy_id", "rank", "previous_rank", "achieved_at_us"]

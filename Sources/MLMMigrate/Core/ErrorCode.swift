@@ -33,6 +33,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
 
     public static let commissionPeriodUnknown = ErrorCode(rawValue: "commission.period_unknown")
     public static let commissionNoPlan = ErrorCode(rawValue: "commission.no_plan")
+    public static let commissionNoRun = ErrorCode(rawValue: "commission.no_run")
+    public static let commissionPeriodOpen = ErrorCode(rawValue: "commission.period_open")
     public static let commissionInput = ErrorCode(rawValue: "commission.input")
 
     public static let internalUnexpected = ErrorCode(rawValue: "internal.unexpected")
@@ -121,6 +123,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         .genealogyRootMissing,
         .commissionInput,
         .commissionNoPlan,
+        .commissionNoRun,
+        .commissionPeriodOpen,
         .commissionPeriodUnknown,
         .internalUnexpected,
         .snapshotDumpFailed,

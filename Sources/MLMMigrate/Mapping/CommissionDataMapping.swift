@@ -19,7 +19,7 @@ public struct CommissionDataMapping: Sendable, Equatable {
 
     /// The closed pay period the export's orders, carries and payouts belong to.
     public struct PeriodSpec: Sendable, Equatable {
-        /// `2026-11` for a calendar month, `2026-W47` for a week, or any name for explicit bounds.
+        /// `2026-11` for a calendar month, the first day `2026-11-16` for a week, or any name for explicit bounds.
         public var id: String
         /// Explicit bounds (UTC microseconds, half-open); nil: drawn from the plan's calendar.
         public var startsAtMicros: Int64?

@@ -24,11 +24,12 @@ struct CommissionTargetReader {
         }
     }
 
-    func period(_ id: String) throws(MigrationError) -> CommissionPeriod? {
+    /// The period's bounds, and whether it is closed.
+    func period(_ id: String) throws(MigrationError) -> (CommissionPeriod, closed: Bool)? {
         guard let row = try connection.query(
-            "SELECT extract(epoch FROM starts_at)::bigint, extract(epoch FROM ends_at)::bigint FROM mlm.periods WHERE period = $1", [id]
+            "SELECT extract(epoch FROM starts_at)::bigint, extract(epoch FROM ends_at)::bigint, closed FROM mlm.periods WHERE period = $1", [id]
         ).first, let start = row[0].flatMap({ Int64($0) }), let end = row[1].flatMap({ Int64($0) }) else { return nil }
-        return CommissionPeriod(startsAt: start, endsAt: end)
+        return (CommissionPeriod(startsAt: start, endsAt: end), row[2] == "t")
     }
 
     func members() throws(MigrationError) -> Members {
@@ -92,27 +93,34 @@ struct MigrationImpact {
     let mapping: Mapping
     let members: CommissionTargetReader.Members
 
-    /// The affected members, each with the legacy ids of the quarantined members that explain it.
-    func affected(period: String) throws(MigrationError) -> [Int64: [String]] {
+    /// The members a quarantined member's orders reached in the legacy genealogy: up its sponsor
+    /// line (unilevel) and up its placement line (binary and carries), each with the legacy ids
+    /// of the quarantined members that explain it.
+    struct Affected {
+        var sponsorLine: [Int64: [String]] = [:]
+        var placementLine: [Int64: [String]] = [:]
+    }
+
+    func affected() throws(MigrationError) -> Affected {
         let orderKey = mapping.commission?.memberKeys["orders"] ?? .legacyID
         let references = try connection.query(
             "SELECT DISTINCT legacy_id FROM mlm_migration.quarantine WHERE entity = 'orders' AND reason = $1 AND legacy_id IS NOT NULL ORDER BY 1",
             [ReasonCode.orderMemberQuarantined.rawValue], what: "reading the quarantined orders"
         ).compactMap { $0[0] }
-        var affected: [Int64: [String]] = [:]
+        var affected = Affected()
         for reference in references {
             guard let row = try quarantinedMember(reference, key: orderKey) else { continue }
             let name = row.legacyID ?? reference
             let genealogy = mapping.members.genealogy
-            let starts: [(Int64?, KeyPath<CommissionMember, Int64?>)] = [
-                (try attach(row.sponsor, key: genealogy.sponsorKey, depth: 0, parent: \.sponsor), \.sponsorID),
-                (try attach(row.placement, key: genealogy.placementKey, depth: 0, parent: \.placement), \.placementID),
+            let starts: [(Int64?, KeyPath<CommissionMember, Int64?>, WritableKeyPath<Affected, [Int64: [String]]>)] = [
+                (try attach(row.sponsor, key: genealogy.sponsorKey, depth: 0, parent: \.sponsor), \.sponsorID, \.sponsorLine),
+                (try attach(row.placement, key: genealogy.placementKey, depth: 0, parent: \.placement), \.placementID, \.placementLine),
             ]
-            for (start, parent) in starts {
+            for (start, parent, line) in starts {
                 var current = start
                 var steps = 0
                 while let id = current, let index = members.byIndex[id], steps <= members.list.count {
-                    if affected[id]?.contains(name) != true { affected[id, default: []].append(name) }
+                    if affected[keyPath: line][id]?.contains(name) != true { affected[keyPath: line][id, default: []].append(name) }
                     current = members.list[index][keyPath: parent]
                     steps += 1
                 }

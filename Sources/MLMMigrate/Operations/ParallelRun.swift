@@ -64,11 +64,14 @@ public struct ParallelRun {
             throw MigrationError(.commissionNoPlan, "the mapping has no commission_plan; the parallel run recomputes a period with it")
         }
         let target = try CommissionTargetReader(connection: connection)
-        guard let bounds = try target.period(period) else {
+        guard let (bounds, closed) = try target.period(period) else {
             throw MigrationError(.commissionPeriodUnknown, "the target has no period \(period) in mlm.periods")
         }
+        guard closed else {
+            throw MigrationError(.commissionPeriodOpen, "period \(period) is not closed: the legacy system has not paid it, so there is nothing to compare")
+        }
         guard let runID = try connection.scalar("SELECT max(run_id) FROM mlm_migration.runs WHERE status IN ('loaded', 'reconciled', 'failed')").flatMap({ Int($0) }) else {
-            throw MigrationError(.rollbackNoRun, "\(connection.endpoint) has no loaded run")
+            throw MigrationError(.commissionNoRun, "\(connection.endpoint) has no loaded run to recompute from")
         }
         let members = try target.members()
         let orders = try target.orders(period: period)
@@ -94,7 +97,7 @@ public struct ParallelRun {
                 notRecomputed["\(row.bonusType) \(row.currency)", default: 0] += Int128(row.amountMinor)
             }
         }
-        let affected = try MigrationImpact(connection: connection, mapping: mapping, members: members).affected(period: period)
+        let affected = try MigrationImpact(connection: connection, mapping: mapping, members: members).affected()
         var differences: [ParallelRunDifference] = []
         var totals: [String: (legacy: Int128, recomputed: Int128, members: Int, matched: Int)] = [:]
         for key in Set(paid.keys).union(recomputed.keys).sorted(by: Self.byMember) {
@@ -110,11 +113,13 @@ public struct ParallelRun {
                 total.matched += 1
             } else {
                 let explanation = result.explanation(memberID: memberID, bonus: bonus)?.json() ?? "{}"
-                differences.append(difference(memberID, bonus.rawValue, paid[key], recomputed[key], explanation, members, affected))
+                let causes = bonus == .binary ? affected.placementLine : affected.sponsorLine
+                differences.append(difference(memberID, bonus.rawValue, paid[key], recomputed[key], explanation, members, causes))
             }
             totals[bonus.rawValue] = total
         }
-        if let binary = plan.binary {
+        // Closing carries are compared only when the export gives the legacy ones.
+        if let binary = plan.binary, mapping.commission?.closingCarry != nil {
             let legacyCarry = try target.carry(period: period, position: "closing")
             let closing = result.closingCarryByMember
             for memberID in Set(legacyCarry.keys).union(closing.keys).sorted() {
@@ -123,7 +128,7 @@ public struct ParallelRun {
                     let new = closing[memberID]?[leg] ?? 0
                     guard old != new else { continue }
                     let explanation = result.explanation(memberID: memberID, bonus: .binary)?.json() ?? "{}"
-                    differences.append(difference(memberID, "carry:\(leg)", old, new, explanation, members, affected))
+                    differences.append(difference(memberID, "carry:\(leg)", old, new, explanation, members, affected.placementLine))
                 }
             }
         }

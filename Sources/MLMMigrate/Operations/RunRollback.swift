@@ -71,6 +71,15 @@ public struct RunRollback {
                 "UPDATE mlm.members SET placement_id = NULL, placement_leg = NULL WHERE run_id = $1::bigint AND batch_no > $2::integer AND placement_id IS NOT NULL",
                 [String(runID), String(toBatch)], what: "freeing the run's placement slots"
             )
+            // Parallel runs are derived from the run's rows: those of the run, or of a period it loaded, go with them.
+            _ = try connection.query("""
+                WITH gone AS (
+                    SELECT parallel_run_id FROM mlm_migration.parallel_runs r
+                    WHERE r.run_id = $1::bigint
+                       OR r.period IN (SELECT period FROM mlm.periods WHERE run_id = $1::bigint AND batch_no > $2::integer)
+                ), rows AS (DELETE FROM mlm_migration.parallel_run WHERE parallel_run_id IN (SELECT parallel_run_id FROM gone))
+                DELETE FROM mlm_migration.parallel_runs WHERE parallel_run_id IN (SELECT parallel_run_id FROM gone)
+                """, [String(runID), String(toBatch)], what: "removing the run's parallel runs")
             let restored = try restorePriorImages(runID: runID, after: toBatch)
             var removed: [String: Int] = [:]
             for table in TargetTables.rollbackOrder.map(\.name) {

@@ -23,7 +23,7 @@ public enum ParallelRunReport {
         var out = "# Parallel run, period \(summary.period)\n\n"
         out += summary.matches
             ? "**Verdict: every payout and carry-forward matches.**\n\n"
-            : "**Verdict: \(summary.differences.count) differences. Do not switch over until each is resolved.**\n\n"
+            : "**Verdict: \(summary.differences.count) difference\(summary.differences.count == 1 ? "" : "s"). Do not switch over until each is resolved.**\n\n"
         out += "Run \(summary.runID), parallel run \(summary.parallelRunID), amounts in \(summary.currency).\n\n"
         out += "| bonus | legacy paid | recomputed | members | matched | mismatched |\n|---|---:|---:|---:|---:|---:|\n"
         for bonus in summary.bonuses {

@@ -75,14 +75,24 @@ import Testing
         #expect(second.stdout.contains("every payout and carry-forward matches"))
     }
 
-    @Test func rollbackRemovesTheCommissionState() throws {
-        let (_, target) = try migrated("vendor1-binaryplan")
+    @Test func rollbackRemovesTheCommissionStateAndItsParallelRuns() throws {
+        let (work, target) = try migrated("vendor1-binaryplan")
+        let parallel = try ToolRun.run("mlm-migrate", ["parallel-run", "--period", "2026-11", "--target", target, "--work-dir", work.path])
+        #expect(parallel.status == 1)
         let rollback = try ToolRun.run("mlm-migrate", ["rollback", "--run", "1", "--target", target])
         #expect(rollback.status == 0, "\(rollback.stderr)")
         let connection = try PostgresConnection(target)
-        for table in ["mlm.periods", "mlm.orders", "mlm.carry_forward", "mlm.ranks", "mlm.rank_history", "mlm.commission_payouts"] {
+        for table in ["mlm_migration.parallel_run", "mlm_migration.parallel_runs", "mlm.periods", "mlm.orders", "mlm.carry_forward", "mlm.ranks", "mlm.rank_history", "mlm.commission_payouts"] {
             #expect(try connection.scalar("SELECT count(*) FROM \(table)") == "0", "\(table)")
         }
+    }
+
+    @Test func refusesAnOpenPeriodTheLegacySystemHasNotPaid() throws {
+        // Vendor 1's export has orders dated in December 2026, a period not closed yet.
+        let (work, target) = try migrated("vendor1-binaryplan")
+        let run = try ToolRun.run("mlm-migrate", ["parallel-run", "--period", "2026-12", "--target", target, "--work-dir", work.path])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("[commission.period_open]"))
     }
 
     @Test func refusesAPeriodTheTargetDoesNotHave() throws {

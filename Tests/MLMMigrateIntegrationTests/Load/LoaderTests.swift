@@ -20,8 +20,11 @@ import Testing
         let target = try TestPostgres.freshDatabase("load")
         let (summary, _) = try pipeline.load(target: target)
         #expect(summary.members == 2_001)
-        // Members 7 + quarantine 1; data keys 7, PII 7; wallets 3,338 / 300 = 12; entries 11,999 / 300 = 40; ledger quarantine 1.
-        #expect(summary.batches == 7 + 1 + 7 + 7 + 12 + 40 + 1)
+        // Members 7 + quarantine 1; data keys 7, PII 7; wallets 3,338 / 300 = 12; entries 11,999 / 300 = 40; ledger quarantine 1;
+        // commission: periods 3 rows = 1, ranks 5 = 1, orders 1,378 / 300 = 5, rank history 585 / 300 = 2, payouts 220 = 1,
+        // no carry-forwards (a unilevel plan), commission quarantine 1.
+        #expect(summary.batches == 7 + 1 + 7 + 7 + 12 + 40 + 1 + 1 + 1 + 5 + 2 + 1 + 1)
+        #expect(summary.orders == 1_378 && summary.payouts == 220 && summary.carryForward == 0)
         #expect(summary.dataKeys == 2_001 && summary.memberPII == 2_001)
         #expect(summary.walletEntries == 11_999)
         let connection = try PostgresConnection(target)
@@ -69,8 +72,8 @@ import Testing
 
     @Test func appliesTheSchemaOnceAndIsRerunnable() throws {
         let connection = try PostgresConnection(try TestPostgres.freshDatabase("schema"))
-        #expect(try TargetSchema.apply(on: connection) == [1, 2, 3, 4, 5])
+        #expect(try TargetSchema.apply(on: connection) == [1, 2, 3, 4, 5, 6])
         #expect(try TargetSchema.apply(on: connection) == [])
-        #expect(try connection.scalar("SELECT max(version) FROM mlm_migration.schema_versions") == "5")
+        #expect(try connection.scalar("SELECT max(version) FROM mlm_migration.schema_versions") == "6")
     }
 }
