@@ -40,6 +40,6 @@ raw=$(since "$start")
 printf 'members: %s, orders in %s: %s\n' "$N" "$PERIOD" "$orders"
 grep -E '^(binary|unilevel):|PARALLEL|parallel run:' "$base/parallel.out" || true
 printf 'mlm-migrate parallel-run: %6.2f s  (%s members/s, peak RSS %d MiB)\n' "$parallel" \
-  "$(awk "BEGIN{printf \"%d\", $N / $parallel}")" "$(( $(cat "$base/rss") / 1024 ))"
+  "$(awk "BEGIN{printf \"%d\", $N / $parallel}")" "$(( $(tail -n 1 "$base/rss") / 1024 ))"
 printf 'raw psql \\copy of the rows it reads: %6.2f s\n' "$raw"
 printf 'ratio: %6.2f x  (parallel-run / raw read of the same rows)\n' "$(awk "BEGIN{print $parallel / $raw}")"

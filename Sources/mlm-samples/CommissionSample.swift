@@ -236,12 +236,12 @@ enum PHPFloat {
         return sign + String(magnitude / UInt64(unit)) + (fraction.isEmpty ? "" : "." + fraction)
     }
 
-    /// Every seventh amount with a float artefact just below its value.
+    /// Every seventh amount with a float artefact just below its value (71.01 as 71.009999999999).
     static func noisy(_ scaled: Int64, scale: Int) -> String {
         guard scaled % 7 == 3, scale > 0, scaled > 0 else { return text(scaled, scale: scale) }
-        let exact = text(scaled - 1, scale: scale)
-        let digits = exact.contains(".") ? exact : exact + "."
-        let pad = String(repeating: "0", count: max(0, scale - (digits.split(separator: ".").last?.count ?? 0)))
-        return digits + pad + "9999999999"
+        let unit = (0..<scale).reduce(Int64(1)) { value, _ in value * 10 }
+        let below = scaled - 1
+        let fraction = String(below % unit)
+        return "\(below / unit)." + String(repeating: "0", count: scale - fraction.count) + fraction + "9999999999"
     }
 }
