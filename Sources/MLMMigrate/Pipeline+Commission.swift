@@ -40,7 +40,7 @@ extension Pipeline {
         guard let (data, plan, calendar) = try Self.commissionCalendar(mapping) else { return nil }
         guard manifest.commissionExtract != nil else { throw Self.missing("extract") }
         return try CommissionCleanser(mapping: data, plan: plan, calendar: calendar, members: mapping.members, logger: logger)
-            .run(paths: CommissionCleansePaths(work: work, extracted: Set(Self.commissionEntities(data).map(\.file))))
+            .run(work: work)
     }
 
     func transformCommission(_ mapping: Mapping, manifest: RunManifest) throws(MigrationError) -> CommissionTransformSummary? {

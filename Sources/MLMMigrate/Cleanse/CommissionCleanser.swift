@@ -20,13 +20,6 @@ public struct PeriodVolumeTotals: Codable, Sendable, Equatable {
     public var sourceBV = "0", sourcePV = "0", acceptedBV = "0", acceptedPV = "0", quarantinedBV = "0", quarantinedPV = "0"
 }
 
-/// Where the commission Cleanse reads and writes.
-public struct CommissionCleansePaths: Sendable {
-    public var work: WorkDirectory
-    /// The entities Extract wrote, by stage file.
-    public var extracted: Set<StageFile>
-}
-
 /// Cleanse for the commission entities: the row rules (``CommissionRowRules``), then per entity
 /// its own checks: orders assigned to their period and unique by id; carry-forwards on a
 /// genealogy leg and unique per member, leg and position; ranks unique; rank history on known
@@ -48,8 +41,8 @@ public struct CommissionCleanser {
         self.logger = logger
     }
 
-    public func run(paths: CommissionCleansePaths) throws(MigrationError) -> CommissionCleanseSummary {
-        let work = paths.work
+    /// Reads the work directory's commission extract files and writes their cleansed files.
+    public func run(work: WorkDirectory) throws(MigrationError) -> CommissionCleanseSummary {
         var directories: [ReferenceKey: MemberDirectory] = [:]
         for key in Set(Self.entityNames.map { mapping.memberKeys[$0] ?? .legacyID }) {
             directories[key] = try MemberDirectory(

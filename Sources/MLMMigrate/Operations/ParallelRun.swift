@@ -85,14 +85,14 @@ public struct ParallelRun {
             throw MigrationError(.commissionInput, "the target's data cannot be recomputed: \(error.message) [\(error.code)]")
         }
         let legacy = try target.payouts(period: period)
-        let computed: Set<String> = Set((plan.binary == nil ? [] : ["binary"]) + (plan.unilevel == nil ? [] : ["unilevel"]))
-        var recomputed: [String: Int64] = [:]
-        for line in result.lines { recomputed["\(line.memberID)/\(line.bonus.rawValue)"] = line.amountMinor }
-        var paid: [String: Int64] = [:]
+        let computed: Set<CommissionBonus> = Set((plan.binary == nil ? [] : [.binary]) + (plan.unilevel == nil ? [] : [.unilevel]))
+        var recomputed: [PayKey: Int64] = [:]
+        for line in result.lines { recomputed[PayKey(memberID: line.memberID, bonus: line.bonus)] = line.amountMinor }
+        var paid: [PayKey: Int64] = [:]
         var notRecomputed: [String: Int128] = [:]
         for row in legacy {
-            if computed.contains(row.bonusType) && row.currency == plan.currency {
-                paid["\(row.memberID)/\(row.bonusType)", default: 0] += row.amountMinor
+            if let bonus = CommissionBonus(rawValue: row.bonusType), computed.contains(bonus), row.currency == plan.currency {
+                paid[PayKey(memberID: row.memberID, bonus: bonus), default: 0] += row.amountMinor
             } else {
                 notRecomputed["\(row.bonusType) \(row.currency)", default: 0] += Int128(row.amountMinor)
             }
@@ -100,9 +100,8 @@ public struct ParallelRun {
         let affected = try MigrationImpact(connection: connection, mapping: mapping, members: members).affected()
         var differences: [ParallelRunDifference] = []
         var totals: [String: (legacy: Int128, recomputed: Int128, members: Int, matched: Int)] = [:]
-        for key in Set(paid.keys).union(recomputed.keys).sorted(by: Self.byMember) {
-            let parts = key.split(separator: "/")
-            guard let memberID = Int64(parts[0]), let bonus = CommissionBonus(rawValue: String(parts[1])) else { continue }
+        for key in Set(paid.keys).union(recomputed.keys).sorted() {
+            let (memberID, bonus) = (key.memberID, key.bonus)
             let old = paid[key] ?? 0
             let new = recomputed[key] ?? 0
             var total = totals[bonus.rawValue] ?? (0, 0, 0, 0)
@@ -146,9 +145,12 @@ public struct ParallelRun {
         return try record(summary)
     }
 
-    static func byMember(_ a: String, _ b: String) -> Bool {
-        let left = a.split(separator: "/"), right = b.split(separator: "/")
-        return (Int64(left[0]) ?? 0, left[1]) < (Int64(right[0]) ?? 0, right[1])
+    /// One member's payout of one bonus, in member order.
+    struct PayKey: Hashable, Comparable {
+        var memberID: Int64
+        var bonus: CommissionBonus
+
+        static func < (lhs: PayKey, rhs: PayKey) -> Bool { (lhs.memberID, lhs.bonus) < (rhs.memberID, rhs.bonus) }
     }
 
     private func difference(

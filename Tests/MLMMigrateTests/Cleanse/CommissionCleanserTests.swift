@@ -146,8 +146,7 @@ import Testing
             mapping: data, plan: plan, calendar: calendar, members: mapping.members,
             logger: Logger(label: "test")
         )
-        let paths = CommissionCleansePaths(work: work, extracted: Set(extracts.keys))
-        let summary = try cleanser.run(paths: paths)
+        let summary = try cleanser.run(work: work)
         return Cleansed(directory: directory, work: work, summary: summary)
     }
 
