@@ -1,0 +1,72 @@
+/// Which members' legacy figures migration itself changes: each member the migration
+/// quarantined that had orders, and the loaded members above it in the legacy genealogy (its
+/// sponsor line for unilevel, its placement line for binary), found from the quarantined rows'
+/// own sponsor and placement references.
+struct MigrationImpact {
+    let connection: PostgresConnection
+    let mapping: Mapping
+    let members: CommissionTargetReader.Members
+
+    /// The members a quarantined member's orders reached in the legacy genealogy: up its sponsor
+    /// line (unilevel) and up its placement line (binary and carries), each with the legacy ids
+    /// of the quarantined members that explain it.
+    struct Affected {
+        var sponsorLine: [Int64: [String]] = [:]
+        var placementLine: [Int64: [String]] = [:]
+    }
+
+    func affected() throws(MigrationError) -> Affected {
+        let orderKey = mapping.commission?.memberKeys["orders"] ?? .legacyID
+        let references = try connection.query(
+            "SELECT DISTINCT legacy_id FROM mlm_migration.quarantine WHERE entity = 'orders' AND reason = $1 AND legacy_id IS NOT NULL ORDER BY 1",
+            [ReasonCode.orderMemberQuarantined.rawValue], what: "reading the quarantined orders"
+        ).compactMap { $0[0] }
+        var affected = Affected()
+        for reference in references {
+            guard let row = try quarantinedMember(reference, key: orderKey) else { continue }
+            let name = row.legacyID ?? reference
+            let genealogy = mapping.members.genealogy
+            let starts: [(Int64?, KeyPath<CommissionMember, Int64?>, WritableKeyPath<Affected, [Int64: [String]]>)] = [
+                (try attach(row.sponsor, key: genealogy.sponsorKey, depth: 0, parent: \.sponsor), \.sponsorID, \.sponsorLine),
+                (try attach(row.placement, key: genealogy.placementKey, depth: 0, parent: \.placement), \.placementID, \.placementLine),
+            ]
+            for (start, parent, line) in starts {
+                var current = start
+                var steps = 0
+                while let id = current, let index = members.byIndex[id], steps <= members.list.count {
+                    if affected[keyPath: line][id]?.contains(name) != true { affected[keyPath: line][id, default: []].append(name) }
+                    current = members.list[index][keyPath: parent]
+                    steps += 1
+                }
+            }
+        }
+        return affected
+    }
+
+    struct QuarantinedMember {
+        var legacyID: String?
+        var sponsor: String?
+        var placement: String?
+    }
+
+    /// The members-quarantine row of the member `reference` names (by legacy id or username).
+    private func quarantinedMember(_ reference: String, key: ReferenceKey) throws(MigrationError) -> QuarantinedMember? {
+        let match = key == .legacyID ? "legacy_id = $1" : "payload ->> 'username' = $1"
+        return try connection.query(
+            "SELECT legacy_id, payload ->> 'sponsor', payload ->> 'placement' FROM mlm_migration.quarantine WHERE entity = 'members' AND \(match) ORDER BY line LIMIT 1",
+            [reference], what: "reading a quarantined member"
+        ).first.map { QuarantinedMember(legacyID: $0[0], sponsor: $0[1], placement: $0[2]) }
+    }
+
+    /// The loaded member a legacy reference reaches: itself when loaded, else, when it names a
+    /// quarantined member, that member's own parent, and so on.
+    private func attach(_ reference: String?, key: ReferenceKey, depth: Int, parent: KeyPath<QuarantinedMember, String?>) throws(MigrationError) -> Int64? {
+        guard let reference = reference?.trimmingWhitespace(), !reference.isEmpty, depth < 50 else { return nil }
+        let column = key == .legacyID ? "legacy_id" : "username"
+        if let id = try connection.scalar("SELECT member_id FROM mlm.members WHERE \(column) = $1", [reference]).flatMap({ Int64($0) }) {
+            return id
+        }
+        guard let row = try quarantinedMember(reference, key: key) else { return nil }
+        return try attach(row[keyPath: parent], key: key, depth: depth + 1, parent: parent)
+    }
+}
