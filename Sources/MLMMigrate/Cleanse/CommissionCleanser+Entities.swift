@@ -86,13 +86,22 @@ extension CommissionCleanser {
         let writer = try StageFileWriter(path: work.path(.cleanseRanks), columns: CommissionStageLayout.cleansedRanks)
         var accepted: Set<String> = []
         if let ranks = mapping.ranks {
+            // mlm.ranks.sort_order is unique: two ranks at one place in the order are both quarantined.
+            var places: [Int: Int] = [:]
+            let rankRules = rules("ranks", ranks, nil, context)
+            let scan = try StageFileReader(path: work.path(.extractRanks), expecting: MemberStageLayout.extractBookkeeping + ranks.columns.map(\.field))
+            while let raw = try scan.next() {
+                if let place = rankRules.apply(raw).values["sort_order"].flatMap({ Int($0) }) { places[place, default: 0] += 1 }
+            }
             try twoPasses(
                 "ranks", ranks, .extractRanks, work: work, rules: rules("ranks", ranks, nil, context), duplicate: .rankDuplicate,
                 key: { $0.values["rank"] },
                 check: { row in
-                    if row.values["sort_order"].flatMap({ Int($0) }) == nil {
+                    guard let place = row.values["sort_order"].flatMap({ Int($0) }) else {
                         row.reject(.rankUnknownRank, "sort_order", detail: "sort_order is not a whole number")
+                        return
                     }
+                    if (places[place] ?? 0) > 1 { row.reject(.rankDuplicate, "sort_order", detail: "\(places[place] ?? 0) ranks share this sort_order") }
                 },
                 context: &context, onRow: { row, ok in if ok, let rank = row.values["rank"] { accepted.insert(rank) } },
                 write: { row in [[row.header.source, row.header.line, row.values["rank"], row.values["name"] ?? row.values["rank"], row.values["sort_order"]]] },

@@ -396,3 +396,15 @@ import Testing
         #expect(quarantined == rows.count)
     }
 }
+
+extension CommissionCleanserTests {
+    /// mlm.ranks.sort_order is unique: two ranks at one place are both quarantined in Cleanse
+    /// (rather than failing the load), and the others are kept.
+    @Test func quarantinesRanksThatShareASortOrder() throws {
+        let run = try cleanse([Self.ranks], extracts: [.extractRanks: [
+            ["B", "Bronze", "1"], ["S", "Silver", "2"], ["X", "Also second", "2"],
+        ]])
+        #expect(try run.rows(.cleanseRanks).map { $0[2] } == ["B"])
+        #expect(try run.quarantined() == ["ranks:3 rank.duplicate", "ranks:4 rank.duplicate"])
+    }
+}
