@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Migrates both bundled samples, each into its own disposable local PostgreSQL (or into
 # --target / the PG* environment when given), then applies each one's later export
-# (samples/later) over it as a delta run, and prints where each report is. Between the two it runs
-# the parallel run of each sample's closed pay period.
+# (samples/later) over it as a delta run, and prints where each report is. After each it runs the
+# parallel run of the pay period that export closed (the later export closes the next one).
 # The samples' PII is encrypted under a DEMO key-encryption key, mlm-keys/demo.kek (mode 0600,
 # git-ignored), made on first use, unless MLM_MIGRATE_KEK or --kek-file gives one.
 # Usage: scripts/migrate-samples.sh [extra mlm-migrate run options]
@@ -32,10 +32,13 @@ for vendor in vendor1-binaryplan vendor2-mlmsoft; do
   "$bin" run --source "samples/$vendor" --mapping "mappings/$vendor.yaml" --work-dir "mlm-work/$vendor" "${key[@]}" "$@" || status=$?
   # The samples' legacy payouts carry deliberately wrong figures (samples/expected/$vendor-parallel-run.tsv):
   # the parallel run must flag exactly those, so its exit code 1 is the expected outcome here.
-  case $vendor in vendor1-binaryplan) period=2026-11 ;; *) period=2026-11-16 ;; esac
+  case $vendor in vendor1-binaryplan) period=2026-11 next=2026-12 ;; *) period=2026-11-16 next=2026-11-23 ;; esac
   echo "== $vendor: parallel run of the closed period $period (expected to flag the seeded legacy mistakes)"
   "$bin" parallel-run --period "$period" --work-dir "mlm-work/$vendor" "${target[@]}" | tail -n 3 || true
   echo "== $vendor: the later export (samples/later/$vendor) applied as a delta"
-  "$bin" run --delta --source "samples/later/$vendor" --mapping "mappings/$vendor.yaml" --work-dir "mlm-work/$vendor" "${key[@]}" "$@" || status=$?
+  "$bin" run --delta --source "samples/later/$vendor" --mapping "mappings/$vendor.yaml" --commission-period "$next" \
+    --work-dir "mlm-work/$vendor" "${key[@]}" "$@" || status=$?
+  echo "== $vendor: parallel run of the next period $next, which the later export closed (expected to flag its seeded mistakes)"
+  "$bin" parallel-run --period "$next" --work-dir "mlm-work/$vendor" "${target[@]}" | tail -n 3 || true
 done
 exit $status

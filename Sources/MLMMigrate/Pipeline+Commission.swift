@@ -25,8 +25,9 @@ extension Pipeline {
 
     /// The plan's calendar with the closed period the mapping names; `commission.period_unknown`
     /// when the period's id names no period of the plan's kind.
-    static func commissionCalendar(_ mapping: Mapping) throws(MigrationError) -> (CommissionDataMapping, CommissionPlan, PeriodCalendar)? {
-        guard let data = mapping.commission, let plan = mapping.commissionPlan else { return nil }
+    static func commissionCalendar(_ mapping: Mapping, period: String? = nil) throws(MigrationError) -> (CommissionDataMapping, CommissionPlan, PeriodCalendar)? {
+        guard var data = mapping.commission, let plan = mapping.commissionPlan else { return nil }
+        if let period { data.period = .init(id: period, startsAtMicros: nil, endsAtMicros: nil) }
         guard let calendar = PeriodCalendar(plan: plan.period, closed: data.period) else {
             throw MigrationError(
                 .commissionPeriodUnknown,
@@ -37,14 +38,14 @@ extension Pipeline {
     }
 
     func cleanseCommission(_ mapping: Mapping, manifest: RunManifest) throws(MigrationError) -> CommissionCleanseSummary? {
-        guard let (data, plan, calendar) = try Self.commissionCalendar(mapping) else { return nil }
+        guard let (data, plan, calendar) = try Self.commissionCalendar(mapping, period: manifest.commissionPeriod) else { return nil }
         guard manifest.commissionExtract != nil else { throw Self.missing("extract") }
         return try CommissionCleanser(mapping: data, plan: plan, calendar: calendar, members: mapping.members, logger: logger)
             .run(work: work)
     }
 
     func transformCommission(_ mapping: Mapping, manifest: RunManifest) throws(MigrationError) -> CommissionTransformSummary? {
-        guard let (_, plan, calendar) = try Self.commissionCalendar(mapping) else { return nil }
+        guard let (_, plan, calendar) = try Self.commissionCalendar(mapping, period: manifest.commissionPeriod) else { return nil }
         guard let cleansed = manifest.commissionCleanse else { throw Self.missing("cleanse") }
         return try CommissionTransformer(plan: plan, calendar: calendar, logger: logger).run(work: work, cleansed: cleansed)
     }

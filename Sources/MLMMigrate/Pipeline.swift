@@ -13,6 +13,9 @@ public struct Pipeline {
     public var maxBatches: Int?
     /// Pauses before each retry of a load after a transient database error.
     public var retryDelays: [Double] = [0.5, 1, 2, 4, 8]
+    /// The closed pay period the export holds, overriding the mapping's `commission_period` id
+    /// (a later export's next period); recorded in the manifest at extract.
+    public var commissionPeriod: String?
     /// nil: progress on stderr only when it is a terminal.
     public var progress: Bool?
     /// The key-encryption key: Extract encrypts PII under it, Reconcile decrypts to verify.
@@ -56,6 +59,7 @@ public struct Pipeline {
         }
         if let commission = mapping.commission {
             manifest.commissionExtract = try extractCommission(commission, source: absoluteSource)
+            manifest.commissionPeriod = commissionPeriod
         }
         try work.writeManifest(manifest)
         return summary
@@ -301,7 +305,7 @@ public struct Pipeline {
               manifest.loadPending == true, manifest.transform != nil, manifest.workID != nil else { return false }
         let absoluteSource = URL(fileURLWithPath: source).standardizedFileURL.path
         let mapping = try MappingLoader.load(path: mappingPath)
-        return manifest.source == absoluteSource && manifest.mappingDigest == mapping.digest
+        return manifest.source == absoluteSource && manifest.mappingDigest == mapping.digest && manifest.commissionPeriod == commissionPeriod
             && manifest.sourceFingerprint == SourceFiles.fingerprint(source: absoluteSource)
     }
 

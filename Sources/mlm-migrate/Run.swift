@@ -19,7 +19,8 @@ struct Run: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let pipeline = try common.pipeline(batches: batches, keys: keys)
+            var pipeline = try common.pipeline(batches: batches, keys: keys)
+            pipeline.commissionPeriod = input.commissionPeriod
             try finish(try pipeline.run(source: input.source, mappingPath: input.mapping, target: target.target, delta: delta), of: pipeline)
         }
     }

@@ -8,6 +8,12 @@ struct SourceOptions: ParsableArguments {
 
     @Option(name: .long, help: "The vendor's mapping file (mappings/*.yaml).")
     var mapping: String
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The closed pay period this export holds, when not the mapping's commission_period (a later export's).",
+        discussion: "As the plan names periods: 2026-12 for a calendar month, the first day 2026-11-23 for a week."
+    ))
+    var commissionPeriod: String?
 }
 
 /// How Load splits the rows (`run`, `load`).

@@ -37,6 +37,14 @@ struct CommissionSample {
     /// The time text of a UTC instant, in the vendor's style.
     let timeText: (Int64) -> String
     let ranks: [String]
+    /// Order ids start with this (a later period's orders must not reuse an earlier one's ids).
+    var orderPrefix = "ORD-"
+    /// The opening carries, when they are the previous period's legacy closing ones; else drawn.
+    var opening: [(k: Int, volumes: [String: Int64])]?
+    /// Orders an earlier export already gave (the engine counts those dated in this period).
+    var priorOrders: [CommissionOrder] = []
+    /// Members who place no order in this period (gone from the legacy system since).
+    var nonBuyers: Set<Int> = []
 
     struct Output {
         var orders = Table(header: ["order_no", "member", "order_date", "status", "bv", "pv"])
@@ -48,6 +56,8 @@ struct CommissionSample {
         /// The quarantined commission rows and their reasons, named as the quarantine names them:
         /// the member's legacy id, or the row's own reference when it reaches no loaded member.
         var quarantine: [(legacyID: String, reason: ReasonCode)] = []
+        /// Every order as the engine took it (a later period counts the earlier export's orders dated in it).
+        var engineOrders: [CommissionOrder] = []
     }
 
     func generate() throws -> Output {
@@ -56,16 +66,16 @@ struct CommissionSample {
         let start = calendar.closed.startsAt
         let length = calendar.closed.endsAt - start
         let counted = plan.period.countedStatuses.first ?? "confirmed"
-        var orders: [CommissionOrder] = []
+        var orders: [CommissionOrder] = priorOrders
         var number = 1
         func order(_ k: Int, at: Int64, status: String, bv: Int64, pv: Int64, reference: String? = nil) {
-            let id = "ORD-\(number)"
+            let id = "\(orderPrefix)\(number)"
             number += 1
             out.orders.rows.append([id, reference ?? orderReference(k), timeText(at), status, volumeText(bv), volumeText(pv)])
             orders.append(CommissionOrder(orderID: id, memberID: Int64(k), occurredAt: at, status: status, bv: bv, pv: pv))
         }
         let unit = pow10(plan.volumeScale)
-        for member in members where random.below(100) < 45 {
+        for member in members where !nonBuyers.contains(member.k) && random.below(100) < 45 {
             for _ in 0...random.below(2) {
                 let bv = Int64(20 + random.below(280)) * unit + Int64(random.below(Int(unit)))
                 let status = random.below(12) == 0 ? "cancelled" : counted
@@ -83,13 +93,18 @@ struct CommissionSample {
         // An order id exported twice, and an order of a member the export does not have; both
         // cancelled in the legacy system, so no payout depends on them.
         let twice = members[members.count / 3].k
-        let duplicateRow: [String?] = ["ORD-DUP", orderReference(twice), timeText(start + 100), "cancelled", volumeText(10 * unit), volumeText(10 * unit)]
+        let duplicateRow: [String?] = ["\(orderPrefix)DUP", orderReference(twice), timeText(start + 100), "cancelled", volumeText(10 * unit), volumeText(10 * unit)]
         out.orders.rows += [duplicateRow, duplicateRow]
-        out.orders.rows.append(["ORD-GHOST", "ghost.member", timeText(start + 200), "cancelled", volumeText(5 * unit), volumeText(5 * unit)])
+        out.orders.rows.append(["\(orderPrefix)GHOST", "ghost.member", timeText(start + 200), "cancelled", volumeText(5 * unit), volumeText(5 * unit)])
         out.quarantine += [(legacyID(twice), .orderDuplicateID), (legacyID(twice), .orderDuplicateID), ("ghost.member", .orderUnknownMember)]
 
         var opening: [Int64: [String: Int64]] = [:]
-        if let binary = plan.binary {
+        if let given = self.opening {
+            for row in given {
+                opening[Int64(row.k)] = row.volumes
+                out.openingCarry.append(row)
+            }
+        } else if let binary = plan.binary {
             for member in members where random.below(100) < 20 {
                 let volumes = [binary.legs[0]: Int64(random.below(400)) * unit, binary.legs[1]: Int64(random.below(400)) * unit]
                 opening[Int64(member.k)] = volumes
@@ -185,6 +200,7 @@ struct CommissionSample {
             out.expected.append((legacyID(Int(k)), "carry", "migration", "quarantined member \(legacyID(quarantined.k)) no longer in the genealogy"))
         }
         rankHistory(&out, &random)
+        out.engineOrders = orders
         return out
     }
 
@@ -209,15 +225,40 @@ struct CommissionSample {
         out.quarantine += [(legacyID(member.k), .rankOutOfOrder), (legacyID(members[members.count / 4].k), .rankUnknownRank)]
     }
 
+    /// The later export: the first export's closed period again, exactly (its orders and rank
+    /// history), then the next period, closed now: its orders (none by the members gone since),
+    /// opening carries (the legacy closing ones of the period before), payouts and closing
+    /// carries, with mistakes of its own. Payouts and carries are the next period's.
+    func generateLater(gone: Set<Int>) throws -> Output {
+        let earlier = try generate()
+        guard let nextID = calendar.followingID,
+              let nextCalendar = PeriodCalendar(plan: plan.period, closed: .init(id: nextID, startsAtMicros: nil, endsAtMicros: nil)) else {
+            return earlier
+        }
+        var next = CommissionSample(
+            plan: plan, calendar: nextCalendar, members: members, quarantined: quarantined, seed: seed ^ 0x00AB_CDEF, legacyID: legacyID,
+            orderReference: orderReference, volumeText: volumeText, amountText: amountText, timeText: timeText, ranks: ranks
+        )
+        next.orderPrefix = "ORD-\(nextID)-"
+        next.opening = earlier.closingCarry
+        next.priorOrders = earlier.engineOrders
+        next.nonBuyers = gone
+        var out = try next.generate()
+        out.orders.rows = earlier.orders.rows + out.orders.rows
+        out.rankHistory = earlier.rankHistory
+        return out
+    }
+
     private func pow10(_ power: Int) -> Int64 { (0..<power).reduce(1) { value, _ in value * 10 } }
 
-    /// Writes the expected parallel-run differences and commission quarantine of `vendor`.
-    static func writeExpected(_ output: Output, vendor: String, to directory: String) throws {
+    /// Writes the expected parallel-run differences and (`quarantine`) commission quarantine of `vendor`.
+    static func writeExpected(_ output: Output, vendor: String, to directory: String, quarantine withQuarantine: Bool = true) throws {
         try FileManager.default.createDirectory(atPath: "\(directory)/expected", withIntermediateDirectories: true)
         let runs = "legacy_id\tbonus_type\tclassification\twhat\n"
             + output.expected.sorted { ($0.legacyID, $0.bonus) < ($1.legacyID, $1.bonus) }
                 .map { "\($0.legacyID)\t\($0.bonus)\t\($0.classification)\t\($0.what)\n" }.joined()
         try Data(runs.utf8).write(to: URL(fileURLWithPath: "\(directory)/expected/\(vendor)-parallel-run.tsv"))
+        guard withQuarantine else { return }
         let quarantine = "legacy_id\treason\n" + output.quarantine.map { "\($0.legacyID)\t\($0.reason.rawValue)\n" }.joined()
         try Data(quarantine.utf8).write(to: URL(fileURLWithPath: "\(directory)/expected/\(vendor)-commission.tsv"))
     }

@@ -136,7 +136,7 @@ struct MatrixSQLite {
             volumeText: { PHPFloat.text($0, scale: plan.volumeScale) }, amountText: { PHPFloat.text($0, scale: plan.currencyExponent) },
             timeText: { String($0) }, ranks: ranks
         )
-        let output = try sample.generate()
+        let output = try later == nil ? sample.generate() : sample.generateLater(gone: gone)
         var db: OpaquePointer?
         guard sqlite3_open(path, &db) == SQLITE_OK else { throw MigrationError(.samplesSQLite, "cannot open \(path)") }
         defer { sqlite3_close(db) }
@@ -179,7 +179,7 @@ struct MatrixSQLite {
             [Int64(payout.k), "UNI", Double(PHPFloat.text(payout.minor, scale: plan.currencyExponent)), plan.currency]
         })
         sqlite3_exec(db, "COMMIT", nil, nil, nil)
-        if later == nil { try CommissionSample.writeExpected(output, vendor: "vendor2-mlmsoft", to: directory) }
+        try CommissionSample.writeExpected(output, vendor: "vendor2-mlmsoft", to: directory, quarantine: later == nil)
     }
 
     private func insert(_ rows: [Row], into path: String) throws {

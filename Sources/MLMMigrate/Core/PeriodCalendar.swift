@@ -32,6 +32,12 @@ public struct PeriodCalendar: Sendable {
         return name(bounds)
     }
 
+    /// The calendar period after the closed one (nil for explicit periods), named as ``periodID(containing:)`` names it.
+    public var followingID: String? {
+        guard plan.kind != .explicit, let bounds = plan.bounds(containing: closed.endsAt) else { return nil }
+        return name(bounds)
+    }
+
     /// The bounds of period `id`, when it is the closed one or a calendar period.
     public func bounds(of id: String) -> CommissionPeriod? {
         if id == closedID { return closed }

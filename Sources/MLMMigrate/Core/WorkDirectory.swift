@@ -73,6 +73,8 @@ public struct RunManifest: Codable, Sendable {
     public var commissionExtract: [ExtractSummary]?
     public var commissionCleanse: CommissionCleanseSummary?
     public var commissionTransform: CommissionTransformSummary?
+    /// The closed period given at extract (`--commission-period`), overriding the mapping's.
+    public var commissionPeriod: String?
 }
 
 /// What Extract read of the ledger entities.

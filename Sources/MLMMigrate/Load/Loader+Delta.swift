@@ -95,6 +95,9 @@ extension Loader {
         }
         for each in appended {
             try batches(each.entity, "rows", Self.newRows(each.table), Self.insert(each.table, with: []))
+            if TargetTables.updatedByDelta.contains(where: { $0.name == each.table.target }) {
+                try batches(each.entity, "updates", Self.changedRows(each.table, when: Self.differs(each.table)), Self.update(each.table, with: []))
+            }
         }
         if info.hasCommission { try quarantine("commission") }
         if complete {

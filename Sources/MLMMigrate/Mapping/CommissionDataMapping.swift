@@ -24,6 +24,12 @@ public struct CommissionDataMapping: Sendable, Equatable {
         /// Explicit bounds (UTC microseconds, half-open); nil: drawn from the plan's calendar.
         public var startsAtMicros: Int64?
         public var endsAtMicros: Int64?
+
+        public init(id: String, startsAtMicros: Int64?, endsAtMicros: Int64?) {
+            self.id = id
+            self.startsAtMicros = startsAtMicros
+            self.endsAtMicros = endsAtMicros
+        }
     }
 
     /// A rank declared in the mapping.

@@ -13,6 +13,11 @@ struct MigrationImpact {
     struct Affected {
         var sponsorLine: [Int64: [String]] = [:]
         var placementLine: [Int64: [String]] = [:]
+        /// The quarantined members put back where the legacy genealogy had them (ids below
+        /// zero), with their quarantined orders: recomputing with them shows which differences
+        /// migration alone explains.
+        var restoredMembers: [CommissionMember] = []
+        var restoredOrders: [CommissionOrder] = []
     }
 
     func affected() throws(MigrationError) -> Affected {
@@ -26,9 +31,16 @@ struct MigrationImpact {
             guard let row = try quarantinedMember(reference, key: orderKey) else { continue }
             let name = row.legacyID ?? reference
             let genealogy = mapping.members.genealogy
+            let sponsor = try attach(row.sponsor, key: genealogy.sponsorKey, depth: 0, parent: \.sponsor)
+            let placement = try attach(row.placement, key: genealogy.placementKey, depth: 0, parent: \.placement)
+            let restoredID = -Int64(affected.restoredMembers.count + 1)
+            affected.restoredMembers.append(CommissionMember(
+                memberID: restoredID, sponsorID: sponsor, placementID: placement, placementLeg: placement == nil ? nil : leg(row.placementLeg)
+            ))
+            affected.restoredOrders += try quarantinedOrders(reference, memberID: restoredID)
             let starts: [(Int64?, KeyPath<CommissionMember, Int64?>, WritableKeyPath<Affected, [Int64: [String]]>)] = [
-                (try attach(row.sponsor, key: genealogy.sponsorKey, depth: 0, parent: \.sponsor), \.sponsorID, \.sponsorLine),
-                (try attach(row.placement, key: genealogy.placementKey, depth: 0, parent: \.placement), \.placementID, \.placementLine),
+                (sponsor, \.sponsorID, \.sponsorLine),
+                (placement, \.placementID, \.placementLine),
             ]
             for (start, parent, line) in starts {
                 var current = start
@@ -47,15 +59,44 @@ struct MigrationImpact {
         var legacyID: String?
         var sponsor: String?
         var placement: String?
+        var placementLeg: String?
+    }
+
+    /// A legacy leg code as the target holds it (the mapping's `placement_leg` codes applied).
+    private func leg(_ raw: String?) -> String? {
+        guard let raw = raw?.trimmingWhitespace(), !raw.isEmpty else { return nil }
+        if case .code(let table) = mapping.members.columns.first(where: { $0.field == "placement_leg" })?.kind { return table[raw] }
+        return raw
+    }
+
+    /// The quarantined orders of member `reference`, read back from their quarantine payloads
+    /// with the mapping's own order rules.
+    private func quarantinedOrders(_ reference: String, memberID: Int64) throws(MigrationError) -> [CommissionOrder] {
+        guard let orders = mapping.commission?.orders, let plan = mapping.commissionPlan else { return [] }
+        let rules = CommissionRowRules(entity: orders, volumeScale: plan.volumeScale, defaultCurrency: plan.currency, directory: nil, memberReasons: nil)
+        let fields = orders.columns.map(\.field)
+        let rows = try connection.query(
+            "SELECT source, line::text, " + fields.map { "payload ->> \(SQLText.literal($0))" }.joined(separator: ", ")
+                + " FROM mlm_migration.quarantine WHERE entity = 'orders' AND reason = $1 AND legacy_id = $2 ORDER BY source, line",
+            [ReasonCode.orderMemberQuarantined.rawValue, reference], what: "reading a quarantined member's orders"
+        )
+        return rows.compactMap { row in
+            let parsed = rules.apply([row[0], row[1], nil, nil] + row.dropFirst(2))
+            guard let bv = parsed.integer("bv"), let pv = parsed.integer("pv"), let micros = parsed.times["ordered_at"] else { return nil }
+            return CommissionOrder(
+                orderID: parsed.values["order_id"] ?? "", memberID: memberID, occurredAt: CommissionCleanser.seconds(micros),
+                status: parsed.values["status"] ?? "", bv: bv, pv: pv
+            )
+        }
     }
 
     /// The members-quarantine row of the member `reference` names (by legacy id or username).
     private func quarantinedMember(_ reference: String, key: ReferenceKey) throws(MigrationError) -> QuarantinedMember? {
         let match = key == .legacyID ? "legacy_id = $1" : "payload ->> 'username' = $1"
         return try connection.query(
-            "SELECT legacy_id, payload ->> 'sponsor', payload ->> 'placement' FROM mlm_migration.quarantine WHERE entity = 'members' AND \(match) ORDER BY line LIMIT 1",
+            "SELECT legacy_id, payload ->> 'sponsor', payload ->> 'placement', payload ->> 'placement_leg' FROM mlm_migration.quarantine WHERE entity = 'members' AND \(match) ORDER BY line LIMIT 1",
             [reference], what: "reading a quarantined member"
-        ).first.map { QuarantinedMember(legacyID: $0[0], sponsor: $0[1], placement: $0[2]) }
+        ).first.map { QuarantinedMember(legacyID: $0[0], sponsor: $0[1], placement: $0[2], placementLeg: $0[3]) }
     }
 
     /// The loaded member a legacy reference reaches: itself when loaded, else, when it names a

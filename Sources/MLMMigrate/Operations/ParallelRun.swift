@@ -98,6 +98,17 @@ public struct ParallelRun {
             }
         }
         let affected = try MigrationImpact(connection: connection, mapping: mapping, members: members).affected()
+        // The same period with the quarantined members back where the legacy genealogy had them,
+        // and their orders: a difference this makes disappear is one migration alone explains.
+        var restoredPaid: [PayKey: Int64] = [:]
+        var restoredClosing: [Int64: [String: Int64]] = [:]
+        var restoredRan = false
+        if !affected.restoredMembers.isEmpty, let restored = try? CommissionEngine(plan: plan, members: members.list + affected.restoredMembers)
+            .run(orders: orders + affected.restoredOrders, period: bounds, openingCarry: opening) {
+            for line in restored.lines { restoredPaid[PayKey(memberID: line.memberID, bonus: line.bonus)] = line.amountMinor }
+            restoredClosing = restored.closingCarryByMember
+            restoredRan = true
+        }
         var differences: [ParallelRunDifference] = []
         var totals: [String: (legacy: Int128, recomputed: Int128, members: Int, matched: Int)] = [:]
         for key in Set(paid.keys).union(recomputed.keys).sorted() {
@@ -112,8 +123,9 @@ public struct ParallelRun {
                 total.matched += 1
             } else {
                 let explanation = result.explanation(memberID: memberID, bonus: bonus)?.json() ?? "{}"
-                let causes = bonus == .binary ? affected.placementLine : affected.sponsorLine
-                differences.append(difference(memberID, bonus.rawValue, paid[key], recomputed[key], explanation, members, causes))
+                let line = bonus == .binary ? affected.placementLine : affected.sponsorLine
+                let explained = restoredRan ? (restoredPaid[key] ?? 0) == old : line[memberID] != nil
+                differences.append(difference(memberID, bonus.rawValue, paid[key], recomputed[key], explanation, members, line[memberID] ?? [], migration: explained))
             }
             totals[bonus.rawValue] = total
         }
@@ -127,7 +139,9 @@ public struct ParallelRun {
                     let new = closing[memberID]?[leg] ?? 0
                     guard old != new else { continue }
                     let explanation = result.explanation(memberID: memberID, bonus: .binary)?.json() ?? "{}"
-                    differences.append(difference(memberID, "carry:\(leg)", old, new, explanation, members, affected.placementLine))
+                    let causes = affected.placementLine[memberID] ?? []
+                    let explained = restoredRan ? (restoredClosing[memberID]?[leg] ?? 0) == old : !causes.isEmpty
+                    differences.append(difference(memberID, "carry:\(leg)", old, new, explanation, members, causes, migration: explained))
                 }
             }
         }
@@ -153,15 +167,16 @@ public struct ParallelRun {
         static func < (lhs: PayKey, rhs: PayKey) -> Bool { (lhs.memberID, lhs.bonus) < (rhs.memberID, rhs.bonus) }
     }
 
+    /// A difference; `causes` the quarantined members upstream on the bonus's line, named in the
+    /// explanation either way; `migration` whether restoring them explains it.
     private func difference(
         _ memberID: Int64, _ bonus: String, _ old: Int64?, _ new: Int64?, _ explanation: String,
-        _ members: CommissionTargetReader.Members, _ affected: [Int64: [String]]
+        _ members: CommissionTargetReader.Members, _ causes: [String], migration: Bool
     ) -> ParallelRunDifference {
-        let causes = affected[memberID] ?? []
         let note = causes.isEmpty ? "" : ",\"quarantined_upstream\":[\(causes.map(JSONText.quote).joined(separator: ","))]"
         return ParallelRunDifference(
             memberID: memberID, legacyID: members.legacyID[memberID] ?? "?", bonusType: bonus, legacyMinor: old, recomputedMinor: new,
-            differenceMinor: (new ?? 0) - (old ?? 0), classification: causes.isEmpty ? "legacy_figure" : "migration",
+            differenceMinor: (new ?? 0) - (old ?? 0), classification: migration ? "migration" : "legacy_figure",
             explanation: "{\"recomputed\":\(explanation),\"legacy_minor\":\(old.map { String($0) } ?? "null")\(note)}"
         )
     }

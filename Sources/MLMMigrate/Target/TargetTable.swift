@@ -28,7 +28,8 @@ public struct TargetTable: Sendable, Equatable {
     /// A delta run may update rows of this table (keeping prior images, which rollback puts back).
     public var updatedByDelta: Bool = false
     /// A delta run inserts the rows of this table whose key the target lacks, and leaves the
-    /// others as they are (commission history: a later export adds the next period).
+    /// others as they are (commission history: a later export adds the next period), unless
+    /// it is also ``updatedByDelta`` (a period closed since).
     public var appendedByDelta: Bool = false
     /// Counted in the report's delta table under this name.
     public var deltaName: String?

@@ -43,7 +43,7 @@ public enum TargetTables {
 
     public static let periods = TargetTable(
         name: "mlm.periods", columns: CommissionStageLayout.periods, key: ["period"], memberColumn: "period",
-        scope: .commission, appendedByDelta: true
+        scope: .commission, updatedByDelta: true, appendedByDelta: true
     )
     public static let ranks = TargetTable(
         name: "mlm.ranks", columns: CommissionStageLayout.ranks, key: ["rank"], memberColumn: "rank", scope: .commission, appendedByDelta: true

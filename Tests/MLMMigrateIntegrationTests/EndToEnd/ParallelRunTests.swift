@@ -87,6 +87,37 @@ import Testing
         }
     }
 
+    /// The later export closes the next period: a delta run adds it (and closes the period row the
+    /// first load had open), the parallel run of it flags exactly that period's seeded mistakes,
+    /// and rolling the delta back removes the period again, back to open.
+    @Test(arguments: [("vendor1-binaryplan", "2026-12"), ("vendor2-mlmsoft", "2026-11-23")])
+    func aDeltaRunAddsTheNextPeriodAndRollbackRemovesIt(vendor: String, next: String) throws {
+        let (work, target) = try migrated(vendor)
+        let connection = try PostgresConnection(target)
+        let before = try connection.scalar("SELECT closed::text FROM mlm.periods WHERE period = $1", [next])
+        let delta = try ToolRun.run("mlm-migrate", [
+            "run", "--delta", "--source", PackagePaths.sample("later/\(vendor)"), "--mapping", PackagePaths.mapping(vendor),
+            "--commission-period", next, "--target", target, "--work-dir", work.path, "--kek-file", TestKeys.kekFile,
+        ])
+        #expect(delta.status == 0, "\(delta.stdout)\(delta.stderr)")
+        #expect(try connection.scalar("SELECT closed::text FROM mlm.periods WHERE period = $1", [next]) == "true")
+        let run = try ToolRun.run("mlm-migrate", ["parallel-run", "--period", next, "--target", target, "--work-dir", work.path])
+        #expect(run.status == 1, "\(run.stderr)")
+        let summary = try JSONDecoder().decode(
+            ParallelRunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: "\(work.path)/parallel-run-\(next).json"))
+        )
+        let flagged = Set(summary.differences.map { difference in
+            "\(difference.legacyID)\t\(difference.bonusType.hasPrefix("carry:") ? "carry" : difference.bonusType)\t\(difference.classification)"
+        }).sorted()
+        #expect(flagged == (try expected("../later/expected/\(vendor)-parallel-run", columns: 3)))
+
+        let rollback = try ToolRun.run("mlm-migrate", ["rollback", "--run", "2", "--target", target])
+        #expect(rollback.status == 0, "\(rollback.stderr)")
+        #expect(try connection.scalar("SELECT count(*) FROM mlm.commission_payouts WHERE period = $1", [next]) == "0")
+        #expect(try connection.scalar("SELECT count(*) FROM mlm.carry_forward WHERE period = $1", [next]) == "0")
+        #expect(try connection.scalar("SELECT closed::text FROM mlm.periods WHERE period = $1", [next]) == before)
+    }
+
     @Test func refusesAnOpenPeriodTheLegacySystemHasNotPaid() throws {
         // Vendor 1's export has orders dated in December 2026, a period not closed yet.
         let (work, target) = try migrated("vendor1-binaryplan")

@@ -39,7 +39,7 @@ import Testing
     }
 
     @Test func deltaUpdatesAreRestoredParentsFirstAndCountedInTheReport() {
-        #expect(TargetTables.updatedByDelta.map(\.name) == ["mlm.members", "mlm.data_keys", "mlm.member_pii", "mlm.wallets"])
+        #expect(TargetTables.updatedByDelta.map(\.name) == ["mlm.members", "mlm.data_keys", "mlm.member_pii", "mlm.wallets", "mlm.periods"])
         #expect(TargetTables.deltaCounted(for: RunContents(pii: true, ledger: false)).compactMap(\.deltaName) == ["members", "member_pii"])
     }
 
