@@ -5,26 +5,7 @@ import Testing
 /// their currency's minor units, the extract reason carried over, the member reference resolved.
 @Suite struct CommissionRowRulesTests {
     /// Orders keyed by username; payouts with and without a currency column.
-    static let yaml = """
-        version: 1
-        vendor: test
-        entities:
-          members:
-            source: { format: csv }
-            columns:
-              legacy_id: { from: id }
-              username: { from: user }
-            genealogy: {}
-          orders:
-            source: { format: csv }
-            member_key: username
-            columns:
-              order_id:   { from: order_no }
-              member:     { from: member }
-              ordered_at: { from: at, type: timestamp, format: iso8601, timezone: UTC }
-              status:     { from: status }
-              bv:         { from: bv, type: volume }
-              pv:         { from: pv, type: volume }
+    static let yaml = CommissionMappingYAML.membersAndOrders + """
           payouts:
             source: { format: csv }
             columns:

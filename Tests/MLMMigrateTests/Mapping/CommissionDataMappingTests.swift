@@ -4,26 +4,7 @@ import Testing
 /// The commission entities of a mapping (`MappingLoader+CommissionData`): a full valid mapping,
 /// then each mistake named by its YAML path.
 @Suite struct CommissionDataMappingTests {
-    static let entities = """
-        version: 1
-        vendor: test
-        entities:
-          members:
-            source: { format: csv }
-            columns:
-              legacy_id: { from: id }
-              username:  { from: user }
-            genealogy: {}
-          orders:
-            source: { format: csv }
-            member_key: username
-            columns:
-              order_id:   { from: order_no }
-              member:     { from: member }
-              ordered_at: { from: at, type: timestamp, format: iso8601, timezone: UTC }
-              status:     { from: status }
-              bv:         { from: bv, type: volume }
-              pv:         { from: pv, type: volume }
+    static let entities = CommissionMappingYAML.membersAndOrders + """
           carry_forward:
             source: { format: csv }
             columns:
