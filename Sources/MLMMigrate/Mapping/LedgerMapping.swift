@@ -64,6 +64,8 @@ public struct MoneyFormat: Sendable, Equatable {
     public var decimalSeparator: UInt8
     /// Declared thousands separator, or nil to reject any.
     public var thousandsSeparator: UInt8?
+    /// Declared `type: volume`: a volume read at the plan's volume_scale, not an amount of money.
+    public var isVolume = false
 
     public init(minorUnits: Bool, decimalSeparator: UInt8 = UInt8(ascii: "."), thousandsSeparator: UInt8? = nil) {
         self.minorUnits = minorUnits

@@ -104,19 +104,24 @@ extension NodeReader {
 
     /// Volumes are typed volume (or money), amounts money or minor_units, times timestamps.
     private mutating func checkCommissionKind(_ column: ColumnSpec, _ path: String, _ node: Node?) {
-        let isMoney: Bool
-        if case .money = column.kind { isMoney = true } else { isMoney = false }
+        // `minor_units` is an integer: money in minor units, or a volume already at volume_scale.
+        var isMoney = false
+        var isVolume = false
+        if case .money(let format) = column.kind {
+            isVolume = format.isVolume || format.minorUnits
+            isMoney = !format.isVolume
+        }
         let isTimestamp: Bool
         if case .timestamp = column.kind { isTimestamp = true } else { isTimestamp = false }
         switch column.field {
         case "bv", "pv", "volume":
-            if !isMoney { issue("\(path).type", node, "a volume must be type volume (parsed exactly at the plan's volume_scale)") }
+            if !isVolume { issue("\(path).type", node, "a volume must be type volume (parsed exactly at the plan's volume_scale) or minor_units") }
         case "amount":
             if !isMoney { issue("\(path).type", node, "must be type money or minor_units") }
         case "ordered_at", "achieved_at":
             if !isTimestamp { issue("\(path).type", node, "must be type timestamp, with its format and time zone") }
         default:
-            if isMoney { issue("\(path).type", node, "only volumes and amounts can be money or volume") }
+            if isMoney || isVolume { issue("\(path).type", node, "only volumes and amounts can be money, minor_units or volume") }
         }
     }
 
@@ -138,7 +143,9 @@ extension NodeReader {
                 continue
             }
             let field = "volume:\(leg)"
-            entity.columns.append(ColumnSpec(field: field, from: from, kind: .money(MoneyFormat(minorUnits: false)), required: false, pii: false, identity: nil))
+            var format = MoneyFormat(minorUnits: false)
+            format.isVolume = true
+            entity.columns.append(ColumnSpec(field: field, from: from, kind: .money(format), required: false, pii: false, identity: nil))
             legColumns.append((leg, field))
         }
         return CarryMapping(entity: entity, legColumns: legColumns)

@@ -35,7 +35,7 @@ extension NodeReader {
             columns[index].required = true
             let field = columns[index].field
             let isMoney: Bool
-            if case .money = columns[index].kind { isMoney = true } else { isMoney = false }
+            if case .money(let format) = columns[index].kind { isMoney = !format.isVolume } else { isMoney = false }
             if (field == "amount" || field == "balance") != isMoney {
                 issue("\(path).\(field).type", node?.mapping?[field], isMoney ? "only amount and balance can be money" : "must be type money or minor_units")
             }

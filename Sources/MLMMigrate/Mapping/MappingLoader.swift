@@ -308,6 +308,7 @@ struct NodeReader {
             return .timestamp(format, zone: zone)
         case "money", "minor_units", "volume":
             var format = MoneyFormat(minorUnits: type == "minor_units")
+            format.isVolume = type == "volume"
             if let separator = singleByte(spec, "decimal_separator", path) { format.decimalSeparator = separator }
             format.thousandsSeparator = singleByte(spec, "thousands_separator", path)
             if format.thousandsSeparator == format.decimalSeparator {

@@ -147,6 +147,10 @@ import Testing
         ),
         Mistake(period, "commission_period: { id: \"2026-11\", name: Nov }\n", at: "commission_period.name"),
         Mistake("{ from: bv, type: volume }", "{ from: bv }", at: "entities.orders.columns.bv.type"),
+        Mistake("{ from: bv, type: volume }", "{ from: bv, type: money }", at: "entities.orders.columns.bv.type"),
+        Mistake(
+            "{ from: amount, type: money }", "{ from: amount, type: volume }", at: "entities.payouts.columns.amount.type"
+        ),
         Mistake(
             "{ from: pv, type: volume }", "{ from: pv, type: text }", at: "entities.orders.columns.pv.type"
         ),
