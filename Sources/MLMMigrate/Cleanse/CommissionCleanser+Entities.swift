@@ -10,7 +10,7 @@ extension CommissionCleanser {
             rules: rules("orders", orders, .init(unknown: .orderUnknownMember, quarantined: .orderMemberQuarantined), context),
             duplicate: .orderDuplicateID, key: { $0.values["order_id"] },
             check: { row in
-                if let micros = row.times["ordered_at"], let period = calendar.periodID(containing: Self.seconds(micros)) {
+                if let micros = row.times["ordered_at"], let period = calendar.periodID(containing: UTCTimestamp.seconds(micros: micros)) {
                     row.values["period"] = period
                 }
             },
@@ -187,6 +187,4 @@ extension CommissionCleanser {
         )
         try writer.close()
     }
-
-    static func seconds(_ micros: Int64) -> Int64 { micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000 }
 }

@@ -79,6 +79,12 @@ public enum CopyText {
         out.append(0x0A)
     }
 
+    /// Splits one line of `COPY ... TO STDOUT` output (its newline included, as
+    /// ``PostgresConnection/copyOut(_:what:consume:)`` hands it over) into unescaped fields.
+    public static func decodeRow(copyLine bytes: UnsafeRawBufferPointer) -> [String?] {
+        decodeRow(bytes.dropLast().withMemoryRebound(to: UInt8.self) { $0 })
+    }
+
     /// Splits one line (without its newline) into unescaped fields.
     public static func decodeRow(_ line: UnsafeBufferPointer<UInt8>) -> [String?] {
         var fields: [String?] = []

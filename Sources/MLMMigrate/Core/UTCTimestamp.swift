@@ -2,6 +2,11 @@
 /// with `TimeZone=UTC` and `DateStyle=ISO`: `2021-03-04 05:06:07+00`, with `.ffffff`
 /// (trailing zeros dropped) only when there is a fraction.
 public enum UTCTimestamp {
+    /// Whole UTC seconds at or before `micros` (floored, so an instant before 1970 stays in its second).
+    public static func seconds(micros: Int64) -> Int64 {
+        micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+    }
+
     public static func format(micros: Int64) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(32)

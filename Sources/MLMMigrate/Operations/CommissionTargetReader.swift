@@ -20,7 +20,7 @@ struct CommissionTargetReader {
     /// Streams `sql`'s rows (COPY text), decoded.
     private func rows(_ sql: String, _ what: String, _ each: ([String?]) throws(MigrationError) -> Void) throws(MigrationError) {
         try connection.copyOut("COPY (\(sql)) TO STDOUT", what: what) { bytes throws(MigrationError) in
-            try each(CopyText.decodeRow(bytes.dropLast().withMemoryRebound(to: UInt8.self) { $0 }))
+            try each(CopyText.decodeRow(copyLine: bytes))
         }
     }
 

@@ -84,7 +84,7 @@ struct MigrationImpact {
             let parsed = rules.apply([row[0], row[1], nil, nil] + row.dropFirst(2))
             guard let bv = parsed.integer("bv"), let pv = parsed.integer("pv"), let micros = parsed.times["ordered_at"] else { return nil }
             return CommissionOrder(
-                orderID: parsed.values["order_id"] ?? "", memberID: memberID, occurredAt: CommissionCleanser.seconds(micros),
+                orderID: parsed.values["order_id"] ?? "", memberID: memberID, occurredAt: UTCTimestamp.seconds(micros: micros),
                 status: parsed.values["status"] ?? "", bv: bv, pv: pv
             )
         }

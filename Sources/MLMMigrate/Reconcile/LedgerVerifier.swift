@@ -76,7 +76,7 @@ public struct LedgerVerifier {
                   FROM mlm.wallets WHERE \(scope.covers("mlm.wallets.member_id")) ORDER BY member_id, currency) TO STDOUT
             """, what: "reading mlm.wallets") { bytes in
             walletDigest.add(copyText: bytes)
-            let fields = CopyText.decodeRow(bytes.dropLast().withMemoryRebound(to: UInt8.self) { $0 })
+            let fields = CopyText.decodeRow(copyLine: bytes)
             guard fields.count == 7, let memberID = fields[0].flatMap({ Int64($0) }), let currency = fields[1],
                   let balance = fields[2].flatMap({ Int64($0) }), let count = fields[3].flatMap({ Int64($0) }) else { malformed += 1; return }
             stored[WalletKey(memberID: memberID, currency: currency)] = StoredWallet(balance: balance, count: count, head: fields[4] ?? "", merkle: fields[5] ?? "")

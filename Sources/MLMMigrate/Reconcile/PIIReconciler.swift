@@ -196,7 +196,7 @@ private struct RoundTrip {
                   FROM mlm.member_pii p JOIN mlm.members m USING (member_id) JOIN mlm.data_keys k ON k.key_id = p.key_id
                   WHERE \(ReconcileScope(runID: runID).covers("p.member_id"))\(sampleFilter) ORDER BY p.member_id) TO STDOUT
             """, what: "reading mlm.member_pii") { bytes throws(MigrationError) in
-            let row = CopyText.decodeRow(bytes.dropLast().withMemoryRebound(to: UInt8.self) { $0 })
+            let row = CopyText.decodeRow(copyLine: bytes)
             guard row.count == 3 + fields.count + MemberPIILayout.identityFields.count, let legacyID = row[0] else { return }
             guard sampled(legacyID) else { return }
             guard let wrappedText = row[1] else {

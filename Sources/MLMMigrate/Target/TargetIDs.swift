@@ -44,7 +44,7 @@ public struct TargetIDs: Sendable {
             "COPY (SELECT legacy_id, new_id FROM mlm_migration.id_map WHERE entity = 'member'\(filter)) TO STDOUT",
             what: "reading the target's members"
         ) { bytes throws(MigrationError) in
-            let row = CopyText.decodeRow(bytes.dropLast().withMemoryRebound(to: UInt8.self) { $0 })
+            let row = CopyText.decodeRow(copyLine: bytes)
             guard row.count == 2, let legacyID = row[0], let id = row[1].flatMap({ Int($0) }) else {
                 throw MigrationError(.targetSQLFailed, "mlm_migration.id_map returned a malformed row")
             }

@@ -29,12 +29,7 @@ public struct CommissionTransformer {
     }
 
     public func run(work: WorkDirectory, cleansed: CommissionCleanseSummary) throws(MigrationError) -> CommissionTransformSummary {
-        var ids: [String: Int64] = [:]
-        let idMap = try StageFileReader(path: work.path(.transformIDMap), expecting: MemberStageLayout.idMap)
-        while let fields = try idMap.next() {
-            let row = IDMapRow(fields)
-            if let legacyID = row.legacyID, let id = row.newID { ids[legacyID] = id }
-        }
+        let ids = try IDMapRow.memberIDs(path: work.path(.transformIDMap))
         func memberID(_ legacyID: String?, _ file: StageFile, _ line: Int) throws(MigrationError) -> String {
             guard let legacyID, let id = ids[legacyID] else {
                 throw MigrationError(.workdirCorrupt, "\(work.path(file)): line \(line): names a member that Transform did not load; run cleanse again")

@@ -34,15 +34,7 @@ public struct LedgerTransformer {
         // The id map is read only when a wallet row needs it.
         var memberIDs: [String: Int64]?
         func memberID(_ legacyID: String?, _ path: String, _ line: Int) throws(MigrationError) -> Int64 {
-            if memberIDs == nil {
-                var map: [String: Int64] = [:]
-                let idMap = try StageFileReader(path: idMapPath, expecting: MemberStageLayout.idMap)
-                while let fields = try idMap.next() {
-                    let row = IDMapRow(fields)
-                    if let legacyID = row.legacyID, let id = row.newID { map[legacyID] = id }
-                }
-                memberIDs = map
-            }
+            if memberIDs == nil { memberIDs = try IDMapRow.memberIDs(path: idMapPath) }
             guard let legacyID, let id = memberIDs?[legacyID] else {
                 throw MigrationError(.workdirCorrupt, "\(path): line \(line): names a member that Transform did not load; run cleanse again")
             }

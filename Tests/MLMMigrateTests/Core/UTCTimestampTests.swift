@@ -12,4 +12,12 @@ import Testing
         #expect(UTCTimestamp.parse("2021-03-04 05:06:07+01") == nil)
         #expect(UTCTimestamp.parse("2021-03-04 05:06:07.1234567+00") == nil)
     }
+
+    @Test func floorsMicrosecondsToTheSecondTheyFallIn() {
+        // 1.5 s after the epoch is in second 1; 0.5 s before it is in second -1, not 0.
+        #expect(UTCTimestamp.seconds(micros: 1_500_000) == 1)
+        #expect(UTCTimestamp.seconds(micros: -500_000) == -1)
+        #expect(UTCTimestamp.seconds(micros: -1_000_000) == -1)
+        #expect(UTCTimestamp.seconds(micros: 0) == 0)
+    }
 }
