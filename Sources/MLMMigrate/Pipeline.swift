@@ -245,6 +245,12 @@ public struct Pipeline {
             let tables = TargetTables.deltaCounted(for: contents).map { ($0.deltaName ?? $0.bareName, $0.name) }
             delta = try deltaReconciler.figures(runID: runID, tables: tables)
         }
+        checks += SourceChecks.checks(
+            EntityTally.all(
+                counts: counts, ledger: ledger?.counts, commission: manifest.commissionCleanse, commissionExtract: manifest.commissionExtract ?? []
+            ),
+            maxQuarantineRatio: mapping.maxQuarantineRatio
+        )
         let facts = MigrationReport.RunFacts(
             runID: runID, generatedAt: ISO8601DateFormatter().string(from: Date()),
             target: described.endpoint, source: manifest.source

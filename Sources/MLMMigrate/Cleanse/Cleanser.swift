@@ -157,6 +157,7 @@ public struct Cleanser {
             let staged = MemberPIILayout.fields.firstIndex(of: column.field).map { $0 + 1 }
             return (column.field, staged.flatMap { encrypted?[$0] })
         }
+        fields = ExtractRecordHeader(raw).payloadPairs(fields)
         if let key = encrypted?.first ?? nil {
             fields += [("_wrapped_key", key), ("_kek_id", kekID)]
         }

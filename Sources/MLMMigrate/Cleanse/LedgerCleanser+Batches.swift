@@ -57,6 +57,7 @@ extension LedgerCleanser {
     /// The row's source values as JSON (ledger entities carry no PII).
     static func payload(_ raw: [String?], _ entity: EntityMapping) -> String {
         let offset = MemberStageLayout.extractBookkeeping.count
-        return JSONText.object(entity.columns.enumerated().map { ($1.field, raw[$0 + offset]) })
+        let pairs = entity.columns.enumerated().map { ($1.field, raw[$0 + offset]) }
+        return JSONText.object(ExtractRecordHeader(raw).payloadPairs(pairs))
     }
 }

@@ -79,11 +79,11 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let snapshotUnwritable = ErrorCode(rawValue: "snapshot.unwritable")
 
     public static let sourceBadSelection = ErrorCode(rawValue: "source.bad_selection")
+    public static let sourceColumnAmbiguous = ErrorCode(rawValue: "source.column_ambiguous")
     public static let sourceColumnMissing = ErrorCode(rawValue: "source.column_missing")
     public static let sourceEmpty = ErrorCode(rawValue: "source.empty")
     public static let sourceMissing = ErrorCode(rawValue: "source.missing")
     public static let sourceUnreadable = ErrorCode(rawValue: "source.unreadable")
-    public static let sourceUnterminatedQuote = ErrorCode(rawValue: "source.unterminated_quote")
 
     public static let systemExecFailed = ErrorCode(rawValue: "system.exec_failed")
 
@@ -161,11 +161,11 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         .snapshotUnreadable,
         .snapshotUnwritable,
         .sourceBadSelection,
+        .sourceColumnAmbiguous,
         .sourceColumnMissing,
         .sourceEmpty,
         .sourceMissing,
         .sourceUnreadable,
-        .sourceUnterminatedQuote,
         .systemExecFailed,
         .targetAuthFailed,
         .targetBusy,

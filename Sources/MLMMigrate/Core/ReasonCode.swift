@@ -15,6 +15,7 @@ public struct ReasonCode: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public static let malformedRecord = ReasonCode("extract.malformed_record")
     public static let columnCount = ReasonCode("extract.column_count")
     public static let invalidEncoding = ReasonCode("extract.invalid_encoding")
+    public static let nulByte = ReasonCode("extract.nul_byte")
 
     // Cleanse, field rules.
     public static let requiredMissing = ReasonCode("field.required_missing")
@@ -74,9 +75,10 @@ public struct ReasonCode: RawRepresentable, Hashable, Sendable, Comparable, Cust
 
     /// Every code with a one-line meaning, in the order the docs list them.
     public static let all: [(code: ReasonCode, meaning: String)] = [
-        (malformedRecord, "The CSV record breaks RFC 4180 (text after a closing quote)."),
+        (malformedRecord, "The CSV record breaks RFC 4180: text after a closing quote, or a quote never closed on its line (a stray quote; the lines after it are read as their own records)."),
         (columnCount, "The record has a different number of fields than the header."),
-        (invalidEncoding, "A field's bytes are not valid in the mapping's declared encoding."),
+        (invalidEncoding, "A field's bytes are not valid in the mapping's declared encoding (kept as hex in the payload's `_hex.<field>`, PII fields dropped)."),
+        (nulByte, "A field holds a NUL byte, which PostgreSQL text cannot store (kept as hex in the payload's `_hex.<field>`, PII fields dropped)."),
         (requiredMissing, "A column the mapping marks `required` is blank after trimming."),
         (unparseableTimestamp, "A timestamp does not match the mapping's format."),
         (timestampOutOfRange, "A timestamp parses but lies outside 1900-01-01..2100-01-01 UTC."),

@@ -22,7 +22,7 @@ public struct ExtractRecordHeader: Equatable, Sendable {
 
     /// The extract-level quarantine reason, when the record could not be read.
     public var rejection: Rejection? {
-        reason.map { Rejection(ReasonCode($0), column: column, detail: "record could not be read") }
+        reason.map { Rejection(ReasonCode($0), column: column?.split(separator: ",").first.map(String.init), detail: "record could not be read") }
     }
 }
 

@@ -1,11 +1,27 @@
+import Glibc
+
 /// One CSV record as raw bytes: all fields back to back, with the end offset of each.
 public struct CSVRecord {
     /// 1-based physical line where the record starts.
     public var line: Int
+    /// 1-based physical line where the record ends (after `line` when a quoted field spans lines).
+    public var endLine: Int
     public var bytes: [UInt8] = []
     public var fieldEnds: [Int] = []
-    /// True when a closing quote was followed by something other than a delimiter or line end.
+    /// True when a closing quote was followed by something other than a delimiter or line end,
+    /// or (for a record read from one line alone) a quote was never closed on the line.
     public var malformed = false
+    /// True for a line of a record spanning lines that was read again line by line.
+    public internal(set) var readAlone = false
+    /// Byte offsets of the record's text in the file, terminator excluded.
+    var startOffset = 0
+    var endOffset = 0
+
+    init(line: Int, startOffset: Int) {
+        self.line = line
+        self.endLine = line
+        self.startOffset = startOffset
+    }
 
     public var fieldCount: Int { fieldEnds.count }
 
@@ -20,8 +36,15 @@ public struct CSVRecord {
 /// newlines and doubled quotes; CRLF, LF or CR line ends; a leading UTF-8 byte-order mark.
 ///
 /// Memory is one read buffer plus the current record, whatever the file size. Blank lines are
-/// skipped. An unterminated quote stops the read with an error naming the line where the field
-/// began, instead of silently swallowing the rest of the file.
+/// skipped and counted.
+///
+/// A stray quote (a field that opens a quote and never closes it on its line) would make a
+/// plain RFC 4180 reader swallow the records after it into one field. So a record that spans
+/// lines is read again line by line (``CSVRecord/malformed`` on the lines that do not parse
+/// alone) when it is malformed, has the wrong field count, or when any of its later lines is on
+/// its own a complete record of ``expectedFieldCount`` fields; the same for a quote still open
+/// at the end of the file. Every physical line therefore ends up in exactly one record, the
+/// header or the blank count, and ``physicalLines`` counts the lines independently of the parse.
 public final class CSVReader {
     private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
 
@@ -42,6 +65,19 @@ public final class CSVReader {
     private var ready: [CSVRecord] = []
     private var readyIndex = 0
     private var finished = false
+    private var split: [CSVRecord] = []
+    private var chunkBase = 0
+    private var lineCounter = PhysicalLineCounter()
+    private var rereader: Int32 = -1
+
+    /// Field count of a complete record (the header's), once known; records spanning lines are
+    /// checked against it (see the type's summary).
+    public var expectedFieldCount: Int?
+    /// Blank lines skipped so far.
+    public private(set) var blankLines = 0
+    /// Physical lines in the file (LF, CRLF or CR ends, and a last line without one), counted
+    /// apart from the parse; complete once ``next()`` has returned nil.
+    public var physicalLines: Int { lineCounter.lines }
 
     public init(path: String, displayName: String, delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8 = UInt8(ascii: "\"")) throws(MigrationError) {
         self.path = path
@@ -49,22 +85,32 @@ public final class CSVReader {
         self.file = try ChunkedFileReader(path: path)
         self.delimiter = delimiter
         self.quote = quote
-        self.record = CSVRecord(line: 1)
+        self.record = CSVRecord(line: 1, startOffset: 0)
     }
+
+    deinit { if rereader >= 0 { close(rereader) } }
 
     /// The next record, or nil at end of file.
     public func next() throws(MigrationError) -> CSVRecord? {
         while true {
+            if !split.isEmpty { return split.removeFirst() }
             if readyIndex < ready.count {
-                defer { readyIndex += 1 }
-                return ready[readyIndex]
+                let record = ready[readyIndex]
+                readyIndex += 1
+                guard record.endLine > record.line, try needsLineByLineRead(record) else { return record }
+                split = try readLineByLine(record)
+                continue
             }
             if finished { return nil }
             ready.removeAll(keepingCapacity: true)
             readyIndex = 0
             let more: Bool
             do {
-                more = try file.nextChunk { chunk in consume(chunk) }
+                more = try file.nextChunk { chunk in
+                    lineCounter.count(chunk)
+                    consume(chunk)
+                    chunkBase += chunk.count
+                }
             } catch let error as MigrationError {
                 throw error
             } catch {
@@ -89,7 +135,9 @@ public final class CSVReader {
             }
             guard index < chunk.count || bomBytesSeen == 3 else { return }
             atFileStart = false
-            if bomBytesSeen != 3 && bomBytesSeen > 0 {
+            if bomBytesSeen == 3 {
+                record.startOffset = 3
+            } else if bomBytesSeen > 0 {
                 let partial = Array(bom[0..<bomBytesSeen])
                 partial.withUnsafeBufferPointer { consume($0) }
             }
@@ -100,22 +148,28 @@ public final class CSVReader {
         var quoteStartLine = self.quoteStartLine
         var lastWasCR = self.lastWasCR
         var ready = self.ready
+        var blankLines = self.blankLines
         self.ready = []
         let delimiter = self.delimiter
         let quote = self.quote
+        let base = chunkBase
 
-        func endRecord(_ terminator: UInt8) {
-            if terminator == 0x0D { lastWasCR = true }
+        func endRecord(at offset: Int) {
             record.fieldEnds.append(record.bytes.count)
+            record.endLine = line
+            record.endOffset = offset
             let isBlank = record.fieldEnds.count == 1 && record.bytes.isEmpty
             line += 1
             if isBlank {
+                blankLines += 1
                 record.fieldEnds.removeAll(keepingCapacity: true)
                 record.line = line
+                record.endLine = line
+                record.startOffset = offset + 1
                 record.malformed = false
             } else {
                 ready.append(record)
-                record = CSVRecord(line: line)
+                record = CSVRecord(line: line, startOffset: offset + 1)
                 record.bytes.reserveCapacity(160)
                 record.fieldEnds.reserveCapacity(16)
             }
@@ -125,9 +179,15 @@ public final class CSVReader {
         while index < chunk.count {
             let byte = chunk[index]
             index += 1
-            if lastWasCR {
-                lastWasCR = false
-                if byte == 0x0A && state != .quoted { continue }
+            let afterCR = lastWasCR
+            lastWasCR = byte == 0x0D
+            if afterCR && byte == 0x0A {
+                if state == .quoted {
+                    record.bytes.append(byte)
+                } else {
+                    record.startOffset += 1
+                }
+                continue
             }
             switch state {
             case .fieldStart:
@@ -137,7 +197,7 @@ public final class CSVReader {
                 } else if byte == delimiter {
                     record.fieldEnds.append(record.bytes.count)
                 } else if byte == 0x0A || byte == 0x0D {
-                    endRecord(byte)
+                    endRecord(at: base + index - 1)
                 } else {
                     record.bytes.append(byte)
                     state = .unquoted
@@ -147,7 +207,7 @@ public final class CSVReader {
                     record.fieldEnds.append(record.bytes.count)
                     state = .fieldStart
                 } else if byte == 0x0A || byte == 0x0D {
-                    endRecord(byte)
+                    endRecord(at: base + index - 1)
                 } else {
                     record.bytes.append(byte)
                 }
@@ -155,7 +215,7 @@ public final class CSVReader {
                 if byte == quote {
                     state = .quoteInQuoted
                 } else {
-                    if byte == 0x0A { line += 1 }
+                    if byte == 0x0A || byte == 0x0D { line += 1 }
                     record.bytes.append(byte)
                 }
             case .quoteInQuoted:
@@ -166,7 +226,7 @@ public final class CSVReader {
                     record.fieldEnds.append(record.bytes.count)
                     state = .fieldStart
                 } else if byte == 0x0A || byte == 0x0D {
-                    endRecord(byte)
+                    endRecord(at: base + index - 1)
                 } else {
                     record.malformed = true
                     record.bytes.append(byte)
@@ -180,18 +240,162 @@ public final class CSVReader {
         self.quoteStartLine = quoteStartLine
         self.lastWasCR = lastWasCR
         self.ready = ready
+        self.blankLines = blankLines
     }
 
+    /// Ends the last record at end of file. A quote still open there makes the record
+    /// malformed, and it is read again line by line like any other record spanning lines.
     private func finish() throws(MigrationError) {
         if state == .quoted {
-            throw MigrationError(
-                .sourceUnterminatedQuote,
-                "\(displayName): line \(quoteStartLine), field \(record.fieldEnds.count + 1): quoted field is never closed; the file is truncated or corrupt"
-            )
+            record.malformed = true
+            record.fieldEnds.append(record.bytes.count)
+            record.endLine = max(record.line, physicalLines)
+            record.endOffset = chunkBase
+            ready.append(record)
+            return
         }
         if state != .fieldStart || !record.fieldEnds.isEmpty {
             record.fieldEnds.append(record.bytes.count)
+            record.endLine = line
+            record.endOffset = chunkBase
             ready.append(record)
         }
+    }
+
+    // MARK: Records spanning lines
+
+    /// True when a record spanning lines must be read again line by line (see the type's summary).
+    private func needsLineByLineRead(_ record: CSVRecord) throws(MigrationError) -> Bool {
+        if record.malformed { return true }
+        guard let expected = expectedFieldCount else { return false }
+        if record.fieldCount != expected { return true }
+        let lines = try physicalLineTexts(of: record)
+        return lines.dropFirst().contains { text in
+            let alone = Self.parseLine(text, line: 0, delimiter: delimiter, quote: quote)
+            return !alone.malformed && alone.fieldCount == expected
+        }
+    }
+
+    /// The record's physical lines as separate records, blank lines counted and dropped.
+    private func readLineByLine(_ record: CSVRecord) throws(MigrationError) -> [CSVRecord] {
+        var records: [CSVRecord] = []
+        for (offset, text) in try physicalLineTexts(of: record).enumerated() {
+            if text.isEmpty {
+                blankLines += 1
+                continue
+            }
+            var alone = Self.parseLine(text, line: record.line + offset, delimiter: delimiter, quote: quote)
+            alone.readAlone = true
+            records.append(alone)
+        }
+        return records
+    }
+
+    /// The record's bytes split at LF, CRLF and CR, read again from the file.
+    private func physicalLineTexts(of record: CSVRecord) throws(MigrationError) -> [ArraySlice<UInt8>] {
+        if rereader < 0 { rereader = open(path, O_RDONLY) }
+        var bytes = [UInt8](repeating: 0, count: max(0, record.endOffset - record.startOffset))
+        var done = 0
+        while done < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { raw in
+                pread(rereader, raw.baseAddress.map { $0 + done }, raw.count - done, off_t(record.startOffset + done))
+            }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+                throw MigrationError(.sourceUnreadable, "\(displayName): line \(record.line): cannot read the record again: the file changed or is unreadable")
+            }
+            done += count
+        }
+        var lines: [ArraySlice<UInt8>] = []
+        var start = 0
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 0x0A || byte == 0x0D {
+                lines.append(bytes[start..<index])
+                if byte == 0x0D && index + 1 < bytes.count && bytes[index + 1] == 0x0A { index += 1 }
+                start = index + 1
+            }
+            index += 1
+        }
+        // A quote left open at the end of the file takes the file's last line end with it.
+        let endsWithLineEnd = bytes.last == 0x0A || bytes.last == 0x0D
+        if start < bytes.count || !endsWithLineEnd { lines.append(bytes[start..<bytes.count]) }
+        return lines
+    }
+
+    /// Splits one physical line (no line ends in it) into a record; a quote not closed on the
+    /// line, or text after a closing quote, makes it malformed.
+    static func parseLine(_ text: ArraySlice<UInt8>, line: Int, delimiter: UInt8, quote: UInt8) -> CSVRecord {
+        var record = CSVRecord(line: line, startOffset: 0)
+        var state = State.fieldStart
+        for byte in text {
+            switch state {
+            case .fieldStart:
+                if byte == quote {
+                    state = .quoted
+                } else if byte == delimiter {
+                    record.fieldEnds.append(record.bytes.count)
+                } else {
+                    record.bytes.append(byte)
+                    state = .unquoted
+                }
+            case .unquoted:
+                if byte == delimiter {
+                    record.fieldEnds.append(record.bytes.count)
+                    state = .fieldStart
+                } else {
+                    record.bytes.append(byte)
+                }
+            case .quoted:
+                if byte == quote { state = .quoteInQuoted } else { record.bytes.append(byte) }
+            case .quoteInQuoted:
+                if byte == quote {
+                    record.bytes.append(quote)
+                    state = .quoted
+                } else if byte == delimiter {
+                    record.fieldEnds.append(record.bytes.count)
+                    state = .fieldStart
+                } else {
+                    record.malformed = true
+                    record.bytes.append(byte)
+                    state = .unquoted
+                }
+            }
+        }
+        if state == .quoted { record.malformed = true }
+        record.fieldEnds.append(record.bytes.count)
+        return record
+    }
+}
+
+/// Counts physical lines (LF, CRLF or CR ends, and a last line without one) by looking only at
+/// line-end bytes, so the count cannot be fooled by quoting.
+struct PhysicalLineCounter {
+    private(set) var ends = 0
+    private var lastWasCR = false
+    private var openLine = false
+
+    var lines: Int { ends + (openLine ? 1 : 0) }
+
+    mutating func count(_ chunk: UnsafeBufferPointer<UInt8>) {
+        var ends = self.ends
+        var lastWasCR = self.lastWasCR
+        var openLine = self.openLine
+        for byte in chunk {
+            if byte == 0x0A {
+                if !lastWasCR { ends += 1 }
+                openLine = false
+            } else if byte == 0x0D {
+                ends += 1
+                openLine = false
+            } else {
+                openLine = true
+            }
+            lastWasCR = byte == 0x0D
+        }
+        self.ends = ends
+        self.lastWasCR = lastWasCR
+        self.openLine = openLine
     }
 }

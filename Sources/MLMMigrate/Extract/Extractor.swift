@@ -8,6 +8,35 @@ public struct ExtractSummary: Codable, Sendable, Equatable {
     public var files: [String]
     /// The KEK the PII was encrypted under (members with PII only).
     public var kekID: String?
+    /// How the CSV files' physical lines were used (nil for SQLite).
+    public var sourceLines: SourceLineCount?
+}
+
+/// Every physical line of an entity's CSV files, counted apart from the parse, and what it became:
+/// a header line, a blank line, or a line of a record (``ExtractSummary/rows`` records, some
+/// spanning several lines). `physical = header + blank + inRecords` proves no line was lost.
+public struct SourceLineCount: Codable, Sendable, Equatable {
+    public var physical = 0
+    public var header = 0
+    public var blank = 0
+    public var inRecords = 0
+    /// Records whose quoted field spans lines, and records read again line by line because of
+    /// a stray quote (each of their lines became its own record).
+    public var multiLineRecords = 0
+    public var splitLines = 0
+
+    public init() {}
+
+    public var accounted: Int { header + blank + inRecords }
+
+    mutating func add(_ other: SourceLineCount) {
+        physical += other.physical
+        header += other.header
+        blank += other.blank
+        inRecords += other.inRecords
+        multiLineRecords += other.multiLineRecords
+        splitLines += other.splitLines
+    }
 }
 
 /// Extract: streams one entity's source (CSV or SQLite) into its stage file
@@ -46,6 +75,11 @@ public struct Extractor {
     /// as a single thread's but for the random nonces and keys.
     public func run(outputPath: String, piiPath: String? = nil, progress: Bool? = nil) throws(MigrationError) -> ExtractSummary {
         let files = try SourceFiles.resolve(source: source, glob: mapping.source.files)
+        if files.count > 1 {
+            logger.warning("several files match the entity's glob; each is read as part of it", metadata: [
+                "entity": "\(entity)", "glob": "\(mapping.source.files)", "files": "\(files.map(\.name).joined(separator: ", "))",
+            ])
+        }
         let encoder = RecordEncoder(mapping: mapping, encryptor: encryptor)
         if encoder.hasPII && (encryptor == nil || piiPath == nil) {
             throw MigrationError(.keysKEKMissing, "the mapping has PII columns, encrypted as they are read (runbooks/keys.md): give --kek-file or set \(KeyEncryptionKey.environmentVariable)")
@@ -66,7 +100,7 @@ public struct Extractor {
         var batch: [Record] = []
         for file in files {
             var rows = 0
-            try forEachRecord(in: file) { record throws(MigrationError) in
+            let lines = try forEachRecord(in: file) { record throws(MigrationError) in
                 batch.append(record)
                 rows += 1
                 if batch.count >= Self.batchRecords {
@@ -74,6 +108,10 @@ public struct Extractor {
                     batch.removeAll(keepingCapacity: true)
                     try pool.submit({ encoder.encode(full) }, deliver: deliver)
                 }
+            }
+            if let lines {
+                summary.sourceLines = summary.sourceLines ?? SourceLineCount()
+                summary.sourceLines?.add(lines)
             }
             logger.info("extracted rows", metadata: ["entity": "\(entity)", "file": "\(file.name)", "rows": "\(rows)"])
         }
@@ -97,7 +135,7 @@ public struct Extractor {
     public func readNormalizedPII(_ body: (SourceLocation, [String: String]) throws(MigrationError) -> Void) throws(MigrationError) {
         let pii = mapping.columns.indices.filter { mapping.columns[$0].pii }
         for file in try SourceFiles.resolve(source: source, glob: mapping.source.files) {
-            try forEachRecord(in: file) { record throws(MigrationError) in
+            _ = try forEachRecord(in: file) { record throws(MigrationError) in
                 var values: [String: String] = [:]
                 for index in pii {
                     let column = mapping.columns[index]
@@ -120,35 +158,50 @@ public struct Extractor {
         var values: [String?]
     }
 
-    private func forEachRecord(in file: (path: String, name: String), _ body: (Record) throws(MigrationError) -> Void) throws(MigrationError) {
+    /// Calls `body` with each record of `file`; returns the line count of a CSV file.
+    private func forEachRecord(
+        in file: (path: String, name: String), _ body: (Record) throws(MigrationError) -> Void
+    ) throws(MigrationError) -> SourceLineCount? {
         switch mapping.source.format {
-        case .csv(let options): try readCSV(file, options: options, body)
-        case .sqlite(let selection): try readSQLite(file, selection: selection, body)
+        case .csv(let options): return try readCSV(file, options: options, body)
+        case .sqlite(let selection):
+            try readSQLite(file, selection: selection, body)
+            return nil
         }
     }
 
-    private func readCSV(_ file: (path: String, name: String), options: CSVOptions, _ body: (Record) throws(MigrationError) -> Void) throws(MigrationError) {
+    private func readCSV(
+        _ file: (path: String, name: String), options: CSVOptions, _ body: (Record) throws(MigrationError) -> Void
+    ) throws(MigrationError) -> SourceLineCount {
         let reader = try CSVReader(path: file.path, displayName: file.name, delimiter: options.delimiter, quote: options.quote)
         guard let header = try reader.next() else {
             throw MigrationError(.sourceEmpty, "\(file.name): the file is empty; a header line is expected")
         }
+        reader.expectedFieldCount = header.fieldCount
+        var lines = SourceLineCount()
+        lines.header = header.endLine - header.line + 1
         let names = (0..<header.fieldCount).map { index in
             header.withField(index) { TextDecoding.decode($0, as: options.encoding)?.trimmingWhitespace() ?? "" }
         }
         let indexes = try columnIndexes(names, file: file.name)
         while let csv = try reader.next() {
+            lines.inRecords += csv.endLine - csv.line + 1
+            if csv.endLine > csv.line { lines.multiLineRecords += 1 }
+            if csv.readAlone { lines.splitLines += 1 }
             var record = Record(location: SourceLocation(source: file.name, line: csv.line), unreadable: nil, values: [])
             if csv.malformed || csv.fieldCount != names.count {
                 record.unreadable = (csv.malformed ? ReasonCode.malformedRecord : ReasonCode.columnCount, nil)
                 record.values = Array(repeating: nil, count: mapping.columns.count)
             } else {
                 for (column, index) in zip(mapping.columns, indexes) {
-                    let text = csv.withField(index) { TextDecoding.decode($0, as: options.encoding) }
-                    record.append(text.map(SourceValue.text) ?? .undecodable, column: column)
+                    record.append(csv.withField(index) { SourceValue($0, encoding: options.encoding) }, column: column)
                 }
             }
             try body(record)
         }
+        lines.physical = reader.physicalLines
+        lines.blank = reader.blankLines
+        return lines
     }
 
     private func readSQLite(_ file: (path: String, name: String), selection: SQLiteSelection, _ body: (Record) throws(MigrationError) -> Void) throws(MigrationError) {
@@ -162,48 +215,71 @@ public struct Extractor {
         while let (ordinal, values) = try reader.next() {
             var record = Record(location: SourceLocation(source: name, line: ordinal), unreadable: nil, values: [])
             for (column, index) in zip(mapping.columns, indexes) {
-                let value: SourceValue
-                if let bytes = values[index] {
-                    value = bytes.withUnsafeBufferPointer { TextDecoding.decode($0, as: .utf8) }.map(SourceValue.text) ?? .undecodable
-                } else {
-                    value = .null
-                }
-                record.append(value, column: column)
+                let value = values[index].map { bytes in bytes.withUnsafeBufferPointer { SourceValue($0, encoding: .utf8) } }
+                record.append(value ?? .null, column: column)
             }
             try body(record)
         }
     }
 
-    /// Index of each mapped column in the source's columns (exact name, then case-insensitive).
+    /// Index of each mapped column in the source's columns: the one column of exactly that name,
+    /// else the one whose name differs only in case. Two candidates are refused (the export's
+    /// second `status` column would otherwise be silently ignored).
     private func columnIndexes(_ names: [String], file: String) throws(MigrationError) -> [Int] {
         var indexes: [Int] = []
         for column in mapping.columns {
-            if let index = names.firstIndex(of: column.from) ?? names.firstIndex(where: { $0.lowercased() == column.from.lowercased() }) {
-                indexes.append(index)
-            } else {
+            let exact = names.indices.filter { names[$0] == column.from }
+            let folded = names.indices.filter { names[$0].lowercased() == column.from.lowercased() }
+            let candidates = exact.isEmpty ? folded : exact
+            guard candidates.count <= 1 else {
+                let positions = candidates.map { String($0 + 1) }.joined(separator: " and ")
+                throw MigrationError(
+                    .sourceColumnAmbiguous,
+                    "\(file): header columns \(positions) both match the mapped column '\(column.from)' (field \(column.field)); rename one in the export or map the exact name"
+                )
+            }
+            guard let index = candidates.first else {
                 throw MigrationError(.sourceColumnMissing, "\(file): no source column '\(column.from)' (mapped to field \(column.field))")
             }
+            indexes.append(index)
         }
         return indexes
     }
 }
 
-/// A source value as read: SQL NULL, decoded text, or bytes invalid in the declared encoding.
+/// A source value as read: SQL NULL, decoded text, or bytes that cannot be kept as text (invalid
+/// in the declared encoding, or holding a NUL byte, which PostgreSQL text cannot store).
 fileprivate enum SourceValue {
     case null
     case text(String)
-    case undecodable
+    case unreadable(ReasonCode, hex: String)
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>, encoding: TextEncoding) {
+        if bytes.contains(0) {
+            self = .unreadable(.nulByte, hex: Hex.encode(bytes))
+        } else if let text = TextDecoding.decode(bytes, as: encoding) {
+            self = .text(text)
+        } else {
+            self = .unreadable(.invalidEncoding, hex: Hex.encode(bytes))
+        }
+    }
 }
 
 extension Extractor.Record {
-    /// Adds a column's value; undecodable bytes mark the record (the first such column wins).
+    /// Adds a column's value. Bytes that cannot be kept as text mark the record unreadable (the
+    /// first such column's reason wins) and are kept as hex for the quarantine payload (see
+    /// ``ExtractRecordHeader/unreadableFields``); a PII column's are dropped, never written.
     fileprivate mutating func append(_ value: SourceValue, column: ColumnSpec) {
         switch value {
         case .null:
             values.append(nil)
-        case .undecodable:
-            if unreadable == nil { unreadable = (.invalidEncoding, column.field) }
-            values.append(nil)
+        case .unreadable(let reason, let hex):
+            if let unreadable {
+                self.unreadable = (unreadable.reason, (unreadable.column.map { $0 + "," } ?? "") + column.field)
+            } else {
+                unreadable = (reason, column.field)
+            }
+            values.append(column.pii ? nil : hex)
         case .text(let text):
             values.append(text)
         }

@@ -4,6 +4,9 @@ import CSQLite
 ///
 /// Values come back as their text form: integers in decimal, reals in SQLite's own shortest
 /// form, NULL as nil. Rows are streamed with `sqlite3_step`; nothing is buffered.
+///
+/// A table's records are numbered by their rowid, so a quarantined row can be found again; a
+/// view, a `WITHOUT ROWID` table or a query numbers them 1, 2, ... in the order read.
 public final class SQLiteReader {
     public let displayName: String
     public private(set) var columnNames: [String] = []
@@ -25,8 +28,13 @@ public final class SQLiteReader {
         let sql: String
         switch selection {
         case .table(let table):
-            sql = "SELECT rowid AS \"__mlm_rowid\", * FROM \"\(table)\" ORDER BY rowid"
-            numberedByRowID = true
+            if let rowID = try Self.rowIDAlias(db: handle, table: table, displayName: displayName) {
+                sql = "SELECT \(rowID) AS \"__mlm_rowid\", * FROM \"\(table)\" ORDER BY \(rowID)"
+                numberedByRowID = true
+            } else {
+                sql = "SELECT * FROM \"\(table)\""
+                numberedByRowID = false
+            }
         case .query(let query):
             sql = query
             numberedByRowID = false
@@ -42,6 +50,35 @@ public final class SQLiteReader {
             columnNames.append(sqlite3_column_name(prepared, index).map { String(cString: $0) } ?? "")
         }
         if numberedByRowID { columnNames.removeFirst() }
+    }
+
+    /// The name that reads `table`'s rowid (`rowid`, `_rowid_` or `oid`, the first not taken by
+    /// a column of that name), or nil when it has none: a view or a `WITHOUT ROWID` table, whose
+    /// rows are then numbered 1, 2, ... in the order SQLite returns them.
+    private static func rowIDAlias(db: OpaquePointer?, table: String, displayName: String) throws(MigrationError) -> String? {
+        func strings(_ sql: String) throws(MigrationError) -> [String] {
+            var statement: OpaquePointer?
+            defer { sqlite3_finalize(statement) }
+            guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
+                throw MigrationError(.sourceBadSelection, "\(displayName): cannot describe the table: \(String(cString: sqlite3_errmsg(db)))")
+            }
+            _ = mlm_sqlite3_bind_text_transient(statement, 1, table, -1)
+            var out: [String] = []
+            while sqlite3_step(statement) == SQLITE_ROW {
+                out.append(sqlite3_column_text(statement, 0).map { String(cString: $0) } ?? "")
+            }
+            return out
+        }
+        let kind = try strings("SELECT type FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE").first
+        guard kind == "table" else { return nil }
+        let columns = Set(try strings("SELECT name FROM pragma_table_info(?1)").map { $0.lowercased() })
+        for alias in ["rowid", "_rowid_", "oid"] where !columns.contains(alias) {
+            var probe: OpaquePointer?
+            defer { sqlite3_finalize(probe) }
+            // A WITHOUT ROWID table has no such column: the statement does not prepare.
+            if sqlite3_prepare_v2(db, "SELECT \(alias) FROM \"\(table)\"", -1, &probe, nil) == SQLITE_OK { return alias }
+        }
+        return nil
     }
 
     deinit {

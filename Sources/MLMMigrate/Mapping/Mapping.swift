@@ -17,8 +17,62 @@ public struct Mapping: Sendable {
     public var commission: CommissionDataMapping?
     /// The legacy compensation plan, which the parallel run recomputes a closed period with.
     public var commissionPlan: CommissionPlan?
+    /// The largest share of an entity's extracted rows that may be quarantined before the
+    /// run fails the `<entity>.quarantine_ratio` check.
+    public var maxQuarantineRatio = QuarantineRatio.defaultMaximum
     /// SHA-256 (hex) of the mapping file's bytes, recorded with every run.
     public var digest: String
+}
+
+/// A share of rows in millionths (parts per million), so the comparison is exact integer math.
+public struct QuarantineRatio: Sendable, Equatable, Codable {
+    public var partsPerMillion: Int
+
+    /// 5%: a legacy export with more bad rows than that needs a look before it is loaded.
+    public static let defaultMaximum = QuarantineRatio(partsPerMillion: 50_000)
+
+    public init(partsPerMillion: Int) {
+        self.partsPerMillion = partsPerMillion
+    }
+
+    /// Reads `0`, `1`, `0.05`, `.5`: a decimal from 0 to 1 with at most 6 places.
+    public init?(decimal text: String) {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let whole = parts[0]
+        let fraction = parts.count > 1 ? parts[1] : ""
+        guard whole.allSatisfy(\.isASCII), fraction.allSatisfy(\.isASCII),
+              whole.allSatisfy(\.isNumber), fraction.allSatisfy(\.isNumber), fraction.count <= 6,
+              !(whole.isEmpty && fraction.isEmpty), parts.count == 1 || !fraction.isEmpty,
+              let wholeValue = whole.isEmpty ? 0 : Int(whole), wholeValue <= 1 else { return nil }
+        let millionths = Int(fraction + String(repeating: "0", count: 6 - fraction.count)) ?? 0
+        let value = wholeValue * 1_000_000 + millionths
+        guard value <= 1_000_000 else { return nil }
+        partsPerMillion = value
+    }
+
+    /// True when `part` of `whole` rows is at most this share (an empty whole allows nothing).
+    public func allows(_ part: Int, of whole: Int) -> Bool {
+        Int128(part) * 1_000_000 <= Int128(partsPerMillion) * Int128(whole)
+    }
+
+    /// The share as a percentage with up to 4 places (`5%`, `0.125%`).
+    public var percent: String { Self.percent(numerator: Int128(partsPerMillion), denominator: 1_000_000) }
+
+    /// `part / whole` as a percentage rounded down to 2 places (`12.34%`).
+    public static func percent(of part: Int, in whole: Int) -> String {
+        whole == 0 ? "n/a" : percent(numerator: Int128(part), denominator: Int128(whole), places: 2)
+    }
+
+    private static func percent(numerator: Int128, denominator: Int128, places: Int = 4) -> String {
+        var scale: Int128 = 1
+        for _ in 0..<places { scale *= 10 }
+        let hundredths = numerator * 100 * scale / denominator
+        let whole = hundredths / scale
+        var fraction = String(hundredths % scale)
+        fraction = String(repeating: "0", count: places - fraction.count) + fraction
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        return fraction.isEmpty ? "\(whole)%" : "\(whole).\(fraction)%"
+    }
 }
 
 /// The mapping's `delta:` block: what a delta run (`run --delta`) does with the members the

@@ -40,6 +40,12 @@ public enum MappingLoader {
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
+        } catch let YamlError.duplicatedKeysInMapping(duplicates, context) {
+            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            return (nil, [MappingIssue(
+                path: "(yaml)", line: context.mark.line,
+                message: "the key \(keys) appears twice in one block (first at this line); YAML keeps neither silently, so remove one"
+            )])
         } catch let error as YamlError {
             return (nil, [MappingIssue(path: "(yaml)", line: error.line, message: "not valid YAML")])
         } catch {
@@ -122,7 +128,7 @@ struct NodeReader {
     }
 
     mutating func mapping(_ root: Node?, digest: String) -> Mapping? {
-        let topKeys = ["version", "vendor", "entities", "delta", "commission_plan", "commission_period", "ranks"]
+        let topKeys = ["version", "vendor", "entities", "delta", "commission_plan", "commission_period", "ranks", "max_quarantine_ratio"]
         guard let top = object(root, "(root)", allowed: topKeys) else { return nil }
         let version = string(top, "version", "version", required: true)
         if let version, version != "1" {
@@ -143,7 +149,19 @@ struct NodeReader {
         var mapping = Mapping(version: 1, vendor: vendor, members: members, ledger: ledger, delta: delta, digest: digest)
         mapping.commission = commission
         mapping.commissionPlan = plan
+        if let ratio = quarantineRatio(top) { mapping.maxQuarantineRatio = ratio }
         return mapping
+    }
+
+    /// The optional `max_quarantine_ratio`: a decimal from 0 to 1 with at most 6 places, read
+    /// exactly (``QuarantineRatio``).
+    mutating func quarantineRatio(_ top: Node.Mapping) -> QuarantineRatio? {
+        guard let text = string(top, "max_quarantine_ratio", "max_quarantine_ratio", required: false) else { return nil }
+        guard let ratio = QuarantineRatio(decimal: text) else {
+            issue("max_quarantine_ratio", top["max_quarantine_ratio"], "must be a decimal from 0 to 1 with at most 6 places, such as 0.05")
+            return nil
+        }
+        return ratio
     }
 
     /// The optional `delta:` block (``DeltaPolicy``).
@@ -179,6 +197,9 @@ struct NodeReader {
             options.encoding = choice(map, "encoding", path, default: TextEncoding.utf8)
             if let delimiter = singleByte(map, "delimiter", path) { options.delimiter = delimiter }
             if let quote = singleByte(map, "quote", path) { options.quote = quote }
+            if options.delimiter == options.quote {
+                issue("\(path).quote", map["quote"] ?? map["delimiter"], "must differ from the delimiter")
+            }
             for key in ["table", "query"] where map[key] != nil {
                 issue("\(path).\(key)", map[key], "applies to format sqlite only")
             }

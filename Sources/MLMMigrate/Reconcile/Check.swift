@@ -14,4 +14,13 @@ public struct Check: Codable, Sendable, Equatable {
         self.actual = actual
         self.passed = expected == actual
     }
+
+    /// A check whose figures are not compared as equal text (a bound, a share).
+    public init(name: String, description: String, expected: String, actual: String, passed: Bool) {
+        self.name = name
+        self.description = description
+        self.expected = expected
+        self.actual = actual
+        self.passed = passed
+    }
 }

@@ -159,7 +159,7 @@ public struct LedgerReconciler {
 
         var variances: [LedgerFigures.Variance] = []
         for row in try connection.query("""
-            SELECT m.legacy_id, w.member_id, w.currency, w.legacy_balance_minor, w.balance_minor, w.balance_minor - w.legacy_balance_minor
+            SELECT m.legacy_id, w.member_id, w.currency, w.legacy_balance_minor, w.balance_minor, w.balance_minor::numeric - w.legacy_balance_minor
             FROM mlm.wallets w JOIN mlm.members m USING (member_id)
             WHERE w.legacy_balance_minor IS DISTINCT FROM w.balance_minor AND \(scope.covers("w.member_id"))
             ORDER BY w.member_id, w.currency

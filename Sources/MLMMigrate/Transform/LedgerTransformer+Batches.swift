@@ -13,6 +13,8 @@ extension LedgerTransformer {
         var rows = 0
         var wallets: [LedgerHasher.WalletSummary] = []
         var problem: MigrationError?
+        /// Where a running balance left the 64-bit range: the wallet and the legacy transaction.
+        var overflow: (memberID: Int64, currency: String, legacyTxnID: String)?
     }
 
     /// Numbers the batch's entries per wallet, keeps the running balance, chains the hashes and
@@ -59,7 +61,8 @@ extension LedgerTransformer {
                 }
                 let (sum, overflow) = balance.addingReportingOverflow(amount)
                 guard !overflow else {
-                    out.problem = MigrationError(.ledgerBalanceOverflow, "the running balance of member id \(wallet.memberID) (\(wallet.currency)) leaves the signed 64-bit range at seq \(merkle.count + 1)")
+                    let txnID = String(decoding: all[(zero + 9)..<sortKey.endIndex], as: UTF8.self)
+                    out.overflow = (wallet.memberID, wallet.currency, txnID)
                     return
                 }
                 balance = sum

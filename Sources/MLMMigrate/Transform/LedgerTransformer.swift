@@ -84,6 +84,14 @@ public struct LedgerTransformer {
         let pool = BatchPool<HashedBatch>(workers: 2)
         func write(_ hashed: HashedBatch) throws(MigrationError) {
             if let problem = hashed.problem { throw problem }
+            if let overflow = hashed.overflow {
+                if memberIDs == nil { memberIDs = try IDMapRow.memberIDs(path: idMapPath) }
+                let legacyID = memberIDs?.first { $0.value == overflow.memberID }?.key ?? "?"
+                throw MigrationError(.ledgerBalanceOverflow, """
+                    the running balance of legacy member \(legacyID)'s \(overflow.currency) wallet leaves the signed 64-bit range \
+                    at legacy transaction \(overflow.legacyTxnID); check that entry's amount in the export
+                    """)
+            }
             try MigrationError.typed { try hashed.lines.withUnsafeBytes { try entries.append(encodedLines: $0, rows: hashed.rows) } }
             for wallet in hashed.wallets {
                 wallets.append((wallet, legacyBalances.removeValue(forKey: WalletKey(memberID: wallet.memberID, currency: wallet.currency))))

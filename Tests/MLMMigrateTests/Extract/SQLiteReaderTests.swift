@@ -33,4 +33,46 @@ import Testing
         }
         _ = directory
     }
+
+    private func records(_ path: String, _ table: String) throws -> [(record: Int, first: String?)] {
+        let reader = try SQLiteReader(path: path, displayName: "db.sqlite:\(table)", selection: .table(table))
+        var out: [(Int, String?)] = []
+        while let row = try reader.next() { out.append((row.record, row.values.first.flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) })) }
+        return out
+    }
+
+    @Test func numbersAViewsRowsInReadOrderInsteadOfAllZero() throws {
+        let (directory, path) = try database("""
+            CREATE TABLE t (id TEXT); INSERT INTO t VALUES ('a'), ('b'), ('c');
+            CREATE VIEW v AS SELECT id FROM t WHERE id <> 'b';
+            """)
+        let rows = try records(path, "v")
+        #expect(rows.map(\.record) == [1, 2])
+        #expect(rows.map(\.first) == ["a", "c"])
+        _ = directory
+    }
+
+    @Test func numbersByTheRealRowIDWhenAColumnIsNamedRowID() throws {
+        let (directory, path) = try database("""
+            CREATE TABLE t (rowid TEXT, name TEXT);
+            INSERT INTO t (oid, rowid, name) VALUES (10, 'x', 'a'), (20, 'x', 'b');
+            CREATE TABLE u (rowid TEXT, _rowid_ TEXT, oid TEXT);
+            INSERT INTO u VALUES ('p', 'q', 'r'), ('s', 't', 'u');
+            """)
+        let rows = try records(path, "t")
+        #expect(rows.map(\.record) == [10, 20])
+        #expect(rows.map(\.first) == ["x", "x"])
+        #expect(try records(path, "u").map(\.record) == [1, 2])
+        _ = directory
+    }
+
+    @Test func numbersAWithoutRowIDTableInReadOrder() throws {
+        let (directory, path) = try database("""
+            CREATE TABLE w (id TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID; INSERT INTO w VALUES ('b', 2), ('a', 1);
+            """)
+        let rows = try records(path, "w")
+        #expect(rows.map(\.record) == [1, 2])
+        #expect(rows.map(\.first) == ["a", "b"])
+        _ = directory
+    }
 }
