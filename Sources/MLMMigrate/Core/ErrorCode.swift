@@ -45,6 +45,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let keysKEKMissing = ErrorCode(rawValue: "keys.kek_missing")
     public static let keysKEKUnreadable = ErrorCode(rawValue: "keys.kek_unreadable")
     public static let keysKEKUnwritable = ErrorCode(rawValue: "keys.kek_unwritable")
+    public static let keysKEKWrong = ErrorCode(rawValue: "keys.kek_wrong")
     public static let keysNoPII = ErrorCode(rawValue: "keys.no_pii")
     public static let keysNothingToRotate = ErrorCode(rawValue: "keys.nothing_to_rotate")
     public static let keysRotationUnfinished = ErrorCode(rawValue: "keys.rotation_unfinished")
@@ -136,6 +137,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         .keysKEKMissing,
         .keysKEKUnreadable,
         .keysKEKUnwritable,
+        .keysKEKWrong,
         .keysNoPII,
         .keysNothingToRotate,
         .keysRotationUnfinished,

@@ -1,13 +1,18 @@
+import Foundation
+
 /// Normalises identity values (email, phone) so the same person compares equal however the
 /// legacy system stored them. The blind index and duplicate-person detection both use this.
 public enum IdentityNormalizer {
-    /// Email: surrounding white space removed, then lower-cased (Unicode full case mapping).
+    /// Email: surrounding white space removed, then lower-cased (Unicode full case mapping),
+    /// then, for non-ASCII text, Unicode NFC, so a precomposed `é` and `e` + combining accent
+    /// (NFD, as some systems store it) are the same person.
     /// Phone: digits only, with a leading `+` kept when present.
     /// Returns nil for a value that is blank after normalising.
     public static func normalize(_ value: String, as kind: IdentityKind) -> String? {
         switch kind {
         case .email:
-            let trimmed = value.trimmingWhitespace().lowercasedFast()
+            var trimmed = value.trimmingWhitespace().lowercasedFast()
+            if trimmed.utf8.contains(where: { $0 >= 0x80 }) { trimmed = trimmed.precomposedStringWithCanonicalMapping }
             return trimmed.isEmpty ? nil : trimmed
         case .phone:
             var text = value.trimmingWhitespace()

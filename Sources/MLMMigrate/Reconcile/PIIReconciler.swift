@@ -68,11 +68,27 @@ public struct PIIReconciler {
         self.logger = logger
     }
 
+    /// Stops, before any check is run or the run's verdict recorded, when the KEK given wraps
+    /// none of the data keys in scope: a wrong key file, not a failed migration. (Keys under
+    /// several KEKs, one of them this one, are an unfinished rotation: `pii.keys_under_kek`.)
+    private func refuseAForeignKEK(_ scope: ReconcileScope) throws(MigrationError) {
+        let keks = try connection.query(
+            "SELECT kek_id FROM mlm.data_keys WHERE wrapped_key IS NOT NULL AND \(scope.covers("mlm.data_keys.member_id")) GROUP BY kek_id ORDER BY kek_id",
+            what: "reading the data keys' KEKs"
+        ).compactMap { $0.first ?? nil }
+        guard !keks.isEmpty, !keks.contains(kek.id) else { return }
+        throw MigrationError(.keysKEKWrong, """
+            the KEK given (\(kek.id)) wraps none of this run's data keys (they are under \(keks.joined(separator: ", "))); \
+            give the KEK they were encrypted or last rotated under (runbooks/keys.md); nothing was recorded
+            """)
+    }
+
     /// `source` re-reads the export (Extract's reader); `cleansedMembersPath` maps its rows to
     /// the legacy ids that were loaded; `expected` is what Transform wrote.
     public func run(runID: Int, fields: [String], source: Extractor, cleansedMembersPath: String, expected: Int) throws(MigrationError) -> ([Check], PIIFigures) {
         let run = String(runID)
         let scope = ReconcileScope(runID: runID)
+        try refuseAForeignKEK(scope)
         var checks: [Check] = []
         let columns = MemberPIILayout.fields + MemberPIILayout.blindIndexColumns
         let counts = try connection.query(

@@ -200,3 +200,25 @@ import Testing
         #expect(result.stderr.contains("members.csv: header columns 7 and 18"))
     }
 }
+
+@Suite struct WrongKEKReconcileTests {
+    @Test func reconcileWithAKEKThatWrapsNoDataKeyStopsAndRecordsNothing() throws {
+        let vendor = "vendor1-binaryplan"
+        let work = try TemporaryDirectory()
+        let target = try TestPostgres.freshDatabase("wrongkek")
+        let first = try ToolRun.run("mlm-migrate", [
+            "run", "--source", PackagePaths.sample(vendor), "--mapping", PackagePaths.mapping(vendor), "--target", target,
+            "--work-dir", work.path, "--kek-file", TestKeys.kekFile,
+        ])
+        #expect(first.status == 0, "\(first.stderr)")
+        let connection = try PostgresConnection(target)
+        let before = try connection.query("SELECT status, md5(report::text) FROM mlm_migration.runs ORDER BY run_id").map { $0.compactMap { $0 } }
+        let wrong = try ToolRun.run("mlm-migrate", [
+            "reconcile", "--work-dir", work.path, "--target", target, "--kek-file", TestKeys.newKEKFile("wrong"),
+        ])
+        #expect(wrong.status == 2)
+        #expect(wrong.stderr.contains("[keys.kek_wrong]"))
+        let after = try connection.query("SELECT status, md5(report::text) FROM mlm_migration.runs ORDER BY run_id").map { $0.compactMap { $0 } }
+        #expect(after == before)
+    }
+}
