@@ -13,14 +13,15 @@ public enum ConnInfoRedactor {
     /// `text` with every password removed: the userinfo password of a `postgres://` URI, a
     /// `password=` value (quoted or not, in key=value form or a URI query), the password
     /// `conninfo` names and each of `secrets`, and any quoted fragment of `conninfo` that libpq
-    /// echoed back (keywords and single characters aside, which keep messages readable).
+    /// echoed back (keywords, single characters and the host, database and user names of a
+    /// string libpq parses aside, which keep messages readable).
     public static func redact(_ text: String, conninfo: String? = nil, secrets: [String] = []) -> String {
         var out = text
         let known = (conninfo.map(passwords(in:)) ?? []) + secrets
         for secret in known.sorted(by: { $0.count > $1.count }) where !secret.isEmpty {
             out = out.replacingOccurrences(of: secret, with: mask)
         }
-        if let conninfo, !conninfo.isEmpty { out = maskQuotedFragments(out, of: conninfo) }
+        if let conninfo, !conninfo.isEmpty { out = maskQuotedFragments(out, of: conninfo, keeping: names(in: conninfo)) }
         out = maskURIPasswords(out)
         out = maskPasswordValues(out)
         return out
@@ -29,19 +30,7 @@ public enum ConnInfoRedactor {
     /// The passwords `conninfo` holds: libpq's own reading when it parses, and what the
     /// patterns find either way (a malformed string still names its password).
     static func passwords(in conninfo: String) -> [String] {
-        var found: [String] = []
-        var errorMessage: UnsafeMutablePointer<CChar>?
-        if let options = PQconninfoParse(conninfo, &errorMessage) {
-            defer { PQconninfoFree(options) }
-            var option = options
-            while let keyword = option.pointee.keyword {
-                if String(cString: keyword) == "password", let value = option.pointee.val {
-                    found.append(String(cString: value))
-                }
-                option += 1
-            }
-        }
-        if let errorMessage { PQfreemem(errorMessage) }
+        var found = parsed(conninfo)["password"].map { [$0] } ?? []
         found += uriPasswordRanges(conninfo).map { String(conninfo[$0]) }
         found += passwordValueRanges(conninfo).map { String(conninfo[$0]) }
         for raw in found where raw.contains("%") {
@@ -50,9 +39,28 @@ public enum ConnInfoRedactor {
         return found.filter { $0 != mask }.sorted { $0.count > $1.count }
     }
 
-    /// Each `"…"` fragment of `text` that is part of `conninfo`, but for keywords and lone
-    /// characters, becomes `"***"`.
-    static func maskQuotedFragments(_ text: String, of conninfo: String) -> String {
+    /// libpq's reading of `conninfo`: keyword to value, empty when it does not parse.
+    static func parsed(_ conninfo: String) -> [String: String] {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(conninfo, &errorMessage) else {
+            if let errorMessage { PQfreemem(errorMessage) }
+            return [:]
+        }
+        defer { PQconninfoFree(options) }
+        return PostgresConnection.options(options)
+    }
+
+    /// The host, database and user names `conninfo` gives (each of a comma-separated host list
+    /// too): messages may name them.
+    static func names(in conninfo: String) -> Set<String> {
+        let options = parsed(conninfo)
+        let values = ["host", "hostaddr", "dbname", "user"].compactMap { options[$0] }.filter { $0 != options["password"] }
+        return Set(values + values.flatMap { $0.split(separator: ",").map(String.init) })
+    }
+
+    /// Each `"…"` fragment of `text` that is part of `conninfo`, but for keywords, lone
+    /// characters and `keeping`, becomes `"***"`.
+    static func maskQuotedFragments(_ text: String, of conninfo: String, keeping: Set<String> = []) -> String {
         var out = ""
         var rest = Substring(text)
         while let open = rest.firstIndex(of: "\"") {
@@ -63,7 +71,7 @@ public enum ConnInfoRedactor {
                 break
             }
             let fragment = String(rest[afterOpen..<close])
-            let keep = fragment.count <= 1 || keywords.contains(fragment) || !conninfo.contains(fragment)
+            let keep = fragment.count <= 1 || keywords.contains(fragment) || keeping.contains(fragment) || !conninfo.contains(fragment)
             out += keep ? fragment : mask
             out += "\""
             rest = rest[rest.index(after: close)...]

@@ -30,7 +30,7 @@ public final class PostgresConnection {
             throw MigrationError(.targetUnreachable, "cannot connect to the target database: \(message)")
         }
         self.conn = conn
-        notices = NoticeSink(logger: logger, conninfo: conninfo)
+        notices = NoticeSink(logger: logger, secrets: ConnInfoRedactor.passwords(in: conninfo))
         PQsetNoticeProcessor(conn, { sink, message in
             guard let sink, let message else { return }
             Unmanaged<NoticeSink>.fromOpaque(sink).takeUnretainedValue().receive(String(cString: message))
@@ -106,7 +106,7 @@ public final class PostgresConnection {
 
     private func error(_ result: OpaquePointer?, _ what: String) -> MigrationError {
         let raw = result.flatMap { PQresultErrorMessage($0) }.map { String(cString: $0) } ?? String(cString: PQerrorMessage(conn))
-        let message = ConnInfoRedactor.redact(raw, conninfo: notices.conninfo)
+        let message = ConnInfoRedactor.redact(raw, secrets: notices.secrets)
         let state = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) } ?? ""
         if PQstatus(conn) != CONNECTION_OK {
             return MigrationError(.targetConnectionLost, "lost the target database during \(what): \(Self.firstLine(message))")
@@ -268,15 +268,16 @@ public final class PostgresConnection {
 /// them on stderr: each goes to the logger at debug level, redacted.
 final class NoticeSink {
     let logger: Logger
-    let conninfo: String
+    /// The connection's passwords, masked wherever a message repeats one.
+    let secrets: [String]
 
-    init(logger: Logger, conninfo: String) {
+    init(logger: Logger, secrets: [String]) {
         self.logger = logger
-        self.conninfo = conninfo
+        self.secrets = secrets
     }
 
     func receive(_ message: String) {
-        let text = ConnInfoRedactor.redact(message.trimmingWhitespace(), conninfo: conninfo)
+        let text = ConnInfoRedactor.redact(message.trimmingWhitespace(), secrets: secrets)
         logger.debug("server notice", metadata: ["message": "\(text)"])
     }
 }

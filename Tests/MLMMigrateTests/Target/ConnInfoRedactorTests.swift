@@ -35,3 +35,12 @@ import Testing
         #expect(ConnInfoRedactor.redact("pg_dump: error: x hunter2", secrets: ["hunter2"]) == "pg_dump: error: x ***")
     }
 }
+
+extension ConnInfoRedactorTests {
+    @Test func keepsTheHostAndDatabaseNamesOfAStringLibpqParses() {
+        let conninfo = "host=db.staging dbname=mlm user=migrator password=S3cret"
+        let message = "could not translate host name \"db.staging\" to address"
+        #expect(ConnInfoRedactor.redact(message, conninfo: conninfo) == message)
+        #expect(ConnInfoRedactor.redact("x \"S3cret\"", conninfo: conninfo) == "x \"***\"")
+    }
+}
