@@ -53,7 +53,7 @@ let package = Package(
         // Integration and end-to-end tests: a real PostgreSQL and the built mlm-migrate.
         .testTarget(
             name: "MLMMigrateIntegrationTests",
-            dependencies: ["MLMMigrate", "CSQLite", "TestSupport"]
+            dependencies: ["MLMMigrate", "CSQLite", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
     ]
 )

@@ -21,6 +21,8 @@ public struct Pipeline {
     /// The key-encryption key: Extract encrypts PII under it, Reconcile decrypts to verify.
     /// Held in memory only; never written to the work directory or the target.
     public var kek: KeyEncryptionKey?
+    /// How a target reached over TCP must be encrypted (`--allow-unverified-tls`).
+    public var transport = TransportPolicy()
 
     public init(work: WorkDirectory, logger: Logger) {
         self.work = work
@@ -37,7 +39,11 @@ public struct Pipeline {
 
     /// The commands that work on a loaded target outside the stages (rotate, erase, rollback,
     /// snapshots, verify-ledger), with this pipeline's work directory, logger and key.
-    public var operations: TargetOperations { TargetOperations(work: work, logger: logger, kek: kek) }
+    public var operations: TargetOperations {
+        var operations = TargetOperations(work: work, logger: logger, kek: kek)
+        operations.transport = transport
+        return operations
+    }
 
     // MARK: Stages
 
@@ -253,7 +259,7 @@ public struct Pipeline {
         )
         let facts = MigrationReport.RunFacts(
             runID: runID, generatedAt: ISO8601DateFormatter().string(from: Date()),
-            target: described.endpoint, source: manifest.source
+            target: described.endpoint, source: manifest.source, connection: described.transport
         )
         var report = MigrationReport(counts: counts, checks: checks, mapping: mapping, run: facts, ledger: ledger, pii: pii, delta: delta)
         if let commission, let cleansed = manifest.commissionCleanse {
@@ -353,6 +359,6 @@ public struct Pipeline {
     }
 
     private func connect(_ target: String?, fresh: Bool) throws(MigrationError) -> (PostgresConnection, ConnectedTarget) {
-        try TargetConnector(work: work, logger: logger).connect(target, fresh: fresh)
+        try TargetConnector(work: work, logger: logger, transport: transport).connect(target, fresh: fresh)
     }
 }

@@ -18,7 +18,7 @@ struct Erase: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let summary = try common.pipeline().operations.erase(target: target.target, legacyID: member, reason: reason)
+            let summary = try common.pipeline(target: target).operations.erase(target: target.target, legacyID: member, reason: reason)
             if summary.alreadyErased {
                 print("member \(summary.legacyID) was already erased; nothing left to destroy")
             } else {

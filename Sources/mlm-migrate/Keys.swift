@@ -47,7 +47,7 @@ struct Keys: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                let summary = try common.pipeline(keys: keys).operations.rotateKeys(target: target.target, to: try KeyEncryptionKey.load(path: newKekFile), batchSize: batchSize, maxBatches: maxBatches)
+                let summary = try common.pipeline(target: target, keys: keys).operations.rotateKeys(target: target.target, to: try KeyEncryptionKey.load(path: newKekFile), batchSize: batchSize, maxBatches: maxBatches)
                 print("rotation \(summary.rotationID) from \(summary.fromKEK) to \(summary.toKEK): re-wrapped \(summary.dataKeys) data keys and \(summary.quarantineKeys) quarantined rows' keys")
                 if summary.finished {
                     print("finished: every key is under \(summary.toKEK); the old key file may now be retired (runbooks/keys.md)")

@@ -10,7 +10,7 @@ struct Load: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let (summary, described) = try common.pipeline(batches: batches).load(target: target.target)
+            let (summary, described) = try common.pipeline(target: target, batches: batches).load(target: target.target)
             if summary.complete == false { return printPaused(summary) }
             print("load: run \(summary.runID), \(summary.members) members and \(summary.quarantined) quarantine rows in \(summary.batches) batches into \(described.endpoint)")
             if let entries = summary.walletEntries, let wallets = summary.wallets {

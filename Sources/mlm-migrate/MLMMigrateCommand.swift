@@ -34,9 +34,10 @@ struct CommonOptions: ParsableArguments {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
     }
 
-    /// The pipeline with the batch options and the key, when the command takes them.
-    func pipeline(batches: BatchOptions? = nil, keys: KeyOptions? = nil) throws -> Pipeline {
+    /// The pipeline with the target, batch and key options, when the command takes them.
+    func pipeline(target: TargetOptions? = nil, batches: BatchOptions? = nil, keys: KeyOptions? = nil) throws -> Pipeline {
         var pipeline = try pipeline()
+        if let target { pipeline.transport = TransportPolicy(allowUnverifiedTLS: target.allowUnverifiedTLS) }
         if let batches {
             pipeline.batchSize = batches.batchSize
             pipeline.maxBatches = batches.maxBatches
@@ -61,9 +62,16 @@ struct CommonOptions: ParsableArguments {
 struct TargetOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
         "Target database as a libpq URI or key=value string.",
-        discussion: "Without it, libpq's PG* environment is used when set, else a disposable local PostgreSQL is started in the work directory."
+        discussion: """
+            Without it, libpq's PG* environment is used when set, else a disposable local PostgreSQL is started in \
+            the work directory. A target reached over TCP (localhost too) needs sslmode=verify-full, or \
+            sslmode=require with --allow-unverified-tls; a Unix socket (host=/dir) needs neither.
+            """
     ))
     var target: String?
+
+    @Flag(name: .long, help: "Accept sslmode=require or verify-ca over TCP: encrypted, but the server is not verified.")
+    var allowUnverifiedTLS = false
 }
 
 /// Says that `--max-batches` paused the load, and how to continue.

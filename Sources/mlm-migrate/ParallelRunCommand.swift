@@ -25,7 +25,7 @@ struct ParallelRunCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let (summary, json, markdown) = try common.pipeline().operations.parallelRun(target: target.target, period: period, mappingPath: mapping)
+            let (summary, json, markdown) = try common.pipeline(target: target).operations.parallelRun(target: target.target, period: period, mappingPath: mapping)
             for bonus in summary.bonuses {
                 print("\(bonus.bonusType): \(bonus.members) members, \(bonus.matched) matched, \(bonus.mismatched) mismatched (legacy \(bonus.legacyMinor), recomputed \(bonus.recomputedMinor) minor units)")
             }

@@ -10,7 +10,7 @@ struct Reconcile: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            try finish(try common.pipeline(keys: keys).reconcile(target: target.target))
+            try finish(try common.pipeline(target: target, keys: keys).reconcile(target: target.target))
         }
     }
 }

@@ -17,7 +17,7 @@ struct Resume: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let pipeline = try common.pipeline(batches: batches, keys: keys)
+            let pipeline = try common.pipeline(target: target, batches: batches, keys: keys)
             try finish(try pipeline.resume(target: target.target, runID: runID), of: pipeline)
         }
     }

@@ -31,7 +31,7 @@ struct Rollback: ParsableCommand {
             let parts = toBatch?.split(separator: ":").compactMap { Int($0) } ?? []
             let runID = wholeRun ?? parts.first ?? 0
             let batch = wholeRun == nil ? parts.last ?? 0 : 0
-            let summary = try common.pipeline().operations.rollback(target: target.target, runID: runID, toBatch: batch)
+            let summary = try common.pipeline(target: target).operations.rollback(target: target.target, runID: runID, toBatch: batch)
             let removed = summary.rowsRemoved.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.value) from \($0.key)" }
             let restored = summary.rowsRestored.sorted { $0.key < $1.key }.map { "\($0.value) in \($0.key)" }
             let point = batch == 0 ? "before it started" : "after batch \(batch)"
@@ -51,7 +51,7 @@ struct Snapshots: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let points = try common.pipeline().operations.restorePoints(target: target.target)
+            let points = try common.pipeline(target: target).operations.restorePoints(target: target.target)
             guard !points.isEmpty else {
                 print("no run to roll back")
                 return

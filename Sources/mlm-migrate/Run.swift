@@ -19,7 +19,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var pipeline = try common.pipeline(batches: batches, keys: keys)
+            var pipeline = try common.pipeline(target: target, batches: batches, keys: keys)
             pipeline.commissionPeriod = input.commissionPeriod
             try finish(try pipeline.run(source: input.source, mappingPath: input.mapping, target: target.target, delta: delta), of: pipeline)
         }

@@ -22,7 +22,7 @@ struct Snapshot: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let digest = try common.pipeline().operations.snapshot(target: target.target, to: out)
+            let digest = try common.pipeline(target: target).operations.snapshot(target: target.target, to: out)
             print("snapshot written to \(out) (sha256 \(digest), also in \(out).sha256)")
         }
     }
@@ -42,7 +42,7 @@ struct Restore: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let restored = try common.pipeline().operations.restore(target: target.target, from: from)
+            let restored = try common.pipeline(target: target).operations.restore(target: target.target, from: from)
             print("restored \(from) (sha256 \(restored.sha256) checked)")
             if !restored.erasuresReapplied.isEmpty {
                 print("erased again, as the snapshot predates their erasure: \(restored.erasuresReapplied.joined(separator: ", "))")

@@ -12,7 +12,7 @@ struct Transform: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let pipeline = try common.pipeline()
+            let pipeline = try common.pipeline(target: target)
             let summary = try pipeline.transform(delta: delta, target: target.target)
             print("transform: \(summary.members) members in \(summary.levels) levels; rows sha256 \(summary.membersDigest)")
             if let ledger = try pipeline.work.readManifest().ledgerTransform {

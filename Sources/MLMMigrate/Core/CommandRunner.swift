@@ -10,14 +10,27 @@ public enum CommandRunner {
         public var errorOutput: String
     }
 
+    /// The variables a child gets from this process: locale, time zone, search path and home.
+    /// Nothing else passes, so no secret (`MLM_MIGRATE_KEK`, `PGPASSWORD`...) reaches a child,
+    /// nor a daemon it starts that outlives the run (pg_ctl's postmaster).
+    public static let inheritedVariables: Set<String> = ["PATH", "LANG", "LANGUAGE", "TZ", "HOME", "TMPDIR"]
+
+    /// The environment a child starts with: ``inheritedVariables`` and `LC_*` from this process,
+    /// then `extra` (a caller's deliberate additions, such as libpq's `PG*` for `pg_dump`).
+    public static func childEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
+        let inherited = ProcessInfo.processInfo.environment.filter { inheritedVariables.contains($0.key) || $0.key.hasPrefix("LC_") }
+        return inherited.merging(extra) { $1 }
+    }
+
     /// Runs `executable` with `arguments` (no shell) and stdin from /dev/null. Output goes to
     /// unlinked temporary files, not pipes: a daemon the program starts (pg_ctl's postmaster)
     /// may inherit the descriptors and would hold a pipe open forever. Standard error is merged
-    /// into `output` unless `separateErrors` is set. `environment` nil keeps this process's.
+    /// into `output` unless `separateErrors` is set. The child's environment is
+    /// ``childEnvironment(_:)`` with `environment` added: never this process's whole one.
     /// With `killAfter`, the program is sent SIGKILL if still running after that many seconds
     /// (fault-injection tests); its status is then 137.
     public static func run(
-        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, separateErrors: Bool = false,
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], separateErrors: Bool = false,
         killAfter: Double? = nil
     ) throws(MigrationError) -> Result {
         let out = try temporaryFile(for: executable)
@@ -34,10 +47,10 @@ public enum CommandRunner {
 
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
-        defer { envp?.forEach { free($0) } }
+        let envp: [UnsafeMutablePointer<CChar>?] = childEnvironment(environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = envp.map { posix_spawn(&pid, executable, &actions, nil, argv, $0) } ?? posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         guard spawned == 0 else {
             throw MigrationError(.systemExecFailed, "cannot run \(executable): \(String(cString: strerror(spawned)))")
         }

@@ -97,6 +97,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let targetRunUnfinished = ErrorCode(rawValue: "target.run_unfinished")
     public static let targetSchemaNewer = ErrorCode(rawValue: "target.schema_newer")
     public static let targetSQLFailed = ErrorCode(rawValue: "target.sql_failed")
+    public static let targetTLSRequired = ErrorCode(rawValue: "target.tls_required")
     public static let targetUnreachable = ErrorCode(rawValue: "target.unreachable")
 
     public static let testSetup = ErrorCode(rawValue: "test.setup")
@@ -178,6 +179,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         .targetRunUnfinished,
         .targetSchemaNewer,
         .targetSQLFailed,
+        .targetTLSRequired,
         .targetUnreachable,
         .testSetup,
         .verifyNoLedger,

@@ -103,7 +103,8 @@ extension Loader {
         if complete {
             try recordKeptMembers(runID: runID, members: members)
             if let status = info.goneStatus {
-                try batches("members", "updates", Self.goneMembers(runID: runID, status: status), Self.mark(status: status))
+                let quoted = try connection.literal(status)
+                try batches("members", "updates", Self.goneMembers(runID: runID, quotedStatus: quoted), Self.mark(quotedStatus: quoted))
             }
         }
         guard complete else {
@@ -210,7 +211,8 @@ extension Loader {
                     return true
                 }
                 let names = todo.names.joined(separator: ", ")
-                after = try connection.query("SELECT \(names) FROM delta_todo ORDER BY \(todo.names.map { $0 + " DESC" }.joined(separator: ", ")) LIMIT 1").first?.map { SQLText.literal($0 ?? "") }
+                let last = try connection.query("SELECT \(names) FROM delta_todo ORDER BY \(todo.names.map { $0 + " DESC" }.joined(separator: ", ")) LIMIT 1").first
+                after = try last?.map { value throws(MigrationError) in try connection.literal(value ?? "") }
                 try records.recordBatch(runID: summary.runID, batchNo: batchNo, entity: entity, kind: kind, rows: rows, byTable: byTable, digest: Hex.encode(hasher.finalize()))
                 try connection.execute("COMMIT", what: "committing batch \(batchNo)")
             } catch {

@@ -145,22 +145,24 @@ extension Loader {
         }
     }
 
-    /// Members gone from the export whose status is not yet `status`.
-    static func goneMembers(runID: Int, status: String) -> DeltaSelection {
+    /// Members gone from the export whose status is not yet `quotedStatus` (a literal quoted for
+    /// the connection that runs the statement: ``PostgresConnection/literal(_:)``).
+    static func goneMembers(runID: Int, quotedStatus: String) -> DeltaSelection {
         DeltaSelection(sql: """
             SELECT m.member_id FROM mlm.members m JOIN mlm_migration.kept_members k ON k.member_id = m.member_id
-            WHERE k.run_id = \(runID) AND k.reason = 'gone_from_source' AND m.status IS DISTINCT FROM \(SQLText.literal(status))
+            WHERE k.run_id = \(runID) AND k.reason = 'gone_from_source' AND m.status IS DISTINCT FROM \(quotedStatus)
             """, key: ["m.member_id"], names: ["member_id"])
     }
 
-    /// Keeps the batch's members' prior images and sets their status (`gone_members: mark`).
-    static func mark(status: String) -> (String) -> String {
+    /// Keeps the batch's members' prior images and sets their status (`gone_members: mark`) to
+    /// `quotedStatus`, a literal quoted for the connection.
+    static func mark(quotedStatus: String) -> (String) -> String {
         { todo in
             """
             prior AS (INSERT INTO mlm_migration.prior_images (run_id, batch_no, table_name, row_key, image)
                 SELECT current_setting('mlm_migration.run_id')::bigint, current_setting('mlm_migration.batch_no')::integer, 'mlm.members', t.member_id::text, to_jsonb(t)
                 FROM mlm.members t JOIN \(todo) USING (member_id) ON CONFLICT DO NOTHING RETURNING 1),
-            marked AS (UPDATE mlm.members t SET status = \(SQLText.literal(status)), run_id = DEFAULT, batch_no = DEFAULT FROM \(todo) WHERE t.member_id = \(todo).member_id RETURNING t.*)
+            marked AS (UPDATE mlm.members t SET status = \(quotedStatus), run_id = DEFAULT, batch_no = DEFAULT FROM \(todo) WHERE t.member_id = \(todo).member_id RETURNING t.*)
             \(summary([("marked", "mlm.members")]))
             """
         }

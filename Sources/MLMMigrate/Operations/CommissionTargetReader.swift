@@ -49,7 +49,7 @@ struct CommissionTargetReader {
         var orders: [CommissionOrder] = []
         let sql = """
             SELECT order_id, member_id, extract(epoch FROM ordered_at)::bigint, status, bv, pv FROM mlm.orders
-            WHERE period = \(SQLText.literal(period)) ORDER BY order_id
+            WHERE period = \(try connection.literal(period)) ORDER BY order_id
             """
         try rows(sql, "reading the period's orders") { row in
             orders.append(CommissionOrder(

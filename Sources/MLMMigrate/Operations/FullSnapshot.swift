@@ -98,15 +98,17 @@ public struct FullSnapshot {
         return try connection.query("SELECT legacy_id, reason FROM mlm_migration.erasures ORDER BY erasure_id").map { ($0[0] ?? "", $0[1]) }
     }
 
-    /// Runs a PostgreSQL client program against this connection's database (parameters in its environment).
+    /// Runs a PostgreSQL client program against this connection's database: its parameters in
+    /// the child's environment (``CommandRunner/childEnvironment(_:)`` adds only those), and its
+    /// error redacted.
     private func tool(_ name: String, _ arguments: [String]) throws(MigrationError) {
         let directory = try EmbeddedPostgres.findBinDirectory()
         let executable = FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)") ? "\(directory)/\(name)" : (CommandRunner.which(name) ?? name)
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
-        environment.merge(connection.libpqEnvironment) { $1 }
-        let result = try CommandRunner.run(executable, arguments, environment: environment, separateErrors: true)
+        let libpq = connection.libpqEnvironment
+        let result = try CommandRunner.run(executable, arguments, environment: libpq, separateErrors: true)
         guard result.status == 0 else {
-            let first = result.errorOutput.split(whereSeparator: \.isNewline).first.map(String.init) ?? "exit \(result.status)"
+            let line = result.errorOutput.split(whereSeparator: \.isNewline).first.map(String.init) ?? "exit \(result.status)"
+            let first = ConnInfoRedactor.redact(line, secrets: libpq["PGPASSWORD"].map { [$0] } ?? [])
             throw MigrationError(ErrorCode.snapshotToolFailed[name] ?? .snapshotPsqlFailed, "\(name) failed: \(first)")
         }
     }

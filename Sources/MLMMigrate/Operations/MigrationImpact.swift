@@ -75,8 +75,9 @@ struct MigrationImpact {
         guard let orders = mapping.commission?.orders, let plan = mapping.commissionPlan else { return [] }
         let rules = CommissionRowRules(entity: orders, volumeScale: plan.volumeScale, defaultCurrency: plan.currency, directory: nil, memberReasons: nil)
         let fields = orders.columns.map(\.field)
+        let extracts = try fields.map { field throws(MigrationError) in "payload ->> \(try connection.literal(field))" }
         let rows = try connection.query(
-            "SELECT source, line::text, " + fields.map { "payload ->> \(SQLText.literal($0))" }.joined(separator: ", ")
+            "SELECT source, line::text, " + extracts.joined(separator: ", ")
                 + " FROM mlm_migration.quarantine WHERE entity = 'orders' AND reason = $1 AND legacy_id = $2 ORDER BY source, line",
             [ReasonCode.orderMemberQuarantined.rawValue, reference], what: "reading a quarantined member's orders"
         )

@@ -8,6 +8,8 @@ public struct TargetOperations {
     public let logger: Logger
     /// The key-encryption key, for the operations that unwrap data keys. Held in memory only.
     public let kek: KeyEncryptionKey?
+    /// How a target reached over TCP must be encrypted.
+    public var transport = TransportPolicy()
 
     public init(work: WorkDirectory, logger: Logger, kek: KeyEncryptionKey?) {
         self.work = work
@@ -72,6 +74,6 @@ public struct TargetOperations {
     }
 
     private func connect(_ target: String?, fresh: Bool) throws(MigrationError) -> (PostgresConnection, ConnectedTarget) {
-        try TargetConnector(work: work, logger: logger).connect(target, fresh: fresh)
+        try TargetConnector(work: work, logger: logger, transport: transport).connect(target, fresh: fresh)
     }
 }

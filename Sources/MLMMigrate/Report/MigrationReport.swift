@@ -43,6 +43,8 @@ public struct MigrationReport: Codable, Sendable {
         public var generatedAt: String
         public var target: String
         public var source: String
+        /// How the run reached the target: TLS protocol and cipher, or `local socket`.
+        public var connection: String?
     }
 
     public var content: Content

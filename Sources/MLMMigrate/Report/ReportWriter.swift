@@ -25,6 +25,7 @@ public enum ReportWriter {
         lines.append("| run | \(report.run.runID) |")
         lines.append("| vendor | \(content.vendor) |")
         lines.append("| target | \(report.run.target) |")
+        if let connection = report.run.connection { lines.append("| connection | \(connection) |") }
         lines.append("| generated | \(report.run.generatedAt) |")
         lines.append("| mlm-migrate | \(content.toolVersion) |")
         lines.append("| mapping SHA-256 | `\(content.mappingDigest)` |")

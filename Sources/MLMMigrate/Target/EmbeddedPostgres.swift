@@ -104,7 +104,7 @@ public struct EmbeddedPostgres: Codable, Sendable {
     }
 
     /// PostgreSQL's server programs: `initdb` on PATH, else the newest /usr/lib/postgresql/N/bin.
-    static func findBinDirectory() throws(MigrationError) -> String {
+    public static func findBinDirectory() throws(MigrationError) -> String {
         if let initdb = CommandRunner.which("initdb") {
             return URL(fileURLWithPath: initdb).resolvingSymlinksInPath().deletingLastPathComponent().path
         }
@@ -151,7 +151,7 @@ public struct EmbeddedPostgres: Codable, Sendable {
     }
 
     /// A TCP port nothing listens on now (the cluster itself listens only on its socket).
-    static func freePort() -> Int {
+    public static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

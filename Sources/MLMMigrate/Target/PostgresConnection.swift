@@ -1,20 +1,24 @@
 import CLibPQ
 import Glibc
+public import Logging
 
 /// A libpq connection, owned by one caller at a time (libpq handles are not thread-safe).
 ///
 /// The connection string is a libpq URI or `key=value` list; an empty one lets libpq use its
 /// environment (`PGHOST`, `PGDATABASE`, `PGPASSFILE`, `PGSSLMODE`...). Errors carry libpq's
-/// message, which names hosts and users but never data values or passwords.
+/// message, which names hosts and users but never data values; every message passes through
+/// ``ConnInfoRedactor`` first, as libpq echoes parts of a malformed connection string.
+/// Server notices and warnings go to `logger` at debug level, never to stderr.
 public final class PostgresConnection {
-    private let conn: OpaquePointer
+    let conn: OpaquePointer
+    private let notices: NoticeSink
 
-    public init(_ conninfo: String) throws(MigrationError) {
+    public init(_ conninfo: String, logger: Logger = Logger(label: "mlm-migrate.postgres")) throws(MigrationError) {
         guard let conn = PQconnectdb(conninfo) else {
             throw MigrationError(.targetUnreachable, "cannot allocate a libpq connection")
         }
         guard PQstatus(conn) == CONNECTION_OK else {
-            let message = Self.firstLine(String(cString: PQerrorMessage(conn)))
+            let message = ConnInfoRedactor.redact(Self.firstLine(String(cString: PQerrorMessage(conn))), conninfo: conninfo)
             PQfinish(conn)
             let lower = message.lowercased()
             if lower.contains("password authentication failed") || lower.contains("no password supplied") || lower.contains("authentication failed") {
@@ -26,6 +30,11 @@ public final class PostgresConnection {
             throw MigrationError(.targetUnreachable, "cannot connect to the target database: \(message)")
         }
         self.conn = conn
+        notices = NoticeSink(logger: logger, secrets: ConnInfoRedactor.passwords(in: conninfo))
+        PQsetNoticeProcessor(conn, { sink, message in
+            guard let sink, let message else { return }
+            Unmanaged<NoticeSink>.fromOpaque(sink).takeUnretainedValue().receive(String(cString: message))
+        }, Unmanaged.passUnretained(notices).toOpaque())
         try execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'; SET extra_float_digits = 3")
     }
 
@@ -36,24 +45,52 @@ public final class PostgresConnection {
     /// passed in the child's environment, never on its command line, where other users could
     /// read a password.
     public var libpqEnvironment: [String: String] {
-        let names = [
+        let names: [String: String] = [
             "host": "PGHOST", "hostaddr": "PGHOSTADDR", "port": "PGPORT", "dbname": "PGDATABASE", "user": "PGUSER",
             "password": "PGPASSWORD", "passfile": "PGPASSFILE", "sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT",
             "sslcert": "PGSSLCERT", "sslkey": "PGSSLKEY", "sslcrl": "PGSSLCRL", "connect_timeout": "PGCONNECT_TIMEOUT",
             "options": "PGOPTIONS", "target_session_attrs": "PGTARGETSESSIONATTRS", "channel_binding": "PGCHANNELBINDING",
         ]
         var environment: [String: String] = [:]
-        guard let options = PQconninfo(conn) else { return environment }
-        defer { PQconninfoFree(options) }
-        var option = options
-        while let keyword = option.pointee.keyword {
-            if let value = option.pointee.val, let name = names[String(cString: keyword)] {
-                environment[name] = String(cString: value)
-            }
-            option += 1
+        for (keyword, value) in effectiveOptions {
+            if let name = names[keyword] { environment[name] = value }
         }
         return environment
     }
+
+    /// The options this connection uses, as libpq resolved them (given, from `PG*`, from a
+    /// service file, or defaults): keyword to value, unset ones left out.
+    public var effectiveOptions: [String: String] {
+        guard let options = PQconninfo(conn) else { return [:] }
+        defer { PQconninfoFree(options) }
+        return Self.options(options)
+    }
+
+    /// The keyword/value pairs of a libpq option array, unset ones left out.
+    static func options(_ options: UnsafeMutablePointer<PQconninfoOption>) -> [String: String] {
+        var result: [String: String] = [:]
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if let value = option.pointee.val { result[String(cString: keyword)] = String(cString: value) }
+            option += 1
+        }
+        return result
+    }
+
+    /// How the connection travels, for the run report: the negotiated TLS protocol and cipher
+    /// (`TLSv1.3 TLS_AES_256_GCM_SHA384`), `local socket`, or `TCP without TLS`.
+    public var transport: String {
+        if PQsslInUse(conn) == 1 {
+            let protocolName = PQsslAttribute(conn, "protocol").map { String(cString: $0) } ?? "TLS"
+            let cipher = PQsslAttribute(conn, "cipher").map { String(cString: $0) } ?? "unknown cipher"
+            return "\(protocolName) \(cipher)"
+        }
+        let host = PQhost(conn).map { String(cString: $0) } ?? ""
+        return TransportPolicy.isSocket(host) ? "local socket" : "TCP without TLS"
+    }
+
+    /// Whether the connection runs over TLS.
+    public var usesTLS: Bool { PQsslInUse(conn) == 1 }
 
     /// Where the connection went, for messages: `host:port/dbname` (no user or password).
     public var endpoint: String {
@@ -68,7 +105,8 @@ public final class PostgresConnection {
     }
 
     private func error(_ result: OpaquePointer?, _ what: String) -> MigrationError {
-        let message = result.flatMap { PQresultErrorMessage($0) }.map { String(cString: $0) } ?? String(cString: PQerrorMessage(conn))
+        let raw = result.flatMap { PQresultErrorMessage($0) }.map { String(cString: $0) } ?? String(cString: PQerrorMessage(conn))
+        let message = ConnInfoRedactor.redact(raw, secrets: notices.secrets)
         let state = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) } ?? ""
         if PQstatus(conn) != CONNECTION_OK {
             return MigrationError(.targetConnectionLost, "lost the target database during \(what): \(Self.firstLine(message))")
@@ -222,5 +260,24 @@ public final class PostgresConnection {
         }
         if let copyError { throw copyError }
         if let consumeError { throw consumeError }
+    }
+}
+
+/// Receives a connection's server notices (`NOTICE: schema ... already exists, skipping`,
+/// `WARNING: there is no transaction in progress`) in place of libpq's default, which prints
+/// them on stderr: each goes to the logger at debug level, redacted.
+final class NoticeSink {
+    let logger: Logger
+    /// The connection's passwords, masked wherever a message repeats one.
+    let secrets: [String]
+
+    init(logger: Logger, secrets: [String]) {
+        self.logger = logger
+        self.secrets = secrets
+    }
+
+    func receive(_ message: String) {
+        let text = ConnInfoRedactor.redact(message.trimmingWhitespace(), secrets: secrets)
+        logger.debug("server notice", metadata: ["message": "\(text)"])
     }
 }

@@ -7,8 +7,11 @@ struct ToolRun {
     var stdout: String
     var stderr: String
 
+    /// `environment` nil: this test process's whole environment, given on purpose (a test may
+    /// set what the tool reads, such as `MLM_TEST_PG`); the tool itself never passes its own on.
     static func run(_ name: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ToolRun {
-        let result = try CommandRunner.run(PackagePaths.executable(name), arguments, environment: environment, separateErrors: true)
+        let given = environment ?? ProcessInfo.processInfo.environment
+        let result = try CommandRunner.run(PackagePaths.executable(name), arguments, environment: given, separateErrors: true)
         return ToolRun(status: result.status, stdout: result.output, stderr: result.errorOutput)
     }
 
