@@ -137,7 +137,8 @@ public struct SourceSpec: Sendable, Equatable {
 public enum ColumnKind: Sendable, Equatable {
     /// Trimmed text; blank becomes NULL.
     case text
-    /// A code looked up in a table (`"1": active`); an unlisted code is quarantined.
+    /// A code looked up in a table (`"1": active`); an unlisted code is quarantined. A code
+    /// mapped to the empty text means "none" (the field is blank).
     case code([String: String])
     /// A timestamp in the given format and legacy zone, converted to UTC.
     case timestamp(TimestampFormat, zone: String)
@@ -157,6 +158,12 @@ public struct ColumnSpec: Sendable, Equatable {
     public var pii: Bool
     /// Marks a PII column as identifying a person, for duplicate-person detection.
     public var identity: IdentityKind?
+    /// Values that mean "missing" (`0001-01-01`, `0`), compared after trimming: read as blank.
+    public var nullValues: Set<String> = []
+    /// `value:`: the same text for every row, read from no source column (`from` is empty).
+    public var constant: String?
+    /// `default:`: the text used when the source value is blank or one of ``nullValues``.
+    public var defaultValue: String?
 
     public init(field: String, from: String, kind: ColumnKind, required: Bool, pii: Bool, identity: IdentityKind?) {
         self.field = field
@@ -165,6 +172,18 @@ public struct ColumnSpec: Sendable, Equatable {
         self.required = required
         self.pii = pii
         self.identity = identity
+    }
+
+    /// The value the later rules see, applied by Extract as each record is read (before
+    /// encryption, so PII sentinels are never stored): the constant, else the trimmed source
+    /// value unless it is blank or a null value, else the default. Untrimmed text is kept as read.
+    public func sourceValue(_ raw: String?) -> String? {
+        if let constant { return constant }
+        guard let raw else { return defaultValue }
+        if nullValues.isEmpty && defaultValue == nil { return raw }
+        let trimmed = raw.trimmingWhitespace()
+        if trimmed.isEmpty || nullValues.contains(trimmed) { return defaultValue ?? (trimmed.isEmpty ? raw : nil) }
+        return raw
     }
 }
 

@@ -181,7 +181,7 @@ struct NodeReader {
         guard let map = object(node, path, allowed: ["source", "columns", "genealogy"]) else { return nil }
         let source = sourceSpec(map["source"], "\(path).source")
         let columns = columnSpecs(map["columns"], "\(path).columns", known: MembersMapping.knownFields, required: MembersMapping.requiredFields, allowsPII: true)
-        let genealogy = genealogyRules(map["genealogy"], "\(path).genealogy", columns: columns)
+        let genealogy = genealogyRules(map["genealogy"], "\(path).genealogy", columns: columns, columnsNode: map["columns"], columnsPath: "\(path).columns")
         guard let source, let genealogy else { return nil }
         return MembersMapping(source: source, columns: columns, genealogy: genealogy)
     }
@@ -255,9 +255,18 @@ struct NodeReader {
         for (key, value) in map {
             let field = key.string ?? ""
             let fieldPath = "\(path).\(field)"
-            let keys = ["from", "type", "format", "timezone", "codes", "required", "pii", "identity", "decimal_separator", "thousands_separator"]
+            let keys = [
+                "from", "type", "format", "timezone", "codes", "required", "pii", "identity", "decimal_separator", "thousands_separator",
+                "null_values", "value", "default",
+            ]
             guard let spec = object(value, fieldPath, allowed: keys) else { continue }
-            let from = string(spec, "from", fieldPath, required: true) ?? ""
+            let constant = string(spec, "value", fieldPath, required: false)
+            let from = string(spec, "from", fieldPath, required: constant == nil) ?? ""
+            if constant != nil {
+                for key in ["from", "null_values", "default"] where spec[key] != nil {
+                    issue("\(fieldPath).\(key)", spec[key], "a column with value: takes it for every row; drop \(key)")
+                }
+            }
             let pii = bool(spec, "pii", fieldPath)
             let required = bool(spec, "required", fieldPath)
             if !known.contains(field) && !(pii && allowsPII) {
@@ -284,12 +293,28 @@ struct NodeReader {
                 }
             }
             let kind = columnKind(spec, fieldPath, field: field)
-            columns.append(ColumnSpec(field: field, from: from, kind: kind, required: required, pii: pii, identity: identity))
+            var column = ColumnSpec(field: field, from: from, kind: kind, required: required, pii: pii, identity: identity)
+            column.constant = constant
+            column.defaultValue = string(spec, "default", fieldPath, required: false)
+            column.nullValues = nullValues(spec, fieldPath)
+            columns.append(column)
         }
         for field in requiredFields where !columns.contains(where: { $0.field == field }) {
             issue("\(path).\(field)", nil, "is missing; this entity must map \(field)")
         }
         return columns
+    }
+
+    /// `null_values`: a list of texts (compared after trimming) that mean "missing".
+    mutating func nullValues(_ spec: Node.Mapping, _ path: String) -> Set<String> {
+        guard let node = spec["null_values"] else { return [] }
+        guard let sequence = node.sequence, sequence.allSatisfy({ $0.scalar != nil }) else {
+            issue("\(path).null_values", node, "must be a list of values that mean missing, such as [\"0001-01-01\", \"0\"]")
+            return []
+        }
+        let values = sequence.compactMap(\.string).map { $0.trimmingWhitespace() }
+        if values.contains("") { issue("\(path).null_values", node, "blank is always missing; list only other values") }
+        return Set(values)
     }
 
     mutating func columnKind(_ spec: Node.Mapping, _ path: String, field: String) -> ColumnKind {
@@ -309,11 +334,13 @@ struct NodeReader {
             }
             var table: [String: String] = [:]
             for (key, value) in codes {
-                guard let from = key.string, let to = value.string else {
-                    issue("\(path).codes", key, "each code must map a single value to a single value")
+                guard let from = key.string, let scalar = value.scalar else {
+                    issue("\(path).codes", key, "each code must map a single value to a single value (or to \"\" for none)")
                     continue
                 }
-                table[from] = to
+                // `null` and `~` (plain) mean "none", like "".
+                let isNull = scalar.style == .plain && ["null", "Null", "NULL", "~"].contains(scalar.string)
+                table[from] = isNull ? "" : scalar.string
             }
             return .code(table)
         case "timestamp":
@@ -342,7 +369,9 @@ struct NodeReader {
         }
     }
 
-    mutating func genealogyRules(_ node: Node?, _ path: String, columns: [ColumnSpec]) -> GenealogyRules? {
+    mutating func genealogyRules(
+        _ node: Node?, _ path: String, columns: [ColumnSpec], columnsNode: Node? = nil, columnsPath: String = "entities.members.columns"
+    ) -> GenealogyRules? {
         let keys = ["legs", "sponsor_key", "placement_key", "root", "orphan_policy", "duplicate_id_policy", "duplicate_person_policy"]
         guard let map = object(node, path, allowed: keys) else { return nil }
         var legs: [String] = []
@@ -359,8 +388,15 @@ struct NodeReader {
             issue("\(path).legs", map["legs"], "a mapping with a placement column must list its legs")
         }
         if !legs.isEmpty, let legColumn = columns.first(where: { $0.field == "placement_leg" }) {
-            if case .code(let table) = legColumn.kind, table.values.contains(where: { !legs.contains($0) }) {
-                issue("\(path).legs", map["legs"], "placement_leg codes map to a leg not listed here")
+            if case .code(let table) = legColumn.kind {
+                let codeNodes = columnsNode?.mapping?["placement_leg"]?.mapping?["codes"]?.mapping
+                for (code, leg) in table.sorted(by: { $0.key < $1.key }) where !leg.isEmpty && !legs.contains(leg) {
+                    let codeNode = codeNodes?.first { $0.key.string == code }?.value
+                    issue(
+                        "\(columnsPath).placement_leg.codes.\(code)", codeNode ?? map["legs"],
+                        "maps to leg '\(leg)', which genealogy.legs does not list (\(legs.joined(separator: ", "))); map a code meaning none to \"\""
+                    )
+                }
             }
         } else if !legs.isEmpty {
             issue("\(path).legs", map["legs"], "legs are listed but no placement_leg column is mapped")
