@@ -83,6 +83,7 @@ public struct Pipeline {
             extractPIIPath: work.path(.extractMemberPII),
             piiPath: work.path(.cleanseMemberPII),
             kekID: manifest.extract?.kekID,
+            duplicatesPath: work.path(.cleanseDuplicateCandidates),
             progress: progress
         )
         manifest.cleanse = summary
@@ -115,7 +116,8 @@ public struct Pipeline {
             cleanseQuarantinePath: work.path(.cleanseQuarantine),
             outputDirectory: work.file("transform"),
             cleansedPIIPath: manifest.extract?.kekID == nil ? nil : work.path(.cleanseMemberPII),
-            kekID: manifest.extract?.kekID, targetIDs: targetIDs
+            kekID: manifest.extract?.kekID, targetIDs: targetIDs,
+            cleansedDuplicatesPath: manifest.cleanse?.duplicateCandidates == nil ? nil : work.path(.cleanseDuplicateCandidates)
         )
         manifest.transform = summary
         manifest.delta = targetIDs?.basis
@@ -251,6 +253,9 @@ public struct Pipeline {
             let tables = TargetTables.deltaCounted(for: contents).map { ($0.deltaName ?? $0.bareName, $0.name) }
             delta = try deltaReconciler.figures(runID: runID, tables: tables)
         }
+        let (duplicatesCheck, duplicatePairs) = try DuplicateCandidateReconciler(connection: connection)
+            .run(runID: runID, expected: transform.duplicateCandidates)
+        checks.append(duplicatesCheck)
         checks += SourceChecks.checks(
             EntityTally.all(
                 counts: counts, ledger: ledger?.counts, commission: manifest.commissionCleanse, commissionExtract: manifest.commissionExtract ?? []
@@ -262,6 +267,7 @@ public struct Pipeline {
             target: described.endpoint, source: manifest.source, connection: described.transport
         )
         var report = MigrationReport(counts: counts, checks: checks, mapping: mapping, run: facts, ledger: ledger, pii: pii, delta: delta)
+        report.addDuplicateCandidates(duplicatePairs)
         if let commission, let cleansed = manifest.commissionCleanse {
             report.addCommission(commission, entities: cleansed.entities, extracted: manifest.commissionExtract ?? [])
         }

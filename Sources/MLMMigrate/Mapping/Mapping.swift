@@ -219,10 +219,41 @@ public enum DuplicateIDPolicy: String, Sendable, CaseIterable {
 
 /// What happens when the same person (identity columns) registered more than once.
 public enum DuplicatePersonPolicy: String, Sendable, CaseIterable {
-    /// Keep the earliest registration, quarantine the later ones.
+    /// Load both; list each pair for review (`mlm_migration.duplicate_candidates`, the report).
+    case flag
+    /// Keep the earliest registration, quarantine the later ones (their downline follows
+    /// ``DuplicatePersonDownline``).
     case quarantine
-    /// Load them all; the report still counts them.
+    /// Load them all and list nothing.
     case allow
+}
+
+/// How many identity columns must match for two registrations to be the same person.
+public enum DuplicatePersonMatch: Sendable, Equatable {
+    /// One identity column is enough.
+    case any
+    /// Every identity column the mapping has.
+    case all
+    /// At least this many identity columns.
+    case atLeast(Int)
+
+    /// True when `matched` of the mapping's `identityColumns` columns satisfy the rule.
+    public func accepts(_ matched: Int, of identityColumns: Int) -> Bool {
+        switch self {
+        case .any: matched >= 1
+        case .all: matched >= identityColumns && matched >= 1
+        case .atLeast(let count): matched >= count
+        }
+    }
+}
+
+/// Where the downline of a quarantined duplicate registration goes.
+public enum DuplicatePersonDownline: String, Sendable, CaseIterable {
+    /// Through `orphan_policy`, like the downline of any quarantined member.
+    case orphanPolicy = "orphan_policy"
+    /// To the kept (earlier) registration of the same person: sponsor links move to it, and
+    /// placements spill over into the first free leg under it.
+    case attachToSurvivor = "attach_to_survivor"
 }
 
 /// How the genealogy's root is chosen.
@@ -243,6 +274,10 @@ public struct GenealogyRules: Sendable, Equatable {
     public var orphanPolicy: OrphanPolicy
     public var duplicateIDPolicy: DuplicateIDPolicy
     public var duplicatePersonPolicy: DuplicatePersonPolicy
+    public var duplicatePersonMatch = DuplicatePersonMatch.any
+    public var duplicatePersonDownline = DuplicatePersonDownline.orphanPolicy
+    /// The identity fields the mapping has (`email`, `phone`): what a match score counts.
+    public var identityColumns: [String] = []
 
     public init(
         legs: [String], sponsorKey: ReferenceKey, placementKey: ReferenceKey, root: RootRule,

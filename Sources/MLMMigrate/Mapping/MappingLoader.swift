@@ -372,7 +372,10 @@ struct NodeReader {
     mutating func genealogyRules(
         _ node: Node?, _ path: String, columns: [ColumnSpec], columnsNode: Node? = nil, columnsPath: String = "entities.members.columns"
     ) -> GenealogyRules? {
-        let keys = ["legs", "sponsor_key", "placement_key", "root", "orphan_policy", "duplicate_id_policy", "duplicate_person_policy"]
+        let keys = [
+            "legs", "sponsor_key", "placement_key", "root", "orphan_policy", "duplicate_id_policy", "duplicate_person_policy",
+            "duplicate_person_match", "duplicate_person_downline",
+        ]
         guard let map = object(node, path, allowed: keys) else { return nil }
         var legs: [String] = []
         if let node = map["legs"] {
@@ -410,14 +413,39 @@ struct NodeReader {
         if let text = string(map, "root", path, required: false), text != "earliest" {
             root = .legacyID(text)
         }
-        return GenealogyRules(
+        var rules = GenealogyRules(
             legs: legs,
             sponsorKey: sponsorKey,
             placementKey: placementKey,
             root: root,
             orphanPolicy: choice(map, "orphan_policy", path, default: OrphanPolicy.quarantine),
             duplicateIDPolicy: choice(map, "duplicate_id_policy", path, default: DuplicateIDPolicy.quarantineAll),
-            duplicatePersonPolicy: choice(map, "duplicate_person_policy", path, default: DuplicatePersonPolicy.quarantine)
+            duplicatePersonPolicy: choice(map, "duplicate_person_policy", path, default: DuplicatePersonPolicy.flag)
         )
+        rules.identityColumns = columns.filter { $0.identity != nil }.map(\.field)
+        rules.duplicatePersonMatch = duplicatePersonMatch(map, path, identityColumns: rules.identityColumns.count)
+        rules.duplicatePersonDownline = choice(map, "duplicate_person_downline", path, default: DuplicatePersonDownline.orphanPolicy)
+        if map["duplicate_person_downline"] != nil && rules.duplicatePersonPolicy != .quarantine {
+            issue("\(path).duplicate_person_downline", map["duplicate_person_downline"], "applies to duplicate_person_policy: quarantine only")
+        }
+        return rules
+    }
+
+    /// `duplicate_person_match`: `any` (default), `all`, or a number of identity columns.
+    mutating func duplicatePersonMatch(_ map: Node.Mapping, _ path: String, identityColumns: Int) -> DuplicatePersonMatch {
+        guard let text = string(map, "duplicate_person_match", path, required: false) else { return .any }
+        switch text {
+        case "any": return .any
+        case "all": return .all
+        default:
+            guard let count = Int(text), count >= 1, count <= max(identityColumns, 1) else {
+                issue(
+                    "\(path).duplicate_person_match", map["duplicate_person_match"],
+                    "must be any, all, or how many identity columns must match (1 to \(max(identityColumns, 1)))"
+                )
+                return .any
+            }
+            return .atLeast(count)
+        }
     }
 }

@@ -55,13 +55,23 @@ public enum ReportWriter {
             }
             if !entity.reattachedByReason.isEmpty {
                 lines.append("")
-                lines.append("### Loaded after re-attachment to the root (orphan policy `attach_to_root`)")
+                lines.append("### Loaded after re-attachment (to the root by `attach_to_root`, or to a duplicate's survivor)")
                 lines.append("")
                 lines.append("| reason | rows |")
                 lines.append("|---|---:|")
                 for (reason, rows) in entity.reattachedByReason.sorted(by: { $0.key < $1.key }) {
                     lines.append("| `\(reason)` | \(rows) |")
                 }
+            }
+        }
+        if let pairs = content.duplicateCandidates {
+            lines.append("")
+            lines.append("## Same person registered twice, both loaded: for review")
+            lines.append("")
+            lines.append("| legacy id | looks like | matching columns | score |")
+            lines.append("|---|---|---|---:|")
+            for pair in pairs {
+                lines.append("| \(pair.legacyID) | \(pair.duplicateOfLegacyID) | \(pair.columns.joined(separator: ", ")) | \(pair.scorePercent)% |")
             }
         }
         if let delta = content.delta { lines += deltaSection(delta) }
