@@ -45,7 +45,18 @@ struct CommonOptions: ParsableArguments {
         return pipeline
     }
 
+    /// The pipeline of a command that writes the work directory or through it: it holds the
+    /// work directory's lock until the process ends, so a second command is refused
+    /// (`workdir.locked`) rather than overwriting files the first is reading.
     func pipeline() throws -> Pipeline {
+        let pipeline = try readingPipeline()
+        try pipeline.work.lock()
+        return pipeline
+    }
+
+    /// The pipeline of a command that only reads (listings, verify-ledger, snapshot): no lock,
+    /// so it may run beside a command writing the same work directory.
+    func readingPipeline() throws -> Pipeline {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
