@@ -232,9 +232,7 @@ public final class StageFileReader {
     /// Opens a stage file and checks it has exactly the expected columns.
     public convenience init(path: String, expecting expected: [String]) throws(MigrationError) {
         try self.init(path: path)
-        guard columns == expected else {
-            throw MigrationError(.workdirCorrupt, "\(path): header does not match the columns this stage expects; run the previous stage again")
-        }
+        guard columns == expected else { throw corrupt(line: 1, "(the header) does not name the columns this stage expects") }
     }
 
     /// The next row, or nil at end of file; `workdir.corrupt` naming the line when it has not
