@@ -76,7 +76,8 @@ import Testing
         let again = try ToolRun.run("mlm-migrate", Self.runArguments(work.path, target))
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains(", 0 failed"), "\(again.stdout)")
-        #expect(again.stderr.contains("reconciling it"))
+        // Killed before the manifest heard the load finished, it resumes a load with nothing left to do.
+        #expect(again.stderr.contains("reconciling it") || again.stderr.contains("resuming this work directory's unfinished load"))
         #expect(try WorkDirectory(path: work.path).readManifest().workID == manifest.workID)
         var finished = try ResumeTests.tables(target)
         #expect(finished["runs"] != loaded["runs"])
