@@ -6,12 +6,8 @@ public enum ReportWriter {
     public static func write(_ report: MigrationReport, to directory: String) throws(MigrationError) -> (json: String, markdown: String) {
         let jsonPath = "\(directory)/report.json"
         let markdownPath = "\(directory)/report.md"
-        do {
-            try report.json().write(to: URL(fileURLWithPath: jsonPath))
-            try Data(markdown(report).utf8).write(to: URL(fileURLWithPath: markdownPath))
-        } catch {
-            throw MigrationError(.workdirUnwritable, "cannot write the report into \(directory)")
-        }
+        try AtomicFile.write(Array(report.json()), to: jsonPath)
+        try AtomicFile.write(markdown(report), to: markdownPath)
         return (jsonPath, markdownPath)
     }
 
