@@ -83,6 +83,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let sourceColumnAmbiguous = ErrorCode(rawValue: "source.column_ambiguous")
     public static let sourceColumnMissing = ErrorCode(rawValue: "source.column_missing")
     public static let sourceEmpty = ErrorCode(rawValue: "source.empty")
+    public static let sourceJoinNotUnique = ErrorCode(rawValue: "source.join_not_unique")
     public static let sourceMissing = ErrorCode(rawValue: "source.missing")
     public static let sourceUnreadable = ErrorCode(rawValue: "source.unreadable")
 
@@ -169,6 +170,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         .sourceColumnAmbiguous,
         .sourceColumnMissing,
         .sourceEmpty,
+        .sourceJoinNotUnique,
         .sourceMissing,
         .sourceUnreadable,
         .systemExecFailed,

@@ -17,7 +17,7 @@ public final class SQLiteReader {
 
     /// Opens `path` and prepares the selection. Table names are checked by the mapping loader
     /// (letters, digits, `_`) before they are quoted into SQL here.
-    public init(path: String, displayName: String, selection: SQLiteSelection) throws(MigrationError) {
+    public init(path: String, displayName: String, selection: SQLiteSelection, join: SourceJoin? = nil) throws(MigrationError) {
         self.displayName = displayName
         var handle: OpaquePointer?
         let openStatus = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY, nil)
@@ -28,13 +28,16 @@ public final class SQLiteReader {
         let sql: String
         switch selection {
         case .table(let table):
-            if let rowID = try Self.rowIDAlias(db: handle, table: table, displayName: displayName) {
-                sql = "SELECT \(rowID) AS \"__mlm_rowid\", * FROM \"\(table)\" ORDER BY \(rowID)"
-                numberedByRowID = true
-            } else {
-                sql = "SELECT * FROM \"\(table)\""
-                numberedByRowID = false
+            let rowID = try Self.rowIDAlias(db: handle, table: table, displayName: displayName)
+            var columns = (rowID.map { "m.\($0) AS \"__mlm_rowid\", " } ?? "") + "m.*"
+            var from = "\"\(table)\" m"
+            if let join {
+                let joined = try Self.joinedColumns(db: handle, join: join, displayName: displayName)
+                columns += joined.map { ", d.\(Self.quoted($0)) AS \(Self.quoted(join.prefix + $0))" }.joined()
+                from += " LEFT JOIN \"\(join.from)\" d ON d.\(Self.quoted(join.joinedColumn)) = m.\(Self.quoted(join.column))"
             }
+            sql = "SELECT \(columns) FROM \(from)" + (rowID.map { " ORDER BY m.\($0)" } ?? "")
+            numberedByRowID = rowID != nil
         case .query(let query):
             sql = query
             numberedByRowID = false
@@ -79,6 +82,43 @@ public final class SQLiteReader {
             if sqlite3_prepare_v2(db, "SELECT \(alias) FROM \"\(table)\"", -1, &probe, nil) == SQLITE_OK { return alias }
         }
         return nil
+    }
+
+    /// An SQLite identifier in double quotes (a quote inside doubled).
+    private static func quoted(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// The joined table's columns, after checking that its key is on one row at most.
+    private static func joinedColumns(db: OpaquePointer?, join: SourceJoin, displayName: String) throws(MigrationError) -> [String] {
+        func rows(_ sql: String) throws(MigrationError) -> [String] {
+            var statement: OpaquePointer?
+            defer { sqlite3_finalize(statement) }
+            guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
+                throw MigrationError(.sourceBadSelection, "\(displayName): join with \(join.from) cannot be read: \(String(cString: sqlite3_errmsg(db)))")
+            }
+            _ = mlm_sqlite3_bind_text_transient(statement, 1, join.from, -1)
+            var out: [String] = []
+            while sqlite3_step(statement) == SQLITE_ROW {
+                out.append(sqlite3_column_text(statement, 0).map { String(cString: $0) } ?? "")
+            }
+            return out
+        }
+        let columns = try rows("SELECT name FROM pragma_table_info(?1)")
+        guard !columns.isEmpty else {
+            throw MigrationError(.sourceBadSelection, "\(displayName): the joined table \(join.from) does not exist")
+        }
+        let key = quoted(join.joinedColumn)
+        let repeated = try rows("""
+            SELECT count(*) FROM (SELECT 1 FROM "\(join.from)" WHERE \(key) IS NOT NULL GROUP BY \(key) HAVING count(*) > 1)
+            """).first ?? "0"
+        guard repeated == "0" else {
+            throw MigrationError(
+                .sourceJoinNotUnique,
+                "\(displayName): \(repeated) values of \(join.from).\(join.joinedColumn) are on more than one row; a join needs one row per record"
+            )
+        }
+        return columns
     }
 
     deinit {
