@@ -300,6 +300,13 @@ public enum TargetSchema {
                 PRIMARY KEY (parallel_run_id, member_id, bonus_type)
             );
             """),
+        Migration(version: 7, description: "watching a run: its planned batches and rows, batch size, resumes", sql: """
+            ALTER TABLE mlm_migration.runs
+                ADD COLUMN planned_batches integer,
+                ADD COLUMN planned_rows    bigint,
+                ADD COLUMN batch_size      integer,
+                ADD COLUMN resumes         integer NOT NULL DEFAULT 0;
+            """),
     ]
 
     /// Foreign keys that a bulk load into an empty target drops and adds back after the last
