@@ -81,8 +81,8 @@ struct RehearseCommand: ParsableCommand {
             print("rehearsal: \(report.isGo ? "GO" : "NO-GO")")
             for reason in report.reasons { print("no-go: \(reason)") }
             if let window = report.window {
-                let total = String(format: "%.0f", window.withMarginSeconds)
-                print("cutover window estimate: \(total) s with margin \(window.margin)x (\(window.basis))")
+                let total = CutoverWindow.clock(window.withMarginSeconds)
+                print("cutover window estimate: \(total) with margin \(window.margin)x (\(window.basis))")
             }
             print("report: \(markdown)")
             print("report (json): \(json)")

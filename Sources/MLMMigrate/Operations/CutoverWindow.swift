@@ -31,6 +31,9 @@ public struct CutoverWindow: Codable, Sendable, Equatable {
 
     public static let defaultMargin = 1.5
 
+    /// `seconds` as `h:mm:ss` or `m:ss`.
+    public static func clock(_ seconds: Double) -> String { LoadProgress.clock(seconds) }
+
     /// Scales `timings` (stage, seconds, rows processed) from `rehearsal` rows to `production`
     /// rows per entity; an entity production does not name is taken as rehearsed.
     public static func estimate(
@@ -78,9 +81,12 @@ public struct CutoverWindow: Codable, Sendable, Equatable {
 enum CutoverWindowWriter {
     static func markdown(_ window: CutoverWindow) -> [String] {
         var lines = ["", "## Cutover window estimate", ""]
-        lines.append("Derived from: \(window.basis). Each stage's time on the rehearsal's export, scaled by production")
-        lines.append("rows over rehearsal rows (all entities together: \(String(format: "%.2f", window.scale))x), then")
-        lines.append("multiplied by a safety margin of \(String(format: "%.1f", window.margin))x. Book at least the total with margin.")
+        lines.append(
+            "Derived from: \(window.basis). Each stage's time on the rehearsal's export (its rows per second), "
+                + "scaled by production rows over rehearsal rows (all entities together: "
+                + "\(String(format: "%.2f", window.scale))x), then multiplied by a safety margin of "
+                + "\(String(format: "%.1f", window.margin))x. Book at least the total with margin."
+        )
         lines.append("")
         lines.append("| entity | rehearsal rows | production rows |")
         lines.append("|---|---:|---:|")

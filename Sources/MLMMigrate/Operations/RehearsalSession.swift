@@ -235,6 +235,8 @@ final class RehearsalSession {
             }
             let rows = Self.exportRows(try work.readManifest()).values.reduce(0, +)
             step.rows = rows
+            step.stages[0].rows = rows
+            step.stages[0].rowsPerSecond = Double(rows) / max(step.stages[0].seconds, 0.000_001)
             _ = try self.timed("cleanse", rows: rows, into: &step) { () throws(MigrationError) in try pipeline.cleanse() }
             _ = try self.timed("transform", rows: rows, into: &step) { () throws(MigrationError) in
                 try pipeline.transform(delta: true, target: conninfo)
@@ -245,6 +247,7 @@ final class RehearsalSession {
             }
         } else {
             outcome = try pipeline.run(source: later, mappingPath: plan.mappingPath, target: conninfo, delta: true)
+            step.rows = Self.exportRows(try work.readManifest()).values.reduce(0, +)
         }
         guard let outcome else { throw MigrationError(.rehearseStepFailed, "the delta load paused") }
         step.facts.append("run \(outcome.report.run.runID); report: \(outcome.markdownPath)")
