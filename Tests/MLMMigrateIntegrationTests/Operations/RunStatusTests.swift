@@ -59,3 +59,20 @@ import Testing
         #expect(result.stderr.contains("[status.no_run]"))
     }
 }
+
+extension RunStatusTests {
+    /// A target loaded before schema migration 7 (no plan recorded) still shows its status.
+    @Test func statusReadsATargetOlderThanThePlanColumns() throws {
+        let sample = try LoadedSample(database: "oldstatus")
+        let connection = try sample.connect()
+        try connection.execute("""
+            ALTER TABLE mlm_migration.runs DROP COLUMN planned_batches, DROP COLUMN planned_rows,
+                DROP COLUMN batch_size, DROP COLUMN resumes;
+            DELETE FROM mlm_migration.schema_versions WHERE version = 7
+            """)
+        let status = try RunStatusReader(connection: connection).read(runID: nil)
+        #expect(status.batchesPlanned == nil && status.resumes == nil)
+        #expect(status.batchesCommitted > 0 && status.status == "loaded")
+        #expect(status.text.contains("(plan not recorded)"))
+    }
+}
