@@ -14,7 +14,7 @@ struct MLMMigrateCommand: ParsableCommand {
             reconciliation check failed, 2 the run could not complete (message on stderr).
             """,
         version: ToolVersion.current,
-        subcommands: [Run.self, Resume.self, Extract.self, Cleanse.self, Transform.self, Load.self, Reconcile.self, VerifyLedger.self, ParallelRunCommand.self, Keys.self, Erase.self, Rollback.self, Snapshots.self, Snapshot.self, Restore.self, ValidateMapping.self]
+        subcommands: [Run.self, Resume.self, Extract.self, Cleanse.self, Transform.self, Load.self, Reconcile.self, VerifyLedger.self, ParallelRunCommand.self, RehearseCommand.self, StatusCommand.self, Keys.self, Erase.self, Rollback.self, Snapshots.self, Snapshot.self, Restore.self, ValidateMapping.self]
     )
 }
 
@@ -26,12 +26,16 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Log level on stderr: trace, debug, info, notice, warning, error.")
     var logLevel = "notice"
 
+    @Option(name: .long, help: "Log lines on stderr as text, or json: one object a line (time, level, label, message, metadata).")
+    var logFormat = "text"
+
     @Flag(name: .long, help: "Never draw the progress line (it is drawn only when stderr is a terminal).")
     var noProgress = false
 
     func validate() throws {
         guard !workDir.isEmpty else { throw ValidationError("--work-dir must not be empty") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
     }
 
     /// The pipeline with the target, batch and key options, when the command takes them.
@@ -65,9 +69,16 @@ struct CommonOptions: ParsableArguments {
     /// The pipeline of a command that only reads (listings, verify-ledger, snapshot): no lock,
     /// so it may run beside a command writing the same work directory.
     func readingPipeline() throws -> Pipeline {
+        let level = Logger.Level(rawValue: logLevel) ?? .notice
+        let json = logFormat == "json"
         LoggingSystem.bootstrap { label in
+            if json {
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
+            handler.logLevel = level
             return handler
         }
         var pipeline = Pipeline(work: try WorkDirectory(path: workDir), logger: Logger(label: "mlm-migrate"))

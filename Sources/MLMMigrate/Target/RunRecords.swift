@@ -54,6 +54,20 @@ public struct RunRecords {
         return runID
     }
 
+    /// Records what a load will write (schema migration 8), so `mlm-migrate status` can tell how
+    /// far it is from the target alone; a resumed load counts one more resume.
+    func recordPlan(_ runID: Int, batches: Int?, rows: Int?, batchSize: Int, resumed: Bool) throws(MigrationError) {
+        _ = try connection.query(
+            """
+            UPDATE mlm_migration.runs SET planned_batches = $2::integer, planned_rows = $3::bigint,
+                batch_size = $4::integer, resumes = resumes + $5::integer
+            WHERE run_id = $1::bigint
+            """,
+            [String(runID), batches.map(String.init), rows.map(String.init), String(batchSize), resumed ? "1" : "0"],
+            what: "recording the load plan of run \(runID)"
+        )
+    }
+
     /// Rows already committed per `entity/kind` (``LoadStep/manifestKey``), and the highest batch number, for a run.
     func committedRows(_ runID: Int) throws(MigrationError) -> (rows: [String: Int], batches: Int) {
         var rows: [String: Int] = [:]

@@ -312,6 +312,13 @@ public enum TargetSchema {
                 PRIMARY KEY (member_id, duplicate_of_member_id)
             );
             """),
+        Migration(version: 8, description: "watching a run: its planned batches and rows, batch size, resumes", sql: """
+            ALTER TABLE mlm_migration.runs
+                ADD COLUMN planned_batches integer,
+                ADD COLUMN planned_rows    bigint,
+                ADD COLUMN batch_size      integer,
+                ADD COLUMN resumes         integer NOT NULL DEFAULT 0;
+            """),
     ]
 
     /// Foreign keys that a bulk load into an empty target drops and adds back after the last
