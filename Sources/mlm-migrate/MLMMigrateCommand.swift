@@ -92,8 +92,9 @@ struct TargetOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
         "Target database as a libpq URI or key=value string.",
         discussion: """
-            Without it, libpq's PG* environment is used when set, else a disposable local PostgreSQL is started in \
-            the work directory. A target reached over TCP (localhost too) needs sslmode=verify-full, or \
+            Without it, libpq's PG* environment is used when set, else a disposable local PostgreSQL is started: \
+            in the work directory's postgres/ when the postgres user can reach it, else under \
+            /tmp/mlm-migrate-pg-<tag> (the output names the directory and how to stop it). A target reached over TCP (localhost too) needs sslmode=verify-full, or \
             sslmode=require with --allow-unverified-tls; a Unix socket (host=/dir) needs neither.
             """
     ))

@@ -104,10 +104,17 @@ public struct RunRecords {
     }
 
     /// Stores the report and the verdict: `reconciled` when every check passed, else `failed`.
+    /// Records a reconciliation of `runID`: the run's verdict and latest report, and one row in
+    /// `mlm_migration.reconciliations` per reconcile. `finished_at` keeps the first one's time, so
+    /// a later re-check never moves when the run finished.
     func recordReport(_ runID: Int, passed: Bool, json: String) throws(MigrationError) {
-        _ = try connection.query(
-            "UPDATE mlm_migration.runs SET status = $2, finished_at = now(), report = $3::jsonb WHERE run_id = $1::bigint",
-            [String(runID), passed ? "reconciled" : "failed", json], what: "recording the report"
-        )
+        _ = try connection.query("""
+            WITH run AS (
+                UPDATE mlm_migration.runs SET status = $2, finished_at = coalesce(finished_at, now()), report = $3::jsonb
+                WHERE run_id = $1::bigint RETURNING run_id
+            )
+            INSERT INTO mlm_migration.reconciliations (run_id, passed, report_sha256)
+            SELECT run_id, $4::boolean, encode(sha256(convert_to($3, 'UTF8')), 'hex') FROM run
+            """, [String(runID), passed ? "reconciled" : "failed", json, passed ? "true" : "false"], what: "recording the report")
     }
 }
