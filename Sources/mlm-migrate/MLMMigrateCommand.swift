@@ -41,7 +41,10 @@ struct CommonOptions: ParsableArguments {
     /// The pipeline with the target, batch and key options, when the command takes them.
     func pipeline(target: TargetOptions? = nil, batches: BatchOptions? = nil, keys: KeyOptions? = nil) throws -> Pipeline {
         var pipeline = try pipeline()
-        if let target { pipeline.transport = TransportPolicy(allowUnverifiedTLS: target.allowUnverifiedTLS) }
+        if let target {
+            pipeline.transport = TransportPolicy(allowUnverifiedTLS: target.allowUnverifiedTLS)
+            pipeline.disposableFrom = target.after
+        }
         if let batches {
             pipeline.batchSize = batches.batchSize
             pipeline.maxBatches = batches.maxBatches
@@ -102,6 +105,12 @@ struct TargetOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Accept sslmode=require or verify-ca over TCP: encrypted, but the server is not verified.")
     var allowUnverifiedTLS = false
+
+    @Option(name: .customLong("after"), help: ArgumentHelp(
+        "Without --target: use the disposable PostgreSQL of this earlier work directory.",
+        discussion: "For a delta run (or any later command) in a new work directory over a first run that started its own disposable PostgreSQL."
+    ))
+    var after: String?
 }
 
 /// Says that `--max-batches` paused the load, and how to continue.

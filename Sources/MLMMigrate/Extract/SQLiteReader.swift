@@ -2,8 +2,9 @@ import CSQLite
 
 /// Reads rows from a legacy SQLite export through the sqlite3 C library, opened read-only.
 ///
-/// Values come back as their text form: integers in decimal, reals in SQLite's own shortest
-/// form, NULL as nil. Rows are streamed with `sqlite3_step`; nothing is buffered.
+/// Values come back as their text form: integers in decimal, reals as the shortest decimal
+/// that round-trips the stored binary double (Swift's `description`: `0.30000000000000004`,
+/// `1e-05`), NULL as nil. Rows are streamed with `sqlite3_step`; nothing is buffered.
 ///
 /// A table's records are numbered by their rowid, so a quarantined row can be found again; a
 /// view, a `WITHOUT ROWID` table or a query numbers them 1, 2, ... in the order read.
@@ -142,6 +143,13 @@ public final class SQLiteReader {
             let column = index + offset
             if sqlite3_column_type(statement, column) == SQLITE_NULL {
                 values.append(nil)
+                continue
+            }
+            if sqlite3_column_type(statement, column) == SQLITE_FLOAT {
+                // SQLite's own text of a REAL keeps 15 significant digits, which hides float
+                // noise (207.35999999999999 reads 207.36); the shortest text that round-trips
+                // the stored double shows it, so Cleanse snaps it and counts it.
+                values.append(Array(String(sqlite3_column_double(statement, column)).utf8))
                 continue
             }
             let length = Int(sqlite3_column_bytes(statement, column))

@@ -110,11 +110,11 @@ public struct RunRecords {
     func recordReport(_ runID: Int, passed: Bool, json: String) throws(MigrationError) {
         _ = try connection.query("""
             WITH run AS (
-                UPDATE mlm_migration.runs SET status = $2, finished_at = coalesce(finished_at, now()), report = $3::jsonb
+                UPDATE mlm_migration.runs SET status = $2, finished_at = coalesce(finished_at, now()), report = $3::text::jsonb
                 WHERE run_id = $1::bigint RETURNING run_id
             )
             INSERT INTO mlm_migration.reconciliations (run_id, passed, report_sha256)
-            SELECT run_id, $4::boolean, encode(sha256(convert_to($3, 'UTF8')), 'hex') FROM run
+            SELECT run_id, $4::boolean, encode(sha256(convert_to($3::text, 'UTF8')), 'hex') FROM run
             """, [String(runID), passed ? "reconciled" : "failed", json, passed ? "true" : "false"], what: "recording the report")
     }
 }
