@@ -23,3 +23,30 @@ import Testing
         #expect(try FieldCipher.open(sealed, for: Self.binding, with: FieldCipher.unwrap(wrapped, with: Self.kek)) == "ana.muller.1@example.test")
     }
 }
+
+extension PIIWorkedExampleTests {
+    /// The record digest as docs/pii-encryption.md states it, with the salt read from the
+    /// document itself, so a wrong salt in the doc fails here.
+    @Test func recordDigestFollowsTheDocumentedKeyAndMessage() throws {
+        let doc = try String(contentsOfFile: PackagePaths.root + "/docs/pii-encryption.md", encoding: .utf8)
+        let section = try #require(doc.range(of: "## Record digest")?.upperBound)
+        let start = try #require(doc.range(of: "salt = \"", range: section..<doc.endIndex)?.upperBound)
+        let salt = String(doc[start...].prefix { $0 != "\"" })
+        let key = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: Self.kek.key, salt: Array(salt.utf8), info: Array("mlm.member_pii".utf8), outputByteCount: 32
+        )
+        var message = Array("100042".utf8) + [0]
+        for field in MemberPIILayout.fields {
+            guard field == "email" else {
+                message.append(0)
+                continue
+            }
+            let value = Array("ana.muller.1@example.test".utf8)
+            message.append(1)
+            message += withUnsafeBytes(of: UInt32(value.count).bigEndian, Array.init)
+            message += value
+        }
+        let documented = Array(HMAC<SHA256>.authenticationCode(for: message, using: key))
+        #expect(PIIRecordDigest(kek: Self.kek).digest(legacyID: "100042", values: ["email": "ana.muller.1@example.test"]) == documented)
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import MLMMigrate
+import Testing
+
+/// docs/report.md's shell recipes, run exactly as written (taken from the Markdown) against a
+/// migrated sample: each must give the digest the report states, so the doc cannot drift.
+@Suite struct ReportRecipeTests {
+    /// The ```sh blocks of a document that call psql, in order.
+    private func psqlBlocks(_ document: String) throws -> [String] {
+        let text = try String(contentsOfFile: PackagePaths.root + "/" + document, encoding: .utf8)
+        var blocks: [String] = []
+        var current: [Substring]?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if current == nil, line == "```sh" {
+                current = []
+            } else if current != nil, line == "```" {
+                let block = (current ?? []).joined(separator: "\n")
+                if block.contains("psql") { blocks.append(block) }
+                current = nil
+            } else {
+                current?.append(line)
+            }
+        }
+        return blocks
+    }
+
+    private func digests(ofBlock block: String, target: String) throws -> [String] {
+        let result = try CommandRunner.run("/bin/bash", ["-c", block], environment: ["TARGET": target], separateErrors: true)
+        #expect(result.status == 0, "\(result.errorOutput)")
+        return result.output.split(separator: "\n").map { String($0.prefix { $0 != " " }) }
+    }
+
+    @Test func theDigestRecipesOfTheReportDocGiveTheReportsDigests() throws {
+        let vendor = "vendor1-binaryplan"
+        let work = try TemporaryDirectory()
+        let target = try TestPostgres.freshDatabase("recipes")
+        let run = try ToolRun.run("mlm-migrate", [
+            "run", "--source", PackagePaths.sample(vendor), "--mapping", PackagePaths.mapping(vendor), "--target", target,
+            "--work-dir", work.path, "--kek-file", TestKeys.kekFile,
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(work.path)/report.json"))) as? [String: Any]
+        let content = report?["content"] as? [String: Any] ?? [:]
+        let checks = Dictionary(
+            ((content["checks"] as? [[String: Any]]) ?? []).map { ($0["name"] as? String ?? "", $0["expected"] as? String ?? "") },
+            uniquingKeysWith: { first, _ in first }
+        )
+        let members = (content["entities"] as? [[String: Any]])?.first?["rowsDigest"] as? String
+
+        let blocks = try psqlBlocks("docs/report.md")
+        #expect(blocks.count == 2)
+        let first = try digests(ofBlock: blocks[0], target: target)
+        #expect(first == [members ?? "?", checks["content.id_map_digest"] ?? "?"])
+        #expect(first.first == checks["content.members_digest"])
+        let ledger = try digests(ofBlock: blocks[1], target: target)
+        #expect(ledger == [checks["ledger.entries_digest"] ?? "?"])
+
+        let tail = try CommandRunner.run(
+            "/bin/bash", ["-c", "cd \"$WORK\" && tail -n +2 transform/members.tsv | sha256sum"], environment: ["WORK": work.path], separateErrors: true
+        )
+        #expect(tail.output.prefix { $0 != " " } == members ?? "?")
+    }
+}
