@@ -43,6 +43,11 @@ struct VerifyLedger: ParsableCommand {
                 print("... and \(result.findingCount - result.findings.count) more problems")
             }
             if result.malformedRows > 0 { print("FAIL \(result.malformedRows) rows could not be read as wallets or entries") }
+            if let kept = result.kept {
+                print("kept members (gone from the later export): \(kept.entries) entries in \(kept.wallets) wallets")
+                for finding in kept.findings { print("FAIL kept \(finding)") }
+                if kept.findingCount > kept.findings.count { print("... and \(kept.findingCount - kept.findings.count) more problems in kept wallets") }
+            }
             print("run digest recomputed: \(result.runDigest)")
             print("run digest recorded:   \(result.storedRunDigest ?? "none")")
             var passed = result.passed

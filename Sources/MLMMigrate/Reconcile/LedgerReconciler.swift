@@ -147,6 +147,14 @@ public struct LedgerReconciler {
         checks.append(Check(name: "ledger.entries_digest", description: "SHA-256 of mlm.wallet_entries read back = SHA-256 of the rows Transform produced", expected: counts.transform.entriesDigest, actual: verification.entriesDigest))
         checks.append(Check(name: "ledger.wallets_digest", description: "SHA-256 of mlm.wallets read back = SHA-256 of the rows Transform produced", expected: counts.transform.walletsDigest, actual: verification.walletsDigest))
         checks.append(Check(name: "ledger.chains_verified", description: "entries whose seq, time order, running balance or hash chain, or wallets whose count, balance, head or Merkle root, disagree with a recomputation", expected: "0", actual: String(verification.findingCount)))
+        if let kept = verification.kept {
+            checks.append(Check(
+                name: "ledger.kept_wallets_verified",
+                description: "wallets of members the export no longer gives (kept in the target, \(kept.wallets) wallets, \(kept.entries) entries) whose chain or figures disagree with a recomputation",
+                expected: "0", actual: String(kept.findingCount)
+            ))
+            for finding in kept.findings.prefix(20) { logger.error("kept wallet finding", metadata: ["finding": "\(finding)"]) }
+        }
         checks.append(Check(name: "ledger.run_digest", description: "run digest recomputed from the target's entries = the one Transform computed", expected: counts.transform.runDigest, actual: verification.runDigest))
         checks.append(Check(name: "ledger.run_digest_recorded", description: "run digest recorded in mlm_migration.runs = the one Transform computed", expected: counts.transform.runDigest, actual: verification.storedRunDigest ?? "none"))
         for finding in verification.findings.prefix(20) { logger.error("ledger finding", metadata: ["finding": "\(finding)"]) }

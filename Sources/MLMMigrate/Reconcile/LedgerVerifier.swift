@@ -31,8 +31,20 @@ public struct LedgerVerification: Sendable {
     public var storedRunDigest: String?
     /// Entries read and the sum of their amounts, per currency.
     public var loadedByCurrency: [String: (entries: Int, minor: Int128)] = [:]
+    /// After a delta run: the wallets of members the later export no longer gives (kept in the
+    /// target, outside the run's scope and digest), verified the same way; nil when there are none.
+    public var kept: KeptWalletVerification?
 
-    public var passed: Bool { findingCount == 0 && storedRunDigest == runDigest }
+    public var passed: Bool { findingCount == 0 && storedRunDigest == runDigest && (kept?.findingCount ?? 0) == 0 }
+}
+
+/// The kept members' wallets (``LedgerVerification/kept``): chains, counts, balances, heads and
+/// Merkle roots recomputed like any other; they are in no run digest.
+public struct KeptWalletVerification: Sendable {
+    public var wallets: Int
+    public var entries: Int
+    public var findings: [LedgerFinding]
+    public var findingCount: Int
 }
 
 /// Re-reads every wallet entry from PostgreSQL in (member_id, currency, seq) order and
@@ -64,16 +76,34 @@ public struct LedgerVerifier {
     }
 
     /// Verifies the wallets of the run's scope (``ReconcileScope``): after a first load, the run's.
+    /// After a delta run the kept members' wallets are verified too, and reported apart
+    /// (``LedgerVerification/kept``): no wallet in the target is left unchecked.
     public func verify(runID: Int) throws(MigrationError) -> LedgerVerification {
         let scope = ReconcileScope(runID: runID)
-        var result = LedgerVerification()
+        var result = try verify(where: scope.covers)
         result.storedRunDigest = try connection.scalar("SELECT ledger_digest FROM mlm_migration.runs WHERE run_id = $1::bigint", [String(runID)], what: "reading the run's ledger digest")
+        let kept = try connection.scalar(
+            "SELECT count(*) FROM mlm_migration.kept_members WHERE run_id = $1::bigint", [String(runID)], what: "counting kept members"
+        )
+        if kept != "0" {
+            let others = try verify { "NOT " + scope.covers($0) }
+            result.kept = KeptWalletVerification(
+                wallets: others.wallets, entries: others.entries, findings: others.findings, findingCount: others.findingCount
+            )
+        }
+        return result
+    }
+
+    /// Verifies the wallets whose member id `condition` (an SQL condition on a qualified member
+    /// id column) admits; the run digest is computed over them, the stored one not read.
+    private func verify(where condition: (String) -> String) throws(MigrationError) -> LedgerVerification {
+        var result = LedgerVerification()
         var stored: [WalletKey: StoredWallet] = [:]
         var walletDigest = RowDigest()
         var malformed = 0
         try connection.copyOut("""
             COPY (SELECT member_id, currency, balance_minor, entry_count, head_hash, merkle_root, legacy_balance_minor
-                  FROM mlm.wallets WHERE \(scope.covers("mlm.wallets.member_id")) ORDER BY member_id, currency) TO STDOUT
+                  FROM mlm.wallets WHERE \(condition("mlm.wallets.member_id")) ORDER BY member_id, currency) TO STDOUT
             """, what: "reading mlm.wallets") { bytes in
             walletDigest.add(copyText: bytes)
             let fields = CopyText.decodeRow(copyLine: bytes)
@@ -110,7 +140,7 @@ public struct LedgerVerifier {
         var entriesDigest = RowDigest()
         try connection.copyOut("""
             COPY (SELECT member_id, currency, seq, legacy_txn_id, kind, amount_minor, occurred_at, balance_after_minor, entry_hash
-                  FROM mlm.wallet_entries WHERE \(scope.covers("mlm.wallet_entries.member_id")) ORDER BY member_id, currency, seq) TO STDOUT
+                  FROM mlm.wallet_entries WHERE \(condition("mlm.wallet_entries.member_id")) ORDER BY member_id, currency, seq) TO STDOUT
             """, what: "reading mlm.wallet_entries") { bytes throws(MigrationError) in
             entriesDigest.add(copyText: bytes)
             // The wallet is the line up to its second tab.

@@ -316,3 +316,33 @@ import Testing
         #expect(try tables(target, runsAs: before) == before)
     }
 }
+
+extension DeltaRunTests {
+    /// After a delta run, a kept member's wallet (gone from the later export) is still verified:
+    /// a changed entry of it fails verify-ledger and reconcile, named, on a line of its own.
+    @Test func aChangedEntryOfAKeptMembersWalletFailsVerificationAfterADelta() throws {
+        let vendor = "vendor2-mlmsoft"
+        let (target, _) = try firstLoad(vendor, "deltakept")
+        let later = try TemporaryDirectory()
+        let delta = try run(vendor, PackagePaths.sample("later/\(vendor)"), later.path, target, ["--delta", "--commission-period", "2026-11-23"])
+        #expect(delta.status == 0, "\(delta.stdout)\(delta.stderr)")
+        let connection = try PostgresConnection(target)
+        let wallet = try #require(try connection.query("""
+            SELECT e.member_id::text, e.currency, m.legacy_id FROM mlm.wallet_entries e JOIN mlm.members m USING (member_id)
+            WHERE e.member_id IN (SELECT member_id FROM mlm_migration.kept_members WHERE run_id = 2) ORDER BY 1, 2 LIMIT 1
+            """).first)
+        let clean = try tool(["verify-ledger", "--target", target, "--work-dir", later.path])
+        #expect(clean.status == 0, "\(clean.stdout)")
+        #expect(clean.stdout.contains("kept members (gone from the later export):"))
+        try connection.execute("""
+            UPDATE mlm.wallet_entries SET amount_minor = amount_minor + 1
+            WHERE member_id = \(wallet[0] ?? "0") AND currency = '\(wallet[1] ?? "")' AND seq = 1
+            """)
+        let verify = try tool(["verify-ledger", "--target", target, "--work-dir", later.path])
+        #expect(verify.status == 1)
+        #expect(verify.stdout.contains("FAIL kept member \(wallet[2] ?? "?")"))
+        let reconcile = try tool(["reconcile", "--target", target, "--work-dir", later.path, "--kek-file", TestKeys.kekFile])
+        #expect(reconcile.status == 1)
+        #expect(reconcile.stdout.contains("ledger.kept_wallets_verified"))
+    }
+}
