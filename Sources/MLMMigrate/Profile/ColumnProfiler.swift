@@ -90,9 +90,10 @@ final class ColumnProfiler {
         let bytes = UnsafeBufferPointer(rebasing: raw[start..<end])
         checkEncoding(bytes)
         let hash = identityHash(bytes)
-        let limit = keyLike ? keyLimit : DistinctCounter.exactLimit
-        if distinct.insert(hash, keepUpTo: limit), sample.count < Self.sampleSize { sample.append(hash) }
-        if !keyLike { distinct.shrink() }
+        let key = keyLike
+        let limit = key ? keyLimit : DistinctCounter.exactLimit
+        if distinct.insert(hash, keepUpTo: limit, asKey: key), sample.count < Self.sampleSize { sample.append(hash) }
+        if !key { distinct.shrink() }
         if let sentinel = SentinelValues.indexByHash[ValueHash.hash(bytes)] { sentinels[sentinel, default: 0] += 1 }
         let traits = ValueShape.write(bytes, into: &shapeBuffer)
         countShape()

@@ -20,14 +20,14 @@ struct DistinctCounter {
     var count: Int { exact?.count ?? sketch?.estimate ?? 0 }
 
     /// Adds a hash; `keepUpTo` is how many exact hashes this column may hold (the key limit for
-    /// a key-like column, else ``exactLimit``). Returns true when the value is new (exact mode).
+    /// a key-like column, `asKey`, else ``exactLimit``). Returns true when the value is new (exact mode).
     @discardableResult
-    mutating func insert(_ hash: UInt64, keepUpTo limit: Int) -> Bool {
+    mutating func insert(_ hash: UInt64, keepUpTo limit: Int, asKey: Bool = false) -> Bool {
         if exact != nil {
             let inserted = exact?.insert(hash).inserted ?? false
             if !inserted { repeats += 1 }
             if let size = exact?.count, size > limit {
-                if limit > Self.exactLimit { exceededKeyLimit = true }
+                exceededKeyLimit = asKey
                 switchToSketch()
             }
             return inserted

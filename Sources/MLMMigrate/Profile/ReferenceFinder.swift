@@ -89,7 +89,7 @@ struct ReferenceFinder {
         for scan in scans {
             for column in scan.columns where column.isKeyCandidate && column.distinct.exact == nil {
                 references.append(ReferenceProfile(
-                    fromTable: "", fromColumn: "", toTable: scan.source.name, toColumn: column.name,
+                    fromTable: "*", fromColumn: "*", toTable: scan.source.name, toColumn: column.name,
                     status: "not computed (too many keys)", values: 0, matched: 0, matchShare: 0, orphanShare: 0,
                     selfReference: false, selfLoops: 0, cycles: 0, rowsOnCycles: 0))
             }
