@@ -1,4 +1,5 @@
 public import Foundation
+import Glibc
 public import Logging
 
 /// Runs the stages over a work directory, one at a time or all in order. Each stage reads
@@ -48,13 +49,17 @@ public struct Pipeline {
     // MARK: Stages
 
     public func extract(source: String, mappingPath: String) throws(MigrationError) -> ExtractSummary {
+        try refuseToOverwriteUnfinishedRun(by: "extract")
         let mapping = try MappingLoader.load(path: mappingPath)
-        do {
-            try? FileManager.default.removeItem(atPath: work.mappingCopy)
-            try FileManager.default.copyItem(atPath: mappingPath, toPath: work.mappingCopy)
-        } catch {
-            throw MigrationError(.workdirUnwritable, "cannot copy the mapping into \(work.path)")
+        guard let mappingText = FileManager.default.contents(atPath: mappingPath) else {
+            throw MigrationError(.mappingInvalid, "cannot read the mapping \(mappingPath)")
         }
+        // No manifest while the stage files are rewritten: a kill now leaves nothing that
+        // claims a stage is done.
+        if unlink(work.manifestFile) != 0 && errno != ENOENT {
+            throw MigrationError(.workdirUnwritable, "cannot remove \(work.manifestFile): \(String(cString: strerror(errno)))")
+        }
+        try AtomicFile.write(Array(mappingText), to: work.mappingCopy)
         let absoluteSource = URL(fileURLWithPath: source).standardizedFileURL.path
         let summary = try Extractor(members: mapping.members, source: absoluteSource, logger: logger, encryptor: kek.map(PIIEncryptor.init))
             .run(outputPath: work.path(.extractMembers), piiPath: work.path(.extractMemberPII), progress: progress)
@@ -72,9 +77,12 @@ public struct Pipeline {
     }
 
     public func cleanse() throws(MigrationError) -> CleanseSummary {
+        try refuseToOverwriteUnfinishedRun(by: "cleanse")
         var manifest = try work.readManifest()
         let mapping = try workMapping(manifest)
         guard manifest.extract != nil else { throw Self.missing("extract") }
+        manifest.clearStages(from: .cleanse)
+        try work.writeManifest(manifest)
         let summary = try Cleanser(mapping: mapping.members, logger: logger).run(
             extractPath: work.path(.extractMembers),
             membersPath: work.path(.cleanseMembers),
@@ -83,17 +91,12 @@ public struct Pipeline {
             extractPIIPath: work.path(.extractMemberPII),
             piiPath: work.path(.cleanseMemberPII),
             kekID: manifest.extract?.kekID,
+            duplicatesPath: work.path(.cleanseDuplicateCandidates),
             progress: progress
         )
         manifest.cleanse = summary
         manifest.ledgerCleanse = try mapping.ledger.map { ledger throws(MigrationError) in try cleanseLedger(ledger, members: mapping.members, manifest: manifest) }
         manifest.commissionCleanse = try cleanseCommission(mapping, manifest: manifest)
-        manifest.transform = nil
-        manifest.commissionTransform = nil
-        manifest.ledgerTransform = nil
-        manifest.load = nil
-        manifest.loadPending = nil
-        manifest.delta = nil
         try work.writeManifest(manifest)
         return summary
     }
@@ -101,8 +104,11 @@ public struct Pipeline {
     /// With `delta`, numbers the members against the target's (`target`, as for load): members
     /// it has keep their ids, new ones get the next ones, and the load writes only the changes.
     public func transform(delta: Bool = false, target: String? = nil) throws(MigrationError) -> TransformSummary {
+        try refuseToOverwriteUnfinishedRun(by: "transform")
         var manifest = try work.readManifest()
         guard manifest.cleanse != nil else { throw Self.missing("cleanse") }
+        manifest.clearStages(from: .transform)
+        try work.writeManifest(manifest)
         var targetIDs: TargetIDs?
         if delta {
             let ids = try TargetIDs.read(from: try connect(target, fresh: false).0)
@@ -115,7 +121,8 @@ public struct Pipeline {
             cleanseQuarantinePath: work.path(.cleanseQuarantine),
             outputDirectory: work.file("transform"),
             cleansedPIIPath: manifest.extract?.kekID == nil ? nil : work.path(.cleanseMemberPII),
-            kekID: manifest.extract?.kekID, targetIDs: targetIDs
+            kekID: manifest.extract?.kekID, targetIDs: targetIDs,
+            cleansedDuplicatesPath: manifest.cleanse?.duplicateCandidates == nil ? nil : work.path(.cleanseDuplicateCandidates)
         )
         manifest.transform = summary
         manifest.delta = targetIDs?.basis
@@ -127,8 +134,6 @@ public struct Pipeline {
             )
         }
         manifest.commissionTransform = try transformCommission(try workMapping(manifest), manifest: manifest)
-        manifest.load = nil
-        manifest.loadPending = nil
         try work.writeManifest(manifest)
         return summary
     }
@@ -171,6 +176,7 @@ public struct Pipeline {
         }
         info.kekID = extract.kekID
         manifest.load = nil
+        manifest.reconciled = nil
         manifest.loadPending = true
         try work.writeManifest(manifest)
         // A transient database error (connection lost, serialization failure...) is retried with
@@ -201,7 +207,7 @@ public struct Pipeline {
     }
 
     public func reconcile(target: String?) throws(MigrationError) -> Outcome {
-        let manifest = try work.readManifest()
+        var manifest = try work.readManifest()
         let mapping = try workMapping(manifest)
         guard let extract = manifest.extract, let cleanse = manifest.cleanse, let transform = manifest.transform else {
             throw Self.missing("transform")
@@ -251,6 +257,9 @@ public struct Pipeline {
             let tables = TargetTables.deltaCounted(for: contents).map { ($0.deltaName ?? $0.bareName, $0.name) }
             delta = try deltaReconciler.figures(runID: runID, tables: tables)
         }
+        let (duplicatesCheck, duplicatePairs) = try DuplicateCandidateReconciler(connection: connection)
+            .run(runID: runID, expected: transform.duplicateCandidates)
+        checks.append(duplicatesCheck)
         checks += SourceChecks.checks(
             EntityTally.all(
                 counts: counts, ledger: ledger?.counts, commission: manifest.commissionCleanse, commissionExtract: manifest.commissionExtract ?? []
@@ -262,26 +271,44 @@ public struct Pipeline {
             target: described.endpoint, source: manifest.source, connection: described.transport
         )
         var report = MigrationReport(counts: counts, checks: checks, mapping: mapping, run: facts, ledger: ledger, pii: pii, delta: delta)
+        report.addDuplicateCandidates(duplicatePairs)
         if let commission, let cleansed = manifest.commissionCleanse {
             report.addCommission(commission, entities: cleansed.entities, extracted: manifest.commissionExtract ?? [])
         }
         let paths = try ReportWriter.write(report, to: work.path)
         try RunRecords(connection: connection).recordReport(runID, passed: report.passed, json: String(decoding: report.json(), as: UTF8.self))
+        if manifest.load != nil && manifest.loadPending != true {
+            manifest.reconciled = true
+            try work.writeManifest(manifest)
+        }
         return Outcome(report: report, jsonPath: paths.json, markdownPath: paths.markdown, target: described)
     }
 
     /// All stages in order; nil when ``maxBatches`` paused the load (the same call continues).
     ///
-    /// When this work directory holds an unfinished load (killed, failed or paused) of the same
-    /// export, unchanged, and mapping, it is resumed from its last committed batch instead of
-    /// extracting again: a new extract would draw new data keys for rows already loaded.
+    /// A work directory whose run is unfinished is never extracted over: with the same export
+    /// (unchanged files) and mapping, this finishes that run instead, whatever stopped it (a
+    /// kill, a failure, `--max-batches`): an unfinished load is resumed from its last committed
+    /// batch (a new extract would draw new data keys for rows already loaded), a load never
+    /// reconciled is reconciled. With another export or mapping it is refused, naming the way
+    /// out (``refuseToOverwriteUnfinishedRun(by:)``).
     ///
     /// With `delta`, the export is a later one of a system the target already holds: only the
     /// changes are written (see ``Loader``'s delta runs), and the report counts them.
     public func run(source: String, mappingPath: String, target: String?, delta: Bool = false) throws(MigrationError) -> Outcome? {
-        if try resumableLoad(source: source, mappingPath: mappingPath) {
+        let manifest = try? work.existingManifest()
+        let state = manifest.map(\.runState) ?? .nothingLoaded
+        if state == .loadUnfinished || state == .unreconciled, let manifest {
+            let changes = try changes(since: manifest, source: source, mappingPath: mappingPath)
+            guard changes.isEmpty else { throw unfinishedRunRefusal(state, by: "run", because: changes) }
+        }
+        switch state {
+        case .loadUnfinished:
             logger.notice("resuming this work directory's unfinished load", metadata: ["work": "\(work.path)"])
-        } else {
+        case .unreconciled:
+            logger.notice("this work directory's run is loaded; reconciling it", metadata: ["work": "\(work.path)"])
+            return try reconcile(target: target)
+        case .nothingLoaded, .finished:
             _ = try extract(source: source, mappingPath: mappingPath)
             _ = try cleanse()
             _ = try transform(delta: delta, target: target)
@@ -311,14 +338,47 @@ public struct Pipeline {
         return try reconcile(target: target)
     }
 
-    /// Whether the work directory's manifest has an unfinished load of this very export and mapping.
-    private func resumableLoad(source: String, mappingPath: String) throws(MigrationError) -> Bool {
-        guard FileManager.default.fileExists(atPath: work.manifestFile), let manifest = try? work.readManifest(),
-              manifest.loadPending == true, manifest.transform != nil, manifest.workID != nil else { return false }
+    /// What differs between the export and mapping given and the ones this work directory's
+    /// manifest was extracted from: empty when they are the same.
+    private func changes(since manifest: RunManifest, source: String, mappingPath: String) throws(MigrationError) -> [String] {
         let absoluteSource = URL(fileURLWithPath: source).standardizedFileURL.path
         let mapping = try MappingLoader.load(path: mappingPath)
-        return manifest.source == absoluteSource && manifest.mappingDigest == mapping.digest && manifest.commissionPeriod == commissionPeriod
-            && manifest.sourceFingerprint == SourceFiles.fingerprint(source: absoluteSource)
+        var changes: [String] = []
+        if manifest.source != absoluteSource {
+            changes.append("another export (\(absoluteSource), not \(manifest.source))")
+        } else if manifest.sourceFingerprint != SourceFiles.fingerprint(source: absoluteSource) {
+            changes.append("the export's files changed (size or modification time)")
+        }
+        if manifest.mappingDigest != mapping.digest { changes.append("the mapping changed") }
+        if manifest.commissionPeriod != commissionPeriod { changes.append("another --commission-period") }
+        return changes
+    }
+
+    /// Refuses to let `command` overwrite a work directory whose run is unfinished (its load
+    /// unfinished, or never reconciled): its stage files are what the target's rows came from.
+    func refuseToOverwriteUnfinishedRun(by command: String) throws(MigrationError) {
+        let state = (try? work.existingManifest())?.runState ?? .nothingLoaded
+        guard state == .loadUnfinished || state == .unreconciled else { return }
+        throw unfinishedRunRefusal(state, by: command, because: [])
+    }
+
+    /// `workdir.run_unfinished`: why `command` leaves this work directory alone, and the commands
+    /// that finish or discard its run.
+    private func unfinishedRunRefusal(_ state: RunManifest.RunState, by command: String, because changes: [String]) -> MigrationError {
+        let dir = "--work-dir \(work.path)"
+        let what = state == .unreconciled
+            ? "a run that is loaded but not reconciled"
+            : "an unfinished load"
+        let finish = state == .unreconciled
+            ? "finish it with `mlm-migrate reconcile \(dir)`"
+            : "finish it with `mlm-migrate load \(dir)` then `mlm-migrate reconcile \(dir)` (or `mlm-migrate run` with the export and mapping it was extracted from)"
+        let reason = changes.isEmpty ? "" : " (\(changes.joined(separator: "; ")))"
+        return MigrationError(
+            .workdirRunUnfinished,
+            "\(work.path) holds \(what); `\(command)` would overwrite the files it came from\(reason) and was refused, "
+                + "the work directory is unchanged: \(finish); or discard it with `mlm-migrate rollback --run RUN` "
+                + "(`mlm-migrate snapshots` lists it) and use a new --work-dir for this export"
+        )
     }
 
     // MARK: Helpers

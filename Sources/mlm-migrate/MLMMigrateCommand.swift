@@ -46,7 +46,25 @@ struct CommonOptions: ParsableArguments {
         return pipeline
     }
 
+    /// The pipeline of a command that writes the work directory or through it: it holds the
+    /// work directory's lock until the process ends, so a second command is refused
+    /// (`workdir.locked`) rather than overwriting files the first is reading.
     func pipeline() throws -> Pipeline {
+        let pipeline = try readingPipeline()
+        try pipeline.work.lock()
+        return pipeline
+    }
+
+    /// A reading pipeline (no lock) that connects to the target under the TLS rule of `target`.
+    func readingPipeline(target: TargetOptions) throws -> Pipeline {
+        var pipeline = try readingPipeline()
+        pipeline.transport = TransportPolicy(allowUnverifiedTLS: target.allowUnverifiedTLS)
+        return pipeline
+    }
+
+    /// The pipeline of a command that only reads (listings, verify-ledger, snapshot): no lock,
+    /// so it may run beside a command writing the same work directory.
+    func readingPipeline() throws -> Pipeline {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = Logger.Level(rawValue: logLevel) ?? .notice

@@ -51,7 +51,7 @@ struct Snapshots: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let points = try common.pipeline(target: target).operations.restorePoints(target: target.target)
+            let points = try common.readingPipeline(target: target).operations.restorePoints(target: target.target)
             guard !points.isEmpty else {
                 print("no run to roll back")
                 return

@@ -22,7 +22,7 @@ struct Snapshot: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let digest = try common.pipeline(target: target).operations.snapshot(target: target.target, to: out)
+            let digest = try common.readingPipeline(target: target).operations.snapshot(target: target.target, to: out)
             print("snapshot written to \(out) (sha256 \(digest), also in \(out).sha256)")
         }
     }

@@ -35,7 +35,7 @@ struct VerifyLedger: ParsableCommand {
                 }
                 expectedFromReport = digest
             }
-            let (result, runID, described) = try common.pipeline(target: target).operations.verifyLedger(target: target.target, runID: runID)
+            let (result, runID, described) = try common.readingPipeline(target: target).operations.verifyLedger(target: target.target, runID: runID)
             print("target: \(described.endpoint), run \(runID)")
             print("read: \(result.entries) entries in \(result.wallets) wallets")
             for finding in result.findings { print("FAIL \(finding)") }

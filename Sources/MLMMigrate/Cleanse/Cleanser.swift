@@ -9,6 +9,8 @@ public struct CleanseSummary: Codable, Sendable, Equatable {
     public var quarantined: Int
     public var quarantinedByReason: [String: Int]
     public var reattachedByReason: [String: Int]
+    /// Pairs listed for review under `duplicate_person_policy: flag`.
+    public var duplicateCandidates: Int?
 }
 
 /// Cleanse: reads `extract/members.tsv`, normalises every field (trim, codes, timestamps to
@@ -32,7 +34,8 @@ public struct Cleanser {
     /// ones go into the quarantine payload. `kekID` is the key they were encrypted under.
     public func run(
         extractPath: String, membersPath: String, quarantinePath: String, reattachedPath: String,
-        extractPIIPath: String? = nil, piiPath: String? = nil, kekID: String? = nil, progress: Bool? = nil
+        extractPIIPath: String? = nil, piiPath: String? = nil, kekID: String? = nil, duplicatesPath: String? = nil,
+        progress: Bool? = nil
     ) throws(MigrationError) -> CleanseSummary {
         let columns = MemberStageLayout.extract(mapping)
         let rules = mapping.columns.map(FieldRules.init)
@@ -70,7 +73,7 @@ public struct Cleanser {
                 sponsorRef: field("sponsor"),
                 placementRef: field("placement"),
                 leg: field("placement_leg"),
-                identities: pii.blindIndexes.compactMap { raw[$0] },
+                identities: pii.blindIndexes.compactMap { column in raw[column.index].map { "\(column.field)=\($0)" } },
                 rejection: rejection
             ))
             statuses.append(field("status"))
@@ -143,6 +146,17 @@ public struct Cleanser {
             summary.reattachedByReason[move.reason.rawValue, default: 0] += 1
         }
         try reattached.close()
+        if let duplicatesPath {
+            let duplicates = try StageFileWriter(path: duplicatesPath, columns: MemberStageLayout.cleansedDuplicates)
+            for pair in outcome.duplicatePairs {
+                try duplicates.append([
+                    nodes[pair.member].legacyID, nodes[pair.duplicateOf].legacyID, "{" + pair.columns.joined(separator: ",") + "}",
+                    String(pair.scorePercent),
+                ])
+            }
+            try duplicates.close()
+            summary.duplicateCandidates = outcome.duplicatePairs.count
+        }
         logger.info("cleansed members", metadata: ["accepted": "\(summary.accepted)", "quarantined": "\(summary.quarantined)", "reattached": "\(outcome.reattachments.count)"])
         return summary
     }
@@ -167,11 +181,14 @@ public struct Cleanser {
 
 /// Where the blind indexes are in `extract/members.tsv` (its PII field columns only mark presence).
 private struct PIIColumns {
-    var blindIndexes: [Int] = []
+    /// Where each identity field's blind index is in the extract row.
+    var blindIndexes: [(field: String, index: Int)] = []
     var isEmpty = true
 
     init(mapping: MembersMapping, layout: [String]) {
         isEmpty = !mapping.columns.contains(where: \.pii)
-        blindIndexes = MemberPIILayout.blindIndexColumns.compactMap { layout.firstIndex(of: "_" + $0) }
+        blindIndexes = MemberPIILayout.identityFields.compactMap { identity in
+            layout.firstIndex(of: "_" + MemberPIILayout.blindIndexColumn(identity.field)).map { (identity.field, $0) }
+        }
     }
 }

@@ -16,10 +16,12 @@ public enum TrimText {
     }
 }
 
-/// Rule: looks a trimmed legacy code up in the mapping's `codes` table.
+/// Rule: looks a trimmed legacy code up in the mapping's `codes` table; a code mapped to the
+/// empty text (`"0": ""` or `"0": null`) means "none" and gives a blank field.
 public enum MapCode {
     public static func apply(_ value: String, codes: [String: String]) -> FieldOutcome {
-        codes[value].map { .text($0) } ?? .rejected(.unknownCode)
+        guard let mapped = codes[value] else { return .rejected(.unknownCode) }
+        return .text(mapped.isEmpty ? nil : mapped)
     }
 }
 
@@ -45,6 +47,7 @@ public final class FieldRules {
                 outcome = .text(value)
             case .code(let codes):
                 outcome = MapCode.apply(value, codes: codes)
+                if outcome == .text(nil) && column.required { return .rejected(.requiredMissing) }
             case .timestamp:
                 switch timestamp?.parse(value) {
                 case .value(let micros): outcome = .timestamp(micros)

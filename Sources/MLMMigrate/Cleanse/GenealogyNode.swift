@@ -21,7 +21,8 @@ public struct GenealogyNode: Sendable {
     public var placementRef: String?
     /// The leg name after code mapping (`left`), or nil.
     public var leg: String?
-    /// Protected identity tokens (one per identity column that has a value).
+    /// Protected identity tokens, one per identity column that has a value, each written
+    /// `<field>=<blind index>` so a match names its column (never its value).
     public var identities: [String]
     /// Set when an earlier rule (extract, field rules) already rejected the row.
     public var rejection: Rejection?
@@ -51,6 +52,23 @@ public struct Reattachment: Equatable, Sendable {
     public var reason: ReasonCode
 }
 
+/// Two loaded registrations that look like the same person (`duplicate_person_policy: flag`):
+/// node indexes, the identity columns that match (names only), and the share of the mapping's
+/// identity columns that match, in percent.
+public struct DuplicatePair: Equatable, Sendable {
+    public var member: Int
+    public var duplicateOf: Int
+    public var columns: [String]
+    public var scorePercent: Int
+
+    public init(member: Int, duplicateOf: Int, columns: [String], scorePercent: Int) {
+        self.member = member
+        self.duplicateOf = duplicateOf
+        self.columns = columns
+        self.scorePercent = scorePercent
+    }
+}
+
 /// The verdict on a whole genealogy.
 public struct GenealogyOutcome: Sendable {
     /// Per node: nil when accepted, else why it is quarantined.
@@ -64,4 +82,6 @@ public struct GenealogyOutcome: Sendable {
     /// The root's index, when any member was accepted.
     public var root: Int?
     public var reattachments: [Reattachment]
+    /// Pairs of loaded registrations that look like the same person (policy `flag`).
+    public var duplicatePairs: [DuplicatePair] = []
 }

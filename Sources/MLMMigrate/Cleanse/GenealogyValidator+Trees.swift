@@ -49,16 +49,12 @@ extension GenealogyValidator {
     // MARK: Spillover
 
     /// Places members re-attached by `attach_to_root` in the first free leg found breadth-first
-    /// from the root (legs in the mapping's order), earliest registered first.
+    /// from the root (legs in the mapping's order), earliest registered first; members moved to
+    /// a duplicate's survivor (``spillFrom``) the same way from the survivor.
     func spillOver() throws(MigrationError) {
         let waiting = nodes.indices.filter { isAlive($0) && needsPlacement[$0] }.sorted(by: earlier)
         guard !waiting.isEmpty else { return }
-        guard let root, isAlive(root) else {
-            throw MigrationError(.genealogyNoRoot, "members need re-attaching but the genealogy has no root")
-        }
         let children = ChildIndex(parents: placement, include: isAlive)
-        var queue = [root]
-        var head = 0
         var usedLegs: [Int: Set<Int>] = [:]
         func legs(of node: Int) -> Set<Int> {
             if let cached = usedLegs[node] { return cached }
@@ -66,22 +62,41 @@ extension GenealogyValidator {
             usedLegs[node] = used
             return used
         }
+        var starts: [Int] = []
+        var groups: [Int: [Int]] = [:]
         for member in waiting {
-            while true {
-                let candidate = queue[head]
-                let used = legs(of: candidate)
-                if let free = rules.legs.indices.first(where: { !used.contains($0) }) {
-                    placement[member] = candidate
-                    leg[member] = free
-                    needsPlacement[member] = false
-                    usedLegs[candidate] = used.union([free])
-                    queue.append(member)
-                    break
+            let start: Int
+            if let heir = spillFrom[member], isAlive(heir) {
+                start = heir
+            } else {
+                guard let root, isAlive(root) else {
+                    throw MigrationError(.genealogyNoRoot, "members need re-attaching but the genealogy has no root")
                 }
-                queue.append(contentsOf: children.children(of: candidate).sorted { leg[$0] < leg[$1] })
-                head += 1
-                guard head < queue.count else {
-                    throw MigrationError(.genealogyNoFreeLeg, "no free placement leg is reachable from the root")
+                start = root
+            }
+            if groups[start] == nil { starts.append(start) }
+            groups[start, default: []].append(member)
+        }
+        for start in starts {
+            var queue = [start]
+            var head = 0
+            for member in groups[start] ?? [] {
+                while true {
+                    let candidate = queue[head]
+                    let used = legs(of: candidate)
+                    if let free = rules.legs.indices.first(where: { !used.contains($0) }) {
+                        placement[member] = candidate
+                        leg[member] = free
+                        needsPlacement[member] = false
+                        usedLegs[candidate] = used.union([free])
+                        queue.append(member)
+                        break
+                    }
+                    queue.append(contentsOf: children.children(of: candidate).sorted { leg[$0] < leg[$1] })
+                    head += 1
+                    guard head < queue.count else {
+                        throw MigrationError(.genealogyNoFreeLeg, "no free placement leg is reachable from the root")
+                    }
                 }
             }
         }

@@ -19,6 +19,12 @@ public final class GenealogyValidator {
     var needsPlacement: [Bool]
     var root: Int?
     var reattachments: [Reattachment] = []
+    /// Quarantined duplicate registrations and the earlier registration kept for each.
+    var survivor: [Int: Int] = [:]
+    /// Pairs found under `duplicate_person_policy: flag`.
+    var duplicatePairs: [DuplicatePair] = []
+    /// Members to spill over under another node than the root (the survivor of a duplicate).
+    var spillFrom: [Int: Int] = [:]
     /// Nodes rejected whose downline has not yet been through the orphan policy (starts with
     /// the nodes rejected before the graph rules ran).
     var newlyRejected: [Int] = []
@@ -85,7 +91,9 @@ public final class GenealogyValidator {
             placement: placement,
             leg: leg.map { $0 >= 0 ? rules.legs[$0] : nil },
             root: root.flatMap { isAlive($0) ? $0 : nil },
-            reattachments: reattachments
+            reattachments: reattachments,
+            duplicatePairs: duplicatePairs.filter { isAlive($0.member) && isAlive($0.duplicateOf) }
+                .sorted { ($0.member, $0.duplicateOf) < ($1.member, $1.duplicateOf) }
         )
     }
 
@@ -108,19 +116,44 @@ public final class GenealogyValidator {
         for index in duplicated { reject(index, rejection) }
     }
 
+    /// The same person registered more than once: registrations sharing enough identity
+    /// columns (``DuplicatePersonMatch``) with an earlier one. `flag` lists each pair,
+    /// `quarantine` rejects the later registration and remembers its survivor.
     private func rejectDuplicatePersons() {
-        guard rules.duplicatePersonPolicy == .quarantine else { return }
+        guard rules.duplicatePersonPolicy != .allow else { return }
         let order = nodes.indices.filter { isAlive($0) && !nodes[$0].identities.isEmpty }.sorted(by: earlier)
-        var owners: Set<String> = []
+        var owners: [String: Int] = [:]
         owners.reserveCapacity(order.count * 2)
+        let identityColumns = max(rules.identityColumns.count, 1)
         for index in order {
-            let identities = nodes[index].identities
-            if identities.contains(where: owners.contains) {
-                reject(index, Rejection(.duplicatePerson, detail: "identity matches an earlier registration"))
-            } else {
-                owners.formUnion(identities)
+            var matches: [Int: [String]] = [:]
+            for token in nodes[index].identities {
+                if let owner = owners[token] { matches[owner, default: []].append(Self.column(of: token)) }
             }
+            let qualifying = matches.filter { rules.duplicatePersonMatch.accepts($0.value.count, of: identityColumns) }
+                .sorted { $0.value.count != $1.value.count ? $0.value.count > $1.value.count : earlier($0.key, $1.key) }
+            if let best = qualifying.first, rules.duplicatePersonPolicy == .quarantine {
+                let columns = best.value.sorted()
+                reject(index, Rejection(
+                    .duplicatePerson, column: columns.first,
+                    detail: "matches an earlier registration on \(columns.joined(separator: ", "))"
+                ))
+                survivor[index] = best.key
+                continue
+            }
+            for (earlierIndex, columns) in qualifying {
+                duplicatePairs.append(DuplicatePair(
+                    member: index, duplicateOf: earlierIndex, columns: columns.sorted(),
+                    scorePercent: min(100, columns.count * 100 / identityColumns)
+                ))
+            }
+            for token in nodes[index].identities where owners[token] == nil { owners[token] = index }
         }
+    }
+
+    /// The identity field of a token written `<field>=<blind index>`.
+    private static func column(of token: String) -> String {
+        String(token.prefix { $0 != "=" })
     }
 
     /// The first alive node per key; keys of rejected duplicates still resolve (to a rejected
@@ -220,10 +253,24 @@ public final class GenealogyValidator {
         while cursor < newlyRejected.count {
             let parent = newlyRejected[cursor]
             cursor += 1
+            let heir = rules.duplicatePersonDownline == .attachToSurvivor ? survivor[parent].flatMap { isAlive($0) ? $0 : nil } : nil
             for child in sponsorChildren.children(of: parent) where isAlive(child) && sponsor[child] == parent {
+                if let heir, heir != child {
+                    sponsor[child] = heir
+                    reattachments.append(Reattachment(node: child, tree: .sponsor, reason: .duplicatePerson))
+                    continue
+                }
                 try orphan(child, .sponsor, Rejection(.sponsorQuarantined, column: "sponsor", detail: "sponsor was quarantined"))
             }
             for child in placementChildren.children(of: parent) where isAlive(child) && placement[child] == parent {
+                if let heir, heir != child {
+                    placement[child] = -1
+                    leg[child] = -1
+                    needsPlacement[child] = true
+                    spillFrom[child] = heir
+                    reattachments.append(Reattachment(node: child, tree: .placement, reason: .duplicatePerson))
+                    continue
+                }
                 try orphan(child, .placement, Rejection(.placementQuarantined, column: "placement", detail: "placement parent was quarantined"))
             }
         }

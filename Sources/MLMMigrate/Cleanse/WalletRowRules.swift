@@ -6,6 +6,8 @@ public struct WalletRow: Equatable, Sendable {
     public var memberLegacyID: String?
     public var currency: String?
     public var kind: String?
+    /// `credit` or `debit`, when the mapping has a direction column.
+    public var direction: String?
     /// Signed minor units; nil when the amount cannot be valued (unparseable, unknown currency,
     /// sub-minor digits, unknown sign). A quarantined row with a value counts in the totals.
     public var amountMinor: Int64?
@@ -27,7 +29,7 @@ public final class WalletRowRules {
     private let directory: MemberDirectory
 
     private enum Field: String, CaseIterable {
-        case legacyTxnID = "legacy_txn_id", member, currency, kind, amount, balance
+        case legacyTxnID = "legacy_txn_id", member, currency, kind, amount, balance, direction
     }
 
     /// `entity` is the entries or balances mapping; balances are always signed.
@@ -63,6 +65,7 @@ public final class WalletRowRules {
                 case Field.member.rawValue: row.memberLegacyID = value
                 case Field.currency.rawValue: row.currency = value.map(Self.upperCased)
                 case Field.kind.rawValue: row.kind = value
+                case Field.direction.rawValue: row.direction = value
                 case amountField: amountText = value
                 default: break
                 }
@@ -105,12 +108,24 @@ public final class WalletRowRules {
         case .unparseable: return .unparseableAmount
         case .outOfRange: return .amountOutOfRange
         }
-        guard amountField == Field.amount.rawValue, case .byKind(let debitKinds) = sign else {
+        guard amountField == Field.amount.rawValue else {
             row.amountMinor = magnitude
             return nil
         }
-        guard magnitude >= 0 else { return .unexpectedSign }
-        if let kind = row.kind { row.amountMinor = debitKinds.contains(kind) ? -magnitude : magnitude }
+        switch sign {
+        case .signed:
+            row.amountMinor = magnitude
+        case .byKind(let debitKinds):
+            guard magnitude >= 0 else { return .unexpectedSign }
+            if let kind = row.kind { row.amountMinor = debitKinds.contains(kind) ? -magnitude : magnitude }
+        case .byDirection:
+            guard magnitude >= 0 else { return .unexpectedSign }
+            switch row.direction {
+            case "credit": row.amountMinor = magnitude
+            case "debit": row.amountMinor = -magnitude
+            default: return .unknownDirection
+            }
+        }
         return nil
     }
 }

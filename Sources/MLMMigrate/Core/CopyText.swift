@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// PostgreSQL's `COPY ... (FORMAT text)` row encoding, used for every stage file.
@@ -216,44 +217,87 @@ public final class StageFileReader {
     private var position = 0
     private var atEnd = false
     /// 1-based line number of the last row returned (the header is line 1).
-    public private(set) var lineNumber = 1
+    public private(set) var lineNumber = 0
 
     public init(path: String) throws(MigrationError) {
         self.path = path
         self.file = try ChunkedFileReader(path: path)
         guard let header = try nextLine(CopyText.decodeRow) else {
-            throw MigrationError(.workdirCorrupt, "\(path): stage file has no header line")
+            throw corrupt(line: 1, "(the header) is missing")
         }
+        lineNumber = 1
         columns = header.map { $0 ?? "" }
     }
 
     /// Opens a stage file and checks it has exactly the expected columns.
     public convenience init(path: String, expecting expected: [String]) throws(MigrationError) {
         try self.init(path: path)
-        guard columns == expected else {
-            throw MigrationError(.workdirCorrupt, "\(path): header does not match the columns this stage expects; run the previous stage again")
-        }
+        guard columns == expected else { throw corrupt(line: 1, "(the header) does not name the columns this stage expects") }
     }
 
-    /// The next row, or nil at end of file.
+    /// The next row, or nil at end of file; `workdir.corrupt` naming the line when it has not
+    /// as many fields as the header (a row edited or cut short since the stage wrote it).
     public func next() throws(MigrationError) -> [String?]? {
-        let row = try nextLine(CopyText.decodeRow)
-        if row != nil { lineNumber += 1 }
+        guard let row = try nextLine(CopyText.decodeRow) else { return nil }
+        lineNumber += 1
+        try checkWidth(row.count, line: lineNumber)
         return row
     }
 
-    /// The next row's raw COPY-text bytes, without its newline and undecoded; nil at end of file.
+    /// The next row's raw COPY-text bytes, without its newline and undecoded; nil at end of
+    /// file. Its field count is checked as ``next()`` checks it.
     public func nextRawLine() throws(MigrationError) -> [UInt8]? {
-        let line = try nextLine { Array($0) }
-        if line != nil { lineNumber += 1 }
+        guard let (fields, line) = try nextLine({ (Self.fieldCount($0), Array($0)) }) else { return nil }
+        lineNumber += 1
+        try checkWidth(fields, line: lineNumber)
         return line
     }
 
-    /// Passes over the next row without decoding it; false at end of file.
+    /// Passes over the next row without decoding it (its field count is still checked); false
+    /// at end of file.
     public func skip() throws(MigrationError) -> Bool {
-        let found = try nextLine { _ in true } != nil
-        if found { lineNumber += 1 }
-        return found
+        guard let fields = try nextLine(Self.fieldCount) else { return false }
+        lineNumber += 1
+        try checkWidth(fields, line: lineNumber)
+        return true
+    }
+
+    /// Fields in one line of COPY text: a field separator is a raw tab (a tab in a value is `\t`).
+    static func fieldCount(_ line: UnsafeBufferPointer<UInt8>) -> Int {
+        var tabs = 0
+        for byte in line where byte == 0x09 { tabs += 1 }
+        return tabs + 1
+    }
+
+    /// The 0-based index of the first of `lines` (newline-terminated) whose field count is not
+    /// `width`, with that count.
+    static func firstMisfit(_ lines: UnsafeBufferPointer<UInt8>, width: Int) -> (index: Int, fields: Int)? {
+        var tabs = 0
+        var index = 0
+        for byte in lines {
+            if byte == 0x09 {
+                tabs += 1
+            } else if byte == 0x0A {
+                if tabs + 1 != width { return (index, tabs + 1) }
+                tabs = 0
+                index += 1
+            }
+        }
+        return nil
+    }
+
+    private func checkWidth(_ fields: Int, line: Int) throws(MigrationError) {
+        guard fields != columns.count else { return }
+        throw corrupt(line: line, "has \(fields) fields where the header has \(columns.count)")
+    }
+
+    /// `workdir.corrupt` naming this file and `line` (never a value), and the stage to run again.
+    private func corrupt(line: Int, _ problem: String) -> MigrationError {
+        let stage = ((path as NSString).deletingLastPathComponent as NSString).lastPathComponent
+        let again = StageFile.stageDirectories.contains(stage) ? "`mlm-migrate \(stage)`" : "the stage that wrote it"
+        return MigrationError(
+            .workdirCorrupt, "\(path): line \(line) \(problem): the file was changed or cut after it was written; run \(again) again"
+        )
     }
 
     /// Hands up to `maxLines` whole rows to `body` as raw COPY-text bytes (newlines included),
@@ -276,15 +320,15 @@ public final class StageFileReader {
             }
             guard counted > 0 else {
                 if atEnd {
-                    guard position >= buffer.count else {
-                        throw MigrationError(.workdirCorrupt, "\(path): last line has no line end; run the previous stage again")
-                    }
+                    guard position >= buffer.count else { throw corrupt(line: lineNumber + 1, "is cut short (no line end)") }
                     break
                 }
                 try refill()
                 continue
             }
             let slice = position..<(last + 1)
+            let misfit = buffer.withUnsafeBufferPointer { Self.firstMisfit(UnsafeBufferPointer(rebasing: $0[slice]), width: columns.count) }
+            if let misfit { throw corrupt(line: lineNumber + misfit.index + 1, "has \(misfit.fields) fields where the header has \(columns.count)") }
             try MigrationError.typed(.workdirUnreadable, "\(path): ") {
                 try buffer.withUnsafeBytes { raw in try body(UnsafeRawBufferPointer(rebasing: raw[slice])) }
             }
@@ -310,9 +354,7 @@ public final class StageFileReader {
             }
             if atEnd {
                 guard position < buffer.count else { return nil }
-                let result = buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[position...])) }
-                position = buffer.count
-                return result
+                throw corrupt(line: lineNumber + 1, "is cut short (no line end)")
             }
             try refill()
         }

@@ -106,7 +106,9 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let verifyReportUnreadable = ErrorCode(rawValue: "verify.report_unreadable")
 
     public static let workdirCorrupt = ErrorCode(rawValue: "workdir.corrupt")
+    public static let workdirLocked = ErrorCode(rawValue: "workdir.locked")
     public static let workdirNoManifest = ErrorCode(rawValue: "workdir.no_manifest")
+    public static let workdirRunUnfinished = ErrorCode(rawValue: "workdir.run_unfinished")
     public static let workdirStageMissing = ErrorCode(rawValue: "workdir.stage_missing")
     public static let workdirUnreadable = ErrorCode(rawValue: "workdir.unreadable")
     public static let workdirUnwritable = ErrorCode(rawValue: "workdir.unwritable")
@@ -185,7 +187,9 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         .verifyNoLedger,
         .verifyReportUnreadable,
         .workdirCorrupt,
+        .workdirLocked,
         .workdirNoManifest,
+        .workdirRunUnfinished,
         .workdirStageMissing,
         .workdirUnreadable,
         .workdirUnwritable,

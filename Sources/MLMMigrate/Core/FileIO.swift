@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// Reads a file in fixed-size chunks with `read(2)`, so memory does not grow with the file.
@@ -35,20 +36,24 @@ public final class ChunkedFileReader {
     }
 }
 
-/// Writes bytes through a 1 MiB buffer with `write(2)`; files are created with mode 0600
-/// because stage files may hold protected (never plaintext) PII.
+/// Writes bytes through a 1 MiB buffer with `write(2)`; files get mode 0600 (set explicitly,
+/// whatever the umask) because stage files may hold protected (never plaintext) PII.
 public final class BufferedFileWriter {
     public let path: String
     private var fd: Int32
     private var buffer: [UInt8] = []
     private let capacity: Int
 
-    public init(path: String, capacity: Int = 1 << 20) throws(MigrationError) {
+    public init(path: String, capacity: Int = 1 << 20, mode: UInt32 = 0o600) throws(MigrationError) {
         self.path = path
         self.capacity = capacity
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else {
             throw MigrationError(.workdirUnwritable, "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        guard fchmod(fd, mode) == 0 else {
+            Glibc.close(fd)
+            throw MigrationError(.workdirUnwritable, "cannot set the mode of \(path): \(String(cString: strerror(errno)))")
         }
         self.fd = fd
         buffer.reserveCapacity(capacity)
@@ -101,8 +106,63 @@ public final class BufferedFileWriter {
     public func close(sync: Bool = true) throws(MigrationError) {
         try flush()
         guard fd >= 0 else { return }
-        if sync { fsync(fd) }
-        Glibc.close(fd)
+        defer { fd = -1 }
+        // A full disk may only show here (delayed allocation): the file is not complete then.
+        let synced = !sync || fsync(fd) == 0 || errno == EINVAL
+        let failure = errno
+        guard Glibc.close(fd) == 0, synced else {
+            throw MigrationError(.workdirUnwritable, "cannot write \(path): \(String(cString: strerror(synced ? errno : failure)))")
+        }
+    }
+
+    /// Closes without flushing what is buffered, after a failed write.
+    func abandon() {
+        buffer.removeAll()
+        if fd >= 0 { Glibc.close(fd) }
         fd = -1
+    }
+}
+
+/// Replaces a file whole or not at all: writes a temporary file beside it (same directory, so
+/// the same file system), fsyncs it and renames it over the old one. A full disk, an error or a
+/// kill leaves the old file as it was, never a truncated one under the real name.
+public enum AtomicFile {
+    /// Writes what `body` writes to `path`, mode `mode` (set explicitly, whatever the umask).
+    public static func write(
+        to path: String, mode: UInt32 = 0o600, _ body: (BufferedFileWriter) throws(MigrationError) -> Void
+    ) throws(MigrationError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).\(getpid()).tmp"
+        let writer = try BufferedFileWriter(path: temporary, capacity: 1 << 16, mode: mode)
+        do throws(MigrationError) {
+            try body(writer)
+            try writer.close()
+        } catch {
+            writer.abandon()
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw MigrationError(.workdirUnwritable, "cannot replace \(path): \(reason)")
+        }
+        // The rename itself is durable once the directory is synced.
+        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            Glibc.close(fd)
+        }
+    }
+
+    /// Writes `bytes` to `path` whole or not at all.
+    public static func write(_ bytes: [UInt8], to path: String, mode: UInt32 = 0o600) throws(MigrationError) {
+        try write(to: path, mode: mode) { file throws(MigrationError) in try file.write(bytes) }
+    }
+
+    /// Writes `text` (UTF-8) to `path` whole or not at all.
+    public static func write(_ text: String, to path: String, mode: UInt32 = 0o600) throws(MigrationError) {
+        try write(Array(text.utf8), to: path, mode: mode)
     }
 }

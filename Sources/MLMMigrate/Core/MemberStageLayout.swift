@@ -31,4 +31,11 @@ public enum MemberStageLayout {
 
     /// `transform/id_map.tsv`: rows for `mlm_migration.id_map`.
     public static let idMap = ["entity", "legacy_id", "new_id"]
+
+    /// `cleanse/duplicate_candidates.tsv`: loaded registrations that look like the same person
+    /// (`duplicate_person_policy: flag`), by legacy id; the matching identity columns by name.
+    public static let cleansedDuplicates = ["legacy_id", "duplicate_of_legacy_id", "columns", "score_percent"]
+
+    /// `transform/duplicate_candidates.tsv`: rows for `mlm_migration.duplicate_candidates`.
+    public static let duplicates = ["member_id", "duplicate_of_member_id", "columns", "score_percent"]
 }

@@ -48,6 +48,7 @@ public struct ReasonCode: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public static let amountOutOfRange = ReasonCode("ledger.amount_out_of_range")
     public static let unknownCurrency = ReasonCode("ledger.unknown_currency")
     public static let unexpectedSign = ReasonCode("ledger.unexpected_sign")
+    public static let unknownDirection = ReasonCode("ledger.unknown_direction")
     public static let unknownMember = ReasonCode("ledger.unknown_member")
     public static let memberQuarantined = ReasonCode("ledger.member_quarantined")
     public static let duplicateTxnID = ReasonCode("ledger.duplicate_txn_id")
@@ -104,7 +105,8 @@ public struct ReasonCode: RawRepresentable, Hashable, Sendable, Comparable, Cust
         (subMinorAmount, "A money amount has digits below the currency's minor unit beyond the floating-point artefact tolerance."),
         (amountOutOfRange, "A money amount does not fit a signed 64-bit count of minor units."),
         (unknownCurrency, "A currency code is not an ISO 4217 currency mlm-migrate knows."),
-        (unexpectedSign, "A negative amount in a column the mapping declares as magnitudes (`amount_sign: by_kind`)."),
+        (unexpectedSign, "A negative amount in a column the mapping declares as magnitudes (`amount_sign: by_kind` or `by_direction`)."),
+        (unknownDirection, "Under `amount_sign: by_direction`, the direction column (after its codes) is neither `credit` nor `debit`."),
         (unknownMember, "The wallet row's member reference matches no member in the export."),
         (memberQuarantined, "The wallet row's member exists in the export but was quarantined, so the row has no member to attach to."),
         (duplicateTxnID, "Two or more entries share a legacy transaction id (`duplicate_txn_policy` says which are kept)."),

@@ -194,7 +194,7 @@ public struct Extractor {
                 record.values = Array(repeating: nil, count: mapping.columns.count)
             } else {
                 for (column, index) in zip(mapping.columns, indexes) {
-                    record.append(csv.withField(index) { SourceValue($0, encoding: options.encoding) }, column: column)
+                    record.append(index.map { csv.withField($0) { SourceValue($0, encoding: options.encoding) } } ?? .null, column: column)
                 }
             }
             try body(record)
@@ -215,7 +215,7 @@ public struct Extractor {
         while let (ordinal, values) = try reader.next() {
             var record = Record(location: SourceLocation(source: name, line: ordinal), unreadable: nil, values: [])
             for (column, index) in zip(mapping.columns, indexes) {
-                let value = values[index].map { bytes in bytes.withUnsafeBufferPointer { SourceValue($0, encoding: .utf8) } }
+                let value = index.flatMap { values[$0] }.map { bytes in bytes.withUnsafeBufferPointer { SourceValue($0, encoding: .utf8) } }
                 record.append(value ?? .null, column: column)
             }
             try body(record)
@@ -225,9 +225,14 @@ public struct Extractor {
     /// Index of each mapped column in the source's columns: the one column of exactly that name,
     /// else the one whose name differs only in case. Two candidates are refused (the export's
     /// second `status` column would otherwise be silently ignored).
-    private func columnIndexes(_ names: [String], file: String) throws(MigrationError) -> [Int] {
-        var indexes: [Int] = []
+    /// A column with a constant `value:` reads no source column (nil).
+    private func columnIndexes(_ names: [String], file: String) throws(MigrationError) -> [Int?] {
+        var indexes: [Int?] = []
         for column in mapping.columns {
+            if column.constant != nil {
+                indexes.append(nil)
+                continue
+            }
             let exact = names.indices.filter { names[$0] == column.from }
             let folded = names.indices.filter { names[$0].lowercased() == column.from.lowercased() }
             let candidates = exact.isEmpty ? folded : exact
@@ -266,13 +271,14 @@ fileprivate enum SourceValue {
 }
 
 extension Extractor.Record {
-    /// Adds a column's value. Bytes that cannot be kept as text mark the record unreadable (the
+    /// Adds a column's value, after its constant, null values and default
+    /// (``ColumnSpec/sourceValue(_:)``). Bytes that cannot be kept as text mark the record unreadable (the
     /// first such column's reason wins) and are kept as hex for the quarantine payload (see
     /// ``ExtractRecordHeader/unreadableFields``); a PII column's are dropped, never written.
     fileprivate mutating func append(_ value: SourceValue, column: ColumnSpec) {
         switch value {
         case .null:
-            values.append(nil)
+            values.append(column.sourceValue(nil))
         case .unreadable(let reason, let hex):
             if let unreadable {
                 self.unreadable = (unreadable.reason, (unreadable.column.map { $0 + "," } ?? "") + column.field)
@@ -281,7 +287,7 @@ extension Extractor.Record {
             }
             values.append(column.pii ? nil : hex)
         case .text(let text):
-            values.append(text)
+            values.append(column.sourceValue(text))
         }
     }
 }

@@ -25,6 +25,8 @@ public struct LoadSummary: Codable, Sendable, Equatable {
     public var rankHistory: Int?
     public var payouts: Int?
     public var commissionQuarantined: Int?
+    /// Pairs of registrations flagged as the same person.
+    public var duplicateCandidates: Int?
 
     var membersLoaded: Int? {
         get { members }

@@ -9,6 +9,9 @@ public struct LedgerMapping: Sendable, Equatable {
 
     /// Fields a `wallet_entries` mapping must map (every one of them).
     public static let entryFields = ["legacy_txn_id", "member", "currency", "kind", "amount", "occurred_at"]
+    /// Fields a `wallet_entries` mapping may map: `direction` (credit or debit, for
+    /// `amount_sign: by_direction`).
+    public static let optionalEntryFields = ["direction"]
     /// Fields a `wallet_balances` mapping must map (every one of them).
     public static let balanceFields = ["member", "currency", "balance"]
 
@@ -40,6 +43,10 @@ public enum AmountSign: Sendable, Equatable {
     /// The amount column holds magnitudes; entries of these kinds (after code mapping) are
     /// debits and are negated. A negative magnitude is quarantined (`ledger.unexpected_sign`).
     case byKind(debitKinds: Set<String>)
+    /// The amount column holds magnitudes; the `direction` column says `credit` or `debit`
+    /// (after its codes), and debits are negated. Another direction is quarantined
+    /// (`ledger.unknown_direction`), a negative magnitude too (`ledger.unexpected_sign`).
+    case byDirection
 }
 
 /// Ledger rules of a mapping.

@@ -137,7 +137,8 @@ public struct SourceSpec: Sendable, Equatable {
 public enum ColumnKind: Sendable, Equatable {
     /// Trimmed text; blank becomes NULL.
     case text
-    /// A code looked up in a table (`"1": active`); an unlisted code is quarantined.
+    /// A code looked up in a table (`"1": active`); an unlisted code is quarantined. A code
+    /// mapped to the empty text means "none" (the field is blank).
     case code([String: String])
     /// A timestamp in the given format and legacy zone, converted to UTC.
     case timestamp(TimestampFormat, zone: String)
@@ -157,6 +158,12 @@ public struct ColumnSpec: Sendable, Equatable {
     public var pii: Bool
     /// Marks a PII column as identifying a person, for duplicate-person detection.
     public var identity: IdentityKind?
+    /// Values that mean "missing" (`0001-01-01`, `0`), compared after trimming: read as blank.
+    public var nullValues: Set<String> = []
+    /// `value:`: the same text for every row, read from no source column (`from` is empty).
+    public var constant: String?
+    /// `default:`: the text used when the source value is blank or one of ``nullValues``.
+    public var defaultValue: String?
 
     public init(field: String, from: String, kind: ColumnKind, required: Bool, pii: Bool, identity: IdentityKind?) {
         self.field = field
@@ -165,6 +172,18 @@ public struct ColumnSpec: Sendable, Equatable {
         self.required = required
         self.pii = pii
         self.identity = identity
+    }
+
+    /// The value the later rules see, applied by Extract as each record is read (before
+    /// encryption, so PII sentinels are never stored): the constant, else the trimmed source
+    /// value unless it is blank or a null value, else the default. Untrimmed text is kept as read.
+    public func sourceValue(_ raw: String?) -> String? {
+        if let constant { return constant }
+        guard let raw else { return defaultValue }
+        if nullValues.isEmpty && defaultValue == nil { return raw }
+        let trimmed = raw.trimmingWhitespace()
+        if trimmed.isEmpty || nullValues.contains(trimmed) { return defaultValue ?? (trimmed.isEmpty ? raw : nil) }
+        return raw
     }
 }
 
@@ -200,10 +219,41 @@ public enum DuplicateIDPolicy: String, Sendable, CaseIterable {
 
 /// What happens when the same person (identity columns) registered more than once.
 public enum DuplicatePersonPolicy: String, Sendable, CaseIterable {
-    /// Keep the earliest registration, quarantine the later ones.
+    /// Load both; list each pair for review (`mlm_migration.duplicate_candidates`, the report).
+    case flag
+    /// Keep the earliest registration, quarantine the later ones (their downline follows
+    /// ``DuplicatePersonDownline``).
     case quarantine
-    /// Load them all; the report still counts them.
+    /// Load them all and list nothing.
     case allow
+}
+
+/// How many identity columns must match for two registrations to be the same person.
+public enum DuplicatePersonMatch: Sendable, Equatable {
+    /// One identity column is enough.
+    case any
+    /// Every identity column the mapping has.
+    case all
+    /// At least this many identity columns.
+    case atLeast(Int)
+
+    /// True when `matched` of the mapping's `identityColumns` columns satisfy the rule.
+    public func accepts(_ matched: Int, of identityColumns: Int) -> Bool {
+        switch self {
+        case .any: matched >= 1
+        case .all: matched >= identityColumns && matched >= 1
+        case .atLeast(let count): matched >= count
+        }
+    }
+}
+
+/// Where the downline of a quarantined duplicate registration goes.
+public enum DuplicatePersonDownline: String, Sendable, CaseIterable {
+    /// Through `orphan_policy`, like the downline of any quarantined member.
+    case orphanPolicy = "orphan_policy"
+    /// To the kept (earlier) registration of the same person: sponsor links move to it, and
+    /// placements spill over into the first free leg under it.
+    case attachToSurvivor = "attach_to_survivor"
 }
 
 /// How the genealogy's root is chosen.
@@ -224,6 +274,10 @@ public struct GenealogyRules: Sendable, Equatable {
     public var orphanPolicy: OrphanPolicy
     public var duplicateIDPolicy: DuplicateIDPolicy
     public var duplicatePersonPolicy: DuplicatePersonPolicy
+    public var duplicatePersonMatch = DuplicatePersonMatch.any
+    public var duplicatePersonDownline = DuplicatePersonDownline.orphanPolicy
+    /// The identity fields the mapping has (`email`, `phone`): what a match score counts.
+    public var identityColumns: [String] = []
 
     public init(
         legs: [String], sponsorKey: ReferenceKey, placementKey: ReferenceKey, root: RootRule,

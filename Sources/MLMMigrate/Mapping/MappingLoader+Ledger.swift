@@ -13,7 +13,9 @@ extension NodeReader {
         let path = "entities.wallet_entries"
         guard let map = object(entriesNode, path, allowed: ["source", "columns", "ledger"]) else { return nil }
         let source = sourceSpec(map["source"], "\(path).source")
-        let columns = ledgerColumns(map["columns"], "\(path).columns", fields: LedgerMapping.entryFields)
+        let columns = ledgerColumns(
+            map["columns"], "\(path).columns", fields: LedgerMapping.entryFields, optional: LedgerMapping.optionalEntryFields
+        )
         let rules = ledgerRules(map["ledger"], "\(path).ledger", columns: columns, memberColumns: memberColumns)
         var balances: EntityMapping?
         if let balancesNode = entities["wallet_balances"] {
@@ -28,9 +30,10 @@ extension NodeReader {
         return LedgerMapping(entries: EntityMapping(source: source, columns: columns), balances: balances, rules: rules)
     }
 
-    /// Every ledger field is required; money fields must be typed money or minor_units.
-    private mutating func ledgerColumns(_ node: Node?, _ path: String, fields: [String]) -> [ColumnSpec] {
-        var columns = columnSpecs(node, path, known: fields, required: fields, allowsPII: false)
+    /// Every ledger field mapped is required (`optional` fields need not be mapped); money fields
+    /// must be typed money or minor_units.
+    private mutating func ledgerColumns(_ node: Node?, _ path: String, fields: [String], optional: [String] = []) -> [ColumnSpec] {
+        var columns = columnSpecs(node, path, known: fields + optional, required: fields, allowsPII: false)
         for index in columns.indices {
             columns[index].required = true
             let field = columns[index].field
@@ -69,10 +72,23 @@ extension NodeReader {
                 }
             }
             sign = .byKind(debitKinds: kinds)
+        case "by_direction":
+            if map["debit_kinds"] != nil { issue("\(path).debit_kinds", map["debit_kinds"], "applies to amount_sign by_kind only") }
+            if let direction = columns.first(where: { $0.field == "direction" }) {
+                if case .code(let table) = direction.kind, let odd = table.values.sorted().first(where: { !["credit", "debit"].contains($0) }) {
+                    issue("\(path).amount_sign", map["amount_sign"], "the direction column's codes must map to credit or debit, not '\(odd)'")
+                }
+            } else {
+                issue("\(path).amount_sign", map["amount_sign"], "amount_sign by_direction needs a direction column (credit or debit) in wallet_entries")
+            }
+            sign = .byDirection
         case nil:
             break
         case .some:
-            issue("\(path).amount_sign", map["amount_sign"], "must be one of: signed, by_kind")
+            issue("\(path).amount_sign", map["amount_sign"], "must be one of: signed, by_kind, by_direction")
+        }
+        if sign != .byDirection, let direction = map["amount_sign"], columns.contains(where: { $0.field == "direction" }) {
+            issue("\(path).amount_sign", direction, "a direction column is mapped: use amount_sign: by_direction")
         }
         return LedgerRules(
             memberKey: memberKey, amountSign: sign,

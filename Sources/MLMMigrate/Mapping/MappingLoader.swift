@@ -181,7 +181,7 @@ struct NodeReader {
         guard let map = object(node, path, allowed: ["source", "columns", "genealogy"]) else { return nil }
         let source = sourceSpec(map["source"], "\(path).source")
         let columns = columnSpecs(map["columns"], "\(path).columns", known: MembersMapping.knownFields, required: MembersMapping.requiredFields, allowsPII: true)
-        let genealogy = genealogyRules(map["genealogy"], "\(path).genealogy", columns: columns)
+        let genealogy = genealogyRules(map["genealogy"], "\(path).genealogy", columns: columns, columnsNode: map["columns"], columnsPath: "\(path).columns")
         guard let source, let genealogy else { return nil }
         return MembersMapping(source: source, columns: columns, genealogy: genealogy)
     }
@@ -255,9 +255,18 @@ struct NodeReader {
         for (key, value) in map {
             let field = key.string ?? ""
             let fieldPath = "\(path).\(field)"
-            let keys = ["from", "type", "format", "timezone", "codes", "required", "pii", "identity", "decimal_separator", "thousands_separator"]
+            let keys = [
+                "from", "type", "format", "timezone", "codes", "required", "pii", "identity", "decimal_separator", "thousands_separator",
+                "null_values", "value", "default",
+            ]
             guard let spec = object(value, fieldPath, allowed: keys) else { continue }
-            let from = string(spec, "from", fieldPath, required: true) ?? ""
+            let constant = string(spec, "value", fieldPath, required: false)
+            let from = string(spec, "from", fieldPath, required: constant == nil) ?? ""
+            if constant != nil {
+                for key in ["from", "null_values", "default"] where spec[key] != nil {
+                    issue("\(fieldPath).\(key)", spec[key], "a column with value: takes it for every row; drop \(key)")
+                }
+            }
             let pii = bool(spec, "pii", fieldPath)
             let required = bool(spec, "required", fieldPath)
             if !known.contains(field) && !(pii && allowsPII) {
@@ -284,12 +293,28 @@ struct NodeReader {
                 }
             }
             let kind = columnKind(spec, fieldPath, field: field)
-            columns.append(ColumnSpec(field: field, from: from, kind: kind, required: required, pii: pii, identity: identity))
+            var column = ColumnSpec(field: field, from: from, kind: kind, required: required, pii: pii, identity: identity)
+            column.constant = constant
+            column.defaultValue = string(spec, "default", fieldPath, required: false)
+            column.nullValues = nullValues(spec, fieldPath)
+            columns.append(column)
         }
         for field in requiredFields where !columns.contains(where: { $0.field == field }) {
             issue("\(path).\(field)", nil, "is missing; this entity must map \(field)")
         }
         return columns
+    }
+
+    /// `null_values`: a list of texts (compared after trimming) that mean "missing".
+    mutating func nullValues(_ spec: Node.Mapping, _ path: String) -> Set<String> {
+        guard let node = spec["null_values"] else { return [] }
+        guard let sequence = node.sequence, sequence.allSatisfy({ $0.scalar != nil }) else {
+            issue("\(path).null_values", node, "must be a list of values that mean missing, such as [\"0001-01-01\", \"0\"]")
+            return []
+        }
+        let values = sequence.compactMap(\.string).map { $0.trimmingWhitespace() }
+        if values.contains("") { issue("\(path).null_values", node, "blank is always missing; list only other values") }
+        return Set(values)
     }
 
     mutating func columnKind(_ spec: Node.Mapping, _ path: String, field: String) -> ColumnKind {
@@ -309,11 +334,13 @@ struct NodeReader {
             }
             var table: [String: String] = [:]
             for (key, value) in codes {
-                guard let from = key.string, let to = value.string else {
-                    issue("\(path).codes", key, "each code must map a single value to a single value")
+                guard let from = key.string, let scalar = value.scalar else {
+                    issue("\(path).codes", key, "each code must map a single value to a single value (or to \"\" for none)")
                     continue
                 }
-                table[from] = to
+                // `null` and `~` (plain) mean "none", like "".
+                let isNull = scalar.style == .plain && ["null", "Null", "NULL", "~"].contains(scalar.string)
+                table[from] = isNull ? "" : scalar.string
             }
             return .code(table)
         case "timestamp":
@@ -342,8 +369,13 @@ struct NodeReader {
         }
     }
 
-    mutating func genealogyRules(_ node: Node?, _ path: String, columns: [ColumnSpec]) -> GenealogyRules? {
-        let keys = ["legs", "sponsor_key", "placement_key", "root", "orphan_policy", "duplicate_id_policy", "duplicate_person_policy"]
+    mutating func genealogyRules(
+        _ node: Node?, _ path: String, columns: [ColumnSpec], columnsNode: Node? = nil, columnsPath: String = "entities.members.columns"
+    ) -> GenealogyRules? {
+        let keys = [
+            "legs", "sponsor_key", "placement_key", "root", "orphan_policy", "duplicate_id_policy", "duplicate_person_policy",
+            "duplicate_person_match", "duplicate_person_downline",
+        ]
         guard let map = object(node, path, allowed: keys) else { return nil }
         var legs: [String] = []
         if let node = map["legs"] {
@@ -359,8 +391,15 @@ struct NodeReader {
             issue("\(path).legs", map["legs"], "a mapping with a placement column must list its legs")
         }
         if !legs.isEmpty, let legColumn = columns.first(where: { $0.field == "placement_leg" }) {
-            if case .code(let table) = legColumn.kind, table.values.contains(where: { !legs.contains($0) }) {
-                issue("\(path).legs", map["legs"], "placement_leg codes map to a leg not listed here")
+            if case .code(let table) = legColumn.kind {
+                let codeNodes = columnsNode?.mapping?["placement_leg"]?.mapping?["codes"]?.mapping
+                for (code, leg) in table.sorted(by: { $0.key < $1.key }) where !leg.isEmpty && !legs.contains(leg) {
+                    let codeNode = codeNodes?.first { $0.key.string == code }?.value
+                    issue(
+                        "\(columnsPath).placement_leg.codes.\(code)", codeNode ?? map["legs"],
+                        "maps to leg '\(leg)', which genealogy.legs does not list (\(legs.joined(separator: ", "))); map a code meaning none to \"\""
+                    )
+                }
             }
         } else if !legs.isEmpty {
             issue("\(path).legs", map["legs"], "legs are listed but no placement_leg column is mapped")
@@ -374,14 +413,39 @@ struct NodeReader {
         if let text = string(map, "root", path, required: false), text != "earliest" {
             root = .legacyID(text)
         }
-        return GenealogyRules(
+        var rules = GenealogyRules(
             legs: legs,
             sponsorKey: sponsorKey,
             placementKey: placementKey,
             root: root,
             orphanPolicy: choice(map, "orphan_policy", path, default: OrphanPolicy.quarantine),
             duplicateIDPolicy: choice(map, "duplicate_id_policy", path, default: DuplicateIDPolicy.quarantineAll),
-            duplicatePersonPolicy: choice(map, "duplicate_person_policy", path, default: DuplicatePersonPolicy.quarantine)
+            duplicatePersonPolicy: choice(map, "duplicate_person_policy", path, default: DuplicatePersonPolicy.flag)
         )
+        rules.identityColumns = columns.filter { $0.identity != nil }.map(\.field)
+        rules.duplicatePersonMatch = duplicatePersonMatch(map, path, identityColumns: rules.identityColumns.count)
+        rules.duplicatePersonDownline = choice(map, "duplicate_person_downline", path, default: DuplicatePersonDownline.orphanPolicy)
+        if map["duplicate_person_downline"] != nil && rules.duplicatePersonPolicy != .quarantine {
+            issue("\(path).duplicate_person_downline", map["duplicate_person_downline"], "applies to duplicate_person_policy: quarantine only")
+        }
+        return rules
+    }
+
+    /// `duplicate_person_match`: `any` (default), `all`, or a number of identity columns.
+    mutating func duplicatePersonMatch(_ map: Node.Mapping, _ path: String, identityColumns: Int) -> DuplicatePersonMatch {
+        guard let text = string(map, "duplicate_person_match", path, required: false) else { return .any }
+        switch text {
+        case "any": return .any
+        case "all": return .all
+        default:
+            guard let count = Int(text), count >= 1, count <= max(identityColumns, 1) else {
+                issue(
+                    "\(path).duplicate_person_match", map["duplicate_person_match"],
+                    "must be any, all, or how many identity columns must match (1 to \(max(identityColumns, 1)))"
+                )
+                return .any
+            }
+            return .atLeast(count)
+        }
     }
 }

@@ -54,6 +54,10 @@ public struct RunRollback {
 
     public func rollback(runID: Int, toBatch: Int) throws(MigrationError) -> RollbackSummary {
         try RunRecords.lockTarget(connection)
+        // The same command again after a kill that came after its commit: already done.
+        if toBatch == 0, try connection.scalar("SELECT status FROM mlm_migration.runs WHERE run_id = $1::bigint", [String(runID)]) == "rolled_back" {
+            return RollbackSummary(runID: runID, toBatch: 0, rowsRemoved: [:])
+        }
         guard let newest = try connection.scalar("SELECT max(run_id) FROM mlm_migration.runs WHERE status <> 'rolled_back'").flatMap({ Int($0) }) else {
             throw MigrationError(.rollbackNoRun, "\(connection.endpoint) has no run to roll back")
         }

@@ -24,6 +24,9 @@ public struct MigrationReport: Codable, Sendable {
         public var delta: DeltaFigures?
         /// The commission section, when the mapping has commission entities.
         public var commission: CommissionFigures?
+        /// Loaded registrations flagged as the same person (`duplicate_person_policy: flag`),
+        /// when there are any.
+        public var duplicateCandidates: [DuplicateCandidateFigure]?
     }
 
     public struct EntityFigures: Codable, Sendable, Equatable {
@@ -103,6 +106,13 @@ public struct MigrationReport: Codable, Sendable {
             ))
         }
         content.commission = figures
+        contentDigest = Self.digest(of: content)
+    }
+
+    /// Lists the pairs flagged as the same person, and digests the content again.
+    public mutating func addDuplicateCandidates(_ pairs: [DuplicateCandidateFigure]) {
+        guard !pairs.isEmpty else { return }
+        content.duplicateCandidates = pairs
         contentDigest = Self.digest(of: content)
     }
 

@@ -8,12 +8,14 @@ public enum ParallelRunReport {
         let base = "\(directory)/parallel-run-\(summary.period.filter { $0.isLetter || $0.isNumber || $0 == "-" })"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let json: Data
         do {
-            try encoder.encode(summary).write(to: URL(fileURLWithPath: base + ".json"), options: .atomic)
-            try Data(markdown(summary).utf8).write(to: URL(fileURLWithPath: base + ".md"), options: .atomic)
+            json = try encoder.encode(summary)
         } catch {
-            throw MigrationError(.workdirUnwritable, "cannot write \(base).json or .md")
+            throw MigrationError(.internalUnexpected, "cannot encode \(base).json")
         }
+        try AtomicFile.write(Array(json), to: base + ".json")
+        try AtomicFile.write(markdown(summary), to: base + ".md")
         return (base + ".json", base + ".md")
     }
 

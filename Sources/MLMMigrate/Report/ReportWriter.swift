@@ -6,12 +6,8 @@ public enum ReportWriter {
     public static func write(_ report: MigrationReport, to directory: String) throws(MigrationError) -> (json: String, markdown: String) {
         let jsonPath = "\(directory)/report.json"
         let markdownPath = "\(directory)/report.md"
-        do {
-            try report.json().write(to: URL(fileURLWithPath: jsonPath))
-            try Data(markdown(report).utf8).write(to: URL(fileURLWithPath: markdownPath))
-        } catch {
-            throw MigrationError(.workdirUnwritable, "cannot write the report into \(directory)")
-        }
+        try AtomicFile.write(Array(report.json()), to: jsonPath)
+        try AtomicFile.write(markdown(report), to: markdownPath)
         return (jsonPath, markdownPath)
     }
 
@@ -55,13 +51,23 @@ public enum ReportWriter {
             }
             if !entity.reattachedByReason.isEmpty {
                 lines.append("")
-                lines.append("### Loaded after re-attachment to the root (orphan policy `attach_to_root`)")
+                lines.append("### Loaded after re-attachment (to the root by `attach_to_root`, or to a duplicate's survivor)")
                 lines.append("")
                 lines.append("| reason | rows |")
                 lines.append("|---|---:|")
                 for (reason, rows) in entity.reattachedByReason.sorted(by: { $0.key < $1.key }) {
                     lines.append("| `\(reason)` | \(rows) |")
                 }
+            }
+        }
+        if let pairs = content.duplicateCandidates {
+            lines.append("")
+            lines.append("## Same person registered twice, both loaded: for review")
+            lines.append("")
+            lines.append("| legacy id | looks like | matching columns | score |")
+            lines.append("|---|---|---|---:|")
+            for pair in pairs {
+                lines.append("| \(pair.legacyID) | \(pair.duplicateOfLegacyID) | \(pair.columns.joined(separator: ", ")) | \(pair.scorePercent)% |")
             }
         }
         if let delta = content.delta { lines += deltaSection(delta) }

@@ -300,6 +300,18 @@ public enum TargetSchema {
                 PRIMARY KEY (parallel_run_id, member_id, bonus_type)
             );
             """),
+        Migration(version: 7, description: "duplicate persons flagged for review: both registrations loaded", sql: """
+            CREATE TABLE mlm_migration.duplicate_candidates (
+                member_id       bigint NOT NULL CONSTRAINT duplicate_candidates_member_id_fkey REFERENCES mlm.members,
+                duplicate_of_member_id bigint NOT NULL
+                                CONSTRAINT duplicate_candidates_duplicate_of_fkey REFERENCES mlm.members,
+                columns         text[] NOT NULL,
+                score_percent   integer NOT NULL CHECK (score_percent BETWEEN 0 AND 100),
+                run_id          bigint NOT NULL DEFAULT current_setting('mlm_migration.run_id')::bigint,
+                batch_no        integer NOT NULL DEFAULT current_setting('mlm_migration.batch_no')::integer,
+                PRIMARY KEY (member_id, duplicate_of_member_id)
+            );
+            """),
     ]
 
     /// Foreign keys that a bulk load into an empty target drops and adds back after the last

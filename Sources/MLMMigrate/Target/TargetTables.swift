@@ -16,6 +16,14 @@ public enum TargetTables {
     public static let quarantine = TargetTable(
         name: "mlm_migration.quarantine", columns: MemberStageLayout.quarantine, key: [], memberColumn: "legacy_id", scope: .always
     )
+    public static let duplicateCandidates = TargetTable(
+        name: "mlm_migration.duplicate_candidates", columns: MemberStageLayout.duplicates, key: ["member_id", "duplicate_of_member_id"],
+        memberColumn: "member_id", scope: .always, appendedByDelta: true,
+        bulkLoadForeignKeys: [
+            .init(name: "duplicate_candidates_member_id_fkey", definition: "FOREIGN KEY (member_id) REFERENCES mlm.members"),
+            .init(name: "duplicate_candidates_duplicate_of_fkey", definition: "FOREIGN KEY (duplicate_of_member_id) REFERENCES mlm.members"),
+        ]
+    )
     public static let dataKeys = TargetTable(
         name: "mlm.data_keys", columns: MemberPIILayout.dataKeys, key: ["key_id"], memberColumn: "member_id",
         scope: .pii, updatedByDelta: true,
@@ -76,6 +84,10 @@ public enum TargetTables {
     public static let loadSteps: [LoadStep] = [
         LoadStep(files: [(.transformMembers, members), (.transformIDMap, idMap)], entity: "members", kind: "rows", summaryField: \.membersLoaded),
         LoadStep(files: [(.transformQuarantine, quarantine)], entity: "members", kind: "quarantine", summaryField: \.quarantinedLoaded),
+        LoadStep(
+            files: [(.transformDuplicateCandidates, duplicateCandidates)], entity: "duplicate_candidates", kind: "rows",
+            summaryField: \.duplicateCandidates
+        ),
         LoadStep(files: [(.transformDataKeys, dataKeys)], entity: "data_keys", kind: "rows", summaryField: \.dataKeys),
         LoadStep(files: [(.transformMemberPII, memberPII)], entity: "member_pii", kind: "rows", summaryField: \.memberPII),
         LoadStep(files: [(.transformWallets, wallets)], entity: "wallets", kind: "rows", summaryField: \.wallets),

@@ -12,6 +12,8 @@ public struct TransformSummary: Codable, Sendable, Equatable {
     public var idMapDigest: String
     /// Members with a `mlm.member_pii` row (and a data key); nil when the mapping has no PII.
     public var piiMembers: Int?
+    /// Rows of `transform/duplicate_candidates.tsv`; nil when Cleanse listed none (older work).
+    public var duplicateCandidates: Int?
 }
 
 /// Transform: gives each accepted member its new `member_id` (1, 2, 3... in load order, so the
@@ -31,7 +33,7 @@ public struct Transformer {
     /// `cleansedPIIPath` (`cleanse/member_pii.tsv`) and `kekID` are given when the mapping has PII.
     public func run(
         cleansedPath: String, cleanseQuarantinePath: String, outputDirectory: String,
-        cleansedPIIPath: String? = nil, kekID: String? = nil, targetIDs: TargetIDs? = nil
+        cleansedPIIPath: String? = nil, kekID: String? = nil, targetIDs: TargetIDs? = nil, cleansedDuplicatesPath: String? = nil
     ) throws(MigrationError) -> TransformSummary {
         var legacyIDs: [String] = []
         var usernames: [String?] = []
@@ -115,10 +117,36 @@ public struct Transformer {
         }
         let quarantined = try StageFileWriter.copy(from: cleanseQuarantinePath, to: StageFile.transformQuarantine.path(in: outputDirectory), columns: MemberStageLayout.quarantine)
         logger.info("transformed members", metadata: ["members": "\(order.count)", "levels": "\(levels)"])
-        return TransformSummary(
+        var summary = TransformSummary(
             entity: "members", members: order.count, quarantined: quarantined, levels: levels,
             membersDigest: members.rowsDigest() ?? "", idMapDigest: idMap.rowsDigest() ?? "", piiMembers: piiMembers
         )
+        summary.duplicateCandidates = try writeDuplicates(
+            from: cleansedDuplicatesPath, newID: Dictionary(uniqueKeysWithValues: legacyIDs.indices.map { (legacyIDs[$0], newID[$0]) }),
+            outputDirectory: outputDirectory
+        )
+        return summary
+    }
+
+    /// Writes `transform/duplicate_candidates.tsv`: the pairs Cleanse listed, by member id (an
+    /// empty file when it listed none).
+    private func writeDuplicates(from path: String?, newID: [String: Int], outputDirectory: String) throws(MigrationError) -> Int {
+        let writer = try StageFileWriter(path: StageFile.transformDuplicateCandidates.path(in: outputDirectory), columns: MemberStageLayout.duplicates)
+        guard let path else {
+            try writer.close()
+            return 0
+        }
+        let reader = try StageFileReader(path: path, expecting: MemberStageLayout.cleansedDuplicates)
+        var count = 0
+        while let row = try reader.next() {
+            guard row.count == 4, let member = row[0].flatMap({ newID[$0] }), let other = row[1].flatMap({ newID[$0] }) else {
+                throw MigrationError(.workdirCorrupt, "\(path): line \(reader.lineNumber) names a member Transform did not load; run cleanse again")
+            }
+            try writer.append([String(member), String(other), row[2], row[3]])
+            count += 1
+        }
+        try writer.close()
+        return count
     }
 
     /// Writes `transform/member_pii.tsv` and `transform/data_keys.tsv` from the cleansed PII,

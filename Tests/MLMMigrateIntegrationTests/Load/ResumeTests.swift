@@ -199,6 +199,11 @@ import Testing
 
     @Test func refusesASecondLoadWhileTheFirstIsRunning() throws {
         let work = try transformed()
+        // The second load comes from a copy: on the same work directory it would be refused
+        // before it reached the target (workdir.locked, WorkDirectoryIntegrityTests).
+        let copy = try TemporaryDirectory()
+        try FileManager.default.removeItem(atPath: copy.path)
+        try FileManager.default.copyItem(atPath: work.path, toPath: copy.path)
         let target = try TestPostgres.freshDatabase("twoatonce")
         let first = DispatchSemaphore(value: 0)
         let path = work.path
@@ -214,7 +219,7 @@ import Testing
             started = (try? PostgresConnection(target).scalar("SELECT count(*) FROM mlm_migration.batches")).flatMap { $0 }.map { $0 != "0" } ?? false
         }
         #expect(started)
-        let second = try load(work.path, target)
+        let second = try load(copy.path, target)
         first.wait()
         #expect(second.status == 2)
         #expect(second.errorOutput.contains("another mlm-migrate run is writing to") && second.errorOutput.contains("[target.busy]"))

@@ -1,0 +1,76 @@
+import Foundation
+import MLMMigrate
+import Testing
+
+/// A stage file edited or cut between stages stops the reading stage with `workdir.corrupt`
+/// naming the file and line, whichever way it is read, and never quotes a value.
+@Suite struct StageFileReaderTests {
+    private let secret = "jane.doe@example.com"
+
+    private func file(_ body: String) throws -> (TemporaryDirectory, String) {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("members.tsv", "a\tb\tc\n1\t\(secret)\t3\n4\t5\t6\n" + body)
+        return (directory, path)
+    }
+
+    /// Reads with `next` (false at end of file) until it throws, which it must.
+    private func expectCorrupt(_ path: String, line: Int, _ next: (StageFileReader) throws(MigrationError) -> Bool) throws {
+        let reader = try StageFileReader(path: path, expecting: ["a", "b", "c"])
+        do throws(MigrationError) {
+            while try next(reader) {}
+            Issue.record("read \(path) to the end without an error")
+        } catch {
+            #expect(error.code == "workdir.corrupt")
+            #expect(error.message.contains(path) && error.message.contains("line \(line)"), "\(error.message)")
+            #expect(!error.message.contains(secret) && !error.message.contains("\t"))
+        }
+    }
+
+    @Test func refusesARowWithFieldsDroppedWhicheverWayItIsRead() throws {
+        let (directory, path) = try file("7\t\(secret)\n8\t9\t10\n")
+        _ = directory
+        try expectCorrupt(path, line: 4) { reader throws(MigrationError) in try reader.next() != nil }
+        try expectCorrupt(path, line: 4) { reader throws(MigrationError) in try reader.skip() }
+        try expectCorrupt(path, line: 4) { reader throws(MigrationError) in try reader.nextRawLine() != nil }
+        try expectCorrupt(path, line: 4) { reader throws(MigrationError) in try reader.nextLines(maxLines: 10) { _ in } > 0 }
+    }
+
+    @Test func refusesARowWithAFieldTooMany() throws {
+        let (directory, path) = try file("7\t8\t9\t\(secret)\n")
+        _ = directory
+        try expectCorrupt(path, line: 4) { reader throws(MigrationError) in try reader.next() != nil }
+    }
+
+    @Test func refusesAFileCutMidLineWhicheverWayItIsRead() throws {
+        let (directory, path) = try file("7\tjane")
+        _ = directory
+        try expectCorrupt(path, line: 4) { reader throws(MigrationError) in try reader.next() != nil }
+        try expectCorrupt(path, line: 4) { reader throws(MigrationError) in try reader.skip() }
+        try expectCorrupt(path, line: 4) { reader throws(MigrationError) in try reader.nextLines(maxLines: 1) { _ in } > 0 }
+    }
+
+    @Test func refusesAFileCutInItsHeader() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("members.tsv", "a\tb")
+        #expect { _ = try StageFileReader(path: path) } throws: {
+            ($0 as? MigrationError)?.code == "workdir.corrupt" && ($0 as? MigrationError)?.message.contains("line 1") == true
+        }
+    }
+
+    @Test func namesTheStageThatWritesTheFile() throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: "\(directory.path)/cleanse", withIntermediateDirectories: true)
+        let path = try directory.write("cleanse/members.tsv", "a\tb\n1\n")
+        let reader = try StageFileReader(path: path)
+        #expect { _ = try reader.next() } throws: { ($0 as? MigrationError)?.message.contains("`mlm-migrate cleanse`") == true }
+    }
+
+    @Test func readsAWellFormedFileToTheEnd() throws {
+        let (directory, path) = try file("7\t8\t9\n")
+        _ = directory
+        let reader = try StageFileReader(path: path, expecting: ["a", "b", "c"])
+        var rows = 0
+        while try reader.next() != nil { rows += 1 }
+        #expect(rows == 3 && reader.lineNumber == 4)
+    }
+}
