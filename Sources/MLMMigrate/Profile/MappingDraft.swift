@@ -118,8 +118,8 @@ struct DraftBuilder {
         var mapped = Set<String>()
         func field(_ name: String, _ column: ColumnProfile, _ options: [String], _ evidence: String) {
             mapped.insert(column.name)
-            out.append("      \(name): { \((["from: \(Self.quote(column.name))"] + options).joined(separator: ", ")) }   # \(evidence)")
-            appendSentinels(column, indent: "      ")
+            let options = ["from: \(Self.quote(column.name))"] + options + Self.nullValues(column)
+            out.append("      \(name): { \(options.joined(separator: ", ")) }   # \(evidence)\(Self.sentinelEvidence(column))")
         }
         field("legacy_id", legacyID, Self.required(legacyID, always: true), Self.keyEvidence(legacyID))
         if let username { field("username", username, Self.required(username, always: false), Self.keyEvidence(username)) }
@@ -208,8 +208,10 @@ struct DraftBuilder {
         out.append("    columns:")
         let used = [wallet.member.fromColumn, wallet.currency.name, wallet.money.name, wallet.time?.name ?? ""]
         let id = table.columns.filter { $0.keyCandidate && !used.contains($0.name) }.max { Self.idScore($0) < Self.idScore($1) || (Self.idScore($0) == Self.idScore($1) && $0.position > $1.position) }
-        if let id { out.append("      legacy_txn_id: { from: \(Self.quote(id.name)) }   # \(Self.keyEvidence(id))") }
-        out.append("      member:        { from: \(Self.quote(wallet.member.fromColumn)) }   # \(Self.referenceEvidence(wallet.member))")
+        if let id { out.append("      legacy_txn_id: { \(Self.options(id, [])) }   # \(Self.keyEvidence(id))") }
+        if let member = table.column(wallet.member.fromColumn) {
+            out.append("      member:        { \(Self.options(member, [])) }   # \(Self.referenceEvidence(wallet.member))\(Self.sentinelEvidence(member))")
+        }
         out.append("      currency:      { from: \(Self.quote(wallet.currency.name)) }   # \(Self.codeEvidence(wallet.currency, kept: wallet.currency.codes ?? []))")
         var kinds: [(String, String)] = []
         if let kind = codeColumn(table, hints: ["type", "kind", "txn_type", "code"], excluding: Set(used + [id?.name ?? ""])) {
@@ -220,7 +222,7 @@ struct DraftBuilder {
         writeAmount("amount", wallet.money)
         let zone = zoneGuess()
         if let time = wallet.time, let timestamp = time.timestamp {
-            out.append("      occurred_at:   { \((["from: \(Self.quote(time.name))", "type: timestamp", "format: \(Self.quote(timestamp.format))"] + zoneOption(timestamp, zone)).joined(separator: ", ")) }   # \(Self.timestampEvidence(time, timestamp, zone))")
+            out.append("      occurred_at:   { \(Self.options(time, ["type: timestamp", "format: \(Self.quote(timestamp.format))"] + zoneOption(timestamp, zone))) }   # \(Self.timestampEvidence(time, timestamp, zone))\(Self.sentinelEvidence(time))")
         }
         out.append("    ledger:")
         out.append("      member_key: \(wallet.member.toColumn == memberFields.legacyID ? "legacy_id" : "username")   # \(table.name).\(wallet.member.fromColumn) matches members' \(wallet.member.toColumn)")
@@ -280,11 +282,13 @@ struct DraftBuilder {
         }
     }
 
-    private mutating func appendSentinels(_ column: ColumnProfile, indent: String) {
-        guard !column.sentinels.isEmpty else { return }
-        let values = column.sentinels.map { Self.quote($0.value) }.joined(separator: ", ")
-        let counts = column.sentinels.map { "\($0.value) ×\($0.count)" }.joined(separator: ", ")
-        out.append("\(indent)# \(column.name): suspected sentinels for missing (\(counts)); once the mapping has null_values: [\(values)]")
+    /// `null_values:` for the sentinels the profile saw in the column: they are read as blank.
+    private static func nullValues(_ column: ColumnProfile) -> [String] {
+        column.sentinels.isEmpty ? [] : ["null_values: [" + column.sentinels.map { JSONText.quote($0.value) }.joined(separator: ", ") + "]"]
+    }
+
+    private static func sentinelEvidence(_ column: ColumnProfile) -> String {
+        column.sentinels.isEmpty ? "" : "; sentinels read as missing: " + column.sentinels.map { "\($0.value) ×\($0.count)" }.joined(separator: ", ")
     }
 
     /// A low-cardinality code column named like `hints`, not yet mapped.
@@ -330,6 +334,11 @@ struct DraftBuilder {
             guard !excluding.contains(column.name), column.personalData == nil, DraftGuesses.named(column.name, hints) else { return false }
             return column.inferredType == "decimal" || column.inferredType == "integer"
         }
+    }
+
+    /// `from:`, the options, then `null_values:` when the column has sentinels.
+    private static func options(_ column: ColumnProfile, _ options: [String]) -> String {
+        (["from: \(quote(column.name))"] + options + nullValues(column)).joined(separator: ", ")
     }
 
     private static func piiField(_ kind: PersonalDataKind, column: String, table: TableProfile) -> String? {

@@ -25,6 +25,27 @@ import Testing
         #expect(diff.count <= Self.allowedDifferences, "\(diff.joined(separator: "\n"))")
     }
 
+    @Test func draftReadsSentinelsAsMissingWithNullValues() throws {
+        let directory = try TemporaryDirectory()
+        _ = try directory.write("members.csv", """
+            id,sponsor,joined,dob
+            1,,2020-01-01 10:00:00,1980-02-03
+            2,1,2020-01-02 10:00:00,0000-00-00
+            3,0,0000-00-00 00:00:00,1981-02-03
+            4,2,2020-01-04 10:00:00,1982-02-03
+            5,3,2020-01-05 10:00:00,1983-02-03
+
+            """)
+        let profile = try Profiler(logger: Logger(label: "test")).profile(source: directory.path)
+        let path = try directory.write("draft.yaml", MappingDraft(profile: profile).yaml)
+        let checked = MappingLoader.check(path: path)
+        #expect(checked.issues.isEmpty, "\(checked.issues)")
+        let columns = try #require(checked.mapping?.members.columns)
+        #expect(columns.first { $0.field == "sponsor" }?.nullValues == ["0"])
+        #expect(columns.first { $0.field == "joined_at" }?.nullValues == ["0000-00-00 00:00:00"])
+        #expect(columns.first { $0.field == "date_of_birth" }?.nullValues == ["0000-00-00"])
+    }
+
     /// The members and wallet entities as comparable lines: one per mapped field, source and rule.
     static func lines(_ mapping: Mapping) -> [String] {
         var out: [String] = []
@@ -43,7 +64,8 @@ import Testing
                 case .timestamp(let format, let zone): kind = "timestamp \(format) \(format.isZoneFree ? "" : zone)"
                 case .money(let format): kind = format.minorUnits ? "minor_units" : "money"
                 }
-                out.append("\(entity).\(column.field): from \(column.from), \(kind)\(column.required ? ", required" : "")\(column.pii ? ", pii" : "")\(column.identity.map { ", identity \($0)" } ?? "")")
+                let missing = column.nullValues.isEmpty ? "" : ", null_values \(column.nullValues.sorted())"
+                out.append("\(entity).\(column.field): from \(column.from), \(kind)\(missing)\(column.required ? ", required" : "")\(column.pii ? ", pii" : "")\(column.identity.map { ", identity \($0)" } ?? "")")
             }
         }
         source("members", mapping.members.source)
@@ -58,6 +80,7 @@ import Testing
             switch ledger.rules.amountSign {
             case .signed: sign = "signed"
             case .byKind(let debits): sign = "by_kind " + debits.sorted().joined(separator: ",")
+            default: sign = "\(ledger.rules.amountSign)"
             }
             out.append("wallet_entries.ledger: member \(ledger.rules.memberKey), sign \(sign), duplicates \(ledger.rules.duplicateTxnPolicy)")
             if let balances = ledger.balances {
