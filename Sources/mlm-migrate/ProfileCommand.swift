@@ -6,7 +6,8 @@ import MLMMigrate
 struct ProfileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "profile",
-        abstract: "Profile a legacy export before mapping it: types, shapes, keys, references, sentinels, float money, encodings, PII.",
+        abstract:
+            "Profile a legacy export before mapping it: types, shapes, keys, references, sentinels, float money, encodings, PII.",
         discussion: """
             Writes profile.json and profile.md into --out (no value of a personal-data column appears in either). \
             With --draft-mapping, also writes a starting mapping from what was found, each guess commented with its \
@@ -27,7 +28,10 @@ struct ProfileCommand: ParsableCommand {
     var logLevel = "notice"
 
     func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError(
+                "--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
     }
 
     func run() throws {
@@ -41,13 +45,17 @@ struct ProfileCommand: ParsableCommand {
             let paths = try ProfileWriter.write(profile, to: out)
             var counts: [String: Int] = [:]
             for finding in profile.findings { counts[finding.code, default: 0] += 1 }
-            print("profiled \(profile.tables.count) table(s), \(profile.tables.reduce(0) { $0 + $1.rows }) rows")
+            print(
+                "profiled \(profile.tables.count) table(s), \(profile.tables.reduce(0) { $0 + $1.rows }) rows"
+            )
             for (code, count) in counts.sorted(by: { $0.key < $1.key }) { print("finding \(code): \(count)") }
             print("profile: \(paths.markdown)")
             print("profile (json): \(paths.json)")
             if let draftMapping {
                 try MappingDraft(profile: profile).write(to: draftMapping)
-                print("draft mapping: \(draftMapping) (review it, then: mlm-migrate validate-mapping \(draftMapping))")
+                print(
+                    "draft mapping: \(draftMapping) (review it, then: mlm-migrate validate-mapping \(draftMapping))"
+                )
             }
         }
     }

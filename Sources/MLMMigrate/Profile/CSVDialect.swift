@@ -11,7 +11,9 @@ enum CSVDialect {
                 for byte in chunk {
                     if byte == UInt8(ascii: "\"") { quoted.toggle() }
                     if !quoted && (byte == 0x0A || byte == 0x0D) { break }
-                    if !quoted && [UInt8(ascii: ","), UInt8(ascii: ";"), 0x09, UInt8(ascii: "|")].contains(byte) {
+                    if !quoted
+                        && [UInt8(ascii: ","), UInt8(ascii: ";"), 0x09, UInt8(ascii: "|")].contains(byte)
+                    {
                         counts[byte, default: 0] += 1
                     }
                 }
@@ -25,7 +27,9 @@ enum CSVDialect {
 
     /// Whether the file starts with a UTF-8 byte-order mark, and its CRLF, LF and CR line ends
     /// (a CR or LF inside a quoted field counts too: these are bytes, not records).
-    static func scan(path: String, displayName: String) throws(MigrationError) -> (byteOrderMark: Bool, endings: LineEndingCounts) {
+    static func scan(
+        path: String, displayName: String
+    ) throws(MigrationError) -> (byteOrderMark: Bool, endings: LineEndingCounts) {
         let reader = try ChunkedFileReader(path: path)
         var endings = LineEndingCounts()
         var first: [UInt8] = []

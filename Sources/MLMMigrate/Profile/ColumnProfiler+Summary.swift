@@ -8,7 +8,9 @@ extension ColumnProfiler {
 
     /// What the column looks like it holds, by name and by shape (nil: not personal data).
     var personalData: (kind: PersonalDataKind, evidence: String)? {
-        let byShape = personalByShape.max { $0.value < $1.value || ($0.value == $1.value && $0.key.rawValue > $1.key.rawValue) }
+        let byShape = personalByShape.max {
+            $0.value < $1.value || ($0.value == $1.value && $0.key.rawValue > $1.key.rawValue)
+        }
         var shapeKind: PersonalDataKind?
         if let byShape, byShape.value * 2 >= nonBlank, nonBlank > 0 {
             let enoughNames = nonBlank >= 20 && distinct.count * 5 >= nonBlank
@@ -25,7 +27,8 @@ extension ColumnProfiler {
     /// The best timestamp format: the one reading most values, preferred in ``TimestampGuess`` order.
     var bestTimestamp: (index: Int, parsed: Int)? {
         var best: (index: Int, parsed: Int)?
-        for (index, parsed) in timestampParsed.sorted(by: { $0.key < $1.key }) where parsed > (best?.parsed ?? 0) {
+        for (index, parsed) in timestampParsed.sorted(by: { $0.key < $1.key })
+        where parsed > (best?.parsed ?? 0) {
             best = (index, parsed)
         }
         return best
@@ -40,15 +43,19 @@ extension ColumnProfiler {
             return ("integer", integers, false)
         }
         if numbers * 10 >= nonBlank * 9 && decimals > 0 { return ("decimal", numbers, false) }
-        if let best = bestTimestamp, (best.parsed + (timestampOutOfRange[best.index] ?? 0)) * 10 >= nonBlank * 8 {
+        if let best = bestTimestamp,
+            (best.parsed + (timestampOutOfRange[best.index] ?? 0)) * 10 >= nonBlank * 8
+        {
             return ("timestamp", best.parsed, false)
         }
         return ("text", nonBlank, false)
     }
 
     func encodingProfile() -> EncodingProfile {
-        EncodingProfile(guess: Self.encodingGuess(nonASCII: nonASCII, invalid: invalidUTF8, c1: c1Bytes), nonAsciiValues: nonASCII,
-                        invalidUtf8Values: invalidUTF8, c1ByteValues: c1Bytes, nulByteValues: nulBytes)
+        EncodingProfile(
+            guess: Self.encodingGuess(nonASCII: nonASCII, invalid: invalidUTF8, c1: c1Bytes),
+            nonAsciiValues: nonASCII,
+            invalidUtf8Values: invalidUTF8, c1ByteValues: c1Bytes, nulByteValues: nulBytes)
     }
 
     static func encodingGuess(nonASCII: Int, invalid: Int, c1: Int) -> String {
@@ -69,7 +76,8 @@ extension ColumnProfiler {
         guard (nulls + blanks) * 100 <= rows, repeats * 100 <= nonBlank else { return false }
         // Free text is no key: a key's values are single words, never cut short.
         let space = UInt8(ascii: " ")
-        return type == "integer" || !shapes.values.contains { $0.shape.contains(space) || $0.shape.count > ValueShape.maxLength }
+        return type == "integer"
+            || !shapes.values.contains { $0.shape.contains(space) || $0.shape.count > ValueShape.maxLength }
     }
 
     /// The column's summary for the profile; `keySet` says whether references were matched against it.
@@ -79,16 +87,23 @@ extension ColumnProfiler {
         let repeats = Swift.max(0, nonBlank - distinct.count)
         var column = ColumnProfile(
             name: name, position: position, declaredType: declaredType, inferredType: inferred.type,
-            nulls: nulls, blanks: blanks, nonBlank: nonBlank, blankShare: Self.share(nulls + blanks, nulls + blanks + nonBlank),
-            distinct: distinct.count, distinctExact: distinct.isExact, repeats: repeats, repeatShare: Self.share(repeats, nonBlank),
+            nulls: nulls, blanks: blanks, nonBlank: nonBlank,
+            blankShare: Self.share(nulls + blanks, nulls + blanks + nonBlank),
+            distinct: distinct.count, distinctExact: distinct.isExact, repeats: repeats,
+            repeatShare: Self.share(repeats, nonBlank),
             nonconforming: nonBlank - inferred.conforming, keyCandidate: isKeyCandidate,
             unique: distinct.isExact && repeats == 0 && nulls + blanks == 0, keySet: keySet,
-            shapes: shapes.values.map { ShapeCount(shape: String(decoding: $0.shape, as: UTF8.self), count: $0.count) }
-                .sorted { $0.count != $1.count ? $0.count > $1.count : $0.shape < $1.shape },
-            otherShapes: otherShapes, sentinels: suspectedSentinels(type: inferred.type), encoding: encodingProfile()
+            shapes: shapes.values.map {
+                ShapeCount(shape: String(decoding: $0.shape, as: UTF8.self), count: $0.count)
+            }
+            .sorted { $0.count != $1.count ? $0.count > $1.count : $0.shape < $1.shape },
+            otherShapes: otherShapes, sentinels: suspectedSentinels(type: inferred.type),
+            encoding: encodingProfile()
         )
         if let personal {
-            column.personalData = PersonalDataProfile(kind: personal.kind, evidence: personal.evidence, duplicateShare: Self.share(repeats, nonBlank))
+            column.personalData = PersonalDataProfile(
+                kind: personal.kind, evidence: personal.evidence,
+                duplicateShare: Self.share(repeats, nonBlank))
             return column
         }
         switch inferred.type {
@@ -96,33 +111,46 @@ extension ColumnProfiler {
             column.min = String(minInteger)
             column.max = String(maxInteger)
         case "decimal":
-            column.min = integers > 0 && Double(minInteger) < minDecimal ? String(minInteger) : String(minDecimal)
-            column.max = integers > 0 && Double(maxInteger) > maxDecimal ? String(maxInteger) : String(maxDecimal)
+            column.min =
+                integers > 0 && Double(minInteger) < minDecimal ? String(minInteger) : String(minDecimal)
+            column.max =
+                integers > 0 && Double(maxInteger) > maxDecimal ? String(maxInteger) : String(maxDecimal)
         default:
             break
         }
         if inferred.type == "timestamp" {
             if inferred.epoch {
-                column.timestamp = TimestampProfile(format: "epoch", parsed: epochParsed, outOfRange: epochOutOfRange, impossible: 0, alsoFits: [])
+                column.timestamp = TimestampProfile(
+                    format: "epoch", parsed: epochParsed, outOfRange: epochOutOfRange, impossible: 0,
+                    alsoFits: [])
                 column.min = UTCTimestamp.format(micros: epochMin)
                 column.max = UTCTimestamp.format(micros: epochMax)
             } else if let best = bestTimestamp {
-                let also = timestampParsed.filter { $0.key != best.index && $0.value == best.parsed }.keys.sorted().map { TimestampGuess.formats[$0] }
-                column.timestamp = TimestampProfile(format: TimestampGuess.formats[best.index], parsed: best.parsed,
-                                                    outOfRange: timestampOutOfRange[best.index] ?? 0,
-                                                    impossible: timestampInvalid[best.index] ?? 0, alsoFits: also)
+                let also = timestampParsed.filter { $0.key != best.index && $0.value == best.parsed }.keys
+                    .sorted().map { TimestampGuess.formats[$0] }
+                column.timestamp = TimestampProfile(
+                    format: TimestampGuess.formats[best.index], parsed: best.parsed,
+                    outOfRange: timestampOutOfRange[best.index] ?? 0,
+                    impossible: timestampInvalid[best.index] ?? 0, alsoFits: also)
                 column.min = timestampMin[best.index].map { Self.wallClock($0) }
                 column.max = timestampMax[best.index].map { Self.wallClock($0) }
             }
         }
         if decimals > 0 && (inferred.type == "decimal" || inferred.type == "integer") {
-            column.money = MoneyProfile(decimalValues: decimals, artefacts2: moneySnapped2, artefactShare2: Self.share(moneySnapped2, decimals),
-                                        subMinor2: moneySubMinor2, artefacts3: moneySnapped3, artefactShare3: Self.share(moneySnapped3, decimals),
-                                        subMinor3: moneySubMinor3, negatives: negatives)
+            column.money = MoneyProfile(
+                decimalValues: decimals, artefacts2: moneySnapped2,
+                artefactShare2: Self.share(moneySnapped2, decimals),
+                subMinor2: moneySubMinor2, artefacts3: moneySnapped3,
+                artefactShare3: Self.share(moneySnapped3, decimals),
+                subMinor3: moneySubMinor3, negatives: negatives)
         }
-        if let codes, !codes.isEmpty, nonBlank >= 3 * codes.count, codes.values.allSatisfy({ Self.isCodeLike($0.value) }) {
-            column.codes = codes.values.map { CodeCount(value: String(decoding: $0.value, as: UTF8.self), count: $0.count) }
-                .sorted { $0.count != $1.count ? $0.count > $1.count : $0.value < $1.value }
+        if let codes, !codes.isEmpty, nonBlank >= 3 * codes.count,
+            codes.values.allSatisfy({ Self.isCodeLike($0.value) })
+        {
+            column.codes = codes.values.map {
+                CodeCount(value: String(decoding: $0.value, as: UTF8.self), count: $0.count)
+            }
+            .sorted { $0.count != $1.count ? $0.count > $1.count : $0.value < $1.value }
         }
         return column
     }
@@ -134,17 +162,22 @@ extension ColumnProfiler {
 
     /// A short code of letters, digits and `_ - .`: printable as an example.
     private static func isCodeLike(_ bytes: [UInt8]) -> Bool {
-        !bytes.isEmpty && bytes.allSatisfy { byte in
-            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
-        }
+        !bytes.isEmpty
+            && bytes.allSatisfy { byte in
+                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                    || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+            }
     }
 
     /// The sentinels seen, except numbers in a column of plain numbers (a 0 amount is an amount).
     private func suspectedSentinels(type: String) -> [SentinelCount] {
         sentinels.compactMap { index, count -> SentinelCount? in
             let entry = SentinelValues.all[index]
-            if entry.kind == .number && (type == "decimal" || (type == "integer" && !isKeyCandidate && !looksLikeReference)) { return nil }
+            if entry.kind == .number
+                && (type == "decimal" || (type == "integer" && !isKeyCandidate && !looksLikeReference))
+            {
+                return nil
+            }
             return SentinelCount(value: entry.value, count: count)
         }
         .sorted { $0.count != $1.count ? $0.count > $1.count : $0.value < $1.value }
@@ -153,6 +186,8 @@ extension ColumnProfiler {
     /// A name that says the column points at a row (`sponsor`, `upline_id`, `parent`).
     var looksLikeReference: Bool {
         let words = name.lowercased().split(whereSeparator: { !$0.isLetter })
-        return words.contains { ["id", "sponsor", "upline", "parent", "ref", "referrer", "user", "member"].contains($0) }
+        return words.contains {
+            ["id", "sponsor", "upline", "parent", "ref", "referrer", "user", "member"].contains($0)
+        }
     }
 }

@@ -59,7 +59,10 @@ final class ColumnProfiler {
     private var normalized: [UInt8] = []
     private var rows = 0
 
-    init(name: String, position: Int, declaredType: String?, keyLimit: Int, timestampShapes: TimestampShapeCache) {
+    init(
+        name: String, position: Int, declaredType: String?, keyLimit: Int,
+        timestampShapes: TimestampShapeCache
+    ) {
         self.name = name
         self.position = position
         self.declaredType = declaredType
@@ -67,7 +70,12 @@ final class ColumnProfiler {
         self.keyLimit = keyLimit
         self.timestampShapes = timestampShapes
         let words = name.lowercased().split(whereSeparator: { !$0.isLetter })
-        self.looksLikeTime = words.contains { ["ts", "time", "date", "created", "updated", "posted", "joined", "at", "stamp", "when", "changed", "placed"].contains($0) }
+        self.looksLikeTime = words.contains {
+            [
+                "ts", "time", "date", "created", "updated", "posted", "joined", "at", "stamp", "when",
+                "changed", "placed",
+            ].contains($0)
+        }
         if nameKind != nil { codes = nil }
     }
 
@@ -92,9 +100,13 @@ final class ColumnProfiler {
         let hash = identityHash(bytes)
         let key = keyLike
         let limit = key ? keyLimit : DistinctCounter.exactLimit
-        if distinct.insert(hash, keepUpTo: limit, asKey: key), sample.count < Self.sampleSize { sample.append(hash) }
+        if distinct.insert(hash, keepUpTo: limit, asKey: key), sample.count < Self.sampleSize {
+            sample.append(hash)
+        }
         if !key { distinct.shrink() }
-        if let sentinel = SentinelValues.indexByHash[ValueHash.hash(bytes)] { sentinels[sentinel, default: 0] += 1 }
+        if let sentinel = SentinelValues.indexByHash[ValueHash.hash(bytes)] {
+            sentinels[sentinel, default: 0] += 1
+        }
         let traits = ValueShape.write(bytes, into: &shapeBuffer)
         countShape()
         countCode(bytes)
@@ -115,7 +127,9 @@ final class ColumnProfiler {
             return normalized.withUnsafeBufferPointer { ValueHash.hash($0) }
         case .phone:
             normalized.removeAll(keepingCapacity: true)
-            for byte in bytes where (0x30...0x39).contains(byte) || byte == UInt8(ascii: "+") { normalized.append(byte) }
+            for byte in bytes where (0x30...0x39).contains(byte) || byte == UInt8(ascii: "+") {
+                normalized.append(byte)
+            }
             return normalized.withUnsafeBufferPointer { ValueHash.hash($0) }
         default:
             return ValueHash.hash(bytes)

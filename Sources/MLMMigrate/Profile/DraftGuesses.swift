@@ -5,7 +5,8 @@ enum DraftGuesses {
     /// Legacy status codes seen in MLM exports, to the target's statuses.
     static let statuses: [String: String] = [
         "1": "active", "0": "inactive", "2": "suspended", "3": "terminated",
-        "a": "active", "i": "inactive", "s": "suspended", "t": "terminated", "active": "active", "inactive": "inactive",
+        "a": "active", "i": "inactive", "s": "suspended", "t": "terminated", "active": "active",
+        "inactive": "inactive",
         "suspended": "suspended", "terminated": "terminated", "y": "active", "n": "inactive",
     ]
 
@@ -17,7 +18,8 @@ enum DraftGuesses {
         "rev": "reversal", "reversal": "reversal", "refund": "reversal",
         "wdr": "withdrawal", "withdrawal": "withdrawal", "payout": "withdrawal", "wd": "withdrawal",
         "fee": "fee", "charge": "fee",
-        "tout": "transfer_out", "xfer_out": "transfer_out", "transfer_out": "transfer_out", "trf_out": "transfer_out",
+        "tout": "transfer_out", "xfer_out": "transfer_out", "transfer_out": "transfer_out",
+        "trf_out": "transfer_out",
     ]
 
     /// Ledger kinds that take money out of a wallet.
@@ -30,9 +32,11 @@ enum DraftGuesses {
     static let zoneByCurrency: [String: String] = [
         "INR": "Asia/Kolkata", "USD": "America/New_York", "EUR": "Europe/Berlin", "GBP": "Europe/London",
         "JPY": "Asia/Tokyo", "CNY": "Asia/Shanghai", "AUD": "Australia/Sydney", "CAD": "America/Toronto",
-        "BRL": "America/Sao_Paulo", "MXN": "America/Mexico_City", "ZAR": "Africa/Johannesburg", "NGN": "Africa/Lagos",
+        "BRL": "America/Sao_Paulo", "MXN": "America/Mexico_City", "ZAR": "Africa/Johannesburg",
+        "NGN": "Africa/Lagos",
         "PHP": "Asia/Manila", "IDR": "Asia/Jakarta", "MYR": "Asia/Kuala_Lumpur", "THB": "Asia/Bangkok",
-        "KWD": "Asia/Kuwait", "AED": "Asia/Dubai", "SAR": "Asia/Riyadh", "TRY": "Europe/Istanbul", "PLN": "Europe/Warsaw",
+        "KWD": "Asia/Kuwait", "AED": "Asia/Dubai", "SAR": "Asia/Riyadh", "TRY": "Europe/Istanbul",
+        "PLN": "Europe/Warsaw",
     ]
 
     /// True when the column's name has one of `hints` as a word (split at `_`, digits, case changes ignored).

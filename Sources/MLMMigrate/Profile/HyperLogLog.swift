@@ -1,3 +1,5 @@
+import Glibc
+
 /// A HyperLogLog distinct-count estimate (Flajolet et al. 2007) over 64-bit hashes: 2^14
 /// one-byte registers (16 KiB), a standard error of about 0.8%, whatever the number of values.
 struct HyperLogLog {
@@ -24,12 +26,8 @@ struct HyperLogLog {
         let alpha = 0.7213 / (1 + 1.079 / m)
         let raw = alpha * m * m / sum
         if raw <= 2.5 * m && zeros > 0 {
-            return Int((m * log(m / Double(zeros))).rounded())
+            return Int((m * Glibc.log(m / Double(zeros))).rounded())
         }
         return Int(raw.rounded())
     }
-
-    private func log(_ x: Double) -> Double { Glibc.log(x) }
 }
-
-import Glibc

@@ -11,7 +11,9 @@ enum NumberText {
 
     static func classify(_ bytes: UnsafeBufferPointer<UInt8>) -> Kind {
         var index = 0
-        if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") { index += 1 }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+            index += 1
+        }
         let digitsStart = index
         var value: Int64 = 0
         var overflow = false
@@ -36,7 +38,9 @@ enum NumberText {
         guard wholeDigits + fractionDigits > 0 else { return .none }
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") { index += 1 }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+                index += 1
+            }
             var exponentDigits = 0
             while index < bytes.count, bytes[index] &- 0x30 < 10 { index += 1; exponentDigits += 1 }
             guard exponentDigits > 0 else { return .none }
@@ -49,7 +53,9 @@ enum NumberText {
         var text = Array(bytes)
         text.append(0)
         let value = text.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress.map { base in base.withMemoryRebound(to: CChar.self, capacity: buffer.count) { strtod($0, nil) } } ?? 0
+            buffer.baseAddress.map { base in
+                base.withMemoryRebound(to: CChar.self, capacity: buffer.count) { strtod($0, nil) }
+            } ?? 0
         }
         return .decimal(value)
     }

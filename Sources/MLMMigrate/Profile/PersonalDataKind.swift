@@ -17,15 +17,25 @@ public enum PersonalDataKind: String, Sendable, Codable, CaseIterable {
         func any(_ hints: [String]) -> Bool { hints.contains { words.contains($0) } }
         func contains(_ hints: [String]) -> Bool { hints.contains { name.contains($0) } }
         if contains(["email", "e_mail", "mail_addr"]) || words.contains("mail") { return .email }
-        if any(["phone", "mobile", "tel", "telephone", "cell", "msisdn"]) || contains(["phone"]) { return .phone }
+        if any(["phone", "mobile", "tel", "telephone", "cell", "msisdn"]) || contains(["phone"]) {
+            return .phone
+        }
         if any(["dob", "birth", "birthday", "birthdate"]) || contains(["birth"]) { return .dateOfBirth }
-        if any(["ssn", "tax", "nin", "national", "passport", "nric", "pan", "aadhaar", "cpf"]) { return .nationalID }
+        if any(["ssn", "tax", "nin", "national", "passport", "nric", "pan", "aadhaar", "cpf"]) {
+            return .nationalID
+        }
         if any(["iban", "bank", "bic", "swift"]) || contains(["iban"]) { return .bankAccount }
         if any(["kyc"]) || contains(["kyc"]) { return .kyc }
         if any(["address", "street", "addr", "city", "zip", "postcode", "postal"]) { return .address }
-        let notPersonal = ["user", "login", "rank", "product", "plan", "bonus", "file", "company", "table", "currency", "display"]
+        let notPersonal = [
+            "user", "login", "rank", "product", "plan", "bonus", "file", "company", "table", "currency",
+            "display",
+        ]
         if any(notPersonal) { return nil }
-        if any(["name", "fname", "lname", "firstname", "lastname", "surname", "fullname", "given", "family"]) { return .name }
+        if any(["name", "fname", "lname", "firstname", "lastname", "surname", "fullname", "given", "family"])
+        {
+            return .name
+        }
         return nil
     }
 
@@ -50,13 +60,17 @@ public enum PersonalDataKind: String, Sendable, Codable, CaseIterable {
         }
         if at > 0 && dotAfterAt && at < bytes.count - 3 { return .email }
         if letters == 0 && other == 0 && (7...15).contains(digits) && (spaces + phonePunct) > 0
-            && (bytes.first == UInt8(ascii: "+") || bytes.first == UInt8(ascii: "(") || spaces + phonePunct >= 2) {
+            && (bytes.first == UInt8(ascii: "+") || bytes.first == UInt8(ascii: "(")
+                || spaces + phonePunct >= 2)
+        {
             if phonePunct == 2 && spaces == 0 && digits == 9 && isNationalID(bytes) { return .nationalID }
             return .phone
         }
         if isNationalID(bytes) { return .nationalID }
         if isIBAN(bytes) { return .bankAccount }
-        if digits == 0 && other == 0 && phonePunct == 0 && (1...3).contains(spaces) && upperFirst == spaces + 1 && letters >= 4 {
+        if digits == 0 && other == 0 && phonePunct == 0 && (1...3).contains(spaces)
+            && upperFirst == spaces + 1 && letters >= 4
+        {
             return .name
         }
         return nil

@@ -8,7 +8,8 @@ final class ProfileTableReader {
 
         func withValue<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
             switch self {
-            case .csv(let record): return index < record.fieldCount ? record.withField(index) { body($0) } : body(nil)
+            case .csv(let record):
+                return index < record.fieldCount ? record.withField(index) { body($0) } : body(nil)
             case .sqlite(let values):
                 guard index < values.count, let value = values[index] else { return body(nil) }
                 return value.withUnsafeBufferPointer { body($0) }
@@ -39,8 +40,10 @@ final class ProfileTableReader {
                 throw MigrationError(.sourceEmpty, "\(table.file): no header line")
             }
             columnNames = (0..<header.fieldCount).map { index in
-                header.withField(index) { TextDecoding.decode($0, as: .utf8) ?? TextDecoding.decode($0, as: .windows1252) ?? "" }
-                    .trimmingWhitespace()
+                header.withField(index) {
+                    TextDecoding.decode($0, as: .utf8) ?? TextDecoding.decode($0, as: .windows1252) ?? ""
+                }
+                .trimmingWhitespace()
             }
             reader.expectedFieldCount = header.fieldCount
             while let record = try reader.next() {

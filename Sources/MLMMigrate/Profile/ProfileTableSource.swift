@@ -28,7 +28,9 @@ struct ProfileTableSource {
             for name in names.sorted() where !name.hasPrefix(".") {
                 let path = (source as NSString).appendingPathComponent(name)
                 var isSubdirectory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: path, isDirectory: &isSubdirectory), !isSubdirectory.boolValue {
+                if FileManager.default.fileExists(atPath: path, isDirectory: &isSubdirectory),
+                    !isSubdirectory.boolValue
+                {
                     files.append((path, name))
                 }
             }
@@ -39,14 +41,19 @@ struct ProfileTableSource {
         for file in files {
             if try isSQLite(file.path) {
                 for table in try SQLiteReader.tables(path: file.path, displayName: file.name) {
-                    tables.append(ProfileTableSource(name: table.name, path: file.path, file: file.name, kind: .sqlite(table: table.name, declaredTypes: table.declaredTypes)))
+                    tables.append(
+                        ProfileTableSource(
+                            name: table.name, path: file.path, file: file.name,
+                            kind: .sqlite(table: table.name, declaredTypes: table.declaredTypes)))
                 }
             } else if !isDirectory.boolValue || file.name.lowercased().hasSuffix(".csv") {
                 let stem = (file.name as NSString).deletingPathExtension
                 tables.append(ProfileTableSource(name: stem, path: file.path, file: file.name, kind: .csv))
             }
         }
-        guard !tables.isEmpty else { throw MigrationError(.sourceMissing, "no CSV file or SQLite table in \(source)") }
+        guard !tables.isEmpty else {
+            throw MigrationError(.sourceMissing, "no CSV file or SQLite table in \(source)")
+        }
         return tables
     }
 

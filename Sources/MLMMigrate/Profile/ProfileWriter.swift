@@ -6,7 +6,9 @@ public enum ProfileWriter {
     public static let markdownName = "profile.md"
 
     /// Writes both files (creating `directory`); returns their paths.
-    public static func write(_ profile: Profile, to directory: String) throws(MigrationError) -> (json: String, markdown: String) {
+    public static func write(
+        _ profile: Profile, to directory: String
+    ) throws(MigrationError) -> (json: String, markdown: String) {
         let json = (directory as NSString).appendingPathComponent(jsonName)
         let markdown = (directory as NSString).appendingPathComponent(markdownName)
         do {

@@ -42,15 +42,23 @@ struct ReferenceFinder {
         var keys: [Key] = []
         for (index, scan) in scans.enumerated() {
             for column in scan.columns where column.isKeyCandidate {
-                if let set = column.distinct.exact { keys.append(Key(table: index, column: column, set: set)) }
+                if let set = column.distinct.exact {
+                    keys.append(Key(table: index, column: column, set: set))
+                }
             }
         }
         var candidates: [Candidate] = []
         for (tableIndex, scan) in scans.enumerated() {
             for column in scan.columns where Self.canReference(column) {
                 for (keyIndex, key) in keys.enumerated() where key.column !== column {
-                    if column.isKeyCandidate && column.inferredType.type == "integer" && key.column.inferredType.type == "integer" { continue }
-                    guard column.distinct.count >= 10 || column.distinct.count * 4 >= key.column.distinct.count else { continue }
+                    if column.isKeyCandidate && column.inferredType.type == "integer"
+                        && key.column.inferredType.type == "integer"
+                    {
+                        continue
+                    }
+                    guard
+                        column.distinct.count >= 10 || column.distinct.count * 4 >= key.column.distinct.count
+                    else { continue }
                     let hits = column.sample.reduce(0) { $0 + (key.set.contains($1) ? 1 : 0) }
                     guard Double(hits) >= Self.minimumShare * Double(column.sample.count) else { continue }
                     candidates.append(Candidate(fromTable: tableIndex, from: column, key: keyIndex))
@@ -80,18 +88,25 @@ struct ReferenceFinder {
             byColumn[id, default: []].append(reference)
         }
         for id in order {
-            let ranked = (byColumn[id] ?? []).sorted { Self.score($0) > Self.score($1) || (Self.score($0) == Self.score($1) && ($0.toTable, $0.toColumn) < ($1.toTable, $1.toColumn)) }
+            let ranked = (byColumn[id] ?? []).sorted {
+                Self.score($0) > Self.score($1)
+                    || (Self.score($0) == Self.score($1)
+                        && ($0.toTable, $0.toColumn) < ($1.toTable, $1.toColumn))
+            }
             // Alternatives well behind the best are coincidences (two sequences of small integers).
             let best = ranked.first.map(Self.score) ?? 0
-            references.append(contentsOf: ranked.prefix(Self.maxPerColumn).filter { Self.score($0) >= best - 0.1 })
+            references.append(
+                contentsOf: ranked.prefix(Self.maxPerColumn).filter { Self.score($0) >= best - 0.1 })
         }
         // Key candidates too large to keep are listed as such, so nobody reads their absence as "no references".
         for scan in scans {
             for column in scan.columns where column.isKeyCandidate && column.distinct.exact == nil {
-                references.append(ReferenceProfile(
-                    fromTable: "*", fromColumn: "*", toTable: scan.source.name, toColumn: column.name,
-                    status: "not computed (too many keys)", values: 0, matched: 0, matchShare: 0, orphanShare: 0,
-                    selfReference: false, selfLoops: 0, cycles: 0, rowsOnCycles: 0))
+                references.append(
+                    ReferenceProfile(
+                        fromTable: "*", fromColumn: "*", toTable: scan.source.name, toColumn: column.name,
+                        status: "not computed (too many keys)", values: 0, matched: 0, matchShare: 0,
+                        orphanShare: 0,
+                        selfReference: false, selfLoops: 0, cycles: 0, rowsOnCycles: 0))
             }
         }
         let kept = keys.map { (scans[$0.table].source.name, $0.column.name) }
@@ -106,28 +121,37 @@ struct ReferenceFinder {
 
     /// Best first: the same column name, then the same table (a sponsor), then the match share.
     private static func score(_ reference: ReferenceProfile) -> Double {
-        (reference.fromColumn == reference.toColumn ? 0.5 : 0) + (reference.selfReference ? 0.25 : 0) + reference.matchShare
+        (reference.fromColumn == reference.toColumn ? 0.5 : 0) + (reference.selfReference ? 0.25 : 0)
+            + reference.matchShare
     }
 
     /// Reads one table again and counts its candidates' matches, self-loops and edges.
-    private func count(_ tableIndex: Int, _ candidates: inout [Candidate], keys: [Key]) throws(MigrationError) {
+    private func count(_ tableIndex: Int, _ candidates: inout [Candidate], keys: [Key]) throws(MigrationError)
+    {
         let scan = scans[tableIndex]
         logger.info("matching references in \(scan.source.file)")
         let mine = candidates.indices.filter { candidates[$0].fromTable == tableIndex }
         let keepEdges = scan.rows <= keyLimit
-        for index in mine where !(keepEdges && keys[candidates[index].key].table == tableIndex) { candidates[index].edges = nil }
+        for index in mine where !(keepEdges && keys[candidates[index].key].table == tableIndex) {
+            candidates[index].edges = nil
+        }
         let reader = ProfileTableReader(table: scan.source)
-        try reader.read(row: { _, row in
-            for index in mine {
-                let key = keys[candidates[index].key]
-                guard let hash = row.withValue(candidates[index].from.position, Self.trimmedHash) else { continue }
-                candidates[index].values += 1
-                if key.set.contains(hash) { candidates[index].matched += 1 }
-                guard key.table == tableIndex, let own = row.withValue(key.column.position, Self.trimmedHash) else { continue }
-                if own == hash { candidates[index].selfLoops += 1 }
-                if candidates[index].edges?[own] == nil { candidates[index].edges?[own] = hash }
-            }
-        }, rejected: { _, _ in })
+        try reader.read(
+            row: { _, row in
+                for index in mine {
+                    let key = keys[candidates[index].key]
+                    guard let hash = row.withValue(candidates[index].from.position, Self.trimmedHash) else {
+                        continue
+                    }
+                    candidates[index].values += 1
+                    if key.set.contains(hash) { candidates[index].matched += 1 }
+                    guard key.table == tableIndex,
+                        let own = row.withValue(key.column.position, Self.trimmedHash)
+                    else { continue }
+                    if own == hash { candidates[index].selfLoops += 1 }
+                    if candidates[index].edges?[own] == nil { candidates[index].edges?[own] = hash }
+                }
+            }, rejected: { _, _ in })
     }
 
     /// The hash a value is matched by (surrounding white space ignored); nil when blank.

@@ -21,7 +21,9 @@ enum TimestampGuess {
             case .pattern(let tokens): if fits(tokens, shape) { out.append(index) }
             case .iso8601:
                 if shape.count > 10, shape.starts(with: Array("9999-99-99".utf8)),
-                   shape.contains(UInt8(ascii: "Z")) || shape.contains(UInt8(ascii: "+")) || shape.dropFirst(10).contains(UInt8(ascii: ".")) {
+                    shape.contains(UInt8(ascii: "Z")) || shape.contains(UInt8(ascii: "+"))
+                        || shape.dropFirst(10).contains(UInt8(ascii: "."))
+                {
                     out.append(index)
                 }
             case .epochSeconds, .epochMilliseconds: break

@@ -16,7 +16,9 @@ import Testing
 
     @Test func distinctCounterSwitchesToAnEstimateBeyondItsBound() {
         var counter = DistinctCounter()
-        for value in 0..<(DistinctCounter.exactLimit + 10) { counter.insert(ValueHash.hash(String(value)), keepUpTo: DistinctCounter.exactLimit) }
+        for value in 0..<(DistinctCounter.exactLimit + 10) {
+            counter.insert(ValueHash.hash(String(value)), keepUpTo: DistinctCounter.exactLimit)
+        }
         #expect(!counter.isExact)
         #expect(abs(counter.count - DistinctCounter.exactLimit) < DistinctCounter.exactLimit / 50)
         #expect(!counter.exceededKeyLimit)
@@ -24,10 +26,15 @@ import Testing
 
     @Test func distinctCounterMarksAKeyTooLargeToKeep() {
         var counter = DistinctCounter()
-        for value in 0..<200 { counter.insert(ValueHash.hash(String(value)), keepUpTo: DistinctCounter.exactLimit + 100) }
+        for value in 0..<200 {
+            counter.insert(ValueHash.hash(String(value)), keepUpTo: DistinctCounter.exactLimit + 100)
+        }
         #expect(counter.isExact)
         var small = DistinctCounter()
-        for value in 0..<(DistinctCounter.exactLimit + 2) { small.insert(UInt64(value) &* 0x9e37_79b9_7f4a_7c15, keepUpTo: DistinctCounter.exactLimit + 1, asKey: true) }
+        for value in 0..<(DistinctCounter.exactLimit + 2) {
+            small.insert(
+                UInt64(value) &* 0x9e37_79b9_7f4a_7c15, keepUpTo: DistinctCounter.exactLimit + 1, asKey: true)
+        }
         #expect(small.exceededKeyLimit)
     }
 }

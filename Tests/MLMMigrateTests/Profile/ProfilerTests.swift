@@ -33,7 +33,10 @@ import Testing
         #expect(table.rows == 10)
         let id = try #require(table.column("id"))
         #expect(id.keyCandidate && id.unique && id.keySet == "kept")
-        #expect(try #require(table.column("joined")).sentinels == [SentinelCount(value: "0000-00-00 00:00:00", count: 1)])
+        #expect(
+            try #require(table.column("joined")).sentinels == [
+                SentinelCount(value: "0000-00-00 00:00:00", count: 1)
+            ])
         #expect(try #require(table.column("dob")).sentinels == [SentinelCount(value: "0000-00-00", count: 1)])
         #expect(try #require(table.column("sponsor")).sentinels == [SentinelCount(value: "0", count: 1)])
         #expect(try #require(table.column("note")).sentinels == [SentinelCount(value: "N/A", count: 2)])
@@ -45,8 +48,11 @@ import Testing
         #expect(sponsor.selfLoops == 1)
         #expect(sponsor.cycles == 1 && sponsor.rowsOnCycles == 3)
         let codes = Set(profile.findings.map(\.code))
-        for code in ["profile.sentinels", "profile.float_artefacts", "profile.sub_minor_amounts", "profile.orphan_references",
-                     "profile.self_references", "profile.reference_cycles"] {
+        for code in [
+            "profile.sentinels", "profile.float_artefacts", "profile.sub_minor_amounts",
+            "profile.orphan_references",
+            "profile.self_references", "profile.reference_cycles",
+        ] {
             #expect(codes.contains(code), "\(code)")
         }
     }
@@ -63,7 +69,8 @@ import Testing
 
     @Test func tellsWindows1252FromUTF8AndFlagsAByteOrderMarkOnIt() throws {
         let directory = try TemporaryDirectory()
-        _ = try directory.write("t.csv", [0xEF, 0xBB, 0xBF] + Array("id,name\n1,O".utf8) + [0x92] + Array("Brien\n2,Ann\n".utf8))
+        _ = try directory.write(
+            "t.csv", [0xEF, 0xBB, 0xBF] + Array("id,name\n1,O".utf8) + [0x92] + Array("Brien\n2,Ann\n".utf8))
         let profile = try Profiler(logger: Logger(label: "test")).profile(source: directory.path)
         let table = try #require(profile.table("t"))
         #expect(table.csv?.byteOrderMark == true)
@@ -77,7 +84,9 @@ import Testing
         let id = try #require(profile.table("m")?.column("id"))
         #expect(id.keyCandidate)
         #expect(id.keySet == "not computed (too many keys)")
-        #expect(profile.references.contains { $0.toColumn == "id" && $0.status == "not computed (too many keys)" })
+        #expect(
+            profile.references.contains { $0.toColumn == "id" && $0.status == "not computed (too many keys)" }
+        )
     }
 
     @Test func givesTheSameJSONForTheSameExport() throws {
@@ -95,6 +104,8 @@ import Testing
     }
 
     @Test func namesTheMissingSourceWithoutReadingIt() throws {
-        #expect(throws: MigrationError.self) { try Profiler(logger: Logger(label: "test")).profile(source: "/nonexistent/export") }
+        #expect(throws: MigrationError.self) {
+            try Profiler(logger: Logger(label: "test")).profile(source: "/nonexistent/export")
+        }
     }
 }
