@@ -48,7 +48,7 @@ let package = Package(
         // Unit tests: no database, no built executable; seconds (`swift test --filter MLMMigrateTests`).
         .testTarget(
             name: "MLMMigrateTests",
-            dependencies: ["MLMMigrate", "CSQLite", "TestSupport"]
+            dependencies: ["MLMMigrate", "CSQLite", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         // Integration and end-to-end tests: a real PostgreSQL and the built mlm-migrate.
         .testTarget(

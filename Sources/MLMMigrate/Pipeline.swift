@@ -24,6 +24,8 @@ public struct Pipeline {
     public var kek: KeyEncryptionKey?
     /// How a target reached over TCP must be encrypted (`--allow-unverified-tls`).
     public var transport = TransportPolicy()
+    /// `--after WORKDIR`: use that work directory's disposable PostgreSQL (no `--target`).
+    public var disposableFrom: String?
 
     public init(work: WorkDirectory, logger: Logger) {
         self.work = work
@@ -419,6 +421,6 @@ public struct Pipeline {
     }
 
     private func connect(_ target: String?, fresh: Bool) throws(MigrationError) -> (PostgresConnection, ConnectedTarget) {
-        try TargetConnector(work: work, logger: logger, transport: transport).connect(target, fresh: fresh)
+        try TargetConnector(work: work, logger: logger, transport: transport, disposableFrom: disposableFrom).connect(target, fresh: fresh)
     }
 }

@@ -14,7 +14,7 @@ struct MLMMigrateCommand: ParsableCommand {
             reconciliation check failed, 2 the run could not complete (message on stderr).
             """,
         version: ToolVersion.current,
-        subcommands: [Run.self, Resume.self, Extract.self, Cleanse.self, Transform.self, Load.self, Reconcile.self, VerifyLedger.self, ParallelRunCommand.self, Keys.self, Erase.self, Rollback.self, Snapshots.self, Snapshot.self, Restore.self, ValidateMapping.self, ProfileCommand.self]
+        subcommands: [Run.self, Resume.self, Extract.self, Cleanse.self, Transform.self, Load.self, Reconcile.self, VerifyLedger.self, ParallelRunCommand.self, RehearseCommand.self, StatusCommand.self, Keys.self, Erase.self, Rollback.self, Snapshots.self, Snapshot.self, Restore.self, ValidateMapping.self, ProfileCommand.self]
     )
 }
 
@@ -26,18 +26,25 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Log level on stderr: trace, debug, info, notice, warning, error.")
     var logLevel = "notice"
 
+    @Option(name: .long, help: "Log lines on stderr as text, or json: one object a line (time, level, label, message, metadata).")
+    var logFormat = "text"
+
     @Flag(name: .long, help: "Never draw the progress line (it is drawn only when stderr is a terminal).")
     var noProgress = false
 
     func validate() throws {
         guard !workDir.isEmpty else { throw ValidationError("--work-dir must not be empty") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
     }
 
     /// The pipeline with the target, batch and key options, when the command takes them.
     func pipeline(target: TargetOptions? = nil, batches: BatchOptions? = nil, keys: KeyOptions? = nil) throws -> Pipeline {
         var pipeline = try pipeline()
-        if let target { pipeline.transport = TransportPolicy(allowUnverifiedTLS: target.allowUnverifiedTLS) }
+        if let target {
+            pipeline.transport = TransportPolicy(allowUnverifiedTLS: target.allowUnverifiedTLS)
+            pipeline.disposableFrom = target.after
+        }
         if let batches {
             pipeline.batchSize = batches.batchSize
             pipeline.maxBatches = batches.maxBatches
@@ -65,9 +72,16 @@ struct CommonOptions: ParsableArguments {
     /// The pipeline of a command that only reads (listings, verify-ledger, snapshot): no lock,
     /// so it may run beside a command writing the same work directory.
     func readingPipeline() throws -> Pipeline {
+        let level = Logger.Level(rawValue: logLevel) ?? .notice
+        let json = logFormat == "json"
         LoggingSystem.bootstrap { label in
+            if json {
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
+            handler.logLevel = level
             return handler
         }
         var pipeline = Pipeline(work: try WorkDirectory(path: workDir), logger: Logger(label: "mlm-migrate"))
@@ -81,8 +95,9 @@ struct TargetOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
         "Target database as a libpq URI or key=value string.",
         discussion: """
-            Without it, libpq's PG* environment is used when set, else a disposable local PostgreSQL is started in \
-            the work directory. A target reached over TCP (localhost too) needs sslmode=verify-full, or \
+            Without it, libpq's PG* environment is used when set, else a disposable local PostgreSQL is started: \
+            in the work directory's postgres/ when the postgres user can reach it, else under \
+            /tmp/mlm-migrate-pg-<tag> (the output names the directory and how to stop it). A target reached over TCP (localhost too) needs sslmode=verify-full, or \
             sslmode=require with --allow-unverified-tls; a Unix socket (host=/dir) needs neither.
             """
     ))
@@ -90,6 +105,12 @@ struct TargetOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Accept sslmode=require or verify-ca over TCP: encrypted, but the server is not verified.")
     var allowUnverifiedTLS = false
+
+    @Option(name: .customLong("after"), help: ArgumentHelp(
+        "Without --target: use the disposable PostgreSQL of this earlier work directory.",
+        discussion: "For a delta run (or any later command) in a new work directory over a first run that started its own disposable PostgreSQL."
+    ))
+    var after: String?
 }
 
 /// Says that `--max-batches` paused the load, and how to continue.

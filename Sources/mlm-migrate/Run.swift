@@ -8,7 +8,7 @@ struct Run: ParsableCommand {
 
     @Flag(help: ArgumentHelp(
         "Apply a later export to a target that holds an earlier one: write only the changes.",
-        discussion: "Members keep their ids; new rows are inserted, changed ones updated (their prior images kept for rollback), wallets only appended to; members gone from the export are kept and reported. Without --target, the work directory's disposable PostgreSQL is reused."
+        discussion: "Members keep their ids; new rows are inserted, changed ones updated (their prior images kept for rollback), wallets only appended to; members gone from the export are kept and reported. Without --target, give --after WORKDIR, the first run's work directory, to use its disposable PostgreSQL."
     ))
     var delta = false
 

@@ -28,10 +28,11 @@ public enum CommandRunner {
     /// into `output` unless `separateErrors` is set. The child's environment is
     /// ``childEnvironment(_:)`` with `environment` added: never this process's whole one.
     /// With `killAfter`, the program is sent SIGKILL if still running after that many seconds
-    /// (fault-injection tests); its status is then 137.
+    /// (fault-injection tests); its status is then 137. With `killWhen`, likewise as soon as it
+    /// returns true (asked every 20 ms: a rehearsal kills a load after a number of batches).
     public static func run(
         _ executable: String, _ arguments: [String], environment: [String: String] = [:], separateErrors: Bool = false,
-        killAfter: Double? = nil
+        killAfter: Double? = nil, killWhen: (() -> Bool)? = nil
     ) throws(MigrationError) -> Result {
         let out = try temporaryFile(for: executable)
         defer { close(out) }
@@ -55,12 +56,18 @@ public enum CommandRunner {
             throw MigrationError(.systemExecFailed, "cannot run \(executable): \(String(cString: strerror(spawned)))")
         }
         var status: Int32 = 0
-        if let killAfter {
-            let deadline = Date().addingTimeInterval(killAfter)
+        if killAfter != nil || killWhen != nil {
+            let deadline = killAfter.map { Date().addingTimeInterval($0) } ?? .distantFuture
+            var nextAsk = Date()
             while true {
                 let reaped = waitpid(pid, &status, WNOHANG)
                 if reaped == pid || (reaped < 0 && errno != EINTR) { break }
-                if Date() >= deadline {
+                var ask = false
+                if let killWhen, Date() >= nextAsk {
+                    nextAsk = Date().addingTimeInterval(0.02)
+                    ask = killWhen()
+                }
+                if Date() >= deadline || ask {
                     kill(pid, SIGKILL)
                     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
                     break

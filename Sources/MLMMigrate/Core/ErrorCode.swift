@@ -67,6 +67,10 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let resumeNotUnfinished = ErrorCode(rawValue: "resume.not_unfinished")
     public static let resumeOtherWorkDirectory = ErrorCode(rawValue: "resume.other_work_directory")
 
+    public static let rehearseBadOption = ErrorCode(rawValue: "rehearse.bad_option")
+    public static let rehearseStepFailed = ErrorCode(rawValue: "rehearse.step_failed")
+    public static let statusNoRun = ErrorCode(rawValue: "status.no_run")
+
     public static let rollbackNoBatch = ErrorCode(rawValue: "rollback.no_batch")
     public static let rollbackNoRun = ErrorCode(rawValue: "rollback.no_run")
     public static let rollbackNotNewest = ErrorCode(rawValue: "rollback.not_newest")
@@ -83,6 +87,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let sourceColumnAmbiguous = ErrorCode(rawValue: "source.column_ambiguous")
     public static let sourceColumnMissing = ErrorCode(rawValue: "source.column_missing")
     public static let sourceEmpty = ErrorCode(rawValue: "source.empty")
+    public static let sourceJoinNotUnique = ErrorCode(rawValue: "source.join_not_unique")
     public static let sourceMissing = ErrorCode(rawValue: "source.missing")
     public static let sourceUnreadable = ErrorCode(rawValue: "source.unreadable")
 
@@ -156,6 +161,9 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         .resumeNoRun,
         .resumeNotUnfinished,
         .resumeOtherWorkDirectory,
+        .rehearseBadOption,
+        .rehearseStepFailed,
+        .statusNoRun,
         .rollbackNoBatch,
         .rollbackNoRun,
         .rollbackNotNewest,
@@ -169,6 +177,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         .sourceColumnAmbiguous,
         .sourceColumnMissing,
         .sourceEmpty,
+        .sourceJoinNotUnique,
         .sourceMissing,
         .sourceUnreadable,
         .systemExecFailed,

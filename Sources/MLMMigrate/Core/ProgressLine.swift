@@ -10,6 +10,8 @@ public final class ProgressLine {
     private let enabled: Bool
     private let started = Date()
     private var lastDraw = Date.distantPast
+    /// More figures drawn after the rows (a load's batches of those planned, time left).
+    public var detail: (() -> String)?
 
     /// `enabled` nil means: draw only when stderr is a terminal.
     public init(_ label: String, enabled: Bool? = nil) {
@@ -27,6 +29,16 @@ public final class ProgressLine {
         draw(rows, now: now)
     }
 
+    /// Reports `rows` done after a coarse step (a committed batch): drawn whatever the count,
+    /// at most twice a second.
+    public func show(_ rows: Int) {
+        guard enabled else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) >= 0.5 else { return }
+        lastDraw = now
+        draw(rows, now: now)
+    }
+
     /// Draws the final figure and ends the line.
     public func finish(_ rows: Int) {
         guard enabled else { return }
@@ -37,7 +49,8 @@ public final class ProgressLine {
     private func draw(_ rows: Int, now: Date) {
         let seconds = max(now.timeIntervalSince(started), 0.001)
         let rate = Int(Double(rows) / seconds)
-        let text = "\r\(label): \(Self.grouped(rows)) rows, \(Self.grouped(rate)) rows/s   "
+        let more = detail.map { ", " + $0() } ?? ""
+        let text = "\r\(label): \(Self.grouped(rows)) rows, \(Self.grouped(rate)) rows/s\(more)   "
         FileHandle.standardError.write(Data(text.utf8))
     }
 

@@ -183,7 +183,10 @@ public struct Extractor {
         let names = (0..<header.fieldCount).map { index in
             header.withField(index) { TextDecoding.decode($0, as: options.encoding)?.trimmingWhitespace() ?? "" }
         }
-        let indexes = try columnIndexes(names, file: file.name)
+        let joined = try mapping.source.join.map { join throws(MigrationError) in
+            try JoinedCSV(join: join, source: source, options: options, mainColumn: names.firstIndex(of: join.column), file: file.name)
+        }
+        let indexes = try columnIndexes(names + (joined?.names ?? []), file: file.name)
         while let csv = try reader.next() {
             lines.inRecords += csv.endLine - csv.line + 1
             if csv.endLine > csv.line { lines.multiLineRecords += 1 }
@@ -193,8 +196,17 @@ public struct Extractor {
                 record.unreadable = (csv.malformed ? ReasonCode.malformedRecord : ReasonCode.columnCount, nil)
                 record.values = Array(repeating: nil, count: mapping.columns.count)
             } else {
+                let joinedRow = joined?.row(for: csv, encoding: options.encoding)
                 for (column, index) in zip(mapping.columns, indexes) {
-                    record.append(index.map { csv.withField($0) { SourceValue($0, encoding: options.encoding) } } ?? .null, column: column)
+                    guard let index else {
+                        record.append(.null, column: column)
+                        continue
+                    }
+                    if index < names.count {
+                        record.append(csv.withField(index) { SourceValue($0, encoding: options.encoding) }, column: column)
+                    } else {
+                        record.append(joinedRow?[index - names.count].map(SourceValue.text) ?? .null, column: column)
+                    }
                 }
             }
             try body(record)
@@ -210,7 +222,7 @@ public struct Extractor {
         case .table(let table): name = "\(file.name):\(table)"
         case .query: name = "\(file.name):query"
         }
-        let reader = try SQLiteReader(path: file.path, displayName: name, selection: selection)
+        let reader = try SQLiteReader(path: file.path, displayName: name, selection: selection, join: mapping.source.join)
         let indexes = try columnIndexes(reader.columnNames, file: name)
         while let (ordinal, values) = try reader.next() {
             var record = Record(location: SourceLocation(source: name, line: ordinal), unreadable: nil, values: [])
@@ -235,7 +247,11 @@ public struct Extractor {
             }
             let exact = names.indices.filter { names[$0] == column.from }
             let folded = names.indices.filter { names[$0].lowercased() == column.from.lowercased() }
-            let candidates = exact.isEmpty ? folded : exact
+            var candidates = exact.isEmpty ? folded : exact
+            if candidates.isEmpty, let prefix = mapping.source.join?.prefix {
+                // A joined column, mapped by its bare name.
+                candidates = names.indices.filter { names[$0].lowercased() == (prefix + column.from).lowercased() }
+            }
             guard candidates.count <= 1 else {
                 let positions = candidates.map { String($0 + 1) }.joined(separator: " and ")
                 throw MigrationError(

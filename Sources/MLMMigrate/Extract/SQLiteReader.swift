@@ -2,8 +2,9 @@ import CSQLite
 
 /// Reads rows from a legacy SQLite export through the sqlite3 C library, opened read-only.
 ///
-/// Values come back as their text form: integers in decimal, reals in SQLite's own shortest
-/// form, NULL as nil. Rows are streamed with `sqlite3_step`; nothing is buffered.
+/// Values come back as their text form: integers in decimal, reals as the shortest decimal
+/// that round-trips the stored binary double (Swift's `description`: `0.30000000000000004`,
+/// `1e-05`), NULL as nil. Rows are streamed with `sqlite3_step`; nothing is buffered.
 ///
 /// A table's records are numbered by their rowid, so a quarantined row can be found again; a
 /// view, a `WITHOUT ROWID` table or a query numbers them 1, 2, ... in the order read.
@@ -17,7 +18,7 @@ public final class SQLiteReader {
 
     /// Opens `path` and prepares the selection. Table names are checked by the mapping loader
     /// (letters, digits, `_`) before they are quoted into SQL here.
-    public init(path: String, displayName: String, selection: SQLiteSelection) throws(MigrationError) {
+    public init(path: String, displayName: String, selection: SQLiteSelection, join: SourceJoin? = nil) throws(MigrationError) {
         self.displayName = displayName
         var handle: OpaquePointer?
         let openStatus = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY, nil)
@@ -28,13 +29,16 @@ public final class SQLiteReader {
         let sql: String
         switch selection {
         case .table(let table):
-            if let rowID = try Self.rowIDAlias(db: handle, table: table, displayName: displayName) {
-                sql = "SELECT \(rowID) AS \"__mlm_rowid\", * FROM \"\(table)\" ORDER BY \(rowID)"
-                numberedByRowID = true
-            } else {
-                sql = "SELECT * FROM \"\(table)\""
-                numberedByRowID = false
+            let rowID = try Self.rowIDAlias(db: handle, table: table, displayName: displayName)
+            var columns = (rowID.map { "m.\($0) AS \"__mlm_rowid\", " } ?? "") + "m.*"
+            var from = "\"\(table)\" m"
+            if let join {
+                let joined = try Self.joinedColumns(db: handle, join: join, displayName: displayName)
+                columns += joined.map { ", d.\(Self.quoted($0)) AS \(Self.quoted(join.prefix + $0))" }.joined()
+                from += " LEFT JOIN \"\(join.from)\" d ON d.\(Self.quoted(join.joinedColumn)) = m.\(Self.quoted(join.column))"
             }
+            sql = "SELECT \(columns) FROM \(from)" + (rowID.map { " ORDER BY m.\($0)" } ?? "")
+            numberedByRowID = rowID != nil
         case .query(let query):
             sql = query
             numberedByRowID = false
@@ -81,6 +85,43 @@ public final class SQLiteReader {
         return nil
     }
 
+    /// An SQLite identifier in double quotes (a quote inside doubled).
+    private static func quoted(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// The joined table's columns, after checking that its key is on one row at most.
+    private static func joinedColumns(db: OpaquePointer?, join: SourceJoin, displayName: String) throws(MigrationError) -> [String] {
+        func rows(_ sql: String) throws(MigrationError) -> [String] {
+            var statement: OpaquePointer?
+            defer { sqlite3_finalize(statement) }
+            guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
+                throw MigrationError(.sourceBadSelection, "\(displayName): join with \(join.from) cannot be read: \(String(cString: sqlite3_errmsg(db)))")
+            }
+            _ = mlm_sqlite3_bind_text_transient(statement, 1, join.from, -1)
+            var out: [String] = []
+            while sqlite3_step(statement) == SQLITE_ROW {
+                out.append(sqlite3_column_text(statement, 0).map { String(cString: $0) } ?? "")
+            }
+            return out
+        }
+        let columns = try rows("SELECT name FROM pragma_table_info(?1)")
+        guard !columns.isEmpty else {
+            throw MigrationError(.sourceBadSelection, "\(displayName): the joined table \(join.from) does not exist")
+        }
+        let key = quoted(join.joinedColumn)
+        let repeated = try rows("""
+            SELECT count(*) FROM (SELECT 1 FROM "\(join.from)" WHERE \(key) IS NOT NULL GROUP BY \(key) HAVING count(*) > 1)
+            """).first ?? "0"
+        guard repeated == "0" else {
+            throw MigrationError(
+                .sourceJoinNotUnique,
+                "\(displayName): \(repeated) values of \(join.from).\(join.joinedColumn) are on more than one row; a join needs one row per record"
+            )
+        }
+        return columns
+    }
+
     deinit {
         sqlite3_finalize(statement)
         sqlite3_close_v2(db)
@@ -102,6 +143,13 @@ public final class SQLiteReader {
             let column = index + offset
             if sqlite3_column_type(statement, column) == SQLITE_NULL {
                 values.append(nil)
+                continue
+            }
+            if sqlite3_column_type(statement, column) == SQLITE_FLOAT {
+                // SQLite's own text of a REAL keeps 15 significant digits, which hides float
+                // noise (207.35999999999999 reads 207.36); the shortest text that round-trips
+                // the stored double shows it, so Cleanse snaps it and counts it.
+                values.append(Array(String(sqlite3_column_double(statement, column)).utf8))
                 continue
             }
             let length = Int(sqlite3_column_bytes(statement, column))

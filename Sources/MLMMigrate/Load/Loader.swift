@@ -121,10 +121,17 @@ public struct Loader {
             logger.notice("this work directory's run is already loaded", metadata: ["run_id": "\(done)"])
             return summary
         }
+        let resuming = try records.unfinishedRuns().contains { $0.workID == info.workID && info.workID != nil }
         let runID = try startOrResume(info)
+        let planned = info.delta == nil ? plan(steps, in: transformDirectory) : nil
+        try records.recordPlan(runID, batches: planned?.batches, rows: planned?.rows, batchSize: batchSize, resumed: resuming)
         if info.delta != nil { return try runDelta(runID: runID, transformDirectory: transformDirectory, info: info, progress: progress) }
         let committed = try records.committedRows(runID)
         var summary = LoadSummary(runID: runID, batches: committed.batches, members: 0, quarantined: 0)
+        let tracker = LoadProgress(
+            runID: runID, plannedBatches: planned?.batches, plannedRows: planned?.rows,
+            committedBatches: committed.batches, committedRows: committed.rows.values.reduce(0, +)
+        )
         var budget = maxBatches
         do throws(MigrationError) {
             try TargetSchema.dropBulkLoadForeignKeys(on: connection)
@@ -132,7 +139,10 @@ public struct Loader {
             for step in steps {
                 let done = committed.rows[step.manifestKey] ?? 0
                 // Once the budget is spent, later steps only count what is in and look for more.
-                let loaded = try load(step, in: transformDirectory, skipping: done, runID: runID, summary: &summary, budget: &budget, progress: progress)
+                let loaded = try load(
+                    step, in: transformDirectory, skipping: done, runID: runID, summary: &summary, budget: &budget,
+                    progress: progress, tracker: tracker
+                )
                 summary[keyPath: step.summaryField] = loaded.rows
                 complete = complete && loaded.atEnd
             }
@@ -188,7 +198,10 @@ public struct Loader {
     /// Loads one step's rows after the first `skipping` (committed by an earlier call), one
     /// batch transaction per `batchSize` rows while `budget` lasts; returns the step's rows in
     /// the target, and whether that is all of its file.
-    func load(_ step: LoadStep, in directory: String, skipping done: Int, runID: Int, summary: inout LoadSummary, budget: inout Int?, progress: Bool?) throws(MigrationError) -> (rows: Int, atEnd: Bool) {
+    func load(
+        _ step: LoadStep, in directory: String, skipping done: Int, runID: Int, summary: inout LoadSummary, budget: inout Int?,
+        progress: Bool?, tracker: LoadProgress? = nil
+    ) throws(MigrationError) -> (rows: Int, atEnd: Bool) {
         let readers = try step.files.map { file throws(MigrationError) in
             try StageFileReader(path: file.file.path(in: directory), expecting: file.table.columns)
         }
@@ -202,6 +215,7 @@ public struct Loader {
         let sqls = step.files.map { "COPY \($0.table.name) (\($0.table.columns.joined(separator: ", "))) FROM STDIN" }
         let shown = budget != 0 && (step.entity == "members" || step.entity == "wallet_entries")
         let line = ProgressLine("load \(step.entity == "members" && step.kind == "quarantine" ? "quarantine" : step.entity)", enabled: shown ? progress : false)
+        line.detail = tracker.map { tracker in { tracker.line } }
         var total = done
         var atEnd = false
         while budget != 0 {
@@ -221,8 +235,9 @@ public struct Loader {
             }
             summary.batches += 1
             total += rows
+            tracker?.committed(batch: summary.batches, rows: rows, entity: step.entity, kind: step.kind, logger: logger)
             budget = budget.map { $0 - 1 }
-            line.update(total)
+            line.show(total)
         }
         line.finish(total)
         // Stopped by the budget: done only if no row is left (a peek; nothing more is loaded).

@@ -131,6 +131,26 @@ public struct SourceSpec: Sendable, Equatable {
     /// A glob (`members*.csv`, `*.sqlite`) matched in the source directory; files are read in
     /// name order. Ignored when `--source` names a file.
     public var files: String
+    /// A second table or file whose row for each record is read beside it (`join:`).
+    public var join: SourceJoin?
+}
+
+/// `join: { from: details, on: { refid: id } }`: the rows of a second SQLite table (or CSV
+/// file, by glob) joined one-to-one to the entity's rows, where the joined column (`refid`)
+/// equals the entity's column (`id`). A record with no joined row gets blanks; a key on two
+/// joined rows stops the run. The joined columns are mapped by name, or as `<from>.<column>`
+/// when the entity's own source has a column of that name. Records keep their own source and
+/// line (or rowid), so a quarantined row still names where it is.
+public struct SourceJoin: Sendable, Equatable {
+    /// A table name (SQLite) or a file glob (CSV).
+    public var from: String
+    /// The joined source's key column.
+    public var joinedColumn: String
+    /// The entity source's column it must equal.
+    public var column: String
+
+    /// The prefix of joined column names (`details.`): the table, or the glob up to its first `.`.
+    public var prefix: String { String(from.prefix { $0 != "." && $0 != "*" }) + "." }
 }
 
 /// How a source value becomes a typed field.

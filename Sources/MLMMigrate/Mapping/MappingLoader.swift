@@ -187,8 +187,12 @@ struct NodeReader {
     }
 
     mutating func sourceSpec(_ node: Node?, _ path: String) -> SourceSpec? {
-        let keys = ["format", "files", "encoding", "delimiter", "quote", "table", "query"]
+        let keys = ["format", "files", "encoding", "delimiter", "quote", "table", "query", "join"]
         guard let map = object(node, path, allowed: keys) else { return nil }
+        let join = sourceJoin(map["join"], "\(path).join")
+        if join != nil, map["query"] != nil {
+            issue("\(path).join", map["join"], "a query joins in its own SQL; use table: with join:")
+        }
         let format = string(map, "format", path, required: true)
         let files = string(map, "files", path, required: false)
         switch format {
@@ -203,7 +207,7 @@ struct NodeReader {
             for key in ["table", "query"] where map[key] != nil {
                 issue("\(path).\(key)", map[key], "applies to format sqlite only")
             }
-            return SourceSpec(format: .csv(options), files: files ?? "*.csv")
+            return SourceSpec(format: .csv(options), files: files ?? "*.csv", join: join)
         case "sqlite":
             let table = string(map, "table", path, required: false)
             let query = string(map, "query", path, required: false)
@@ -216,7 +220,11 @@ struct NodeReader {
                     issue("\(path).table", map["table"], "must be a plain table name (letters, digits, _); use query for anything else")
                     return nil
                 }
-                return SourceSpec(format: .sqlite(.table(table)), files: files ?? "*.sqlite")
+                if let join, !join.from.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+                    issue("\(path).join.from", map["join"], "must be a plain table name (letters, digits, _)")
+                    return nil
+                }
+                return SourceSpec(format: .sqlite(.table(table)), files: files ?? "*.sqlite", join: join)
             case let (nil, query?):
                 return SourceSpec(format: .sqlite(.query(query)), files: files ?? "*.sqlite")
             default:
@@ -229,6 +237,19 @@ struct NodeReader {
             issue("\(path).format", map["format"], "must be one of: csv, sqlite")
             return nil
         }
+    }
+
+    /// The optional `join: { from: TABLE_OR_GLOB, on: { JOINED_COLUMN: COLUMN } }`.
+    mutating func sourceJoin(_ node: Node?, _ path: String) -> SourceJoin? {
+        guard node != nil, let map = object(node, path, allowed: ["from", "on"]) else { return nil }
+        let from = string(map, "from", path, required: true)
+        guard let on = map["on"]?.mapping, on.count == 1, let pair = on.first,
+              let joinedColumn = pair.key.string, let column = pair.value.string else {
+            issue("\(path).on", map["on"], "must name one pair, the joined column and the entity's column it equals: { refid: id }")
+            return nil
+        }
+        guard let from else { return nil }
+        return SourceJoin(from: from, joinedColumn: joinedColumn, column: column)
     }
 
     mutating func singleByte(_ map: Node.Mapping, _ key: String, _ path: String) -> UInt8? {

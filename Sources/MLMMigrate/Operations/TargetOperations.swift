@@ -73,6 +73,11 @@ public struct TargetOperations {
         return (summary, paths.json, paths.markdown)
     }
 
+    /// How far run `runID` (nil: the newest) is, from the target's own tables (`mlm-migrate status`).
+    public func status(target: String?, runID: Int?) throws(MigrationError) -> RunStatus {
+        try RunStatusReader(connection: try connect(target, fresh: false).0).read(runID: runID)
+    }
+
     private func connect(_ target: String?, fresh: Bool) throws(MigrationError) -> (PostgresConnection, ConnectedTarget) {
         try TargetConnector(work: work, logger: logger, transport: transport).connect(target, fresh: fresh)
     }

@@ -54,6 +54,20 @@ public struct RunRecords {
         return runID
     }
 
+    /// Records what a load will write (schema migration 8), so `mlm-migrate status` can tell how
+    /// far it is from the target alone; a resumed load counts one more resume.
+    func recordPlan(_ runID: Int, batches: Int?, rows: Int?, batchSize: Int, resumed: Bool) throws(MigrationError) {
+        _ = try connection.query(
+            """
+            UPDATE mlm_migration.runs SET planned_batches = $2::integer, planned_rows = $3::bigint,
+                batch_size = $4::integer, resumes = resumes + $5::integer
+            WHERE run_id = $1::bigint
+            """,
+            [String(runID), batches.map(String.init), rows.map(String.init), String(batchSize), resumed ? "1" : "0"],
+            what: "recording the load plan of run \(runID)"
+        )
+    }
+
     /// Rows already committed per `entity/kind` (``LoadStep/manifestKey``), and the highest batch number, for a run.
     func committedRows(_ runID: Int) throws(MigrationError) -> (rows: [String: Int], batches: Int) {
         var rows: [String: Int] = [:]
@@ -90,10 +104,17 @@ public struct RunRecords {
     }
 
     /// Stores the report and the verdict: `reconciled` when every check passed, else `failed`.
+    /// Records a reconciliation of `runID`: the run's verdict and latest report, and one row in
+    /// `mlm_migration.reconciliations` per reconcile. `finished_at` keeps the first one's time, so
+    /// a later re-check never moves when the run finished.
     func recordReport(_ runID: Int, passed: Bool, json: String) throws(MigrationError) {
-        _ = try connection.query(
-            "UPDATE mlm_migration.runs SET status = $2, finished_at = now(), report = $3::jsonb WHERE run_id = $1::bigint",
-            [String(runID), passed ? "reconciled" : "failed", json], what: "recording the report"
-        )
+        _ = try connection.query("""
+            WITH run AS (
+                UPDATE mlm_migration.runs SET status = $2, finished_at = coalesce(finished_at, now()), report = $3::text::jsonb
+                WHERE run_id = $1::bigint RETURNING run_id
+            )
+            INSERT INTO mlm_migration.reconciliations (run_id, passed, report_sha256)
+            SELECT run_id, $4::boolean, encode(sha256(convert_to($3::text, 'UTF8')), 'hex') FROM run
+            """, [String(runID), passed ? "reconciled" : "failed", json, passed ? "true" : "false"], what: "recording the report")
     }
 }

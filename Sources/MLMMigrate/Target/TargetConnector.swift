@@ -16,11 +16,15 @@ public struct TargetConnector: Sendable {
     public let work: WorkDirectory
     public let logger: Logger
     public let transport: TransportPolicy
+    /// The work directory whose disposable PostgreSQL a later command attaches (`--after`), when
+    /// not this command's own: a delta run in a new work directory over an earlier run's cluster.
+    public var disposableFrom: String?
 
-    public init(work: WorkDirectory, logger: Logger, transport: TransportPolicy = TransportPolicy()) {
+    public init(work: WorkDirectory, logger: Logger, transport: TransportPolicy = TransportPolicy(), disposableFrom: String? = nil) {
         self.work = work
         self.logger = logger
         self.transport = transport
+        self.disposableFrom = disposableFrom
     }
 
     /// `fresh` starts a new disposable PostgreSQL for the work directory (a first load);
@@ -34,7 +38,12 @@ public struct TargetConnector: Sendable {
             let connection = try checkedConnection("")
             return (connection, ConnectedTarget(endpoint: connection.endpoint, transport: connection.transport, embedded: nil))
         case .embedded:
-            let cluster = fresh ? try EmbeddedPostgres.startFresh(workDirectory: work.path) : try EmbeddedPostgres.attach(workDirectory: work.path)
+            let cluster: EmbeddedPostgres
+            if let disposableFrom {
+                cluster = try EmbeddedPostgres.attach(workDirectory: disposableFrom)
+            } else {
+                cluster = fresh ? try EmbeddedPostgres.startFresh(workDirectory: work.path) : try EmbeddedPostgres.attach(workDirectory: work.path)
+            }
             if fresh {
                 logger.notice("started a disposable PostgreSQL", metadata: ["data": "\(cluster.dataDirectory)", "connect": "\(cluster.psqlCommand)"])
             }

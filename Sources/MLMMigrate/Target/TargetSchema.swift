@@ -312,6 +312,25 @@ public enum TargetSchema {
                 PRIMARY KEY (member_id, duplicate_of_member_id)
             );
             """),
+        Migration(version: 8, description: "watching a run: its planned batches and rows, batch size, resumes", sql: """
+            ALTER TABLE mlm_migration.runs
+                ADD COLUMN planned_batches integer,
+                ADD COLUMN planned_rows    bigint,
+                ADD COLUMN batch_size      integer,
+                ADD COLUMN resumes         integer NOT NULL DEFAULT 0;
+            """),
+        Migration(version: 9, description: "every reconciliation of a run recorded apart; finished_at keeps the first", sql: """
+            CREATE TABLE mlm_migration.reconciliations (
+                reconciliation_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                run_id          bigint NOT NULL REFERENCES mlm_migration.runs ON DELETE CASCADE,
+                reconciled_at   timestamptz NOT NULL DEFAULT now(),
+                passed          boolean NOT NULL,
+                report_sha256   text NOT NULL
+            );
+            INSERT INTO mlm_migration.reconciliations (run_id, reconciled_at, passed, report_sha256)
+                SELECT run_id, finished_at, status = 'reconciled', encode(sha256(convert_to(report::text, 'UTF8')), 'hex')
+                FROM mlm_migration.runs WHERE report IS NOT NULL AND finished_at IS NOT NULL;
+            """),
     ]
 
     /// Foreign keys that a bulk load into an empty target drops and adds back after the last

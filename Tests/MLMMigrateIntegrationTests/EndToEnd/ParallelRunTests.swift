@@ -79,7 +79,7 @@ import Testing
         let (work, target) = try migrated("vendor1-binaryplan")
         let parallel = try ToolRun.run("mlm-migrate", ["parallel-run", "--period", "2026-11", "--target", target, "--work-dir", work.path])
         #expect(parallel.status == 1)
-        let rollback = try ToolRun.run("mlm-migrate", ["rollback", "--run", "1", "--target", target])
+        let rollback = try ToolRun.run("mlm-migrate", ["rollback", "--run", "1", "--target", target, "--work-dir", work.path])
         #expect(rollback.status == 0, "\(rollback.stderr)")
         let connection = try PostgresConnection(target)
         for table in ["mlm_migration.parallel_run", "mlm_migration.parallel_runs", "mlm.periods", "mlm.orders", "mlm.carry_forward", "mlm.ranks", "mlm.rank_history", "mlm.commission_payouts"] {
@@ -111,7 +111,7 @@ import Testing
         }).sorted()
         #expect(flagged == (try expected("../later/expected/\(vendor)-parallel-run", columns: 3)))
 
-        let rollback = try ToolRun.run("mlm-migrate", ["rollback", "--run", "2", "--target", target])
+        let rollback = try ToolRun.run("mlm-migrate", ["rollback", "--run", "2", "--target", target, "--work-dir", work.path])
         #expect(rollback.status == 0, "\(rollback.stderr)")
         #expect(try connection.scalar("SELECT count(*) FROM mlm.commission_payouts WHERE period = $1", [next]) == "0")
         #expect(try connection.scalar("SELECT count(*) FROM mlm.carry_forward WHERE period = $1", [next]) == "0")

@@ -52,15 +52,26 @@ import Testing
         _ = directory
     }
 
-    @Test func failsWithTheWrongKeyWithoutPrintingAnyValue() throws {
-        let (directory, original, target, _) = try loaded()
+    @Test func refusesAKeyThatWrapsNoDataKeyWithoutPrintingAnyValue() throws {
+        let (directory, original, target, connection) = try loaded()
         var pipeline = original
         pipeline.kek = try KeyEncryptionKey.load(path: TestKeys.newKEKFile("wrong"))
-        let outcome = try pipeline.reconcile(target: target)
-        #expect(Set(outcome.failedChecks) == ["pii.keys_under_kek", "pii.round_trip"])
-        let pii = try #require(outcome.report.content.pii)
-        #expect(pii.findingCount == 2_001 && pii.findings.count == 50)
-        #expect(pii.findings.allSatisfy { $0.column == "wrapped_key" })
+        #expect {
+            _ = try pipeline.reconcile(target: target)
+        } throws: { error in
+            let message = (error as? MigrationError)?.message ?? ""
+            return (error as? MigrationError)?.code == "keys.kek_wrong" && !message.contains("@")
+        }
+        #expect(try connection.scalar("SELECT count(*) FROM mlm_migration.runs WHERE status = 'failed'") == "0")
+        _ = directory
+    }
+
+    @Test func findsTheKeysAnUnfinishedRotationLeftUnderAnotherKEK() throws {
+        let (directory, original, target, connection) = try loaded()
+        let other = try KeyEncryptionKey.load(path: TestKeys.newKEKFile("other"))
+        try connection.execute("UPDATE mlm.data_keys SET kek_id = '\(other.id)' WHERE member_id IN (3, 4)")
+        let outcome = try original.reconcile(target: target)
+        #expect(outcome.failedChecks.contains("pii.keys_under_kek"))
         _ = directory
     }
 

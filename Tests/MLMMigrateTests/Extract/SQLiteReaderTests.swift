@@ -75,4 +75,14 @@ import Testing
         #expect(rows.map(\.first) == ["a", "b"])
         _ = directory
     }
+
+    @Test func readsARealAsTheShortestTextThatRoundTripsSoFloatNoiseShows() throws {
+        let (directory, path) = try database("CREATE TABLE t (v REAL); INSERT INTO t VALUES (0.1 + 0.2), (207.36), (1e-5), (12.5);")
+        let reader = try SQLiteReader(path: path, displayName: "db.sqlite:t", selection: .table("t"))
+        var texts: [String] = []
+        while let row = try reader.next() { texts.append(row.values[0].map { String(decoding: $0, as: UTF8.self) } ?? "nil") }
+        #expect(texts == ["0.30000000000000004", "207.36", "1e-05", "12.5"])
+        #expect(ParseMoney().parse(texts[0], exponent: 2) == .snapped(30))
+        _ = directory
+    }
 }
