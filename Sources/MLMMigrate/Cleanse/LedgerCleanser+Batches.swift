@@ -44,7 +44,8 @@ extension LedgerCleanser {
                     let header = ExtractRecordHeader(raw)
                     let cleansed = CleansedEntryRow(
                         source: header.source, line: header.line, legacyTxnID: txnID, memberLegacyID: row.memberLegacyID,
-                        currency: row.currency, kind: row.kind, amountMinor: row.amountMinor, occurredAtMicros: row.occurredAt
+                        currency: row.currency, kind: row.kind, amountMinor: row.amountMinor, occurredAtMicros: row.occurredAt,
+                        counterpartyLegacyID: row.counterpartyLegacyID
                     )
                     CopyText.encodeRow(cleansed.fields, into: &out.accepted)
                     out.records.append((keyStart..<payloadStart, payloadStart..<out.accepted.count))

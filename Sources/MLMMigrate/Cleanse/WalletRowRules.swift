@@ -8,6 +8,8 @@ public struct WalletRow: Equatable, Sendable {
     public var kind: String?
     /// `credit` or `debit`, when the mapping has a direction column.
     public var direction: String?
+    /// The other member of a transfer (its legacy id, resolved like `member`), when mapped.
+    public var counterpartyLegacyID: String?
     /// Signed minor units; nil when the amount cannot be valued (unparseable, unknown currency,
     /// sub-minor digits, unknown sign). A quarantined row with a value counts in the totals.
     public var amountMinor: Int64?
@@ -29,7 +31,7 @@ public final class WalletRowRules {
     private let directory: MemberDirectory
 
     private enum Field: String, CaseIterable {
-        case legacyTxnID = "legacy_txn_id", member, currency, kind, amount, balance, direction
+        case legacyTxnID = "legacy_txn_id", member, currency, kind, amount, balance, direction, counterparty
     }
 
     /// `entity` is the entries or balances mapping; balances are always signed.
@@ -66,6 +68,7 @@ public final class WalletRowRules {
                 case Field.currency.rawValue: row.currency = value.map(Self.upperCased)
                 case Field.kind.rawValue: row.kind = value
                 case Field.direction.rawValue: row.direction = value
+                case Field.counterparty.rawValue: row.counterpartyLegacyID = value
                 case amountField: amountText = value
                 default: break
                 }
@@ -88,6 +91,13 @@ public final class WalletRowRules {
             case .member(let legacyID): row.memberLegacyID = legacyID
             case .quarantined: reject(.memberQuarantined, Field.member.rawValue)
             case .unknown: reject(.unknownMember, Field.member.rawValue)
+            }
+        }
+        if let reference = row.counterpartyLegacyID {
+            switch directory.resolve(reference) {
+            case .member(let legacyID): row.counterpartyLegacyID = legacyID
+            case .quarantined: reject(.counterpartyQuarantined, Field.counterparty.rawValue)
+            case .unknown: reject(.unknownCounterparty, Field.counterparty.rawValue)
             }
         }
         return row

@@ -13,8 +13,14 @@ public struct LedgerEntry: Sendable, Equatable {
     /// UTC microseconds since the Unix epoch.
     public var occurredAt: Int64
     public var balanceAfterMinor: Int64
+    /// The other member of a transfer (`mlm.wallet_entries.counterparty_id`): a reference beside
+    /// the entry, not part of its hash (encoding version 1), verified by the entries digest.
+    public var counterpartyID: Int64?
 
-    public init(memberID: Int64, currency: String, seq: Int64, legacyTxnID: String, kind: String, amountMinor: Int64, occurredAt: Int64, balanceAfterMinor: Int64) {
+    public init(
+        memberID: Int64, currency: String, seq: Int64, legacyTxnID: String, kind: String, amountMinor: Int64, occurredAt: Int64,
+        balanceAfterMinor: Int64, counterpartyID: Int64? = nil
+    ) {
         self.memberID = memberID
         self.currency = currency
         self.seq = seq
@@ -23,6 +29,7 @@ public struct LedgerEntry: Sendable, Equatable {
         self.amountMinor = amountMinor
         self.occurredAt = occurredAt
         self.balanceAfterMinor = balanceAfterMinor
+        self.counterpartyID = counterpartyID
     }
 }
 

@@ -50,6 +50,8 @@ public struct ReasonCode: RawRepresentable, Hashable, Sendable, Comparable, Cust
     public static let unexpectedSign = ReasonCode("ledger.unexpected_sign")
     public static let unknownDirection = ReasonCode("ledger.unknown_direction")
     public static let unknownMember = ReasonCode("ledger.unknown_member")
+    public static let unknownCounterparty = ReasonCode("ledger.unknown_counterparty")
+    public static let counterpartyQuarantined = ReasonCode("ledger.counterparty_quarantined")
     public static let memberQuarantined = ReasonCode("ledger.member_quarantined")
     public static let duplicateTxnID = ReasonCode("ledger.duplicate_txn_id")
     public static let duplicateBalance = ReasonCode("ledger.duplicate_balance")
@@ -108,6 +110,8 @@ public struct ReasonCode: RawRepresentable, Hashable, Sendable, Comparable, Cust
         (unexpectedSign, "A negative amount in a column the mapping declares as magnitudes (`amount_sign: by_kind` or `by_direction`)."),
         (unknownDirection, "Under `amount_sign: by_direction`, the direction column (after its codes) is neither `credit` nor `debit`."),
         (unknownMember, "The wallet row's member reference matches no member in the export."),
+        (unknownCounterparty, "The entry's `counterparty` (the other member of a transfer) matches no member in the export."),
+        (counterpartyQuarantined, "The entry's `counterparty` exists in the export but was quarantined, so it is not in the target."),
         (memberQuarantined, "The wallet row's member exists in the export but was quarantined, so the row has no member to attach to."),
         (duplicateTxnID, "Two or more entries share a legacy transaction id (`duplicate_txn_policy` says which are kept)."),
         (duplicateBalance, "Two or more legacy balance rows name the same wallet; none is used, as there is no way to tell which is right."),

@@ -104,10 +104,12 @@ public struct CleansedEntryRow: Equatable, Sendable {
     public var kind: String?
     public var amountMinor: Int64?
     public var occurredAtMicros: Int64?
+    /// The other member of a transfer, by legacy id, when the mapping has a counterparty.
+    public var counterpartyLegacyID: String?
 
     public init(
         source: String, line: String, legacyTxnID: String?, memberLegacyID: String?, currency: String?, kind: String?,
-        amountMinor: Int64?, occurredAtMicros: Int64?
+        amountMinor: Int64?, occurredAtMicros: Int64?, counterpartyLegacyID: String? = nil
     ) {
         self.source = source
         self.line = line
@@ -117,6 +119,7 @@ public struct CleansedEntryRow: Equatable, Sendable {
         self.kind = kind
         self.amountMinor = amountMinor
         self.occurredAtMicros = occurredAtMicros
+        self.counterpartyLegacyID = counterpartyLegacyID
     }
 
     /// Reads a row the reader checked against ``LedgerStageLayout/cleansedEntries``.
@@ -124,12 +127,15 @@ public struct CleansedEntryRow: Equatable, Sendable {
         self.init(
             source: fields[0] ?? "", line: fields[1] ?? "0", legacyTxnID: fields[2], memberLegacyID: fields[3],
             currency: fields[4], kind: fields[5], amountMinor: fields[6].flatMap { Int64($0) },
-            occurredAtMicros: fields[7].flatMap { Int64($0) }
+            occurredAtMicros: fields[7].flatMap { Int64($0) }, counterpartyLegacyID: fields.count > 8 ? fields[8] : nil
         )
     }
 
     public var fields: [String?] {
-        [source, line, legacyTxnID, memberLegacyID, currency, kind, amountMinor.map { String($0) }, occurredAtMicros.map { String($0) }]
+        [
+            source, line, legacyTxnID, memberLegacyID, currency, kind, amountMinor.map { String($0) }, occurredAtMicros.map { String($0) },
+            counterpartyLegacyID,
+        ]
     }
 }
 

@@ -10,8 +10,12 @@ public struct LedgerMapping: Sendable, Equatable {
     /// Fields a `wallet_entries` mapping must map (every one of them).
     public static let entryFields = ["legacy_txn_id", "member", "currency", "kind", "amount", "occurred_at"]
     /// Fields a `wallet_entries` mapping may map: `direction` (credit or debit, for
-    /// `amount_sign: by_direction`).
-    public static let optionalEntryFields = ["direction"]
+    /// `amount_sign: by_direction`) and `counterparty` (the other member of a transfer, by
+    /// `member_key`, resolved to its member id).
+    public static let optionalEntryFields = ["direction", "counterparty"]
+    /// Mapped ledger fields that may be blank in a row (an entry that is not a transfer); every
+    /// other mapped ledger field is required.
+    public static let blankAllowedFields: Set<String> = ["counterparty"]
     /// Fields a `wallet_balances` mapping must map (every one of them).
     public static let balanceFields = ["member", "currency", "balance"]
 

@@ -35,7 +35,7 @@ extension NodeReader {
     private mutating func ledgerColumns(_ node: Node?, _ path: String, fields: [String], optional: [String] = []) -> [ColumnSpec] {
         var columns = columnSpecs(node, path, known: fields + optional, required: fields, allowsPII: false)
         for index in columns.indices {
-            columns[index].required = true
+            columns[index].required = !LedgerMapping.blankAllowedFields.contains(columns[index].field)
             let field = columns[index].field
             let isMoney: Bool
             if case .money(let format) = columns[index].kind { isMoney = !format.isVolume } else { isMoney = false }

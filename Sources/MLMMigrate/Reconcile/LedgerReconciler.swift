@@ -161,9 +161,13 @@ public struct LedgerReconciler {
 
         let constraints = try connection.scalar("""
             SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated
-               AND conname IN ('wallet_entries_wallet_fkey', 'wallets_member_id_fkey')
+               AND conname IN ('wallet_entries_wallet_fkey', 'wallets_member_id_fkey', 'wallet_entries_counterparty_fkey')
             """, what: "checking the ledger foreign keys") ?? "0"
-        checks.append(Check(name: "ledger.foreign_keys_enforced", description: "entries reference their wallet and wallets their member, enforced and validated", expected: "2", actual: constraints))
+        checks.append(Check(
+            name: "ledger.foreign_keys_enforced",
+            description: "entries reference their wallet and their counterparty, wallets their member: enforced and validated",
+            expected: "3", actual: constraints
+        ))
 
         var variances: [LedgerFigures.Variance] = []
         for row in try connection.query("""

@@ -139,7 +139,8 @@ public struct LedgerVerifier {
         var lastWallet: ArraySlice<UInt8> = []
         var entriesDigest = RowDigest()
         try connection.copyOut("""
-            COPY (SELECT member_id, currency, seq, legacy_txn_id, kind, amount_minor, occurred_at, balance_after_minor, entry_hash
+            COPY (SELECT member_id, currency, seq, legacy_txn_id, kind, amount_minor, occurred_at, balance_after_minor, entry_hash,
+                         counterparty_id
                   FROM mlm.wallet_entries WHERE \(condition("mlm.wallet_entries.member_id")) ORDER BY member_id, currency, seq) TO STDOUT
             """, what: "reading mlm.wallet_entries") { bytes throws(MigrationError) in
             entriesDigest.add(copyText: bytes)

@@ -55,7 +55,7 @@ struct WalletBatchVerifier: Sendable {
             for range in lines {
                 result.entries += 1
                 let fields = CopyText.decodeRow(UnsafeBufferPointer(rebasing: buffer[range]))
-                guard fields.count == 9, let memberID = fields[0].flatMap({ Int64($0) }), let currency = fields[1],
+                guard fields.count == LedgerStageLayout.entries.count, let memberID = fields[0].flatMap({ Int64($0) }), let currency = fields[1],
                       let seq = fields[2].flatMap({ Int64($0) }), let amount = fields[5].flatMap({ Int64($0) }),
                       let occurredAt = fields[6].flatMap(UTCTimestamp.parse), let balanceAfter = fields[7].flatMap({ Int64($0) }),
                       let storedHash = fields[8].flatMap(LedgerVerifier.bytea) else { result.malformed += 1; continue }

@@ -44,13 +44,10 @@ public struct EmbeddedPostgres: Codable, Sendable {
         try cluster.start()
         try PostgresConnection("host=\(cluster.socketDirectory) port=\(cluster.port) user=postgres dbname=postgres")
             .execute("CREATE DATABASE \(cluster.database)", what: "creating the embedded database")
-        let data: Data
-        do {
-            data = try JSONEncoder().encode(cluster)
-            try data.write(to: URL(fileURLWithPath: stateFile(workDirectory)))
-        } catch {
+        guard let data = try? JSONEncoder().encode(cluster) else {
             throw MigrationError(.workdirUnwritable, "cannot record the embedded cluster in \(workDirectory)")
         }
+        try AtomicFile.write(Array(data), to: stateFile(workDirectory))
         return cluster
     }
 

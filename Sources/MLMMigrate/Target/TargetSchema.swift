@@ -331,6 +331,10 @@ public enum TargetSchema {
                 SELECT run_id, finished_at, status = 'reconciled', encode(sha256(convert_to(report::text, 'UTF8')), 'hex')
                 FROM mlm_migration.runs WHERE report IS NOT NULL AND finished_at IS NOT NULL;
             """),
+        Migration(version: 10, description: "wallet entries name the other member of a transfer", sql: """
+            ALTER TABLE mlm.wallet_entries ADD COLUMN counterparty_id bigint
+                CONSTRAINT wallet_entries_counterparty_fkey REFERENCES mlm.members;
+            """),
     ]
 
     /// Foreign keys that a bulk load into an empty target drops and adds back after the last

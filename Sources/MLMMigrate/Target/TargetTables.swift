@@ -46,6 +46,7 @@ public enum TargetTables {
         memberColumn: "member_id", scope: .ledger, deltaName: "wallet_entries",
         bulkLoadForeignKeys: [
             .init(name: "wallet_entries_wallet_fkey", definition: "FOREIGN KEY (member_id, currency) REFERENCES mlm.wallets"),
+            .init(name: "wallet_entries_counterparty_fkey", definition: "FOREIGN KEY (counterparty_id) REFERENCES mlm.members"),
         ]
     )
 

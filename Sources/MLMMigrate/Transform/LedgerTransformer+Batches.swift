@@ -20,7 +20,7 @@ extension LedgerTransformer {
     /// Numbers the batch's entries per wallet, keeps the running balance, chains the hashes and
     /// builds each wallet's Merkle root. A record's key is member id (8 bytes), currency, 0, the
     /// time with its sign bit flipped (8 bytes), transaction id; its payload the amount (8 bytes,
-    /// native order) and the kind.
+    /// native order), the counterparty's member id (8 bytes, -1 for none) and the kind.
     static func hash(_ batch: WalletBatch) -> HashedBatch {
         var out = HashedBatch()
         out.lines.reserveCapacity(batch.bytes.count * 2)
@@ -39,7 +39,7 @@ extension LedgerTransformer {
             for record in batch.records {
                 let sortKey = all[record.key]
                 let payload = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(all)[record.payload])
-                guard sortKey.count >= 17, payload.count >= 8, let zero = sortKey[sortKey.startIndex + 8 ..< sortKey.endIndex].firstIndex(of: 0),
+                guard sortKey.count >= 17, payload.count >= 16, let zero = sortKey[sortKey.startIndex + 8 ..< sortKey.endIndex].firstIndex(of: 0),
                       sortKey.endIndex >= zero + 9 else {
                     out.problem = MigrationError(.workdirCorrupt, "a wallet entry lost its fields in the sort; run transform again")
                     return
@@ -50,6 +50,7 @@ extension LedgerTransformer {
                 for byte in all[(zero + 1)..<(zero + 9)] { flippedTime = flippedTime << 8 | UInt64(byte) }
                 let occurredAt = Int64(bitPattern: flippedTime ^ (1 << 63))
                 let amount = payload.loadUnaligned(as: Int64.self)
+                let counterparty = payload.loadUnaligned(fromByteOffset: 8, as: Int64.self)
                 let currency = String(decoding: all[(sortKey.startIndex + 8)..<zero], as: UTF8.self)
                 let wallet = WalletKey(memberID: Int64(bitPattern: memberID), currency: currency)
                 if wallet != current {
@@ -69,7 +70,8 @@ extension LedgerTransformer {
                 let entry = LedgerEntry(
                     memberID: wallet.memberID, currency: wallet.currency, seq: Int64(merkle.count + 1),
                     legacyTxnID: String(decoding: all[(zero + 9)..<sortKey.endIndex], as: UTF8.self),
-                    kind: String(decoding: payload[8...], as: UTF8.self), amountMinor: amount, occurredAt: occurredAt, balanceAfterMinor: balance
+                    kind: String(decoding: payload[16...], as: UTF8.self), amountMinor: amount, occurredAt: occurredAt, balanceAfterMinor: balance,
+                    counterpartyID: counterparty >= 0 ? counterparty : nil
                 )
                 head = LedgerHasher.entryHash(entry, previous: head)
                 merkle.append(head)
@@ -100,6 +102,8 @@ extension LedgerTransformer {
         CopyText.appendDecimal(entry.balanceAfterMinor, to: &line)
         line.append(0x09)
         CopyText.appendBytea(head, to: &line)
+        line.append(0x09)
+        if let counterparty = entry.counterpartyID { CopyText.appendDecimal(counterparty, to: &line) } else { line.append(contentsOf: CopyText.null) }
         line.append(0x0A)
     }
 }

@@ -70,8 +70,12 @@ public struct LedgerTransformer {
                 throw MigrationError(.workdirCorrupt, "\(entriesPath): line \(reader.lineNumber): missing amount_minor; run cleanse again")
             }
             // The key holds member id, currency, time and transaction id; the payload the rest.
+            let counterparty: Int64 = try row.counterpartyLegacyID.map { reference throws(MigrationError) in
+                try memberID(reference, entriesPath, reader.lineNumber)
+            } ?? -1
             payload.removeAll(keepingCapacity: true)
             withUnsafeBytes(of: amount) { payload.append(contentsOf: $0) }
+            withUnsafeBytes(of: counterparty) { payload.append(contentsOf: $0) }
             payload.append(contentsOf: (row.kind ?? "").utf8)
             try sorter.append(key: key, payload: payload)
         }

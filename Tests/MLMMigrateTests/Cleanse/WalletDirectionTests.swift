@@ -56,3 +56,31 @@ import Testing
         #expect(MappingLoader.parse(yaml: signed).issues.contains { $0.message.contains("use amount_sign: by_direction") })
     }
 }
+
+/// `counterparty`: the other member of a transfer, resolved like `member`.
+@Suite struct WalletCounterpartyTests {
+    static let yaml = WalletDirectionTests.yaml.replacingOccurrences(
+        of: "      amount: { from: amount, type: money }\n",
+        with: "      amount: { from: amount, type: money }\n      counterparty: { from: from_id, null_values: [\"0\"] }\n"
+    )
+
+    private func entry(counterparty: String?) throws -> WalletRow {
+        let result = MappingLoader.parse(yaml: Self.yaml)
+        #expect(result.issues.isEmpty, "\(result.issues)")
+        let ledger = try #require(result.mapping?.ledger)
+        let directory = MemberDirectory(accepted: ["7": "7", "8": "8"], known: ["9"])
+        let rules = WalletRowRules(entity: ledger.entries, sign: ledger.rules.amountSign, directory: directory)
+        let value = ledger.entries.column("counterparty")?.sourceValue(counterparty)
+        return rules.apply(["f.csv", "2", nil, nil, "T1", "7", "INR", "transfer", "debit", "5", value, "2024-01-02T03:04:05Z"])
+    }
+
+    @Test func resolvesTheCounterpartyAndQuarantinesAnUnknownOrQuarantinedOne() throws {
+        #expect(try entry(counterparty: "8").counterpartyLegacyID == "8")
+        #expect(try entry(counterparty: "8").rejection == nil)
+        #expect(try entry(counterparty: "0").counterpartyLegacyID == nil)
+        #expect(try entry(counterparty: "0").rejection == nil)
+        #expect(try entry(counterparty: "9").rejection?.reason == .counterpartyQuarantined)
+        #expect(try entry(counterparty: "42").rejection?.reason == .unknownCounterparty)
+        #expect(try entry(counterparty: "42").rejection?.column == "counterparty")
+    }
+}

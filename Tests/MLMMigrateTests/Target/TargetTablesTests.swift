@@ -45,7 +45,7 @@ import Testing
 
     @Test func bulkLoadForeignKeysBelongToTheirTables() {
         let keys = TargetTables.bulkLoadForeignKeys
-        #expect(keys.count == 12)
+        #expect(keys.count == 13)
         for key in keys { #expect(key.key.name.hasPrefix(key.table.split(separator: ".").last.map(String.init) ?? "")) }
     }
 }

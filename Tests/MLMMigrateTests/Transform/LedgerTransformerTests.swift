@@ -33,8 +33,23 @@ import Testing
         return (summary, try read("wallet_entries.tsv"), try read("wallets.tsv"))
     }
 
-    private func entry(_ txn: String, _ member: String, _ currency: String, _ amount: Int64, at seconds: Int64) -> [String?] {
-        ["src", "1", txn, member, currency, "credit", String(amount), String(seconds * 1_000_000)]
+    private func entry(
+        _ txn: String, _ member: String, _ currency: String, _ amount: Int64, at seconds: Int64, counterparty: String? = nil
+    ) -> [String?] {
+        ["src", "1", txn, member, currency, "credit", String(amount), String(seconds * 1_000_000), counterparty]
+    }
+
+    @Test func writesATransfersCounterpartyAsItsMemberIdOutsideTheHash() throws {
+        let plain = try transform(entries: [entry("T1", "A", "USD", 5, at: 1)], balances: [], in: try TemporaryDirectory())
+        let transfer = try transform(entries: [entry("T1", "A", "USD", 5, at: 1, counterparty: "B")], balances: [], in: try TemporaryDirectory())
+        #expect(plain.entries.first?.last == .some(nil))
+        #expect(transfer.entries.first?.last == "1")
+        #expect(plain.entries.first?[8] == transfer.entries.first?[8])
+        #expect(plain.0.runDigest == transfer.0.runDigest)
+        #expect(plain.0.entriesDigest != transfer.0.entriesDigest)
+        #expect {
+            _ = try transform(entries: [entry("T1", "A", "USD", 5, at: 1, counterparty: "ghost")], balances: [], in: try TemporaryDirectory())
+        } throws: { ($0 as? MigrationError)?.code == "workdir.corrupt" }
     }
 
     @Test func ordersEachWalletByTimeThenTransactionIdAndKeepsARunningBalance() throws {
