@@ -27,7 +27,7 @@ struct SampleGenerator: ParsableCommand {
     @Option(help: "The vendor mappings, whose commission plans the legacy payouts are computed with.")
     var mappings = "mappings"
 
-    @Option(help: "Which vendors: vendor1, vendor2 or both.")
+    @Option(help: "Which vendors: vendor1, vendor2 or both; or vendor3 (the flat-wallet SQLite style, generated only when named).")
     var vendor = "both"
 
     @Flag(help: "Write the later export of the same legacy system instead (new members, changed profiles, gone members, later wallet entries), for delta runs; its folders go under --out as usual.")
@@ -45,6 +45,9 @@ struct SampleGenerator: ParsableCommand {
         }
         if vendor == "both" || vendor == "vendor2" {
             try MatrixSQLite(members: members, walletEntries: walletEntries, people: people, later: changes, mappings: mappings).write(to: out)
+        }
+        if vendor == "vendor3" {
+            try FlatWalletSQLite(members: members, walletEntries: walletEntries, people: people).write(to: out)
         }
     }
 }

@@ -2,7 +2,7 @@ import MLMMigrate
 import Testing
 
 @Suite struct MappingLoaderTests {
-    @Test(arguments: ["vendor1-binaryplan", "vendor2-mlmsoft"])
+    @Test(arguments: ["vendor1-binaryplan", "vendor2-mlmsoft", "vendor3-flatwallet"])
     func bundledMappingsAreValid(name: String) {
         let result = MappingLoader.check(path: PackagePaths.mapping(name))
         #expect(result.issues == [])
