@@ -19,7 +19,7 @@ run() {
   local db=$1 size=$2 start
   echo "running mlm-migrate --batch-size $size..." >&2
   start=$(date +%s.%N)
-  "$bin/mlm-migrate" run --source "$base/samples/vendor1-binaryplan" --mapping mappings/vendor1-binaryplan.yaml \
+  "$bin/mlm-migrate" run --source "$base/samples/vendor1-binaryplan" --mapping "$mapping" \
     --target "$conn dbname=$db" --work-dir "$base/work-$db" --kek-file "$base/bench.kek" --batch-size "$size" \
     --no-progress --log-level info >"$base/$db.out" 2>"$base/$db.log"
   since "$start" > "$base/$db.time"

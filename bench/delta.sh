@@ -20,7 +20,7 @@ echo "generating $N members, both exports..." >&2
 "$bin/mlm-samples" --members "$N" --wallet-entries "$N" --vendor vendor1 --out "$base/first"
 "$bin/mlm-samples" --members "$N" --wallet-entries "$N" --vendor vendor1 --out "$base/later" --later
 "$bin/mlm-migrate" keys generate --out "$base/bench.kek" >/dev/null
-common=(--mapping mappings/vendor1-binaryplan.yaml --kek-file "$base/bench.kek" --no-progress --log-level info)
+common=(--mapping "$mapping" --kek-file "$base/bench.kek" --no-progress --log-level info)
 
 echo "loading the first export..." >&2
 "$bin/mlm-migrate" run --source "$base/first/vendor1-binaryplan" --target "$conn dbname=delta" --work-dir "$base/work-first" "${common[@]}" >/dev/null 2>&1

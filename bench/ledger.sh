@@ -17,11 +17,12 @@ echo "generating $M members and $N wallet entries..." >&2
 "$bin/mlm-samples" --members "$M" --wallet-entries "$N" --vendor vendor1 --out "$base/samples"
 size=$(du -h "$base/samples/vendor1-binaryplan/wallet_transactions.csv" | cut -f1)
 
+"$bin/mlm-migrate" keys generate --out "$base/bench.kek" >/dev/null
 echo "running mlm-migrate..." >&2
 start=$(date +%s.%N)
 /usr/bin/time -f "%M" -o "$base/rss" "$bin/mlm-migrate" run --source "$base/samples/vendor1-binaryplan" \
-  --mapping mappings/vendor1-binaryplan.yaml --target "$conn dbname=pipeline" --work-dir "$base/work" \
-  --no-progress --log-level info >"$base/run.out" 2>"$base/run.log"
+  --mapping "$mapping" --target "$conn dbname=pipeline" --work-dir "$base/work" \
+  --kek-file "$base/bench.kek" --no-progress --log-level info >"$base/run.out" 2>"$base/run.log"
 pipeline=$(since "$start")
 
 pg_dump -s "$conn dbname=pipeline" | psql -q "$conn dbname=raw" >/dev/null
@@ -31,7 +32,7 @@ start=$(date +%s.%N)
 PGOPTIONS="-c mlm_migration.run_id=1 -c mlm_migration.batch_no=1" psql -q "$conn dbname=raw" \
   -c "\\copy mlm.members (member_id, legacy_id, username, status, joined_at, sponsor_id, placement_id, placement_leg) from '$base/members.copy'" \
   -c "\\copy mlm.wallets (member_id, currency, balance_minor, entry_count, head_hash, merkle_root, legacy_balance_minor) from '$base/wallets.copy'" \
-  -c "\\copy mlm.wallet_entries (member_id, currency, seq, legacy_txn_id, kind, amount_minor, occurred_at, balance_after_minor, entry_hash) from '$base/wallet_entries.copy'"
+  -c "\\copy mlm.wallet_entries (member_id, currency, seq, legacy_txn_id, kind, amount_minor, occurred_at, balance_after_minor, entry_hash, counterparty_id) from '$base/wallet_entries.copy'"
 raw=$(since "$start")
 
 printf 'wallet entries generated: %s (CSV %s), members: %s\n' "$N" "$size" "$M"

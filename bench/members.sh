@@ -23,7 +23,7 @@ echo "running mlm-migrate (PII encrypted)..." >&2
 start=$(date +%s.%N)
 run_start=$start
 /usr/bin/time -f "%M" -o "$base/rss" "$bin/mlm-migrate" run --source "$base/samples/vendor1-binaryplan" \
-  --mapping mappings/vendor1-binaryplan.yaml --target "$conn dbname=pipeline" --work-dir "$base/work" --kek-file "$base/bench.kek" --no-progress --log-level info >"$base/run.out" 2>"$base/run.log"
+  --mapping "$mapping" --target "$conn dbname=pipeline" --work-dir "$base/work" --kek-file "$base/bench.kek" --no-progress --log-level info >"$base/run.out" 2>"$base/run.log"
 pipeline=$(since "$start")
 rows=$(($(wc -l < "$base/work/transform/members.tsv") - 1))
 

@@ -19,7 +19,7 @@ echo "generating $N members with their closed period..." >&2
 "$bin/mlm-samples" --members "$N" --wallet-entries 0 --vendor vendor1 --out "$base/samples" >/dev/null
 "$bin/mlm-migrate" keys generate --out "$base/bench.kek" >/dev/null
 echo "migrating them..." >&2
-"$bin/mlm-migrate" run --source "$base/samples/vendor1-binaryplan" --mapping mappings/vendor1-binaryplan.yaml \
+"$bin/mlm-migrate" run --source "$base/samples/vendor1-binaryplan" --mapping "$mapping" \
   --target "$conn dbname=pipeline" --work-dir "$base/work" --kek-file "$base/bench.kek" --no-progress >"$base/run.out" 2>"$base/run.log"
 orders=$(psql -At "$conn dbname=pipeline" -c "SELECT count(*) FROM mlm.orders WHERE period = '$PERIOD'")
 
