@@ -148,25 +148,7 @@ struct MatrixSQLite {
             BEGIN;
             """
         guard sqlite3_exec(db, schema, nil, nil, nil) == SQLITE_OK else { throw MigrationError(.samplesSQLite, "cannot create the commission tables") }
-        func insert(_ table: String, _ rows: [[Any?]]) throws {
-            guard let width = rows.first?.count else { return }
-            var statement: OpaquePointer?
-            sqlite3_prepare_v2(db, "INSERT INTO \(table) VALUES (\(Array(repeating: "?", count: width).joined(separator: ",")))", -1, &statement, nil)
-            defer { sqlite3_finalize(statement) }
-            for row in rows {
-                sqlite3_reset(statement)
-                for (index, value) in row.enumerated() {
-                    let slot = Int32(index + 1)
-                    switch value {
-                    case let number as Int64: sqlite3_bind_int64(statement, slot, number)
-                    case let number as Double: sqlite3_bind_double(statement, slot, number)
-                    case let text as String: mlm_sqlite3_bind_text_transient(statement, slot, text, -1)
-                    default: sqlite3_bind_null(statement, slot)
-                    }
-                }
-                guard sqlite3_step(statement) == SQLITE_DONE else { throw MigrationError(.samplesSQLite, "insert into \(table) failed") }
-            }
-        }
+        func insert(_ table: String, _ rows: [[Any?]]) throws { try SQLiteRows.insert(rows, into: table, of: db) }
         let states = ["paid": "P", "shipped": "S", "cancelled": "X"]
         let kept = { (id: String?) in !gone.contains(Int(id ?? "") ?? -1) }
         try insert("tbl_order", output.orders.rows.filter { kept($0[1]) }.map { row in

@@ -90,6 +90,20 @@ public final class CSVReader {
 
     deinit { if rereader >= 0 { close(rereader) } }
 
+    /// Reads the header line: its column names, decoded by `decode` and trimmed (undecodable:
+    /// empty). From then on a record spanning lines is checked against the header's width
+    /// (``expectedFieldCount``). An empty file is `source.empty`.
+    public func readHeader(
+        decode: (UnsafeBufferPointer<UInt8>) -> String?
+    ) throws(MigrationError) -> (record: CSVRecord, names: [String]) {
+        guard let header = try next() else {
+            throw MigrationError(.sourceEmpty, "\(displayName): the file is empty; a header line is expected")
+        }
+        expectedFieldCount = header.fieldCount
+        let names = (0..<header.fieldCount).map { index in header.withField(index) { decode($0)?.trimmingWhitespace() ?? "" } }
+        return (header, names)
+    }
+
     /// The next record, or nil at end of file.
     public func next() throws(MigrationError) -> CSVRecord? {
         while true {

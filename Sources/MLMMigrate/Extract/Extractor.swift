@@ -174,15 +174,9 @@ public struct Extractor {
         _ file: (path: String, name: String), options: CSVOptions, _ body: (Record) throws(MigrationError) -> Void
     ) throws(MigrationError) -> SourceLineCount {
         let reader = try CSVReader(path: file.path, displayName: file.name, delimiter: options.delimiter, quote: options.quote)
-        guard let header = try reader.next() else {
-            throw MigrationError(.sourceEmpty, "\(file.name): the file is empty; a header line is expected")
-        }
-        reader.expectedFieldCount = header.fieldCount
+        let (header, names) = try reader.readHeader { TextDecoding.decode($0, as: options.encoding) }
         var lines = SourceLineCount()
         lines.header = header.endLine - header.line + 1
-        let names = (0..<header.fieldCount).map { index in
-            header.withField(index) { TextDecoding.decode($0, as: options.encoding)?.trimmingWhitespace() ?? "" }
-        }
         let joined = try mapping.source.join.map { join throws(MigrationError) in
             try JoinedCSV(join: join, source: source, options: options, mainColumn: names.firstIndex(of: join.column), file: file.name)
         }

@@ -22,13 +22,7 @@ struct JoinedCSV {
         var rows: [String: [String?]] = [:]
         for joined in try SourceFiles.resolve(source: directory.isEmpty ? "." : directory, glob: join.from) {
             let reader = try CSVReader(path: joined.path, displayName: joined.name, delimiter: options.delimiter, quote: options.quote)
-            guard let header = try reader.next() else {
-                throw MigrationError(.sourceEmpty, "\(joined.name): the file is empty; a header line is expected")
-            }
-            reader.expectedFieldCount = header.fieldCount
-            let headerNames = (0..<header.fieldCount).map { index in
-                header.withField(index) { TextDecoding.decode($0, as: options.encoding)?.trimmingWhitespace() ?? "" }
-            }
+            let headerNames = try reader.readHeader { TextDecoding.decode($0, as: options.encoding) }.names
             if names.isEmpty { names = headerNames }
             guard headerNames == names else {
                 throw MigrationError(.sourceColumnMissing, "\(joined.name): line 1: its header differs from the first joined file's")

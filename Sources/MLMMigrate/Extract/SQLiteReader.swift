@@ -61,17 +61,7 @@ public final class SQLiteReader {
     /// rows are then numbered 1, 2, ... in the order SQLite returns them.
     private static func rowIDAlias(db: OpaquePointer?, table: String, displayName: String) throws(MigrationError) -> String? {
         func strings(_ sql: String) throws(MigrationError) -> [String] {
-            var statement: OpaquePointer?
-            defer { sqlite3_finalize(statement) }
-            guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
-                throw MigrationError(.sourceBadSelection, "\(displayName): cannot describe the table: \(String(cString: sqlite3_errmsg(db)))")
-            }
-            _ = mlm_sqlite3_bind_text_transient(statement, 1, table, -1)
-            var out: [String] = []
-            while sqlite3_step(statement) == SQLITE_ROW {
-                out.append(sqlite3_column_text(statement, 0).map { String(cString: $0) } ?? "")
-            }
-            return out
+            try firstColumn(db: db, sql, binding: table, failure: "\(displayName): cannot describe the table")
         }
         let kind = try strings("SELECT type FROM sqlite_schema WHERE name = ?1 COLLATE NOCASE").first
         guard kind == "table" else { return nil }
@@ -85,6 +75,22 @@ public final class SQLiteReader {
         return nil
     }
 
+    /// The first column of every row of `sql`, its `?1` bound to `binding` (NULL as empty text);
+    /// a statement that does not prepare is `source.bad_selection` with `failure` and SQLite's reason.
+    private static func firstColumn(db: OpaquePointer?, _ sql: String, binding: String, failure: String) throws(MigrationError) -> [String] {
+        var statement: OpaquePointer?
+        defer { sqlite3_finalize(statement) }
+        guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
+            throw MigrationError(.sourceBadSelection, "\(failure): \(String(cString: sqlite3_errmsg(db)))")
+        }
+        _ = mlm_sqlite3_bind_text_transient(statement, 1, binding, -1)
+        var out: [String] = []
+        while sqlite3_step(statement) == SQLITE_ROW {
+            out.append(sqlite3_column_text(statement, 0).map { String(cString: $0) } ?? "")
+        }
+        return out
+    }
+
     /// An SQLite identifier in double quotes (a quote inside doubled).
     private static func quoted(_ name: String) -> String {
         "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
@@ -93,17 +99,7 @@ public final class SQLiteReader {
     /// The joined table's columns, after checking that its key is on one row at most.
     private static func joinedColumns(db: OpaquePointer?, join: SourceJoin, displayName: String) throws(MigrationError) -> [String] {
         func rows(_ sql: String) throws(MigrationError) -> [String] {
-            var statement: OpaquePointer?
-            defer { sqlite3_finalize(statement) }
-            guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
-                throw MigrationError(.sourceBadSelection, "\(displayName): join with \(join.from) cannot be read: \(String(cString: sqlite3_errmsg(db)))")
-            }
-            _ = mlm_sqlite3_bind_text_transient(statement, 1, join.from, -1)
-            var out: [String] = []
-            while sqlite3_step(statement) == SQLITE_ROW {
-                out.append(sqlite3_column_text(statement, 0).map { String(cString: $0) } ?? "")
-            }
-            return out
+            try firstColumn(db: db, sql, binding: join.from, failure: "\(displayName): join with \(join.from) cannot be read")
         }
         let columns = try rows("SELECT name FROM pragma_table_info(?1)")
         guard !columns.isEmpty else {

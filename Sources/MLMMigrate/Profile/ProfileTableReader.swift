@@ -36,20 +36,14 @@ final class ProfileTableReader {
         case .csv:
             delimiter = try CSVDialect.sniffDelimiter(path: table.path, displayName: table.file)
             let reader = try CSVReader(path: table.path, displayName: table.file, delimiter: delimiter)
-            guard let header = try reader.next() else {
-                throw MigrationError(.sourceEmpty, "\(table.file): no header line")
+            let header = try reader.readHeader {
+                TextDecoding.decode($0, as: .utf8) ?? TextDecoding.decode($0, as: .windows1252)
             }
-            columnNames = (0..<header.fieldCount).map { index in
-                header.withField(index) {
-                    TextDecoding.decode($0, as: .utf8) ?? TextDecoding.decode($0, as: .windows1252) ?? ""
-                }
-                .trimmingWhitespace()
-            }
-            reader.expectedFieldCount = header.fieldCount
+            columnNames = header.names
             while let record = try reader.next() {
                 if record.malformed {
                     rejected(record.line, .malformed)
-                } else if record.fieldCount != header.fieldCount {
+                } else if record.fieldCount != header.record.fieldCount {
                     rejected(record.line, .fieldCount)
                 } else {
                     row(record.line, .csv(record))
