@@ -71,9 +71,12 @@ extension Loader {
         return "ROW(\(columns.map { "t." + $0 }.joined(separator: ", "))) IS DISTINCT FROM ROW(\(columns.map { "s." + $0 }.joined(separator: ", ")))"
     }
 
+    /// One (table, rows, SHA-256) triple per part, in the order given: the row texts are the rows'
+    /// record text (`x::text`), sorted bytewise (`COLLATE "C"`, whatever the database's locale)
+    /// and joined by newlines.
     static func summary(_ parts: [(cte: String, table: String)]) -> String {
         "SELECT " + parts.map { part in
-            "'\(part.table)', (SELECT count(*) FROM \(part.cte)), (SELECT encode(sha256(convert_to(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), ''), 'UTF8')), 'hex') FROM \(part.cte) x)"
+            "'\(part.table)', (SELECT count(*) FROM \(part.cte)), (SELECT encode(sha256(convert_to(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text COLLATE \"C\"), ''), 'UTF8')), 'hex') FROM \(part.cte) x)"
         }.joined(separator: ", ")
     }
 

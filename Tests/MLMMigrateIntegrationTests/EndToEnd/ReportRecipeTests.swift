@@ -48,12 +48,19 @@ import Testing
         let members = (content["entities"] as? [[String: Any]])?.first?["rowsDigest"] as? String
 
         let blocks = try psqlBlocks("docs/report.md")
-        #expect(blocks.count == 2)
+        #expect(blocks.count == 3)
         let first = try digests(ofBlock: blocks[0], target: target)
         #expect(first == [members ?? "?", checks["content.id_map_digest"] ?? "?"])
         #expect(first.first == checks["content.members_digest"])
-        let ledger = try digests(ofBlock: blocks[1], target: target)
+        let ledger = try digests(ofBlock: blocks[2], target: target)
         #expect(ledger == [checks["ledger.entries_digest"] ?? "?"])
+        let quarantine = try CommandRunner.run("/bin/bash", ["-c", blocks[1]], environment: ["TARGET": target], separateErrors: true)
+        #expect(quarantine.status == 0, "\(quarantine.errorOutput)")
+        let batches = quarantine.output.split(separator: "\n").map { $0.split(separator: " ") }
+        #expect(batches.count >= 2, "a members and a ledger quarantine batch at least: \(quarantine.output)")
+        for batch in batches {
+            #expect(batch.count == 3 && batch[1].count == 64 && batch[1] == batch[2], "batch \(batch.first ?? "?"): \(batch)")
+        }
 
         let tail = try CommandRunner.run(
             "/bin/bash", ["-c", "cd \"$WORK\" && tail -n +2 transform/members.tsv | sha256sum"], environment: ["WORK": work.path], separateErrors: true

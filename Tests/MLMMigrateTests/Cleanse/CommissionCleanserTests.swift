@@ -390,8 +390,8 @@ import Testing
             ["orders", "orders.csv", "2", "zed", "order.unknown_member", "member"],
             ["payouts", "payouts.csv", "2", "99", "payout.unknown_member", "member"],
         ])
-        #expect(rows.first?[7] == #"{"order_id":"U1","member":"zed","ordered_at":"2026-11-07 10:00:00","#
-            + #""status":"confirmed","bv":"3","pv":"3"}"#)
+        #expect(rows.first?[7] == #"{"bv": "3", "pv": "3", "member": "zed", "status": "confirmed", "order_id": "U1", "#
+            + #""ordered_at": "2026-11-07 10:00:00"}"#)
         let quarantined = run.summary.entities.map(\.quarantined).reduce(0, +)
         #expect(quarantined == rows.count)
     }
