@@ -9,8 +9,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-swift build -c release --product mlm-migrate >/dev/null
-bin="$(swift build -c release --show-bin-path)/mlm-migrate"
+if [ -n "${MLM_BIN_DIR:-}" ]; then
+  bin="$MLM_BIN_DIR/mlm-migrate"   # the test build's binary (DocRecipeTests), instead of a release build
+else
+  swift build -c release --product mlm-migrate >/dev/null
+  bin="$(swift build -c release --show-bin-path)/mlm-migrate"
+fi
 key=()
 if [ -z "${MLM_MIGRATE_KEK:-}" ] && [[ " $* " != *" --kek-file "* ]]; then
   if [ ! -f mlm-keys/demo.kek ]; then

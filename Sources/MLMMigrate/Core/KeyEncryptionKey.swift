@@ -36,7 +36,11 @@ public struct KeyEncryptionKey: @unchecked Sendable, CustomStringConvertible {
         let (kek, text) = generate()
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else {
-            throw MigrationError(.keysKEKExists, errno == EEXIST ? "\(path) already exists; a key file is never overwritten" : "cannot create \(path)")
+            let cause = errno
+            throw MigrationError(
+                .keysKEKExists,
+                cause == EEXIST ? "\(path) already exists; a key file is never overwritten" : "cannot create \(path): \(String(cString: strerror(cause)))"
+            )
         }
         defer { close(fd) }
         let bytes = Array(text.utf8)

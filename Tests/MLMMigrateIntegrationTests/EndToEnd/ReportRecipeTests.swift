@@ -62,6 +62,12 @@ import Testing
             #expect(batch.count == 3 && batch[1].count == 64 && batch[1] == batch[2], "batch \(batch.first ?? "?"): \(batch)")
         }
 
+        let contentDigest = try DocBlocks.blocks("docs/report.md")[0]
+        #expect(contentDigest.text.hasPrefix("python3"))
+        let python = try DocBlocks.run(contentDigest, in: work.path)
+        let pair = python.output.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(python.status == 0 && pair.count == 2 && pair[0] == pair[1] && pair[0].count == 64, "\(python.output) \(python.errorOutput)")
+
         let tail = try CommandRunner.run(
             "/bin/bash", ["-c", "cd \"$WORK\" && tail -n +2 transform/members.tsv | sha256sum"], environment: ["WORK": work.path], separateErrors: true
         )
