@@ -67,7 +67,8 @@ public struct ExceptionReader {
     private func quarantine(_ runID: Int) throws(MigrationError) -> [ExceptionEntry] {
         try connection.query("""
             SELECT entity, source, line::text, legacy_id, reason, column_name, detail,
-                   upper(btrim(payload ->> 'currency')), coalesce(payload ->> 'amount', payload ->> 'balance')
+                   upper(btrim(payload ->> 'currency')), coalesce(payload ->> 'amount', payload ->> 'balance'),
+                   payload ->> 'amount_minor'
             FROM mlm_migration.quarantine WHERE run_id = $1::bigint
             ORDER BY entity, source, line, reason, column_name, quarantine_id
             """, [String(runID)], what: "reading the quarantine").map { row in
@@ -77,16 +78,22 @@ public struct ExceptionReader {
             entry.legacyID = row[3] ?? ""
             entry.columns = row[5] ?? ""
             entry.detail = row[6] ?? ""
-            if let currency = row[7], let exponent = CurrencyTable.exponent(of: currency), let text = row[8] {
-                switch ParseMoney().parse(text, exponent: exponent) {
-                case .exact(let minor), .snapped(let minor):
-                    entry.currency = currency
-                    entry.exponent = String(exponent)
-                    entry.amountMinor = String(minor)
-                default: break
-                }
+            if let currency = row[7], let exponent = CurrencyTable.exponent(of: currency),
+               let minor = row[9].flatMap({ Int64($0) }) ?? row[8].flatMap({ Self.minorUnits($0, exponent: exponent) }) {
+                entry.currency = currency
+                entry.exponent = String(exponent)
+                entry.amountMinor = String(minor)
             }
             return entry
+        }
+    }
+
+    /// A quarantined row's amount text as written (a plain decimal, `.` before the fraction),
+    /// in minor units; nil when it does not read so exactly.
+    static func minorUnits(_ text: String, exponent: Int) -> Int64? {
+        switch ParseMoney().parse(text, exponent: exponent) {
+        case .exact(let minor), .snapped(let minor): return minor
+        default: return nil
         }
     }
 
