@@ -5,7 +5,10 @@ import MLMMigrate
 struct ExceptionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exceptions",
-        abstract: "List a run's exceptions (quarantine, balance variances, duplicate candidates, parallel-run differences) as exceptions.csv.",
+        abstract: """
+            List a run's exceptions (quarantine, balance variances, duplicate candidates, parallel-run differences) \
+            as exceptions.csv.
+            """,
         discussion: """
             Reads the target only. Each exception has an id derived from its content, so the same exception of a \
             later run keeps it, and a status: open, or the decision recorded with `mlm-migrate sign-off` on the \
@@ -28,7 +31,8 @@ struct ExceptionsCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let register = try common.readingPipeline(target: target).operations.exceptions(target: target.target, runID: runID, writeTo: out)
+            let operations = try common.readingPipeline(target: target).operations
+            let register = try operations.exceptions(target: target.target, runID: runID, writeTo: out)
             let figures = ExceptionFigures(register)
             print("run \(figures.runID): \(register.entries.count) exceptions, \(figures.open) open, \(figures.decided) decided")
             for kind in figures.kinds where kind.total > 0 {

@@ -25,7 +25,8 @@ struct SignOffCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let summary = try common.readingPipeline(target: target).operations.signOff(target: target.target, file: exceptions, by: by)
+            let operations = try common.readingPipeline(target: target).operations
+            let summary = try operations.signOff(target: target.target, file: exceptions, by: by)
             print("run \(summary.runID): \(summary.recorded) decisions recorded, \(summary.undecided) rows left undecided")
             print("exceptions: \(summary.figures.open) open, \(summary.figures.decided) decided")
         }

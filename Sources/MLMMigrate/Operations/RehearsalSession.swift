@@ -293,7 +293,8 @@ final class RehearsalSession {
     /// Open exceptions are reported, not a rehearsal failure: the cutover's go/no-go decides them.
     static func exceptionsFact(_ outcome: Pipeline.Outcome) -> String {
         let figures = outcome.exceptions
-        return "exceptions: \(figures.open) open, \(figures.decided) decided (each needs a decision before cutover's go/no-go): \(outcome.exceptionsPath)"
+        return "exceptions: \(figures.open) open, \(figures.decided) decided "
+            + "(each needs a decision before cutover's go/no-go): \(outcome.exceptionsPath)"
     }
 
     private func fail(_ step: inout RehearsalReport.Step, _ reason: String) {

@@ -27,11 +27,14 @@ public struct SignOff {
         if let first = contents.rows.first?.runID { runID = first } else { runID = try reader.latestRun() }
         let register = try reader.read(runID: runID)
         if contents.issues.isEmpty {
-            let current = Dictionary(register.entries.map { ($0.id, $0.contentDigest) }, uniquingKeysWith: { first, _ in first })
+            let current = Dictionary(
+                register.entries.map { ($0.id, $0.contentDigest) }, uniquingKeysWith: { first, _ in first }
+            )
             for row in contents.rows {
                 guard let digest = current[row.exceptionID] else {
                     contents.issues.append(SignOffIssue(
-                        file: path, line: row.line, column: "exception_id", problem: "run \(runID) has no exception with this id"
+                        file: path, line: row.line, column: "exception_id",
+                        problem: "run \(runID) has no exception with this id"
                     ))
                     continue
                 }
@@ -50,10 +53,13 @@ public struct SignOff {
         try connection.inTransaction { () throws(MigrationError) in
             for row in contents.rows {
                 _ = try connection.query("""
-                    INSERT INTO mlm_migration.signoffs (exception_id, run_id, content_sha256, decision, comment, decided_by, file_sha256)
+                    INSERT INTO mlm_migration.signoffs
+                        (exception_id, run_id, content_sha256, decision, comment, decided_by, file_sha256)
                     VALUES ($1, $2::bigint, $3, $4, $5, $6, $7)
-                    """, [row.exceptionID, String(runID), row.contentDigest, row.decision.rawValue, row.comment, name, contents.fileDigest],
-                    what: "recording a decision")
+                    """, [
+                        row.exceptionID, String(runID), row.contentDigest, row.decision.rawValue, row.comment, name,
+                        contents.fileDigest,
+                    ], what: "recording a decision")
             }
         }
         return SignOffSummary(

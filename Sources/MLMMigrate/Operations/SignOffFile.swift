@@ -52,11 +52,15 @@ public enum SignOffFile {
             return contents
         }
         reader.expectedFieldCount = header.fieldCount
-        let names = (0..<header.fieldCount).map { index in header.withField(index) { String(decoding: $0, as: UTF8.self) } }
+        let names = (0..<header.fieldCount).map { index in
+            header.withField(index) { String(decoding: $0, as: UTF8.self) }
+        }
         var position: [String: Int] = [:]
         for (index, name) in names.enumerated() where position[name] == nil { position[name] = index }
         let missing = columns.filter { position[$0] == nil }
-        for column in missing { issue(header.line, column, "missing from the header (keep every column of exceptions.csv, add decision and comment)") }
+        for column in missing {
+            issue(header.line, column, "missing from the header (keep every column of exceptions.csv, add decision and comment)")
+        }
         guard missing.isEmpty else { return contents }
         var firstLine: [String: Int] = [:]
         var runIDs: Set<Int> = []
@@ -115,7 +119,8 @@ public enum SignOffFile {
             }
             let digest = ExceptionEntry.sha256Line(ExceptionsCSV.contentColumns.map(cell))
             if digest != cell("content_sha256") {
-                issue(line, "content_sha256", "does not match the row's content: a column was edited after export; export the register again")
+                issue(line, "content_sha256",
+                      "does not match the row's content: a column was edited after export; export the register again")
                 valid = false
             }
             guard valid, let decision, let runID else { continue }

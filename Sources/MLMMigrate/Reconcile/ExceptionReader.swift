@@ -44,7 +44,8 @@ public struct ExceptionReader {
     /// The newest run that loaded (not rolled back, not still loading).
     public func latestRun() throws(MigrationError) -> Int {
         guard let text = try connection.scalar(
-            "SELECT max(run_id) FROM mlm_migration.runs WHERE status IN ('loaded', 'reconciled', 'failed')", what: "finding the run"
+            "SELECT max(run_id) FROM mlm_migration.runs WHERE status IN ('loaded', 'reconciled', 'failed')",
+            what: "finding the run"
         ), let runID = Int(text) else {
             throw MigrationError(.exceptionsNoRun, "\(connection.endpoint) holds no loaded run")
         }

@@ -30,7 +30,9 @@ public struct ExceptionFigures: Codable, Sendable, Equatable {
                 if let decision = register.decision(for: entry) { byDecision[decision.decision.rawValue, default: 0] += 1 }
             }
             let decided = byDecision.values.reduce(0, +)
-            return Kind(kind: kind.rawValue, total: entries.count, open: entries.count - decided, decided: decided, byDecision: byDecision)
+            return Kind(
+                kind: kind.rawValue, total: entries.count, open: entries.count - decided, decided: decided, byDecision: byDecision
+            )
         }
         decided = kinds.map(\.decided).reduce(0, +)
         open = kinds.map(\.open).reduce(0, +)

@@ -96,7 +96,8 @@ public enum ReportWriter {
         lines.append("|---|---:|---:|---:|---:|---:|---:|")
         for kind in figures.kinds {
             let by = { (decision: ExceptionDecision) in kind.byDecision[decision.rawValue] ?? 0 }
-            lines.append("| \(kind.kind) | \(kind.total) | \(kind.open) | \(kind.decided) | \(by(.accepted)) | \(by(.fixInSource)) | \(by(.fixInTarget)) |")
+            let counts = [kind.total, kind.open, kind.decided, by(.accepted), by(.fixInSource), by(.fixInTarget)]
+            lines.append("| \(kind.kind) | " + counts.map(String.init).joined(separator: " | ") + " |")
         }
         return lines
     }

@@ -6,23 +6,6 @@ import Testing
 /// migrated sample's work directory: the commands work, the worked id is the one stated, and
 /// the re-derivation agrees with every row of the register and catches an edited one.
 @Suite struct ExceptionsRecipeTests {
-    private func shBlocks() throws -> [String] {
-        let text = try String(contentsOfFile: PackagePaths.root + "/docs/exceptions.md", encoding: .utf8)
-        var blocks: [String] = []
-        var current: [Substring]?
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if current == nil, line == "```sh" {
-                current = []
-            } else if current != nil, line == "```" {
-                blocks.append((current ?? []).joined(separator: "\n"))
-                current = nil
-            } else {
-                current?.append(line)
-            }
-        }
-        return blocks
-    }
-
     /// Runs `block` unchanged with bash in `directory`, `mlm-migrate` on the PATH and `$T` set.
     private func run(_ block: String, in directory: String, target: String) throws -> CommandRunner.Result {
         let bin = URL(fileURLWithPath: PackagePaths.executable("mlm-migrate")).deletingLastPathComponent().path
@@ -41,7 +24,7 @@ import Testing
             "--work-dir", work.path, "--kek-file", TestKeys.kekFile, "--no-progress",
         ])
         #expect(migrated.status == 0, "\(migrated.stderr)")
-        let blocks = try shBlocks()
+        let blocks = try MarkdownShellBlocks.blocks("docs/exceptions.md")
         #expect(blocks.count == 4)
         guard blocks.count == 4 else { return }
 
