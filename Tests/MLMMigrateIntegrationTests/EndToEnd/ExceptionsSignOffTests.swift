@@ -96,7 +96,9 @@ import Testing
         // Reconcile again: the report counts them decided.
         let reconcile = try tool(["reconcile", "--target", target, "--work-dir", first.path, "--kek-file", TestKeys.kekFile])
         #expect(reconcile.status == 0, "\(reconcile.stderr)")
-        let decidedReport = try #require(try report(first.path).exceptions)
+        let reconciled = try report(first.path)
+        let decidedReport = try #require(reconciled.exceptions)
+        #expect(reconciled.contentDigest == firstReport.contentDigest, "decisions are outside the content digest")
         #expect(decidedReport.open == 0 && decidedReport.decided == all.count)
         #expect(decidedReport.kinds.first { $0.kind == "quarantine" }?.byDecision["fix_in_target"] == 1)
 
