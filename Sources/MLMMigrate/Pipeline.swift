@@ -37,6 +37,9 @@ public struct Pipeline {
         public var report: MigrationReport
         public var jsonPath: String
         public var markdownPath: String
+        /// `exceptions.csv` beside the report, and the register it lists.
+        public var exceptionsPath: String
+        public var exceptions: ExceptionFigures
         public var target: ConnectedTarget
     }
 
@@ -277,13 +280,20 @@ public struct Pipeline {
         if let commission, let cleansed = manifest.commissionCleanse {
             report.addCommission(commission, entities: cleansed.entities, extracted: manifest.commissionExtract ?? [])
         }
+        let register = try ExceptionReader(connection: connection).read(runID: runID)
+        report.exceptions = ExceptionFigures(register)
         let paths = try ReportWriter.write(report, to: work.path)
+        let exceptionsPath = "\(work.path)/\(ExceptionsCSV.fileName)"
+        try ExceptionsCSV.write(register, to: exceptionsPath)
         try RunRecords(connection: connection).recordReport(runID, passed: report.passed, json: String(decoding: report.json(), as: UTF8.self))
         if manifest.load != nil && manifest.loadPending != true {
             manifest.reconciled = true
             try work.writeManifest(manifest)
         }
-        return Outcome(report: report, jsonPath: paths.json, markdownPath: paths.markdown, target: described)
+        return Outcome(
+            report: report, jsonPath: paths.json, markdownPath: paths.markdown, exceptionsPath: exceptionsPath,
+            exceptions: ExceptionFigures(register), target: described
+        )
     }
 
     /// All stages in order; nil when ``maxBatches`` paused the load (the same call continues).

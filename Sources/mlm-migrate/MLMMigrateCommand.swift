@@ -14,7 +14,7 @@ struct MLMMigrateCommand: ParsableCommand {
             reconciliation check failed, 2 the run could not complete (message on stderr).
             """,
         version: ToolVersion.current,
-        subcommands: [Run.self, Resume.self, Extract.self, Cleanse.self, Transform.self, Load.self, Reconcile.self, VerifyLedger.self, ParallelRunCommand.self, RehearseCommand.self, StatusCommand.self, Keys.self, Erase.self, Rollback.self, Snapshots.self, Snapshot.self, Restore.self, ValidateMapping.self, ProfileCommand.self]
+        subcommands: [Run.self, Resume.self, Extract.self, Cleanse.self, Transform.self, Load.self, Reconcile.self, VerifyLedger.self, ParallelRunCommand.self, ExceptionsCommand.self, SignOffCommand.self, RehearseCommand.self, StatusCommand.self, Keys.self, Erase.self, Rollback.self, Snapshots.self, Snapshot.self, Restore.self, ValidateMapping.self, ProfileCommand.self]
     )
 }
 
@@ -149,6 +149,7 @@ func finish(_ outcome: Pipeline.Outcome) throws {
     print("report: \(outcome.markdownPath)")
     print("report (json): \(outcome.jsonPath)")
     print("report content sha256: \(report.contentDigest)")
+    print("exceptions: \(outcome.exceptionsPath) (\(outcome.exceptions.open) open, \(outcome.exceptions.decided) decided)")
     if let cluster = outcome.target.embedded {
         print("target: disposable PostgreSQL, data in \(cluster.dataDirectory)")
         print("connect: \(cluster.psqlCommand)")

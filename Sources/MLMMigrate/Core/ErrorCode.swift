@@ -18,10 +18,15 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let eraseNoPII = ErrorCode(rawValue: "erase.no_pii")
     public static let eraseUnknownMember = ErrorCode(rawValue: "erase.unknown_member")
 
+    public static let exceptionsNoRun = ErrorCode(rawValue: "exceptions.no_run")
+
     public static let genealogyNoFreeLeg = ErrorCode(rawValue: "genealogy.no_free_leg")
     public static let genealogyNoRoot = ErrorCode(rawValue: "genealogy.no_root")
     public static let genealogyOrphan = ErrorCode(rawValue: "genealogy.orphan")
     public static let genealogyRootMissing = ErrorCode(rawValue: "genealogy.root_missing")
+
+    public static let signoffInvalid = ErrorCode(rawValue: "signoff.invalid")
+    public static let signoffUnreadable = ErrorCode(rawValue: "signoff.unreadable")
 
     public static let snapshotDumpFailed = ErrorCode(rawValue: "snapshot.dump_failed")
     public static let snapshotRestoreFailed = ErrorCode(rawValue: "snapshot.restore_failed")
@@ -126,6 +131,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         .embeddedNoPostgres,
         .eraseNoPII,
         .eraseUnknownMember,
+        .exceptionsNoRun,
         .genealogyNoFreeLeg,
         .genealogyNoRoot,
         .genealogyOrphan,
@@ -168,6 +174,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         .rollbackNoRun,
         .rollbackNotNewest,
         .samplesSQLite,
+        .signoffInvalid,
+        .signoffUnreadable,
         .snapshotChecksumMismatch,
         .snapshotExists,
         .snapshotNoChecksum,

@@ -142,6 +142,7 @@ final class RehearsalSession {
         }
         step.facts.append("run \(summary.runID): \(summary.batches) batches of up to \(batchSize) rows")
         step.facts.append("report: \(outcome.markdownPath)")
+        step.facts.append(Self.exceptionsFact(outcome))
         let failedChecks = outcome.report.content.checks.filter { !$0.passed }.map(\.name)
         if mapping.ledger != nil {
             let entries = exportRows["wallet_entries"] ?? 0
@@ -251,6 +252,7 @@ final class RehearsalSession {
         }
         guard let outcome else { throw MigrationError(.rehearseStepFailed, "the delta load paused") }
         step.facts.append("run \(outcome.report.run.runID); report: \(outcome.markdownPath)")
+        step.facts.append(Self.exceptionsFact(outcome))
         for entity in outcome.report.content.delta?.entities ?? [] {
             step.facts.append(
                 "\(entity.entity): inserted \(entity.inserted), updated \(entity.updated), unchanged \(entity.unchanged), gone \(entity.gone)"
@@ -287,6 +289,13 @@ final class RehearsalSession {
     }
 
     // MARK: Helpers
+
+    /// Open exceptions are reported, not a rehearsal failure: the cutover's go/no-go decides them.
+    static func exceptionsFact(_ outcome: Pipeline.Outcome) -> String {
+        let figures = outcome.exceptions
+        return "exceptions: \(figures.open) open, \(figures.decided) decided "
+            + "(each needs a decision before cutover's go/no-go): \(outcome.exceptionsPath)"
+    }
 
     private func fail(_ step: inout RehearsalReport.Step, _ reason: String) {
         step.verdict = "fail"

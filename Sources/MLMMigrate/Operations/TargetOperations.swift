@@ -73,6 +73,22 @@ public struct TargetOperations {
         return (summary, paths.json, paths.markdown)
     }
 
+    /// Run `runID`'s exceptions register (nil: the newest loaded run), written to `path` as
+    /// `exceptions.csv` when given (`mlm-migrate exceptions`).
+    public func exceptions(target: String?, runID: Int?, writeTo path: String?) throws(MigrationError) -> ExceptionRegister {
+        let reader = ExceptionReader(connection: try connect(target, fresh: false).0)
+        let run: Int
+        if let runID { run = runID } else { run = try reader.latestRun() }
+        let register = try reader.read(runID: run)
+        if let path { try ExceptionsCSV.write(register, to: path) }
+        return register
+    }
+
+    /// Records the decisions of a sign-off file, made by `person` (`mlm-migrate sign-off`).
+    public func signOff(target: String?, file: String, by person: String) throws(MigrationError) -> SignOffSummary {
+        try SignOff(connection: try connect(target, fresh: false).0).record(path: file, by: person)
+    }
+
     /// How far run `runID` (nil: the newest) is, from the target's own tables (`mlm-migrate status`).
     public func status(target: String?, runID: Int?) throws(MigrationError) -> RunStatus {
         try RunStatusReader(connection: try connect(target, fresh: false).0).read(runID: runID)

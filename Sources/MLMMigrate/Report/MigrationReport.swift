@@ -53,6 +53,8 @@ public struct MigrationReport: Codable, Sendable {
     public var content: Content
     public var contentDigest: String
     public var run: RunFacts
+    /// Exceptions open and decided per kind (outside `content`: decisions are people's).
+    public var exceptions: ExceptionFigures?
 
     public init(
         counts: StageCounts, checks: [Check], mapping: Mapping, run: RunFacts,

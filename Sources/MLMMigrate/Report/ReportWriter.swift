@@ -70,6 +70,7 @@ public enum ReportWriter {
                 lines.append("| \(pair.legacyID) | \(pair.duplicateOfLegacyID) | \(pair.columns.joined(separator: ", ")) | \(pair.scorePercent)% |")
             }
         }
+        if let exceptions = report.exceptions { lines += exceptionsSection(exceptions) }
         if let delta = content.delta { lines += deltaSection(delta) }
         if let ledger = content.ledger { lines += ledgerSection(ledger) }
         if let pii = content.pii { lines += piiSection(pii) }
@@ -84,6 +85,21 @@ public enum ReportWriter {
         }
         lines.append("")
         return lines.joined(separator: "\n")
+    }
+
+    /// Exceptions a person must decide on, open and decided per kind (`mlm-migrate sign-off`).
+    private static func exceptionsSection(_ figures: ExceptionFigures) -> [String] {
+        var lines = ["", "## Exceptions: \(figures.open) open, \(figures.decided) decided", ""]
+        lines.append("Listed one by one in `\(figures.file)` (docs/exceptions.md); decide each with `mlm-migrate sign-off`.")
+        lines.append("")
+        lines.append("| kind | exceptions | open | decided | accepted | fix in source | fix in target |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|")
+        for kind in figures.kinds {
+            let by = { (decision: ExceptionDecision) in kind.byDecision[decision.rawValue] ?? 0 }
+            let counts = [kind.total, kind.open, kind.decided, by(.accepted), by(.fixInSource), by(.fixInTarget)]
+            lines.append("| \(kind.kind) | " + counts.map(String.init).joined(separator: " | ") + " |")
+        }
+        return lines
     }
 
     /// Order volume control totals per period (scaled integers at the plan's volume_scale).

@@ -335,6 +335,20 @@ public enum TargetSchema {
             ALTER TABLE mlm.wallet_entries ADD COLUMN counterparty_id bigint
                 CONSTRAINT wallet_entries_counterparty_fkey REFERENCES mlm.members;
             """),
+        Migration(version: 11, description: "exceptions register: every decision on an exception, history kept", sql: """
+            CREATE TABLE mlm_migration.signoffs (
+                signoff_id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                exception_id    text NOT NULL CHECK (exception_id ~ '^EX-[0-9a-f]{16}$'),
+                run_id          bigint NOT NULL REFERENCES mlm_migration.runs ON DELETE CASCADE,
+                content_sha256  text NOT NULL CHECK (content_sha256 ~ '^[0-9a-f]{64}$'),
+                decision        text NOT NULL CHECK (decision IN ('accepted', 'fix_in_source', 'fix_in_target')),
+                comment         text NOT NULL CHECK (comment <> ''),
+                decided_by      text NOT NULL CHECK (decided_by <> ''),
+                decided_at      timestamptz NOT NULL DEFAULT now(),
+                file_sha256     text NOT NULL
+            );
+            CREATE INDEX signoffs_exception_idx ON mlm_migration.signoffs (exception_id, signoff_id);
+            """),
     ]
 
     /// Foreign keys that a bulk load into an empty target drops and adds back after the last

@@ -8,7 +8,7 @@ import Testing
 @Suite struct NoPlaintextPIITests {
     /// Every PII value of vendor 1's CSV, read with the tool's reader (KYC status excluded: its
     /// few words, such as "verified", also occur in ordinary report text).
-    private func vendor1PII() throws -> Set<String> {
+    static func vendor1PII() throws -> Set<String> {
         let reader = try CSVReader(path: PackagePaths.sample("vendor1-binaryplan/members.csv"), displayName: "members.csv")
         var values = Set<String>()
         _ = try reader.next()
@@ -23,7 +23,7 @@ import Testing
 
     /// Every PII value of vendor 2's SQLite export (names, email, mobile, dob, street, ssn,
     /// bank account, KYC reference).
-    private func vendor2PII() throws -> Set<String> {
+    static func vendor2PII() throws -> Set<String> {
         let reader = try SQLiteReader(path: PackagePaths.sample("vendor2-mlmsoft/export.sqlite"), displayName: "export.sqlite", selection: .table("tbl_distributor"))
         let columns = ["first_name", "last_name", "email_addr", "mobile", "dob", "street", "ssn", "bank_account", "kyc_ref"]
         let indexes = columns.compactMap { reader.columnNames.firstIndex(of: $0) }
@@ -60,7 +60,7 @@ import Testing
 
     @Test(arguments: ["vendor1-binaryplan", "vendor2-mlmsoft"])
     func noSourcePIIReachesTheTargetDumpWorkDirectoryReportOrLogs(vendor: String) throws {
-        let pii = try vendor == "vendor1-binaryplan" ? vendor1PII() : vendor2PII()
+        let pii = try vendor == "vendor1-binaryplan" ? Self.vendor1PII() : Self.vendor2PII()
         #expect(pii.count > 10_000)
         let work = try TemporaryDirectory()
         let target = try TestPostgres.freshDatabase("pii")

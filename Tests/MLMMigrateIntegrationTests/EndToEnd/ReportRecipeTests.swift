@@ -7,21 +7,7 @@ import Testing
 @Suite struct ReportRecipeTests {
     /// The ```sh blocks of a document that call psql, in order.
     private func psqlBlocks(_ document: String) throws -> [String] {
-        let text = try String(contentsOfFile: PackagePaths.root + "/" + document, encoding: .utf8)
-        var blocks: [String] = []
-        var current: [Substring]?
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if current == nil, line == "```sh" {
-                current = []
-            } else if current != nil, line == "```" {
-                let block = (current ?? []).joined(separator: "\n")
-                if block.contains("psql") { blocks.append(block) }
-                current = nil
-            } else {
-                current?.append(line)
-            }
-        }
-        return blocks
+        try MarkdownShellBlocks.blocks(document).filter { $0.contains("psql") }
     }
 
     private func digests(ofBlock block: String, target: String) throws -> [String] {

@@ -5,8 +5,8 @@ import Testing
 /// Every `mlm-migrate` command in the fenced shell blocks of runbooks/rehearsal.md and
 /// runbooks/cutover.md runs, in the runbook's order, exactly as written, on vendor 1's sample:
 /// only the runbook's placeholders are substituted (`$T`, `$K`, `$W`, `$B`, `export/`,
-/// `mappings/VENDOR.yaml`, `RUN`...). A failure names the runbook line, so the runbooks cannot
-/// drift from the CLI.
+/// `mappings/VENDOR.yaml`, `RUN`...), and before a `sign-off` the person's decisions are filled
+/// in. A failure names the runbook line, so the runbooks cannot drift from the CLI.
 @Suite struct RunbookCommandTests {
     struct Command {
         var line: Int
@@ -81,12 +81,22 @@ import Testing
                 }
                 arguments[index] = replaced
             }
+            if arguments.first == "sign-off" { try decideOpenExceptions(arguments) }
             let result = try ToolRun.run("mlm-migrate", arguments + ["--no-progress"].filter { _ in arguments.first != "validate-mapping" })
             let allowed: Set<Int32> = arguments.first == "parallel-run" ? [0, 1] : [0]
             #expect(allowed.contains(result.status), "runbooks/\(runbook):\(command.line): \(command.words.joined(separator: " "))\n\(result.stdout)\n\(result.stderr)")
             lines.append(command.line)
         }
         return lines
+    }
+
+    /// The person's step before `sign-off --exceptions DIR/X.csv`: DIR/exceptions.csv (exported by
+    /// the runbook's previous command) with every open exception accepted, saved as X.csv.
+    func decideOpenExceptions(_ arguments: [String]) throws {
+        guard let flag = arguments.firstIndex(of: "--exceptions"), flag + 1 < arguments.count else { return }
+        let decided = arguments[flag + 1]
+        let exported = URL(fileURLWithPath: decided).deletingLastPathComponent().appendingPathComponent("exceptions.csv").path
+        try ExceptionsSignOffTests.decided(exported, to: decided) { $0["status"] == "open" ? "accepted" : nil }
     }
 
     var sample: [String: String] {
@@ -128,8 +138,8 @@ import Testing
         let lines = try run("cutover.md", substitutions, target: target)
         let commands = try Self.commands("cutover.md").map { $0.words[1] }
         #expect(commands == [
-            "run", "verify-ledger", "parallel-run", "snapshot", "snapshot", "run", "status", "verify-ledger", "parallel-run",
-            "snapshot", "snapshots", "rollback", "restore",
+            "run", "verify-ledger", "parallel-run", "snapshot", "exceptions", "sign-off", "snapshot", "run", "status",
+            "verify-ledger", "parallel-run", "snapshot", "exceptions", "sign-off", "exceptions", "snapshots", "rollback", "restore",
         ], "runbook lines \(lines)")
         // The rollback trigger's commands left the first load only.
         let runs = try PostgresConnection(target).query("SELECT run_id, status FROM mlm_migration.runs ORDER BY run_id")

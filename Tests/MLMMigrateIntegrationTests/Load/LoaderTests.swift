@@ -72,8 +72,8 @@ import Testing
 
     @Test func appliesTheSchemaOnceAndIsRerunnable() throws {
         let connection = try PostgresConnection(try TestPostgres.freshDatabase("schema"))
-        #expect(try TargetSchema.apply(on: connection) == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+        #expect(try TargetSchema.apply(on: connection) == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
         #expect(try TargetSchema.apply(on: connection) == [])
-        #expect(try connection.scalar("SELECT max(version) FROM mlm_migration.schema_versions") == "10")
+        #expect(try connection.scalar("SELECT max(version) FROM mlm_migration.schema_versions") == "11")
     }
 }

@@ -48,12 +48,17 @@ import Testing
         }
         let kill = try #require(report.steps.first { $0.name == "kill_and_resume" })
         #expect(kill.facts.contains { $0.contains("load killed (SIGKILL) after batch") })
+        // Open exceptions are named, and do not make the rehearsal fail.
+        let first = try #require(report.steps.first { $0.name == "first_load" })
+        let exceptions = try #require(first.facts.first { $0.hasPrefix("exceptions: ") })
+        #expect(exceptions.contains(" open, 0 decided") && !exceptions.hasPrefix("exceptions: 0 open"), "\(exceptions)")
         let window = try #require(report.window)
         #expect(window.productionRows["members"] == 1_000_000)
         #expect(window.stages.map(\.stage).starts(with: ["extract", "cleanse", "transform", "load", "reconcile"]))
         #expect(window.withMarginSeconds > window.estimatedSeconds && window.estimatedSeconds > 0)
         let markdown = try String(contentsOfFile: "\(work.path)/rehearsal.md", encoding: .utf8)
         #expect(markdown.contains("# Rehearsal report: GO"))
+        #expect(markdown.contains("- exceptions: "))
         #expect(markdown.contains("## Cutover window estimate"))
         #expect(markdown.contains("production row counts given by --production-rows"))
     }
