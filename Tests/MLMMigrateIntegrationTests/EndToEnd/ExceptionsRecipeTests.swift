@@ -24,7 +24,7 @@ import Testing
             "--work-dir", work.path, "--kek-file", TestKeys.kekFile, "--no-progress",
         ])
         #expect(migrated.status == 0, "\(migrated.stderr)")
-        let blocks = try MarkdownShellBlocks.blocks("docs/exceptions.md")
+        let blocks = try DocBlocks.blocks("docs/exceptions.md").map(\.text)
         #expect(blocks.count == 4)
         guard blocks.count == 4 else { return }
 

@@ -7,7 +7,7 @@ import Testing
 @Suite struct ReportRecipeTests {
     /// The ```sh blocks of a document that call psql, in order.
     private func psqlBlocks(_ document: String) throws -> [String] {
-        try MarkdownShellBlocks.blocks(document).filter { $0.contains("psql") }
+        try DocBlocks.blocks(document).map(\.text).filter { $0.contains("psql") }
     }
 
     private func digests(ofBlock block: String, target: String) throws -> [String] {
