@@ -35,7 +35,7 @@ profile="$(mktemp -d)"
 trap 'rm -rf "$profile"' EXIT
 
 # name width height: the phone's page is longer, its charts stacked in one column.
-for shot in "desktop 1280 1500" "phone 390 2400"; do
+for shot in "desktop 1280 1700" "phone 390 3000"; do
   set -- $shot
   target="$out/report-$1.png"
   rm -f "$target"

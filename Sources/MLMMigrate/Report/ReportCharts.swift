@@ -49,10 +49,16 @@ struct ReportChart {
     var hasKeys = false
     /// The largest figure on a column chart's scale, shown at the top of its axis.
     var axisTop = ""
+    /// A column chart's base line (y, and where it ends) and the y of the labels under it.
+    var axisY = 0
+    var axisEnd = 0
+    var axisLabelY = 0
 
-    static let width = 400
+    /// About a chart card's width on a phone and in a desktop's three columns, so 12-unit text
+    /// reads at about 12 px on both.
+    static let width = 360
     /// Room after the longest bar for its figure.
-    static let valueRoom = 150
+    static let valueRoom = 140
     static let rowHeight = 34
     static let headingHeight = 22
 
@@ -63,11 +69,16 @@ struct ReportChart {
     }
 
     /// A horizontal bar chart. `items` are (label, figure shown, magnitude, tone); a nil
-    /// magnitude makes a heading row. Bars are scaled to the largest magnitude among the rows
-    /// that follow each heading (figures of different currencies are never on one scale).
-    static func bars(title: String, note: String, items: [(label: String, value: String, magnitude: Int128?, tone: String)]) -> ReportChart {
+    /// magnitude makes a heading row. With `scalePerHeading`, bars are scaled to the largest
+    /// magnitude among the rows that follow each heading (figures of different currencies are
+    /// never on one scale); without, to the largest of all.
+    static func bars(
+        title: String, note: String, items: [(label: String, value: String, magnitude: Int128?, tone: String)],
+        scalePerHeading: Bool = true
+    ) -> ReportChart {
         var chart = ReportChart(title: title, note: note, height: 0)
         let longest = width - valueRoom
+        let overall = items.compactMap(\.magnitude).map { $0 < 0 ? -$0 : $0 }.max() ?? 0
         var y = 0
         var index = 0
         while index < items.count {
@@ -83,7 +94,7 @@ struct ReportChart {
                 end = index
             }
             while end < items.count, items[end].magnitude != nil { end += 1 }
-            let scale = items[index..<end].compactMap(\.magnitude).map { $0 < 0 ? -$0 : $0 }.max() ?? 0
+            let scale = scalePerHeading ? items[index..<end].compactMap(\.magnitude).map { $0 < 0 ? -$0 : $0 }.max() ?? 0 : overall
             for item in items[index..<end] {
                 let magnitude = item.magnitude.map { $0 < 0 ? -$0 : $0 } ?? 0
                 var length = scale > 0 ? Int(magnitude * Int128(longest) / scale) : 0
@@ -131,6 +142,9 @@ struct ReportChart {
                 ))
             }
         }
+        chart.axisY = top + plotHeight
+        chart.axisEnd = left + plotWidth
+        chart.axisLabelY = top + plotHeight + 14
         chart.height = top + plotHeight + 22
         return chart
     }

@@ -103,17 +103,10 @@ struct ReportPage {
     static func charts(_ report: MigrationReport) -> [ReportChart] {
         let content = report.content
         var charts: [ReportChart] = []
-        var reasons: [(label: String, value: String, magnitude: Int128?, tone: String)] = []
-        for entity in content.entities {
-            for (reason, rows) in entity.quarantinedByReason.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }) {
-                reasons.append(("\(reason) (\(entity.entity))", count(rows), Int128(rows), "quarantined"))
-            }
-        }
-        if !reasons.isEmpty {
-            charts.append(.bars(title: "Quarantined rows by reason", note: "Rows not loaded, per reason code (docs/mapping.md).", items: reasons))
-        }
         if let genealogy = content.genealogy {
-            let unlinked = genealogy.sourceUnlinked == 0 ? "" : " \(count(genealogy.sourceUnlinked)) rows of the export reach no root (missing sponsor or a cycle) and have no level."
+            let unlinked = genealogy.sourceUnlinked == 0
+                ? ""
+                : " \(count(genealogy.sourceUnlinked)) rows of the export reach no root (missing sponsor or a cycle) and have no level."
             charts.append(.pairedColumns(
                 title: "Sponsor-tree depth: export and loaded",
                 note: "Members per level (level 1 has no sponsor).\(unlinked)",
@@ -140,8 +133,9 @@ struct ReportPage {
                 let buckets = ReportChart.varianceBuckets(ledger.variances)
                 charts.append(.bars(
                     title: "Balance variances by size",
-                    note: "Wallets whose recomputed balance differs from the legacy one: recomputed minus legacy, in major units of each wallet's currency.",
-                    items: buckets.map { ($0.label, count($0.count), Int128($0.count), "variance") }
+                    note: "Wallets whose recomputed balance differs from the legacy one, by recomputed minus legacy "
+                        + "in major units of each wallet's currency (ranges with no wallet left out).",
+                    items: buckets.filter { $0.count > 0 }.map { ($0.label, count($0.count), Int128($0.count), "variance") }
                 ))
             }
         }
@@ -149,6 +143,20 @@ struct ReportPage {
             charts.append(.bars(
                 title: "Stage timings", note: "Seconds each stage took in this work directory.",
                 items: timings.map { ($0.stage, seconds($0.milliseconds), Int128($0.milliseconds), "time") }
+            ))
+        }
+        // Last: the longest chart, so the shorter ones fill the columns beside it.
+        var reasons: [(label: String, value: String, magnitude: Int128?, tone: String)] = []
+        for entity in content.entities where !entity.quarantinedByReason.isEmpty {
+            reasons.append((entity.entity, "", nil, ""))
+            for (reason, rows) in entity.quarantinedByReason.sorted(by: { ($1.value, $0.key) < ($0.value, $1.key) }) {
+                reasons.append((reason, count(rows), Int128(rows), "quarantined"))
+            }
+        }
+        if !reasons.isEmpty {
+            charts.append(.bars(
+                title: "Quarantined rows by reason", note: "Rows not loaded, per entity and reason code (docs/mapping.md).",
+                items: reasons, scalePerHeading: false
             ))
         }
         return charts

@@ -18,7 +18,7 @@ enum ReportTemplate {
     * { box-sizing: border-box; }
     body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
       background: #f4f6f9; }
-    main { max-width: 1160px; margin: 0 auto; padding: 16px; }
+    main { max-width: 1040px; margin: 0 auto; padding: 16px; }
     h1 { font-size: 1.5rem; margin: 0 0 4px; }
     h2 { font-size: 1.1rem; margin: 28px 0 6px; }
     p { margin: 4px 0 10px; }
@@ -31,10 +31,11 @@ enum ReportTemplate {
     .facts dt { color: var(--muted); }
     .facts dd { margin: 0; overflow-wrap: anywhere; }
     code { font: 0.86em/1.3 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; overflow-wrap: anywhere; }
-    .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 14px; }
+    .charts { columns: 2 340px; column-gap: 14px; }
+    .chart { break-inside: avoid; display: inline-block; width: 100%; margin: 0 0 14px; }
     .chart h3 { font-size: 1rem; margin: 0 0 2px; }
     .note { color: var(--muted); font-size: 0.88rem; }
-    svg { display: block; width: 100%; height: auto; }
+    svg { display: block; width: 100%; max-width: 480px; height: auto; }
     svg text { font: 12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; fill: var(--ink); }
     svg text.heading { font-weight: 700; }
     svg text.heading.bad, svg text.axis.bad { fill: var(--fail); }
@@ -93,7 +94,7 @@ enum ReportTemplate {
     {{/hasCharts}}
     <div class="charts">
     {{#charts}}
-    <figure class="card chart" style="margin: 0">
+    <figure class="card chart">
     <h3>{{title}}</h3>
     <p class="note">{{note}}</p>
     {{#hasKeys}}<div class="keys">{{/hasKeys}}{{#keys}}<span><span class="swatch {{tone}}"></span>{{name}}</span>{{/keys}}{{#hasKeys}}</div>{{/hasKeys}}
@@ -101,7 +102,7 @@ enum ReportTemplate {
     <title>{{title}}</title>
     {{#isColumns}}
     <text class="axis" x="8" y="10">{{axisTop}}</text>
-    <line x1="8" y1="174" x2="392" y2="174" stroke="#d9dee5"/>
+    <line x1="8" y1="{{axisY}}" x2="{{axisEnd}}" y2="{{axisY}}" stroke="#d9dee5"/>
     {{/isColumns}}
     {{#rows}}
     <text class="{{#isHeading}}heading {{tone}}{{/isHeading}}" x="0" y="{{labelY}}">{{label}}</text>
@@ -112,7 +113,7 @@ enum ReportTemplate {
     {{/rows}}
     {{#columns}}
     <rect class="{{tone}}" x="{{x}}" y="{{y}}" width="{{width}}" height="{{height}}"><title>{{tooltip}}</title></rect>
-    {{#hasAxisLabel}}<text class="axis" x="{{labelX}}" y="188" text-anchor="middle">{{axisLabel}}</text>{{/hasAxisLabel}}
+    {{#hasAxisLabel}}<text class="axis" x="{{labelX}}" y="{{axisLabelY}}" text-anchor="middle">{{axisLabel}}</text>{{/hasAxisLabel}}
     {{/columns}}
     </svg>
     </figure>

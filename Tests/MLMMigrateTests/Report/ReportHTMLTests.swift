@@ -109,7 +109,7 @@ import Testing
             "Quarantined rows by reason", "Sponsor-tree depth: export and loaded", "Ledger totals per currency",
             "Balance variances by size", "Stage timings",
         ] {
-            #expect(html.contains("<svg viewBox=\"0 0 400 ") && html.contains("<title>\(title)</title>"), "\(title)")
+            #expect(html.contains("<svg viewBox=\"0 0 360 ") && html.contains("<title>\(title)</title>"), "\(title)")
         }
         #expect(html.contains("<title>level 3, export: 900</title>"))
         #expect(html.contains("<title>level 3, loaded: 897</title>"))
