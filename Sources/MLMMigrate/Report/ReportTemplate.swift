@@ -50,7 +50,8 @@ enum ReportTemplate {
     .scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
     table { border-collapse: collapse; width: 100%; background: #fff; font-size: 0.9rem; }
     th, td { border-bottom: 1px solid var(--line); padding: 6px 8px; text-align: left; vertical-align: top; }
-    th { background: #eef1f5; font-weight: 600; white-space: nowrap; }
+    th { background: #eef1f5; font-weight: 600; }
+    td code { white-space: nowrap; overflow-wrap: normal; }
     td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
     td.bad { color: var(--fail); font-weight: 700; }
     footer { color: var(--muted); font-size: 0.8rem; margin: 24px 0 8px; }
