@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Renders a report.html with headless Chromium at desktop (1280 px) and phone (390 px) widths
 # and saves OUT_DIR/report-desktop.png and OUT_DIR/report-phone.png (the top of the page: the
-# verdict, the facts and the charts). Installs Debian's `chromium` when it is missing.
+# verdict, the facts and the charts). Installs Debian's `chromium` (scripts/setup.sh) when missing.
 #   bash scripts/report-screenshots.sh REPORT_HTML OUT_DIR
 set -euo pipefail
 
@@ -18,14 +18,7 @@ fi
 
 browser="$(command -v chromium || command -v chromium-browser || true)"
 if [ -z "$browser" ]; then
-  echo "report-screenshots: installing chromium" >&2
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null 2>&1 || { echo "report-screenshots: need root (or sudo) to install chromium" >&2; exit 1; }
-    sudo="sudo"
-  fi
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  bash "$(dirname "$0")/setup.sh"   # installs chromium with the project's other needs
   browser="$(command -v chromium)"
 fi
 

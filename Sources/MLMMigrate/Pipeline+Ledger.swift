@@ -10,7 +10,9 @@ extension Pipeline {
         return LedgerExtractSummary(entries: entries, balances: balances)
     }
 
-    func cleanseLedger(_ ledger: LedgerMapping, members: MembersMapping, manifest: RunManifest) throws(MigrationError) -> LedgerCleanseSummary {
+    func cleanseLedger(
+        _ ledger: LedgerMapping, members: MembersMapping, manifest: RunManifest
+    ) throws(MigrationError) -> LedgerCleanseSummary {
         guard let extract = manifest.ledgerExtract else { throw Self.missing("extract") }
         let paths = LedgerCleansePaths(
             entriesExtract: work.path(.extractWalletEntries),

@@ -29,7 +29,8 @@ extension RunManifest {
         }
         timings.append(StageTiming(stage: stage, milliseconds: milliseconds))
         let order = ["extract", "cleanse", "transform", "load", "reconcile"]
-        timings.sort { (order.firstIndex(of: $0.stage) ?? order.count) < (order.firstIndex(of: $1.stage) ?? order.count) }
+        func rank(_ timing: StageTiming) -> Int { order.firstIndex(of: timing.stage) ?? order.count }
+        timings.sort { rank($0) < rank($1) }
         self.timings = timings
     }
 }

@@ -45,7 +45,9 @@ public enum ParallelRunReport {
             out += "\n## \(title) (\(rows.count))\n\n| member | bonus | legacy | recomputed | difference |\n|---|---|---:|---:|---:|\n"
             for row in rows {
                 let isCarry = row.bonusType.hasPrefix("carry:")
-                func figure(_ value: Int64?) -> String { value.map { isCarry ? volume(String($0), scale: summary.volumeScale) + " BV" : money(String($0)) } ?? "-" }
+                func figure(_ value: Int64?) -> String {
+                    value.map { isCarry ? volume(String($0), scale: summary.volumeScale) + " BV" : money(String($0)) } ?? "-"
+                }
                 out += "| \(row.legacyID) | \(row.bonusType) | \(figure(row.legacyMinor)) | \(figure(row.recomputedMinor)) | \(figure(row.differenceMinor)) |\n"
             }
         }

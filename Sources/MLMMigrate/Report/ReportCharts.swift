@@ -94,7 +94,8 @@ struct ReportChart {
                 end = index
             }
             while end < items.count, items[end].magnitude != nil { end += 1 }
-            let scale = scalePerHeading ? items[index..<end].compactMap(\.magnitude).map { $0 < 0 ? -$0 : $0 }.max() ?? 0 : overall
+            let group = items[index..<end].compactMap(\.magnitude).map { $0 < 0 ? -$0 : $0 }.max() ?? 0
+            let scale = scalePerHeading ? group : overall
             for item in items[index..<end] {
                 let magnitude = item.magnitude.map { $0 < 0 ? -$0 : $0 } ?? 0
                 var length = scale > 0 ? Int(magnitude * Int128(longest) / scale) : 0

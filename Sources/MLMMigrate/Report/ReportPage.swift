@@ -50,12 +50,12 @@ struct ReportPage {
     var verdict: String
     var summary: String
     var facts: [Fact]
-    var failedChecks: [Row]
-    var hasFailedChecks: Bool
+    /// The failed checks' table, first after the verdict; empty when every check passed.
+    var failedChecks: [Table]
     var charts: [ReportChart]
     var hasCharts: Bool
+    /// Every table of `report.md`, the checks last.
     var tables: [Table]
-    var checks: Table
 
     init(_ report: MigrationReport) {
         let content = report.content
@@ -71,7 +71,9 @@ struct ReportPage {
             Fact(label: "vendor", value: content.vendor, isCode: false),
             Fact(label: "target", value: report.run.target, isCode: false),
         ]
-        if let connection = report.run.connection { facts.append(Fact(label: "connection", value: connection, isCode: false)) }
+        if let connection = report.run.connection {
+            facts.append(Fact(label: "connection", value: connection, isCode: false))
+        }
         facts += [
             Fact(label: "generated", value: report.run.generatedAt, isCode: false),
             Fact(label: "mlm-migrate", value: content.toolVersion, isCode: false),
@@ -79,21 +81,23 @@ struct ReportPage {
             Fact(label: "report content SHA-256", value: report.contentDigest, isCode: true),
         ]
         self.facts = facts
-        failedChecks = failed.map(Self.checkRow)
-        hasFailedChecks = !failed.isEmpty
+        failedChecks = failed.isEmpty ? [] : [Table(
+            title: "Failed checks", note: "",
+            headers: Self.headers("check", "result", "expected", "actual", "what it proves"), rows: failed.map(Self.checkRow)
+        )]
         charts = Self.charts(report)
         hasCharts = !charts.isEmpty
-        tables = Self.tables(content)
-        checks = Table(
+        tables = Self.tables(content) + [Table(
             title: "Checks", note: "Every check with the figures it compared.",
             headers: Self.headers("check", "result", "expected", "actual", "what it proves"),
             rows: content.checks.map(Self.checkRow)
-        )
+        )]
     }
 
     static func checkRow(_ check: Check) -> Row {
         Row(cells: [
-            code(check.name), Cell(text: check.passed ? "pass" : "FAIL", isNumber: false, isCode: false, isBad: !check.passed),
+            code(check.name),
+            Cell(text: check.passed ? "pass" : "FAIL", isNumber: false, isCode: false, isBad: !check.passed),
             code(short(check.expected)), code(short(check.actual)), text(check.description),
         ])
     }
@@ -106,7 +110,8 @@ struct ReportPage {
         if let genealogy = content.genealogy {
             let unlinked = genealogy.sourceUnlinked == 0
                 ? ""
-                : " \(count(genealogy.sourceUnlinked)) rows of the export reach no root (missing sponsor or a cycle) and have no level."
+                : " \(count(genealogy.sourceUnlinked)) rows of the export reach no root (missing sponsor or a cycle) "
+                    + "and have no level."
             charts.append(.pairedColumns(
                 title: "Sponsor-tree depth: export and loaded",
                 note: "Members per level (level 1 has no sponsor).\(unlinked)",
@@ -135,7 +140,8 @@ struct ReportPage {
                     title: "Balance variances by size",
                     note: "Wallets whose recomputed balance differs from the legacy one, by recomputed minus legacy "
                         + "in major units of each wallet's currency (ranges with no wallet left out).",
-                    items: buckets.filter { $0.count > 0 }.map { ($0.label, count($0.count), Int128($0.count), "variance") }
+                    items: buckets.filter { $0.count > 0 }
+                        .map { ($0.label, count($0.count), Int128($0.count), "variance") }
                 ))
             }
         }

@@ -5,6 +5,22 @@
 /// `{{& name}}` here (a test refuses them). Write `&#160;`-style numeric references, not named
 /// HTML entities, so an XML parser reads the page too.
 enum ReportTemplate {
+    /// One table under its heading (a ``ReportPage/Table``), for the failed checks and every table.
+    static let table = """
+    <h2>{{title}}</h2>
+    {{#hasNote}}<p class="note">{{note}}</p>{{/hasNote}}
+    <div class="scroll"><table>
+    <thead><tr>{{#headers}}<th{{#isNumber}} class="num"{{/isNumber}}>{{text}}</th>{{/headers}}</tr></thead>
+    <tbody>
+    {{#rows}}
+    <tr>{{#cells}}<td class="{{#isNumber}}num{{/isNumber}}{{#isBad}} bad{{/isBad}}">{{#isCode}}<code>{{text}}</code>{{/isCode}}\
+    {{^isCode}}{{text}}{{/isCode}}</td>{{/cells}}</tr>
+    {{/rows}}
+    </tbody></table></div>
+
+    """
+
+    /// The page; `{{> table}}` is ``table``.
     static let html = """
     <!DOCTYPE html>
     <html lang="en">
@@ -71,18 +87,9 @@ enum ReportTemplate {
     <h1>{{title}}</h1>
     <p>{{summary}}</p>
     </section>
-    {{#hasFailedChecks}}
-    <h2>Failed checks</h2>
-    <div class="scroll"><table>
-    <thead><tr><th>check</th><th>result</th><th>expected</th><th>actual</th><th>what it proves</th></tr></thead>
-    <tbody>
-    {{/hasFailedChecks}}
     {{#failedChecks}}
-    <tr>{{#cells}}<td class="{{#isNumber}}num{{/isNumber}}{{#isBad}} bad{{/isBad}}">{{#isCode}}<code>{{text}}</code>{{/isCode}}{{^isCode}}{{text}}{{/isCode}}</td>{{/cells}}</tr>
+    {{> table}}
     {{/failedChecks}}
-    {{#hasFailedChecks}}
-    </tbody></table></div>
-    {{/hasFailedChecks}}
     <div class="card">
     <dl class="facts">
     {{#facts}}
@@ -121,27 +128,8 @@ enum ReportTemplate {
     {{/charts}}
     </div>
     {{#tables}}
-    <h2>{{title}}</h2>
-    {{#hasNote}}<p class="note">{{note}}</p>{{/hasNote}}
-    <div class="scroll"><table>
-    <thead><tr>{{#headers}}<th{{#isNumber}} class="num"{{/isNumber}}>{{text}}</th>{{/headers}}</tr></thead>
-    <tbody>
-    {{#rows}}
-    <tr>{{#cells}}<td class="{{#isNumber}}num{{/isNumber}}{{#isBad}} bad{{/isBad}}">{{#isCode}}<code>{{text}}</code>{{/isCode}}{{^isCode}}{{text}}{{/isCode}}</td>{{/cells}}</tr>
-    {{/rows}}
-    </tbody></table></div>
+    {{> table}}
     {{/tables}}
-    {{#checks}}
-    <h2>{{title}}</h2>
-    <p class="note">{{note}}</p>
-    <div class="scroll"><table>
-    <thead><tr>{{#headers}}<th>{{text}}</th>{{/headers}}</tr></thead>
-    <tbody>
-    {{#rows}}
-    <tr>{{#cells}}<td class="{{#isBad}}bad{{/isBad}}">{{#isCode}}<code>{{text}}</code>{{/isCode}}{{^isCode}}{{text}}{{/isCode}}</td>{{/cells}}</tr>
-    {{/rows}}
-    </tbody></table></div>
-    {{/checks}}
     <footer>Written by mlm-migrate. The same figures are in report.json (minor units, with each currency's exponent)
     and report.md; docs/report.md says how to re-derive every digest.</footer>
     </main>

@@ -14,13 +14,24 @@ public enum ReportWriter {
         return (jsonPath, markdownPath, htmlPath)
     }
 
-    /// The template, parsed once; nil only if ``ReportTemplate/html`` were broken (a test parses it).
-    private static let template = try? MustacheTemplate(string: ReportTemplate.html)
+    /// The templates, parsed once; nil only if ``ReportTemplate`` were broken (the tests render it).
+    private static let templates: MustacheLibrary? = {
+        var library = MustacheLibrary()
+        do {
+            try library.register(ReportTemplate.table, named: "table")
+            try library.register(ReportTemplate.html, named: "report")
+        } catch {
+            return nil
+        }
+        return library
+    }()
 
     /// `report.html`: the verdict, facts, charts and tables of ``ReportPage``, self-contained.
     public static func html(_ report: MigrationReport) throws(MigrationError) -> String {
-        guard let template else { throw MigrationError(.internalUnexpected, "the report.html template does not parse") }
-        return template.render(ReportPage(report))
+        guard let html = templates?.render(ReportPage(report), withTemplate: "report") else {
+            throw MigrationError(.internalUnexpected, "the report.html template does not parse")
+        }
+        return html
     }
 
     public static func markdown(_ report: MigrationReport) -> String {

@@ -100,6 +100,7 @@ import Testing
         #expect(failed.contains("class=\"verdict fail\""))
         #expect(failed.contains("1 of 2 checks failed"))
         #expect(failed.contains("<h2>Failed checks</h2>"))
+        #expect(Self.xmlError(failed) == nil)
         #expect(!passed.contains("Failed checks"))
     }
 
