@@ -37,6 +37,7 @@ public struct Pipeline {
         public var report: MigrationReport
         public var jsonPath: String
         public var markdownPath: String
+        public var htmlPath: String
         /// `exceptions.csv` beside the report, and the register it lists.
         public var exceptionsPath: String
         public var exceptions: ExceptionFigures
@@ -55,6 +56,7 @@ public struct Pipeline {
 
     public func extract(source: String, mappingPath: String) throws(MigrationError) -> ExtractSummary {
         try refuseToOverwriteUnfinishedRun(by: "extract")
+        let started = ContinuousClock.now
         let mapping = try MappingLoader.load(path: mappingPath)
         guard let mappingText = FileManager.default.contents(atPath: mappingPath) else {
             throw MigrationError(.mappingInvalid, "cannot read the mapping \(mappingPath)")
@@ -77,12 +79,14 @@ public struct Pipeline {
             manifest.commissionExtract = try extractCommission(commission, source: absoluteSource)
             manifest.commissionPeriod = commissionPeriod
         }
+        manifest.recordTiming("extract", since: started)
         try work.writeManifest(manifest)
         return summary
     }
 
     public func cleanse() throws(MigrationError) -> CleanseSummary {
         try refuseToOverwriteUnfinishedRun(by: "cleanse")
+        let started = ContinuousClock.now
         var manifest = try work.readManifest()
         let mapping = try workMapping(manifest)
         guard manifest.extract != nil else { throw Self.missing("extract") }
@@ -102,6 +106,7 @@ public struct Pipeline {
         manifest.cleanse = summary
         manifest.ledgerCleanse = try mapping.ledger.map { ledger throws(MigrationError) in try cleanseLedger(ledger, members: mapping.members, manifest: manifest) }
         manifest.commissionCleanse = try cleanseCommission(mapping, manifest: manifest)
+        manifest.recordTiming("cleanse", since: started)
         try work.writeManifest(manifest)
         return summary
     }
@@ -110,6 +115,7 @@ public struct Pipeline {
     /// it has keep their ids, new ones get the next ones, and the load writes only the changes.
     public func transform(delta: Bool = false, target: String? = nil) throws(MigrationError) -> TransformSummary {
         try refuseToOverwriteUnfinishedRun(by: "transform")
+        let started = ContinuousClock.now
         var manifest = try work.readManifest()
         guard manifest.cleanse != nil else { throw Self.missing("cleanse") }
         manifest.clearStages(from: .transform)
@@ -139,12 +145,15 @@ public struct Pipeline {
             )
         }
         manifest.commissionTransform = try transformCommission(try workMapping(manifest), manifest: manifest)
+        manifest.recordTiming("transform", since: started)
         try work.writeManifest(manifest)
         return summary
     }
 
     public func load(target: String?) throws(MigrationError) -> (LoadSummary, ConnectedTarget) {
+        let started = ContinuousClock.now
         var manifest = try work.readManifest()
+        let resuming = manifest.loadPending == true
         let mapping = try workMapping(manifest)
         guard let extract = manifest.extract, let cleanse = manifest.cleanse, let transform = manifest.transform else {
             throw Self.missing("transform")
@@ -207,11 +216,13 @@ public struct Pipeline {
         guard let (summary, described) = loaded else { throw MigrationError(.internalUnexpected, "load ended without a result") }
         manifest.load = summary
         manifest.loadPending = summary.complete == false
+        manifest.recordTiming("load", since: started, adding: resuming)
         try work.writeManifest(manifest)
         return (summary, described)
     }
 
     public func reconcile(target: String?) throws(MigrationError) -> Outcome {
+        let started = ContinuousClock.now
         var manifest = try work.readManifest()
         let mapping = try workMapping(manifest)
         guard let extract = manifest.extract, let cleanse = manifest.cleanse, let transform = manifest.transform else {
@@ -271,10 +282,12 @@ public struct Pipeline {
             ),
             maxQuarantineRatio: mapping.maxQuarantineRatio
         )
-        let facts = MigrationReport.RunFacts(
+        var facts = MigrationReport.RunFacts(
             runID: runID, generatedAt: ISO8601DateFormatter().string(from: Date()),
             target: described.endpoint, source: manifest.source, connection: described.transport
         )
+        manifest.recordTiming("reconcile", since: started)
+        facts.timings = manifest.timings
         var report = MigrationReport(counts: counts, checks: checks, mapping: mapping, run: facts, ledger: ledger, pii: pii, delta: delta)
         report.addDuplicateCandidates(duplicatePairs)
         if let commission, let cleansed = manifest.commissionCleanse {
@@ -291,8 +304,8 @@ public struct Pipeline {
             try work.writeManifest(manifest)
         }
         return Outcome(
-            report: report, jsonPath: paths.json, markdownPath: paths.markdown, exceptionsPath: exceptionsPath,
-            exceptions: ExceptionFigures(register), target: described
+            report: report, jsonPath: paths.json, markdownPath: paths.markdown, htmlPath: paths.html,
+            exceptionsPath: exceptionsPath, exceptions: ExceptionFigures(register), target: described
         )
     }
 
@@ -394,28 +407,6 @@ public struct Pipeline {
     }
 
     // MARK: Helpers
-
-    private func extractLedger(_ ledger: LedgerMapping, source: String) throws(MigrationError) -> LedgerExtractSummary {
-        let entries = try Extractor(entity: "wallet_entries", mapping: ledger.entries, source: source, logger: logger)
-            .run(outputPath: work.path(.extractWalletEntries), progress: progress)
-        let balances = try ledger.balances.map { mapping throws(MigrationError) in
-            try Extractor(entity: "wallet_balances", mapping: mapping, source: source, logger: logger)
-                .run(outputPath: work.path(.extractWalletBalances), progress: progress)
-        }
-        return LedgerExtractSummary(entries: entries, balances: balances)
-    }
-
-    private func cleanseLedger(_ ledger: LedgerMapping, members: MembersMapping, manifest: RunManifest) throws(MigrationError) -> LedgerCleanseSummary {
-        guard let extract = manifest.ledgerExtract else { throw Self.missing("extract") }
-        let paths = LedgerCleansePaths(
-            entriesExtract: work.path(.extractWalletEntries),
-            balancesExtract: extract.balances == nil ? nil : work.path(.extractWalletBalances),
-            membersExtract: work.path(.extractMembers), membersCleansed: work.path(.cleanseMembers),
-            entries: work.path(.cleanseWalletEntries), balances: work.path(.cleanseWalletBalances),
-            quarantine: work.path(.cleanseLedgerQuarantine), scratch: work.file("cleanse")
-        )
-        return try LedgerCleanser(mapping: ledger, members: members, logger: logger).run(paths: paths, progress: progress)
-    }
 
     static func missing(_ stage: String) -> MigrationError {
         MigrationError(.workdirStageMissing, "the \(stage) stage has not run in this work directory; run `mlm-migrate \(stage)` first")

@@ -148,6 +148,7 @@ func finish(_ outcome: Pipeline.Outcome) throws {
     print("checks: \(report.content.checks.count - failed.count) passed, \(failed.count) failed\(failed.isEmpty ? "" : " (" + failed.map(\.name).joined(separator: ", ") + ")")")
     print("report: \(outcome.markdownPath)")
     print("report (json): \(outcome.jsonPath)")
+    print("report (html): \(outcome.htmlPath)")
     print("report content sha256: \(report.contentDigest)")
     print("exceptions: \(outcome.exceptionsPath) (\(outcome.exceptions.open) open, \(outcome.exceptions.decided) decided)")
     if let cluster = outcome.target.embedded {

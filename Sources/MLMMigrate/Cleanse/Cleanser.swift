@@ -11,6 +11,11 @@ public struct CleanseSummary: Codable, Sendable, Equatable {
     public var reattachedByReason: [String: Int]
     /// Pairs listed for review under `duplicate_person_policy: flag`.
     public var duplicateCandidates: Int?
+    /// Extracted rows per sponsor-tree level as the export links them, before any rule
+    /// (``SponsorDepth``); nil in work directories cleansed before it was counted.
+    public var sourceSponsorLevels: [Int]?
+    /// Extracted rows whose sponsor chain matches no member or runs in a cycle.
+    public var sourceSponsorUnlinked: Int?
 }
 
 /// Cleanse: reads `extract/members.tsv`, normalises every field (trim, codes, timestamps to
@@ -100,6 +105,9 @@ public struct Cleanser {
             return line
         }
         var summary = CleanseSummary(entity: "members", extracted: nodes.count, accepted: 0, quarantined: 0, quarantinedByReason: [:], reattachedByReason: [:])
+        let depth = SponsorDepth.histogram(parents: Self.exportSponsors(nodes, key: mapping.genealogy.sponsorKey))
+        summary.sourceSponsorLevels = depth.levels
+        summary.sourceSponsorUnlinked = depth.unlinked
         var rowsRead = 0
         for (index, node) in nodes.enumerated() {
             if let rejection = outcome.rejections[index] {
@@ -159,6 +167,20 @@ public struct Cleanser {
         }
         logger.info("cleansed members", metadata: ["accepted": "\(summary.accepted)", "quarantined": "\(summary.quarantined)", "reattached": "\(outcome.reattachments.count)"])
         return summary
+    }
+
+    /// Each row's sponsor as the export names it (the first row with that key), -1 for none,
+    /// ``SponsorDepth/unresolved`` for a reference that matches no row.
+    static func exportSponsors(_ nodes: [GenealogyNode], key: ReferenceKey) -> [Int] {
+        var rowOf: [String: Int] = [:]
+        for (index, node) in nodes.enumerated() {
+            guard let value = key == .legacyID ? node.legacyID : node.username else { continue }
+            if rowOf[value] == nil { rowOf[value] = index }
+        }
+        return nodes.map { node in
+            guard let ref = node.sponsorRef else { return -1 }
+            return rowOf[ref] ?? SponsorDepth.unresolved
+        }
     }
 
     /// The row's source values as JSON, so an operator can see what was rejected and replay it.

@@ -146,6 +146,8 @@ public struct RunManifest: Codable, Sendable {
     public var commissionTransform: CommissionTransformSummary?
     /// The closed period given at extract (`--commission-period`), overriding the mapping's.
     public var commissionPeriod: String?
+    /// Each stage's time, in pipeline order (``StageTiming``).
+    public var timings: [StageTiming]?
 }
 
 extension RunManifest {
@@ -186,6 +188,8 @@ extension RunManifest {
         load = nil
         loadPending = nil
         reconciled = nil
+        let kept = stage == .cleanse ? ["extract"] : ["extract", "cleanse"]
+        timings = timings?.filter { kept.contains($0.stage) }
     }
 }
 

@@ -28,6 +28,9 @@ public struct LedgerFigures: Codable, Sendable, Equatable {
         public var quarantinedEntries: Int
         public var quarantinedMinor: String
         public var balanced: Bool
+        /// The currency's ISO 4217 exponent (minor units per major: 10^exponent), beside the
+        /// minor-unit figures for a reader of report.json; nil for a code the table does not know.
+        public var exponent: Int?
     }
 
     /// A wallet whose recomputed balance differs from the legacy balance, or has none.
@@ -39,6 +42,8 @@ public struct LedgerFigures: Codable, Sendable, Equatable {
         public var balanceMinor: String
         /// Recomputed minus legacy; nil when there is no legacy balance.
         public var differenceMinor: String?
+        /// The currency's ISO 4217 exponent, as for ``Currency/exponent``.
+        public var exponent: Int?
     }
 
     public var currencies: [Currency]
@@ -135,7 +140,8 @@ public struct LedgerReconciler {
                 currency: code, sourceEntries: source.sourceEntries, sourceMinor: source.sourceMinor,
                 loadedEntries: target.entries, loadedMinor: target.minor,
                 quarantinedEntries: source.quarantinedEntries, quarantinedMinor: source.quarantinedMinor,
-                balanced: String(sum) == source.sourceMinor && target.entries + source.quarantinedEntries == source.sourceEntries
+                balanced: String(sum) == source.sourceMinor && target.entries + source.quarantinedEntries == source.sourceEntries,
+                exponent: CurrencyTable.exponent(of: code)
             )
             currencies.append(figure)
             checks.append(Check(
@@ -178,7 +184,8 @@ public struct LedgerReconciler {
             """, what: "listing balance variances") {
             variances.append(LedgerFigures.Variance(
                 legacyID: row[0] ?? "", memberID: row[1].flatMap { Int64($0) } ?? 0, currency: row[2] ?? "",
-                legacyBalanceMinor: row[3], balanceMinor: row[4] ?? "0", differenceMinor: row[5]
+                legacyBalanceMinor: row[3], balanceMinor: row[4] ?? "0", differenceMinor: row[5],
+                exponent: CurrencyTable.exponent(of: row[2] ?? "")
             ))
         }
         checks.append(Check(name: "ledger.variances_listed", description: "wallets whose legacy balance differs (or is missing), listed below = those Transform found", expected: String(counts.transform.variances), actual: String(variances.count)))

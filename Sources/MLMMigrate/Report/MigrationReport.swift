@@ -27,6 +27,17 @@ public struct MigrationReport: Codable, Sendable {
         /// Loaded registrations flagged as the same person (`duplicate_person_policy: flag`),
         /// when there are any.
         public var duplicateCandidates: [DuplicateCandidateFigure]?
+        /// Members per sponsor-tree level, in the export and as loaded.
+        public var genealogy: GenealogyDepthFigures?
+    }
+
+    /// The sponsor tree's shape: members per level (index 0 is level 1, members without a
+    /// sponsor) as the export links them and as they were loaded (``SponsorDepth``).
+    public struct GenealogyDepthFigures: Codable, Sendable, Equatable {
+        public var sourceLevels: [Int]
+        /// Extracted rows whose sponsor chain matches no member or runs in a cycle.
+        public var sourceUnlinked: Int
+        public var loadedLevels: [Int]
     }
 
     public struct EntityFigures: Codable, Sendable, Equatable {
@@ -48,6 +59,8 @@ public struct MigrationReport: Codable, Sendable {
         public var source: String
         /// How the run reached the target: TLS protocol and cipher, or `local socket`.
         public var connection: String?
+        /// Each stage's time in this work directory, in pipeline order (reconcile: up to the report).
+        public var timings: [StageTiming]?
     }
 
     public var content: Content
@@ -91,6 +104,11 @@ public struct MigrationReport: Codable, Sendable {
             toolVersion: ToolVersion.current, vendor: mapping.vendor, mappingDigest: mapping.digest,
             entities: entities, checks: checks, passed: checks.allSatisfy(\.passed), ledger: ledger?.figures, pii: pii, delta: delta
         )
+        if let source = counts.cleanse.sourceSponsorLevels, let loaded = counts.transform.sponsorLevels {
+            content.genealogy = GenealogyDepthFigures(
+                sourceLevels: source, sourceUnlinked: counts.cleanse.sourceSponsorUnlinked ?? 0, loadedLevels: loaded
+            )
+        }
         contentDigest = Self.digest(of: content)
         self.run = run
     }

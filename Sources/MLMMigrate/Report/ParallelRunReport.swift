@@ -20,20 +20,24 @@ public enum ParallelRunReport {
     }
 
     static func markdown(_ summary: ParallelRunSummary) -> String {
-        let exponent = CurrencyTable.exponent(of: summary.currency) ?? 2
-        func money(_ minor: String) -> String { Money.text(minor, exponent: exponent) }
+        func money(_ minor: String) -> String { MoneyText.format(minor, currency: summary.currency) }
         var out = "# Parallel run, period \(summary.period)\n\n"
         out += summary.matches
             ? "**Verdict: every payout and carry-forward matches.**\n\n"
             : "**Verdict: \(summary.differences.count) difference\(summary.differences.count == 1 ? "" : "s"). Do not switch over until each is resolved.**\n\n"
-        out += "Run \(summary.runID), parallel run \(summary.parallelRunID), amounts in \(summary.currency).\n\n"
+        out += "Run \(summary.runID), parallel run \(summary.parallelRunID), plan currency \(summary.currency).\n\n"
         out += "| bonus | legacy paid | recomputed | members | matched | mismatched |\n|---|---:|---:|---:|---:|---:|\n"
         for bonus in summary.bonuses {
             out += "| \(bonus.bonusType) | \(money(bonus.legacyMinor)) | \(money(bonus.recomputedMinor)) | \(bonus.members) | \(bonus.matched) | \(bonus.mismatched) |\n"
         }
         if !summary.notRecomputed.isEmpty {
             out += "\nLegacy payouts of bonus types the plan does not compute (listed, not compared):\n\n"
-            for (type, total) in summary.notRecomputed.sorted(by: { $0.key < $1.key }) { out += "- \(type): \(total) minor units\n" }
+            for (key, total) in summary.notRecomputed.sorted(by: { $0.key < $1.key }) {
+                // Keyed "bonus_type CURRENCY" by the parallel run.
+                let parts = key.split(separator: " ")
+                let currency = parts.count == 2 ? String(parts[1]) : summary.currency
+                out += "- \(parts.first.map(String.init) ?? key): \(MoneyText.format(total, currency: currency))\n"
+            }
         }
         for (title, classification) in [("Legacy figures that differ", "legacy_figure"), ("Differences migration explains", "migration")] {
             let rows = summary.differences.filter { $0.classification == classification }
@@ -41,23 +45,18 @@ public enum ParallelRunReport {
             out += "\n## \(title) (\(rows.count))\n\n| member | bonus | legacy | recomputed | difference |\n|---|---|---:|---:|---:|\n"
             for row in rows {
                 let isCarry = row.bonusType.hasPrefix("carry:")
-                func figure(_ value: Int64?) -> String { value.map { isCarry ? Money.text(String($0), exponent: summary.volumeScale) + " BV" : money(String($0)) } ?? "-" }
+                func figure(_ value: Int64?) -> String {
+                    value.map { isCarry ? volume(String($0), scale: summary.volumeScale) + " BV" : money(String($0)) } ?? "-"
+                }
                 out += "| \(row.legacyID) | \(row.bonusType) | \(figure(row.legacyMinor)) | \(figure(row.recomputedMinor)) | \(figure(row.differenceMinor)) |\n"
             }
         }
         out += "\nEach difference's explanation (leg volumes, pairs, cap, qualification, level paths, rounding) is in the JSON report and in `mlm_migration.parallel_run`.\n"
         return out
     }
-}
 
-/// Minor units as currency text (`12345` at exponent 2 is `123.45`), exactly, from a decimal string.
-enum Money {
-    static func text(_ minor: String, exponent: Int) -> String {
-        let negative = minor.hasPrefix("-")
-        var digits = String(minor.drop { $0 == "-" })
-        guard exponent > 0 else { return minor }
-        if digits.count <= exponent { digits = String(repeating: "0", count: exponent - digits.count + 1) + digits }
-        let split = digits.index(digits.endIndex, offsetBy: -exponent)
-        return (negative ? "-" : "") + digits[..<split] + "." + digits[split...]
+    /// A volume scaled at the plan's `volume_scale`, grouped (`123456` at 2 is `1,234.56`).
+    static func volume(_ scaled: String, scale: Int) -> String {
+        MoneyText.decimal(scaled, exponent: scale) ?? scaled
     }
 }

@@ -1,14 +1,37 @@
 public import Foundation
+import Mustache
 
-/// Writes `report.json` and `report.md` for a run. Reports hold counts, reason codes, check
-/// figures and digests only: never a source value.
+/// Writes `report.json`, `report.md` and `report.html` for a run. Reports hold counts, reason
+/// codes, check figures and digests only: never a source value.
 public enum ReportWriter {
-    public static func write(_ report: MigrationReport, to directory: String) throws(MigrationError) -> (json: String, markdown: String) {
+    public static func write(_ report: MigrationReport, to directory: String) throws(MigrationError) -> (json: String, markdown: String, html: String) {
         let jsonPath = "\(directory)/report.json"
         let markdownPath = "\(directory)/report.md"
+        let htmlPath = "\(directory)/report.html"
         try AtomicFile.write(Array(report.json()), to: jsonPath)
         try AtomicFile.write(markdown(report), to: markdownPath)
-        return (jsonPath, markdownPath)
+        try AtomicFile.write(try html(report), to: htmlPath)
+        return (jsonPath, markdownPath, htmlPath)
+    }
+
+    /// The templates, parsed once; nil only if ``ReportTemplate`` were broken (the tests render it).
+    private static let templates: MustacheLibrary? = {
+        var library = MustacheLibrary()
+        do {
+            try library.register(ReportTemplate.table, named: "table")
+            try library.register(ReportTemplate.html, named: "report")
+        } catch {
+            return nil
+        }
+        return library
+    }()
+
+    /// `report.html`: the verdict, facts, charts and tables of ``ReportPage``, self-contained.
+    public static func html(_ report: MigrationReport) throws(MigrationError) -> String {
+        guard let html = templates?.render(ReportPage(report), withTemplate: "report") else {
+            throw MigrationError(.internalUnexpected, "the report.html template does not parse")
+        }
+        return html
     }
 
     public static func markdown(_ report: MigrationReport) -> String {
@@ -169,12 +192,16 @@ public enum ReportWriter {
     /// Control totals per currency, the run digest and every balance variance.
     private static func ledgerSection(_ ledger: LedgerFigures) -> [String] {
         var lines = ["", "## Ledger", ""]
-        lines.append("Amounts are signed minor units of each currency (cents for USD). Source total = loaded + quarantined must hold for every currency.")
+        lines.append("Amounts are in each currency's own decimals (report.json gives them in minor units, with the exponent). Source total = loaded + quarantined must hold for every currency.")
         lines.append("")
         lines.append("| currency | source entries | source total | loaded entries | loaded total | quarantined entries | quarantined total | balanced |")
         lines.append("|---|---:|---:|---:|---:|---:|---:|---|")
         for figure in ledger.currencies {
-            lines.append("| \(figure.currency) | \(figure.sourceEntries) | \(figure.sourceMinor) | \(figure.loadedEntries) | \(figure.loadedMinor) | \(figure.quarantinedEntries) | \(figure.quarantinedMinor) | \(figure.balanced ? "yes" : "**NO**") |")
+            func money(_ minor: String) -> String { MoneyText.format(minor, currency: figure.currency) }
+            lines.append(
+                "| \(figure.currency) | \(figure.sourceEntries) | \(money(figure.sourceMinor)) | \(figure.loadedEntries) | "
+                    + "\(money(figure.loadedMinor)) | \(figure.quarantinedEntries) | \(money(figure.quarantinedMinor)) | \(figure.balanced ? "yes" : "**NO**") |"
+            )
         }
         lines.append("")
         lines.append("Quarantined entries without a value (unparseable amount, unknown currency or sign, sub-minor digits): \(ledger.unvaluedQuarantined). Amounts snapped from floating-point artefacts: \(ledger.snappedAmounts). Wallets: \(ledger.wallets).")
@@ -203,7 +230,11 @@ public enum ReportWriter {
             lines.append("| member | currency | legacy balance | recomputed | difference |")
             lines.append("|---|---|---:|---:|---:|")
             for variance in ledger.variances {
-                lines.append("| \(variance.legacyID) | \(variance.currency) | \(variance.legacyBalanceMinor ?? "none") | \(variance.balanceMinor) | \(variance.differenceMinor ?? "n/a") |")
+                func money(_ minor: String) -> String { MoneyText.format(minor, currency: variance.currency) }
+                lines.append(
+                    "| \(variance.legacyID) | \(variance.currency) | \(variance.legacyBalanceMinor.map(money) ?? "none") | "
+                        + "\(money(variance.balanceMinor)) | \(variance.differenceMinor.map(money) ?? "n/a") |"
+                )
             }
         }
         return lines

@@ -14,6 +14,8 @@ public struct TransformSummary: Codable, Sendable, Equatable {
     public var piiMembers: Int?
     /// Rows of `transform/duplicate_candidates.tsv`; nil when Cleanse listed none (older work).
     public var duplicateCandidates: Int?
+    /// Members per sponsor-tree level as loaded (``SponsorDepth``); nil in older work directories.
+    public var sponsorLevels: [Int]?
 }
 
 /// Transform: gives each accepted member its new `member_id` (1, 2, 3... in load order, so the
@@ -121,6 +123,7 @@ public struct Transformer {
             entity: "members", members: order.count, quarantined: quarantined, levels: levels,
             membersDigest: members.rowsDigest() ?? "", idMapDigest: idMap.rowsDigest() ?? "", piiMembers: piiMembers
         )
+        summary.sponsorLevels = SponsorDepth.histogram(parents: sponsor).levels
         summary.duplicateCandidates = try writeDuplicates(
             from: cleansedDuplicatesPath, newID: Dictionary(uniqueKeysWithValues: legacyIDs.indices.map { (legacyIDs[$0], newID[$0]) }),
             outputDirectory: outputDirectory

@@ -2,28 +2,8 @@ import Foundation
 @testable import MLMMigrate
 import Testing
 
-/// The parallel run's report: `Money.text` and the markdown people read before a switch-over.
+/// The parallel run's report: the markdown people read before a switch-over.
 @Suite struct ParallelRunReportTests {
-    // MARK: Money.text
-
-    @Test(arguments: [
-        ("12345", 2, "123.45"),
-        ("-5", 2, "-0.05"),
-        ("7", 0, "7"),
-        ("-7", 0, "-7"),
-        ("0", 3, "0.000"),
-        ("100", 2, "1.00"),
-        ("99", 2, "0.99"),
-        ("-12345", 2, "-123.45"),
-        ("5", 3, "0.005"),
-        ("1000", 3, "1.000"),
-        // A sum beyond Int64 (24 digits) stays exact: it is never converted to a number.
-        ("123456789012345678901234", 2, "1234567890123456789012.34"),
-    ] as [(String, Int, String)])
-    func writesMinorUnitsAsCurrencyText(_ minor: String, _ exponent: Int, _ text: String) {
-        #expect(Money.text(minor, exponent: exponent) == text)
-    }
-
     // MARK: Markdown
 
     static func summary(
@@ -69,18 +49,18 @@ import Testing
             Self.totals("binary", "150000", "150000", members: 3, matched: 3),
             Self.totals("unilevel", "1234", "1234", members: 2, matched: 2),
         ])
-        // 150000 cents is 1500.00 USD; 1234 cents is 12.34.
+        // 150000 cents is 1,500.00 USD; 1234 cents is 12.34 USD.
         #expect(ParallelRunReport.markdown(summary) == """
             # Parallel run, period 2026-11
 
             **Verdict: every payout and carry-forward matches.**
 
-            Run 4, parallel run 2, amounts in USD.
+            Run 4, parallel run 2, plan currency USD.
 
             | bonus | legacy paid | recomputed | members | matched | mismatched |
             |---|---:|---:|---:|---:|---:|
-            | binary | 1500.00 | 1500.00 | 3 | 3 | 0 |
-            | unilevel | 12.34 | 12.34 | 2 | 2 | 0 |
+            | binary | 1,500.00 USD | 1,500.00 USD | 3 | 3 | 0 |
+            | unilevel | 12.34 USD | 12.34 USD | 2 | 2 | 0 |
 
             Each difference's explanation (leg volumes, pairs, cap, qualification, level paths, rounding) \
             is in the JSON report and in `mlm_migration.parallel_run`.
@@ -106,10 +86,10 @@ import Testing
         let legacy = try #require(sections["Legacy figures that differ (2)"])
         let migration = try #require(sections["Differences migration explains (1)"])
         // 50000 cents is 500.00; 49000 is 490.00; the difference, recomputed minus legacy, -10.00.
-        #expect(legacy.contains("| L7 | binary | 500.00 | 490.00 | -10.00 |\n"))
+        #expect(legacy.contains("| L7 | binary | 500.00 USD | 490.00 USD | -10.00 USD |\n"))
         #expect(!legacy.contains("L9"))
         // L9's unilevel was not recomputed: shown as "-".
-        #expect(migration.contains("| L9 | unilevel | 3.00 | - | -3.00 |\n"))
+        #expect(migration.contains("| L9 | unilevel | 3.00 USD | - | -3.00 USD |\n"))
         #expect(!migration.contains("L7"))
         let legacyAt = try #require(markdown.range(of: "## Legacy figures"))
         let migrationAt = try #require(markdown.range(of: "## Differences migration explains"))
@@ -131,7 +111,7 @@ import Testing
         let three = ParallelRunReport.markdown(yen)
         #expect(three.contains("| L7 | carry:left | 12.345 BV | 12.000 BV | -0.345 BV |\n"))
         // JPY has no decimals: the binary row's money is whole yen.
-        #expect(three.contains("| L7 | binary | 50000 | 49000 | -1000 |\n"))
+        #expect(three.contains("| L7 | binary | 50,000 JPY | 49,000 JPY | -1,000 JPY |\n"))
     }
 
     @Test func writesAmountsInTheCurrencysOwnDecimals() {
@@ -139,13 +119,13 @@ import Testing
         let markdown = ParallelRunReport.markdown(Self.summary(
             currency: "KWD", bonuses: [Self.totals("binary", "1234", "1000", members: 1, matched: 0)]
         ))
-        #expect(markdown.contains("| binary | 1.234 | 1.000 | 1 | 0 | 1 |\n"))
+        #expect(markdown.contains("| binary | 1.234 KWD | 1.000 KWD | 1 | 0 | 1 |\n"))
     }
 
     @Test func listsLegacyPayoutsThePlanDoesNotCompute() {
-        let notRecomputed = ["matching USD": "700", "fast_start USD": "5"]
+        let notRecomputed = ["matching USD": "700", "fast_start JPY": "5000"]
         let markdown = ParallelRunReport.markdown(Self.summary(notRecomputed: notRecomputed))
-        #expect(markdown.contains("- fast_start USD: 5 minor units\n- matching USD: 700 minor units\n"))
+        #expect(markdown.contains("- fast_start: 5,000 JPY\n- matching: 7.00 USD\n"))
     }
 
     // MARK: Files
