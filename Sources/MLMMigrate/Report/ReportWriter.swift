@@ -1,4 +1,5 @@
 public import Foundation
+import Glibc
 
 /// Writes `report.json` and `report.md` for a run. Reports hold counts, reason codes, check
 /// figures and digests only: never a source value.
@@ -9,6 +10,18 @@ public enum ReportWriter {
         try AtomicFile.write(Array(report.json()), to: jsonPath)
         try AtomicFile.write(markdown(report), to: markdownPath)
         return (jsonPath, markdownPath)
+    }
+
+    /// The names of the files the report stage wrote in `directory`: every regular file named
+    /// `report.*`, sorted by name (whatever forms a version writes; an evidence pack hashes them all).
+    public static func writtenFiles(in directory: String) throws(MigrationError) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            throw MigrationError(.workdirUnreadable, "cannot list \(directory)")
+        }
+        return names.filter { name in
+            var info = stat()
+            return name.hasPrefix("report.") && stat("\(directory)/\(name)", &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+        }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 
     public static func markdown(_ report: MigrationReport) -> String {
