@@ -40,7 +40,7 @@ import Testing
 
     /// docs/verify-evidence.py, run as docs/evidence.md shows it.
     private func python(_ pack: String, key: String, source: String) throws -> CommandRunner.Result {
-        try CommandRunner.run("/usr/bin/python3", ["\(PackagePaths.root)/docs/verify-evidence.py", pack, key + ".pub", source], separateErrors: true)
+        try CommandRunner.run("/usr/bin/env", ["python3", "\(PackagePaths.root)/docs/verify-evidence.py", pack, key + ".pub", source], environment: ProcessInfo.processInfo.environment, separateErrors: true)
     }
 
     @Test(arguments: vendors)
@@ -80,7 +80,8 @@ import Testing
         try sourceBytes.write(to: URL(fileURLWithPath: sourceFile.path))
 
         // Another key's public key: the signature is refused.
-        let other = try signingKey(in: try TemporaryDirectory())
+        let otherKeys = try TemporaryDirectory()
+        let other = try signingKey(in: otherKeys)
         let otherKey = try verify(pack, key: other, target: nil, source: source.path)
         #expect(otherKey.status == 1 && otherKey.stdout.contains("FAIL signature:"), "\(otherKey.stdout)")
 
@@ -124,6 +125,44 @@ import Testing
         #expect(fooled.status == 0, "\(fooled.stdout)")
         let caught = try verify(pack, key: key, target: target)
         #expect(caught.status == 1 && caught.stdout.contains("FAIL figure ledger.every_wallet.digest: signed "), "\(caught.stdout)")
+    }
+
+    /// The commands of docs/evidence.md's first shell block, in order, exactly as written but
+    /// for its paths: `/secure/mlm/`, `work/v1`, `$T`, `export/`, and `evidence.key.pub` (the
+    /// auditor's copy of the public key).
+    @Test func theDocsCommandsRunAsWritten() throws {
+        let text = try String(contentsOfFile: "\(PackagePaths.root)/docs/evidence.md", encoding: .utf8)
+        let block = try #require(text.components(separatedBy: "```sh\n").dropFirst().first?.components(separatedBy: "```").first)
+        let lines = block.split(separator: "\n").map { line in
+            String(line.range(of: "   # ").map { line[..<$0.lowerBound] } ?? line[...]).trimmingCharacters(in: .whitespaces)
+        }
+        #expect(lines.map { $0.split(separator: " ").prefix(2).joined(separator: " ") } == [
+            "mlm-migrate keys", "mlm-migrate evidence", "mlm-migrate verify-evidence", "python3 docs/verify-evidence.py",
+        ])
+        let secure = try TemporaryDirectory()
+        let work = try TemporaryDirectory()
+        let target = try TestPostgres.freshDatabase("evidencedocs")
+        let vendor = "vendor1-binaryplan"
+        #expect(try run(vendor, source: PackagePaths.sample(vendor), work: "\(work.path)/v1", target: target, []).status == 0)
+        let substitutions = [
+            "/secure/mlm/": secure.path + "/", "work/v1": "\(work.path)/v1", "$T": target, "export/": PackagePaths.sample(vendor),
+            "evidence.key.pub": "\(secure.path)/evidence.key.pub", "docs/": "\(PackagePaths.root)/docs/",
+        ]
+        for line in lines {
+            let words = RunbookCommandTests.words(line).map { word in
+                var replaced = word
+                for key in substitutions.keys.sorted(by: { $0.count > $1.count }) where replaced.hasPrefix(key) {
+                    replaced = (substitutions[key] ?? "") + replaced.dropFirst(key.count)
+                    break
+                }
+                return replaced
+            }
+            let result = words[0] == "mlm-migrate"
+                ? try ToolRun.run("mlm-migrate", Array(words.dropFirst()))
+                : try ToolRun(CommandRunner.run("/usr/bin/env", words, environment: ProcessInfo.processInfo.environment, separateErrors: true))
+            #expect(result.status == 0, "docs/evidence.md: \(line)\n\(result.stdout)\(result.stderr)")
+            #expect(words[0] != "python3" || result.stdout.contains("evidence verified"))
+        }
     }
 
     @Test func signingKeysAndKEKsAreKeptApart() throws {
