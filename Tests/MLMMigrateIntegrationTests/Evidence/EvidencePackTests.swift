@@ -165,6 +165,43 @@ import Testing
         }
     }
 
+    @Test func signsOnlyAReportTheTargetStillHoldsAndNeverOverwritesAPack() throws {
+        let vendor = "vendor2-mlmsoft"
+        let keys = try TemporaryDirectory()
+        let key = try signingKey(in: keys)
+        let work = try TemporaryDirectory()
+        let target = try TestPostgres.freshDatabase("evidencerefuse")
+        #expect(try run(vendor, source: PackagePaths.sample(vendor), work: work.path, target: target, []).status == 0)
+        func evidence(_ out: String, work: String = work.path) throws -> ToolRun {
+            try ToolRun.run("mlm-migrate", ["evidence", "--work-dir", work, "--out", out, "--signing-key", key, "--target", target])
+        }
+        let made = try evidence("\(work.path)/pack")
+        #expect(made.status == 0 && made.stdout.contains("evidence pack: \(work.path)/pack"), "\(made.stderr)")
+        let again = try evidence("\(work.path)/pack")
+        #expect(again.status == 2 && again.stderr.contains("[evidence.unwritable]"), "\(again.stderr)")
+        let empty = try TemporaryDirectory()
+        let noReport = try evidence("\(empty.path)/pack", work: empty.path)
+        #expect(noReport.status == 2 && noReport.stderr.contains("[evidence.no_report]"), "\(noReport.stderr)")
+
+        // The manifest edited, even in canonical form: the signature no longer holds.
+        let manifestPath = "\(work.path)/pack/manifest.json"
+        let manifest = try String(contentsOfFile: manifestPath, encoding: .utf8)
+        try manifest.replacingOccurrences(of: #""runID":1"#, with: #""runID":2"#).write(toFile: manifestPath, atomically: true, encoding: .utf8)
+        let edited = try verify("\(work.path)/pack", key: key, target: nil)
+        #expect(edited.status == 1 && edited.stdout.contains("FAIL signature:"), "\(edited.stdout)")
+        try manifest.write(toFile: manifestPath, atomically: true, encoding: .utf8)
+
+        // A member changed in the target: the pack names the figures, and no new pack is signed.
+        _ = try PostgresConnection(target).query("UPDATE mlm.members SET legacy_id = legacy_id || 'x' WHERE member_id = (SELECT max(member_id) FROM mlm.members)")
+        let changed = try verify("\(work.path)/pack", key: key, target: target)
+        #expect(changed.status == 1, "\(changed.stdout)")
+        for figure in ["members.rows_digest", "table.mlm.members.digest"] {
+            #expect(changed.stdout.contains("FAIL figure \(figure): signed "), "\(figure): \(changed.stdout)")
+        }
+        let refused = try evidence("\(work.path)/pack2")
+        #expect(refused.status == 2 && refused.stderr.contains("members.rows_digest") && refused.stderr.contains("[evidence.target_differs]"))
+    }
+
     @Test func signingKeysAndKEKsAreKeptApart() throws {
         let keys = try TemporaryDirectory()
         let key = try signingKey(in: keys)
