@@ -26,7 +26,8 @@ struct EvidenceCommand: ParsableCommand {
             let signing = try SigningKey.load(path: signingKey)
             let manifest = try common.pipeline(target: target).evidence(target: target.target, to: out, signingKey: signing)
             print("evidence pack: \(out)")
-            print("run \(manifest.runID): \(manifest.reportFiles.count) report files, \(manifest.sourceFiles.count) source files, \(manifest.figures.count) figures")
+            print("run \(manifest.runID): \(manifest.reportFiles.count) report files, \(manifest.sourceFiles.count) source files, "
+                + "\(manifest.figures.count) figures")
             print("signed by \(manifest.signingKeyID); auditors verify with their copy of the public key (\(signingKey).pub)")
         }
     }

@@ -30,8 +30,12 @@ struct VerifyEvidence: ParsableCommand {
         try reportingErrors {
             let key = try SigningPublicKey.load(path: publicKey)
             let operations = try common.readingPipeline(target: target).operations
-            let result = try operations.verifyEvidence(pack, publicKey: key, source: source, mapping: mapping, target: target.target)
-            if let manifest = result.manifest { print("pack: run \(manifest.runID) of \(manifest.vendor), mlm-migrate \(manifest.toolVersion)") }
+            let result = try operations.verifyEvidence(
+                pack, publicKey: key, source: source, mapping: mapping, target: target.target
+            )
+            if let manifest = result.manifest {
+                print("pack: run \(manifest.runID) of \(manifest.vendor), mlm-migrate \(manifest.toolVersion)")
+            }
             for line in result.checked { print("ok \(line)") }
             for line in result.skipped { print("skipped \(line)") }
             for line in result.mismatches { print("FAIL \(line)") }

@@ -22,7 +22,8 @@ public struct EvidenceFigures {
     /// `current_database()` and the cluster's system identifier.
     public func identity() throws(MigrationError) -> EvidenceManifest.TargetIdentity {
         let row = try connection.query(
-            "SELECT current_database(), (SELECT system_identifier::text FROM pg_control_system())", what: "reading the target's identity"
+            "SELECT current_database(), (SELECT system_identifier::text FROM pg_control_system())",
+            what: "reading the target's identity"
         ).first ?? []
         return EvidenceManifest.TargetIdentity(
             database: row.first.flatMap { $0 } ?? "", systemIdentifier: row.count > 1 ? (row[1] ?? "") : ""
@@ -36,7 +37,8 @@ public struct EvidenceFigures {
             figures["table.\(table).rows"] = String(digest.prefix { $0 != ":" })
             figures["table.\(table).digest"] = digest
         }
-        let content = try Reconciler(connection: connection, logger: .init(label: "evidence")).contentDigests(runID: runID)
+        let content = try Reconciler(connection: connection, logger: .init(label: "evidence"))
+            .contentDigests(runID: runID)
         figures["members.rows_digest"] = content.members
         figures["id_map.digest"] = content.idMap
         if ledger {

@@ -71,7 +71,9 @@ public struct EvidenceManifest: Codable, Sendable, Equatable {
             ("kekID", kekID.map(CanonicalJSON.string) ?? .null),
             ("ledgerRunDigest", ledgerRunDigest.map(CanonicalJSON.string) ?? .null),
             ("signingKeyID", .string(signingKeyID)),
-            ("target", .object([("database", .string(target.database)), ("systemIdentifier", .string(target.systemIdentifier))])),
+            ("target", .object([
+                ("database", .string(target.database)), ("systemIdentifier", .string(target.systemIdentifier)),
+            ])),
             ("mapping", file(mapping)),
             ("reportFiles", .array(reportFiles.map(file))),
             ("source", .string(source)),
@@ -87,7 +89,9 @@ public struct EvidenceManifest: Codable, Sendable, Equatable {
             throw MigrationError(.evidencePackUnreadable, "\(source) is not an evidence manifest written by mlm-migrate")
         }
         guard manifest.format == currentFormat else {
-            throw MigrationError(.evidencePackUnreadable, "\(source) has format \(manifest.format); this mlm-migrate reads \(currentFormat)")
+            throw MigrationError(
+                .evidencePackUnreadable, "\(source) has format \(manifest.format); this mlm-migrate reads \(currentFormat)"
+            )
         }
         guard manifest.canonicalBytes == bytes else {
             throw MigrationError(.evidencePackUnreadable, "\(source) is not in canonical form (docs/evidence.md); it was edited")

@@ -67,8 +67,10 @@ public struct EvidencePack {
         for (figure, checkName) in EvidenceFigures.reportChecks.sorted(by: { $0.key < $1.key }) {
             guard let check = report.content.checks.first(where: { $0.name == checkName }) else { continue }
             guard values[figure] == check.expected else {
-                throw MigrationError(.evidenceTargetDiffers, "the target's \(figure) is not the one report.json states (\(checkName)); "
-                    + "reconcile again, and sign only a report that holds")
+                throw MigrationError(
+                    .evidenceTargetDiffers, "the target's \(figure) is not the one report.json states (\(checkName)); "
+                        + "reconcile again, and sign only a report that holds"
+                )
             }
         }
         if let problems = values["ledger.every_wallet.problems"], problems != "0" {
@@ -86,10 +88,14 @@ public struct EvidencePack {
 
     private static func createEmpty(_ directory: String) throws(MigrationError) {
         if let existing = try? FileManager.default.contentsOfDirectory(atPath: directory), !existing.isEmpty {
-            throw MigrationError(.evidenceUnwritable, "\(directory) is not empty; give --out a new directory (a pack is never overwritten)")
+            throw MigrationError(
+                .evidenceUnwritable, "\(directory) is not empty; give --out a new directory (a pack is never overwritten)"
+            )
         }
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
+            )
         } catch {
             throw MigrationError(.evidenceUnwritable, "cannot create \(directory)")
         }

@@ -28,7 +28,9 @@ public struct EvidenceVerifier {
 
     /// `source`/`mapping`: where the auditor holds the export and the mapping (nil: the export
     /// where the manifest says it was, when reachable; the pack's copy of the mapping).
-    public func verify(source: String?, mapping: String?, target: PostgresConnection?) throws(MigrationError) -> EvidenceVerification {
+    public func verify(
+        source: String?, mapping: String?, target: PostgresConnection?
+    ) throws(MigrationError) -> EvidenceVerification {
         var result = EvidenceVerification()
         let manifestPath = "\(directory)/\(EvidencePack.manifestName)"
         guard let bytes = FileManager.default.contents(atPath: manifestPath).map(Array.init) else {
@@ -36,10 +38,13 @@ public struct EvidenceVerifier {
         }
         let signatureText = FileManager.default.contents(atPath: "\(directory)/\(EvidencePack.signatureName)")
             .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
-        if let text = signatureText, let signature = Data(base64Encoded: text), publicKey.isValidSignature(Array(signature), for: bytes) {
+        if let text = signatureText, let signature = Data(base64Encoded: text),
+           publicKey.isValidSignature(Array(signature), for: bytes) {
             result.checked.append("signature: manifest.json is signed by \(publicKey.id)")
         } else {
-            result.mismatches.append("signature: \(EvidencePack.signatureName) is missing or is not \(publicKey.id)'s signature of manifest.json")
+            result.mismatches.append(
+                "signature: \(EvidencePack.signatureName) is missing or is not \(publicKey.id)'s signature of manifest.json"
+            )
         }
         let packKey = try? SigningPublicKey.load(path: "\(directory)/\(EvidencePack.publicKeyName)")
         if packKey != publicKey {
@@ -63,18 +68,22 @@ public struct EvidenceVerifier {
     /// The report copies and the mapping: each hash, and no file in the pack that is not listed.
     private func checkPackFiles(_ manifest: EvidenceManifest, mapping: String?, into result: inout EvidenceVerification) {
         let mappingFile = mapping ?? "\(directory)/\(EvidencePack.mappingName)"
-        for (file, path) in manifest.reportFiles.map({ ($0, "\(directory)/\($0.path)") }) + [(manifest.mapping, mappingFile)] {
+        let files = manifest.reportFiles.map { ($0, "\(directory)/\($0.path)") } + [(manifest.mapping, mappingFile)]
+        for (file, path) in files {
             compare(file, at: path, what: file.path == EvidencePack.mappingName ? "mapping" : "report file", into: &result)
         }
         let listed = Set(manifest.reportFiles.map(\.path) + [
             EvidencePack.mappingName, EvidencePack.manifestName, EvidencePack.signatureName, EvidencePack.publicKeyName,
         ])
-        for name in ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted() where !listed.contains(name) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names.sorted() where !listed.contains(name) {
             result.mismatches.append("file \(name): in the pack but not in the manifest")
         }
     }
 
-    private func checkSource(_ manifest: EvidenceManifest, given: String?, into result: inout EvidenceVerification) throws(MigrationError) {
+    private func checkSource(
+        _ manifest: EvidenceManifest, given: String?, into result: inout EvidenceVerification
+    ) throws(MigrationError) {
         let source = given ?? manifest.source
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
@@ -83,7 +92,9 @@ public struct EvidenceVerifier {
             return
         }
         if isDirectory.boolValue {
-            for file in manifest.sourceFiles { compare(file, at: "\(source)/\(file.path)", what: "source file", into: &result) }
+            for file in manifest.sourceFiles {
+                compare(file, at: "\(source)/\(file.path)", what: "source file", into: &result)
+            }
             let listed = Set(manifest.sourceFiles.map(\.path))
             for file in SourceFiles.regularFiles(source: source) where !listed.contains(file.name) {
                 result.mismatches.append("source file \(file.name): in the export but not in the manifest")
@@ -95,7 +106,9 @@ public struct EvidenceVerifier {
         }
     }
 
-    private func checkTarget(_ manifest: EvidenceManifest, connection: PostgresConnection, into result: inout EvidenceVerification) throws(MigrationError) {
+    private func checkTarget(
+        _ manifest: EvidenceManifest, connection: PostgresConnection, into result: inout EvidenceVerification
+    ) throws(MigrationError) {
         let reader = EvidenceFigures(connection: connection)
         let identity = try reader.identity()
         for (name, signed, now) in [
@@ -125,12 +138,15 @@ public struct EvidenceVerifier {
             result.mismatches.append("figure \(name): in the target but not in the pack")
         }
         if let digest = manifest.ledgerRunDigest, recomputed["ledger.run_digest"] != digest {
-            result.mismatches.append("ledgerRunDigest: signed \(digest), recomputed \(recomputed["ledger.run_digest"] ?? "none")")
+            let now = recomputed["ledger.run_digest"] ?? "none"
+            result.mismatches.append("ledgerRunDigest: signed \(digest), recomputed \(now)")
         }
         result.checked.append("target figures: \(matched) of \(manifest.figures.count) recomputed and equal to the signed ones")
     }
 
-    private func compare(_ file: EvidenceManifest.FileHash, at path: String, what: String, into result: inout EvidenceVerification) {
+    private func compare(
+        _ file: EvidenceManifest.FileHash, at path: String, what: String, into result: inout EvidenceVerification
+    ) {
         guard let now = EvidenceManifest.FileHash.of(path, name: file.path) else {
             result.mismatches.append("\(what) \(file.path): missing (\(path))")
             return
@@ -138,7 +154,9 @@ public struct EvidenceVerifier {
         if now == file {
             result.checked.append("\(what) \(file.path): sha256 \(file.sha256)")
         } else {
-            result.mismatches.append("\(what) \(file.path): sha256 \(now.sha256) (\(now.bytes) bytes), signed \(file.sha256) (\(file.bytes) bytes)")
+            result.mismatches.append(
+                "\(what) \(file.path): sha256 \(now.sha256) (\(now.bytes) bytes), signed \(file.sha256) (\(file.bytes) bytes)"
+            )
         }
     }
 }

@@ -1,7 +1,9 @@
 extension Pipeline {
     /// Writes the signed evidence pack of this work directory's reconciled run into `directory`
     /// (`mlm-migrate evidence`, and `run --signing-key`), reading the figures from its target.
-    public func evidence(target: String?, to directory: String, signingKey: SigningKey) throws(MigrationError) -> EvidenceManifest {
+    public func evidence(
+        target: String?, to directory: String, signingKey: SigningKey
+    ) throws(MigrationError) -> EvidenceManifest {
         let (connection, _) = try connect(target, fresh: false)
         return try EvidencePack(work: work, connection: connection).write(to: directory, signingKey: signingKey)
     }
@@ -14,6 +16,7 @@ extension TargetOperations {
         _ directory: String, publicKey: SigningPublicKey, source: String?, mapping: String?, target: String?
     ) throws(MigrationError) -> EvidenceVerification {
         let connection = try target.map { target throws(MigrationError) in try connect(target, fresh: false).0 }
-        return try EvidenceVerifier(directory: directory, publicKey: publicKey).verify(source: source, mapping: mapping, target: connection)
+        return try EvidenceVerifier(directory: directory, publicKey: publicKey)
+            .verify(source: source, mapping: mapping, target: connection)
     }
 }

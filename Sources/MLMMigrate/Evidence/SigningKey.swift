@@ -50,7 +50,9 @@ public struct SigningKey: @unchecked Sendable, CustomStringConvertible {
         let (text, exposed) = try KeyFile.readPrivate(path)
         let key = try parse(text, source: path)
         guard !exposed else {
-            throw MigrationError(.keysSigningKeyExposed, "the signing key file \(path) is readable or writable by group or others; chmod 600 it")
+            throw MigrationError(
+                .keysSigningKeyExposed, "the signing key file \(path) is readable or writable by group or others; chmod 600 it"
+            )
         }
         return key
     }
@@ -63,16 +65,16 @@ public struct SigningKey: @unchecked Sendable, CustomStringConvertible {
                 + "sign with a key from `mlm-migrate keys generate --signing` (runbooks/keys.md)")
         }
         if parts.first.map(String.init) == SigningPublicKey.tag {
-            throw MigrationError(.keysSigningKeyInvalid, "\(source) is a public key; signing needs the private key file (without .pub)")
+            throw MigrationError(
+                .keysSigningKeyInvalid, "\(source) is a public key; signing needs the private key file (without .pub)"
+            )
         }
-        guard parts.count == 3, parts[0] == tag, let bytes = Data(base64Encoded: String(parts[2])), bytes.count == 32,
-              let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: bytes) else {
-            throw MigrationError(.keysSigningKeyInvalid, "\(source) is not an mlm-migrate signing key (expected `\(tag) <id> <base64 of 32 bytes>`)")
+        let line = try KeyFile.parseLine(parts, tag: tag, what: "signing key", source: source)
+        guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: line.bytes) else {
+            throw KeyFile.invalid(source, what: "signing key", tag: tag)
         }
         let signing = SigningKey(key: key)
-        guard signing.id == parts[1] else {
-            throw MigrationError(.keysSigningKeyInvalid, "\(source): the key id does not match the key; the file was edited or damaged")
-        }
+        try KeyFile.requireID(line.id, is: signing.id, source: source)
         return signing
     }
 }
@@ -110,14 +112,12 @@ public struct SigningPublicKey: @unchecked Sendable, Equatable, CustomStringConv
         if parts.first == "mlm-kek-v1" || parts.first.map(String.init) == SigningKey.tag {
             throw MigrationError(.keysSigningKeyInvalid, "\(source) is a private key, not a public key; give the .pub file")
         }
-        guard parts.count == 3, parts[0] == tag, let bytes = Data(base64Encoded: String(parts[2])), bytes.count == 32,
-              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: bytes) else {
-            throw MigrationError(.keysSigningKeyInvalid, "\(source) is not an mlm-migrate public key (expected `\(tag) <id> <base64 of 32 bytes>`)")
+        let line = try KeyFile.parseLine(parts, tag: tag, what: "public key", source: source)
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: line.bytes) else {
+            throw KeyFile.invalid(source, what: "public key", tag: tag)
         }
         let publicKey = SigningPublicKey(key: key)
-        guard publicKey.id == parts[1] else {
-            throw MigrationError(.keysSigningKeyInvalid, "\(source): the key id does not match the key; the file was edited or damaged")
-        }
+        try KeyFile.requireID(line.id, is: publicKey.id, source: source)
         return publicKey
     }
 }
@@ -125,6 +125,27 @@ public struct SigningPublicKey: @unchecked Sendable, Equatable, CustomStringConv
 /// Creating and reading key files: a new file written whole or not at all, a private one
 /// refused when group or others may read or write it.
 enum KeyFile {
+    /// The id and 32 key bytes of a key file's words `<tag> <id> <base64>`.
+    static func parseLine(
+        _ parts: [Substring], tag: String, what: String, source: String
+    ) throws(MigrationError) -> (id: String, bytes: Data) {
+        guard parts.count == 3, parts[0] == tag, let bytes = Data(base64Encoded: String(parts[2])), bytes.count == 32 else {
+            throw invalid(source, what: what, tag: tag)
+        }
+        return (String(parts[1]), bytes)
+    }
+
+    static func invalid(_ source: String, what: String, tag: String) -> MigrationError {
+        MigrationError(.keysSigningKeyInvalid, "\(source) is not an mlm-migrate \(what) (expected `\(tag) <id> <base64 of 32 bytes>`)")
+    }
+
+    /// The id written in the file must be the key's own.
+    static func requireID(_ written: String, is actual: String, source: String) throws(MigrationError) {
+        guard written == actual else {
+            throw MigrationError(.keysSigningKeyInvalid, "\(source): the key id does not match the key; the file was edited or damaged")
+        }
+    }
+
     /// Writes `text` to a temporary file (mode `mode`, fsync), then links it to `path`, which
     /// fails if `path` exists: never a half-written key, never an overwritten one.
     static func create(_ path: String, text: String, mode: mode_t) throws(MigrationError) {
