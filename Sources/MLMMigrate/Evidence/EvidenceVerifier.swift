@@ -50,7 +50,14 @@ public struct EvidenceVerifier {
         if packKey != publicKey {
             result.mismatches.append("\(EvidencePack.publicKeyName): the key in the pack is not the public key given")
         }
-        let manifest = try EvidenceManifest.parse(bytes, source: manifestPath)
+        // An unreadable manifest is a mismatch too (exit 1): it is not what was signed.
+        let manifest: EvidenceManifest
+        do {
+            manifest = try EvidenceManifest.parse(bytes, source: manifestPath)
+        } catch {
+            result.mismatches.append("manifest.json: \(error.message)")
+            return result
+        }
         result.manifest = manifest
         if manifest.signingKeyID != publicKey.id {
             result.mismatches.append("signingKeyID: the manifest names \(manifest.signingKeyID), not \(publicKey.id)")

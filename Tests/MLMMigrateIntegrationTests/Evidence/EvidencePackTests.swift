@@ -189,6 +189,9 @@ import Testing
         try manifest.replacingOccurrences(of: #""runID":1"#, with: #""runID":2"#).write(toFile: manifestPath, atomically: true, encoding: .utf8)
         let edited = try verify("\(work.path)/pack", key: key, target: nil)
         #expect(edited.status == 1 && edited.stdout.contains("FAIL signature:"), "\(edited.stdout)")
+        try (manifest + "\n").write(toFile: manifestPath, atomically: true, encoding: .utf8)
+        let reformatted = try verify("\(work.path)/pack", key: key, target: nil)
+        #expect(reformatted.status == 1 && reformatted.stdout.contains("FAIL manifest.json: ") && reformatted.stdout.contains("canonical"))
         try manifest.write(toFile: manifestPath, atomically: true, encoding: .utf8)
 
         // A member changed in the target: the pack names the figures, and no new pack is signed.
