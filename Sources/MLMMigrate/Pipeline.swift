@@ -421,7 +421,7 @@ public struct Pipeline {
         return mapping
     }
 
-    private func connect(_ target: String?, fresh: Bool) throws(MigrationError) -> (PostgresConnection, ConnectedTarget) {
+    func connect(_ target: String?, fresh: Bool) throws(MigrationError) -> (PostgresConnection, ConnectedTarget) {
         try TargetConnector(work: work, logger: logger, transport: transport, disposableFrom: disposableFrom).connect(target, fresh: fresh)
     }
 }

@@ -3,18 +3,29 @@ import MLMMigrate
 
 struct Keys: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Manage the key-encryption key that protects members' personal data (docs/pii-encryption.md, runbooks/keys.md).",
+        abstract: "Manage the key-encryption key that protects members' personal data, and the evidence signing key (runbooks/keys.md).",
         subcommands: [Generate.self, Rotate.self]
     )
 
     struct Generate: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write a new random key-encryption key to a new file (mode 0600); prints only its id.")
+        static let configuration = CommandConfiguration(
+            abstract: "Write a new random key-encryption key to a new file (mode 0600); prints only its id.",
+            discussion: "With --signing, an Ed25519 evidence signing key instead (docs/evidence.md), its public key beside it in FILE.pub."
+        )
 
         @Option(name: .long, help: "The key file to create; an existing file is never overwritten.")
         var out: String
 
+        @Flag(name: .long, help: "Make an evidence signing key (kept apart from the KEK), and FILE.pub for auditors.")
+        var signing = false
+
         func run() throws {
             try reportingErrors {
+                if signing {
+                    let key = try SigningKey.writeNew(path: out)
+                    print("signing key \(key.id) written to \(out) (mode 0600); its public key to \(out).pub: give that to the auditors")
+                    return
+                }
                 let kek = try KeyEncryptionKey.writeNew(path: out)
                 print("key \(kek.id) written to \(out) (mode 0600); keep a copy outside the work directory and the target")
             }

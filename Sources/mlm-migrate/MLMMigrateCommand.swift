@@ -14,7 +14,7 @@ struct MLMMigrateCommand: ParsableCommand {
             reconciliation check failed, 2 the run could not complete (message on stderr).
             """,
         version: ToolVersion.current,
-        subcommands: [Run.self, Resume.self, Extract.self, Cleanse.self, Transform.self, Load.self, Reconcile.self, VerifyLedger.self, ParallelRunCommand.self, ExceptionsCommand.self, SignOffCommand.self, RehearseCommand.self, StatusCommand.self, Keys.self, Erase.self, Rollback.self, Snapshots.self, Snapshot.self, Restore.self, ValidateMapping.self, ProfileCommand.self]
+        subcommands: [Run.self, Resume.self, Extract.self, Cleanse.self, Transform.self, Load.self, Reconcile.self, VerifyLedger.self, EvidenceCommand.self, VerifyEvidence.self, ParallelRunCommand.self, ExceptionsCommand.self, SignOffCommand.self, RehearseCommand.self, StatusCommand.self, Keys.self, Erase.self, Rollback.self, Snapshots.self, Snapshot.self, Restore.self, ValidateMapping.self, ProfileCommand.self]
     )
 }
 

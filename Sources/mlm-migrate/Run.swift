@@ -12,16 +12,41 @@ struct Run: ParsableCommand {
     ))
     var delta = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Sign an evidence pack when the run passes, with this key (from `keys generate --signing`).",
+        discussion: "The pack goes to --evidence-out, default WORKDIR/evidence-run-RUN (docs/evidence.md)."
+    ))
+    var signingKey: String?
+
+    @Option(name: .long, help: "Where to write the evidence pack (a new directory); needs --signing-key.")
+    var evidenceOut: String?
+
     @OptionGroup var batches: BatchOptions
     @OptionGroup var target: TargetOptions
     @OptionGroup var keys: KeyOptions
     @OptionGroup var common: CommonOptions
 
+    func validate() throws {
+        if evidenceOut != nil && signingKey == nil { throw ValidationError("--evidence-out needs --signing-key") }
+    }
+
     func run() throws {
         try reportingErrors {
+            // Read before the run, so a wrong key file stops it before anything is written.
+            let signing = try signingKey.map { try SigningKey.load(path: $0) }
             var pipeline = try common.pipeline(target: target, batches: batches, keys: keys)
             pipeline.commissionPeriod = input.commissionPeriod
-            try finish(try pipeline.run(source: input.source, mappingPath: input.mapping, target: target.target, delta: delta), of: pipeline)
+            let outcome = try pipeline.run(source: input.source, mappingPath: input.mapping, target: target.target, delta: delta)
+            if let signing, let outcome {
+                if outcome.report.passed {
+                    let out = evidenceOut ?? pipeline.work.file("evidence-run-\(outcome.report.run.runID)")
+                    let manifest = try pipeline.evidence(target: target.target, to: out, signingKey: signing)
+                    print("evidence: \(out) (signed by \(manifest.signingKeyID); verify with `mlm-migrate verify-evidence`)")
+                } else {
+                    print("evidence: not written, the run failed its checks")
+                }
+            }
+            try finish(outcome, of: pipeline)
         }
     }
 }

@@ -15,6 +15,11 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let embeddedFailed = ErrorCode(rawValue: "embedded.failed")
     public static let embeddedNoPostgres = ErrorCode(rawValue: "embedded.no_postgres")
 
+    public static let evidenceNoReport = ErrorCode(rawValue: "evidence.no_report")
+    public static let evidencePackUnreadable = ErrorCode(rawValue: "evidence.pack_unreadable")
+    public static let evidenceTargetDiffers = ErrorCode(rawValue: "evidence.target_differs")
+    public static let evidenceUnwritable = ErrorCode(rawValue: "evidence.unwritable")
+
     public static let eraseNoPII = ErrorCode(rawValue: "erase.no_pii")
     public static let eraseUnknownMember = ErrorCode(rawValue: "erase.unknown_member")
 
@@ -47,6 +52,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let keysKEKExists = ErrorCode(rawValue: "keys.kek_exists")
     public static let keysKEKExposed = ErrorCode(rawValue: "keys.kek_exposed")
     public static let keysKEKInvalid = ErrorCode(rawValue: "keys.kek_invalid")
+    public static let keysKEKIsSigningKey = ErrorCode(rawValue: "keys.kek_is_signing_key")
     public static let keysKEKMissing = ErrorCode(rawValue: "keys.kek_missing")
     public static let keysKEKUnreadable = ErrorCode(rawValue: "keys.kek_unreadable")
     public static let keysKEKUnwritable = ErrorCode(rawValue: "keys.kek_unwritable")
@@ -55,6 +61,12 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let keysNothingToRotate = ErrorCode(rawValue: "keys.nothing_to_rotate")
     public static let keysRotationUnfinished = ErrorCode(rawValue: "keys.rotation_unfinished")
     public static let keysSameKEK = ErrorCode(rawValue: "keys.same_kek")
+    public static let keysSigningKeyExists = ErrorCode(rawValue: "keys.signing_key_exists")
+    public static let keysSigningKeyExposed = ErrorCode(rawValue: "keys.signing_key_exposed")
+    public static let keysSigningKeyInvalid = ErrorCode(rawValue: "keys.signing_key_invalid")
+    public static let keysSigningKeyIsKEK = ErrorCode(rawValue: "keys.signing_key_is_kek")
+    public static let keysSigningKeyUnreadable = ErrorCode(rawValue: "keys.signing_key_unreadable")
+    public static let keysSigningKeyUnwritable = ErrorCode(rawValue: "keys.signing_key_unwritable")
     public static let keysUnwrapFailed = ErrorCode(rawValue: "keys.unwrap_failed")
     public static let keysWrapFailed = ErrorCode(rawValue: "keys.wrap_failed")
 
@@ -129,6 +141,10 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         .deltaTargetChanged,
         .embeddedFailed,
         .embeddedNoPostgres,
+        .evidenceNoReport,
+        .evidencePackUnreadable,
+        .evidenceTargetDiffers,
+        .evidenceUnwritable,
         .eraseNoPII,
         .eraseUnknownMember,
         .exceptionsNoRun,
@@ -148,6 +164,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         .keysKEKExists,
         .keysKEKExposed,
         .keysKEKInvalid,
+        .keysKEKIsSigningKey,
         .keysKEKMissing,
         .keysKEKUnreadable,
         .keysKEKUnwritable,
@@ -156,6 +173,12 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         .keysNothingToRotate,
         .keysRotationUnfinished,
         .keysSameKEK,
+        .keysSigningKeyExists,
+        .keysSigningKeyExposed,
+        .keysSigningKeyInvalid,
+        .keysSigningKeyIsKEK,
+        .keysSigningKeyUnreadable,
+        .keysSigningKeyUnwritable,
         .keysUnwrapFailed,
         .keysWrapFailed,
         .ledgerBalanceOverflow,

@@ -68,6 +68,10 @@ public struct KeyEncryptionKey: @unchecked Sendable, CustomStringConvertible {
     /// Parses the text form; `source` names where it came from in errors (never the key).
     public static func parse(_ text: String, source: String) throws(MigrationError) -> KeyEncryptionKey {
         let parts = text.split(whereSeparator: \.isWhitespace)
+        if let first = parts.first, first.hasPrefix("mlm-signing") {
+            throw MigrationError(.keysKEKIsSigningKey, "\(source) is an evidence signing key, not a key-encryption key (KEK); "
+                + "the two are kept apart (runbooks/keys.md)")
+        }
         guard parts.count == 3, parts[0] == "mlm-kek-v1", let bytes = Data(base64Encoded: String(parts[2])), bytes.count == 32 else {
             throw MigrationError(.keysKEKInvalid, "\(source) is not an mlm-migrate key (expected `mlm-kek-v1 <id> <base64 of 32 bytes>`)")
         }

@@ -32,16 +32,26 @@ extension SourceFiles {
     /// itself), hashed: cheap evidence that an export is unchanged, so an interrupted run can
     /// resume from its work directory instead of extracting again.
     public static func fingerprint(source: String) -> String {
-        var isDirectory: ObjCBool = false
-        _ = FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory)
-        let names = isDirectory.boolValue ? ((try? FileManager.default.contentsOfDirectory(atPath: source)) ?? []).sorted() : [""]
         var text = ""
-        for name in names {
-            let path = name.isEmpty ? source : (source as NSString).appendingPathComponent(name)
+        for (path, name) in regularFiles(source: source) {
             var info = stat()
-            guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            guard stat(path, &info) == 0 else { continue }
             text += "\(name)\t\(info.st_size)\t\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)\n"
         }
         return Hex.encode(SHA256.hash(data: Array(text.utf8)))
+    }
+
+    /// Every regular file directly in the directory `source`, sorted by name, or `source`
+    /// itself (named `""`): the files an export consists of.
+    public static func regularFiles(source: String) -> [(path: String, name: String)] {
+        var isDirectory: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory)
+        let names = isDirectory.boolValue ? ((try? FileManager.default.contentsOfDirectory(atPath: source)) ?? []).sorted() : [""]
+        return names.compactMap { name in
+            let path = name.isEmpty ? source : (source as NSString).appendingPathComponent(name)
+            var info = stat()
+            guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+            return (path, name)
+        }
     }
 }

@@ -94,7 +94,7 @@ public struct TargetOperations {
         try RunStatusReader(connection: try connect(target, fresh: false).0).read(runID: runID)
     }
 
-    private func connect(_ target: String?, fresh: Bool) throws(MigrationError) -> (PostgresConnection, ConnectedTarget) {
+    func connect(_ target: String?, fresh: Bool) throws(MigrationError) -> (PostgresConnection, ConnectedTarget) {
         try TargetConnector(work: work, logger: logger, transport: transport).connect(target, fresh: fresh)
     }
 }

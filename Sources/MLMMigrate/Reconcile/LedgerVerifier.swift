@@ -94,6 +94,12 @@ public struct LedgerVerifier {
         return result
     }
 
+    /// Verifies every wallet in the target, whichever run wrote it and whether or not a later
+    /// export still gives its member; the run digest is computed over all of them.
+    public func verifyEveryWallet() throws(MigrationError) -> LedgerVerification {
+        try verify { _ in "true" }
+    }
+
     /// Verifies the wallets whose member id `condition` (an SQL condition on a qualified member
     /// id column) admits; the run digest is computed over them, the stored one not read.
     private func verify(where condition: (String) -> String) throws(MigrationError) -> LedgerVerification {

@@ -114,18 +114,26 @@ public struct Reconciler {
             """, what: "checking the genealogy foreign keys") ?? "0"
         checks.append(Check(name: "genealogy.foreign_keys_enforced", description: "both genealogy foreign keys exist and are validated", expected: "2", actual: constraints))
 
-        let membersDigest = try readBackDigest("""
-            COPY (SELECT member_id, legacy_id, username, status, joined_at, sponsor_id, placement_id, placement_leg
-                  FROM mlm.members WHERE \(scope.covers("mlm.members.member_id")) ORDER BY member_id) TO STDOUT
-            """)
-        checks.append(Check(name: "content.members_digest", description: "SHA-256 of mlm.members read back = SHA-256 of the rows Transform produced", expected: counts.transform.membersDigest, actual: membersDigest))
-        let idMapDigest = try readBackDigest("""
-            COPY (SELECT entity, legacy_id, new_id FROM mlm_migration.id_map WHERE entity = 'member' AND \(scope.covers("mlm_migration.id_map.new_id")) ORDER BY new_id) TO STDOUT
-            """)
-        checks.append(Check(name: "content.id_map_digest", description: "SHA-256 of mlm_migration.id_map read back = SHA-256 of the crosswalk Transform produced", expected: counts.transform.idMapDigest, actual: idMapDigest))
+        let digests = try contentDigests(runID: runID)
+        checks.append(Check(name: "content.members_digest", description: "SHA-256 of mlm.members read back = SHA-256 of the rows Transform produced", expected: counts.transform.membersDigest, actual: digests.members))
+        checks.append(Check(name: "content.id_map_digest", description: "SHA-256 of mlm_migration.id_map read back = SHA-256 of the crosswalk Transform produced", expected: counts.transform.idMapDigest, actual: digests.idMap))
         let failed = checks.filter { !$0.passed }.map(\.name)
         logger.info("reconciled", metadata: ["run_id": "\(runID)", "checks": "\(checks.count)", "failed": "\(failed)"])
         return checks
+    }
+
+    /// SHA-256 of the members and the member id map read back, over the run's scope
+    /// (``ReconcileScope``), in the form Transform hashed them (docs/report.md).
+    public func contentDigests(runID: Int) throws(MigrationError) -> (members: String, idMap: String) {
+        let scope = ReconcileScope(runID: runID)
+        let members = try readBackDigest("""
+            COPY (SELECT member_id, legacy_id, username, status, joined_at, sponsor_id, placement_id, placement_leg
+                  FROM mlm.members WHERE \(scope.covers("mlm.members.member_id")) ORDER BY member_id) TO STDOUT
+            """)
+        let idMap = try readBackDigest("""
+            COPY (SELECT entity, legacy_id, new_id FROM mlm_migration.id_map WHERE entity = 'member' AND \(scope.covers("mlm_migration.id_map.new_id")) ORDER BY new_id) TO STDOUT
+            """)
+        return (members, idMap)
     }
 
     private func count(_ sql: String, _ run: String) throws(MigrationError) -> Int {

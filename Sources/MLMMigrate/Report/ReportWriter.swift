@@ -1,4 +1,5 @@
 public import Foundation
+import Glibc
 import Mustache
 
 /// Writes `report.json`, `report.md` and `report.html` for a run. Reports hold counts, reason
@@ -32,6 +33,18 @@ public enum ReportWriter {
             throw MigrationError(.internalUnexpected, "the report.html template does not parse")
         }
         return html
+    }
+
+    /// The names of the files the report stage wrote in `directory`: every regular file named
+    /// `report.*`, sorted by name (whatever forms a version writes; an evidence pack hashes them all).
+    public static func writtenFiles(in directory: String) throws(MigrationError) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            throw MigrationError(.workdirUnreadable, "cannot list \(directory)")
+        }
+        return names.filter { name in
+            var info = stat()
+            return name.hasPrefix("report.") && stat("\(directory)/\(name)", &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+        }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 
     public static func markdown(_ report: MigrationReport) -> String {

@@ -135,11 +135,14 @@ import Testing
         substitutions["$W"] = "\(work.path)/cutover"
         substitutions["$B"] = "\(work.path)/backups"
         try FileManager.default.createDirectory(atPath: "\(work.path)/backups", withIntermediateDirectories: true)
+        substitutions["$S"] = "\(work.path)/evidence.key"
+        _ = try SigningKey.writeNew(path: "\(work.path)/evidence.key")
         let lines = try run("cutover.md", substitutions, target: target)
         let commands = try Self.commands("cutover.md").map { $0.words[1] }
         #expect(commands == [
             "run", "verify-ledger", "parallel-run", "snapshot", "exceptions", "sign-off", "snapshot", "run", "status",
-            "verify-ledger", "parallel-run", "snapshot", "exceptions", "sign-off", "exceptions", "snapshots", "rollback", "restore",
+            "verify-ledger", "parallel-run", "snapshot", "evidence", "verify-evidence", "exceptions", "sign-off", "exceptions",
+            "snapshots", "rollback", "restore",
         ], "runbook lines \(lines)")
         // The rollback trigger's commands left the first load only.
         let runs = try PostgresConnection(target).query("SELECT run_id, status FROM mlm_migration.runs ORDER BY run_id")

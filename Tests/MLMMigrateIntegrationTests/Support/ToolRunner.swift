@@ -12,7 +12,18 @@ struct ToolRun {
     static func run(_ name: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ToolRun {
         let given = environment ?? ProcessInfo.processInfo.environment
         let result = try CommandRunner.run(PackagePaths.executable(name), arguments, environment: given, separateErrors: true)
-        return ToolRun(status: result.status, stdout: result.output, stderr: result.errorOutput)
+        return ToolRun(result)
+    }
+
+    init(status: Int32, stdout: String, stderr: String) {
+        self.status = status
+        self.stdout = stdout
+        self.stderr = stderr
+    }
+
+    /// Another program's result, read the same way.
+    init(_ result: CommandRunner.Result) {
+        self.init(status: result.status, stdout: result.output, stderr: result.errorOutput)
     }
 
     /// The process environment without libpq's connection variables.
