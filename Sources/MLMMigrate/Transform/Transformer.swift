@@ -153,29 +153,36 @@ public struct Transformer {
     }
 
     /// Writes `transform/member_pii.tsv` and `transform/data_keys.tsv` from the cleansed PII,
-    /// whose row `i` belongs to cleansed member `i` (`newID[i]`). Each data key gets `key_id` =
-    /// its member's `member_id`. Rows pass through as bytes: Transform never decodes, let alone
-    /// decrypts, a ciphertext. Members without any PII value (no wrapped key) get no rows.
+    /// whose row `i` belongs to cleansed member `i` (`newID[i]`), in `member_id` order (an
+    /// external sort, memory flat in members), so each batch's digest re-derives from the
+    /// target with `ORDER BY member_id`. Each data key gets `key_id` = its member's `member_id`.
+    /// Rows pass through as bytes: Transform never decodes, let alone decrypts, a ciphertext
+    /// (the scratch runs hold ciphertexts only). Members without any PII value get no rows.
     private func writePII(from path: String, kekID: String, newID: [Int], outputDirectory: String) throws(MigrationError) -> Int {
         let reader = try StageFileReader(path: path, expecting: MemberPIILayout.staged)
-        let pii = try StageFileWriter(path: StageFile.transformMemberPII.path(in: outputDirectory), columns: MemberPIILayout.target)
-        let keys = try StageFileWriter(path: StageFile.transformDataKeys.path(in: outputDirectory), columns: MemberPIILayout.dataKeys)
+        let sorter = ExternalSorter(directory: outputDirectory, name: "transform-member-pii")
         var index = 0
-        var count = 0
         while let line = try reader.nextRawLine() {
             guard index < newID.count, let tab = line.firstIndex(of: 0x09) else {
                 throw MigrationError(.workdirCorrupt, "\(path): line \(reader.lineNumber) has no member in cleanse/members.tsv; run cleanse again")
             }
             let id = newID[index]
             index += 1
-            let wrappedKey = line[..<tab]
-            if wrappedKey.elementsEqual(CopyText.null) { continue }
-            try pii.append(encodedFields: Array("\(id)\t\(id)\t".utf8) + line[(tab + 1)...])
-            try keys.append(encodedFields: Array("\(id)\t\(id)\t\(kekID)\t".utf8) + wrappedKey)
-            count += 1
+            if line[..<tab].elementsEqual(CopyText.null) { continue }
+            try sorter.append(key: withUnsafeBytes(of: UInt64(id).bigEndian, Array.init), payload: Array(line))
         }
         guard index == newID.count else {
             throw MigrationError(.workdirCorrupt, "\(path) has fewer rows than cleanse/members.tsv; run cleanse again")
+        }
+        let pii = try StageFileWriter(path: StageFile.transformMemberPII.path(in: outputDirectory), columns: MemberPIILayout.target)
+        let keys = try StageFileWriter(path: StageFile.transformDataKeys.path(in: outputDirectory), columns: MemberPIILayout.dataKeys)
+        var count = 0
+        try sorter.finish { key, line throws(MigrationError) in
+            let id = String(UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)))
+            guard let tab = line.firstIndex(of: 0x09) else { return }
+            try pii.append(encodedFields: Array("\(id)\t\(id)\t".utf8) + line[(tab + 1)...])
+            try keys.append(encodedFields: Array("\(id)\t\(id)\t\(kekID)\t".utf8) + line[..<tab])
+            count += 1
         }
         try pii.close()
         try keys.close()

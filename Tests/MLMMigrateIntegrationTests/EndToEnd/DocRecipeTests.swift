@@ -17,7 +17,7 @@ import Testing
         "docs/profile.md": [("mlm-migrate profile", "ProfileTests")],
         "docs/report.md": [
             ("python3 -c", "ReportRecipeTests"), ("psql -q \"$TARGET\"", "ReportRecipeTests"),
-            ("psql -q -At", "ReportRecipeTests"), ("psql -q \"$TARGET\"", "ReportRecipeTests"),
+            ("psql -q -At", "ReportRecipeTests"), ("psql -q -At", "ReportRecipeTests"), ("psql -q \"$TARGET\"", "ReportRecipeTests"),
         ],
         "docs/evidence.md": [("", "EvidencePackTests")],
         "docs/exceptions.md": Array(repeating: ("", "ExceptionsRecipeTests"), count: 4),
