@@ -80,6 +80,10 @@ struct ReportPage {
             Fact(label: "mapping SHA-256", value: content.mappingDigest, isCode: true),
             Fact(label: "report content SHA-256", value: report.contentDigest, isCode: true),
         ]
+        if let exceptions = report.exceptions {
+            let text = "\(count(exceptions.open)) open, \(count(exceptions.decided)) decided (\(exceptions.file))"
+            facts.append(Fact(label: "exceptions", value: text, isCode: false))
+        }
         self.facts = facts
         failedChecks = failed.isEmpty ? [] : [Table(
             title: "Failed checks", note: "",
