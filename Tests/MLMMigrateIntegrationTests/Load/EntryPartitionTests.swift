@@ -1,0 +1,144 @@
+import Foundation
+import MLMMigrate
+import Testing
+
+/// A target whose `mlm.wallet_entries` is hash-partitioned (`--entry-partitions N`): loaded by
+/// parallel streams, it holds the same rows as the plain layout; deltas, rollback and a killed
+/// load work on it; and the client-side routing is PostgreSQL's own.
+@Suite struct EntryPartitionTests {
+    /// Every registry table's rows without `batch_no` (the layouts number their batches apart).
+    static func rows(_ target: String) throws -> [String: String] {
+        let connection = try PostgresConnection(target)
+        var sums: [String: String] = [:]
+        for table in TargetTables.all where try connection.scalar("SELECT to_regclass($1) IS NOT NULL", [table.name]) == "t" {
+            let columns = table.columns.filter { $0 != "batch_no" }.joined(separator: ", ")
+            sums[table.name] = try connection.scalar(
+                "SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') FROM (SELECT \(columns) FROM \(table.name)) t"
+            )
+        }
+        return sums
+    }
+
+    @Test func routesEveryKeyToThePartitionPostgreSQLChooses() throws {
+        let connection = try PostgresConnection(try TestPostgres.freshDatabase("hashroute"))
+        _ = try TargetSchema.apply(on: connection)
+        #expect(try EntryPartitions.settle(requested: 5, on: connection) == 5)
+        var keys: [Int64] = Array(-300...3_000) + [Int64.max, Int64.min, 1 << 32, (1 << 32) - 1, -(1 << 32), 9_007_199_254_740_993]
+        keys += (0..<500).map { Int64($0) * 2_654_435_761 * 1_000_003 }
+        for modulus in [2, 3, 5, 7, 64] {
+            let remainders = keys.map { PostgresHashPartition.remainder(of: $0, modulus: modulus) }
+            let wrong = remainders.map { ($0 + 1) % modulus }
+            let check = """
+                SELECT bool_and(satisfies_hash_partition('mlm.wallet_entries'::regclass, \(modulus), r, k))
+                FROM unnest($1::bigint[], $2::integer[]) AS u(k, r)
+                """
+            let keyList = "{" + keys.map(String.init).joined(separator: ",") + "}"
+            #expect(try connection.scalar(check, [keyList, "{" + remainders.map(String.init).joined(separator: ",") + "}"]) == "t")
+            #expect(try connection.scalar(check, [keyList, "{" + wrong.map(String.init).joined(separator: ",") + "}"]) == "f")
+        }
+    }
+
+    @Test func aPartitionedTargetHoldsTheSameRowsHashesAndReportAsThePlainOne() throws {
+        let directory = try TemporaryDirectory()
+        var pipeline = try LoaderTests.transformedSample(directory)
+        pipeline.batchSize = 40
+        let plain = try TestPostgres.freshDatabase("layoutplain")
+        _ = try pipeline.load(target: plain)
+        let plainOutcome = try pipeline.reconcile(target: plain)
+
+        pipeline.entryPartitions = 4
+        let partitioned = try TestPostgres.freshDatabase("layoutparts")
+        let (summary, _) = try pipeline.load(target: partitioned)
+        let partitionedOutcome = try pipeline.reconcile(target: partitioned)
+
+        #expect(plainOutcome.failedChecks.isEmpty && partitionedOutcome.failedChecks.isEmpty, "\(partitionedOutcome.failedChecks)")
+        #expect(partitionedOutcome.report.contentDigest == plainOutcome.report.contentDigest)
+        #expect(try Self.rows(partitioned) == Self.rows(plain))
+        let connection = try PostgresConnection(partitioned)
+        #expect(try EntryPartitions.current(on: connection) == 4)
+        #expect(try EntryPartitions.current(on: PostgresConnection(plain)) == nil)
+        // Every partition got rows, each in batches of its own, straight into its table.
+        #expect(try connection.scalar("SELECT count(DISTINCT tableoid) FROM mlm.wallet_entries") == "4")
+        let batches = try connection.query("""
+            SELECT t.key, count(*), sum(t.value::bigint) FROM mlm_migration.batches b, jsonb_each_text(b.rows_by_table) t
+            WHERE b.entity = 'wallet_entries' AND t.key LIKE 'mlm.wallet_entries_p%' GROUP BY t.key ORDER BY t.key
+            """)
+        #expect(batches.count == 4)
+        #expect(batches.compactMap { $0[2].flatMap { Int($0) } }.reduce(0, +) == summary.walletEntries)
+        // Batch numbers run without a gap or a repeat across the partitions and the steps after them.
+        #expect(try connection.scalar("SELECT count(*) = max(batch_no) FROM mlm_migration.batches") == "t")
+    }
+
+    @Test func aDeltaAndItsRollbackWorkOnAPartitionedTarget() throws {
+        let vendor = "vendor2-mlmsoft"
+        let target = try TestPostgres.freshDatabase("partdelta")
+        let first = try TemporaryDirectory()
+        let common = ["--mapping", PackagePaths.mapping(vendor), "--target", target, "--kek-file", TestKeys.kekFile]
+        let load = try ToolRun.run("mlm-migrate", ["run", "--source", PackagePaths.sample(vendor), "--work-dir", first.path, "--entry-partitions", "3"] + common)
+        #expect(load.status == 0, "\(load.stdout)\(load.stderr)")
+        let before = try ResumeTests.tables(target)
+
+        let later = try TemporaryDirectory()
+        let delta = try ToolRun.run("mlm-migrate", [
+            "run", "--delta", "--source", PackagePaths.sample("later/\(vendor)"), "--work-dir", later.path, "--batch-size", "40",
+        ] + common)
+        #expect(delta.status == 0, "\(delta.stdout)\(delta.stderr)")
+        let connection = try PostgresConnection(target)
+        #expect(try Int(connection.scalar("SELECT count(*) FROM mlm.wallet_entries WHERE run_id = 2") ?? "0") ?? 0 > 0)
+        #expect(try EntryPartitions.current(on: connection) == 3)
+        let verify = try ToolRun.run("mlm-migrate", ["verify-ledger", "--work-dir", later.path, "--target", target])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+
+        let back = try ToolRun.run("mlm-migrate", ["rollback", "--run", "2", "--work-dir", later.path, "--target", target])
+        #expect(back.status == 0, "\(back.stderr)")
+        var after = try ResumeTests.tables(target)
+        after["runs"] = before["runs"]
+        #expect(after == before)
+    }
+
+    @Test func aPartitionedLoadKilledOrPausedFinishesWithTheSameCommandAsAnUninterruptedOne() throws {
+        let work = try TemporaryDirectory()
+        _ = try LoaderTests.transformedSample(work)
+        let options = ["--entry-partitions", "3"]
+        let clean = try TestPostgres.freshDatabase("partclean")
+        let uninterrupted = try LoadCommand.run(work: work.path, target: clean, batchSize: 20, extra: options)
+        #expect(uninterrupted.status == 0, "\(uninterrupted.errorOutput)")
+        let expected = try ResumeTests.tables(clean)
+        let entriesFrom = try PostgresConnection(clean).scalar("SELECT min(batch_no) FROM mlm_migration.batches WHERE entity = 'wallet_entries'")
+        let firstEntryBatch = Int(entriesFrom ?? "") ?? 0
+        #expect(firstEntryBatch > 1)
+
+        let target = try TestPostgres.freshDatabase("partkilled")
+        let connection = try PostgresConnection(target)
+        // Paused inside the partitioned step: some partitions' batches committed, not all.
+        let paused = try LoadCommand.run(work: work.path, target: target, batchSize: 20, extra: options + ["--max-batches", String(firstEntryBatch + 1)])
+        #expect(paused.status == 0, "\(paused.errorOutput)")
+        #expect(try connection.scalar("SELECT count(*) FROM mlm_migration.batches WHERE entity = 'wallet_entries'") == "2")
+        var finished = false
+        for attempt in 1...60 {
+            let result = try LoadCommand.run(work: work.path, target: target, batchSize: 20, extra: options, killAfter: 0.02 * Double(attempt))
+            if result.status == 0 {
+                finished = true
+                break
+            }
+            if result.errorOutput.contains("[target.busy]") {
+                usleep(100_000)
+                continue
+            }
+            #expect(result.status == 137, "attempt \(attempt): \(result.errorOutput)")
+        }
+        if !finished { finished = try LoadCommand.run(work: work.path, target: target, batchSize: 20, extra: options).status == 0 }
+        #expect(finished)
+        #expect(try ResumeTests.tables(target) == expected)
+    }
+
+    @Test func refusesToRepartitionATargetThatHoldsEntries() throws {
+        let loaded = try LoadedSample(database: "partrefuse")
+        let refused = try LoadCommand.run(work: loaded.directory.path, target: loaded.target, batchSize: 50, extra: ["--entry-partitions", "4"])
+        #expect(refused.status == 2)
+        #expect(refused.errorOutput.contains("[target.layout_mismatch]"))
+        #expect(refused.errorOutput.contains("mlm.wallet_entries") && refused.errorOutput.contains("already holds entries"))
+        let tooFew = try LoadCommand.run(work: loaded.directory.path, target: loaded.target, batchSize: 50, extra: ["--entry-partitions", "1"])
+        #expect(tooFew.status != 0 && tooFew.errorOutput.contains("--entry-partitions must be between 2 and 64"))
+    }
+}
