@@ -141,4 +141,30 @@ import Testing
         let tooFew = try LoadCommand.run(work: loaded.directory.path, target: loaded.target, batchSize: 50, extra: ["--entry-partitions", "1"])
         #expect(tooFew.status != 0 && tooFew.errorOutput.contains("--entry-partitions must be between 2 and 64"))
     }
+
+    /// The `mlm-migrate run` line of docs/scaling.md, run as written with its placeholders
+    /// filled in (vendor 1's sample, the test key, a fresh target and work directory).
+    @Test func runsTheCommandDocsScalingShows() throws {
+        let text = try String(contentsOfFile: "\(PackagePaths.root)/docs/scaling.md", encoding: .utf8)
+        var line = ""
+        for raw in text.components(separatedBy: "\n") where line.hasSuffix("\\") || raw.hasPrefix("mlm-migrate run ") {
+            line = String(line.dropLast(line.hasSuffix("\\") ? 1 : 0)) + " " + raw.trimmingCharacters(in: .whitespaces)
+        }
+        #expect(line.contains("--entry-partitions 4"), "\(line)")
+        let target = try TestPostgres.freshDatabase("partdoc")
+        let work = try TemporaryDirectory()
+        let words = RunbookCommandTests.words(line).dropFirst().map { word in
+            switch word {
+            case "export/": PackagePaths.sample("vendor1-binaryplan")
+            case "mappings/VENDOR.yaml": PackagePaths.mapping("vendor1-binaryplan")
+            case "$K": TestKeys.kekFile
+            case "$T": target
+            case "$W": work.path
+            default: word
+            }
+        }
+        let result = try ToolRun.run("mlm-migrate", Array(words))
+        #expect(result.status == 0, "\(line): \(result.stdout)\(result.stderr)")
+        #expect(try EntryPartitions.current(on: PostgresConnection(target)) == 4)
+    }
 }
