@@ -21,7 +21,11 @@ extension Loader {
         let counts = try PartitionLines.counts(path: path, columns: table.columns, modulus: partitions)
         let committed = try committedPartitions(runID: runID, step: step, partitions: partitions)
         for (remainder, done) in committed.rows.enumerated() where done > counts[remainder] {
-            throw MigrationError(.workdirCorrupt, "\(path) has fewer rows for \(EntryPartitions.partitionName(remainder)) than the target already holds for this run; run transform again into an empty target")
+            throw MigrationError(
+                .workdirCorrupt,
+                "\(path) has fewer rows for \(EntryPartitions.partitionName(remainder)) than the target already holds "
+                    + "for this run; run transform again into an empty target"
+            )
         }
         let start = try batchesBefore(runID: runID, earlier: earlier)
         var first: [Int] = []
@@ -53,18 +57,23 @@ extension Loader {
         let loaded = committed.rows.reduce(0, +) + shared.rows
         let atEnd = loaded == counts.reduce(0, +)
         summary.batches = atEnd ? max(summary.batches, next - 1) : max(summary.batches, shared.highest)
-        logger.info("loaded wallet entries in partitions", metadata: ["partitions": "\(partitions)", "rows": "\(loaded)"])
+        logger.info("loaded wallet entries in partitions", metadata: [
+            "partitions": "\(partitions)", "rows": "\(loaded)",
+        ])
         return (loaded, atEnd)
     }
 
     /// Rows and batches already committed per partition for this run's step (from the batch
     /// manifests, which count each batch's rows under its partition's table too).
-    private func committedPartitions(runID: Int, step: LoadStep, partitions: Int) throws(MigrationError) -> (rows: [Int], batches: [Int]) {
+    private func committedPartitions(
+        runID: Int, step: LoadStep, partitions: Int
+    ) throws(MigrationError) -> (rows: [Int], batches: [Int]) {
         var rows = Array(repeating: 0, count: partitions)
         var batches = Array(repeating: 0, count: partitions)
         let names = (0..<partitions).map(EntryPartitions.partitionName)
         for row in try connection.query("""
-            SELECT t.key, sum(t.value::bigint), count(*) FROM mlm_migration.batches b, jsonb_each_text(b.rows_by_table) t
+            SELECT t.key, sum(t.value::bigint), count(*)
+            FROM mlm_migration.batches b, jsonb_each_text(b.rows_by_table) t
             WHERE b.run_id = $1::bigint AND b.entity = $2 AND b.kind = $3 GROUP BY t.key
             """, [String(runID), step.entity, step.kind], what: "reading the committed batches of each partition") {
             guard let name = row[0], let remainder = names.firstIndex(of: name) else { continue }
@@ -77,14 +86,16 @@ extension Loader {
     /// The highest batch number the steps before this one committed.
     private func batchesBefore(runID: Int, earlier: [LoadStep]) throws(MigrationError) -> Int {
         let keys = "{" + earlier.map(\.manifestKey).joined(separator: ",") + "}"
-        return Int(try connection.scalar(
-            "SELECT coalesce(max(batch_no), 0) FROM mlm_migration.batches WHERE run_id = $1::bigint AND entity || '/' || kind = ANY($2::text[])",
-            [String(runID), keys]
-        ) ?? "0") ?? 0
+        return Int(try connection.scalar("""
+            SELECT coalesce(max(batch_no), 0) FROM mlm_migration.batches
+            WHERE run_id = $1::bigint AND entity || '/' || kind = ANY($2::text[])
+            """, [String(runID), keys]) ?? "0") ?? 0
     }
 
     /// Copies up to `batchSize` of a partition's rows into `sql`; `digest` sees every byte sent.
-    func copy(_ lines: PartitionLines, _ sql: String, what: String, _ digest: (UnsafeRawBufferPointer) -> Void) throws(MigrationError) -> Int {
+    func copy(
+        _ lines: PartitionLines, _ sql: String, what: String, _ digest: (UnsafeRawBufferPointer) -> Void
+    ) throws(MigrationError) -> Int {
         var count = 0
         try connection.copyIn(sql, what: what) { send throws(MigrationError) in
             count = try lines.next(maxLines: batchSize) { bytes throws(MigrationError) in
@@ -165,8 +176,9 @@ struct PartitionStream: Sendable {
             let sql = "COPY \(partition) (\(table.columns.joined(separator: ", "))) FROM STDIN"
             var batchNo = firstBatch
             while shared.take() {
-                let rows = try loader.loadBatch(runID: runID, batchNo: batchNo, entity: entity, kind: kind, tables: [table.name, partition]) {
-                    digest throws(MigrationError) in
+                let rows = try loader.loadBatch(
+                    runID: runID, batchNo: batchNo, entity: entity, kind: kind, tables: [table.name, partition]
+                ) { digest throws(MigrationError) in
                     try loader.copy(lines, sql, what: "COPY \(partition)", digest)
                 }
                 guard rows > 0 else {

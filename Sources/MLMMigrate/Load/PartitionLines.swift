@@ -41,7 +41,9 @@ final class PartitionLines {
 
     /// Hands up to `maxLines` of this partition's rows to `body`, in chunks that end on line
     /// boundaries; returns how many (0 when the file has no more).
-    func next(maxLines: Int, _ body: (UnsafeRawBufferPointer) throws(MigrationError) -> Void) throws(MigrationError) -> Int {
+    func next(
+        maxLines: Int, _ body: (UnsafeRawBufferPointer) throws(MigrationError) -> Void
+    ) throws(MigrationError) -> Int {
         var handed = 0
         while handed < maxLines {
             if pendingLines == 0 {
@@ -122,10 +124,13 @@ final class PartitionLines {
         return pending.count
     }
 
-    /// `workdir.corrupt` naming the file (never the value): a member id that is not a number.
+    /// `workdir.corrupt` naming the file and the last line read (never the value): a member
+    /// id that is not a whole number.
     private func unreadableKey() -> MigrationError {
         MigrationError(
-            .workdirCorrupt, "\(reader.path): a row's member_id (column 1) is not a whole number: the file was changed after it was written; run `mlm-migrate transform` again"
+            .workdirCorrupt,
+            "\(reader.path): a row at or before line \(reader.lineNumber) has a member_id (column 1) that is not a "
+                + "whole number: the file was changed after it was written; run `mlm-migrate transform` again"
         )
     }
 }
