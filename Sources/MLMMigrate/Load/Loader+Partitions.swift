@@ -37,7 +37,8 @@ extension Loader {
         let shared = PartitionStreams(budget: budget, tracker: tracker, highest: summary.batches)
         let group = DispatchGroup()
         let connInfo = connection.siblingConnInfo
-        for remainder in 0..<partitions where committed.rows[remainder] < counts[remainder] {
+        // With the budget spent (a paused load), nothing is started: only the counts are read.
+        for remainder in 0..<partitions where committed.rows[remainder] < counts[remainder] && budget != 0 {
             let stream = PartitionStream(
                 connInfo: connInfo, path: path, table: table, remainder: remainder, modulus: partitions, runID: runID,
                 skip: committed.rows[remainder], firstBatch: first[remainder] + committed.batches[remainder],
