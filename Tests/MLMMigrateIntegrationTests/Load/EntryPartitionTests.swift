@@ -69,7 +69,7 @@ import Testing
         #expect(try connection.scalar("SELECT count(*) = max(batch_no) FROM mlm_migration.batches") == "t")
     }
 
-    @Test func aDeltaAndItsRollbackWorkOnAPartitionedTarget() throws {
+    @Test func aDeltaItsRollbackAndASnapshotRestoreWorkOnAPartitionedTarget() throws {
         let vendor = "vendor2-mlmsoft"
         let target = try TestPostgres.freshDatabase("partdelta")
         let first = try TemporaryDirectory()
@@ -94,6 +94,17 @@ import Testing
         var after = try ResumeTests.tables(target)
         after["runs"] = before["runs"]
         #expect(after == before)
+
+        // A full snapshot and its restore keep the layout and the rows.
+        let dump = "\(first.path)/partitioned.dump"
+        let snapshot = try ToolRun.run("mlm-migrate", ["snapshot", "--full", "--out", dump, "--target", target, "--work-dir", first.path])
+        #expect(snapshot.status == 0, "\(snapshot.stderr)")
+        let restore = try ToolRun.run("mlm-migrate", ["restore", "--from", dump, "--target", target, "--work-dir", first.path])
+        #expect(restore.status == 0, "\(restore.stderr)")
+        #expect(try EntryPartitions.current(on: PostgresConnection(target)) == 3)
+        var restored = try ResumeTests.tables(target)
+        restored["runs"] = before["runs"]
+        #expect(restored == before)
     }
 
     @Test func aPartitionedLoadKilledOrPausedFinishesWithTheSameCommandAsAnUninterruptedOne() throws {
