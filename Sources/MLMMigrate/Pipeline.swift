@@ -12,6 +12,8 @@ public struct Pipeline {
     public var batchSize = 50_000
     /// Load stops after this many batches (nil: all); the same command continues.
     public var maxBatches: Int?
+    /// `--entry-partitions N`: the wallet entries' partitioned layout (``EntryPartitions``).
+    public var entryPartitions: Int?
     /// Pauses before each retry of a load after a transient database error.
     public var retryDelays: [Double] = [0.5, 1, 2, 4, 8]
     /// The closed pay period the export holds, overriding the mapping's `commission_period` id
@@ -203,6 +205,7 @@ public struct Pipeline {
                 fresh = false
                 var loader = Loader(connection: connection, batchSize: max(1, batchSize), logger: logger)
                 loader.maxBatches = maxBatches
+                loader.entryPartitions = entryPartitions
                 loaded = (try loader.run(transformDirectory: work.file("transform"), info: info, progress: progress), described)
             } catch {
                 // While it restarts, the database is briefly unreachable: also worth a retry then.

@@ -48,6 +48,7 @@ struct CommonOptions: ParsableArguments {
         if let batches {
             pipeline.batchSize = batches.batchSize
             pipeline.maxBatches = batches.maxBatches
+            pipeline.entryPartitions = batches.entryPartitions
         }
         if let keys { pipeline.kek = try keys.kek() }
         return pipeline

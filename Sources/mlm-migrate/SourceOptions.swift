@@ -24,9 +24,18 @@ struct BatchOptions: ParsableArguments {
     @Option(name: .long, help: "Stop the load after this many batches, to inspect; the same command continues it.")
     var maxBatches: Int?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Hash-partition mlm.wallet_entries by member_id into N partitions, loaded by N parallel COPY streams.",
+        discussion: "Only into a target without entries; later runs keep the target's layout (docs/scaling.md)."
+    ))
+    var entryPartitions: Int?
+
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1") }
         guard (maxBatches ?? 1) > 0 else { throw ValidationError("--max-batches must be at least 1") }
+        guard entryPartitions.map(EntryPartitions.allowed.contains) ?? true else {
+            throw ValidationError("--entry-partitions must be between 2 and 64")
+        }
     }
 }
 

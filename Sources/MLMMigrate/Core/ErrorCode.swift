@@ -113,6 +113,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let targetAuthFailed = ErrorCode(rawValue: "target.auth_failed")
     public static let targetBusy = ErrorCode(rawValue: "target.busy")
     public static let targetConnectionLost = ErrorCode(rawValue: "target.connection_lost")
+    public static let targetLayoutMismatch = ErrorCode(rawValue: "target.layout_mismatch")
     public static let targetMissing = ErrorCode(rawValue: "target.missing")
     public static let targetNoDatabase = ErrorCode(rawValue: "target.no_database")
     public static let targetNotEmpty = ErrorCode(rawValue: "target.not_empty")
@@ -215,6 +216,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         .targetAuthFailed,
         .targetBusy,
         .targetConnectionLost,
+        .targetLayoutMismatch,
         .targetMissing,
         .targetNoDatabase,
         .targetNotEmpty,

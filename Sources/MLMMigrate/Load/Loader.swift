@@ -112,6 +112,7 @@ public struct Loader {
         let added = try TargetSchema.apply(on: connection)
         if !added.isEmpty { logger.info("applied schema migrations", metadata: ["versions": "\(added)"]) }
         try RunRecords.lockTarget(connection)
+        let partitions = try EntryPartitions.settle(requested: entryPartitions, on: connection)
         let steps = plan(info)
         if let workID = info.workID, let done = try records.finishedRun(workID: workID) {
             // Killed after its last commit, before the work directory heard of it: nothing to do.
@@ -136,13 +137,20 @@ public struct Loader {
         do throws(MigrationError) {
             try TargetSchema.dropBulkLoadForeignKeys(on: connection)
             var complete = true
-            for step in steps {
+            for (index, step) in steps.enumerated() {
                 let done = committed.rows[step.manifestKey] ?? 0
                 // Once the budget is spent, later steps only count what is in and look for more.
-                let loaded = try load(
-                    step, in: transformDirectory, skipping: done, runID: runID, summary: &summary, budget: &budget,
-                    progress: progress, tracker: tracker
-                )
+                let loaded = if let partitions, step.files.first?.table == TargetTables.walletEntries {
+                    try loadPartitioned(
+                        step, partitions: partitions, in: transformDirectory, runID: runID, after: Array(steps[..<index]),
+                        summary: &summary, budget: &budget, tracker: tracker
+                    )
+                } else {
+                    try load(
+                        step, in: transformDirectory, skipping: done, runID: runID, summary: &summary, budget: &budget,
+                        progress: progress, tracker: tracker
+                    )
+                }
                 summary[keyPath: step.summaryField] = loaded.rows
                 complete = complete && loaded.atEnd
             }
@@ -165,6 +173,10 @@ public struct Loader {
 
     /// Stop after this many batches committed by this call (nil: load everything).
     public var maxBatches: Int?
+
+    /// Hash-partitions an empty target's `mlm.wallet_entries` into this many partitions, loaded
+    /// by parallel streams (``EntryPartitions``); nil keeps the target's layout.
+    public var entryPartitions: Int?
 
     /// The run to load into: this work directory's unfinished run, else a new one into an
     /// empty target (a delta run: into the target its Transform numbered against, checked by
@@ -260,7 +272,7 @@ public struct Loader {
     /// Runs `body` in one transaction with the batch's session settings, then records the
     /// batch manifest (row count and SHA-256 of the rows sent) and commits. An empty batch is
     /// rolled back and returns 0.
-    private func loadBatch(runID: Int, batchNo: Int, entity: String, kind: String, tables: [String], _ body: (_ digest: (UnsafeRawBufferPointer) -> Void) throws(MigrationError) -> Int) throws(MigrationError) -> Int {
+    func loadBatch(runID: Int, batchNo: Int, entity: String, kind: String, tables: [String], _ body: (_ digest: (UnsafeRawBufferPointer) -> Void) throws(MigrationError) -> Int) throws(MigrationError) -> Int {
         try connection.beginBatch(runID: runID, batchNo: batchNo)
         do throws(MigrationError) {
             var hasher = SHA256()

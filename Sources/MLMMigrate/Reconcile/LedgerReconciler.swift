@@ -166,7 +166,7 @@ public struct LedgerReconciler {
         for finding in verification.findings.prefix(20) { logger.error("ledger finding", metadata: ["finding": "\(finding)"]) }
 
         let constraints = try connection.scalar("""
-            SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated
+            SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated AND conparentid = 0
                AND conname IN ('wallet_entries_wallet_fkey', 'wallets_member_id_fkey', 'wallet_entries_counterparty_fkey')
             """, what: "checking the ledger foreign keys") ?? "0"
         checks.append(Check(
