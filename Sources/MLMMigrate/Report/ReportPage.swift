@@ -81,7 +81,7 @@ struct ReportPage {
             Fact(label: "report content SHA-256", value: report.contentDigest, isCode: true),
         ]
         if let exceptions = report.exceptions {
-            let text = "\(count(exceptions.open)) open, \(count(exceptions.decided)) decided (\(exceptions.file))"
+            let text = "\(Self.count(exceptions.open)) open, \(Self.count(exceptions.decided)) decided (\(exceptions.file))"
             facts.append(Fact(label: "exceptions", value: text, isCode: false))
         }
         self.facts = facts

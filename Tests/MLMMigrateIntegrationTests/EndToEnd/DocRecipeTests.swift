@@ -15,6 +15,7 @@ import Testing
         ],
         "docs/commissions.md": [(".build/release/mlm-migrate parallel-run", "DocRecipeTests.quickStart")],
         "docs/profile.md": [("mlm-migrate profile", "ProfileTests")],
+        "docs/scaling.md": [("bash bench/run-all.sh --sizes 300", "BenchScriptTests"), ("mlm-migrate run", "EntryPartitionTests")],
         "docs/report.md": [
             ("python3 -c", "ReportRecipeTests"), ("psql -q \"$TARGET\"", "ReportRecipeTests"),
             ("psql -q -At", "ReportRecipeTests"), ("psql -q -At", "ReportRecipeTests"), ("psql -q \"$TARGET\"", "ReportRecipeTests"),
