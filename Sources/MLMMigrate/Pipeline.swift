@@ -338,8 +338,11 @@ public struct Pipeline {
             return try reconcile(target: target)
         case .nothingLoaded, .finished:
             _ = try extract(source: source, mappingPath: mappingPath)
+            logStageFiles(after: "extract")
             _ = try cleanse()
+            logStageFiles(after: "cleanse")
             _ = try transform(delta: delta, target: target)
+            logStageFiles(after: "transform")
         }
         let (summary, _) = try load(target: target)
         guard summary.complete != false else { return nil }
@@ -410,6 +413,12 @@ public struct Pipeline {
     }
 
     // MARK: Helpers
+
+    /// Logs the stage files' size on disk: they only grow through a run, so the figure after
+    /// transform is the stage files' peak (the sorts' scratch runs, removed as they are merged, aside).
+    private func logStageFiles(after stage: String) {
+        logger.info("stage files on disk", metadata: ["after": "\(stage)", "bytes": "\(work.stageFileBytes)"])
+    }
 
     static func missing(_ stage: String) -> MigrationError {
         MigrationError(.workdirStageMissing, "the \(stage) stage has not run in this work directory; run `mlm-migrate \(stage)` first")

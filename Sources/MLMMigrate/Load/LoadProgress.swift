@@ -85,12 +85,22 @@ extension Loader {
         return (batches, rows)
     }
 
+    /// Newlines in the file, counted with `memchr` over 1 MiB chunks (a byte-by-byte `Data`
+    /// iteration here once took half of the load's own CPU time).
     static func lineCount(_ path: String) -> Int? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
+        guard let reader = try? ChunkedFileReader(path: path) else { return nil }
         var lines = 0
-        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            lines += chunk.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+        do {
+            while try reader.nextChunk({ chunk in
+                guard var next = chunk.baseAddress else { return }
+                let end = next + chunk.count
+                while next < end, let found = memchr(next, 0x0A, end - next) {
+                    lines += 1
+                    next = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) + 1
+                }
+            }) {}
+        } catch {
+            return nil
         }
         return lines
     }

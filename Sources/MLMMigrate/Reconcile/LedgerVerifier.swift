@@ -115,7 +115,10 @@ public struct LedgerVerifier {
             let fields = CopyText.decodeRow(copyLine: bytes)
             guard fields.count == 7, let memberID = fields[0].flatMap({ Int64($0) }), let currency = fields[1],
                   let balance = fields[2].flatMap({ Int64($0) }), let count = fields[3].flatMap({ Int64($0) }) else { malformed += 1; return }
-            stored[WalletKey(memberID: memberID, currency: currency)] = StoredWallet(balance: balance, count: count, head: fields[4] ?? "", merkle: fields[5] ?? "")
+            stored[WalletKey(memberID: memberID, currency: currency)] = StoredWallet(
+                balance: balance, count: count, head: fields[4].flatMap(Self.bytea).flatMap(Hash32.exactly),
+                merkle: fields[5].flatMap(Self.bytea).flatMap(Hash32.exactly)
+            )
         }
         result.walletsDigest = walletDigest.finalize()
         result.wallets = stored.count

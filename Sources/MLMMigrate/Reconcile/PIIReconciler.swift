@@ -187,7 +187,9 @@ private struct RoundTrip {
 
     var shortScope: String { threshold == .max ? "all members but erased ones" : "a seeded sample of members" }
 
-    func sampled(_ legacyID: String) -> Bool {
+    func sampled(_ legacyID: String) -> Bool { Self.sampled(legacyID, below: threshold) }
+
+    static func sampled(_ legacyID: String, below threshold: UInt64) -> Bool {
         guard threshold != .max else { return true }
         let digest = SHA256.hash(data: Array("mlm-migrate pii sample v1".utf8) + [0] + Array(legacyID.utf8))
         return digest.withUnsafeBytes { $0.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } } < threshold
@@ -205,55 +207,53 @@ private struct RoundTrip {
             + String(repeating: "0", count: 16 - bound.count) + bound + "'::bytea"
     }
 
+    /// Reads the run's PII rows; batches of them are decrypted and digested on two threads
+    /// (``RowDecrypter``) and taken back in order, so findings are listed as one thread lists them.
     mutating func readTarget(runID: Int) throws(MigrationError) {
         let fields = MemberPIILayout.fields
+        let decrypter = RowDecrypter(kek: reconciler.kek, indexes: indexes, recordDigest: recordDigest, threshold: threshold)
+        let pool = BatchPool<[RowDecrypter.Outcome]>(workers: 2)
+        func take(_ outcomes: [RowDecrypter.Outcome]) {
+            for outcome in outcomes { record(outcome) }
+        }
+        var batch: [UInt8] = []
+        var lines: [Range<Int>] = []
         try reconciler.connection.copyOut("""
             COPY (SELECT m.legacy_id, k.wrapped_key, \(fields.map { "p." + $0 }.joined(separator: ", ")), \(MemberPIILayout.blindIndexColumns.map { "p." + $0 }.joined(separator: ", ")), p.\(PIIRecordDigest.column)
                   FROM mlm.member_pii p JOIN mlm.members m USING (member_id) JOIN mlm.data_keys k ON k.key_id = p.key_id
                   WHERE \(ReconcileScope(runID: runID).covers("p.member_id"))\(sampleFilter) ORDER BY p.member_id) TO STDOUT
             """, what: "reading mlm.member_pii") { bytes throws(MigrationError) in
-            let row = CopyText.decodeRow(copyLine: bytes)
-            guard row.count == 3 + fields.count + MemberPIILayout.identityFields.count, let legacyID = row[0] else { return }
-            guard sampled(legacyID) else { return }
-            guard let wrappedText = row[1] else {
-                erased.insert(legacyID)
-                return
+            lines.append(batch.count..<batch.count + bytes.count)
+            batch.append(contentsOf: bytes)
+            if lines.count >= Self.batchRows {
+                let (full, ranges) = (batch, lines)
+                try pool.submit({ decrypter.decrypt(full, lines: ranges) }, deliver: take)
+                batch.removeAll(keepingCapacity: true)
+                lines.removeAll(keepingCapacity: true)
             }
-            membersChecked += 1
-            guard let wrapped = Hex.decodeBytea(wrappedText), let dataKey = try? FieldCipher.unwrap(wrapped, with: reconciler.kek) else {
-                finding(legacyID, "wrapped_key", "data key does not unwrap under \(reconciler.kek.id)")
-                undecryptable.insert(legacyID)
-                return
-            }
-            var digests: [SHA256Digest?] = []
-            var values: [String: String] = [:]
-            var complete = true
-            for (offset, field) in fields.enumerated() {
-                guard let text = row[2 + offset] else {
-                    digests.append(nil)
-                    continue
-                }
-                valuesChecked += 1
-                let binding = FieldCipher.Binding(table: MemberPIILayout.table, column: field, memberLegacyID: legacyID)
-                guard let ciphertext = Hex.decodeBytea(text), let plain = try? FieldCipher.open(ciphertext, for: binding, with: dataKey) else {
-                    finding(legacyID, field, "does not decrypt for this member and column")
-                    undecryptable.insert(legacyID + "\0" + field)
-                    digests.append(nil)
-                    complete = false
-                    continue
-                }
-                values[field] = plain
-                digests.append(SHA256.hash(data: Array(plain.utf8)))
-                if let position = MemberPIILayout.identityFields.firstIndex(where: { $0.field == field }), let index = indexes[field] {
-                    let expected = IdentityNormalizer.normalize(plain, as: MemberPIILayout.identityFields[position].identity).map { Hex.bytea(index.index($0)) }
-                    if row[2 + fields.count + position] != expected { finding(legacyID, MemberPIILayout.blindIndexColumn(field), Self.indexMismatch) }
-                }
-            }
-            if complete, row[row.count - 1] != Hex.bytea(recordDigest.digest(legacyID: legacyID, values: values)) {
-                finding(legacyID, PIIRecordDigest.column, Self.digestMismatch)
-            }
-            decrypted[legacyID] = digests
         }
+        if !lines.isEmpty {
+            let (last, ranges) = (batch, lines)
+            try pool.submit({ decrypter.decrypt(last, lines: ranges) }, deliver: take)
+        }
+        try pool.finish(deliver: take)
+    }
+
+    /// Rows per decryption batch.
+    static let batchRows = 2_048
+
+    /// Adds one row's outcome to the round trip's state.
+    private mutating func record(_ outcome: RowDecrypter.Outcome) {
+        guard let legacyID = outcome.legacyID else { return }
+        if outcome.erased {
+            erased.insert(legacyID)
+            return
+        }
+        membersChecked += 1
+        valuesChecked += outcome.values
+        for (column, problem) in outcome.findings { finding(legacyID, column, problem) }
+        for field in outcome.undecryptableFields { undecryptable.insert(field.map { legacyID + "\0" + $0 } ?? legacyID) }
+        if let digests = outcome.digests { decrypted[legacyID] = digests }
     }
 
     mutating func compareWithSource(_ source: Extractor, cleansedMembersPath: String) throws(MigrationError) {
@@ -281,5 +281,81 @@ private struct RoundTrip {
         for legacyID in unmatched.sorted() {
             finding(legacyID, "member_pii", "no loaded source row for this member")
         }
+    }
+}
+
+/// The per-row work of ``RoundTrip/readTarget(runID:)``: unwraps the member's data key, decrypts
+/// each value, and checks its blind index and the record digest. Pure, so it runs on any thread.
+private struct RowDecrypter: Sendable {
+    let kek: KeyEncryptionKey
+    let indexes: [String: BlindIndex]
+    let recordDigest: PIIRecordDigest
+    let threshold: UInt64
+
+    /// What one row gave: nothing (`legacyID` nil: not a row of the layout, or not sampled),
+    /// an erased member, or a checked one with its findings and value digests.
+    /// `@unchecked Sendable`: `SHA256Digest` is an immutable value (swift-crypto 3 does not say so).
+    struct Outcome: @unchecked Sendable {
+        var legacyID: String?
+        var erased = false
+        var values = 0
+        var findings: [(column: String, problem: String)] = []
+        /// Fields that did not decrypt (nil: the whole member, its key did not unwrap).
+        var undecryptableFields: [String?] = []
+        var digests: [SHA256Digest?]?
+    }
+
+    func decrypt(_ bytes: [UInt8], lines: [Range<Int>]) -> [Outcome] {
+        bytes.withUnsafeBytes { all in
+            lines.map { decrypt(row: CopyText.decodeRow(copyLine: UnsafeRawBufferPointer(rebasing: all[$0]))) }
+        }
+    }
+
+    private func decrypt(row: [String?]) -> Outcome {
+        let fields = MemberPIILayout.fields
+        var outcome = Outcome()
+        guard row.count == 3 + fields.count + MemberPIILayout.identityFields.count, let legacyID = row[0] else { return outcome }
+        guard RoundTrip.sampled(legacyID, below: threshold) else { return outcome }
+        outcome.legacyID = legacyID
+        guard let wrappedText = row[1] else {
+            outcome.erased = true
+            return outcome
+        }
+        guard let wrapped = Hex.decodeBytea(wrappedText), let dataKey = try? FieldCipher.unwrap(wrapped, with: kek) else {
+            outcome.findings.append(("wrapped_key", "data key does not unwrap under \(kek.id)"))
+            outcome.undecryptableFields.append(nil)
+            return outcome
+        }
+        var digests: [SHA256Digest?] = []
+        var values: [String: String] = [:]
+        var complete = true
+        for (offset, field) in fields.enumerated() {
+            guard let text = row[2 + offset] else {
+                digests.append(nil)
+                continue
+            }
+            outcome.values += 1
+            let binding = FieldCipher.Binding(table: MemberPIILayout.table, column: field, memberLegacyID: legacyID)
+            guard let ciphertext = Hex.decodeBytea(text), let plain = try? FieldCipher.open(ciphertext, for: binding, with: dataKey) else {
+                outcome.findings.append((field, "does not decrypt for this member and column"))
+                outcome.undecryptableFields.append(field)
+                digests.append(nil)
+                complete = false
+                continue
+            }
+            values[field] = plain
+            digests.append(SHA256.hash(data: Array(plain.utf8)))
+            if let position = MemberPIILayout.identityFields.firstIndex(where: { $0.field == field }), let index = indexes[field] {
+                let expected = IdentityNormalizer.normalize(plain, as: MemberPIILayout.identityFields[position].identity).map { Hex.bytea(index.index($0)) }
+                if row[2 + fields.count + position] != expected {
+                    outcome.findings.append((MemberPIILayout.blindIndexColumn(field), RoundTrip.indexMismatch))
+                }
+            }
+        }
+        if complete, row[row.count - 1] != Hex.bytea(recordDigest.digest(legacyID: legacyID, values: values)) {
+            outcome.findings.append((PIIRecordDigest.column, RoundTrip.digestMismatch))
+        }
+        outcome.digests = digests
+        return outcome
     }
 }

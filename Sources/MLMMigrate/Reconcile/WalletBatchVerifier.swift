@@ -2,8 +2,9 @@
 struct StoredWallet: Sendable {
     var balance: Int64
     var count: Int64
-    var head: String
-    var merkle: String
+    /// nil when the stored value is not a 32-byte `bytea` (it then differs from any hash).
+    var head: Hash32?
+    var merkle: Hash32?
 }
 
 /// What one batch of whole wallets verified to.
@@ -106,8 +107,8 @@ struct WalletBatchVerifier: Sendable {
         var problems: [String] = []
         if row.count != count { problems.append("entry_count is \(row.count) but \(count) entries were read") }
         if row.balance != balance { problems.append("balance_minor differs from the sum of its entries") }
-        if row.head != "\\x" + Hex.encode(head) { problems.append("head_hash differs from the hash chain recomputed from its entries") }
-        if row.merkle != "\\x" + Hex.encode(root) { problems.append("merkle_root differs from the Merkle root recomputed from its entries") }
+        if row.head != Hash32.exactly(head) { problems.append("head_hash differs from the hash chain recomputed from its entries") }
+        if row.merkle != Hash32.exactly(root) { problems.append("merkle_root differs from the Merkle root recomputed from its entries") }
         return problems
     }
 }

@@ -62,16 +62,26 @@ public enum LedgerHasher {
         public var currency: String
         public var entryCount: Int64
         public var balanceMinor: Int64
-        public var headHash: [UInt8]
-        public var merkleRoot: [UInt8]
+        /// Held inline (``Hash32``): Transform and Reconcile keep one summary per wallet.
+        private var head: Hash32
+        private var root: Hash32
+        public var headHash: [UInt8] {
+            get { head.bytes }
+            set { head = Hash32(newValue) }
+        }
+        public var merkleRoot: [UInt8] {
+            get { root.bytes }
+            set { root = Hash32(newValue) }
+        }
 
+        /// `headHash` and `merkleRoot` are SHA-256 hashes (32 bytes).
         public init(memberID: Int64, currency: String, entryCount: Int64, balanceMinor: Int64, headHash: [UInt8], merkleRoot: [UInt8]) {
             self.memberID = memberID
             self.currency = currency
             self.entryCount = entryCount
             self.balanceMinor = balanceMinor
-            self.headHash = headHash
-            self.merkleRoot = merkleRoot
+            self.head = Hash32(headHash)
+            self.root = Hash32(merkleRoot)
         }
     }
 

@@ -36,4 +36,14 @@ import Testing
         #expect(try mode(work.lockFile) == 0o600)
         #expect(try String(contentsOfFile: work.lockFile, encoding: .utf8) == "\(getpid())\n")
     }
+
+    @Test func countsTheStageFilesBytesAndNothingElse() throws {
+        let directory = try TemporaryDirectory()
+        let work = try WorkDirectory(path: directory.path)
+        #expect(work.stageFileBytes == 0)
+        try Data(count: 1_000).write(to: URL(fileURLWithPath: work.file("extract/members.tsv")))
+        try Data(count: 234).write(to: URL(fileURLWithPath: work.file("transform/members.tsv")))
+        try Data(count: 5_000).write(to: URL(fileURLWithPath: work.file("report.json")))
+        #expect(work.stageFileBytes == 1_234)
+    }
 }

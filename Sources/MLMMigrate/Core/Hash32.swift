@@ -1,0 +1,27 @@
+/// A 32-byte hash (SHA-256) held inline as four words, so a table of millions of wallet
+/// summaries costs no heap allocation per hash (an `[UInt8]` costs two, about 80 bytes).
+public struct Hash32: Hashable, Sendable {
+    private var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
+
+    /// The first 32 bytes of `bytes` (zeros where it is shorter); see ``exactly(_:)``.
+    public init(_ bytes: some Collection<UInt8>) {
+        var words: [UInt64] = [0, 0, 0, 0]
+        for (index, byte) in bytes.prefix(32).enumerated() { words[index / 8] |= UInt64(byte) << UInt64(56 - 8 * (index % 8)) }
+        (w0, w1, w2, w3) = (words[0], words[1], words[2], words[3])
+    }
+
+    /// `bytes` as a hash when it holds exactly 32 bytes, else nil.
+    public static func exactly(_ bytes: [UInt8]) -> Hash32? {
+        bytes.count == 32 ? Hash32(bytes) : nil
+    }
+
+    /// The 32 bytes.
+    public var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        for word in [w0, w1, w2, w3] {
+            for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+        }
+        return out
+    }
+}
