@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what mlm-migrate needs on a fresh Debian machine, when it is missing:
 # the PostgreSQL server (for the embedded default and the tests), libpq and sqlite3 headers,
-# pkg-config, python3 (the tests run the auditors' docs/verify-ledger.py) and chromium (the tests
+# pkg-config, python3 with `cryptography` (the tests run the auditors' docs/verify-ledger.py and
+# docs/verify-evidence.py) and chromium (the tests
 # render report.html with scripts/report-screenshots.sh; about 20 s to install here). Safe to run
 # again: it installs nothing that is already there.
 set -euo pipefail
@@ -26,6 +27,12 @@ if [ "${#need[@]}" -gt 0 ]; then
   fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if ! python3 -c 'import cryptography' >/dev/null 2>&1; then
+  echo "setup: installing the python3 package cryptography (docs/verify-evidence.py)" >&2
+  python3 -m pip install -q cryptography >/dev/null 2>&1 \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-cryptography >/dev/null; }
 fi
 
 command -v swift >/dev/null 2>&1 || { echo "setup: swift is not on PATH (Swift 6.1 or newer is needed)" >&2; exit 1; }

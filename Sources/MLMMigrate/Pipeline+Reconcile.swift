@@ -1,0 +1,93 @@
+import Foundation
+import Glibc
+
+/// Reconcile: the checks on the target, the report in its three forms and the exceptions register.
+extension Pipeline {
+    public func reconcile(target: String?) throws(MigrationError) -> Outcome {
+        let started = ContinuousClock.now
+        var manifest = try work.readManifest()
+        let mapping = try workMapping(manifest)
+        guard let extract = manifest.extract, let cleanse = manifest.cleanse, let transform = manifest.transform else {
+            throw Self.missing("transform")
+        }
+        let (connection, described) = try connect(target, fresh: false)
+        let reconciler = Reconciler(connection: connection, logger: logger)
+        let runID: Int
+        if let loaded = manifest.load?.runID { runID = loaded } else { runID = try reconciler.latestRun(mappingDigest: mapping.digest) }
+        let counts = StageCounts(extract: extract, cleanse: cleanse, transform: transform)
+        var checks = try reconciler.run(runID: runID, counts: counts, legs: mapping.members.genealogy.legs)
+        var ledger: (counts: LedgerStageCounts, figures: LedgerFigures)?
+        if mapping.ledger != nil {
+            guard let ledgerExtract = manifest.ledgerExtract, let ledgerCleanse = manifest.ledgerCleanse, let ledgerTransform = manifest.ledgerTransform else {
+                throw Self.missing("transform")
+            }
+            let ledgerCounts = LedgerStageCounts(entriesExtract: ledgerExtract.entries, balancesExtract: ledgerExtract.balances, cleanse: ledgerCleanse, transform: ledgerTransform)
+            let (ledgerChecks, figures) = try LedgerReconciler(connection: connection, logger: logger).run(runID: runID, counts: ledgerCounts)
+            checks += ledgerChecks
+            ledger = (ledgerCounts, figures)
+        }
+        var pii: PIIFigures?
+        if let expected = transform.piiMembers {
+            guard let kek else {
+                throw MigrationError(.keysKEKMissing, "reconcile decrypts the PII to verify it (runbooks/keys.md): give --kek-file or set \(KeyEncryptionKey.environmentVariable)")
+            }
+            let source = Extractor(members: mapping.members, source: manifest.source, logger: logger)
+            let (piiChecks, figures) = try PIIReconciler(connection: connection, kek: kek, logger: logger).run(
+                runID: runID, fields: mapping.members.columns.filter(\.pii).map(\.field), source: source,
+                cleansedMembersPath: work.path(.cleanseMembers), expected: expected
+            )
+            checks += piiChecks
+            pii = figures
+        }
+        var delta: DeltaFigures?
+        let deltaReconciler = DeltaReconciler(connection: connection, logger: logger)
+        let isDelta = try deltaReconciler.isDelta(runID: runID)
+        var commission: CommissionFigures?
+        if mapping.commission != nil {
+            guard let cleansed = manifest.commissionCleanse, let transformed = manifest.commissionTransform else { throw Self.missing("transform") }
+            let (commissionChecks, figures) = try CommissionReconciler(connection: connection, logger: logger)
+                .run(runID: runID, delta: isDelta, cleanse: cleansed, transform: transformed)
+            checks += commissionChecks
+            commission = figures
+        }
+        if isDelta {
+            let contents = RunContents(pii: transform.piiMembers != nil, ledger: mapping.ledger != nil, commission: mapping.commission != nil)
+            let tables = TargetTables.deltaCounted(for: contents).map { ($0.deltaName ?? $0.bareName, $0.name) }
+            delta = try deltaReconciler.figures(runID: runID, tables: tables)
+        }
+        let (duplicatesCheck, duplicatePairs) = try DuplicateCandidateReconciler(connection: connection)
+            .run(runID: runID, expected: transform.duplicateCandidates)
+        checks.append(duplicatesCheck)
+        checks += SourceChecks.checks(
+            EntityTally.all(
+                counts: counts, ledger: ledger?.counts, commission: manifest.commissionCleanse, commissionExtract: manifest.commissionExtract ?? []
+            ),
+            maxQuarantineRatio: mapping.maxQuarantineRatio
+        )
+        var facts = MigrationReport.RunFacts(
+            runID: runID, generatedAt: ISO8601DateFormatter().string(from: Date()),
+            target: described.endpoint, source: manifest.source, connection: described.transport
+        )
+        manifest.recordTiming("reconcile", since: started)
+        facts.timings = manifest.timings
+        var report = MigrationReport(counts: counts, checks: checks, mapping: mapping, run: facts, ledger: ledger, pii: pii, delta: delta)
+        report.addDuplicateCandidates(duplicatePairs)
+        if let commission, let cleansed = manifest.commissionCleanse {
+            report.addCommission(commission, entities: cleansed.entities, extracted: manifest.commissionExtract ?? [])
+        }
+        let register = try ExceptionReader(connection: connection).read(runID: runID)
+        report.exceptions = ExceptionFigures(register)
+        let paths = try ReportWriter.write(report, to: work.path)
+        let exceptionsPath = "\(work.path)/\(ExceptionsCSV.fileName)"
+        try ExceptionsCSV.write(register, to: exceptionsPath)
+        try RunRecords(connection: connection).recordReport(runID, passed: report.passed, json: String(decoding: report.json(), as: UTF8.self))
+        if manifest.load != nil && manifest.loadPending != true {
+            manifest.reconciled = true
+            try work.writeManifest(manifest)
+        }
+        return Outcome(
+            report: report, jsonPath: paths.json, markdownPath: paths.markdown, htmlPath: paths.html,
+            exceptionsPath: exceptionsPath, exceptions: ExceptionFigures(register), target: described
+        )
+    }
+}
