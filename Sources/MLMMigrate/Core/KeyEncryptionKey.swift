@@ -37,10 +37,10 @@ public struct KeyEncryptionKey: @unchecked Sendable, CustomStringConvertible {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else {
             let cause = errno
-            throw MigrationError(
-                .keysKEKExists,
-                cause == EEXIST ? "\(path) already exists; a key file is never overwritten" : "cannot create \(path): \(String(cString: strerror(cause)))"
-            )
+            if cause == EEXIST {
+                throw MigrationError(.keysKEKExists, "\(path) already exists; a key file is never overwritten")
+            }
+            throw MigrationError(.keysKEKUnwritable, "cannot create \(path): \(String(cString: strerror(cause)))")
         }
         defer { close(fd) }
         let bytes = Array(text.utf8)

@@ -93,6 +93,10 @@ public struct EvidenceManifest: Codable, Sendable, Equatable {
                 .evidencePackUnreadable, "\(source) has format \(manifest.format); this mlm-migrate reads \(currentFormat)"
             )
         }
+        let names = manifest.reportFiles.map(\.path) + manifest.sourceFiles.map(\.path) + [manifest.mapping.path]
+        if let name = names.first(where: { $0.hasPrefix("/") || $0.split(separator: "/").contains("..") }) {
+            throw MigrationError(.evidencePackUnreadable, "\(source) names a file outside its folder (\(name))")
+        }
         guard manifest.canonicalBytes == bytes else {
             throw MigrationError(.evidencePackUnreadable, "\(source) is not in canonical form (docs/evidence.md); it was edited")
         }

@@ -38,10 +38,13 @@ public struct EvidenceVerifier {
         }
         let signatureText = FileManager.default.contents(atPath: "\(directory)/\(EvidencePack.signatureName)")
             .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
+        let signed: Bool
         if let text = signatureText, let signature = Data(base64Encoded: text),
            publicKey.isValidSignature(Array(signature), for: bytes) {
+            signed = true
             result.checked.append("signature: manifest.json is signed by \(publicKey.id)")
         } else {
+            signed = false
             result.mismatches.append(
                 "signature: \(EvidencePack.signatureName) is missing or is not \(publicKey.id)'s signature of manifest.json"
             )
@@ -59,6 +62,8 @@ public struct EvidenceVerifier {
             return result
         }
         result.manifest = manifest
+        // An unsigned manifest names nothing worth reading: its paths could point anywhere.
+        guard signed else { return result }
         if manifest.signingKeyID != publicKey.id {
             result.mismatches.append("signingKeyID: the manifest names \(manifest.signingKeyID), not \(publicKey.id)")
         }
@@ -74,8 +79,9 @@ public struct EvidenceVerifier {
 
     /// The report copies and the mapping: each hash, and no file in the pack that is not listed.
     private func checkPackFiles(_ manifest: EvidenceManifest, mapping: String?, into result: inout EvidenceVerification) {
-        let mappingFile = mapping ?? "\(directory)/\(EvidencePack.mappingName)"
-        let files = manifest.reportFiles.map { ($0, "\(directory)/\($0.path)") } + [(manifest.mapping, mappingFile)]
+        // The pack's copy of the mapping is always checked; a given mapping file as well.
+        let mappings = [(manifest.mapping, "\(directory)/\(EvidencePack.mappingName)")] + (mapping.map { [(manifest.mapping, $0)] } ?? [])
+        let files = manifest.reportFiles.map { ($0, "\(directory)/\($0.path)") } + mappings
         for (file, path) in files {
             compare(file, at: path, what: file.path == EvidencePack.mappingName ? "mapping" : "report file", into: &result)
         }

@@ -125,6 +125,17 @@ public struct Loader {
         let resuming = try records.unfinishedRuns().contains { $0.workID == info.workID && info.workID != nil }
         let runID = try startOrResume(info)
         let planned = info.delta == nil ? plan(steps, in: transformDirectory) : nil
+        // A partitioned load numbers its batches from the batch size (Loader+Partitions): a resume
+        // with another size would number some batch twice.
+        if resuming, partitions != nil,
+           let recorded = try connection.scalar("SELECT batch_size FROM mlm_migration.runs WHERE run_id = $1::bigint", [String(runID)])
+               .flatMap({ Int($0) }),
+           recorded != batchSize {
+            throw MigrationError(
+                .targetLayoutMismatch,
+                "run \(runID) loads its partitioned wallet entries in batches of \(recorded): resume it with --batch-size \(recorded)"
+            )
+        }
         try records.recordPlan(runID, batches: planned?.batches, rows: planned?.rows, batchSize: batchSize, resumed: resuming)
         if info.delta != nil { return try runDelta(runID: runID, transformDirectory: transformDirectory, info: info, progress: progress) }
         let committed = try records.committedRows(runID)

@@ -76,7 +76,7 @@ public enum SignOffFile {
             }
             var cells: [String: String] = [:]
             var readable = true
-            for (column, index) in position {
+            for (column, index) in position.sorted(by: { $0.value < $1.value }) {
                 guard let text = record.withField(index, { String(validating: $0, as: UTF8.self) }) else {
                     issue(line, column, "is not valid UTF-8")
                     readable = false

@@ -125,6 +125,11 @@ import Testing
         let paused = try LoadCommand.run(work: work.path, target: target, batchSize: 20, extra: options + ["--max-batches", String(firstEntryBatch + 1)])
         #expect(paused.status == 0, "\(paused.errorOutput)")
         #expect(try connection.scalar("SELECT count(*) FROM mlm_migration.batches WHERE entity = 'wallet_entries'") == "2")
+        // Another batch size would number some partition's batch twice: refused, nothing written.
+        let resized = try LoadCommand.run(work: work.path, target: target, batchSize: 50, extra: options)
+        #expect(resized.status == 2 && resized.errorOutput.contains("[target.layout_mismatch]"), "\(resized.errorOutput)")
+        #expect(resized.errorOutput.contains("--batch-size 20"))
+        #expect(try connection.scalar("SELECT count(*) FROM mlm_migration.batches WHERE entity = 'wallet_entries'") == "2")
         // Killed (SIGKILL) as soon as one more partition batch has committed, three times over:
         // each time inside the parallel streams, with other streams mid-COPY.
         func entryBatches() -> Int {

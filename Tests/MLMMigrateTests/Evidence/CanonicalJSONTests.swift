@@ -36,6 +36,14 @@ import Testing
         #expect(throws: MigrationError.self) { try EvidenceManifest.parse(other, source: "m") }
     }
 
+    @Test(arguments: ["../../etc/shadow", "/etc/shadow", "a/../../b"])
+    func aManifestNamingAFileOutsideItsFolderIsRefused(name: String) throws {
+        var manifest = Self.sample
+        manifest.reportFiles = [.init(path: name, bytes: 2, sha256: "ef")]
+        let error = #expect(throws: MigrationError.self) { try EvidenceManifest.parse(manifest.canonicalBytes, source: "m") }
+        #expect(error?.message.contains("outside its folder") == true)
+    }
+
     static let sample = EvidenceManifest(
         toolVersion: "0.1.0", vendor: "v", runID: 7, kekID: nil, ledgerRunDigest: "ab", signingKeyID: "sig-00",
         target: .init(database: "mlm", systemIdentifier: "123"), mapping: .init(path: "mapping.yaml", bytes: 1, sha256: "cd"),
