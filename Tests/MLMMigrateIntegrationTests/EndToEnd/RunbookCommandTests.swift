@@ -16,29 +16,24 @@ import Testing
     /// The `mlm-migrate` commands of a runbook's ```sh blocks, continuation lines joined, comments
     /// dropped, split into words as the shell would (double quotes kept together).
     static func commands(_ runbook: String) throws -> [Command] {
-        let text = try String(contentsOfFile: "\(PackagePaths.root)/runbooks/\(runbook)", encoding: .utf8)
         var commands: [Command] = []
-        var inBlock = false
         var pending: (line: Int, text: String)?
-        for (index, raw) in text.components(separatedBy: "\n").enumerated() {
-            if raw.hasPrefix("```") {
-                inBlock = raw == "```sh"
-                continue
-            }
-            guard inBlock else { continue }
-            var line = raw.trimmingCharacters(in: .whitespaces)
-            if let comment = line.range(of: "   # ") { line = String(line[..<comment.lowerBound]) }
-            if var current = pending {
-                current.text += " " + line
-                pending = current
-            } else if line.hasPrefix("mlm-migrate ") {
-                pending = (index + 1, line)
-            }
-            if let current = pending, !current.text.hasSuffix("\\") {
-                commands.append(Command(line: current.line, words: words(current.text)))
-                pending = nil
-            } else if let current = pending {
-                pending = (current.line, String(current.text.dropLast()))
+        for block in try DocBlocks.blocks("runbooks/\(runbook)") {
+            for (offset, raw) in block.text.components(separatedBy: "\n").enumerated() {
+                var line = raw.trimmingCharacters(in: .whitespaces)
+                if let comment = line.range(of: "   # ") { line = String(line[..<comment.lowerBound]) }
+                if var current = pending {
+                    current.text += " " + line
+                    pending = current
+                } else if line.hasPrefix("mlm-migrate ") {
+                    pending = (block.line + offset, line)
+                }
+                if let current = pending, !current.text.hasSuffix("\\") {
+                    commands.append(Command(line: current.line, words: words(current.text)))
+                    pending = nil
+                } else if let current = pending {
+                    pending = (current.line, String(current.text.dropLast()))
+                }
             }
         }
         return commands
