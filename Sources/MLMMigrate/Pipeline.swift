@@ -28,6 +28,9 @@ public struct Pipeline {
     public var transport = TransportPolicy()
     /// `--after WORKDIR`: use that work directory's disposable PostgreSQL (no `--target`).
     public var disposableFrom: String?
+    /// `run --keep-stage-files`: keep every stage file; by default ``run(source:mappingPath:target:delta:)``
+    /// removes each once nothing later reads it (``StageFile/released(after:)``).
+    public var keepStageFiles = false
 
     public init(work: WorkDirectory, logger: Logger) {
         self.work = work
@@ -92,6 +95,7 @@ public struct Pipeline {
         var manifest = try work.readManifest()
         let mapping = try workMapping(manifest)
         guard manifest.extract != nil else { throw Self.missing("extract") }
+        try refuseReleased(manifest, by: "cleanse")
         manifest.clearStages(from: .cleanse)
         try work.writeManifest(manifest)
         let summary = try Cleanser(mapping: mapping.members, logger: logger).run(
@@ -99,8 +103,8 @@ public struct Pipeline {
             membersPath: work.path(.cleanseMembers),
             quarantinePath: work.path(.cleanseQuarantine),
             reattachedPath: work.path(.cleanseReattached),
+            acceptedRowsPath: work.path(.cleanseAcceptedRows),
             extractPIIPath: work.path(.extractMemberPII),
-            piiPath: work.path(.cleanseMemberPII),
             kekID: manifest.extract?.kekID,
             duplicatesPath: work.path(.cleanseDuplicateCandidates),
             progress: progress
@@ -120,6 +124,7 @@ public struct Pipeline {
         let started = ContinuousClock.now
         var manifest = try work.readManifest()
         guard manifest.cleanse != nil else { throw Self.missing("cleanse") }
+        try refuseReleased(manifest, by: "transform")
         manifest.clearStages(from: .transform)
         try work.writeManifest(manifest)
         var targetIDs: TargetIDs?
@@ -133,7 +138,7 @@ public struct Pipeline {
             cleansedPath: work.path(.cleanseMembers),
             cleanseQuarantinePath: work.path(.cleanseQuarantine),
             outputDirectory: work.file("transform"),
-            cleansedPIIPath: manifest.extract?.kekID == nil ? nil : work.path(.cleanseMemberPII),
+            pii: manifest.extract?.kekID == nil ? nil : (work.path(.extractMemberPII), work.path(.cleanseAcceptedRows)),
             kekID: manifest.extract?.kekID, targetIDs: targetIDs,
             cleansedDuplicatesPath: manifest.cleanse?.duplicateCandidates == nil ? nil : work.path(.cleanseDuplicateCandidates)
         )
@@ -252,9 +257,9 @@ public struct Pipeline {
             _ = try extract(source: source, mappingPath: mappingPath)
             logStageFiles(after: "extract")
             _ = try cleanse()
-            logStageFiles(after: "cleanse")
+            try releaseStageFiles(after: "cleanse")
             _ = try transform(delta: delta, target: target)
-            logStageFiles(after: "transform")
+            try releaseStageFiles(after: "transform")
         }
         let (summary, _) = try load(target: target)
         guard summary.complete != false else { return nil }
@@ -326,8 +331,38 @@ public struct Pipeline {
 
     // MARK: Helpers
 
-    /// Logs the stage files' size on disk: they only grow through a run, so the figure after
-    /// transform is the stage files' peak (the sorts' scratch runs, removed as they are merged, aside).
+    /// Logs the stage files' size on disk after `stage`, before and after removing (unless
+    /// ``keepStageFiles``) the files nothing later reads: a stage's inputs and outputs are on
+    /// disk together while it runs, so the larger `bytes` figure is the work directory's peak
+    /// (the sorts' scratch runs, removed as they are merged, aside).
+    private func releaseStageFiles(after stage: String) throws(MigrationError) {
+        var metadata: Logger.Metadata = ["after": "\(stage)", "bytes": "\(work.stageFileBytes)"]
+        if !keepStageFiles {
+            var manifest = try work.readManifest()
+            manifest.releasedAfter = (manifest.releasedAfter ?? []) + [stage]
+            try work.writeManifest(manifest)
+            for file in StageFile.released(after: stage) where unlink(work.path(file)) != 0 && errno != ENOENT {
+                throw MigrationError(.workdirUnwritable, "cannot remove \(work.path(file)): \(String(cString: strerror(errno)))")
+            }
+            metadata["bytes_kept"] = "\(work.stageFileBytes)"
+        }
+        logger.info("stage files on disk", metadata: metadata)
+    }
+
+    /// `workdir.stage_missing` when `run` removed files `command` reads: the stage before it
+    /// must run again (the export is still there; the target is not touched).
+    private func refuseReleased(_ manifest: RunManifest, by command: String) throws(MigrationError) {
+        // Cleanse reads extract files (gone after cleanse); transform, cleanse files and
+        // Extract's PII (gone after transform).
+        let released = manifest.releasedAfter ?? []
+        guard let stage = command == "cleanse" ? released.first : released.first(where: { $0 == "transform" }) else { return }
+        throw MigrationError(
+            .workdirStageMissing,
+            "`mlm-migrate run` removed this work directory's \(stage == "cleanse" ? "extract" : "extract and cleanse") files once \(stage) finished, "
+                + "and \(command) reads them: run `mlm-migrate extract` first (or `run` with --keep-stage-files to keep them)"
+        )
+    }
+
     private func logStageFiles(after stage: String) {
         logger.info("stage files on disk", metadata: ["after": "\(stage)", "bytes": "\(work.stageFileBytes)"])
     }

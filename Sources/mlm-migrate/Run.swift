@@ -21,6 +21,12 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "Where to write the evidence pack (a new directory); needs --signing-key.")
     var evidenceOut: String?
 
+    @Flag(help: ArgumentHelp(
+        "Keep every stage file in the work directory.",
+        discussion: "By default a file is removed once nothing later in the run reads it (the extract files after cleanse, the cleansed ledger and Extract's PII ciphertexts after transform), so the work directory holds at most what one stage reads and writes. Keep them to run a stage again on its own or to read them."
+    ))
+    var keepStageFiles = false
+
     @OptionGroup var batches: BatchOptions
     @OptionGroup var target: TargetOptions
     @OptionGroup var keys: KeyOptions
@@ -36,6 +42,7 @@ struct Run: ParsableCommand {
             let signing = try signingKey.map { try SigningKey.load(path: $0) }
             var pipeline = try common.pipeline(target: target, batches: batches, keys: keys)
             pipeline.commissionPeriod = input.commissionPeriod
+            pipeline.keepStageFiles = keepStageFiles
             let outcome = try pipeline.run(source: input.source, mappingPath: input.mapping, target: target.target, delta: delta)
             if let signing, let outcome {
                 if outcome.report.passed {

@@ -34,12 +34,14 @@ public struct Cleanser {
     }
 
     /// With PII, `extractPIIPath` (`extract/member_pii.tsv`) holds the ciphertexts row for row
-    /// with `extractPath`; accepted members' rows are passed to `piiPath`
-    /// (`cleanse/member_pii.tsv`) as they are, row for row with `membersPath`, and quarantined
-    /// ones go into the quarantine payload. `kekID` is the key they were encrypted under.
+    /// with `extractPath`: quarantined members' go into the quarantine payload, and accepted
+    /// members' stay where they are (Transform reads them there, so the largest file of a run
+    /// is written once). `acceptedRowsPath` (`cleanse/accepted_rows.tsv`) lists, row for row
+    /// with `membersPath`, each accepted member's row number in `extractPath` (1 for its first
+    /// row). `kekID` is the key the PII was encrypted under.
     public func run(
         extractPath: String, membersPath: String, quarantinePath: String, reattachedPath: String,
-        extractPIIPath: String? = nil, piiPath: String? = nil, kekID: String? = nil, duplicatesPath: String? = nil,
+        acceptedRowsPath: String, extractPIIPath: String? = nil, kekID: String? = nil, duplicatesPath: String? = nil,
         progress: Bool? = nil
     ) throws(MigrationError) -> CleanseSummary {
         let columns = MemberStageLayout.extract(mapping)
@@ -90,17 +92,20 @@ public struct Cleanser {
 
         // Pass 2: write accepted members and quarantined rows, in source order.
         let members = try StageFileWriter(path: membersPath, columns: MemberStageLayout.cleansed)
+        let acceptedRows = try StageFileWriter(path: acceptedRowsPath, columns: MemberStageLayout.acceptedRows)
         let quarantine = try StageFileWriter(path: quarantinePath, columns: MemberStageLayout.quarantine)
         let second = try StageFileReader(path: extractPath, expecting: columns)
-        var piiFiles: (reader: StageFileReader, writer: StageFileWriter)?
+        var piiReader: StageFileReader?
         if !pii.isEmpty {
-            guard let extractPIIPath, let piiPath else { throw MigrationError(.workdirCorrupt, "\(extractPath) has PII columns but no PII file was given; run extract again") }
-            piiFiles = (try StageFileReader(path: extractPIIPath, expecting: MemberPIILayout.staged), try StageFileWriter(path: piiPath, columns: MemberPIILayout.staged))
+            guard let extractPIIPath else { throw MigrationError(.workdirCorrupt, "\(extractPath) has PII columns but no PII file was given; run extract again") }
+            piiReader = try StageFileReader(path: extractPIIPath, expecting: MemberPIILayout.staged)
         }
-        func nextPII() throws(MigrationError) -> [UInt8]? {
-            guard let piiFiles else { return nil }
-            guard let line = try piiFiles.reader.nextRawLine() else {
-                throw MigrationError(.workdirCorrupt, "\(piiFiles.reader.path) has fewer rows than \(extractPath); run extract again")
+        /// The next row's ciphertexts (`keep`), or nil after only checking that it is there.
+        func nextPII(keep: Bool) throws(MigrationError) -> [UInt8]? {
+            guard let piiReader else { return nil }
+            let line = keep ? try piiReader.nextRawLine() : (try piiReader.skip() ? [] : nil)
+            guard let line else {
+                throw MigrationError(.workdirCorrupt, "\(piiReader.path) has fewer rows than \(extractPath); run extract again")
             }
             return line
         }
@@ -112,7 +117,7 @@ public struct Cleanser {
         for (index, node) in nodes.enumerated() {
             if let rejection = outcome.rejections[index] {
                 guard let raw = try second.next() else { break }
-                let encrypted = try nextPII().map { $0.withUnsafeBufferPointer(CopyText.decodeRow) }
+                let encrypted = try nextPII(keep: true).map { $0.withUnsafeBufferPointer(CopyText.decodeRow) }
                 rowsRead += 1
                 try quarantine.append(QuarantineRow(
                     entity: "members", source: node.location.source, line: String(node.location.line),
@@ -124,8 +129,9 @@ public struct Cleanser {
                 continue
             }
             guard try second.skip() else { break }
-            if let line = try nextPII() { try piiFiles?.writer.append(encodedFields: line) }
+            _ = try nextPII(keep: false)
             rowsRead += 1
+            try acceptedRows.append([String(rowsRead)])
             try members.append(CleansedMemberRow(
                 source: node.location.source, line: String(node.location.line), legacyID: node.legacyID,
                 username: node.username, status: statuses[index], joinedAtMicros: node.joinedAt,
@@ -138,13 +144,11 @@ public struct Cleanser {
         guard rowsRead == nodes.count, try !second.skip() else {
             throw MigrationError(.workdirCorrupt, "\(extractPath) changed while Cleanse was reading it; run extract again")
         }
-        if let piiFiles {
-            guard try !piiFiles.reader.skip() else {
-                throw MigrationError(.workdirCorrupt, "\(piiFiles.reader.path) has more rows than \(extractPath); run extract again")
-            }
-            try piiFiles.writer.close()
+        if let piiReader, try piiReader.skip() {
+            throw MigrationError(.workdirCorrupt, "\(piiReader.path) has more rows than \(extractPath); run extract again")
         }
         try members.close()
+        try acceptedRows.close()
         try quarantine.close()
 
         let reattached = try StageFileWriter(path: reattachedPath, columns: ["source", "line", "legacy_id", "tree", "reason"])

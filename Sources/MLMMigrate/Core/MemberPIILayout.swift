@@ -28,10 +28,9 @@ public enum MemberPIILayout {
         present.map { "_" + blindIndexColumn($0) }
     }
 
-    /// `extract/member_pii.tsv` and `cleanse/member_pii.tsv`: the member's wrapped data key,
-    /// every PII field's ciphertext (NULL when empty or not mapped), the blind indexes and the
-    /// record digest (``PIIRecordDigest``), one
-    /// row per row of `extract/members.tsv` (and of `cleanse/members.tsv`), in the same order.
+    /// `extract/member_pii.tsv`: the member's wrapped data key, every PII field's ciphertext
+    /// (NULL when empty or not mapped), the blind indexes and the record digest
+    /// (``PIIRecordDigest``), one row per row of `extract/members.tsv`, in the same order.
     public static let staged = ["wrapped_key"] + fields + blindIndexColumns + [PIIRecordDigest.column]
 
     /// `transform/member_pii.tsv`: rows for `mlm.member_pii`.

@@ -20,6 +20,10 @@ public enum MemberStageLayout {
         "sponsor_legacy_id", "placement_legacy_id", "placement_leg",
     ]
 
+    /// `cleanse/accepted_rows.tsv`: row for row with `cleanse/members.tsv`, the member's row
+    /// number in `extract/members.tsv` (and `extract/member_pii.tsv`), 1 for the first row.
+    public static let acceptedRows = ["extract_row"]
+
     /// `cleanse/quarantine.tsv` and `transform/quarantine.tsv`: rows for `mlm_migration.quarantine`.
     public static let quarantine = ["entity", "source", "line", "legacy_id", "reason", "column_name", "detail", "payload"]
 

@@ -16,7 +16,7 @@ public enum StageFile: String, CaseIterable, Sendable {
     case cleanseQuarantine = "cleanse/quarantine.tsv"
     case cleanseReattached = "cleanse/reattached.tsv"
     case cleanseDuplicateCandidates = "cleanse/duplicate_candidates.tsv"
-    case cleanseMemberPII = "cleanse/member_pii.tsv"
+    case cleanseAcceptedRows = "cleanse/accepted_rows.tsv"
     case cleanseWalletEntries = "cleanse/wallet_entries.tsv"
     case cleanseWalletBalances = "cleanse/wallet_balances.tsv"
     case cleanseLedgerQuarantine = "cleanse/ledger_quarantine.tsv"
@@ -44,6 +44,25 @@ public enum StageFile: String, CaseIterable, Sendable {
     case transformCommissionQuarantine = "transform/commission_quarantine.tsv"
     /// A delta run's target members (``TargetIDs``).
     case transformTargetIDs = "transform/target_ids.tsv"
+
+    /// The files nothing reads once `stage` (`cleanse`, `transform`) has finished in a whole
+    /// run: the later stages, load, reconcile and the commands on a loaded target read only
+    /// Transform's files and `cleanse/members.tsv`. `mlm-migrate run` removes them then (unless
+    /// `--keep-stage-files`), so its work directory never holds more than the files one stage
+    /// reads and writes; a stage command run on its own afterwards asks for the stage before
+    /// it to run again.
+    public static func released(after stage: String) -> [StageFile] {
+        switch stage {
+        case "cleanse":
+            allCases.filter { $0.rawValue.hasPrefix("extract/") && $0 != .extractMemberPII }
+        case "transform":
+            [.extractMemberPII] + allCases.filter {
+                $0.rawValue.hasPrefix("cleanse/") && ![.cleanseMembers, .cleanseQuarantine, .cleanseLedgerQuarantine, .cleanseCommissionQuarantine].contains($0)
+            }
+        default:
+            []
+        }
+    }
 
     /// The stage directories, in stage order.
     public static let stageDirectories = ["extract", "cleanse", "transform"]

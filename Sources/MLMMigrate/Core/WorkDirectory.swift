@@ -148,6 +148,9 @@ public struct RunManifest: Codable, Sendable {
     public var commissionPeriod: String?
     /// Each stage's time, in pipeline order (``StageTiming``).
     public var timings: [StageTiming]?
+    /// Stages after which `run` removed the stage files nothing later reads
+    /// (``StageFile/released(after:)``): running a stage that reads them means extracting again.
+    public var releasedAfter: [String]?
 }
 
 extension RunManifest {

@@ -32,10 +32,12 @@ public struct Transformer {
         self.logger = logger
     }
 
-    /// `cleansedPIIPath` (`cleanse/member_pii.tsv`) and `kekID` are given when the mapping has PII.
+    /// `pii` (`extract/member_pii.tsv` and `cleanse/accepted_rows.tsv`) and `kekID` are given
+    /// when the mapping has PII.
     public func run(
         cleansedPath: String, cleanseQuarantinePath: String, outputDirectory: String,
-        cleansedPIIPath: String? = nil, kekID: String? = nil, targetIDs: TargetIDs? = nil, cleansedDuplicatesPath: String? = nil
+        pii: (extractPath: String, acceptedRowsPath: String)? = nil, kekID: String? = nil, targetIDs: TargetIDs? = nil,
+        cleansedDuplicatesPath: String? = nil
     ) throws(MigrationError) -> TransformSummary {
         var legacyIDs: [String] = []
         var usernames: [String?] = []
@@ -114,8 +116,8 @@ public struct Transformer {
         try idMap.close()
 
         var piiMembers: Int?
-        if let cleansedPIIPath, let kekID {
-            piiMembers = try writePII(from: cleansedPIIPath, kekID: kekID, newID: newID, outputDirectory: outputDirectory)
+        if let pii, let kekID {
+            piiMembers = try writePII(from: pii.extractPath, acceptedRows: pii.acceptedRowsPath, kekID: kekID, newID: newID, outputDirectory: outputDirectory)
         }
         let quarantined = try StageFileWriter.copy(from: cleanseQuarantinePath, to: StageFile.transformQuarantine.path(in: outputDirectory), columns: MemberStageLayout.quarantine)
         logger.info("transformed members", metadata: ["members": "\(order.count)", "levels": "\(levels)"])
@@ -152,19 +154,27 @@ public struct Transformer {
         return count
     }
 
-    /// Writes `transform/member_pii.tsv` and `transform/data_keys.tsv` from the cleansed PII,
-    /// whose row `i` belongs to cleansed member `i` (`newID[i]`), in `member_id` order (an
-    /// external sort, memory flat in members), so each batch's digest re-derives from the
-    /// target with `ORDER BY member_id`. Each data key gets `key_id` = its member's `member_id`.
-    /// Rows pass through as bytes: Transform never decodes, let alone decrypts, a ciphertext
-    /// (the scratch runs hold ciphertexts only). Members without any PII value get no rows.
-    private func writePII(from path: String, kekID: String, newID: [Int], outputDirectory: String) throws(MigrationError) -> Int {
+    /// Writes `transform/member_pii.tsv` and `transform/data_keys.tsv` from Extract's PII file
+    /// (`path`): the row `acceptedRows` names for cleansed member `i` belongs to `newID[i]`.
+    /// They are in `member_id` order (an external sort, memory flat in members), so each batch's
+    /// digest re-derives from the target with `ORDER BY member_id`. Each data key gets `key_id`
+    /// = its member's `member_id`. Rows pass through as bytes: Transform never decodes, let
+    /// alone decrypts, a ciphertext (the scratch runs hold ciphertexts only). Members without
+    /// any PII value get no rows.
+    private func writePII(from path: String, acceptedRows: String, kekID: String, newID: [Int], outputDirectory: String) throws(MigrationError) -> Int {
         let reader = try StageFileReader(path: path, expecting: MemberPIILayout.staged)
+        let rows = try StageFileReader(path: acceptedRows, expecting: MemberStageLayout.acceptedRows)
         let sorter = ExternalSorter(directory: outputDirectory, name: "transform-member-pii")
         var index = 0
-        while let line = try reader.nextRawLine() {
-            guard index < newID.count, let tab = line.firstIndex(of: 0x09) else {
-                throw MigrationError(.workdirCorrupt, "\(path): line \(reader.lineNumber) has no member in cleanse/members.tsv; run cleanse again")
+        while let wanted = try rows.next() {
+            guard index < newID.count, let text = wanted.first ?? nil, let row = Int(text), row > reader.lineNumber - 1 else {
+                throw MigrationError(.workdirCorrupt, "\(acceptedRows): line \(rows.lineNumber) has no extract_row after the previous line's, or one row more than cleanse/members.tsv; run cleanse again")
+            }
+            while reader.lineNumber - 1 < row - 1 {
+                guard try reader.skip() else { break }
+            }
+            guard let line = try reader.nextRawLine(), reader.lineNumber - 1 == row, let tab = line.firstIndex(of: 0x09) else {
+                throw MigrationError(.workdirCorrupt, "\(path) has no row \(row), which \(acceptedRows) line \(rows.lineNumber) names; run extract again")
             }
             let id = newID[index]
             index += 1
@@ -172,7 +182,7 @@ public struct Transformer {
             try sorter.append(key: withUnsafeBytes(of: UInt64(id).bigEndian, Array.init), payload: Array(line))
         }
         guard index == newID.count else {
-            throw MigrationError(.workdirCorrupt, "\(path) has fewer rows than cleanse/members.tsv; run cleanse again")
+            throw MigrationError(.workdirCorrupt, "\(acceptedRows) has fewer rows than cleanse/members.tsv; run cleanse again")
         }
         let pii = try StageFileWriter(path: StageFile.transformMemberPII.path(in: outputDirectory), columns: MemberPIILayout.target)
         let keys = try StageFileWriter(path: StageFile.transformDataKeys.path(in: outputDirectory), columns: MemberPIILayout.dataKeys)
