@@ -119,13 +119,18 @@ public struct Pipeline {
 
     /// With `delta`, numbers the members against the target's (`target`, as for load): members
     /// it has keep their ids, new ones get the next ones, and the load writes only the changes.
-    public func transform(delta: Bool = false, target: String? = nil) throws(MigrationError) -> TransformSummary {
+    ///
+    /// `releasing` (a whole `run`): Extract's PII file and the cleansed ledger are removed as
+    /// soon as they are read, so the work directory never holds them beside all of Transform's
+    /// files; the manifest says so first, so a kill leaves no claim that they are there.
+    public func transform(delta: Bool = false, target: String? = nil, releasing: Bool = false) throws(MigrationError) -> TransformSummary {
         try refuseToOverwriteUnfinishedRun(by: "transform")
         let started = ContinuousClock.now
         var manifest = try work.readManifest()
         guard manifest.cleanse != nil else { throw Self.missing("cleanse") }
         try refuseReleased(manifest, by: "transform")
         manifest.clearStages(from: .transform)
+        if releasing { manifest.markReleased(after: "transform") }
         try work.writeManifest(manifest)
         var targetIDs: TargetIDs?
         if delta {
@@ -142,6 +147,7 @@ public struct Pipeline {
             kekID: manifest.extract?.kekID, targetIDs: targetIDs,
             cleansedDuplicatesPath: manifest.cleanse?.duplicateCandidates == nil ? nil : work.path(.cleanseDuplicateCandidates)
         )
+        if releasing { try remove([.extractMemberPII]) }
         manifest.transform = summary
         manifest.delta = targetIDs?.basis
         manifest.workID = UUID().uuidString.lowercased()
@@ -150,6 +156,7 @@ public struct Pipeline {
                 cleanseDirectory: work.file("cleanse"), idMapPath: work.path(.transformIDMap),
                 outputDirectory: work.file("transform"), scratch: work.file("transform"), progress: progress
             )
+            if releasing { try remove([.cleanseWalletEntries]) }
         }
         manifest.commissionTransform = try transformCommission(try workMapping(manifest), manifest: manifest)
         manifest.recordTiming("transform", since: started)
@@ -258,7 +265,7 @@ public struct Pipeline {
             logStageFiles(after: "extract")
             _ = try cleanse()
             try releaseStageFiles(after: "cleanse")
-            _ = try transform(delta: delta, target: target)
+            _ = try transform(delta: delta, target: target, releasing: !keepStageFiles)
             try releaseStageFiles(after: "transform")
         }
         let (summary, _) = try load(target: target)
@@ -339,14 +346,18 @@ public struct Pipeline {
         var metadata: Logger.Metadata = ["after": "\(stage)", "bytes": "\(work.stageFileBytes)"]
         if !keepStageFiles {
             var manifest = try work.readManifest()
-            manifest.releasedAfter = (manifest.releasedAfter ?? []) + [stage]
+            manifest.markReleased(after: stage)
             try work.writeManifest(manifest)
-            for file in StageFile.released(after: stage) where unlink(work.path(file)) != 0 && errno != ENOENT {
-                throw MigrationError(.workdirUnwritable, "cannot remove \(work.path(file)): \(String(cString: strerror(errno)))")
-            }
+            try remove(StageFile.released(after: stage))
             metadata["bytes_kept"] = "\(work.stageFileBytes)"
         }
         logger.info("stage files on disk", metadata: metadata)
+    }
+
+    private func remove(_ files: [StageFile]) throws(MigrationError) {
+        for file in files where unlink(work.path(file)) != 0 && errno != ENOENT {
+            throw MigrationError(.workdirUnwritable, "cannot remove \(work.path(file)): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// `workdir.stage_missing` when `run` removed files `command` reads: the stage before it

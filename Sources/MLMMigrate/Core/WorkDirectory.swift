@@ -172,6 +172,11 @@ extension RunManifest {
         return reconciled == true ? .finished : .unreconciled
     }
 
+    /// Records that `run` removes (or removed) the files nothing reads after `stage`.
+    public mutating func markReleased(after stage: String) {
+        if releasedAfter?.contains(stage) != true { releasedAfter = (releasedAfter ?? []) + [stage] }
+    }
+
     /// The stages a re-run of a stage makes stale.
     public enum Stage: Sendable { case cleanse, transform }
 
