@@ -208,8 +208,13 @@ struct CommissionSample {
     /// before it; plus one row out of order and one unknown rank (both quarantined).
     private func rankHistory(_ out: inout Output, _ random: inout SeededRandom) {
         guard ranks.count >= 3 else { return }
-        var time = calendar.closed.startsAt - 86_400 * 400
+        let first = calendar.closed.startsAt - 86_400 * 400
+        var time = first
         for member in members where random.below(100) < 15 {
+            // A member's up to three promotions, under a day apart each, end before the closed
+            // period; a large export starts again at the window's first day rather than running
+            // past the period into timestamps Cleanse quarantines as out of range.
+            if time > calendar.closed.startsAt - 86_400 * 4 { time = first }
             var held: String?
             for step in 0...random.below(min(3, ranks.count - 1)) {
                 time += Int64(60 + random.below(86_400))
