@@ -44,6 +44,13 @@ public struct PackedStrings: Sendable {
         return try bytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[range])) }
     }
 
+    /// Calls `body` with a function giving the bytes at any position (valid inside `body`).
+    public func withAllBytes<R>(_ body: ((Int) -> UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBufferPointer { base in
+            try body { index in UnsafeBufferPointer(rebasing: base[end(index - 1)..<end(index)]) }
+        }
+    }
+
     public subscript(index: Int) -> String? {
         isNil(index) ? nil : withBytes(index) { String(decoding: $0, as: UTF8.self) }
     }
