@@ -155,7 +155,9 @@ public struct Cleanser {
         let reattached = try StageFileWriter(path: reattachedPath, columns: ["source", "line", "legacy_id", "tree", "reason"])
         for move in outcome.reattachments {
             let location = nodes.location(move.node)
-            try reattached.append([location.source, String(location.line), nodes.legacyID(move.node), move.tree.rawValue, move.reason.rawValue])
+            try reattached.append([
+                location.source, String(location.line), nodes.legacyID(move.node), move.tree.rawValue, move.reason.rawValue,
+            ])
             summary.reattachedByReason[move.reason.rawValue, default: 0] += 1
         }
         try reattached.close()
@@ -163,7 +165,8 @@ public struct Cleanser {
             let duplicates = try StageFileWriter(path: duplicatesPath, columns: MemberStageLayout.cleansedDuplicates)
             for pair in outcome.duplicatePairs {
                 try duplicates.append([
-                    nodes.legacyID(pair.member), nodes.legacyID(pair.duplicateOf), "{" + pair.columns.joined(separator: ",") + "}",
+                    nodes.legacyID(pair.member), nodes.legacyID(pair.duplicateOf),
+                    "{" + pair.columns.joined(separator: ",") + "}",
                     String(pair.scorePercent),
                 ])
             }

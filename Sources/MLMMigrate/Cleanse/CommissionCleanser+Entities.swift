@@ -143,7 +143,9 @@ extension CommissionCleanser {
         )
         var outOfOrder = 0
         for (member, group) in kept.byMember() {
-            let rows = group.sorted { (kept.achievedAt($0) ?? 0, kept.lineNumber($0)) < (kept.achievedAt($1) ?? 0, kept.lineNumber($1)) }
+            let rows = group.sorted {
+                (kept.achievedAt($0) ?? 0, kept.lineNumber($0)) < (kept.achievedAt($1) ?? 0, kept.lineNumber($1))
+            }
             var held: String?
             for row in rows {
                 if let previous = kept.previousRank(row), let before = held, previous != before {
@@ -157,7 +159,8 @@ extension CommissionCleanser {
                 }
                 held = kept.rank(row)
                 try writer.append([
-                    kept.source(row), kept.line(row), member, kept.rank(row), kept.previousRank(row), kept.achievedAt(row).map { String($0) },
+                    kept.source(row), kept.line(row), member, kept.rank(row), kept.previousRank(row),
+                    kept.achievedAt(row).map { String($0) },
                 ])
             }
         }

@@ -88,8 +88,8 @@ public struct GenealogyOutcome: Sendable {
     public var duplicatePairs: [DuplicatePair] = []
 
     init(
-        rejected: [UInt32], rejectionList: [Rejection], sponsors: [Int32], placements: [Int32], legSlots: [Int32], legs: [String],
-        root: Int?, reattachments: [Reattachment], duplicatePairs: [DuplicatePair]
+        rejected: [UInt32], rejectionList: [Rejection], sponsors: [Int32], placements: [Int32], legSlots: [Int32],
+        legs: [String], root: Int?, reattachments: [Reattachment], duplicatePairs: [DuplicatePair]
     ) {
         self.rejected = rejected
         self.rejectionList = rejectionList

@@ -129,16 +129,15 @@ public final class GenealogyValidator {
         let tokens = nodes.identities
         let order = (0..<count).lazy.filter { self.isAlive($0) && !tokens.tokens(of: $0).isEmpty }.map { Int32($0) }
             .sorted { self.earlier(Int($0), Int($1)) }
-        // Each distinct token once (the first member's copy), and the member owning each copy.
+        // Each distinct token once: the copy of the member owning it.
         var owners = HashSlots(capacity: tokens.count)
-        var tokenOwner = [Int32](repeating: -1, count: tokens.count)
         let identityColumns = max(rules.identityColumns.count, 1)
         for member in order {
             let index = Int(member)
             var matches: [Int: [String]] = [:]
             for token in tokens.tokens(of: index) {
                 if let first = owners.find(hash: tokens.hash(token), where: { tokens.same(Int($0), token) }) {
-                    matches[Int(tokenOwner[Int(first)]), default: []].append(tokens.column(token))
+                    matches[tokens.member(ofToken: Int(first)), default: []].append(tokens.column(token))
                 }
             }
             let qualifying = matches.filter { rules.duplicatePersonMatch.accepts($0.value.count, of: identityColumns) }
@@ -162,7 +161,6 @@ public final class GenealogyValidator {
                 let hash = tokens.hash(token)
                 guard owners.find(hash: hash, where: { tokens.same(Int($0), token) }) == nil else { continue }
                 owners.insert(Int32(token), hash: hash) { tokens.hash(Int($0)) }
-                tokenOwner[token] = member
             }
         }
     }

@@ -23,6 +23,17 @@ struct IdentityTokens: Sendable {
         return (member == 0 ? 0 : Int(ends[member - 1]))..<Int(ends[member])
     }
 
+    /// The member a token belongs to.
+    func member(ofToken token: Int) -> Int {
+        var low = 0
+        var high = ends.count - 1
+        while low < high {
+            let middle = (low + high) / 2
+            if Int(ends[middle]) > token { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+
     mutating func append(field: String, value: String) {
         if let hash = Self.packedHash(value), let number = fieldNumber(field) {
             fields.append(number)
@@ -60,7 +71,8 @@ struct IdentityTokens: Sendable {
     /// The number of a field whose name is lower-case letters, digits and `_` (no character of
     /// another string can be canonically equivalent to those), else nil.
     private mutating func fieldNumber(_ field: String) -> UInt16? {
-        guard !field.isEmpty, field.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }) else { return nil }
+        let plain = field.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }
+        guard !field.isEmpty, plain else { return nil }
         if let known = fieldNames.firstIndex(of: field) { return UInt16(known) }
         guard fieldNames.count < Int(Self.textToken) else { return nil }
         fieldNames.append(field)

@@ -3,7 +3,9 @@ extension LedgerCleanser {
     /// Balances: row rules, then one row per wallet in wallet order (`member<TAB>currency` as
     /// strings sort); every row of a wallet named twice is quarantined. Accepted rows are kept
     /// packed (``BalanceRows``); the few duplicates' source rows are read again for their payload.
-    func cleanseBalances(_ paths: LedgerCleansePaths, directory: () throws(MigrationError) -> MemberDirectory, quarantine: StageFileWriter) throws(MigrationError) -> EntityCounts? {
+    func cleanseBalances(
+        _ paths: LedgerCleansePaths, directory: () throws(MigrationError) -> MemberDirectory, quarantine: StageFileWriter
+    ) throws(MigrationError) -> EntityCounts? {
         // Written even without a balances entity: Transform reads it either way.
         let writer = try StageFileWriter(path: paths.balances, columns: LedgerStageLayout.cleansedBalances)
         guard let balances = mapping.balances, let extractPath = paths.balancesExtract else {
@@ -53,7 +55,9 @@ extension LedgerCleanser {
         }
         // Source rows of the duplicates, for the quarantine payload.
         var wanted: Set<Int> = []
-        try groups { group in if group.count > 1 { for member in group { wanted.insert(rows.extractRow(Int(member))) } } }
+        try groups { group in
+            if group.count > 1 { for member in group { wanted.insert(rows.extractRow(Int(member))) } }
+        }
         var duplicateRaw: [Int: [String?]] = [:]
         if !wanted.isEmpty {
             let again = try StageFileReader(path: extractPath, expecting: columns)
@@ -120,7 +124,9 @@ struct BalanceRows {
         }
     }
 
-    func extractRow(_ index: Int) -> Int { extractRows[index] >= 0 ? Int(extractRows[index]) : bigExtractRows[index] ?? -1 }
+    func extractRow(_ index: Int) -> Int {
+        extractRows[index] >= 0 ? Int(extractRows[index]) : bigExtractRows[index] ?? -1
+    }
 
     /// The row as it was appended.
     func row(_ index: Int) -> CleansedBalanceRow {

@@ -39,7 +39,8 @@ public struct PackedStrings: Sendable {
     public func isNil(_ index: Int) -> Bool { absent[index] }
 
     /// The bytes at `index` (empty for nil).
-    @inline(__always) public func withBytes<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    @inline(__always)
+    public func withBytes<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         let range = end(index - 1)..<end(index)
         return try bytes.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[range])) }
     }
@@ -108,7 +109,8 @@ public struct PackedBits: Sendable {
     public subscript(index: Int) -> Bool {
         get { words[index >> 6] & (1 << UInt64(index & 63)) != 0 }
         set {
-            if newValue { words[index >> 6] |= 1 << UInt64(index & 63) } else { words[index >> 6] &= ~(1 << UInt64(index & 63)) }
+            let bit: UInt64 = 1 << UInt64(index & 63)
+            if newValue { words[index >> 6] |= bit } else { words[index >> 6] &= ~bit }
         }
     }
 }

@@ -21,9 +21,21 @@ import Testing
         #expect(tokens.tokens(of: 5).isEmpty)
     }
 
+    @Test func namesTheMemberOfEachTokenPastMembersWithout() {
+        var tokens = IdentityTokens()
+        tokens.append(token: "email=a")
+        tokens.append(token: "phone=1")
+        tokens.endMember()
+        tokens.endMember()
+        tokens.append(token: "email=b")
+        tokens.endMember()
+        #expect((0..<3).map(tokens.member(ofToken:)) == [0, 0, 2])
+    }
+
     @Test func tokensAreEqualExactlyWhenTheirTextsAre() {
         var tokens = IdentityTokens()
-        for (field, value) in [("email", index), ("email", index), ("phone", index), ("email", other), ("email", "ann"), ("email", "ann")] {
+        let pairs = [("email", index), ("email", index), ("phone", index), ("email", other), ("email", "ann"), ("email", "ann")]
+        for (field, value) in pairs {
             tokens.append(field: field, value: value)
         }
         tokens.endMember()
@@ -44,7 +56,8 @@ import Testing
             duplicateIDPolicy: .quarantineAll, duplicatePersonPolicy: .quarantine
         )
         rules.identityColumns = ["email"]
-        let outcome = try GenealogyValidator(nodes: [node("1", nil, email: index), node("2", "1", email: other), node("3", "1", email: index)], rules: rules).validate()
+        let nodes = [node("1", nil, email: index), node("2", "1", email: other), node("3", "1", email: index)]
+        let outcome = try GenealogyValidator(nodes: nodes, rules: rules).validate()
         #expect(outcome.rejections.map { $0?.reason } == [nil, nil, .duplicatePerson])
         #expect(outcome.rejection(2)?.column == "email")
     }
