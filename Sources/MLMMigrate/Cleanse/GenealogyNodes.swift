@@ -3,8 +3,7 @@
 /// file once per run of rows, rejections of earlier rules in a side table (few rows have one).
 public struct GenealogyNodes: Sendable {
     public private(set) var count = 0
-    /// Where each run of rows from one source starts, and the source.
-    private var sources: [(start: Int, source: String)] = []
+    private var sources = SourceRuns()
     private var lines: [Int32] = []
     /// Lines that do not fit 31 bits (SQLite rowids), by node.
     private var bigLines: [Int: Int] = [:]
@@ -40,7 +39,7 @@ public struct GenealogyNodes: Sendable {
         location: SourceLocation, legacyID: String?, username: String?, joinedAt: Int64?, sponsorRef: String?,
         placementRef: String?, leg: String?, status: String?, rejection: Rejection?
     ) {
-        if sources.last?.source != location.source { sources.append((count, location.source)) }
+        sources.append(location.source, row: count)
         if let line = Int32(exactly: location.line), line >= 0 {
             lines.append(line)
         } else {
@@ -60,14 +59,8 @@ public struct GenealogyNodes: Sendable {
     }
 
     public func location(_ node: Int) -> SourceLocation {
-        var low = 0
-        var high = sources.count - 1
-        while low < high {
-            let middle = (low + high + 1) / 2
-            if sources[middle].start <= node { low = middle } else { high = middle - 1 }
-        }
         let line = lines[node] >= 0 ? Int(lines[node]) : bigLines[node] ?? 0
-        return SourceLocation(source: sources.isEmpty ? "" : sources[low].source, line: line)
+        return SourceLocation(source: sources.source(of: node), line: line)
     }
 
     public func legacyID(_ node: Int) -> String? { legacyIDs[node] }

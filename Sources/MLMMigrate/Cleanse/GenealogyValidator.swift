@@ -68,6 +68,7 @@ public final class GenealogyValidator {
         nodes.joined[a] != nodes.joined[b] ? nodes.joined[a] < nodes.joined[b] : a < b
     }
 
+    /// Runs every rule once; call it once (it drops the identity tokens after their rule).
     public func validate() throws(MigrationError) -> GenealogyOutcome {
         rejectDuplicates(nodes.legacyIDs, keepFirst: rules.duplicateIDPolicy == .keepFirst,
                          Rejection(.duplicateID, column: "legacy_id", detail: "legacy id appears on more than one row"))

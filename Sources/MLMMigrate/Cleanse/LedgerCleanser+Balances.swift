@@ -98,7 +98,7 @@ extension LedgerCleanser {
 struct BalanceRows {
     private var keys = PackedStrings()
     private var currencies = CodedTexts()
-    private var sources: [(start: Int, source: String)] = []
+    private var sources = SourceRuns()
     private var lines = PackedStrings()
     private var balances: [Int64] = []
     private var hasBalance = PackedBits()
@@ -112,7 +112,7 @@ struct BalanceRows {
         let currency = row.currency ?? ""
         keys.append("\(member)\t\(currency)")
         currencies.append(currency)
-        if sources.last?.source != row.source { sources.append((count, row.source)) }
+        sources.append(row.source, row: count)
         lines.append(row.line)
         balances.append(row.balanceMinor ?? 0)
         hasBalance.append(row.balanceMinor != nil)
@@ -133,14 +133,8 @@ struct BalanceRows {
         let key = keys[index] ?? ""
         let currency = currencies[index] ?? ""
         let member = String(decoding: key.utf8.dropLast(currency.utf8.count + 1), as: UTF8.self)
-        var low = 0
-        var high = sources.count - 1
-        while low < high {
-            let middle = (low + high + 1) / 2
-            if sources[middle].start <= index { low = middle } else { high = middle - 1 }
-        }
         return CleansedBalanceRow(
-            source: sources.isEmpty ? "" : sources[low].source, line: lines[index] ?? "", memberLegacyID: member,
+            source: sources.source(of: index), line: lines[index] ?? "", memberLegacyID: member,
             currency: currency, balanceMinor: hasBalance[index] ? balances[index] : nil
         )
     }

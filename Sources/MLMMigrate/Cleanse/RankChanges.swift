@@ -6,13 +6,13 @@ struct RankChanges {
     private var previousRanks = CodedTexts()
     private var times: [Int64] = []
     private var timeMissing = PackedBits()
-    private var sources: [(start: Int, source: String)] = []
+    private var sources = SourceRuns()
     private var lines = PackedStrings()
 
     var count: Int { times.count }
 
     mutating func append(_ row: CommissionRow) {
-        if sources.last?.source != row.header.source { sources.append((count, row.header.source)) }
+        sources.append(row.header.source, row: count)
         members.append(row.values["member"] ?? "")
         ranks.append(row.values["rank"])
         previousRanks.append(row.values["previous_rank"])
@@ -27,15 +27,7 @@ struct RankChanges {
     func line(_ row: Int) -> String { lines[row] ?? "" }
     func lineNumber(_ row: Int) -> Int { Int(line(row)) ?? 0 }
 
-    func source(_ row: Int) -> String {
-        var low = 0
-        var high = sources.count - 1
-        while low < high {
-            let middle = (low + high + 1) / 2
-            if sources[middle].start <= row { low = middle } else { high = middle - 1 }
-        }
-        return sources.isEmpty ? "" : sources[low].source
-    }
+    func source(_ row: Int) -> String { sources.source(of: row) }
 
     /// Rows per member (members equal as strings are one, named as first seen), members in
     /// string order, each member's rows in source order.
