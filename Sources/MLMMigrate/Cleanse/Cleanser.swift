@@ -22,8 +22,8 @@ public struct CleanseSummary: Codable, Sendable, Equatable {
 /// UTC), validates the genealogy as a whole, and writes accepted members to
 /// `cleanse/members.tsv` and every rejected row, with its reason, to `cleanse/quarantine.tsv`.
 ///
-/// Memory: one compact node per member for the graph (the rules need the whole graph); the
-/// rows themselves are streamed twice from disk.
+/// Memory: one packed node per member for the graph (``GenealogyNodes``: the rules need the
+/// whole graph); the rows themselves are streamed twice from disk.
 public struct Cleanser {
     public let mapping: MembersMapping
     public let logger: Logger
@@ -50,8 +50,7 @@ public struct Cleanser {
         let pii = PIIColumns(mapping: mapping, layout: columns)
 
         // Pass 1: field rules, and one genealogy node per row.
-        var nodes: [GenealogyNode] = []
-        var statuses: [String?] = []
+        var nodes = GenealogyNodes()
         let reader = try StageFileReader(path: extractPath, expecting: columns)
         let line = ProgressLine("cleanse members", enabled: progress)
         while let raw = try reader.next() {
@@ -72,23 +71,29 @@ public struct Cleanser {
                 }
             }
             func field(_ name: String) -> String? { fieldIndex[name].flatMap { row[$0] } }
-            nodes.append(GenealogyNode(
-                location: header.location,
-                legacyID: field("legacy_id"),
-                username: field("username"),
-                joinedAt: joinedAt,
-                sponsorRef: field("sponsor"),
-                placementRef: field("placement"),
-                leg: field("placement_leg"),
-                identities: pii.blindIndexes.compactMap { column in raw[column.index].map { "\(column.field)=\($0)" } },
-                rejection: rejection
-            ))
-            statuses.append(field("status"))
+            nodes.append(
+                location: header.location, legacyID: field("legacy_id"), username: field("username"), joinedAt: joinedAt,
+                sponsorRef: field("sponsor"), placementRef: field("placement"), leg: field("placement_leg"),
+                status: field("status"), rejection: rejection
+            )
+            for column in pii.blindIndexes {
+                if let value = raw[column.index] { nodes.identities.append(field: column.field, value: value) }
+            }
+            nodes.identities.endMember()
             line.update(nodes.count)
         }
         line.finish(nodes.count)
 
-        let outcome = try GenealogyValidator(nodes: nodes, rules: mapping.genealogy).validate()
+        let depth = SponsorDepth.histogram(parents: Self.exportSponsors(nodes, key: mapping.genealogy.sponsorKey))
+        // The validator keeps the only copy of the tokens and references, freed when it goes.
+        let outcome: GenealogyOutcome
+        do {
+            let validator = GenealogyValidator(packed: nodes, rules: mapping.genealogy)
+            nodes.identities = IdentityTokens()
+            nodes.sponsorRefs = PackedStrings()
+            nodes.placementRefs = PackedStrings()
+            outcome = try validator.validate()
+        }
 
         // Pass 2: write accepted members and quarantined rows, in source order.
         let members = try StageFileWriter(path: membersPath, columns: MemberStageLayout.cleansed)
@@ -110,18 +115,18 @@ public struct Cleanser {
             return line
         }
         var summary = CleanseSummary(entity: "members", extracted: nodes.count, accepted: 0, quarantined: 0, quarantinedByReason: [:], reattachedByReason: [:])
-        let depth = SponsorDepth.histogram(parents: Self.exportSponsors(nodes, key: mapping.genealogy.sponsorKey))
         summary.sourceSponsorLevels = depth.levels
         summary.sourceSponsorUnlinked = depth.unlinked
         var rowsRead = 0
-        for (index, node) in nodes.enumerated() {
-            if let rejection = outcome.rejections[index] {
+        for index in 0..<nodes.count {
+            let location = nodes.location(index)
+            if let rejection = outcome.rejection(index) {
                 guard let raw = try second.next() else { break }
                 let encrypted = try nextPII(keep: true).map { $0.withUnsafeBufferPointer(CopyText.decodeRow) }
                 rowsRead += 1
                 try quarantine.append(QuarantineRow(
-                    entity: "members", source: node.location.source, line: String(node.location.line),
-                    legacyID: node.legacyID ?? raw[fieldIndex["legacy_id"] ?? 0], rejection: rejection,
+                    entity: "members", source: location.source, line: String(location.line),
+                    legacyID: nodes.legacyID(index) ?? raw[fieldIndex["legacy_id"] ?? 0], rejection: rejection,
                     payload: payload(raw, encrypted: encrypted, kekID: kekID)
                 ))
                 summary.quarantined += 1
@@ -133,11 +138,11 @@ public struct Cleanser {
             rowsRead += 1
             try acceptedRows.append([String(rowsRead)])
             try members.append(CleansedMemberRow(
-                source: node.location.source, line: String(node.location.line), legacyID: node.legacyID,
-                username: node.username, status: statuses[index], joinedAtMicros: node.joinedAt,
-                sponsorLegacyID: outcome.sponsor[index] >= 0 ? nodes[outcome.sponsor[index]].legacyID : nil,
-                placementLegacyID: outcome.placement[index] >= 0 ? nodes[outcome.placement[index]].legacyID : nil,
-                placementLeg: outcome.leg[index]
+                source: location.source, line: String(location.line), legacyID: nodes.legacyID(index),
+                username: nodes.username(index), status: nodes.status(index), joinedAtMicros: nodes.joinedAt(index),
+                sponsorLegacyID: outcome.sponsors[index] >= 0 ? nodes.legacyID(Int(outcome.sponsors[index])) : nil,
+                placementLegacyID: outcome.placements[index] >= 0 ? nodes.legacyID(Int(outcome.placements[index])) : nil,
+                placementLeg: outcome.leg(index)
             ).fields)
             summary.accepted += 1
         }
@@ -153,8 +158,10 @@ public struct Cleanser {
 
         let reattached = try StageFileWriter(path: reattachedPath, columns: ["source", "line", "legacy_id", "tree", "reason"])
         for move in outcome.reattachments {
-            let node = nodes[move.node]
-            try reattached.append([node.location.source, String(node.location.line), node.legacyID, move.tree.rawValue, move.reason.rawValue])
+            let location = nodes.location(move.node)
+            try reattached.append([
+                location.source, String(location.line), nodes.legacyID(move.node), move.tree.rawValue, move.reason.rawValue,
+            ])
             summary.reattachedByReason[move.reason.rawValue, default: 0] += 1
         }
         try reattached.close()
@@ -162,7 +169,8 @@ public struct Cleanser {
             let duplicates = try StageFileWriter(path: duplicatesPath, columns: MemberStageLayout.cleansedDuplicates)
             for pair in outcome.duplicatePairs {
                 try duplicates.append([
-                    nodes[pair.member].legacyID, nodes[pair.duplicateOf].legacyID, "{" + pair.columns.joined(separator: ",") + "}",
+                    nodes.legacyID(pair.member), nodes.legacyID(pair.duplicateOf),
+                    "{" + pair.columns.joined(separator: ",") + "}",
                     String(pair.scorePercent),
                 ])
             }
@@ -175,15 +183,13 @@ public struct Cleanser {
 
     /// Each row's sponsor as the export names it (the first row with that key), -1 for none,
     /// ``SponsorDepth/unresolved`` for a reference that matches no row.
-    static func exportSponsors(_ nodes: [GenealogyNode], key: ReferenceKey) -> [Int] {
-        var rowOf: [String: Int] = [:]
-        for (index, node) in nodes.enumerated() {
-            guard let value = key == .legacyID ? node.legacyID : node.username else { continue }
-            if rowOf[value] == nil { rowOf[value] = index }
-        }
-        return nodes.map { node in
-            guard let ref = node.sponsorRef else { return -1 }
-            return rowOf[ref] ?? SponsorDepth.unresolved
+    static func exportSponsors(_ nodes: GenealogyNodes, key: ReferenceKey) -> [Int] {
+        let keys = key == .legacyID ? nodes.legacyIDs : nodes.usernames
+        var rowOf = PackedTextIndex(capacity: nodes.count)
+        for index in 0..<nodes.count where !keys.isNil(index) { _ = rowOf.insertIfAbsent(Int32(index), in: keys) }
+        return (0..<nodes.count).map { index in
+            guard let ref = nodes.sponsorRefs[index] else { return -1 }
+            return rowOf.find(ref, in: keys).map { Int($0) } ?? SponsorDepth.unresolved
         }
     }
 

@@ -124,7 +124,7 @@ extension CommissionCleanser {
     /// (a rank history has a few rows per member), then written per member in time order.
     func cleanseRankHistory(_ history: EntityMapping, ranks: Set<String>, work: WorkDirectory, context: inout Context) throws(MigrationError) {
         let writer = try StageFileWriter(path: work.path(.cleanseRankHistory), columns: CommissionStageLayout.cleansedRankHistory)
-        var kept: [CommissionRow] = []
+        var kept = RankChanges()
         try twoPasses(
             "rank_history", history, .extractRankHistory, work: work,
             rules: rules("rank_history", history, .init(unknown: .rankUnknownMember, quarantined: .rankMemberQuarantined), context),
@@ -141,28 +141,26 @@ extension CommissionCleanser {
                 return []
             }, to: nil
         )
-        var byMember: [String: [CommissionRow]] = [:]
-        for row in kept { byMember[row.values["member"] ?? "", default: []].append(row) }
         var outOfOrder = 0
-        for member in byMember.keys.sorted() {
-            let rows = (byMember[member] ?? []).sorted {
-                ($0.times["achieved_at"] ?? 0, Int($0.header.line) ?? 0) < ($1.times["achieved_at"] ?? 0, Int($1.header.line) ?? 0)
+        for (member, group) in kept.byMember() {
+            let rows = group.sorted {
+                (kept.achievedAt($0) ?? 0, kept.lineNumber($0)) < (kept.achievedAt($1) ?? 0, kept.lineNumber($1))
             }
             var held: String?
             for row in rows {
-                if let previous = row.values["previous_rank"], let before = held, previous != before {
+                if let previous = kept.previousRank(row), let before = held, previous != before {
                     try context.quarantine.append(QuarantineRow(
-                        entity: "rank_history", source: row.header.source, line: row.header.line, legacyID: member,
+                        entity: "rank_history", source: kept.source(row), line: kept.line(row), legacyID: member,
                         rejection: Rejection(.rankOutOfOrder, column: "previous_rank", detail: "the rank held before this change differs"),
                         payload: nil
                     ))
                     outOfOrder += 1
                     continue
                 }
-                held = row.values["rank"]
+                held = kept.rank(row)
                 try writer.append([
-                    row.header.source, row.header.line, member, row.values["rank"], row.values["previous_rank"],
-                    row.times["achieved_at"].map { String($0) },
+                    kept.source(row), kept.line(row), member, kept.rank(row), kept.previousRank(row),
+                    kept.achievedAt(row).map { String($0) },
                 ])
             }
         }

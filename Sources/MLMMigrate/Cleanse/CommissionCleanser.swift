@@ -108,12 +108,12 @@ public struct CommissionCleanser {
         context: inout Context, onRow: (CommissionRow, _ accepted: Bool) -> Void, write: (CommissionRow) -> [[String?]], to writer: StageFileWriter?
     ) throws(MigrationError) {
         let columns = MemberStageLayout.extractBookkeeping + mapping.columns.map(\.field)
-        var seen: [String: Int] = [:]
+        var seen = KeyCounts()
         let first = try StageFileReader(path: work.path(file), expecting: columns)
         while let raw = try first.next() {
             var row = rules.apply(raw)
             check(&row)
-            if row.rejection == nil, let key = key(row) { seen[key, default: 0] += 1 }
+            if row.rejection == nil, let key = key(row) { seen.add(key) }
         }
         var counts = EntityCounts(entity: entity)
         let second = try StageFileReader(path: work.path(file), expecting: columns)
@@ -121,8 +121,8 @@ public struct CommissionCleanser {
             counts.extracted += 1
             var row = rules.apply(raw)
             check(&row)
-            if row.rejection == nil, let key = key(row), (seen[key] ?? 0) > 1 {
-                row.reject(duplicate, "key", detail: "\(seen[key] ?? 0) rows share this key")
+            if row.rejection == nil, let key = key(row), seen.count(key) > 1 {
+                row.reject(duplicate, "key", detail: "\(seen.count(key)) rows share this key")
             }
             if let rejection = row.rejection {
                 onRow(row, false)

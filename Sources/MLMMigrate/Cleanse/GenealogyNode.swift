@@ -69,19 +69,53 @@ public struct DuplicatePair: Equatable, Sendable {
     }
 }
 
-/// The verdict on a whole genealogy.
+/// The verdict on a whole genealogy, packed per node (four to twelve bytes a node).
 public struct GenealogyOutcome: Sendable {
-    /// Per node: nil when accepted, else why it is quarantined.
-    public var rejections: [Rejection?]
+    /// Per node: 0 when accepted, else 1 + the place of its rejection in `rejectionList`.
+    private let rejected: [UInt32]
+    private let rejectionList: [Rejection]
     /// Per node: index of the sponsor, or -1 for the root (and for rejected nodes).
-    public var sponsor: [Int]
+    public let sponsors: [Int32]
     /// Per node: index of the placement parent, or -1.
-    public var placement: [Int]
-    /// Per node: the leg name under the placement parent, or nil.
-    public var leg: [String?]
+    public let placements: [Int32]
+    /// Per node: the leg's place in `legs`, or -1.
+    private let legSlots: [Int32]
+    private let legs: [String]
     /// The root's index, when any member was accepted.
     public var root: Int?
     public var reattachments: [Reattachment]
     /// Pairs of loaded registrations that look like the same person (policy `flag`).
     public var duplicatePairs: [DuplicatePair] = []
+
+    init(
+        rejected: [UInt32], rejectionList: [Rejection], sponsors: [Int32], placements: [Int32], legSlots: [Int32],
+        legs: [String], root: Int?, reattachments: [Reattachment], duplicatePairs: [DuplicatePair]
+    ) {
+        self.rejected = rejected
+        self.rejectionList = rejectionList
+        self.sponsors = sponsors
+        self.placements = placements
+        self.legSlots = legSlots
+        self.legs = legs
+        self.root = root
+        self.reattachments = reattachments
+        self.duplicatePairs = duplicatePairs
+    }
+
+    /// Why node `index` is quarantined; nil when it is accepted.
+    public func rejection(_ index: Int) -> Rejection? {
+        rejected[index] == 0 ? nil : rejectionList[Int(rejected[index]) - 1]
+    }
+
+    /// The leg name of node `index` under its placement parent, or nil.
+    public func leg(_ index: Int) -> String? { legSlots[index] >= 0 ? legs[Int(legSlots[index])] : nil }
+
+    /// Per node: nil when accepted, else why it is quarantined.
+    public var rejections: [Rejection?] { rejected.indices.map(rejection) }
+    /// Per node: index of the sponsor, or -1.
+    public var sponsor: [Int] { sponsors.map { Int($0) } }
+    /// Per node: index of the placement parent, or -1.
+    public var placement: [Int] { placements.map { Int($0) } }
+    /// Per node: the leg name under the placement parent, or nil.
+    public var leg: [String?] { legSlots.indices.map(leg) }
 }

@@ -5,15 +5,15 @@ extension GenealogyValidator {
     func rejectCycles(tree: Reattachment.Tree) {
         let parents = tree == .sponsor ? sponsor : placement
         let reason: ReasonCode = tree == .sponsor ? .sponsorCycle : .placementCycle
-        var state = [UInt8](repeating: 0, count: nodes.count)
+        var state = [UInt8](repeating: 0, count: count)
         var path: [Int] = []
-        for start in nodes.indices where isAlive(start) && state[start] == 0 {
+        for start in 0..<count where isAlive(start) && state[start] == 0 {
             path.removeAll(keepingCapacity: true)
             var node = start
             while node >= 0 && isAlive(node) && state[node] == 0 {
                 state[node] = 1
                 path.append(node)
-                node = parents[node]
+                node = Int(parents[node])
             }
             if node >= 0 && state[node] == 1, let cycleStart = path.firstIndex(of: node) {
                 let cycle = path[cycleStart...]
@@ -31,10 +31,10 @@ extension GenealogyValidator {
     /// is rejected (`placement_overfull` when the parent has no free leg left, else `leg_taken`).
     func rejectLegConflicts() {
         let children = ChildIndex(parents: placement, include: isAlive)
-        for parent in nodes.indices where isAlive(parent) {
+        for parent in 0..<count where isAlive(parent) {
             let list = children.children(of: parent)
             guard list.count > 1 else { continue }
-            var taken = Set<Int>()
+            var taken = Set<Int32>()
             for child in list.sorted(by: earlier) {
                 if taken.insert(leg[child]).inserted { continue }
                 if taken.count >= rules.legs.count {
@@ -52,13 +52,13 @@ extension GenealogyValidator {
     /// from the root (legs in the mapping's order), earliest registered first; members moved to
     /// a duplicate's survivor (``spillFrom``) the same way from the survivor.
     func spillOver() throws(MigrationError) {
-        let waiting = nodes.indices.filter { isAlive($0) && needsPlacement[$0] }.sorted(by: earlier)
+        let waiting = (0..<count).filter { isAlive($0) && needsPlacement[$0] }.sorted(by: earlier)
         guard !waiting.isEmpty else { return }
         let children = ChildIndex(parents: placement, include: isAlive)
         var usedLegs: [Int: Set<Int>] = [:]
         func legs(of node: Int) -> Set<Int> {
             if let cached = usedLegs[node] { return cached }
-            let used = Set(children.children(of: node).map { leg[$0] })
+            let used = Set(children.children(of: node).map { Int(leg[$0]) })
             usedLegs[node] = used
             return used
         }
@@ -85,8 +85,8 @@ extension GenealogyValidator {
                     let candidate = queue[head]
                     let used = legs(of: candidate)
                     if let free = rules.legs.indices.first(where: { !used.contains($0) }) {
-                        placement[member] = candidate
-                        leg[member] = free
+                        placement[member] = Int32(candidate)
+                        leg[member] = Int32(free)
                         needsPlacement[member] = false
                         usedLegs[candidate] = used.union([free])
                         queue.append(member)
@@ -107,14 +107,14 @@ extension GenealogyValidator {
     /// Finds members that can never be loaded because sponsor and placement links together
     /// form a cycle; rejects the members on such cycles. Returns whether any was rejected.
     func rejectCrossTreeCycles() -> Bool {
-        var pending = [Int](repeating: 0, count: nodes.count)
-        for index in nodes.indices where isAlive(index) {
+        var pending = [Int32](repeating: 0, count: count)
+        for index in 0..<count where isAlive(index) {
             if sponsor[index] >= 0 { pending[index] += 1 }
             if placement[index] >= 0 { pending[index] += 1 }
         }
         let sponsorChildren = ChildIndex(parents: sponsor, include: isAlive)
         let placementChildren = ChildIndex(parents: placement, include: isAlive)
-        var queue = nodes.indices.filter { isAlive($0) && pending[$0] == 0 }
+        var queue = (0..<count).filter { isAlive($0) && pending[$0] == 0 }
         var head = 0
         while head < queue.count {
             let node = queue[head]
@@ -124,10 +124,10 @@ extension GenealogyValidator {
                 if pending[child] == 0 { queue.append(child) }
             }
         }
-        let stuck = nodes.indices.filter { isAlive($0) && pending[$0] > 0 }
+        let stuck = (0..<count).filter { isAlive($0) && pending[$0] > 0 }
         guard !stuck.isEmpty else { return false }
         let onCycle = StronglyConnected.membersOfCycles(among: stuck) { [sponsor, placement] node in
-            [sponsor[node], placement[node]].filter { $0 >= 0 }
+            [Int(sponsor[node]), Int(placement[node])].filter { $0 >= 0 }
         }
         for member in onCycle {
             reject(member, Rejection(.crossTreeCycle, detail: "sponsor and placement links form a cycle"))

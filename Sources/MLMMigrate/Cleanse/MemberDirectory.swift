@@ -2,7 +2,8 @@
 /// member the export held (from `extract/members.tsv`), so a reference resolves to an accepted
 /// member's legacy id, or says why it cannot.
 ///
-/// Memory grows with members, not with wallet rows.
+/// Memory grows with members, not with wallet rows: each distinct reference once, packed
+/// (``PackedStrings``), with a hash index and four bytes saying whether and as whom it was accepted.
 public struct MemberDirectory: Sendable {
     public enum Resolution: Equatable, Sendable {
         case member(legacyID: String)
@@ -10,33 +11,61 @@ public struct MemberDirectory: Sendable {
         case unknown
     }
 
-    private var accepted: [String: String] = [:]
-    private var known: Set<String> = []
+    private var references = PackedStrings()
+    private var index = PackedTextIndex(capacity: 1 << 16)
+    /// Per reference: 0 when no accepted member has it, -1 when the accepted member's legacy id
+    /// is the reference itself (byte for byte), else 1 + the legacy id's place in `legacyIDs`.
+    private var accepted: [Int32] = []
+    private var legacyIDs = PackedStrings()
 
     /// Reads both member stage files; `key` says whether references are legacy ids or usernames.
     public init(key: ReferenceKey, members: MembersMapping, extractPath: String, cleansedPath: String) throws(MigrationError) {
         let cleansed = try StageFileReader(path: cleansedPath, expecting: MemberStageLayout.cleansed)
         while let fields = try cleansed.next() {
             let row = CleansedMemberRow(fields)
-            if let legacyID = row.legacyID, let ref = key == .legacyID ? row.legacyID : row.username { accepted[ref] = legacyID }
+            if let legacyID = row.legacyID, let ref = key == .legacyID ? row.legacyID : row.username { accept(ref, as: legacyID) }
         }
         let extracted = try StageFileReader(path: extractPath, expecting: MemberStageLayout.extract(members))
         let field = key == .legacyID ? "legacy_id" : "username"
         guard let index = members.columns.firstIndex(where: { $0.field == field }) else { return }
         let position = index + MemberStageLayout.extractBookkeeping.count
         while let row = try extracted.next() {
-            if let ref = TrimText.apply(row[position]) { known.insert(ref) }
+            if let ref = TrimText.apply(row[position]) { _ = entry(ref) }
         }
     }
 
     /// Creates a directory from lists (for tests).
     public init(accepted: [String: String], known: Set<String>) {
-        self.accepted = accepted
-        self.known = known.union(accepted.keys)
+        for (ref, legacyID) in accepted.sorted(by: { $0.key < $1.key }) { accept(ref, as: legacyID) }
+        for ref in known.sorted() { _ = entry(ref) }
+    }
+
+    /// The entry of `ref`, added when new.
+    private mutating func entry(_ ref: String) -> Int {
+        if let found = index.find(ref, in: references) { return Int(found) }
+        references.append(ref)
+        accepted.append(0)
+        _ = index.insertIfAbsent(Int32(references.count - 1), in: references)
+        return references.count - 1
+    }
+
+    /// Records that `ref` names the accepted member `legacyID` (a later row wins, as in a dictionary).
+    private mutating func accept(_ ref: String, as legacyID: String) {
+        let entry = entry(ref)
+        if references.withBytes(entry, { $0.elementsEqual(legacyID.utf8) }) {
+            accepted[entry] = -1
+        } else {
+            legacyIDs.append(legacyID)
+            accepted[entry] = Int32(legacyIDs.count)
+        }
     }
 
     public func resolve(_ reference: String) -> Resolution {
-        if let legacyID = accepted[reference] { return .member(legacyID: legacyID) }
-        return known.contains(reference) ? .quarantined : .unknown
+        guard let found = index.find(reference, in: references) else { return .unknown }
+        switch accepted[Int(found)] {
+        case 0: return .quarantined
+        case -1: return .member(legacyID: references[Int(found)] ?? reference)
+        case let place: return .member(legacyID: legacyIDs[Int(place) - 1] ?? reference)
+        }
     }
 }
