@@ -98,7 +98,8 @@ public struct PackedStringTable: Sendable {
         slots = [Int32](repeating: -1, count: slots.count * 2)
         let mask = slots.count - 1
         for index in 0..<ends.count {
-            var slot = arena.withUnsafeBytes { Int(truncatingIfNeeded: hash(UnsafeRawBufferPointer(rebasing: $0[range(of: index)]))) } & mask
+            let key = arena.withUnsafeBytes { hash(UnsafeRawBufferPointer(rebasing: $0[range(of: index)])) }
+            var slot = Int(truncatingIfNeeded: key) & mask
             while slots[slot] >= 0 { slot = (slot + 1) & mask }
             slots[slot] = Int32(index)
         }

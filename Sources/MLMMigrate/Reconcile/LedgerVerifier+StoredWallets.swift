@@ -14,13 +14,16 @@ final class StoredWalletStream {
     private(set) var count = 0
 
     init() throws(MigrationError) {
-        path = NSTemporaryDirectory() + "/mlm-migrate-wallets-\(getpid())-\(UInt64.random(in: 0 ... .max)).tsv"
+        let directory = NSTemporaryDirectory()
+        path = directory + (directory.hasSuffix("/") ? "" : "/") + "mlm-migrate-wallets-\(getpid())-\(UInt64.random(in: 0 ... .max)).tsv"
         writer = try StageFileWriter(path: path, columns: Self.columns)
     }
 
     deinit { unlink(path) }
 
-    private static let columns = ["member_id", "currency", "balance_minor", "entry_count", "head_hash", "merkle_root", "legacy_balance_minor"]
+    private static let columns = [
+        "member_id", "currency", "balance_minor", "entry_count", "head_hash", "merkle_root", "legacy_balance_minor",
+    ]
 
     /// A wallet row as COPY text (its newline included); false when it is not one.
     func append(copyLine bytes: UnsafeRawBufferPointer) throws(MigrationError) -> Bool {

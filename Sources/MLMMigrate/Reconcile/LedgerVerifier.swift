@@ -145,7 +145,8 @@ public struct LedgerVerifier {
         var lastMemberID: Int64?
         var entriesDigest = RowDigest()
         func submit() throws(MigrationError) {
-            let verifier = WalletBatchVerifier(stored: try stored.take(through: lastMemberID ?? .min), listLimit: Self.listLimit)
+            let wallets = try stored.take(through: lastMemberID ?? .min)
+            let verifier = WalletBatchVerifier(stored: wallets, listLimit: Self.listLimit)
             let (full, ranges) = (batch, lines)
             try pool.submit({ verifier.verify(full, lines: ranges) }, deliver: combine)
             batch.removeAll(keepingCapacity: true)
@@ -170,8 +171,8 @@ public struct LedgerVerifier {
         }
         if !lines.isEmpty { try submit() }
         try pool.finish(deliver: combine)
-        let rest = WalletBatchVerifier(stored: try stored.take(through: nil), listLimit: Self.listLimit).verify([], lines: [])
-        combine(rest)
+        // The stored wallets after the last member with entries.
+        combine(WalletBatchVerifier(stored: try stored.take(through: nil), listLimit: Self.listLimit).verify([], lines: []))
         findingCount += late.count
         findings += late.findings.prefix(max(0, Self.listLimit - findings.count))
         result.malformedRows = malformed

@@ -17,7 +17,9 @@ extension RoundTrip {
         var unresolved: [(position: Int, legacyID: String, source: [SHA256Digest?])] = []
         let fields = MemberPIILayout.fields
         try source.readNormalizedPII { location, values throws(MigrationError) in
-            guard let legacyID = loadedFrom[location], !erased.contains(legacyID), !undecryptable.contains(legacyID) else { return }
+            guard let legacyID = loadedFrom[location], !erased.contains(legacyID), !undecryptable.contains(legacyID) else {
+                return
+            }
             guard let member = decrypted.index(of: legacyID) else {
                 if !values.isEmpty { finding(legacyID, "member_pii", "the source has PII but the target has no row") }
                 return
@@ -40,14 +42,17 @@ extension RoundTrip {
     private mutating func compare(_ legacyID: String, stored: [SHA256Digest?], source: [SHA256Digest?]) {
         for (offset, field) in MemberPIILayout.fields.enumerated() where stored[offset] != source[offset]
             && !undecryptable.contains(legacyID + "\0" + field) {
-            finding(legacyID, field, stored[offset] == nil && source[offset] != nil ? "missing in the target" : "differs from the normalised source value")
+            let problem = stored[offset] == nil && source[offset] != nil ? "missing in the target" : "differs from the normalised source value"
+            finding(legacyID, field, problem)
         }
     }
 
     /// Decrypts the target's values of the members whose fold differed again, and puts their
     /// findings where the source comparison met them, so they are listed as a value by value
     /// comparison lists them.
-    private mutating func nameDifferingColumns(_ unresolved: [(position: Int, legacyID: String, source: [SHA256Digest?])]) throws(MigrationError) {
+    private mutating func nameDifferingColumns(
+        _ unresolved: [(position: Int, legacyID: String, source: [SHA256Digest?])]
+    ) throws(MigrationError) {
         guard !unresolved.isEmpty else { return }
         let decrypter = RowDecrypter(kek: reconciler.kek, indexes: indexes, recordDigest: recordDigest, threshold: .max)
         let fields = MemberPIILayout.fields
@@ -56,12 +61,13 @@ extension RoundTrip {
         while chunk < unresolved.count {
             let ids = unresolved[chunk..<min(chunk + 1_000, unresolved.count)].map(\.legacyID)
             chunk += 1_000
-            for row in try reconciler.connection.query("""
-                SELECT m.legacy_id, k.wrapped_key, \(fields.map { "p." + $0 }.joined(separator: ", ")), \(MemberPIILayout.blindIndexColumns.map { "p." + $0 }.joined(separator: ", ")), p.\(PIIRecordDigest.column)
-                FROM mlm.member_pii p JOIN mlm.members m USING (member_id) JOIN mlm.data_keys k ON k.key_id = p.key_id
-                WHERE \(ReconcileScope(runID: runID).covers("p.member_id")) AND m.legacy_id = ANY($1::text[])
-                """, [Self.textArray(ids)], what: "reading again the PII of members that differ from the source") {
-                if let legacyID = row.first ?? nil, let digests = decrypter.decrypt(row: row, keepingDigests: true).digests { stored[legacyID] = digests }
+            let rows = try reconciler.connection.query(
+                Self.rows + " WHERE \(ReconcileScope(runID: runID).covers("p.member_id")) AND m.legacy_id = ANY($1::text[])",
+                [Self.textArray(ids)], what: "reading again the PII of members that differ from the source"
+            )
+            for row in rows {
+                let outcome = decrypter.decrypt(row: row, keepingDigests: true)
+                if let legacyID = outcome.legacyID, let digests = outcome.digests { stored[legacyID] = digests }
             }
         }
         let listed = findings
@@ -70,7 +76,8 @@ extension RoundTrip {
         for member in unresolved {
             findings += listed[next..<member.position]
             next = member.position
-            compare(member.legacyID, stored: stored[member.legacyID] ?? Array(repeating: nil, count: fields.count), source: member.source)
+            let none = [SHA256Digest?](repeating: nil, count: fields.count)
+            compare(member.legacyID, stored: stored[member.legacyID] ?? none, source: member.source)
         }
         findings += listed[next...]
     }

@@ -219,7 +219,6 @@ struct RoundTrip {
     /// (``RowDecrypter``) and taken back in order, so findings are listed as one thread lists them.
     mutating func readTarget(runID: Int) throws(MigrationError) {
         self.runID = runID
-        let fields = MemberPIILayout.fields
         let decrypter = RowDecrypter(kek: reconciler.kek, indexes: indexes, recordDigest: recordDigest, threshold: threshold)
         let pool = BatchPool<[RowDecrypter.Outcome]>(workers: 2)
         func take(_ outcomes: [RowDecrypter.Outcome]) {
@@ -228,8 +227,7 @@ struct RoundTrip {
         var batch: [UInt8] = []
         var lines: [Range<Int>] = []
         try reconciler.connection.copyOut("""
-            COPY (SELECT m.legacy_id, k.wrapped_key, \(fields.map { "p." + $0 }.joined(separator: ", ")), \(MemberPIILayout.blindIndexColumns.map { "p." + $0 }.joined(separator: ", ")), p.\(PIIRecordDigest.column)
-                  FROM mlm.member_pii p JOIN mlm.members m USING (member_id) JOIN mlm.data_keys k ON k.key_id = p.key_id
+            COPY (\(Self.rows)
                   WHERE \(ReconcileScope(runID: runID).covers("p.member_id"))\(sampleFilter) ORDER BY p.member_id) TO STDOUT
             """, what: "reading mlm.member_pii") { bytes throws(MigrationError) in
             lines.append(batch.count..<batch.count + bytes.count)
@@ -247,6 +245,11 @@ struct RoundTrip {
         }
         try pool.finish(deliver: take)
     }
+
+    /// The PII rows as ``RowDecrypter`` reads them, with their member's legacy id and data key.
+    static let rows = "SELECT m.legacy_id, k.wrapped_key, "
+        + (MemberPIILayout.fields + MemberPIILayout.blindIndexColumns + [PIIRecordDigest.column]).map { "p." + $0 }.joined(separator: ", ")
+        + " FROM mlm.member_pii p JOIN mlm.members m USING (member_id) JOIN mlm.data_keys k ON k.key_id = p.key_id"
 
     /// Rows per decryption batch.
     static let batchRows = 2_048

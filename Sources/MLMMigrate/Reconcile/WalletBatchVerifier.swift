@@ -113,12 +113,14 @@ struct WalletBatchVerifier: Sendable {
         let empty = MerkleAccumulator().root
         for (wallet, row) in wallets where !seen.contains(wallet) {
             result.summaries.append(LedgerHasher.WalletSummary(
-                memberID: wallet.memberID, currency: wallet.currency, entryCount: 0, balanceMinor: 0, headHash: LedgerHasher.genesis, merkleRoot: empty
+                memberID: wallet.memberID, currency: wallet.currency, entryCount: 0, balanceMinor: 0,
+                headHash: LedgerHasher.genesis, merkleRoot: empty
             ))
             for problem in Self.compare(row, count: 0, balance: 0, head: LedgerHasher.genesis, merkle: empty) {
                 result.walletsWithoutEntries.count += 1
                 if result.walletsWithoutEntries.findings.count < listLimit {
-                    result.walletsWithoutEntries.findings.append(LedgerFinding(memberID: wallet.memberID, currency: wallet.currency, seq: nil, problem: problem))
+                    let finding = LedgerFinding(memberID: wallet.memberID, currency: wallet.currency, seq: nil, problem: problem)
+                    result.walletsWithoutEntries.findings.append(finding)
                 }
             }
         }

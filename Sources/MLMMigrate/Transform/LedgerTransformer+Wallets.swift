@@ -24,20 +24,24 @@ extension LedgerTransformer {
                 index = known
             } else {
                 guard currencies.count < Int(UInt16.max), rows.count < Int(UInt32.max) else {
-                    throw MigrationError(.workdirCorrupt, "cleanse/wallet_balances.tsv has more currencies or rows than Transform can hold")
+                    throw MigrationError(
+                        .workdirCorrupt, "cleanse/wallet_balances.tsv has more currencies or rows than Transform can hold"
+                    )
                 }
                 index = UInt16(currencies.count)
                 currencies.append(currency)
                 currencyIndex[currency] = index
             }
-            rows.append(Row(memberID: memberID, balance: balance ?? 0, line: UInt32(rows.count), currency: index, present: balance != nil))
+            let row = Row(memberID: memberID, balance: balance ?? 0, line: UInt32(rows.count), currency: index, present: balance != nil)
+            rows.append(row)
         }
 
         /// Sorts by (member id, currency) as the run digest orders wallets and keeps the last
         /// row of each wallet, when it has a balance.
         mutating func seal() {
             var rank = [Int](repeating: 0, count: currencies.count)
-            for (order, index) in currencies.indices.sorted(by: { currencies[$0] < currencies[$1] }).enumerated() { rank[index] = order }
+            let ordered = currencies.indices.sorted { currencies[$0] < currencies[$1] }
+            for (order, index) in ordered.enumerated() { rank[index] = order }
             rows.sort { ($0.memberID, rank[Int($0.currency)], $0.line) < ($1.memberID, rank[Int($1.currency)], $1.line) }
             var kept = 0
             for index in rows.indices {

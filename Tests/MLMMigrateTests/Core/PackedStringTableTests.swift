@@ -63,3 +63,20 @@ import Testing
         #expect(table.legacyID(of: 9) == nil)
     }
 }
+
+/// The loaded members' source rows, packed for the PII round trip, find each row's member.
+@Suite struct SourceRowIndexTests {
+    @Test func findsEachLocationsMemberAndKeepsTheLastGivenTwice() throws {
+        var index = SourceRowIndex()
+        try index.add(SourceLocation(source: "b.csv", line: 2), "M1")
+        try index.add(SourceLocation(source: "a.csv", line: 9), "M2")
+        try index.add(SourceLocation(source: "a.csv", line: 2), "M3")
+        try index.add(SourceLocation(source: "b.csv", line: 2), "M4")
+        index.seal()
+        #expect(index[SourceLocation(source: "b.csv", line: 2)] == "M4")
+        #expect(index[SourceLocation(source: "a.csv", line: 9)] == "M2")
+        #expect(index[SourceLocation(source: "a.csv", line: 2)] == "M3")
+        #expect(index[SourceLocation(source: "a.csv", line: 3)] == nil)
+        #expect(index[SourceLocation(source: "c.csv", line: 2)] == nil)
+    }
+}
