@@ -104,40 +104,36 @@ public struct LedgerVerifier {
     /// id column) admits; the run digest is computed over them, the stored one not read.
     private func verify(where condition: (String) -> String) throws(MigrationError) -> LedgerVerification {
         var result = LedgerVerification()
-        var stored: [WalletKey: StoredWallet] = [:]
+        let stored = try StoredWalletStream()
         var walletDigest = RowDigest()
         var malformed = 0
         try connection.copyOut("""
             COPY (SELECT member_id, currency, balance_minor, entry_count, head_hash, merkle_root, legacy_balance_minor
                   FROM mlm.wallets WHERE \(condition("mlm.wallets.member_id")) ORDER BY member_id, currency) TO STDOUT
-            """, what: "reading mlm.wallets") { bytes in
+            """, what: "reading mlm.wallets") { bytes throws(MigrationError) in
             walletDigest.add(copyText: bytes)
-            let fields = CopyText.decodeRow(copyLine: bytes)
-            guard fields.count == 7, let memberID = fields[0].flatMap({ Int64($0) }), let currency = fields[1],
-                  let balance = fields[2].flatMap({ Int64($0) }), let count = fields[3].flatMap({ Int64($0) }) else { malformed += 1; return }
-            stored[WalletKey(memberID: memberID, currency: currency)] = StoredWallet(
-                balance: balance, count: count, head: fields[4].flatMap(Self.bytea).flatMap(Hash32.exactly),
-                merkle: fields[5].flatMap(Self.bytea).flatMap(Hash32.exactly)
-            )
+            if try !stored.append(copyLine: bytes) { malformed += 1 }
         }
+        try stored.finishWriting()
         result.walletsDigest = walletDigest.finalize()
         result.wallets = stored.count
 
-        // Rows are cut into batches of whole wallets, verified on up to `workers` threads while
-        // the next batch is read; results are combined in batch order.
-        let verifier = WalletBatchVerifier(stored: stored, listLimit: Self.listLimit)
+        // Rows are cut into batches of whole members, verified on up to `workers` threads while
+        // the next batch is read; results are combined in batch order. Each batch takes the
+        // stored wallets of its members and of the members before it that have no entries.
         let pool = BatchPool<WalletBatchResult>(workers: 2)
-        var summaries: [LedgerHasher.WalletSummary] = []
+        var runDigest = LedgerHasher.RunDigest()
         var findings: [LedgerFinding] = []
         var findingCount = 0
-        var seen = Set<WalletKey>()
+        var late = (findings: [LedgerFinding](), count: 0)
         func combine(_ part: WalletBatchResult) {
             result.entries += part.entries
-            summaries += part.summaries
+            for summary in part.summaries { runDigest.add(summary) }
             findings += part.findings.prefix(max(0, Self.listLimit - findings.count))
             findingCount += part.findingCount
+            late.findings += part.walletsWithoutEntries.findings.prefix(max(0, Self.listLimit - late.findings.count))
+            late.count += part.walletsWithoutEntries.count
             malformed += part.malformed
-            seen.formUnion(part.seen)
             for (currency, loaded) in part.loadedByCurrency {
                 result.loadedByCurrency[currency, default: (0, 0)].entries += loaded.entries
                 result.loadedByCurrency[currency, default: (0, 0)].minor += loaded.minor
@@ -145,45 +141,44 @@ public struct LedgerVerifier {
         }
         var batch: [UInt8] = []
         var lines: [Range<Int>] = []
-        var lastWallet: ArraySlice<UInt8> = []
+        var lastMember: ArraySlice<UInt8> = []
+        var lastMemberID: Int64?
         var entriesDigest = RowDigest()
+        func submit() throws(MigrationError) {
+            let wallets = try stored.take(through: lastMemberID ?? .min)
+            let verifier = WalletBatchVerifier(stored: wallets, listLimit: Self.listLimit)
+            let (full, ranges) = (batch, lines)
+            try pool.submit({ verifier.verify(full, lines: ranges) }, deliver: combine)
+            batch.removeAll(keepingCapacity: true)
+            lines.removeAll(keepingCapacity: true)
+        }
         try connection.copyOut("""
             COPY (SELECT member_id, currency, seq, legacy_txn_id, kind, amount_minor, occurred_at, balance_after_minor, entry_hash,
                          counterparty_id
                   FROM mlm.wallet_entries WHERE \(condition("mlm.wallet_entries.member_id")) ORDER BY member_id, currency, seq) TO STDOUT
             """, what: "reading mlm.wallet_entries") { bytes throws(MigrationError) in
             entriesDigest.add(copyText: bytes)
-            // The wallet is the line up to its second tab.
-            let tabs = bytes.indices.lazy.filter { bytes[$0] == 0x09 }.prefix(2)
-            let walletEnd = tabs.last ?? bytes.count
-            let sameWallet = bytes[..<walletEnd].elementsEqual(lastWallet)
-            if lines.count >= batchRows && !sameWallet {
-                let (full, ranges) = (batch, lines)
-                try pool.submit({ verifier.verify(full, lines: ranges) }, deliver: combine)
-                batch.removeAll(keepingCapacity: true)
-                lines.removeAll(keepingCapacity: true)
+            // The member is the line up to its first tab.
+            let memberEnd = bytes.firstIndex(of: 0x09) ?? bytes.count
+            let sameMember = bytes[..<memberEnd].elementsEqual(lastMember)
+            if lines.count >= batchRows && !sameMember { try submit() }
+            if !sameMember {
+                lastMember = ArraySlice(bytes[..<memberEnd])
+                if let id = StoredWalletStream.leadingMemberID(bytes) { lastMemberID = id }
             }
-            if !sameWallet { lastWallet = ArraySlice(bytes[..<walletEnd]) }
             lines.append(batch.count..<batch.count + bytes.count - 1)
             batch.append(contentsOf: bytes)
         }
-        if !lines.isEmpty {
-            let (last, ranges) = (batch, lines)
-            try pool.submit({ verifier.verify(last, lines: ranges) }, deliver: combine)
-        }
+        if !lines.isEmpty { try submit() }
         try pool.finish(deliver: combine)
-        let empty = MerkleAccumulator().root
-        for (wallet, row) in stored where !seen.contains(wallet) {
-            summaries.append(LedgerHasher.WalletSummary(memberID: wallet.memberID, currency: wallet.currency, entryCount: 0, balanceMinor: 0, headHash: LedgerHasher.genesis, merkleRoot: empty))
-            for problem in WalletBatchVerifier.compare(row, count: 0, balance: 0, head: LedgerHasher.genesis, merkle: empty) {
-                findingCount += 1
-                if findings.count < Self.listLimit { findings.append(LedgerFinding(memberID: wallet.memberID, currency: wallet.currency, seq: nil, problem: problem)) }
-            }
-        }
+        // The stored wallets after the last member with entries.
+        combine(WalletBatchVerifier(stored: try stored.take(through: nil), listLimit: Self.listLimit).verify([], lines: []))
+        findingCount += late.count
+        findings += late.findings.prefix(max(0, Self.listLimit - findings.count))
         result.malformedRows = malformed
         findingCount += malformed
         result.entriesDigest = entriesDigest.finalize()
-        result.runDigest = Hex.encode(LedgerHasher.runDigest(summaries))
+        result.runDigest = Hex.encode(runDigest.finalize())
         result.findings = try withLegacyIDs(findings)
         result.findingCount = findingCount
         return result

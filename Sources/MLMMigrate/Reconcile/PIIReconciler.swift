@@ -152,7 +152,7 @@ public struct PIIReconciler {
 
 /// The decrypting round trip: the target's values, decrypted and digested per member, then the
 /// export read again and compared value by value.
-private struct RoundTrip {
+struct RoundTrip {
     static let indexMismatch = "blind index differs"
     static let digestMismatch = "record digest differs"
     static let derivedMismatches: Set = [indexMismatch, digestMismatch]
@@ -162,8 +162,16 @@ private struct RoundTrip {
     let scope: String
     let indexes: [String: BlindIndex]
     let recordDigest: PIIRecordDigest
-    /// Per checked member: SHA-256 of each decrypted field value (nil when empty), in `MemberPIILayout.fields` order.
-    var decrypted: [String: [SHA256Digest?]] = [:]
+    /// The checked members (entry `i` is `folded[i]`'s member).
+    var decrypted = PackedStringTable()
+    /// Per checked member: its values folded into one hash (``RowDecrypter/fold(_:)``), 32 bytes
+    /// where the SHA-256 of each value took ten times that; a member whose fold differs from the
+    /// source's is decrypted again to name the columns (``compareWithSource``).
+    var folded: [Hash32] = []
+    /// Members with a value that did not decrypt: SHA-256 of each value (nil when empty or not
+    /// decrypted), in `MemberPIILayout.fields` order, compared value by value.
+    var partial: [String: [SHA256Digest?]] = [:]
+    var runID = 0
     /// Members whose data key was erased: nothing to decrypt, by design.
     var erased = Set<String>()
     /// Members and values already reported as not decrypting; not compared again.
@@ -210,7 +218,7 @@ private struct RoundTrip {
     /// Reads the run's PII rows; batches of them are decrypted and digested on two threads
     /// (``RowDecrypter``) and taken back in order, so findings are listed as one thread lists them.
     mutating func readTarget(runID: Int) throws(MigrationError) {
-        let fields = MemberPIILayout.fields
+        self.runID = runID
         let decrypter = RowDecrypter(kek: reconciler.kek, indexes: indexes, recordDigest: recordDigest, threshold: threshold)
         let pool = BatchPool<[RowDecrypter.Outcome]>(workers: 2)
         func take(_ outcomes: [RowDecrypter.Outcome]) {
@@ -219,8 +227,7 @@ private struct RoundTrip {
         var batch: [UInt8] = []
         var lines: [Range<Int>] = []
         try reconciler.connection.copyOut("""
-            COPY (SELECT m.legacy_id, k.wrapped_key, \(fields.map { "p." + $0 }.joined(separator: ", ")), \(MemberPIILayout.blindIndexColumns.map { "p." + $0 }.joined(separator: ", ")), p.\(PIIRecordDigest.column)
-                  FROM mlm.member_pii p JOIN mlm.members m USING (member_id) JOIN mlm.data_keys k ON k.key_id = p.key_id
+            COPY (\(Self.rows)
                   WHERE \(ReconcileScope(runID: runID).covers("p.member_id"))\(sampleFilter) ORDER BY p.member_id) TO STDOUT
             """, what: "reading mlm.member_pii") { bytes throws(MigrationError) in
             lines.append(batch.count..<batch.count + bytes.count)
@@ -239,6 +246,11 @@ private struct RoundTrip {
         try pool.finish(deliver: take)
     }
 
+    /// The PII rows as ``RowDecrypter`` reads them, with their member's legacy id and data key.
+    static let rows = "SELECT m.legacy_id, k.wrapped_key, "
+        + (MemberPIILayout.fields + MemberPIILayout.blindIndexColumns + [PIIRecordDigest.column]).map { "p." + $0 }.joined(separator: ", ")
+        + " FROM mlm.member_pii p JOIN mlm.members m USING (member_id) JOIN mlm.data_keys k ON k.key_id = p.key_id"
+
     /// Rows per decryption batch.
     static let batchRows = 2_048
 
@@ -253,40 +265,16 @@ private struct RoundTrip {
         valuesChecked += outcome.values
         for (column, problem) in outcome.findings { finding(legacyID, column, problem) }
         for field in outcome.undecryptableFields { undecryptable.insert(field.map { legacyID + "\0" + $0 } ?? legacyID) }
-        if let digests = outcome.digests { decrypted[legacyID] = digests }
-    }
-
-    mutating func compareWithSource(_ source: Extractor, cleansedMembersPath: String) throws(MigrationError) {
-        // Which source row each loaded (and sampled) member came from.
-        var loadedFrom: [SourceLocation: String] = [:]
-        let cleansed = try StageFileReader(path: cleansedMembersPath, expecting: MemberStageLayout.cleansed)
-        while let row = try cleansed.next() {
-            guard let legacyID = row[2], sampled(legacyID), let line = row[1].flatMap({ Int($0) }) else { continue }
-            loadedFrom[SourceLocation(source: row[0] ?? "", line: line)] = legacyID
-        }
-        var unmatched = Set(decrypted.keys)
-        let fields = MemberPIILayout.fields
-        try source.readNormalizedPII { location, values throws(MigrationError) in
-            guard let legacyID = loadedFrom[location], !erased.contains(legacyID), !undecryptable.contains(legacyID) else { return }
-            guard let stored = decrypted[legacyID] else {
-                if !values.isEmpty { finding(legacyID, "member_pii", "the source has PII but the target has no row") }
-                return
-            }
-            unmatched.remove(legacyID)
-            for (offset, field) in fields.enumerated() where stored[offset] != values[field].map({ SHA256.hash(data: Array($0.utf8)) })
-                && !undecryptable.contains(legacyID + "\0" + field) {
-                finding(legacyID, field, stored[offset] == nil && values[field] != nil ? "missing in the target" : "differs from the normalised source value")
-            }
-        }
-        for legacyID in unmatched.sorted() {
-            finding(legacyID, "member_pii", "no loaded source row for this member")
-        }
+        guard let fold = outcome.folded else { return }
+        let (index, inserted) = decrypted.insert(legacyID)
+        if inserted { folded.append(fold) } else { folded[index] = fold }
+        if let digests = outcome.digests { partial[legacyID] = digests } else { partial[legacyID] = nil }
     }
 }
 
 /// The per-row work of ``RoundTrip/readTarget(runID:)``: unwraps the member's data key, decrypts
 /// each value, and checks its blind index and the record digest. Pure, so it runs on any thread.
-private struct RowDecrypter: Sendable {
+struct RowDecrypter: Sendable {
     let kek: KeyEncryptionKey
     let indexes: [String: BlindIndex]
     let recordDigest: PIIRecordDigest
@@ -302,7 +290,26 @@ private struct RowDecrypter: Sendable {
         var findings: [(column: String, problem: String)] = []
         /// Fields that did not decrypt (nil: the whole member, its key did not unwrap).
         var undecryptableFields: [String?] = []
+        /// The member's values folded (``fold(_:)``); nil when its key did not unwrap.
+        var folded: Hash32?
+        /// The SHA-256 of each value, kept only when a value did not decrypt (or when asked for).
         var digests: [SHA256Digest?]?
+    }
+
+    /// One hash of a member's values: SHA-256 over, per field in `MemberPIILayout.fields` order,
+    /// a 0 byte for none, else a 1 byte and the SHA-256 of the value. Equal exactly when every
+    /// value's SHA-256 is (what the value by value comparison compares).
+    static func fold(_ digests: [SHA256Digest?]) -> Hash32 {
+        var hasher = SHA256()
+        for digest in digests {
+            if let digest {
+                hasher.update(data: [1])
+                hasher.update(data: Array(digest))
+            } else {
+                hasher.update(data: [0])
+            }
+        }
+        return Hash32(Array(hasher.finalize()))
     }
 
     func decrypt(_ bytes: [UInt8], lines: [Range<Int>]) -> [Outcome] {
@@ -311,7 +318,7 @@ private struct RowDecrypter: Sendable {
         }
     }
 
-    private func decrypt(row: [String?]) -> Outcome {
+    func decrypt(row: [String?], keepingDigests: Bool = false) -> Outcome {
         let fields = MemberPIILayout.fields
         var outcome = Outcome()
         guard row.count == 3 + fields.count + MemberPIILayout.identityFields.count, let legacyID = row[0] else { return outcome }
@@ -355,7 +362,8 @@ private struct RowDecrypter: Sendable {
         if complete, row[row.count - 1] != Hex.bytea(recordDigest.digest(legacyID: legacyID, values: values)) {
             outcome.findings.append((PIIRecordDigest.column, RoundTrip.digestMismatch))
         }
-        outcome.digests = digests
+        outcome.folded = Self.fold(digests)
+        if keepingDigests || !outcome.undecryptableFields.isEmpty { outcome.digests = digests }
         return outcome
     }
 }

@@ -14,16 +14,26 @@ struct WalletBatchResult: Sendable {
     var findings: [LedgerFinding] = []
     var findingCount = 0
     var malformed = 0
-    var seen: [WalletKey] = []
+    /// Findings of the stored wallets that have no entries (the report lists them last).
+    var walletsWithoutEntries = (findings: [LedgerFinding](), count: 0)
     var loadedByCurrency: [String: (entries: Int, minor: Int128)] = [:]
 }
 
-/// Verifies the entries of whole wallets (COPY text lines in seq order, as read from the
-/// target) against the rules of docs/ledger-hashing.md and the stored wallet rows. Pure: the
-/// verifier runs batches on several threads and combines the results in order.
+/// Verifies the entries of whole members' wallets (COPY text lines in seq order, as read from
+/// the target) against the rules of docs/ledger-hashing.md and the stored wallet rows of those
+/// members and of the members before them that have no entries. Pure: the verifier runs
+/// batches on several threads and combines the results in order.
 struct WalletBatchVerifier: Sendable {
+    /// The stored wallets in (member id, currency) order.
+    let wallets: [StoredWalletStream.Wallet]
     let stored: [WalletKey: StoredWallet]
     let listLimit: Int
+
+    init(stored wallets: [StoredWalletStream.Wallet], listLimit: Int) {
+        self.wallets = wallets
+        self.stored = Dictionary(wallets.map { ($0.key, $0.row) }, uniquingKeysWith: { _, last in last })
+        self.listLimit = listLimit
+    }
 
     func verify(_ bytes: [UInt8], lines: [Range<Int>]) -> WalletBatchResult {
         var result = WalletBatchResult()
@@ -35,6 +45,7 @@ struct WalletBatchVerifier: Sendable {
         var storedBalance: Int64 = 0
         var previousTime = Int64.min
         var previousTxn: [UInt8] = []
+        var seen = Set<WalletKey>()
         func find(_ wallet: WalletKey, _ seq: Int64?, _ problem: String) {
             result.findingCount += 1
             if result.findings.count < listLimit { result.findings.append(LedgerFinding(memberID: wallet.memberID, currency: wallet.currency, seq: seq, problem: problem)) }
@@ -49,7 +60,7 @@ struct WalletBatchVerifier: Sendable {
                 find(wallet, nil, "has entries but no row in mlm.wallets")
                 return
             }
-            result.seen.append(wallet)
+            seen.insert(wallet)
             for problem in Self.compare(row, count: Int64(merkle.count), balance: balance, head: chain, merkle: root) { find(wallet, nil, problem) }
         }
         bytes.withUnsafeBufferPointer { buffer in
@@ -99,6 +110,21 @@ struct WalletBatchVerifier: Sendable {
             }
         }
         closeWallet()
+        let empty = MerkleAccumulator().root
+        for (wallet, row) in wallets where !seen.contains(wallet) {
+            result.summaries.append(LedgerHasher.WalletSummary(
+                memberID: wallet.memberID, currency: wallet.currency, entryCount: 0, balanceMinor: 0,
+                headHash: LedgerHasher.genesis, merkleRoot: empty
+            ))
+            for problem in Self.compare(row, count: 0, balance: 0, head: LedgerHasher.genesis, merkle: empty) {
+                result.walletsWithoutEntries.count += 1
+                if result.walletsWithoutEntries.findings.count < listLimit {
+                    let finding = LedgerFinding(memberID: wallet.memberID, currency: wallet.currency, seq: nil, problem: problem)
+                    result.walletsWithoutEntries.findings.append(finding)
+                }
+            }
+        }
+        result.summaries.sort(by: LedgerHasher.RunDigest.precedes)
         return result
     }
 

@@ -29,7 +29,7 @@ public struct CommissionTransformer {
     }
 
     public func run(work: WorkDirectory, cleansed: CommissionCleanseSummary) throws(MigrationError) -> CommissionTransformSummary {
-        let ids = try IDMapRow.memberIDs(path: work.path(.transformIDMap))
+        let ids = try MemberIDTable(idMapPath: work.path(.transformIDMap))
         func memberID(_ legacyID: String?, _ file: StageFile, _ line: Int) throws(MigrationError) -> String {
             guard let legacyID, let id = ids[legacyID] else {
                 throw MigrationError(.workdirCorrupt, "\(work.path(file)): line \(line): names a member that Transform did not load; run cleanse again")

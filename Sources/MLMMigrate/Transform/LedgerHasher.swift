@@ -88,17 +88,36 @@ public enum LedgerHasher {
     /// SHA-256 over every wallet in (member id, currency) order: member id, currency, entry
     /// count, balance, head hash and Merkle root of each.
     public static func runDigest(_ wallets: [WalletSummary]) -> [UInt8] {
-        var hasher = SHA256()
-        let ordered = wallets.sorted { ($0.memberID, $0.currency) < ($1.memberID, $1.currency) }
-        for wallet in ordered {
-            var bytes: [UInt8] = []
+        var digest = RunDigest()
+        for wallet in wallets.sorted(by: RunDigest.precedes) { digest.add(wallet) }
+        return digest.finalize()
+    }
+
+    /// ``runDigest(_:)`` fed one wallet at a time, already in (member id, currency) order
+    /// (``precedes(_:_:)``), so no list of every wallet is kept.
+    public struct RunDigest {
+        private var hasher = SHA256()
+        private var bytes: [UInt8] = []
+
+        public init() {}
+
+        /// The order of the run digest: member id, then currency.
+        public static func precedes(_ a: WalletSummary, _ b: WalletSummary) -> Bool {
+            (a.memberID, a.currency) < (b.memberID, b.currency)
+        }
+
+        public mutating func add(_ wallet: WalletSummary) {
+            bytes.removeAll(keepingCapacity: true)
             appendUInt64(UInt64(bitPattern: wallet.memberID), to: &bytes)
             appendText(wallet.currency, to: &bytes)
             appendUInt64(UInt64(bitPattern: wallet.entryCount), to: &bytes)
             appendUInt64(UInt64(bitPattern: wallet.balanceMinor), to: &bytes)
-            hasher.update(data: bytes + wallet.headHash + wallet.merkleRoot)
+            bytes += wallet.headHash
+            bytes += wallet.merkleRoot
+            hasher.update(data: bytes)
         }
-        return Array(hasher.finalize())
+
+        public func finalize() -> [UInt8] { Array(hasher.finalize()) }
     }
 
     /// Appends `value` as 8 big-endian bytes.
@@ -107,7 +126,7 @@ public enum LedgerHasher {
     }
 
     /// A 4-byte big-endian length, then the UTF-8 bytes.
-    private static func appendText(_ text: String, to out: inout [UInt8]) {
+    fileprivate static func appendText(_ text: String, to out: inout [UInt8]) {
         let bytes = Array(text.utf8)
         let length = UInt32(truncatingIfNeeded: bytes.count)
         for shift in stride(from: 24, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: length >> UInt32(shift))) }

@@ -19,7 +19,8 @@ public struct LedgerTransformSummary: Codable, Sendable, Equatable {
 /// balance, chains their hashes and builds each wallet's Merkle root (``LedgerHasher``), and
 /// writes `transform/wallet_entries.tsv`, `transform/wallets.tsv` and the run digest.
 ///
-/// Memory grows with wallets (one summary each), not with entries.
+/// Memory grows with members (the id map, packed) and legacy balances (24 bytes each), not with
+/// entries; wallets are written as they come out of the sort.
 public struct LedgerTransformer {
     public let logger: Logger
 
@@ -32,23 +33,24 @@ public struct LedgerTransformer {
 
     public func run(cleanseDirectory: String, idMapPath: String, outputDirectory: String, scratch: String, progress: Bool? = nil) throws(MigrationError) -> LedgerTransformSummary {
         // The id map is read only when a wallet row needs it.
-        var memberIDs: [String: Int64]?
+        var memberIDs: MemberIDTable?
         func memberID(_ legacyID: String?, _ path: String, _ line: Int) throws(MigrationError) -> Int64 {
-            if memberIDs == nil { memberIDs = try IDMapRow.memberIDs(path: idMapPath) }
+            if memberIDs == nil { memberIDs = try MemberIDTable(idMapPath: idMapPath) }
             guard let legacyID, let id = memberIDs?[legacyID] else {
                 throw MigrationError(.workdirCorrupt, "\(path): line \(line): names a member that Transform did not load; run cleanse again")
             }
             return id
         }
 
-        var legacyBalances: [WalletKey: Int64] = [:]
+        var legacyBalances = LegacyBalances()
         let balancesPath = StageFile.cleanseWalletBalances.path(in: cleanseDirectory)
         let balances = try StageFileReader(path: balancesPath, expecting: LedgerStageLayout.cleansedBalances)
         while let fields = try balances.next() {
             let row = CleansedBalanceRow(fields)
-            let key = WalletKey(memberID: try memberID(row.memberLegacyID, balancesPath, balances.lineNumber), currency: row.currency ?? "")
-            legacyBalances[key] = row.balanceMinor
+            let id = try memberID(row.memberLegacyID, balancesPath, balances.lineNumber)
+            try legacyBalances.add(memberID: id, currency: row.currency ?? "", balance: row.balanceMinor)
         }
+        legacyBalances.seal()
 
         let entriesPath = StageFile.cleanseWalletEntries.path(in: cleanseDirectory)
         let sorter = ExternalSorter(directory: scratch, name: "transform-wallet-entries")
@@ -81,7 +83,9 @@ public struct LedgerTransformer {
         }
 
         let entries = try StageFileWriter(path: StageFile.transformWalletEntries.path(in: outputDirectory), columns: LedgerStageLayout.entries, digesting: true)
-        var wallets: [(summary: LedgerHasher.WalletSummary, legacy: Int64?)] = []
+        let walletsFile = try StageFileWriter(path: StageFile.transformWallets.path(in: outputDirectory), columns: LedgerStageLayout.wallets, digesting: true)
+        var wallets = WalletWriter(file: walletsFile, balances: legacyBalances)
+        legacyBalances = LegacyBalances()
         let status = ProgressLine("transform wallet entries", enabled: progress)
         // The merge cuts the sorted stream into batches of whole wallets; they are hashed on two
         // threads while the merge reads on, and written back in order.
@@ -89,17 +93,15 @@ public struct LedgerTransformer {
         func write(_ hashed: HashedBatch) throws(MigrationError) {
             if let problem = hashed.problem { throw problem }
             if let overflow = hashed.overflow {
-                if memberIDs == nil { memberIDs = try IDMapRow.memberIDs(path: idMapPath) }
-                let legacyID = memberIDs?.first { $0.value == overflow.memberID }?.key ?? "?"
+                if memberIDs == nil { memberIDs = try MemberIDTable(idMapPath: idMapPath) }
+                let legacyID = memberIDs?.legacyID(of: overflow.memberID) ?? "?"
                 throw MigrationError(.ledgerBalanceOverflow, """
                     the running balance of legacy member \(legacyID)'s \(overflow.currency) wallet leaves the signed 64-bit range \
                     at legacy transaction \(overflow.legacyTxnID); check that entry's amount in the export
                     """)
             }
             try MigrationError.typed { try hashed.lines.withUnsafeBytes { try entries.append(encodedLines: $0, rows: hashed.rows) } }
-            for wallet in hashed.wallets {
-                wallets.append((wallet, legacyBalances.removeValue(forKey: WalletKey(memberID: wallet.memberID, currency: wallet.currency))))
-            }
+            for wallet in hashed.wallets { try wallets.add(wallet) }
             status.update(entries.rowCount)
         }
         var batch = WalletBatch()
@@ -130,31 +132,15 @@ public struct LedgerTransformer {
         try pool.finish(deliver: write)
         status.finish(entries.rowCount)
         try entries.close()
-        for (wallet, legacy) in legacyBalances {
-            wallets.append((LedgerHasher.WalletSummary(
-                memberID: wallet.memberID, currency: wallet.currency, entryCount: 0, balanceMinor: 0,
-                headHash: LedgerHasher.genesis, merkleRoot: MerkleAccumulator().root
-            ), legacy))
-        }
-        wallets.sort { ($0.summary.memberID, $0.summary.currency) < ($1.summary.memberID, $1.summary.currency) }
-
-        let walletsFile = try StageFileWriter(path: StageFile.transformWallets.path(in: outputDirectory), columns: LedgerStageLayout.wallets, digesting: true)
-        var variances = 0
-        for (wallet, legacy) in wallets {
-            if legacy != wallet.balanceMinor { variances += 1 }
-            try walletsFile.append([
-                String(wallet.memberID), wallet.currency, String(wallet.balanceMinor), String(wallet.entryCount),
-                "\\x" + Hex.encode(wallet.headHash), "\\x" + Hex.encode(wallet.merkleRoot), legacy.map { String($0) },
-            ])
-        }
+        let runDigest = try wallets.finish()
         try walletsFile.close()
         let quarantined = try StageFileWriter.copy(from: StageFile.cleanseLedgerQuarantine.path(in: cleanseDirectory), to: StageFile.transformLedgerQuarantine.path(in: outputDirectory), columns: MemberStageLayout.quarantine)
         let summary = LedgerTransformSummary(
-            entries: entries.rowCount, wallets: wallets.count, variances: variances, quarantined: quarantined,
+            entries: entries.rowCount, wallets: wallets.count, variances: wallets.variances, quarantined: quarantined,
             entriesDigest: entries.rowsDigest() ?? "", walletsDigest: walletsFile.rowsDigest() ?? "",
-            runDigest: Hex.encode(LedgerHasher.runDigest(wallets.map(\.summary)))
+            runDigest: Hex.encode(runDigest)
         )
-        logger.info("transformed wallet entries", metadata: ["entries": "\(summary.entries)", "wallets": "\(summary.wallets)", "variances": "\(variances)"])
+        logger.info("transformed wallet entries", metadata: ["entries": "\(summary.entries)", "wallets": "\(summary.wallets)", "variances": "\(wallets.variances)"])
         return summary
     }
 }

@@ -39,13 +39,15 @@ public struct Transformer {
         pii: (extractPath: String, acceptedRowsPath: String)? = nil, kekID: String? = nil, targetIDs: TargetIDs? = nil,
         cleansedDuplicatesPath: String? = nil
     ) throws(MigrationError) -> TransformSummary {
-        var legacyIDs: [String] = []
-        var usernames: [String?] = []
-        var statuses: [String?] = []
+        // Every member's text columns, packed: a few bytes beyond the text itself a member.
+        var legacyIDs = PackedStrings()
+        var usernames = PackedStrings()
+        var statuses = PackedStrings()
         var joinedAt: [Int64?] = []
-        var sponsorRefs: [String?] = []
-        var placementRefs: [String?] = []
-        var legs: [String?] = []
+        var sponsorRefs = PackedStrings()
+        var placementRefs = PackedStrings()
+        var legs = PackedStrings()
+        var position = PackedStringTable()
         let reader = try StageFileReader(path: cleansedPath, expecting: MemberStageLayout.cleansed)
         while let fields = try reader.next() {
             let row = CleansedMemberRow(fields)
@@ -53,6 +55,7 @@ public struct Transformer {
                 throw MigrationError(.workdirCorrupt, "\(cleansedPath): line \(reader.lineNumber): legacy_id is empty; run cleanse again")
             }
             legacyIDs.append(legacyID)
+            position.insert(legacyID)
             usernames.append(row.username)
             statuses.append(row.status)
             joinedAt.append(row.joinedAtMicros)
@@ -60,12 +63,12 @@ public struct Transformer {
             placementRefs.append(row.placementLegacyID)
             legs.append(row.placementLeg)
         }
-        var position: [String: Int] = [:]
-        position.reserveCapacity(legacyIDs.count)
-        for (index, id) in legacyIDs.enumerated() { position[id] = index }
+        guard position.count == legacyIDs.count else {
+            throw MigrationError(.workdirCorrupt, "\(cleansedPath): a legacy_id is listed twice; run cleanse again")
+        }
         func resolve(_ ref: String?, _ index: Int, _ column: String) throws(MigrationError) -> Int {
             guard let ref else { return -1 }
-            guard let parent = position[ref] else {
+            guard let parent = position.index(of: ref) else {
                 throw MigrationError(.workdirCorrupt, "\(cleansedPath): line \(index + 2): \(column) names a member that is not in the file; run cleanse again")
             }
             return parent
@@ -74,7 +77,7 @@ public struct Transformer {
         var placement: [Int] = []
         sponsor.reserveCapacity(legacyIDs.count)
         placement.reserveCapacity(legacyIDs.count)
-        for index in legacyIDs.indices {
+        for index in 0..<legacyIDs.count {
             sponsor.append(try resolve(sponsorRefs[index], index, "sponsor"))
             placement.append(try resolve(placementRefs[index], index, "placement"))
         }
@@ -82,12 +85,14 @@ public struct Transformer {
         guard stuck.isEmpty else {
             throw MigrationError(.workdirCorrupt, "\(cleansedPath): \(stuck.count) members have cyclic links; run cleanse again")
         }
+        sponsorRefs = PackedStrings()
+        placementRefs = PackedStrings()
         var newID = [Int](repeating: 0, count: legacyIDs.count)
         var fileOrder = order
         if let targetIDs {
             var next = targetIDs.highest
             for index in order {
-                if let existing = targetIDs.ids[legacyIDs[index]] {
+                if let legacyID = legacyIDs[index], let existing = targetIDs.ids[legacyID] {
                     newID[index] = existing
                 } else {
                     next += 1
@@ -127,15 +132,14 @@ public struct Transformer {
         )
         summary.sponsorLevels = SponsorDepth.histogram(parents: sponsor).levels
         summary.duplicateCandidates = try writeDuplicates(
-            from: cleansedDuplicatesPath, newID: Dictionary(uniqueKeysWithValues: legacyIDs.indices.map { (legacyIDs[$0], newID[$0]) }),
-            outputDirectory: outputDirectory
+            from: cleansedDuplicatesPath, newID: { legacyID in position.index(of: legacyID).map { newID[$0] } }, outputDirectory: outputDirectory
         )
         return summary
     }
 
     /// Writes `transform/duplicate_candidates.tsv`: the pairs Cleanse listed, by member id (an
     /// empty file when it listed none).
-    private func writeDuplicates(from path: String?, newID: [String: Int], outputDirectory: String) throws(MigrationError) -> Int {
+    private func writeDuplicates(from path: String?, newID: (String) -> Int?, outputDirectory: String) throws(MigrationError) -> Int {
         let writer = try StageFileWriter(path: StageFile.transformDuplicateCandidates.path(in: outputDirectory), columns: MemberStageLayout.duplicates)
         guard let path else {
             try writer.close()
@@ -144,7 +148,7 @@ public struct Transformer {
         let reader = try StageFileReader(path: path, expecting: MemberStageLayout.cleansedDuplicates)
         var count = 0
         while let row = try reader.next() {
-            guard row.count == 4, let member = row[0].flatMap({ newID[$0] }), let other = row[1].flatMap({ newID[$0] }) else {
+            guard row.count == 4, let member = row[0].flatMap(newID), let other = row[1].flatMap(newID) else {
                 throw MigrationError(.workdirCorrupt, "\(path): line \(reader.lineNumber) names a member Transform did not load; run cleanse again")
             }
             try writer.append([String(member), String(other), row[2], row[3]])

@@ -52,6 +52,25 @@ import Testing
         _ = directory
     }
 
+    @Test func namesEachColumnOfAMemberWhoseValuesDecryptButDifferFromTheSource() throws {
+        let (directory, pipeline, target, connection) = try loaded()
+        // Values that decrypt, but not to the source's: a column emptied in the target.
+        try connection.execute("""
+            UPDATE mlm.member_pii SET phone = NULL, email = NULL WHERE member_id = 11;
+            UPDATE mlm.member_pii SET last_name = NULL WHERE member_id = 12;
+            """)
+        let outcome = try pipeline.reconcile(target: target)
+        #expect(Set(outcome.failedChecks) == ["pii.round_trip", "pii.blind_indexes"])
+        let findings = try #require(outcome.report.content.pii?.findings).filter { $0.column != PIIRecordDigest.column }
+        #expect(Set(findings.map { "\($0.legacyID) \($0.column) \($0.problem)" }) == [
+            "\(try legacyID(connection, 11)) email missing in the target", "\(try legacyID(connection, 11)) phone missing in the target",
+            "\(try legacyID(connection, 12)) last_name missing in the target",
+        ])
+        #expect(findings.count == 3)
+        #expect(findings.firstIndex { $0.column == "email" } == findings.firstIndex { $0.column == "phone" }.map { $0 - 1 }, "one member's columns in field order")
+        _ = directory
+    }
+
     @Test func refusesAKeyThatWrapsNoDataKeyWithoutPrintingAnyValue() throws {
         let (directory, original, target, connection) = try loaded()
         var pipeline = original

@@ -6,7 +6,8 @@ import Testing
 @Suite struct LedgerTransformerTests {
     /// Writes cleanse-stage ledger files and an id map, runs the ledger Transform.
     private func transform(
-        entries: [[String?]], balances: [[String?]], in directory: TemporaryDirectory
+        entries: [[String?]], balances: [[String?]], in directory: TemporaryDirectory,
+        idMap: [[String?]] = [["member", "B", "1"], ["member", "A", "2"]]
     ) throws -> (LedgerTransformSummary, entries: [[String?]], wallets: [[String?]]) {
         let path = directory.path
         try FileManager.default.createDirectory(atPath: "\(path)/cleanse", withIntermediateDirectories: true)
@@ -19,7 +20,7 @@ import Testing
         try write("cleanse/wallet_entries.tsv", LedgerStageLayout.cleansedEntries, entries)
         try write("cleanse/wallet_balances.tsv", LedgerStageLayout.cleansedBalances, balances)
         try write("cleanse/ledger_quarantine.tsv", MemberStageLayout.quarantine, [])
-        try write("transform/id_map.tsv", MemberStageLayout.idMap, [["member", "B", "1"], ["member", "A", "2"]])
+        try write("transform/id_map.tsv", MemberStageLayout.idMap, idMap)
         let summary = try LedgerTransformer(logger: Logger(label: "test")).run(
             cleanseDirectory: "\(path)/cleanse", idMapPath: "\(path)/transform/id_map.tsv",
             outputDirectory: "\(path)/transform", scratch: "\(path)/transform"
@@ -88,6 +89,27 @@ import Testing
         #expect(wallets.first { $0[0] == "1" && $0[1] == "USD" } == ["1", "USD", "0", "0", "\\x" + Hex.encode(LedgerHasher.genesis), "\\x" + Hex.encode(LedgerHasher.merkleRoot([])), "3"])
         #expect(summary.variances == 3)
         #expect(summary.entries == 5 && summary.wallets == 4)
+    }
+
+    @Test func writesBalanceOnlyWalletsInPlaceAndTheLastBalanceGivenForAWallet() throws {
+        let directory = try TemporaryDirectory()
+        let (summary, _, wallets) = try transform(entries: [
+            entry("T1", "A", "USD", 10, at: 1),
+            entry("T2", "C", "EUR", 5, at: 2),
+        ], balances: [
+            ["src", "2", "D", "JPY", "7"], ["src", "3", "B", "GBP", "1"], ["src", "4", "A", "USD", "10"],
+            ["src", "5", "C", "EUR", "9"], ["src", "6", "A", "AUD", "4"], ["src", "7", "B", "GBP", "2"], ["src", "8", "C", "EUR", nil],
+        ], in: directory, idMap: [["member", "B", "1"], ["member", "A", "2"], ["member", "C", "3"], ["member", "D", "4"]])
+        #expect(wallets.map { "\($0[0] ?? "")/\($0[1] ?? "")/\($0[6] ?? "none")" } == ["1/GBP/2", "2/AUD/4", "2/USD/10", "3/EUR/none", "4/JPY/7"])
+        #expect(summary.wallets == 5 && summary.variances == 4)
+        let summaries = wallets.map { row in
+            LedgerHasher.WalletSummary(
+                memberID: Int64(row[0] ?? "") ?? 0, currency: row[1] ?? "", entryCount: Int64(row[3] ?? "") ?? 0,
+                balanceMinor: Int64(row[2] ?? "") ?? 0, headHash: Hex.decode(String((row[4] ?? "").dropFirst(2))) ?? [],
+                merkleRoot: Hex.decode(String((row[5] ?? "").dropFirst(2))) ?? []
+            )
+        }
+        #expect(summary.runDigest == Hex.encode(LedgerHasher.runDigest(summaries.reversed())))
     }
 
     @Test func givesTheSameHashesForTheSameInputInAnyFileOrder() throws {

@@ -1,0 +1,37 @@
+/// Every member's new id by legacy id, from `transform/id_map.tsv`, packed (``PackedStringTable``):
+/// about 30 bytes a member where `IDMapRow.memberIDs(path:)`'s dictionary takes 60 or more.
+public struct MemberIDTable: Sendable {
+    private var legacyIDs: PackedStringTable
+    private var ids: [Int64] = []
+
+    public init(capacity: Int = 0, hash: @escaping PackedStringTable.HashFunction = PackedStringTable.fnv1a) {
+        legacyIDs = PackedStringTable(capacity: capacity, hash: hash)
+        ids.reserveCapacity(capacity)
+    }
+
+    /// Reads the id map at `path`; a legacy id listed twice keeps its last id.
+    public init(idMapPath path: String) throws(MigrationError) {
+        self.init()
+        let reader = try StageFileReader(path: path, expecting: MemberStageLayout.idMap)
+        while let fields = try reader.next() {
+            let row = IDMapRow(fields)
+            if let legacyID = row.legacyID, let id = row.newID { set(id, for: legacyID) }
+        }
+    }
+
+    public var count: Int { ids.count }
+
+    public mutating func set(_ id: Int64, for legacyID: String) {
+        let (index, inserted) = legacyIDs.insert(legacyID)
+        if inserted { ids.append(id) } else { ids[index] = id }
+    }
+
+    public subscript(legacyID: String) -> Int64? {
+        legacyIDs.index(of: legacyID).map { ids[$0] }
+    }
+
+    /// The legacy id given `id` (a scan: for an error message, not a loop).
+    public func legacyID(of id: Int64) -> String? {
+        ids.firstIndex(of: id).map { legacyIDs.string(at: $0) }
+    }
+}
