@@ -7,7 +7,10 @@ import Testing
 /// only the runbook's placeholders are substituted (`$T`, `$K`, `$W`, `$B`, `export/`,
 /// `mappings/VENDOR.yaml`, `RUN`...), and before a `sign-off` the person's decisions are filled
 /// in. A failure names the runbook line, so the runbooks cannot drift from the CLI.
-@Suite struct RunbookCommandTests {
+///
+/// Serialized: commands a runbook shows without `--work-dir` (restore, status) use `./mlm-work`
+/// in the package directory, whose lock two runbooks running at once would contend for.
+@Suite(.serialized) struct RunbookCommandTests {
     struct Command {
         var line: Int
         var words: [String]
