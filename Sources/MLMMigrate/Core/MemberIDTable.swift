@@ -1,5 +1,5 @@
 /// Every member's new id by legacy id, from `transform/id_map.tsv`, packed (``PackedStringTable``):
-/// about 30 bytes a member where `IDMapRow.memberIDs(path:)`'s dictionary takes 60 or more.
+/// about 30 bytes a member where a `[String: Int64]` takes 60 or more.
 public struct MemberIDTable: Sendable {
     private var legacyIDs: PackedStringTable
     private var ids: [Int64] = []

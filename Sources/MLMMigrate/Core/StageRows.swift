@@ -174,17 +174,6 @@ public struct IDMapRow: Equatable, Sendable {
         legacyID = fields[1]
         newID = fields[2].flatMap { Int64($0) }
     }
-
-    /// Every member's new id by legacy id, from `transform/id_map.tsv` at `path`.
-    public static func memberIDs(path: String) throws(MigrationError) -> [String: Int64] {
-        var ids: [String: Int64] = [:]
-        let reader = try StageFileReader(path: path, expecting: MemberStageLayout.idMap)
-        while let fields = try reader.next() {
-            let row = IDMapRow(fields)
-            if let legacyID = row.legacyID, let id = row.newID { ids[legacyID] = id }
-        }
-        return ids
-    }
 }
 
 extension StageFileWriter {
