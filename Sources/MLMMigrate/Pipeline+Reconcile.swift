@@ -75,11 +75,13 @@ extension Pipeline {
         if let commission, let cleansed = manifest.commissionCleanse {
             report.addCommission(commission, entities: cleansed.entities, extracted: manifest.commissionExtract ?? [])
         }
-        let register = try ExceptionReader(connection: connection).read(runID: runID)
-        report.exceptions = ExceptionFigures(register)
-        let paths = try ReportWriter.write(report, to: work.path)
         let exceptionsPath = "\(work.path)/\(ExceptionsCSV.fileName)"
-        try ExceptionsCSV.write(register, to: exceptionsPath)
+        let reader = ExceptionReader(connection: connection)
+        let exceptions = try ExceptionsCSV.write(to: exceptionsPath, runID: runID, decisions: try reader.decisions()) { each throws(MigrationError) in
+            try reader.forEach(runID: runID, each)
+        }
+        report.exceptions = exceptions
+        let paths = try ReportWriter.write(report, to: work.path)
         try RunRecords(connection: connection).recordReport(runID, passed: report.passed, json: String(decoding: report.json(), as: UTF8.self))
         if manifest.load != nil && manifest.loadPending != true {
             manifest.reconciled = true
@@ -87,7 +89,7 @@ extension Pipeline {
         }
         return Outcome(
             report: report, jsonPath: paths.json, markdownPath: paths.markdown, htmlPath: paths.html,
-            exceptionsPath: exceptionsPath, exceptions: ExceptionFigures(register), target: described
+            exceptionsPath: exceptionsPath, exceptions: exceptions, target: described
         )
     }
 }

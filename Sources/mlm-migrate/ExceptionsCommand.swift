@@ -32,9 +32,8 @@ struct ExceptionsCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let operations = try common.readingPipeline(target: target).operations
-            let register = try operations.exceptions(target: target.target, runID: runID, writeTo: out)
-            let figures = ExceptionFigures(register)
-            print("run \(figures.runID): \(register.entries.count) exceptions, \(figures.open) open, \(figures.decided) decided")
+            let figures = try operations.exceptions(target: target.target, runID: runID, writeTo: out)
+            print("run \(figures.runID): \(figures.total) exceptions, \(figures.open) open, \(figures.decided) decided")
             for kind in figures.kinds where kind.total > 0 {
                 print("  \(kind.kind): \(kind.total) (\(kind.open) open, \(kind.decided) decided)")
             }

@@ -85,18 +85,6 @@ public struct ExceptionEntry: Equatable, Sendable {
         CopyText.encodeRow(fields, into: &line)
         return Hex.encode(SHA256.hash(data: line))
     }
-
-    /// Numbers ``occurrence`` among entries whose identity is otherwise equal, in the given order.
-    public static func numberOccurrences(_ entries: inout [ExceptionEntry]) {
-        var seen: [[String]: Int] = [:]
-        for index in entries.indices {
-            entries[index].occurrence = 1
-            let key = entries[index].identityFields
-            let next = (seen[key] ?? 0) + 1
-            seen[key] = next
-            entries[index].occurrence = next
-        }
-    }
 }
 
 /// The three decisions a person can record on an exception (`mlm-migrate sign-off`).

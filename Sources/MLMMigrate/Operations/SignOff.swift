@@ -25,13 +25,15 @@ public struct SignOff {
         let reader = ExceptionReader(connection: connection)
         let runID: Int
         if let first = contents.rows.first?.runID { runID = first } else { runID = try reader.latestRun() }
-        let register = try reader.read(runID: runID)
         if contents.issues.isEmpty {
-            let current = Dictionary(
-                register.entries.map { ($0.id, $0.contentDigest) }, uniquingKeysWith: { first, _ in first }
-            )
+            // Only the file's ids are looked up, as the register streams past.
+            var current = Dictionary(contents.rows.map { ($0.exceptionID, "") }, uniquingKeysWith: { first, _ in first })
+            try reader.forEach(runID: runID) { entry throws(MigrationError) in
+                let id = entry.id
+                if current[id] == "" { current[id] = entry.contentDigest }
+            }
             for row in contents.rows {
-                guard let digest = current[row.exceptionID] else {
+                guard let digest = current[row.exceptionID], !digest.isEmpty else {
                     contents.issues.append(SignOffIssue(
                         file: path, line: row.line, column: "exception_id",
                         problem: "run \(runID) has no exception with this id"
@@ -64,7 +66,9 @@ public struct SignOff {
         }
         return SignOffSummary(
             runID: runID, recorded: contents.rows.count, undecided: contents.undecided,
-            figures: ExceptionFigures(try reader.read(runID: runID))
+            figures: try ExceptionsCSV.write(to: nil, runID: runID, decisions: try reader.decisions()) { each throws(MigrationError) in
+                try reader.forEach(runID: runID, each)
+            }
         )
     }
 }

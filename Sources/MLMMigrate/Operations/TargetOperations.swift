@@ -73,15 +73,15 @@ public struct TargetOperations {
         return (summary, paths.json, paths.markdown)
     }
 
-    /// Run `runID`'s exceptions register (nil: the newest loaded run), written to `path` as
-    /// `exceptions.csv` when given (`mlm-migrate exceptions`).
-    public func exceptions(target: String?, runID: Int?, writeTo path: String?) throws(MigrationError) -> ExceptionRegister {
+    /// Run `runID`'s exceptions register (nil: the newest loaded run), counted, and written to
+    /// `path` as `exceptions.csv` when given (`mlm-migrate exceptions`).
+    public func exceptions(target: String?, runID: Int?, writeTo path: String?) throws(MigrationError) -> ExceptionFigures {
         let reader = ExceptionReader(connection: try connect(target, fresh: false).0)
         let run: Int
         if let runID { run = runID } else { run = try reader.latestRun() }
-        let register = try reader.read(runID: run)
-        if let path { try ExceptionsCSV.write(register, to: path) }
-        return register
+        return try ExceptionsCSV.write(to: path, runID: run, decisions: try reader.decisions()) { each throws(MigrationError) in
+            try reader.forEach(runID: run, each)
+        }
     }
 
     /// Records the decisions of a sign-off file, made by `person` (`mlm-migrate sign-off`).

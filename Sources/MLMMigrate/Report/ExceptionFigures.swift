@@ -20,21 +20,29 @@ public struct ExceptionFigures: Codable, Sendable, Equatable {
     /// The register's file name beside the report.
     public var file: String
 
-    public init(_ register: ExceptionRegister, file: String = ExceptionsCSV.fileName) {
-        runID = register.runID
+    /// No exception yet: ``count(_:decision:)`` adds them as the register streams.
+    public init(runID: Int, file: String = ExceptionsCSV.fileName) {
+        self.runID = runID
         self.file = file
-        kinds = ExceptionKind.allCases.map { kind in
-            let entries = register.entries.filter { $0.kind == kind }
-            var byDecision: [String: Int] = [:]
-            for entry in entries {
-                if let decision = register.decision(for: entry) { byDecision[decision.decision.rawValue, default: 0] += 1 }
-            }
-            let decided = byDecision.values.reduce(0, +)
-            return Kind(
-                kind: kind.rawValue, total: entries.count, open: entries.count - decided, decided: decided, byDecision: byDecision
-            )
+        kinds = ExceptionKind.allCases.map { Kind(kind: $0.rawValue, total: 0, open: 0, decided: 0, byDecision: [:]) }
+        open = 0
+        decided = 0
+    }
+
+    /// Every exception counted.
+    public var total: Int { open + decided }
+
+    /// Counts one exception, open or covered by `decision`.
+    public mutating func count(_ entry: ExceptionEntry, decision: RecordedDecision?) {
+        let index = ExceptionKind.allCases.firstIndex(of: entry.kind) ?? 0
+        kinds[index].total += 1
+        if let decision {
+            kinds[index].decided += 1
+            kinds[index].byDecision[decision.decision.rawValue, default: 0] += 1
+            decided += 1
+        } else {
+            kinds[index].open += 1
+            open += 1
         }
-        decided = kinds.map(\.decided).reduce(0, +)
-        open = kinds.map(\.open).reduce(0, +)
     }
 }

@@ -23,26 +23,40 @@ public enum ExceptionsCSV {
     ]
 
     /// One line's fields: `status` is `open` or the decision that covers the exception.
-    public static func fields(_ entry: ExceptionEntry, in register: ExceptionRegister) -> [String] {
+    public static func fields(_ entry: ExceptionEntry, runID: Int, decision: RecordedDecision?) -> [String] {
         [
-            entry.id, String(register.runID), entry.kind.rawValue, entry.entity, entry.reason, entry.source, entry.line,
+            entry.id, String(runID), entry.kind.rawValue, entry.entity, entry.reason, entry.source, entry.line,
             entry.legacyID, entry.relatedLegacyID, entry.period, entry.columns, entry.currency, entry.exponent,
             entry.amountMinor, entry.legacyMinor, entry.migratedMinor, entry.detail, entry.contentDigest,
-            register.decision(for: entry)?.decision.rawValue ?? "open",
+            decision?.decision.rawValue ?? "open",
         ]
     }
 
-    /// The whole file.
-    public static func encode(_ register: ExceptionRegister) -> [UInt8] {
-        var out: [UInt8] = []
-        appendLine(columns, to: &out)
-        for entry in register.entries { appendLine(fields(entry, in: register), to: &out) }
-        return out
-    }
-
-    /// Writes the file whole or not at all (mode 0600, like the reports).
-    public static func write(_ register: ExceptionRegister, to path: String) throws(MigrationError) {
-        try AtomicFile.write(encode(register), to: path)
+    /// Counts run `runID`'s exceptions as `entries` hands them over (``ExceptionReader/forEach(runID:_:)``)
+    /// and, when `path` is given, writes them there as they come, whole or not at all (mode 0600,
+    /// like the reports): the register is never held in memory.
+    public static func write(
+        to path: String?, runID: Int, decisions: ExceptionDecisions,
+        entries: ((ExceptionEntry) throws(MigrationError) -> Void) throws(MigrationError) -> Void
+    ) throws(MigrationError) -> ExceptionFigures {
+        var figures = ExceptionFigures(runID: runID)
+        guard let path else {
+            try entries { entry throws(MigrationError) in figures.count(entry, decision: decisions.covering(entry)) }
+            return figures
+        }
+        try AtomicFile.write(to: path) { file throws(MigrationError) in
+            var line: [UInt8] = []
+            appendLine(columns, to: &line)
+            try file.write(line)
+            try entries { entry throws(MigrationError) in
+                let decision = decisions.covering(entry)
+                figures.count(entry, decision: decision)
+                line.removeAll(keepingCapacity: true)
+                appendLine(fields(entry, runID: runID, decision: decision), to: &line)
+                try file.write(line)
+            }
+        }
+        return figures
     }
 
     /// Appends one record and its CRLF.

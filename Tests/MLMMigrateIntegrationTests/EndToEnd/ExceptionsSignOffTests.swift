@@ -143,7 +143,7 @@ import Testing
         let victim = try #require(rows.first { $0["kind"] == "quarantine" })
         var stranger = ExceptionEntry(kind: .quarantine, entity: "members", reason: "genealogy.orphan_sponsor")
         stranger.legacyID = "nobody"
-        var strangerFields = ExceptionsCSV.fields(stranger, in: ExceptionRegister(runID: 1, entries: [stranger], decisions: [:]))
+        var strangerFields = ExceptionsCSV.fields(stranger, runID: 1, decision: nil)
         strangerFields += ["accepted", "no such exception"]
         var strangerLine: [UInt8] = []
         ExceptionsCSV.appendLine(strangerFields, to: &strangerLine)
