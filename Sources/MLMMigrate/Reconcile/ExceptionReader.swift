@@ -81,7 +81,9 @@ public struct ExceptionReader {
     private static func occurrence(_ text: String?) -> Int { text.flatMap { Int($0) } ?? 1 }
 
     private func quarantine(_ runID: Int, _ body: (ExceptionEntry) throws(MigrationError) -> Void) throws(MigrationError) {
-        let order = "entity, source, line, reason, column_name, quarantine_id"
+        // The line compared as text (the register's order since it was first written, and so
+        // its occurrence numbers and ids): spelled out so the window and the rows agree.
+        let order = "entity, source, line::text, reason, column_name, quarantine_id"
         try rows("""
             SELECT entity, source, line::text, legacy_id, reason, column_name, detail,
                    upper(btrim(payload ->> 'currency')), coalesce(payload ->> 'amount', payload ->> 'balance'),
