@@ -16,7 +16,7 @@ extension Pipeline {
         return all.compactMap { name, mapping, file in mapping.map { (name, $0, file) } }
     }
 
-    func extractCommission(_ data: CommissionDataMapping, source: String) throws(MigrationError) -> [ExtractSummary] {
+    func extractCommission(_ data: CommissionDataMapping, source: String, progress: Bool?) throws(MigrationError) -> [ExtractSummary] {
         try Self.commissionEntities(data).map { entity throws(MigrationError) in
             try Extractor(entity: entity.name, mapping: entity.mapping, source: source, logger: logger)
                 .run(outputPath: work.path(entity.file), progress: progress)

@@ -1,6 +1,6 @@
 /// The ledger's part of extract and cleanse: wallet entries and balances through their stages.
 extension Pipeline {
-    func extractLedger(_ ledger: LedgerMapping, source: String) throws(MigrationError) -> LedgerExtractSummary {
+    func extractLedger(_ ledger: LedgerMapping, source: String, progress: Bool?) throws(MigrationError) -> LedgerExtractSummary {
         let entries = try Extractor(entity: "wallet_entries", mapping: ledger.entries, source: source, logger: logger)
             .run(outputPath: work.path(.extractWalletEntries), progress: progress)
         let balances = try ledger.balances.map { mapping throws(MigrationError) in

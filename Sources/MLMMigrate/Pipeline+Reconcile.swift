@@ -15,27 +15,44 @@ extension Pipeline {
         let runID: Int
         if let loaded = manifest.load?.runID { runID = loaded } else { runID = try reconciler.latestRun(mappingDigest: mapping.digest) }
         let counts = StageCounts(extract: extract, cleanse: cleanse, transform: transform)
-        var checks = try reconciler.run(runID: runID, counts: counts, legs: mapping.members.genealogy.legs)
-        var ledger: (counts: LedgerStageCounts, figures: LedgerFigures)?
-        if mapping.ledger != nil {
-            guard let ledgerExtract = manifest.ledgerExtract, let ledgerCleanse = manifest.ledgerCleanse, let ledgerTransform = manifest.ledgerTransform else {
-                throw Self.missing("transform")
-            }
-            let ledgerCounts = LedgerStageCounts(entriesExtract: ledgerExtract.entries, balancesExtract: ledgerExtract.balances, cleanse: ledgerCleanse, transform: ledgerTransform)
-            let (ledgerChecks, figures) = try LedgerReconciler(connection: connection, logger: logger).run(runID: runID, counts: ledgerCounts)
-            checks += ledgerChecks
-            ledger = (ledgerCounts, figures)
-        }
-        var pii: PIIFigures?
+        // The PII round trip reads other tables than the ledger's check: it runs beside it, on
+        // its own connection and thread; its checks are listed after the ledger's as before.
+        var piiJob: BackgroundJob<([Check], PIIFigures)>?
         if let expected = transform.piiMembers {
             guard let kek else {
                 throw MigrationError(.keysKEKMissing, "reconcile decrypts the PII to verify it (runbooks/keys.md): give --kek-file or set \(KeyEncryptionKey.environmentVariable)")
             }
             let source = Extractor(members: mapping.members, source: manifest.source, logger: logger)
-            let (piiChecks, figures) = try PIIReconciler(connection: connection, kek: kek, logger: logger).run(
-                runID: runID, fields: mapping.members.columns.filter(\.pii).map(\.field), source: source,
-                cleansedMembersPath: work.path(.cleanseMembers), expected: expected
-            )
+            let fields = mapping.members.columns.filter(\.pii).map(\.field)
+            let (connInfo, cleansed) = (connection.siblingConnInfo, work.path(.cleanseMembers))
+            piiJob = BackgroundJob(name: "mlm-migrate.reconcile.pii") { [logger] () throws(MigrationError) in
+                let own = try PostgresConnection(connInfo, logger: logger)
+                return try PIIReconciler(connection: own, kek: kek, logger: logger).run(
+                    runID: runID, fields: fields, source: source, cleansedMembersPath: cleansed, expected: expected
+                )
+            }
+        }
+        var checks: [Check] = []
+        var ledger: (counts: LedgerStageCounts, figures: LedgerFigures)?
+        do throws(MigrationError) {
+            checks = try reconciler.run(runID: runID, counts: counts, legs: mapping.members.genealogy.legs)
+            if mapping.ledger != nil {
+                guard let ledgerExtract = manifest.ledgerExtract, let ledgerCleanse = manifest.ledgerCleanse, let ledgerTransform = manifest.ledgerTransform else {
+                    throw Self.missing("transform")
+                }
+                let ledgerCounts = LedgerStageCounts(entriesExtract: ledgerExtract.entries, balancesExtract: ledgerExtract.balances, cleanse: ledgerCleanse, transform: ledgerTransform)
+                let (ledgerChecks, figures) = try LedgerReconciler(connection: connection, logger: logger).run(runID: runID, counts: ledgerCounts)
+                checks += ledgerChecks
+                ledger = (ledgerCounts, figures)
+            }
+        } catch {
+            // Nothing may still be reading when the command returns.
+            _ = try? piiJob?.wait()
+            throw error
+        }
+        var pii: PIIFigures?
+        if let piiJob {
+            let (piiChecks, figures) = try piiJob.wait()
             checks += piiChecks
             pii = figures
         }

@@ -73,15 +73,36 @@ public struct Pipeline {
         }
         try AtomicFile.write(Array(mappingText), to: work.mappingCopy)
         let absoluteSource = URL(fileURLWithPath: source).standardizedFileURL.path
-        let summary = try Extractor(members: mapping.members, source: absoluteSource, logger: logger, encryptor: kek.map(PIIEncryptor.init))
-            .run(outputPath: work.path(.extractMembers), piiPath: work.path(.extractMemberPII), progress: progress)
+        // Refused before a second thread writes anything: no key for PII columns, no members file.
+        _ = try SourceFiles.resolve(source: absoluteSource, glob: mapping.members.source.files)
+        if kek == nil && mapping.members.columns.contains(where: \.pii) { throw KeyEncryptionKey.missingForExtract }
+        // The ledger's and the commission's files are read on a second thread while the members'
+        // are (other files, their own stage files; no progress line, so the members' stays readable).
+        let others = BackgroundJob(name: "mlm-migrate.extract.ledger") { [self] () throws(MigrationError) in
+            (
+                ledger: try mapping.ledger.map { ledger throws(MigrationError) in
+                    try extractLedger(ledger, source: absoluteSource, progress: false)
+                },
+                commission: try mapping.commission.map { commission throws(MigrationError) in
+                    try extractCommission(commission, source: absoluteSource, progress: false)
+                }
+            )
+        }
+        let summary: ExtractSummary
+        do throws(MigrationError) {
+            summary = try Extractor(members: mapping.members, source: absoluteSource, logger: logger, encryptor: kek.map(PIIEncryptor.init))
+                .run(outputPath: work.path(.extractMembers), piiPath: work.path(.extractMemberPII), progress: progress)
+        } catch {
+            // Nothing may still be writing when the command returns.
+            _ = try? others.wait()
+            throw error
+        }
+        let extracted = try others.wait()
         var manifest = RunManifest(source: absoluteSource, mappingDigest: mapping.digest, extract: summary)
         manifest.sourceFingerprint = SourceFiles.fingerprint(source: absoluteSource)
-        if let ledger = mapping.ledger {
-            manifest.ledgerExtract = try extractLedger(ledger, source: absoluteSource)
-        }
-        if let commission = mapping.commission {
-            manifest.commissionExtract = try extractCommission(commission, source: absoluteSource)
+        manifest.ledgerExtract = extracted.ledger
+        if let commission = extracted.commission {
+            manifest.commissionExtract = commission
             manifest.commissionPeriod = commissionPeriod
         }
         manifest.recordTiming("extract", since: started)

@@ -16,6 +16,11 @@ public struct KeyEncryptionKey: @unchecked Sendable, CustomStringConvertible {
     /// The environment variable read when no key file is given.
     public static let environmentVariable = "MLM_MIGRATE_KEK"
 
+    /// Extract's refusal when the mapping has PII columns and no key was given.
+    static var missingForExtract: MigrationError {
+        MigrationError(.keysKEKMissing, "the mapping has PII columns, encrypted as they are read (runbooks/keys.md): give --kek-file or set \(environmentVariable)")
+    }
+
     public var description: String { "KEK \(id)" }
 
     public init(key: SymmetricKey) {

@@ -82,7 +82,7 @@ public struct Extractor {
         }
         let encoder = RecordEncoder(mapping: mapping, encryptor: encryptor)
         if encoder.hasPII && (encryptor == nil || piiPath == nil) {
-            throw MigrationError(.keysKEKMissing, "the mapping has PII columns, encrypted as they are read (runbooks/keys.md): give --kek-file or set \(KeyEncryptionKey.environmentVariable)")
+            throw KeyEncryptionKey.missingForExtract
         }
         let writer = try StageFileWriter(path: outputPath, columns: encoder.layout)
         let piiWriter = try piiPath.flatMap { path throws(MigrationError) in encoder.hasPII ? try StageFileWriter(path: path, columns: MemberPIILayout.staged) : nil }
