@@ -59,16 +59,26 @@ public struct PIIEncryptor: Sendable {
 
     /// How the PII columns of one mapping are sealed, resolved once for all its members.
     struct Plan: Sendable {
-        struct Column: Sendable {
-            var field: String
-            var identity: IdentityKind?
+        /// A class, so walking the columns per member retains one reference, not each field.
+        final class Column: Sendable {
+            let field: String
+            let identity: IdentityKind?
             /// The authenticated data up to the member's legacy id.
-            var aadPrefix: [UInt8]
+            let aadPrefix: [UInt8]
             /// The field's position in ``MemberPIILayout/fields`` (the record digest's order).
-            var fieldSlot: Int?
+            let fieldSlot: Int?
             /// The field's position in ``MemberPIILayout/identityFields`` and its blind index.
-            var blindSlot: Int?
-            var blindIndex: BlindIndex?
+            let blindSlot: Int?
+            let blindIndex: BlindIndex?
+
+            init(field: String, identity: IdentityKind?, aadPrefix: [UInt8], fieldSlot: Int?, blindSlot: Int?, blindIndex: BlindIndex?) {
+                self.field = field
+                self.identity = identity
+                self.aadPrefix = aadPrefix
+                self.fieldSlot = fieldSlot
+                self.blindSlot = blindSlot
+                self.blindIndex = blindIndex
+            }
         }
 
         var columns: [Column]

@@ -117,7 +117,7 @@ struct RecordEncoder: Sendable {
             for slot in rowBlindSlots {
                 row.append(0x09)
                 if let slot, let range = sealed.blindIndexes[slot] {
-                    CopyText.appendField(Hex.bytea(sealed.bytes[range]), to: &row)
+                    CopyText.appendBytea(sealed.bytes[range], to: &row)
                 } else {
                     row.append(contentsOf: CopyText.null)
                 }
