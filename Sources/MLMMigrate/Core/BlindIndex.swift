@@ -12,7 +12,8 @@ public struct BlindIndex: @unchecked Sendable {
 
     public init(kek: KeyEncryptionKey, column: String) {
         let key = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: kek.key, salt: Array("mlm-migrate blind index v1".utf8), info: Array(column.utf8), outputByteCount: 32
+            inputKeyMaterial: kek.key, salt: Array("mlm-migrate blind index v1".utf8), info: Array(column.utf8),
+            outputByteCount: 32
         )
         keyed = HMAC<SHA256>(key: key)
     }

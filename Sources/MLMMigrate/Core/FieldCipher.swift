@@ -63,15 +63,18 @@ public enum FieldCipher {
         try seal(plaintext, for: binding, with: dataKey, nonce: AES.GCM.Nonce())
     }
 
-    /// Encrypts with a given nonce, which must be fresh random bytes (Extract draws a member's
-    /// data key and all its nonces in one `SecureRandom` call) or, for the documented worked
-    /// example only, fixed. A nonce used twice under one key breaks AES-GCM.
+    /// Encrypts with a given nonce, which must be fresh random bytes (Extract draws its members'
+    /// data keys and nonces a batch at a time from `SecureRandom`, each member its own slice)
+    /// or, for the documented worked example only, fixed. A nonce used twice under one key breaks AES-GCM.
     public static func seal(_ plaintext: String, for binding: Binding, with dataKey: SymmetricKey, nonce: AES.GCM.Nonce) throws(MigrationError) -> [UInt8] {
         try seal(plaintext, authenticating: binding.authenticatedData, with: dataKey, nonce: nonce, what: "\(binding.table).\(binding.column)")
     }
 
     /// ``seal(_:for:with:nonce:)`` with the authenticated data already built (``Binding/authenticatedData``).
-    static func seal(_ plaintext: String, authenticating aad: [UInt8], with dataKey: SymmetricKey, nonce: AES.GCM.Nonce, what: @autoclosure () -> String) throws(MigrationError) -> [UInt8] {
+    static func seal(
+        _ plaintext: String, authenticating aad: [UInt8], with dataKey: SymmetricKey, nonce: AES.GCM.Nonce,
+        what: @autoclosure () -> String
+    ) throws(MigrationError) -> [UInt8] {
         var out: [UInt8] = []
         var text = plaintext
         let sealed = text.withUTF8 { plain in
@@ -87,10 +90,10 @@ public enum FieldCipher {
     /// tag) to `out`, so Extract seals straight into its batch buffer; false when sealing failed
     /// (`out` is then unchanged). The nonce must be fresh, as for ``seal(_:for:with:nonce:)``.
     static func seal(
-        _ plaintext: UnsafeRawBufferPointer, authenticating aad: UnsafeRawBufferPointer, with dataKey: SymmetricKey,
-        nonce: AES.GCM.Nonce, appendingTo out: inout [UInt8]
+        _ plaintext: UnsafeRawBufferPointer, authenticating aad: UnsafeRawBufferPointer,
+        with dataKey: SymmetricKey, nonce: AES.GCM.Nonce, appendingTo out: inout [UInt8]
     ) -> Bool {
-        // `combined` is nonce ‖ ciphertext ‖ tag for a 12-byte nonce: the layout after the version byte.
+        // `combined` is nonce ‖ ciphertext ‖ tag for a 12-byte nonce: the layout after the version.
         guard let box = try? AES.GCM.seal(plaintext, using: dataKey, nonce: nonce, authenticating: aad),
               let combined = box.combined else { return false }
         out.append(version)

@@ -13,7 +13,8 @@ public struct PIIRecordDigest: @unchecked Sendable {
 
     public init(kek: KeyEncryptionKey) {
         let key = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: kek.key, salt: Array("mlm-migrate pii record digest v1".utf8), info: Array(MemberPIILayout.table.utf8), outputByteCount: 32
+            inputKeyMaterial: kek.key, salt: Array("mlm-migrate pii record digest v1".utf8),
+            info: Array(MemberPIILayout.table.utf8), outputByteCount: 32
         )
         keyed = HMAC<SHA256>(key: key)
     }
@@ -24,14 +25,17 @@ public struct PIIRecordDigest: @unchecked Sendable {
     public func digest(legacyID: String, values: [String: String]) -> [UInt8] {
         var out: [UInt8] = []
         var message: [UInt8] = []
-        append(digestOf: legacyID, fieldValues: MemberPIILayout.fields.map { values[$0] }, to: &out, message: &message)
+        let fieldValues = MemberPIILayout.fields.map { values[$0] }
+        append(digestOf: legacyID, fieldValues: fieldValues, to: &out, message: &message)
         return out
     }
 
     /// Appends the 32-byte digest to `out`; `fieldValues` holds one value (nil: empty) per field
     /// of ``MemberPIILayout/fields``, in that order. `message` is scratch space, reused by the
     /// caller across members.
-    func append(digestOf legacyID: String, fieldValues: [String?], to out: inout [UInt8], message: inout [UInt8]) {
+    func append(
+        digestOf legacyID: String, fieldValues: [String?], to out: inout [UInt8], message: inout [UInt8]
+    ) {
         message.removeAll(keepingCapacity: true)
         message.append(contentsOf: legacyID.utf8)
         message.append(0)

@@ -8,11 +8,13 @@ public import Crypto
 public struct PIIEncryptor: Sendable {
     public let kek: KeyEncryptionKey
     private let blindIndexes: [String: BlindIndex]
-    let recordDigest: PIIRecordDigest
+    private let recordDigest: PIIRecordDigest
 
     public init(kek: KeyEncryptionKey) {
         self.kek = kek
-        blindIndexes = Dictionary(uniqueKeysWithValues: MemberPIILayout.identityFields.map { ($0.field, BlindIndex(kek: kek, column: $0.field)) })
+        blindIndexes = Dictionary(uniqueKeysWithValues: MemberPIILayout.identityFields.map { identity in
+            (identity.field, BlindIndex(kek: kek, column: identity.field))
+        })
         recordDigest = PIIRecordDigest(kek: kek)
     }
 
@@ -29,14 +31,19 @@ public struct PIIEncryptor: Sendable {
     }
 
     /// Encrypts `values` (raw text per PII column, nil when NULL) for the member `legacyID`.
-    public func protect(_ values: [(column: ColumnSpec, raw: String?)], legacyID: String) throws(MigrationError) -> Protected {
+    public func protect(
+        _ values: [(column: ColumnSpec, raw: String?)], legacyID: String
+    ) throws(MigrationError) -> Protected {
         let plan = plan(for: values.map(\.column))
         var sealed = SealedMember(plan: plan)
         var scratch = Scratch()
         let random = try SecureRandom.bytes(plan.randomByteCount)
         try MigrationError.typed {
             try random.withUnsafeBytes { random in
-                try seal(values.map(\.raw), legacyID: legacyID, plan: plan, random: random, into: &sealed, scratch: &scratch)
+                try seal(
+                    values.map(\.raw), legacyID: legacyID, plan: plan, random: random,
+                    into: &sealed, scratch: &scratch
+                )
             }
         }
         func bytes(_ range: Range<Int>?) -> [UInt8]? { range.map { Array(sealed.bytes[$0]) } }
@@ -45,8 +52,8 @@ public struct PIIEncryptor: Sendable {
             blind[identity.field] = bytes(sealed.blindIndexes[slot])
         }
         return Protected(
-            wrappedKey: bytes(sealed.wrappedKey), ciphertexts: sealed.ciphertexts.map(bytes), blindIndexes: blind,
-            recordDigest: bytes(sealed.recordDigest)
+            wrappedKey: bytes(sealed.wrappedKey), ciphertexts: sealed.ciphertexts.map(bytes),
+            blindIndexes: blind, recordDigest: bytes(sealed.recordDigest)
         )
     }
 
@@ -71,7 +78,10 @@ public struct PIIEncryptor: Sendable {
             let blindSlot: Int?
             let blindIndex: BlindIndex?
 
-            init(field: String, identity: IdentityKind?, aadPrefix: [UInt8], fieldSlot: Int?, blindSlot: Int?, blindIndex: BlindIndex?) {
+            init(
+                field: String, identity: IdentityKind?, aadPrefix: [UInt8], fieldSlot: Int?, blindSlot: Int?,
+                blindIndex: BlindIndex?
+            ) {
                 self.field = field
                 self.identity = identity
                 self.aadPrefix = aadPrefix
@@ -136,10 +146,11 @@ public struct PIIEncryptor: Sendable {
     /// `random` (``Plan/randomByteCount`` fresh random bytes, never used for another member)
     /// for the data key and nonces. A member without any value gets no key, ciphertext or digest.
     func seal(
-        _ raws: [String?], legacyID: String, plan: Plan, random: UnsafeRawBufferPointer, into sealed: inout SealedMember,
-        scratch: inout Scratch
+        _ raws: [String?], legacyID: String, plan: Plan, random: UnsafeRawBufferPointer,
+        into sealed: inout SealedMember, scratch: inout Scratch
     ) throws(MigrationError) {
-        precondition(raws.count == plan.columns.count && random.count >= plan.randomByteCount, "one raw value and nonce per plan column")
+        precondition(raws.count == plan.columns.count, "one raw value per plan column")
+        precondition(random.count >= plan.randomByteCount, "a data key and a nonce per plan column")
         sealed.reset()
         scratch.normalized.removeAll(keepingCapacity: true)
         var any = false
@@ -160,7 +171,9 @@ public struct PIIEncryptor: Sendable {
             if let slot = column.fieldSlot { scratch.fieldValues[slot] = normal?.stored }
         }
         let digestStart = sealed.bytes.count
-        recordDigest.append(digestOf: legacyID, fieldValues: scratch.fieldValues, to: &sealed.bytes, message: &scratch.message)
+        recordDigest.append(
+            digestOf: legacyID, fieldValues: scratch.fieldValues, to: &sealed.bytes, message: &scratch.message
+        )
         sealed.recordDigest = digestStart..<sealed.bytes.count
 
         for (offset, column) in plan.columns.enumerated() {
@@ -168,7 +181,8 @@ public struct PIIEncryptor: Sendable {
             scratch.aad.removeAll(keepingCapacity: true)
             scratch.aad.append(contentsOf: column.aadPrefix)
             scratch.aad.append(contentsOf: legacyID.utf8)
-            let nonceBytes = UnsafeRawBufferPointer(rebasing: random[32 + 12 * offset..<32 + 12 * (offset + 1)])
+            let nonceStart = 32 + 12 * offset
+            let nonceBytes = UnsafeRawBufferPointer(rebasing: random[nonceStart..<nonceStart + 12])
             guard let nonce = try? AES.GCM.Nonce(data: nonceBytes) else {
                 throw MigrationError(.piiSealFailed, "could not make a nonce")
             }
@@ -176,10 +190,16 @@ public struct PIIEncryptor: Sendable {
             let cipherStart = sealed.bytes.count
             let done = stored.withUTF8 { plain in
                 scratch.aad.withUnsafeBytes { aad in
-                    FieldCipher.seal(UnsafeRawBufferPointer(plain), authenticating: aad, with: dataKey, nonce: nonce, appendingTo: &sealed.bytes)
+                    FieldCipher.seal(
+                        UnsafeRawBufferPointer(plain), authenticating: aad, with: dataKey, nonce: nonce,
+                        appendingTo: &sealed.bytes
+                    )
                 }
             }
-            guard done else { throw MigrationError(.piiSealFailed, "could not encrypt \(MemberPIILayout.table).\(column.field)") }
+            guard done else {
+                let what = "\(MemberPIILayout.table).\(column.field)"
+                throw MigrationError(.piiSealFailed, "could not encrypt \(what)")
+            }
             sealed.ciphertexts[offset] = cipherStart..<sealed.bytes.count
             if var indexed = normal.indexed, let index = column.blindIndex, let slot = column.blindSlot {
                 let indexStart = sealed.bytes.count

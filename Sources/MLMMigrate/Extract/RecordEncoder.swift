@@ -29,7 +29,9 @@ struct RecordEncoder: Sendable {
         piiOffsets = offsets
         stagedFields = piiSpecs.map { MemberPIILayout.fields.firstIndex(of: $0.field) ?? 0 }
         let identityFields = piiSpecs.filter { $0.identity != nil }.map(\.field)
-        rowBlindSlots = identityFields.map { field in MemberPIILayout.identityFields.firstIndex { $0.field == field } }
+        rowBlindSlots = identityFields.map { field in
+            MemberPIILayout.identityFields.firstIndex { $0.field == field }
+        }
         legacyIDColumn = mapping.columns.firstIndex { $0.field == "legacy_id" }
         layout = MemberStageLayout.extractBookkeeping + mapping.columns.map(\.field)
             + (piiColumns.isEmpty ? [] : MemberPIILayout.extractBookkeeping(identityFields: identityFields))
@@ -62,42 +64,62 @@ struct RecordEncoder: Sendable {
     }
 
     private func encodeProtected(
-        _ records: [Extractor.Record], encryptor: PIIEncryptor, plan: PIIEncryptor.Plan, into out: inout Encoded
+        _ records: [Extractor.Record], encryptor: PIIEncryptor, plan: PIIEncryptor.Plan,
+        into out: inout Encoded
     ) throws(MigrationError) {
         out.pii.reserveCapacity(records.count * 1_024)
         // Each member's data key and nonces come from its own slice of one draw for the batch.
-        let random = try SecureRandom.bytes(records.count * plan.randomByteCount)
+        let perMember = plan.randomByteCount
+        let random = try SecureRandom.bytes(records.count * perMember)
         var sealed = PIIEncryptor.SealedMember(plan: plan)
         var scratch = PIIEncryptor.Scratch()
         var raws: [String?] = []
-        let stagedWidth = MemberPIILayout.staged.count
-        var staged = [Range<Int>?](repeating: nil, count: stagedWidth)
-        try MigrationError.typed { try random.withUnsafeBytes { random in
-            for (number, record) in records.enumerated() {
-                let legacyID = legacyIDColumn.flatMap { record.values[$0] }?.trimmingWhitespace() ?? ""
-                raws.removeAll(keepingCapacity: true)
-                for position in piiColumns { raws.append(record.values[position]) }
-                let slice = UnsafeRawBufferPointer(rebasing: random[number * plan.randomByteCount..<(number + 1) * plan.randomByteCount])
-                try encryptor.seal(raws, legacyID: legacyID, plan: plan, random: slice, into: &sealed, scratch: &scratch)
-                appendRow(record, sealed: sealed, into: &out.rows)
-
-                for index in staged.indices { staged[index] = nil }
-                staged[0] = sealed.wrappedKey
-                for (offset, field) in stagedFields.enumerated() { staged[1 + field] = sealed.ciphertexts[offset] }
-                for (slot, range) in sealed.blindIndexes.enumerated() { staged[1 + MemberPIILayout.fields.count + slot] = range }
-                staged[stagedWidth - 1] = sealed.recordDigest
-                for (index, range) in staged.enumerated() {
-                    if index > 0 { out.pii.append(0x09) }
-                    if let range { CopyText.appendBytea(sealed.bytes[range], to: &out.pii) } else { out.pii.append(contentsOf: CopyText.null) }
+        var staged = [Range<Int>?](repeating: nil, count: MemberPIILayout.staged.count)
+        try MigrationError.typed {
+            try random.withUnsafeBytes { random in
+                for (number, record) in records.enumerated() {
+                    let legacyID = legacyIDColumn.flatMap { record.values[$0] }?.trimmingWhitespace() ?? ""
+                    raws.removeAll(keepingCapacity: true)
+                    for position in piiColumns { raws.append(record.values[position]) }
+                    let start = number * perMember
+                    let mine = UnsafeRawBufferPointer(rebasing: random[start..<start + perMember])
+                    try encryptor.seal(
+                        raws, legacyID: legacyID, plan: plan, random: mine, into: &sealed, scratch: &scratch
+                    )
+                    appendRow(record, sealed: sealed, into: &out.rows)
+                    appendPIIRow(sealed, staged: &staged, into: &out.pii)
                 }
-                out.pii.append(0x0A)
             }
-        } }
+        }
+    }
+
+    /// Appends one `extract/member_pii.tsv` row (``MemberPIILayout/staged``); `staged` is
+    /// scratch space for where each column's bytes lie in `sealed`.
+    private func appendPIIRow(
+        _ sealed: PIIEncryptor.SealedMember, staged: inout [Range<Int>?], into pii: inout [UInt8]
+    ) {
+        for index in staged.indices { staged[index] = nil }
+        staged[0] = sealed.wrappedKey
+        for (offset, field) in stagedFields.enumerated() { staged[1 + field] = sealed.ciphertexts[offset] }
+        let firstBlindIndex = 1 + MemberPIILayout.fields.count
+        for (slot, range) in sealed.blindIndexes.enumerated() { staged[firstBlindIndex + slot] = range }
+        staged[staged.count - 1] = sealed.recordDigest
+        for (index, range) in staged.enumerated() {
+            if index > 0 { pii.append(0x09) }
+            if let range {
+                CopyText.appendBytea(sealed.bytes[range], to: &pii)
+            } else {
+                pii.append(contentsOf: CopyText.null)
+            }
+        }
+        pii.append(0x0A)
     }
 
     /// Appends one `extract/<entity>.tsv` row: bookkeeping, the mapped values (a PII column
     /// only `*` when it has a ciphertext), then the blind indexes when the mapping has PII.
-    private func appendRow(_ record: Extractor.Record, sealed: PIIEncryptor.SealedMember?, into row: inout [UInt8]) {
+    private func appendRow(
+        _ record: Extractor.Record, sealed: PIIEncryptor.SealedMember?, into row: inout [UInt8]
+    ) {
         CopyText.appendField(record.location.source, to: &row)
         row.append(0x09)
         CopyText.appendDecimal(Int64(record.location.line), to: &row)

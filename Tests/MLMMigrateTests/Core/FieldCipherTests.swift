@@ -60,7 +60,8 @@ import Testing
         let email = BlindIndex(kek: kek, column: "email")
         let values = (0..<2_000).map { "member.\($0)@example.test" }
         let key = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: kek.key, salt: Array("mlm-migrate blind index v1".utf8), info: Array("email".utf8), outputByteCount: 32
+            inputKeyMaterial: kek.key, salt: Array("mlm-migrate blind index v1".utf8), info: Array("email".utf8),
+            outputByteCount: 32
         )
         let expected = values.map { Array(HMAC<SHA256>.authenticationCode(for: Array($0.utf8), using: key)) }
         final class Results: @unchecked Sendable { var indexes = [[UInt8]](repeating: [], count: 2_000) }

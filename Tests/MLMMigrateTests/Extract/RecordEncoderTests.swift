@@ -34,10 +34,12 @@ import Testing
     /// with no digits (no blind index), every 3rd no name.
     private func raw(_ n: Int) -> (name: String, mail: String, tel: String) {
         if n % 7 == 0 { return ("", " ", "") }
-        return (n % 3 == 0 ? "" : " Ana Müller \(n) ", " Ana.\(n)@Example.TEST ", n % 5 == 0 ? "n/a" : "+1 (555) \(n)")
+        let name = n % 3 == 0 ? "" : " Ana Müller \(n) "
+        return (name, " Ana.\(n)@Example.TEST ", n % 5 == 0 ? "n/a" : "+1 (555) \(n)")
     }
 
-    private func extract(in directory: TemporaryDirectory) throws -> (rows: [[String?]], pii: [[String?]], columns: [String]) {
+    /// Per member: its members.tsv legacy id, PII markers and blind indexes; its member_pii.tsv row.
+    private func extract(in directory: TemporaryDirectory) throws -> (rows: [[String?]], pii: [[String?]]) {
         var csv = "id,user,name,mail,tel\n"
         for n in 1...Self.members {
             let (name, mail, tel) = raw(n)
@@ -45,8 +47,14 @@ import Testing
         }
         _ = try directory.write("members.csv", csv)
         let encryptor = PIIEncryptor(kek: Self.kek)
-        let extractor = Extractor(members: try mapping(), source: directory.path, logger: Logger(label: "test"), encryptor: encryptor)
-        let summary = try extractor.run(outputPath: "\(directory.path)/members.tsv", piiPath: "\(directory.path)/member_pii.tsv", progress: false)
+        let extractor = Extractor(
+            members: try mapping(), source: directory.path, logger: Logger(label: "test"),
+            encryptor: encryptor
+        )
+        let summary = try extractor.run(
+            outputPath: "\(directory.path)/members.tsv", piiPath: "\(directory.path)/member_pii.tsv",
+            progress: false
+        )
         #expect(summary.rows == Self.members && summary.unreadable == 1)
         func read(_ name: String) throws -> (columns: [String], rows: [[String?]]) {
             let reader = try StageFileReader(path: "\(directory.path)/\(name)")
@@ -57,14 +65,16 @@ import Testing
         let members = try read("members.tsv")
         let pii = try read("member_pii.tsv")
         #expect(pii.columns == MemberPIILayout.staged)
-        return (members.rows.map { Dictionary(zip(members.columns, $0), uniquingKeysWith: { a, _ in a }) }.map { row in
-            ["legacy_id", "full_name", "email", "phone", "_email_bidx", "_phone_bidx"].map { row[$0] ?? nil }
-        }, pii.rows, pii.columns)
+        let wanted = ["legacy_id", "full_name", "email", "phone", "_email_bidx", "_phone_bidx"].map { name in
+            members.columns.firstIndex(of: name)
+        }
+        return (members.rows.map { row in wanted.map { $0.flatMap { row[$0] } } }, pii.rows)
     }
 
     @Test func sealsEveryMembersValuesForThatMemberAcrossBatches() throws {
         let directory = try TemporaryDirectory()
-        let (rows, pii, columns) = try extract(in: directory)
+        let (rows, pii) = try extract(in: directory)
+        let columns = MemberPIILayout.staged
         try #require(rows.count == Self.members && pii.count == Self.members)
         let encryptor = PIIEncryptor(kek: Self.kek)
         let digest = PIIRecordDigest(kek: Self.kek)
@@ -74,11 +84,15 @@ import Testing
             let n = index + 1
             let value = Dictionary(uniqueKeysWithValues: zip(columns, staged))
             let (name, mail, tel) = n == 10 ? ("", "", "") : raw(n)
-            let normal = [("full_name", name, nil), ("email", mail, IdentityKind.email), ("phone", tel, .phone)].compactMap { field, raw, identity in
+            #expect(row[0] == (n == 10 ? nil : String(n)), "rows stay in source order")
+            let given: [(String, String, IdentityKind?)] = [
+                ("full_name", name, nil), ("email", mail, .email), ("phone", tel, .phone),
+            ]
+            let normal = given.compactMap { field, raw, identity in
                 PIINormalizer.normalize(raw, identity: identity).map { (field, $0) }
             }
             guard !normal.isEmpty else {
-                #expect(staged.allSatisfy { $0 == nil }, "member \(n) has no PII, so no key, ciphertext or digest")
+                #expect(staged.allSatisfy { $0 == nil }, "member \(n): no key, ciphertext or digest")
                 #expect(row[1...].allSatisfy { $0 == nil })
                 continue
             }
@@ -91,20 +105,24 @@ import Testing
                 let text = try #require(value[field] ?? nil)
                 let ciphertext = try #require(Hex.decodeBytea(text))
                 #expect(nonces.insert(Array(ciphertext[1..<13])).inserted, "a nonce is never used twice")
-                let binding = FieldCipher.Binding(table: MemberPIILayout.table, column: field, memberLegacyID: String(n))
+                let binding = FieldCipher.Binding(
+                    table: MemberPIILayout.table, column: field, memberLegacyID: String(n)
+                )
                 #expect(try FieldCipher.open(ciphertext, for: binding, with: dataKey) == normalized.stored)
                 stored[field] = normalized.stored
-                let index = normalized.indexed.flatMap { encryptor.blindIndex($0, field: field) }.map(Hex.bytea)
+                let index = normalized.indexed.flatMap { encryptor.blindIndex($0, field: field) }
+                    .map(Hex.bytea)
                 if field != "full_name" {
                     #expect(value[MemberPIILayout.blindIndexColumn(field)] == index)
                     #expect(row[field == "email" ? 4 : 5] == index)
                 }
             }
-            for field in ["full_name", "email", "phone"] {
+            for (offset, field) in ["full_name", "email", "phone"].enumerated() {
                 #expect((value[field] ?? nil == nil) == (stored[field] == nil))
-                #expect(row[["full_name", "email", "phone"].firstIndex(of: field)! + 1] == (stored[field] == nil ? nil : "*"))
+                #expect(row[1 + offset] == (stored[field] == nil ? nil : "*"))
             }
-            #expect(value[PIIRecordDigest.column] == Hex.bytea(digest.digest(legacyID: String(n), values: stored)))
+            let recordDigest = digest.digest(legacyID: String(n), values: stored)
+            #expect(value[PIIRecordDigest.column] == Hex.bytea(recordDigest))
         }
     }
 }
