@@ -63,27 +63,42 @@ public enum FieldCipher {
         try seal(plaintext, for: binding, with: dataKey, nonce: AES.GCM.Nonce())
     }
 
-    /// Encrypts with a given nonce, which must be fresh random bytes (Extract draws a member's
-    /// data key and all its nonces in one `SecureRandom` call) or, for the documented worked
-    /// example only, fixed. A nonce used twice under one key breaks AES-GCM.
+    /// Encrypts with a given nonce, which must be fresh random bytes (Extract draws its members'
+    /// data keys and nonces a batch at a time from `SecureRandom`, each member its own slice)
+    /// or, for the documented worked example only, fixed. A nonce used twice under one key breaks AES-GCM.
     public static func seal(_ plaintext: String, for binding: Binding, with dataKey: SymmetricKey, nonce: AES.GCM.Nonce) throws(MigrationError) -> [UInt8] {
         try seal(plaintext, authenticating: binding.authenticatedData, with: dataKey, nonce: nonce, what: "\(binding.table).\(binding.column)")
     }
 
     /// ``seal(_:for:with:nonce:)`` with the authenticated data already built (``Binding/authenticatedData``).
-    static func seal(_ plaintext: String, authenticating aad: [UInt8], with dataKey: SymmetricKey, nonce: AES.GCM.Nonce, what: @autoclosure () -> String) throws(MigrationError) -> [UInt8] {
-        do {
-            let box = try AES.GCM.seal(Array(plaintext.utf8), using: dataKey, nonce: nonce, authenticating: aad)
-            var out: [UInt8] = []
-            out.reserveCapacity(1 + 12 + box.ciphertext.count + 16)
-            out.append(version)
-            out.append(contentsOf: box.nonce)
-            out.append(contentsOf: box.ciphertext)
-            out.append(contentsOf: box.tag)
-            return out
-        } catch {
-            throw MigrationError(.piiSealFailed, "could not encrypt \(what())")
+    static func seal(
+        _ plaintext: String, authenticating aad: [UInt8], with dataKey: SymmetricKey, nonce: AES.GCM.Nonce,
+        what: @autoclosure () -> String
+    ) throws(MigrationError) -> [UInt8] {
+        var out: [UInt8] = []
+        var text = plaintext
+        let sealed = text.withUTF8 { plain in
+            aad.withUnsafeBytes { aad in
+                seal(UnsafeRawBufferPointer(plain), authenticating: aad, with: dataKey, nonce: nonce, appendingTo: &out)
+            }
         }
+        guard sealed else { throw MigrationError(.piiSealFailed, "could not encrypt \(what())") }
+        return out
+    }
+
+    /// Appends the ciphertext of the UTF-8 bytes `plaintext` (version, nonce, encrypted bytes,
+    /// tag) to `out`, so Extract seals straight into its batch buffer; false when sealing failed
+    /// (`out` is then unchanged). The nonce must be fresh, as for ``seal(_:for:with:nonce:)``.
+    static func seal(
+        _ plaintext: UnsafeRawBufferPointer, authenticating aad: UnsafeRawBufferPointer,
+        with dataKey: SymmetricKey, nonce: AES.GCM.Nonce, appendingTo out: inout [UInt8]
+    ) -> Bool {
+        // `combined` is nonce ‖ ciphertext ‖ tag for a 12-byte nonce: the layout after the version.
+        guard let box = try? AES.GCM.seal(plaintext, using: dataKey, nonce: nonce, authenticating: aad),
+              let combined = box.combined else { return false }
+        out.append(version)
+        combined.withUnsafeBytes { out.append(contentsOf: $0) }
+        return true
     }
 
     /// Decrypts a ciphertext made by ``seal(_:for:with:)`` for the same binding and key.

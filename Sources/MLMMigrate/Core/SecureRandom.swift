@@ -2,7 +2,7 @@ import Glibc
 
 /// Random bytes from the kernel's CSPRNG (`/dev/urandom`, the generator swift-crypto's own
 /// `SymmetricKey(size:)` and `AES.GCM.Nonce()` draw from through `getrandom`), fetched many at
-/// a time: one read per member instead of one system call per key and per nonce.
+/// a time: Extract reads once per batch of members instead of once per key and per nonce.
 enum SecureRandom {
     private static let device = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
 

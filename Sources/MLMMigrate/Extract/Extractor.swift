@@ -152,7 +152,7 @@ public struct Extractor {
 
     /// One source record: where it is, why it could not be read (if so), and its raw values in
     /// mapping order (all nil when the record could not be split into fields).
-    fileprivate struct Record: Sendable {
+    struct Record: Sendable {
         var location: SourceLocation
         var unreadable: (reason: ReasonCode, column: String?)?
         var values: [String?]
@@ -299,79 +299,5 @@ extension Extractor.Record {
         case .text(let text):
             values.append(column.sourceValue(text))
         }
-    }
-}
-
-/// Turns records into stage-file rows: `extract/<entity>.tsv` (PII fields only marked `*` when
-/// present, then the blind indexes) and `extract/member_pii.tsv` (wrapped data key,
-/// ciphertexts, blind indexes). Runs on worker threads.
-private struct RecordEncoder: Sendable {
-    let width: Int
-    let encryptor: PIIEncryptor?
-    /// Positions of the PII columns in the mapping, their specs, and their field's index in `MemberPIILayout.fields`.
-    let piiColumns: [Int]
-    let piiSpecs: [ColumnSpec]
-    let stagedFields: [Int]
-    /// Identity fields the mapping has, in mapping order (their blind indexes end the row).
-    let identityFields: [String]
-    let legacyIDColumn: Int?
-    let layout: [String]
-
-    init(mapping: EntityMapping, encryptor: PIIEncryptor?) {
-        width = mapping.columns.count
-        self.encryptor = encryptor
-        piiColumns = mapping.columns.indices.filter { mapping.columns[$0].pii }
-        piiSpecs = piiColumns.map { mapping.columns[$0] }
-        stagedFields = piiSpecs.map { MemberPIILayout.fields.firstIndex(of: $0.field) ?? 0 }
-        identityFields = piiSpecs.filter { $0.identity != nil }.map(\.field)
-        legacyIDColumn = mapping.columns.firstIndex { $0.field == "legacy_id" }
-        layout = MemberStageLayout.extractBookkeeping + mapping.columns.map(\.field)
-            + (piiColumns.isEmpty ? [] : MemberPIILayout.extractBookkeeping(identityFields: identityFields))
-    }
-
-    var hasPII: Bool { !piiColumns.isEmpty }
-
-    struct Encoded: Sendable {
-        var rows: [UInt8] = []
-        var pii: [UInt8] = []
-        var count = 0
-        var unreadable = 0
-    }
-
-    func encode(_ records: [Extractor.Record]) -> Result<Encoded, MigrationError> {
-        var out = Encoded()
-        out.rows.reserveCapacity(records.count * 160)
-        do throws(MigrationError) {
-            for record in records {
-                var row: [String?] = [record.location.source, String(record.location.line), record.unreadable?.reason.rawValue, record.unreadable?.column]
-                row.append(contentsOf: record.values)
-                if let encryptor, hasPII {
-                    let legacyID = legacyIDColumn.flatMap { record.values[$0] }?.trimmingWhitespace() ?? ""
-                    let protected = try encryptor.protect(zip(piiSpecs, piiColumns).map { ($0, record.values[$1]) }, legacyID: legacyID)
-                    var staged = [[UInt8]?](repeating: nil, count: MemberPIILayout.staged.count)
-                    staged[0] = protected.wrappedKey
-                    for (offset, position) in piiColumns.enumerated() {
-                        row[MemberStageLayout.extractBookkeeping.count + position] = protected.ciphertexts[offset] == nil ? nil : "*"
-                        staged[1 + stagedFields[offset]] = protected.ciphertexts[offset]
-                    }
-                    row.append(contentsOf: identityFields.map { field in protected.blindIndexes[field].map(Hex.bytea) })
-                    for (offset, identity) in MemberPIILayout.identityFields.enumerated() {
-                        staged[1 + MemberPIILayout.fields.count + offset] = protected.blindIndexes[identity.field]
-                    }
-                    staged[MemberPIILayout.staged.count - 1] = protected.recordDigest
-                    for (index, value) in staged.enumerated() {
-                        if index > 0 { out.pii.append(0x09) }
-                        if let value { CopyText.appendBytea(value, to: &out.pii) } else { out.pii.append(contentsOf: CopyText.null) }
-                    }
-                    out.pii.append(0x0A)
-                }
-                CopyText.encodeRow(row, into: &out.rows)
-                out.count += 1
-                if record.unreadable != nil { out.unreadable += 1 }
-            }
-        } catch {
-            return .failure(error)
-        }
-        return .success(out)
     }
 }

@@ -9,13 +9,12 @@ public struct PIIEncryptor: Sendable {
     public let kek: KeyEncryptionKey
     private let blindIndexes: [String: BlindIndex]
     private let recordDigest: PIIRecordDigest
-    /// Per PII field, the authenticated data up to the member's legacy id.
-    private let aadPrefixes: [String: [UInt8]]
 
     public init(kek: KeyEncryptionKey) {
         self.kek = kek
-        aadPrefixes = Dictionary(uniqueKeysWithValues: MemberPIILayout.fields.map { ($0, FieldCipher.Binding.prefix(table: MemberPIILayout.table, column: $0)) })
-        blindIndexes = Dictionary(uniqueKeysWithValues: MemberPIILayout.identityFields.map { ($0.field, BlindIndex(kek: kek, column: $0.field)) })
+        blindIndexes = Dictionary(uniqueKeysWithValues: MemberPIILayout.identityFields.map { identity in
+            (identity.field, BlindIndex(kek: kek, column: identity.field))
+        })
         recordDigest = PIIRecordDigest(kek: kek)
     }
 
@@ -32,43 +31,181 @@ public struct PIIEncryptor: Sendable {
     }
 
     /// Encrypts `values` (raw text per PII column, nil when NULL) for the member `legacyID`.
-    public func protect(_ values: [(column: ColumnSpec, raw: String?)], legacyID: String) throws(MigrationError) -> Protected {
-        var result = Protected(wrappedKey: nil, ciphertexts: [], blindIndexes: [:], recordDigest: nil)
-        let normalized = values.map { value in value.raw.flatMap { PIINormalizer.normalize($0, identity: value.column.identity) } }
-        guard normalized.contains(where: { $0 != nil }) else {
-            result.ciphertexts = Array(repeating: nil, count: values.count)
-            return result
-        }
-        // The data key and every nonce this member needs, in one draw.
-        let random = try SecureRandom.bytes(32 + 12 * values.count)
-        let dataKey = SymmetricKey(data: random[0..<32])
-        result.wrappedKey = try FieldCipher.wrap(dataKey, with: kek)
-        var record: [String: String] = [:]
-        for (value, normal) in zip(values, normalized) { record[value.column.field] = normal?.stored }
-        result.recordDigest = recordDigest.digest(legacyID: legacyID, values: record)
-        for (offset, (value, normal)) in zip(values, normalized).enumerated() {
-            guard let normal else {
-                result.ciphertexts.append(nil)
-                continue
-            }
-            var aad = aadPrefixes[value.column.field] ?? FieldCipher.Binding.prefix(table: MemberPIILayout.table, column: value.column.field)
-            aad.append(contentsOf: legacyID.utf8)
-            let nonce: AES.GCM.Nonce
-            do {
-                nonce = try AES.GCM.Nonce(data: random[32 + 12 * offset..<32 + 12 * (offset + 1)])
-            } catch {
-                throw MigrationError(.piiSealFailed, "could not make a nonce")
-            }
-            result.ciphertexts.append(try FieldCipher.seal(normal.stored, authenticating: aad, with: dataKey, nonce: nonce, what: "\(MemberPIILayout.table).\(value.column.field)"))
-            if let indexed = normal.indexed, let index = blindIndexes[value.column.field] {
-                result.blindIndexes[value.column.field] = index.index(indexed)
+    public func protect(
+        _ values: [(column: ColumnSpec, raw: String?)], legacyID: String
+    ) throws(MigrationError) -> Protected {
+        let plan = plan(for: values.map(\.column))
+        var sealed = SealedMember(plan: plan)
+        var scratch = Scratch()
+        let random = try SecureRandom.bytes(plan.randomByteCount)
+        try MigrationError.typed {
+            try random.withUnsafeBytes { random in
+                try seal(
+                    values.map(\.raw), legacyID: legacyID, plan: plan, random: random,
+                    into: &sealed, scratch: &scratch
+                )
             }
         }
-        return result
+        func bytes(_ range: Range<Int>?) -> [UInt8]? { range.map { Array(sealed.bytes[$0]) } }
+        var blind: [String: [UInt8]] = [:]
+        for (slot, identity) in MemberPIILayout.identityFields.enumerated() {
+            blind[identity.field] = bytes(sealed.blindIndexes[slot])
+        }
+        return Protected(
+            wrappedKey: bytes(sealed.wrappedKey), ciphertexts: sealed.ciphertexts.map(bytes),
+            blindIndexes: blind, recordDigest: bytes(sealed.recordDigest)
+        )
     }
 
     /// The blind index of a normalised identity value of `field`, nil for a field without one.
     public func blindIndex(_ normalized: String, field: String) -> [UInt8]? {
         blindIndexes[field]?.index(normalized)
+    }
+
+    // MARK: Sealing many members
+
+    /// How the PII columns of one mapping are sealed, resolved once for all its members.
+    struct Plan: Sendable {
+        /// A class, so walking the columns per member retains one reference, not each field.
+        final class Column: Sendable {
+            let field: String
+            let identity: IdentityKind?
+            /// The authenticated data up to the member's legacy id.
+            let aadPrefix: [UInt8]
+            /// The field's position in ``MemberPIILayout/fields`` (the record digest's order).
+            let fieldSlot: Int?
+            /// The field's position in ``MemberPIILayout/identityFields`` and its blind index.
+            let blindSlot: Int?
+            let blindIndex: BlindIndex?
+
+            init(
+                field: String, identity: IdentityKind?, aadPrefix: [UInt8], fieldSlot: Int?, blindSlot: Int?,
+                blindIndex: BlindIndex?
+            ) {
+                self.field = field
+                self.identity = identity
+                self.aadPrefix = aadPrefix
+                self.fieldSlot = fieldSlot
+                self.blindSlot = blindSlot
+                self.blindIndex = blindIndex
+            }
+        }
+
+        var columns: [Column]
+
+        /// Random bytes one member needs: its data key, then one nonce per column.
+        var randomByteCount: Int { 32 + 12 * columns.count }
+    }
+
+    func plan(for specs: [ColumnSpec]) -> Plan {
+        Plan(columns: specs.map { spec in
+            let blindSlot = MemberPIILayout.identityFields.firstIndex { $0.field == spec.field }
+            return Plan.Column(
+                field: spec.field, identity: spec.identity,
+                aadPrefix: FieldCipher.Binding.prefix(table: MemberPIILayout.table, column: spec.field),
+                fieldSlot: MemberPIILayout.fields.firstIndex(of: spec.field), blindSlot: blindSlot,
+                blindIndex: blindIndexes[spec.field]
+            )
+        })
+    }
+
+    /// One member's protected values as ranges of one reusable buffer: a batch seals member
+    /// after member into the same storage instead of allocating arrays per value.
+    struct SealedMember {
+        var bytes: [UInt8] = []
+        var wrappedKey: Range<Int>?
+        /// Per plan column.
+        var ciphertexts: [Range<Int>?]
+        /// Per field of ``MemberPIILayout/identityFields``.
+        var blindIndexes: [Range<Int>?]
+        var recordDigest: Range<Int>?
+
+        init(plan: Plan) {
+            ciphertexts = Array(repeating: nil, count: plan.columns.count)
+            blindIndexes = Array(repeating: nil, count: MemberPIILayout.identityFields.count)
+        }
+
+        fileprivate mutating func reset() {
+            bytes.removeAll(keepingCapacity: true)
+            wrappedKey = nil
+            for index in ciphertexts.indices { ciphertexts[index] = nil }
+            for index in blindIndexes.indices { blindIndexes[index] = nil }
+            recordDigest = nil
+        }
+    }
+
+    /// Working space of ``seal(_:legacyID:plan:random:into:scratch:)``, kept across members.
+    struct Scratch {
+        fileprivate var normalized: [(stored: String, indexed: String?)?] = []
+        fileprivate var fieldValues: [String?] = []
+        fileprivate var aad: [UInt8] = []
+        fileprivate var message: [UInt8] = []
+    }
+
+    /// Seals one member's raw values (one per plan column, nil when NULL) into `sealed`, using
+    /// `random` (``Plan/randomByteCount`` fresh random bytes, never used for another member)
+    /// for the data key and nonces. A member without any value gets no key, ciphertext or digest.
+    func seal(
+        _ raws: [String?], legacyID: String, plan: Plan, random: UnsafeRawBufferPointer,
+        into sealed: inout SealedMember, scratch: inout Scratch
+    ) throws(MigrationError) {
+        precondition(raws.count == plan.columns.count, "one raw value per plan column")
+        precondition(random.count >= plan.randomByteCount, "a data key and a nonce per plan column")
+        sealed.reset()
+        scratch.normalized.removeAll(keepingCapacity: true)
+        var any = false
+        for (raw, column) in zip(raws, plan.columns) {
+            let normal = raw.flatMap { PIINormalizer.normalize($0, identity: column.identity) }
+            if normal != nil { any = true }
+            scratch.normalized.append(normal)
+        }
+        guard any else { return }
+        let dataKey = SymmetricKey(data: UnsafeRawBufferPointer(rebasing: random[0..<32]))
+        let start = sealed.bytes.count
+        sealed.bytes.append(contentsOf: try FieldCipher.wrap(dataKey, with: kek))
+        sealed.wrappedKey = start..<sealed.bytes.count
+
+        scratch.fieldValues.removeAll(keepingCapacity: true)
+        scratch.fieldValues.append(contentsOf: repeatElement(nil, count: MemberPIILayout.fields.count))
+        for (column, normal) in zip(plan.columns, scratch.normalized) {
+            if let slot = column.fieldSlot { scratch.fieldValues[slot] = normal?.stored }
+        }
+        let digestStart = sealed.bytes.count
+        recordDigest.append(
+            digestOf: legacyID, fieldValues: scratch.fieldValues, to: &sealed.bytes, message: &scratch.message
+        )
+        sealed.recordDigest = digestStart..<sealed.bytes.count
+
+        for (offset, column) in plan.columns.enumerated() {
+            guard let normal = scratch.normalized[offset] else { continue }
+            scratch.aad.removeAll(keepingCapacity: true)
+            scratch.aad.append(contentsOf: column.aadPrefix)
+            scratch.aad.append(contentsOf: legacyID.utf8)
+            let nonceStart = 32 + 12 * offset
+            let nonceBytes = UnsafeRawBufferPointer(rebasing: random[nonceStart..<nonceStart + 12])
+            guard let nonce = try? AES.GCM.Nonce(data: nonceBytes) else {
+                throw MigrationError(.piiSealFailed, "could not make a nonce")
+            }
+            var stored = normal.stored
+            let cipherStart = sealed.bytes.count
+            let done = stored.withUTF8 { plain in
+                scratch.aad.withUnsafeBytes { aad in
+                    FieldCipher.seal(
+                        UnsafeRawBufferPointer(plain), authenticating: aad, with: dataKey, nonce: nonce,
+                        appendingTo: &sealed.bytes
+                    )
+                }
+            }
+            guard done else {
+                let what = "\(MemberPIILayout.table).\(column.field)"
+                throw MigrationError(.piiSealFailed, "could not encrypt \(what)")
+            }
+            sealed.ciphertexts[offset] = cipherStart..<sealed.bytes.count
+            if var indexed = normal.indexed, let index = column.blindIndex, let slot = column.blindSlot {
+                let indexStart = sealed.bytes.count
+                indexed.withUTF8 { index.append(indexOf: UnsafeRawBufferPointer($0), to: &sealed.bytes) }
+                sealed.blindIndexes[slot] = indexStart..<sealed.bytes.count
+            }
+        }
     }
 }

@@ -53,6 +53,26 @@ import Testing
         #expect(email.index("ana.muller.1@example.test") != BlindIndex(kek: KeyEncryptionKey.generate().kek, column: "email").index("ana.muller.1@example.test"))
         #expect(email.index("ana.muller.1@example.test").count == 32)
     }
+
+    /// One keyed HMAC is shared by Extract's worker threads: each index copies it, so values
+    /// indexed at once, in any order, give what they give alone (HMAC-SHA256 under the HKDF key).
+    @Test func indexesTheSameFromManyThreadsAsFromOneWithTheDerivedKey() {
+        let email = BlindIndex(kek: kek, column: "email")
+        let values = (0..<2_000).map { "member.\($0)@example.test" }
+        let key = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: kek.key, salt: Array("mlm-migrate blind index v1".utf8), info: Array("email".utf8),
+            outputByteCount: 32
+        )
+        let expected = values.map { Array(HMAC<SHA256>.authenticationCode(for: Array($0.utf8), using: key)) }
+        final class Results: @unchecked Sendable { var indexes = [[UInt8]](repeating: [], count: 2_000) }
+        let results = Results()
+        results.indexes.withUnsafeMutableBufferPointer { slots in
+            nonisolated(unsafe) let slots = slots
+            DispatchQueue.concurrentPerform(iterations: values.count) { slots[$0] = email.index(values[$0]) }
+        }
+        #expect(results.indexes == expected)
+        #expect(email.index(values[0]) == email.index(values[0]))
+    }
 }
 
 @Suite struct KeyEncryptionKeyTests {
