@@ -91,17 +91,18 @@ extension CommissionCleanser {
             let rankRules = rules("ranks", ranks, nil, context)
             let scan = try StageFileReader(path: work.path(.extractRanks), expecting: MemberStageLayout.extractBookkeeping + ranks.columns.map(\.field))
             while let raw = try scan.next() {
-                if let place = rankRules.apply(raw).values["sort_order"].flatMap({ Int($0) }) { places[place, default: 0] += 1 }
+                if let place = rankRules.borrow({ $0.apply(raw) }).values["sort_order"].flatMap({ Int($0) }) { places[place, default: 0] += 1 }
             }
+            let shared = places
             try twoPasses(
-                "ranks", ranks, .extractRanks, work: work, rules: rules("ranks", ranks, nil, context), duplicate: .rankDuplicate,
+                "ranks", ranks, .extractRanks, work: work, rules: rankRules, duplicate: .rankDuplicate,
                 key: { $0.values["rank"] },
                 check: { row in
                     guard let place = row.values["sort_order"].flatMap({ Int($0) }) else {
                         row.reject(.rankUnknownRank, "sort_order", detail: "sort_order is not a whole number")
                         return
                     }
-                    if (places[place] ?? 0) > 1 { row.reject(.rankDuplicate, "sort_order", detail: "\(places[place] ?? 0) ranks share this sort_order") }
+                    if (shared[place] ?? 0) > 1 { row.reject(.rankDuplicate, "sort_order", detail: "\(shared[place] ?? 0) ranks share this sort_order") }
                 },
                 context: &context, onRow: { row, ok in if ok, let rank = row.values["rank"] { accepted.insert(rank) } },
                 write: { row in [[row.header.source, row.header.line, row.values["rank"], row.values["name"] ?? row.values["rank"], row.values["sort_order"]]] },
