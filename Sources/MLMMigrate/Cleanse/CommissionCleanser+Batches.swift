@@ -7,37 +7,56 @@ extension CommissionCleanser {
     /// Lines read per batch.
     static let batchLines = 10_000
 
-    /// One extract row after the rules and the entity's check: the key it counts under (nil when
-    /// rejected or keyless), and its source fields when asked for (a quarantine row's payload).
+    /// One extract row after the rules, the entity's check and (second pass) the duplicate
+    /// check: its source fields are kept when it is rejected (for the quarantine payload).
     struct CheckedRow: Sendable {
         var row: CommissionRow
-        var key: String?
         var raw: [String?]?
     }
 
-    /// Reads `path` in batches, applies the rules, `check` and `key` to each row on the pool's
-    /// threads, and hands each batch's rows to `take` in source order; `keepRaw` keeps every
-    /// row's source fields (a row the rules accept may yet be quarantined as a duplicate).
+    /// What the pool's threads made of a batch: the keys of the rows the rules accept (first
+    /// pass), or every row and the accepted rows' cleansed lines as COPY text (second pass).
+    struct CheckedBatch: Sendable {
+        var keys: [String] = []
+        var rows: [CheckedRow] = []
+        var written: [UInt8] = []
+        var lines = 0
+    }
+
+    /// What the second pass knows: how many rows share each key, the reason for a shared one,
+    /// and how an accepted row is written (rows of `width` fields).
+    struct SecondPass: Sendable {
+        var seen: KeyCounts
+        var duplicate: ReasonCode
+        var write: @Sendable (CommissionRow) -> [[String?]]
+        var width: Int
+    }
+
+    /// Reads `path` in batches, applies the rules, `check` and `key` (and in the `second` pass
+    /// the duplicate check and `write`) to each row on the pool's threads, and hands each
+    /// batch to `take` in source order.
     static func checkBatches(
-        path: String, columns: [String], rules: RulesPool, keepRaw: Bool, key: @escaping @Sendable (CommissionRow) -> String?,
-        check: @escaping @Sendable (inout CommissionRow) -> Void, take: ([CheckedRow]) throws(MigrationError) -> Void
+        path: String, columns: [String], rules: RulesPool, key: @escaping @Sendable (CommissionRow) -> String?,
+        check: @escaping @Sendable (inout CommissionRow) -> Void, second: SecondPass?,
+        take: (CheckedBatch) throws(MigrationError) -> Void
     ) throws(MigrationError) {
         let reader = try StageFileReader(path: path, expecting: columns)
-        let pool = BatchPool<[CheckedRow]>(workers: 2)
+        let pool = BatchPool<CheckedBatch>(workers: 2)
         while true {
             var chunk: [UInt8] = []
             guard try reader.nextLines(maxLines: batchLines, { chunk.append(contentsOf: $0) }) > 0 else { break }
             let lines = chunk
-            try pool.submit({ rules.borrow { checkLines(lines, rules: $0, keepRaw: keepRaw, key: key, check: check) } }, deliver: take)
+            try pool.submit({ rules.borrow { checkLines(lines, rules: $0, key: key, check: check, second: second) } }, deliver: take)
         }
         try pool.finish(deliver: take)
     }
 
     /// Applies the rules to each line (COPY text, newline-terminated) of `lines`.
     private static func checkLines(
-        _ lines: [UInt8], rules: CommissionRowRules, keepRaw: Bool, key: (CommissionRow) -> String?, check: (inout CommissionRow) -> Void
-    ) -> [CheckedRow] {
-        var out: [CheckedRow] = []
+        _ lines: [UInt8], rules: CommissionRowRules, key: (CommissionRow) -> String?, check: (inout CommissionRow) -> Void,
+        second: SecondPass?
+    ) -> CheckedBatch {
+        var out = CheckedBatch()
         lines.withUnsafeBufferPointer { all in
             var start = 0
             while start < all.count {
@@ -47,8 +66,22 @@ extension CommissionCleanser {
                 start = end + 1
                 var row = rules.apply(raw)
                 check(&row)
-                let rejected = row.rejection != nil
-                out.append(CheckedRow(row: row, key: rejected ? nil : key(row), raw: keepRaw || rejected ? raw : nil))
+                let rowKey = row.rejection == nil ? key(row) : nil
+                guard let second else {
+                    if let rowKey { out.keys.append(rowKey) }
+                    continue
+                }
+                if let rowKey, case let shared = second.seen.count(rowKey), shared > 1 {
+                    row.reject(second.duplicate, "key", detail: "\(shared) rows share this key")
+                }
+                if row.rejection == nil {
+                    for fields in second.write(row) {
+                        precondition(fields.count == second.width, "stage row width must match its header")
+                        CopyText.encodeRow(fields, into: &out.written)
+                        out.lines += 1
+                    }
+                }
+                out.rows.append(CheckedRow(row: row, raw: row.rejection == nil ? nil : raw))
             }
         }
         return out

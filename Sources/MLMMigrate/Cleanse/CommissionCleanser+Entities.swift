@@ -21,14 +21,12 @@ extension CommissionCleanser {
                     return
                 }
                 let period = row.values["period"] ?? ""
-                var sums = totals[period] ?? [0, 0, 0, 0]
-                sums[0] += Int128(bv)
-                sums[1] += Int128(pv)
+                totals[period, default: [0, 0, 0, 0]][0] += Int128(bv)
+                totals[period, default: [0, 0, 0, 0]][1] += Int128(pv)
                 if accepted {
-                    sums[2] += Int128(bv)
-                    sums[3] += Int128(pv)
+                    totals[period, default: [0, 0, 0, 0]][2] += Int128(bv)
+                    totals[period, default: [0, 0, 0, 0]][3] += Int128(pv)
                 }
-                totals[period] = sums
             },
             write: { row in
                 [[
@@ -136,11 +134,8 @@ extension CommissionCleanser {
                     if let rank = row.values[field], !ranks.contains(rank) { row.reject(.rankUnknownRank, field) }
                 }
             },
-            context: &context, onRow: { _, _ in },
-            write: { row in
-                kept.append(row)
-                return []
-            }, to: nil
+            context: &context, onRow: { row, accepted in if accepted { kept.append(row) } },
+            write: { _ in [] }, to: nil
         )
         var outOfOrder = 0
         for (member, group) in kept.byMember() {

@@ -102,26 +102,28 @@ public struct CommissionCleanser {
 
     /// Reads an extract file twice: first to count the keys of the rows the rules accept, then
     /// to write each row once, quarantining every copy of a duplicate key. `check` may reject
-    /// a row (its entity rules); `write` returns the cleansed rows of an accepted one.
+    /// a row (its entity rules); `write` gives the cleansed rows of an accepted one; `onRow`
+    /// sees every row, in source order, once its fate is known.
     func twoPasses(
         _ entity: String, _ mapping: EntityMapping, _ file: StageFile, work: WorkDirectory, rules: RulesPool,
         duplicate: ReasonCode, key: @escaping @Sendable (CommissionRow) -> String?,
-        check: @escaping @Sendable (inout CommissionRow) -> Void,
-        context: inout Context, onRow: (CommissionRow, _ accepted: Bool) -> Void, write: (CommissionRow) -> [[String?]], to writer: StageFileWriter?
+        check: @escaping @Sendable (inout CommissionRow) -> Void, context: inout Context,
+        onRow: (CommissionRow, _ accepted: Bool) -> Void, write: @escaping @Sendable (CommissionRow) -> [[String?]],
+        to writer: StageFileWriter?
     ) throws(MigrationError) {
         let columns = MemberStageLayout.extractBookkeeping + mapping.columns.map(\.field)
         var seen = KeyCounts()
-        try Self.checkBatches(path: work.path(file), columns: columns, rules: rules, keepRaw: false, key: key, check: check) { rows in
-            for checked in rows { if let key = checked.key { seen.add(key) } }
+        try Self.checkBatches(path: work.path(file), columns: columns, rules: rules, key: key, check: check, second: nil) { batch in
+            for key in batch.keys { seen.add(key) }
         }
         var counts = EntityCounts(entity: entity)
-        try Self.checkBatches(path: work.path(file), columns: columns, rules: rules, keepRaw: true, key: key, check: check) { rows throws(MigrationError) in
-            for checked in rows {
+        let second = SecondPass(seen: seen, duplicate: duplicate, write: write, width: writer?.columns.count ?? 0)
+        try Self.checkBatches(
+            path: work.path(file), columns: columns, rules: rules, key: key, check: check, second: second
+        ) { batch throws(MigrationError) in
+            for checked in batch.rows {
                 counts.extracted += 1
-                var row = checked.row
-                if let key = checked.key, seen.count(key) > 1 {
-                    row.reject(duplicate, "key", detail: "\(seen.count(key)) rows share this key")
-                }
+                let row = checked.row
                 if let rejection = row.rejection {
                     onRow(row, false)
                     try context.quarantine(
@@ -132,9 +134,9 @@ public struct CommissionCleanser {
                 }
                 onRow(row, true)
                 if row.snapped { context.summary.snapped += 1 }
-                for fields in write(row) { try writer?.append(fields) }
                 counts.accepted += 1
             }
+            try writer?.append(encodedLines: batch.written, rows: batch.lines)
         }
         context.summary.entities.append(counts)
     }
