@@ -57,32 +57,25 @@ extension CommissionCleanser {
         second: SecondPass?
     ) -> CheckedBatch {
         var out = CheckedBatch()
-        lines.withUnsafeBufferPointer { all in
-            var start = 0
-            while start < all.count {
-                var end = start
-                while end < all.count && all[end] != 0x0A { end += 1 }
-                let raw = CopyText.decodeRow(UnsafeBufferPointer(rebasing: all[start..<end]))
-                start = end + 1
-                var row = rules.apply(raw)
-                check(&row)
-                let rowKey = row.rejection == nil ? key(row) : nil
-                guard let second else {
-                    if let rowKey { out.keys.append(rowKey) }
-                    continue
-                }
-                if let rowKey, case let shared = second.seen.count(rowKey), shared > 1 {
-                    row.reject(second.duplicate, "key", detail: "\(shared) rows share this key")
-                }
-                if row.rejection == nil {
-                    for fields in second.write(row) {
-                        precondition(fields.count == second.width, "stage row width must match its header")
-                        CopyText.encodeRow(fields, into: &out.written)
-                        out.lines += 1
-                    }
-                }
-                out.rows.append(CheckedRow(row: row, raw: row.rejection == nil ? nil : raw))
+        BatchLines.forEachRow(lines) { raw in
+            var row = rules.apply(raw)
+            check(&row)
+            let rowKey = row.rejection == nil ? key(row) : nil
+            guard let second else {
+                if let rowKey { out.keys.append(rowKey) }
+                return
             }
+            if let rowKey, case let shared = second.seen.count(rowKey), shared > 1 {
+                row.reject(second.duplicate, "key", detail: "\(shared) rows share this key")
+            }
+            if row.rejection == nil {
+                for fields in second.write(row) {
+                    precondition(fields.count == second.width, "stage row width must match its header")
+                    CopyText.encodeRow(fields, into: &out.written)
+                    out.lines += 1
+                }
+            }
+            out.rows.append(CheckedRow(row: row, raw: row.rejection == nil ? nil : raw))
         }
         return out
     }

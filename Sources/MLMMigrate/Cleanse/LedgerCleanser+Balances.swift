@@ -100,26 +100,19 @@ extension LedgerCleanser {
     static func checkBalances(_ lines: [UInt8], entity: EntityMapping, directory: MemberDirectory) -> [CheckedBalance] {
         var out: [CheckedBalance] = []
         let rules = WalletRowRules(entity: entity, sign: .signed, directory: directory)
-        lines.withUnsafeBufferPointer { all in
-            var start = 0
-            while start < all.count {
-                var end = start
-                while end < all.count && all[end] != 0x0A { end += 1 }
-                let raw = CopyText.decodeRow(UnsafeBufferPointer(rebasing: all[start..<end]))
-                start = end + 1
-                let row = rules.apply(raw)
-                let header = ExtractRecordHeader(raw)
-                if let rejection = row.rejection {
-                    out.append(.quarantined(QuarantineRow(
-                        entity: "wallet_balances", source: header.source, line: header.line, legacyID: row.memberLegacyID,
-                        rejection: rejection, payload: payload(raw, entity)
-                    )))
-                } else {
-                    out.append(.accepted(CleansedBalanceRow(
-                        source: header.source, line: header.line, memberLegacyID: row.memberLegacyID ?? "",
-                        currency: row.currency ?? "", balanceMinor: row.amountMinor
-                    )))
-                }
+        BatchLines.forEachRow(lines) { raw in
+            let row = rules.apply(raw)
+            let header = ExtractRecordHeader(raw)
+            if let rejection = row.rejection {
+                out.append(.quarantined(QuarantineRow(
+                    entity: "wallet_balances", source: header.source, line: header.line, legacyID: row.memberLegacyID,
+                    rejection: rejection, payload: payload(raw, entity)
+                )))
+            } else {
+                out.append(.accepted(CleansedBalanceRow(
+                    source: header.source, line: header.line, memberLegacyID: row.memberLegacyID ?? "",
+                    currency: row.currency ?? "", balanceMinor: row.amountMinor
+                )))
             }
         }
         return out

@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func resolvesReferencesFromTheStageFilesByLegacyIDOrUsername() throws {
-        let mapping = try #require(MappingLoader.parse(yaml: CommissionCleanserTests.yaml([])).mapping)
+        let mapping = try #require(MappingLoader.parse(yaml: CommissionCleanserTests.yaml([CommissionCleanserTests.orders])).mapping)
         let directory = try TemporaryDirectory()
         let (extract, cleansed) = ("\(directory.path)/extract.tsv", "\(directory.path)/cleansed.tsv")
         let extractWriter = try StageFileWriter(path: extract, columns: MemberStageLayout.extract(mapping.members))
