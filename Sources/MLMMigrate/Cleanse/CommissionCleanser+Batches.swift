@@ -46,15 +46,18 @@ extension CommissionCleanser {
             var chunk: [UInt8] = []
             guard try reader.nextLines(maxLines: batchLines, { chunk.append(contentsOf: $0) }) > 0 else { break }
             let lines = chunk
-            try pool.submit({ rules.borrow { checkLines(lines, rules: $0, key: key, check: check, second: second) } }, deliver: take)
+            let job: @Sendable () -> CheckedBatch = {
+                rules.borrow { checkLines(lines, rules: $0, key: key, check: check, second: second) }
+            }
+            try pool.submit(job, deliver: take)
         }
         try pool.finish(deliver: take)
     }
 
     /// Applies the rules to each line (COPY text, newline-terminated) of `lines`.
     private static func checkLines(
-        _ lines: [UInt8], rules: CommissionRowRules, key: (CommissionRow) -> String?, check: (inout CommissionRow) -> Void,
-        second: SecondPass?
+        _ lines: [UInt8], rules: CommissionRowRules, key: (CommissionRow) -> String?,
+        check: (inout CommissionRow) -> Void, second: SecondPass?
     ) -> CheckedBatch {
         var out = CheckedBatch()
         BatchLines.forEachRow(lines) { raw in

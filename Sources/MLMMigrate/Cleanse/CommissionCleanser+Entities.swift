@@ -89,7 +89,8 @@ extension CommissionCleanser {
             let rankRules = rules("ranks", ranks, nil, context)
             let scan = try StageFileReader(path: work.path(.extractRanks), expecting: MemberStageLayout.extractBookkeeping + ranks.columns.map(\.field))
             while let raw = try scan.next() {
-                if let place = rankRules.borrow({ $0.apply(raw) }).values["sort_order"].flatMap({ Int($0) }) { places[place, default: 0] += 1 }
+                let row = rankRules.borrow { $0.apply(raw) }
+                if let place = row.values["sort_order"].flatMap({ Int($0) }) { places[place, default: 0] += 1 }
             }
             let shared = places
             try twoPasses(

@@ -92,11 +92,15 @@ public struct CommissionCleanser {
     /// The entities whose `member` may be keyed by `member_key`.
     static let entityNames = ["orders", "carry_forward", "closing_carry_forward", "rank_history", "payouts"]
 
-    func rules(_ name: String, _ entity: EntityMapping, _ reasons: CommissionRowRules.MemberReasons?, _ context: Context) -> RulesPool {
+    func rules(
+        _ name: String, _ entity: EntityMapping, _ reasons: CommissionRowRules.MemberReasons?, _ context: Context
+    ) -> RulesPool {
         let (scale, currency) = (plan.volumeScale, plan.currency)
         let directory = reasons == nil ? nil : context.directories[context.keys[name] ?? .legacyID]
         return RulesPool {
-            CommissionRowRules(entity: entity, volumeScale: scale, defaultCurrency: currency, directory: directory, memberReasons: reasons)
+            CommissionRowRules(
+                entity: entity, volumeScale: scale, defaultCurrency: currency, directory: directory, memberReasons: reasons
+            )
         }
     }
 
@@ -113,7 +117,9 @@ public struct CommissionCleanser {
     ) throws(MigrationError) {
         let columns = MemberStageLayout.extractBookkeeping + mapping.columns.map(\.field)
         var seen = KeyCounts()
-        try Self.checkBatches(path: work.path(file), columns: columns, rules: rules, key: key, check: check, second: nil) { batch in
+        try Self.checkBatches(
+            path: work.path(file), columns: columns, rules: rules, key: key, check: check, second: nil
+        ) { batch in
             for key in batch.keys { seen.add(key) }
         }
         var counts = EntityCounts(entity: entity)
