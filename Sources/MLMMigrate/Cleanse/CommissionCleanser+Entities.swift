@@ -21,14 +21,12 @@ extension CommissionCleanser {
                     return
                 }
                 let period = row.values["period"] ?? ""
-                var sums = totals[period] ?? [0, 0, 0, 0]
-                sums[0] += Int128(bv)
-                sums[1] += Int128(pv)
+                totals[period, default: [0, 0, 0, 0]][0] += Int128(bv)
+                totals[period, default: [0, 0, 0, 0]][1] += Int128(pv)
                 if accepted {
-                    sums[2] += Int128(bv)
-                    sums[3] += Int128(pv)
+                    totals[period, default: [0, 0, 0, 0]][2] += Int128(bv)
+                    totals[period, default: [0, 0, 0, 0]][3] += Int128(pv)
                 }
-                totals[period] = sums
             },
             write: { row in
                 [[
@@ -91,17 +89,19 @@ extension CommissionCleanser {
             let rankRules = rules("ranks", ranks, nil, context)
             let scan = try StageFileReader(path: work.path(.extractRanks), expecting: MemberStageLayout.extractBookkeeping + ranks.columns.map(\.field))
             while let raw = try scan.next() {
-                if let place = rankRules.apply(raw).values["sort_order"].flatMap({ Int($0) }) { places[place, default: 0] += 1 }
+                let row = rankRules.borrow { $0.apply(raw) }
+                if let place = row.values["sort_order"].flatMap({ Int($0) }) { places[place, default: 0] += 1 }
             }
+            let shared = places
             try twoPasses(
-                "ranks", ranks, .extractRanks, work: work, rules: rules("ranks", ranks, nil, context), duplicate: .rankDuplicate,
+                "ranks", ranks, .extractRanks, work: work, rules: rankRules, duplicate: .rankDuplicate,
                 key: { $0.values["rank"] },
                 check: { row in
                     guard let place = row.values["sort_order"].flatMap({ Int($0) }) else {
                         row.reject(.rankUnknownRank, "sort_order", detail: "sort_order is not a whole number")
                         return
                     }
-                    if (places[place] ?? 0) > 1 { row.reject(.rankDuplicate, "sort_order", detail: "\(places[place] ?? 0) ranks share this sort_order") }
+                    if (shared[place] ?? 0) > 1 { row.reject(.rankDuplicate, "sort_order", detail: "\(shared[place] ?? 0) ranks share this sort_order") }
                 },
                 context: &context, onRow: { row, ok in if ok, let rank = row.values["rank"] { accepted.insert(rank) } },
                 write: { row in [[row.header.source, row.header.line, row.values["rank"], row.values["name"] ?? row.values["rank"], row.values["sort_order"]]] },
@@ -135,11 +135,8 @@ extension CommissionCleanser {
                     if let rank = row.values[field], !ranks.contains(rank) { row.reject(.rankUnknownRank, field) }
                 }
             },
-            context: &context, onRow: { _, _ in },
-            write: { row in
-                kept.append(row)
-                return []
-            }, to: nil
+            context: &context, onRow: { row, accepted in if accepted { kept.append(row) } },
+            write: { _ in [] }, to: nil
         )
         var outOfOrder = 0
         for (member, group) in kept.byMember() {

@@ -92,47 +92,57 @@ public struct CommissionCleanser {
     /// The entities whose `member` may be keyed by `member_key`.
     static let entityNames = ["orders", "carry_forward", "closing_carry_forward", "rank_history", "payouts"]
 
-    func rules(_ name: String, _ entity: EntityMapping, _ reasons: CommissionRowRules.MemberReasons?, _ context: Context) -> CommissionRowRules {
-        CommissionRowRules(
-            entity: entity, volumeScale: plan.volumeScale, defaultCurrency: plan.currency,
-            directory: reasons == nil ? nil : context.directories[context.keys[name] ?? .legacyID], memberReasons: reasons
-        )
+    func rules(
+        _ name: String, _ entity: EntityMapping, _ reasons: CommissionRowRules.MemberReasons?, _ context: Context
+    ) -> RulesPool {
+        let (scale, currency) = (plan.volumeScale, plan.currency)
+        let directory = reasons == nil ? nil : context.directories[context.keys[name] ?? .legacyID]
+        return RulesPool {
+            CommissionRowRules(
+                entity: entity, volumeScale: scale, defaultCurrency: currency, directory: directory, memberReasons: reasons
+            )
+        }
     }
 
     /// Reads an extract file twice: first to count the keys of the rows the rules accept, then
     /// to write each row once, quarantining every copy of a duplicate key. `check` may reject
-    /// a row (its entity rules); `write` returns the cleansed rows of an accepted one.
+    /// a row (its entity rules); `write` gives the cleansed rows of an accepted one; `onRow`
+    /// sees every row, in source order, once its fate is known.
     func twoPasses(
-        _ entity: String, _ mapping: EntityMapping, _ file: StageFile, work: WorkDirectory, rules: CommissionRowRules,
-        duplicate: ReasonCode, key: (CommissionRow) -> String?, check: (inout CommissionRow) -> Void,
-        context: inout Context, onRow: (CommissionRow, _ accepted: Bool) -> Void, write: (CommissionRow) -> [[String?]], to writer: StageFileWriter?
+        _ entity: String, _ mapping: EntityMapping, _ file: StageFile, work: WorkDirectory, rules: RulesPool,
+        duplicate: ReasonCode, key: @escaping @Sendable (CommissionRow) -> String?,
+        check: @escaping @Sendable (inout CommissionRow) -> Void, context: inout Context,
+        onRow: (CommissionRow, _ accepted: Bool) -> Void, write: @escaping @Sendable (CommissionRow) -> [[String?]],
+        to writer: StageFileWriter?
     ) throws(MigrationError) {
         let columns = MemberStageLayout.extractBookkeeping + mapping.columns.map(\.field)
         var seen = KeyCounts()
-        let first = try StageFileReader(path: work.path(file), expecting: columns)
-        while let raw = try first.next() {
-            var row = rules.apply(raw)
-            check(&row)
-            if row.rejection == nil, let key = key(row) { seen.add(key) }
+        try Self.checkBatches(
+            path: work.path(file), columns: columns, rules: rules, key: key, check: check, second: nil
+        ) { batch in
+            for key in batch.keys { seen.add(key) }
         }
         var counts = EntityCounts(entity: entity)
-        let second = try StageFileReader(path: work.path(file), expecting: columns)
-        while let raw = try second.next() {
-            counts.extracted += 1
-            var row = rules.apply(raw)
-            check(&row)
-            if row.rejection == nil, let key = key(row), seen.count(key) > 1 {
-                row.reject(duplicate, "key", detail: "\(seen.count(key)) rows share this key")
+        let second = SecondPass(seen: seen, duplicate: duplicate, write: write, width: writer?.columns.count ?? 0)
+        try Self.checkBatches(
+            path: work.path(file), columns: columns, rules: rules, key: key, check: check, second: second
+        ) { batch throws(MigrationError) in
+            for checked in batch.rows {
+                counts.extracted += 1
+                let row = checked.row
+                if let rejection = row.rejection {
+                    onRow(row, false)
+                    try context.quarantine(
+                        entity, row, legacyID: row.values["member"] ?? row.values["order_id"] ?? row.values["rank"], rejection,
+                        checked.raw ?? [], mapping, counts: &counts
+                    )
+                    continue
+                }
+                onRow(row, true)
+                if row.snapped { context.summary.snapped += 1 }
+                counts.accepted += 1
             }
-            if let rejection = row.rejection {
-                onRow(row, false)
-                try context.quarantine(entity, row, legacyID: row.values["member"] ?? row.values["order_id"] ?? row.values["rank"], rejection, raw, mapping, counts: &counts)
-                continue
-            }
-            onRow(row, true)
-            if row.snapped { context.summary.snapped += 1 }
-            for fields in write(row) { try writer?.append(fields) }
-            counts.accepted += 1
+            try writer?.append(encodedLines: batch.written, rows: batch.lines)
         }
         context.summary.entities.append(counts)
     }

@@ -1,6 +1,6 @@
 /// How many rows share each key, keys packed (``PackedStrings``) and compared as strings, as in
 /// a `[String: Int]` but without a heap block per key.
-struct KeyCounts {
+struct KeyCounts: Sendable {
     private var keys = PackedStrings()
     private var index = PackedTextIndex(capacity: 1 << 12)
     private var counts: [Int] = []

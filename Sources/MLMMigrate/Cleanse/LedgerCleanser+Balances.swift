@@ -16,32 +16,28 @@ extension LedgerCleanser {
         let columns = MemberStageLayout.extractBookkeeping + balances.columns.map(\.field)
         let reader = try StageFileReader(path: extractPath, expecting: columns)
         var rows = BalanceRows()
-        var rulesOnce: WalletRowRules?
-        while let raw = try reader.next() {
-            let rules: WalletRowRules
-            if let existing = rulesOnce {
-                rules = existing
-            } else {
-                rules = WalletRowRules(entity: balances, sign: .signed, directory: try directory())
-                rulesOnce = rules
+        func take(_ batch: [CheckedBalance]) throws(MigrationError) {
+            for checked in batch {
+                counts.extracted += 1
+                switch checked {
+                case .quarantined(let row):
+                    try quarantine.append(row)
+                    counts.quarantine(row.reason)
+                case .accepted(let row):
+                    rows.append(row, extractRow: counts.extracted - 1)
+                }
             }
-            counts.extracted += 1
-            let row = rules.apply(raw)
-            let header = ExtractRecordHeader(raw)
-            if let rejection = row.rejection {
-                try quarantine.append(QuarantineRow(
-                    entity: "wallet_balances", source: header.source, line: header.line, legacyID: row.memberLegacyID,
-                    rejection: rejection, payload: Self.payload(raw, balances)
-                ))
-                counts.quarantine(rejection.reason)
-                continue
-            }
-            rows.append(
-                CleansedBalanceRow(source: header.source, line: header.line, memberLegacyID: row.memberLegacyID ?? "",
-                                   currency: row.currency ?? "", balanceMinor: row.amountMinor),
-                extractRow: counts.extracted - 1
-            )
         }
+        // Batches of lines go through the row rules on two threads, taken back in source order.
+        let pool = BatchPool<[CheckedBalance]>(workers: 2)
+        while true {
+            var chunk: [UInt8] = []
+            guard try reader.nextLines(maxLines: 20_000, { chunk.append(contentsOf: $0) }) > 0 else { break }
+            let lines = chunk
+            let members = try directory()
+            try pool.submit({ Self.checkBalances(lines, entity: balances, directory: members) }, deliver: take)
+        }
+        try pool.finish(deliver: take)
         let order = rows.walletOrder()
         /// The groups of one wallet: `order[start..<end]`.
         func groups(_ body: (ArraySlice<Int32>) throws(MigrationError) -> Void) throws(MigrationError) {
@@ -90,6 +86,36 @@ extension LedgerCleanser {
         try writer.close()
         logger.info("cleansed wallet balances", metadata: ["accepted": "\(counts.accepted)", "quarantined": "\(counts.quarantined)"])
         return counts
+    }
+}
+
+extension LedgerCleanser {
+    /// What the row rules made of one balance row.
+    enum CheckedBalance: Sendable {
+        case accepted(CleansedBalanceRow)
+        case quarantined(QuarantineRow)
+    }
+
+    /// Applies ``WalletRowRules`` to each balance line (COPY text, newline-terminated) of `lines`.
+    static func checkBalances(_ lines: [UInt8], entity: EntityMapping, directory: MemberDirectory) -> [CheckedBalance] {
+        var out: [CheckedBalance] = []
+        let rules = WalletRowRules(entity: entity, sign: .signed, directory: directory)
+        BatchLines.forEachRow(lines) { raw in
+            let row = rules.apply(raw)
+            let header = ExtractRecordHeader(raw)
+            if let rejection = row.rejection {
+                out.append(.quarantined(QuarantineRow(
+                    entity: "wallet_balances", source: header.source, line: header.line, legacyID: row.memberLegacyID,
+                    rejection: rejection, payload: payload(raw, entity)
+                )))
+            } else {
+                out.append(.accepted(CleansedBalanceRow(
+                    source: header.source, line: header.line, memberLegacyID: row.memberLegacyID ?? "",
+                    currency: row.currency ?? "", balanceMinor: row.amountMinor
+                )))
+            }
+        }
+        return out
     }
 }
 

@@ -18,38 +18,31 @@ extension LedgerCleanser {
     static func check(_ lines: [UInt8], entity: EntityMapping, sign: AmountSign, directory: MemberDirectory) -> CheckedBatch {
         var out = CheckedBatch()
         let rules = WalletRowRules(entity: entity, sign: sign, directory: directory)
-        lines.withUnsafeBufferPointer { all in
-            var start = 0
-            while start < all.count {
-                var end = start
-                while end < all.count && all[end] != 0x0A { end += 1 }
-                let raw = CopyText.decodeRow(UnsafeBufferPointer(rebasing: all[start..<end]))
-                start = end + 1
-                out.rows += 1
-                let row = rules.apply(raw)
-                if let currency = row.currency, let minor = row.amountMinor { out.totals.addSource(currency, minor) }
-                if row.snapped { out.snapped += 1 }
-                if let rejection = row.rejection {
-                    let header = ExtractRecordHeader(raw)
-                    out.quarantine.append(QuarantineRow(
-                        entity: "wallet_entries", source: header.source, line: header.line, legacyID: row.legacyTxnID,
-                        rejection: rejection, payload: payload(raw, entity)
-                    ))
-                    out.reasons.append(rejection.reason)
-                    if let currency = row.currency, let minor = row.amountMinor { out.totals.addQuarantined(currency, minor) } else { out.unvalued += 1 }
-                } else if let txnID = row.legacyTxnID {
-                    let keyStart = out.accepted.count
-                    out.accepted.append(contentsOf: txnID.utf8)
-                    let payloadStart = out.accepted.count
-                    let header = ExtractRecordHeader(raw)
-                    let cleansed = CleansedEntryRow(
-                        source: header.source, line: header.line, legacyTxnID: txnID, memberLegacyID: row.memberLegacyID,
-                        currency: row.currency, kind: row.kind, amountMinor: row.amountMinor, occurredAtMicros: row.occurredAt,
-                        counterpartyLegacyID: row.counterpartyLegacyID
-                    )
-                    CopyText.encodeRow(cleansed.fields, into: &out.accepted)
-                    out.records.append((keyStart..<payloadStart, payloadStart..<out.accepted.count))
-                }
+        BatchLines.forEachRow(lines) { raw in
+            out.rows += 1
+            let row = rules.apply(raw)
+            if let currency = row.currency, let minor = row.amountMinor { out.totals.addSource(currency, minor) }
+            if row.snapped { out.snapped += 1 }
+            if let rejection = row.rejection {
+                let header = ExtractRecordHeader(raw)
+                out.quarantine.append(QuarantineRow(
+                    entity: "wallet_entries", source: header.source, line: header.line, legacyID: row.legacyTxnID,
+                    rejection: rejection, payload: payload(raw, entity)
+                ))
+                out.reasons.append(rejection.reason)
+                if let currency = row.currency, let minor = row.amountMinor { out.totals.addQuarantined(currency, minor) } else { out.unvalued += 1 }
+            } else if let txnID = row.legacyTxnID {
+                let keyStart = out.accepted.count
+                out.accepted.append(contentsOf: txnID.utf8)
+                let payloadStart = out.accepted.count
+                let header = ExtractRecordHeader(raw)
+                let cleansed = CleansedEntryRow(
+                    source: header.source, line: header.line, legacyTxnID: txnID, memberLegacyID: row.memberLegacyID,
+                    currency: row.currency, kind: row.kind, amountMinor: row.amountMinor, occurredAtMicros: row.occurredAt,
+                    counterpartyLegacyID: row.counterpartyLegacyID
+                )
+                CopyText.encodeRow(cleansed.fields, into: &out.accepted)
+                out.records.append((keyStart..<payloadStart, payloadStart..<out.accepted.count))
             }
         }
         return out

@@ -21,17 +21,51 @@ public struct MemberDirectory: Sendable {
     /// Reads both member stage files; `key` says whether references are legacy ids or usernames.
     public init(key: ReferenceKey, members: MembersMapping, extractPath: String, cleansedPath: String) throws(MigrationError) {
         let cleansed = try StageFileReader(path: cleansedPath, expecting: MemberStageLayout.cleansed)
-        while let fields = try cleansed.next() {
-            let row = CleansedMemberRow(fields)
-            if let legacyID = row.legacyID, let ref = key == .legacyID ? row.legacyID : row.username { accept(ref, as: legacyID) }
+        let (legacyIDColumn, usernameColumn) = (2, 3)
+        try Self.scan(cleansed, fields: [legacyIDColumn, usernameColumn]) { values in
+            if let legacyID = values[0], let ref = key == .legacyID ? values[0] : values[1] { accept(ref, as: legacyID) }
         }
         let extracted = try StageFileReader(path: extractPath, expecting: MemberStageLayout.extract(members))
         let field = key == .legacyID ? "legacy_id" : "username"
         guard let index = members.columns.firstIndex(where: { $0.field == field }) else { return }
-        let position = index + MemberStageLayout.extractBookkeeping.count
-        while let row = try extracted.next() {
-            if let ref = TrimText.apply(row[position]) { _ = entry(ref) }
+        try Self.scan(extracted, fields: [index + MemberStageLayout.extractBookkeeping.count]) { values in
+            if let ref = TrimText.apply(values[0]) { _ = entry(ref) }
         }
+    }
+
+    /// Hands `body` the decoded fields at `positions` (ascending) of each row of `reader`,
+    /// decoding no other field: a member row's other fields (its blind indexes, long) cost
+    /// nothing. The values are those ``StageFileReader/next()`` gives at those positions.
+    static func scan(
+        _ reader: StageFileReader, fields positions: [Int], _ body: ([String?]) -> Void
+    ) throws(MigrationError) {
+        var values = [String?](repeating: nil, count: positions.count)
+        while try reader.nextLines(maxLines: 50_000, { chunk in
+            let bytes = chunk.assumingMemoryBound(to: UInt8.self)
+            var start = 0
+            while start < bytes.count {
+                var field = 0
+                var fieldStart = start
+                var wanted = 0
+                var cursor = start
+                while true {
+                    let byte = bytes[cursor]
+                    if byte == 0x09 || byte == 0x0A {
+                        if field == positions[wanted] {
+                            values[wanted] = CopyText.decodeRow(UnsafeBufferPointer(rebasing: bytes[fieldStart..<cursor]))[0]
+                            wanted += 1
+                        }
+                        field += 1
+                        fieldStart = cursor + 1
+                        if byte == 0x0A || wanted == positions.count { break }
+                    }
+                    cursor += 1
+                }
+                while bytes[cursor] != 0x0A { cursor += 1 }
+                start = cursor + 1
+                body(values)
+            }
+        }) > 0 {}
     }
 
     /// Creates a directory from lists (for tests).
