@@ -17,7 +17,7 @@ extension Pipeline {
         let counts = StageCounts(extract: extract, cleanse: cleanse, transform: transform)
         // The PII round trip reads other tables than the ledger's check: it runs beside it, on
         // its own connection and thread; its checks are listed after the ledger's as before.
-        var piiJob: BackgroundJob<([Check], PIIFigures)>?
+        var piiCheck: (() throws(MigrationError) -> ([Check], PIIFigures))?
         if let expected = transform.piiMembers {
             guard let kek else {
                 throw MigrationError(.keysKEKMissing, "reconcile decrypts the PII to verify it (runbooks/keys.md): give --kek-file or set \(KeyEncryptionKey.environmentVariable)")
@@ -25,37 +25,26 @@ extension Pipeline {
             let source = Extractor(members: mapping.members, source: manifest.source, logger: logger)
             let fields = mapping.members.columns.filter(\.pii).map(\.field)
             let (connInfo, cleansed) = (connection.siblingConnInfo, work.path(.cleanseMembers))
-            piiJob = BackgroundJob(name: "mlm-migrate.reconcile.pii") { [logger] () throws(MigrationError) in
-                let own = try PostgresConnection(connInfo, logger: logger)
-                return try PIIReconciler(connection: own, kek: kek, logger: logger).run(
+            piiCheck = { [logger] () throws(MigrationError) in
+                try PIIReconciler(connection: try PostgresConnection(connInfo, logger: logger), kek: kek, logger: logger).run(
                     runID: runID, fields: fields, source: source, cleansedMembersPath: cleansed, expected: expected
                 )
             }
         }
-        var checks: [Check] = []
-        var ledger: (counts: LedgerStageCounts, figures: LedgerFigures)?
-        do throws(MigrationError) {
-            checks = try reconciler.run(runID: runID, counts: counts, legs: mapping.members.genealogy.legs)
-            if mapping.ledger != nil {
-                guard let ledgerExtract = manifest.ledgerExtract, let ledgerCleanse = manifest.ledgerCleanse, let ledgerTransform = manifest.ledgerTransform else {
-                    throw Self.missing("transform")
-                }
-                let ledgerCounts = LedgerStageCounts(entriesExtract: ledgerExtract.entries, balancesExtract: ledgerExtract.balances, cleanse: ledgerCleanse, transform: ledgerTransform)
-                let (ledgerChecks, figures) = try LedgerReconciler(connection: connection, logger: logger).run(runID: runID, counts: ledgerCounts)
-                checks += ledgerChecks
-                ledger = (ledgerCounts, figures)
+        let piiJob = BackgroundJob(name: "mlm-migrate.reconcile.pii") { [piiCheck] () throws(MigrationError) in try piiCheck?() }
+        let ((memberAndLedgerChecks, ledger), piiResult) = try piiJob.alongside {
+            () throws(MigrationError) -> ([Check], (counts: LedgerStageCounts, figures: LedgerFigures)?) in
+            let checks = try reconciler.run(runID: runID, counts: counts, legs: mapping.members.genealogy.legs)
+            guard mapping.ledger != nil else { return (checks, nil) }
+            guard let ledgerExtract = manifest.ledgerExtract, let ledgerCleanse = manifest.ledgerCleanse, let ledgerTransform = manifest.ledgerTransform else {
+                throw Self.missing("transform")
             }
-        } catch {
-            // Nothing may still be reading when the command returns.
-            _ = try? piiJob?.wait()
-            throw error
+            let ledgerCounts = LedgerStageCounts(entriesExtract: ledgerExtract.entries, balancesExtract: ledgerExtract.balances, cleanse: ledgerCleanse, transform: ledgerTransform)
+            let (ledgerChecks, figures) = try LedgerReconciler(connection: connection, logger: logger).run(runID: runID, counts: ledgerCounts)
+            return (checks + ledgerChecks, (ledgerCounts, figures))
         }
-        var pii: PIIFigures?
-        if let piiJob {
-            let (piiChecks, figures) = try piiJob.wait()
-            checks += piiChecks
-            pii = figures
-        }
+        var checks = memberAndLedgerChecks + (piiResult?.0 ?? [])
+        let pii = piiResult?.1
         var delta: DeltaFigures?
         let deltaReconciler = DeltaReconciler(connection: connection, logger: logger)
         let isDelta = try deltaReconciler.isDelta(runID: runID)

@@ -88,16 +88,10 @@ public struct Pipeline {
                 }
             )
         }
-        let summary: ExtractSummary
-        do throws(MigrationError) {
-            summary = try Extractor(members: mapping.members, source: absoluteSource, logger: logger, encryptor: kek.map(PIIEncryptor.init))
+        let (summary, extracted) = try others.alongside { () throws(MigrationError) in
+            try Extractor(members: mapping.members, source: absoluteSource, logger: logger, encryptor: kek.map(PIIEncryptor.init))
                 .run(outputPath: work.path(.extractMembers), piiPath: work.path(.extractMemberPII), progress: progress)
-        } catch {
-            // Nothing may still be writing when the command returns.
-            _ = try? others.wait()
-            throw error
         }
-        let extracted = try others.wait()
         var manifest = RunManifest(source: absoluteSource, mappingDigest: mapping.digest, extract: summary)
         manifest.sourceFingerprint = SourceFiles.fingerprint(source: absoluteSource)
         manifest.ledgerExtract = extracted.ledger

@@ -29,6 +29,20 @@ final class BackgroundJob<Value>: @unchecked Sendable {
         thread.start()
     }
 
+    /// Runs `body` on the caller's thread while the job runs, then waits for the job even when
+    /// `body` threw, so nothing of it outlives the call; `body`'s error comes first, then the
+    /// job's. Call once, instead of ``wait()``.
+    func alongside<Other>(_ body: () throws(MigrationError) -> Other) throws(MigrationError) -> (Other, Value) {
+        let other: Other
+        do throws(MigrationError) {
+            other = try body()
+        } catch {
+            _ = try? wait()
+            throw error
+        }
+        return (other, try wait())
+    }
+
     /// Waits for the job; its value, or the error it threw. Call once.
     func wait() throws(MigrationError) -> Value {
         done.wait()

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Testing
 @testable import MLMMigrate
 
@@ -26,4 +27,34 @@ import Testing
         go.signal()
         #expect(try job.wait() == "ran beside the caller")
     }
+}
+
+extension BackgroundJobTests {
+    @Test func alongsideHandsBackBothValues() throws {
+        let job = BackgroundJob(name: "test.alongside") { () throws(MigrationError) in "job" }
+        let (mine, its) = try job.alongside { () throws(MigrationError) in 42 }
+        #expect(mine == 42 && its == "job")
+    }
+
+    @Test func alongsideWaitsForTheJobWhenTheCallersPartFailsAndRethrowsThatError() {
+        let finished = LockedFlag()
+        let job = BackgroundJob(name: "test.alongside.error") { () throws(MigrationError) -> Int in
+            Thread.sleep(forTimeInterval: 0.2)
+            finished.set()
+            throw MigrationError(.sourceUnreadable, "the job's own error")
+        }
+        let error = #expect(throws: MigrationError.self) {
+            try job.alongside { () throws(MigrationError) -> Int in throw MigrationError(.sourceMissing, "the caller's error") }
+        }
+        #expect(error?.code == ErrorCode.sourceMissing.rawValue)
+        #expect(finished.value, "alongside returned before the job ended")
+    }
+}
+
+/// A flag one thread sets and another reads.
+private final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    func set() { lock.withLock { flag = true } }
+    var value: Bool { lock.withLock { flag } }
 }
