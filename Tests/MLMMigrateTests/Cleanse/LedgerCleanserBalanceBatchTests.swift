@@ -11,10 +11,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = directory.path
         func write(_ file: String, _ columns: [String], _ rows: [[String?]]) throws -> String {
-            let writer = try StageFileWriter(path: "\(path)/\(file)", columns: columns)
-            for row in rows { try writer.append(row) }
-            try writer.close()
-            return "\(path)/\(file)"
+            try StageFileFixtures.write("\(path)/\(file)", columns, rows)
         }
         let count = 20_003
         var rows: [[String?]] = (0..<count).map { ["nobody\($0)", "USD", "1"] }
@@ -36,17 +33,11 @@ import Testing
             scratch: path
         )
         let summary = try LedgerCleanser(mapping: ledger, members: mapping.members, logger: Logger(label: "test")).run(paths: paths)
-        func read(_ file: String) throws -> [[String?]] {
-            let reader = try StageFileReader(path: file)
-            var rows: [[String?]] = []
-            while let row = try reader.next() { rows.append(row) }
-            return rows
-        }
-        let quarantine = try read(paths.quarantine)
+        let quarantine = try StageFileFixtures.rows(paths.quarantine)
         let unknown = (1..<count - 2).map { "\($0 + 2) ledger.unknown_member" }
         let duplicates = ["2 ledger.duplicate_balance", "\(count) ledger.duplicate_balance"]
         #expect(quarantine.map { "\($0[2] ?? "") \($0[4] ?? "")" } == unknown + duplicates)
-        #expect(try read(paths.balances).map { [$0[1], $0[2], $0[3], $0[4]] } == [[String(count + 1), "1", "EUR", "7"]])
+        #expect(try StageFileFixtures.rows(paths.balances).map { [$0[1], $0[2], $0[3], $0[4]] } == [[String(count + 1), "1", "EUR", "7"]])
         #expect(summary.balances?.extracted == count && summary.balances?.accepted == 1)
     }
 }

@@ -12,10 +12,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = directory.path
         func write(_ file: String, _ columns: [String], _ rows: [[String?]]) throws -> String {
-            let writer = try StageFileWriter(path: "\(path)/\(file)", columns: columns)
-            for row in rows { try writer.append(row) }
-            try writer.close()
-            return "\(path)/\(file)"
+            try StageFileFixtures.write("\(path)/\(file)", columns, rows)
         }
         let book = MemberStageLayout.extractBookkeeping
         let paths = LedgerCleansePaths(
@@ -26,13 +23,7 @@ import Testing
             entries: "\(path)/out-entries.tsv", balances: "\(path)/out-balances.tsv", quarantine: "\(path)/out-quarantine.tsv", scratch: path
         )
         let summary = try LedgerCleanser(mapping: ledger, members: mapping.members, logger: Logger(label: "test")).run(paths: paths)
-        func read(_ file: String) throws -> [[String?]] {
-            let reader = try StageFileReader(path: file)
-            var rows: [[String?]] = []
-            while let row = try reader.next() { rows.append(row) }
-            return rows
-        }
-        return (summary, try read(paths.entries), try read(paths.quarantine))
+        return (summary, try StageFileFixtures.rows(paths.entries), try StageFileFixtures.rows(paths.quarantine))
     }
 
     private let at = "2024-01-02T03:04:05Z"

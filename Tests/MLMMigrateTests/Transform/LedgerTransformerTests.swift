@@ -13,9 +13,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: "\(path)/cleanse", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: "\(path)/transform", withIntermediateDirectories: true)
         func write(_ file: String, _ columns: [String], _ rows: [[String?]]) throws {
-            let writer = try StageFileWriter(path: "\(path)/\(file)", columns: columns)
-            for row in rows { try writer.append(row) }
-            try writer.close()
+            try StageFileFixtures.write("\(path)/\(file)", columns, rows)
         }
         try write("cleanse/wallet_entries.tsv", LedgerStageLayout.cleansedEntries, entries)
         try write("cleanse/wallet_balances.tsv", LedgerStageLayout.cleansedBalances, balances)
@@ -25,12 +23,7 @@ import Testing
             cleanseDirectory: "\(path)/cleanse", idMapPath: "\(path)/transform/id_map.tsv",
             outputDirectory: "\(path)/transform", scratch: "\(path)/transform"
         )
-        func read(_ file: String) throws -> [[String?]] {
-            let reader = try StageFileReader(path: "\(path)/transform/\(file)")
-            var rows: [[String?]] = []
-            while let row = try reader.next() { rows.append(row) }
-            return rows
-        }
+        func read(_ file: String) throws -> [[String?]] { try StageFileFixtures.rows("\(path)/transform/\(file)") }
         return (summary, try read("wallet_entries.tsv"), try read("wallets.tsv"))
     }
 
