@@ -29,15 +29,22 @@ mapping="$base/vendor1-binaryplan.yaml"
 # Seconds elapsed since a `date +%s.%N` reading.
 since() { awk "BEGIN{print $(date +%s.%N) - $1}"; }
 
-# The psql arguments that \copy the rows mlm-migrate loaded from work directory $1
-# (transform/members, id_map, data_keys, member_pii, wallets, wallet_entries) into their
-# tables, and how many rows that is: sets raw_copies (an array) and raw_rows.
+# Every stage file the loader copies and its table, in its load order (TargetTables.loadSteps;
+# TargetTablesTests checks this list against it, so a new table cannot be left out of the raw load).
+raw_tables=(members:mlm.members id_map:mlm_migration.id_map quarantine:mlm_migration.quarantine
+  duplicate_candidates:mlm_migration.duplicate_candidates data_keys:mlm.data_keys member_pii:mlm.member_pii
+  wallets:mlm.wallets wallet_entries:mlm.wallet_entries ledger_quarantine:mlm_migration.quarantine
+  periods:mlm.periods ranks:mlm.ranks orders:mlm.orders carry_forward:mlm.carry_forward
+  rank_history:mlm.rank_history payouts:mlm.commission_payouts commission_quarantine:mlm_migration.quarantine)
+
+# The psql arguments that \copy every row mlm-migrate loaded from work directory $1 (each of
+# raw_tables' files there) into its table, and how many rows that is: sets raw_copies (an array)
+# and raw_rows.
 raw_copy_args() {
   local work=$1 name file
   raw_copies=()
   raw_rows=0
-  for name in members:mlm.members id_map:mlm_migration.id_map data_keys:mlm.data_keys member_pii:mlm.member_pii \
-      wallets:mlm.wallets wallet_entries:mlm.wallet_entries; do
+  for name in "${raw_tables[@]}"; do
     file="$work/transform/${name%%:*}.tsv"
     [ -f "$file" ] || continue
     raw_rows=$(( raw_rows + $(wc -l < "$file") - 1 ))

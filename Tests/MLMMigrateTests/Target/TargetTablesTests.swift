@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import MLMMigrate
 
 @Suite struct TargetTablesTests {
@@ -15,6 +16,18 @@ import Testing
         for step in TargetTables.loadSteps {
             for (file, _) in step.files { #expect(file.rawValue.hasPrefix("transform/"), "\(file)") }
         }
+    }
+
+    /// bench/lib.sh's best raw load copies every stage file the loader copies, into the same
+    /// table: a table added to the load and not to the benchmark would flatter every ratio.
+    @Test func theBenchmarksRawLoadCopiesEveryFileTheLoaderCopies() throws {
+        let script = try String(contentsOfFile: "\(PackagePaths.root)/bench/lib.sh", encoding: .utf8)
+        let list = try #require(script.components(separatedBy: "raw_tables=(").dropFirst().first?.components(separatedBy: ")").first)
+        let pairs = list.split(whereSeparator: \.isWhitespace).map(String.init)
+        let loaded = TargetTables.loadSteps.flatMap(\.files).map { file, table in
+            "\(file.rawValue.dropFirst("transform/".count).dropLast(".tsv".count)):\(table.name)"
+        }
+        #expect(pairs == loaded)
     }
 
     @Test func aRunLoadsOnlyTheTablesItsMappingGives() {
