@@ -138,7 +138,11 @@ public struct Pipeline {
     /// `releasing` (a whole `run`): Extract's PII file and the cleansed ledger are removed as
     /// soon as they are read, so the work directory never holds them beside all of Transform's
     /// files; the manifest says so first, so a kill leaves no claim that they are there.
-    public func transform(delta: Bool = false, target: String? = nil, releasing: Bool = false) throws(MigrationError) -> TransformSummary {
+    ///
+    /// `besideLoad` (a whole `run`, not a delta): only the members are transformed here; the
+    /// manifest says the rest is pending, and ``load(target:)`` transforms the ledger and the
+    /// commission state while the members, their quarantine and PII load.
+    public func transform(delta: Bool = false, target: String? = nil, releasing: Bool = false, besideLoad: Bool = false) throws(MigrationError) -> TransformSummary {
         try refuseToOverwriteUnfinishedRun(by: "transform")
         let started = ContinuousClock.now
         var manifest = try work.readManifest()
@@ -166,17 +170,39 @@ public struct Pipeline {
         manifest.transform = summary
         manifest.delta = targetIDs?.basis
         manifest.workID = UUID().uuidString.lowercased()
-        if manifest.ledgerCleanse != nil {
-            manifest.ledgerTransform = try LedgerTransformer(logger: logger).run(
-                cleanseDirectory: work.file("cleanse"), idMapPath: work.path(.transformIDMap),
-                outputDirectory: work.file("transform"), scratch: work.file("transform"), progress: progress
-            )
+        if besideLoad && !delta && (manifest.ledgerCleanse != nil || manifest.commissionCleanse != nil) {
+            manifest.transformPending = true
+            manifest.recordTiming("transform", since: started)
+            try work.writeManifest(manifest)
+            return summary
+        }
+        let rest = try transformLedgerAndCommission(manifest, progress: progress) { () throws(MigrationError) in
             if releasing { try remove([.cleanseWalletEntries]) }
         }
-        manifest.commissionTransform = try transformCommission(try workMapping(manifest), manifest: manifest)
+        manifest.record(rest)
         manifest.recordTiming("transform", since: started)
         try work.writeManifest(manifest)
         return summary
+    }
+
+    /// Transform's ledger and commission parts, once the members' is done (its id map is what
+    /// they number members by); `afterLedger` runs between the two. Writes only their stage
+    /// files, never the manifest: ``load(target:)`` runs this on a second thread.
+    func transformLedgerAndCommission(
+        _ manifest: RunManifest, progress: Bool?, afterLedger: () throws(MigrationError) -> Void = {}
+    ) throws(MigrationError) -> TransformRest {
+        let started = ContinuousClock.now
+        var rest = TransformRest()
+        if manifest.ledgerCleanse != nil {
+            rest.ledger = try LedgerTransformer(logger: logger).run(
+                cleanseDirectory: work.file("cleanse"), idMapPath: work.path(.transformIDMap),
+                outputDirectory: work.file("transform"), scratch: work.file("transform"), progress: progress
+            )
+            try afterLedger()
+        }
+        rest.commission = try transformCommission(try workMapping(manifest), manifest: manifest)
+        rest.milliseconds = StageTiming.milliseconds(since: started)
+        return rest
     }
 
     public func load(target: String?) throws(MigrationError) -> (LoadSummary, ConnectedTarget) {
@@ -184,11 +210,68 @@ public struct Pipeline {
         var manifest = try work.readManifest()
         let resuming = manifest.loadPending == true
         let mapping = try workMapping(manifest)
+        let info = try runInfo(manifest, mapping: mapping)
+        // A fresh target only for a first load; a delta run loads into the target it was numbered
+        // against, a resumed one into its own.
+        let fresh = manifest.loadPending != true && manifest.delta == nil
+        manifest.load = nil
+        manifest.reconciled = nil
+        manifest.loadPending = true
+        try work.writeManifest(manifest)
+        guard manifest.transformPending == true else {
+            return try finishLoad(try loadRetrying(target, fresh: fresh, info: info, finishingTransform: nil), manifest, started, resuming)
+        }
+        // `run` left the ledger and commission state to transform here, on a second thread, while
+        // the members, their quarantine and PII load; the loader waits for it before their steps.
+        let pending = BackgroundJob(name: "mlm-migrate.transform.ledger") { [self, manifest] () throws(MigrationError) in
+            try transformLedgerAndCommission(manifest, progress: false)
+        }
+        let transformed = manifest
+        let finishing = { [self] () throws(MigrationError) -> RunInfo in
+            var finished = transformed
+            finished.record(try pending.wait())
+            return try runInfo(finished, mapping: mapping)
+        }
+        let loaded: Result<(LoadSummary, ConnectedTarget), MigrationError>
+        do throws(MigrationError) {
+            loaded = .success(try loadRetrying(target, fresh: fresh, info: info, finishingTransform: finishing))
+        } catch {
+            loaded = .failure(error)
+        }
+        // Recorded whatever the load's outcome, so a resume need not transform them again; the
+        // load's error comes first.
+        let rest: TransformRest
+        do throws(MigrationError) {
+            rest = try pending.wait()
+        } catch {
+            if case .failure(let stopped) = loaded { throw stopped }
+            throw error
+        }
+        manifest.record(rest)
+        try work.writeManifest(manifest)
+        if manifest.releasedAfter?.contains("transform") == true { try releaseStageFiles(after: "transform") }
+        return try finishLoad(try loaded.get(), manifest, started, resuming)
+    }
+
+    /// Records the load's summary and time in the manifest.
+    private func finishLoad(
+        _ loaded: (LoadSummary, ConnectedTarget), _ manifest: RunManifest, _ started: ContinuousClock.Instant, _ resuming: Bool
+    ) throws(MigrationError) -> (LoadSummary, ConnectedTarget) {
+        var manifest = manifest
+        manifest.load = loaded.0
+        manifest.loadPending = loaded.0.complete == false
+        manifest.recordTiming("load", since: started, adding: resuming)
+        try work.writeManifest(manifest)
+        return loaded
+    }
+
+    /// What the target records of this work directory's run (``RunInfo``): its counts so far,
+    /// with the ledger's once Transform has them.
+    func runInfo(_ manifest: RunManifest, mapping: Mapping) throws(MigrationError) -> RunInfo {
         guard let extract = manifest.extract, let cleanse = manifest.cleanse, let transform = manifest.transform else {
             throw Self.missing("transform")
         }
-        // A delta run loads into the target it was numbered against, never a fresh one.
-        var fresh = manifest.loadPending != true && manifest.delta == nil
+        let pending = manifest.transformPending == true
         var counts = [
             ("members.extracted", String(extract.rows)),
             ("members.accepted", String(cleanse.accepted)),
@@ -196,7 +279,7 @@ public struct Pipeline {
             ("members.transformed", String(transform.members)),
         ]
         if let pii = transform.piiMembers { counts.append(("member_pii.transformed", String(pii))) }
-        if mapping.ledger != nil {
+        if mapping.ledger != nil && !pending {
             guard let ledgerExtract = manifest.ledgerExtract, let ledgerCleanse = manifest.ledgerCleanse, let ledgerTransform = manifest.ledgerTransform else {
                 throw Self.missing("transform")
             }
@@ -212,28 +295,34 @@ public struct Pipeline {
             countsJSON: JSONText.object(counts), ledgerDigest: mapping.ledger == nil ? nil : manifest.ledgerTransform?.runDigest,
             hasPII: transform.piiMembers != nil, workID: manifest.workID, delta: manifest.delta
         )
+        info.transformPending = pending
+        info.ledgerPending = pending && mapping.ledger != nil
         if mapping.delta.goneMembers == .mark { info.goneStatus = mapping.delta.goneStatus }
         if mapping.commission != nil {
-            guard manifest.commissionTransform != nil else { throw Self.missing("transform") }
+            guard pending || manifest.commissionTransform != nil else { throw Self.missing("transform") }
             info.hasCommission = true
         }
         info.kekID = extract.kekID
-        manifest.load = nil
-        manifest.reconciled = nil
-        manifest.loadPending = true
-        try work.writeManifest(manifest)
-        // A transient database error (connection lost, serialization failure...) is retried with
-        // backoff on a new connection, resuming from the last committed batch.
+        return info
+    }
+
+    /// Loads `info`'s run into the target. A transient database error (connection lost,
+    /// serialization failure...) is retried with backoff on a new connection, resuming from the
+    /// last committed batch.
+    private func loadRetrying(
+        _ target: String?, fresh: Bool, info: RunInfo, finishingTransform: (() throws(MigrationError) -> RunInfo)?
+    ) throws(MigrationError) -> (LoadSummary, ConnectedTarget) {
+        var fresh = fresh
         var attempt = 0
-        var loaded: (LoadSummary, ConnectedTarget)?
-        while loaded == nil {
+        while true {
             do throws(MigrationError) {
                 let (connection, described) = try connect(target, fresh: fresh)
                 fresh = false
                 var loader = Loader(connection: connection, batchSize: max(1, batchSize), logger: logger)
                 loader.maxBatches = maxBatches
                 loader.entryPartitions = entryPartitions
-                loaded = (try loader.run(transformDirectory: work.file("transform"), info: info, progress: progress), described)
+                loader.finishingTransform = finishingTransform
+                return (try loader.run(transformDirectory: work.file("transform"), info: info, progress: progress), described)
             } catch {
                 // While it restarts, the database is briefly unreachable: also worth a retry then.
                 let retryable = error.isTransient || (attempt > 0 && error.code == ErrorCode.targetUnreachable.rawValue)
@@ -243,12 +332,6 @@ public struct Pipeline {
                 attempt += 1
             }
         }
-        guard let (summary, described) = loaded else { throw MigrationError(.internalUnexpected, "load ended without a result") }
-        manifest.load = summary
-        manifest.loadPending = summary.complete == false
-        manifest.recordTiming("load", since: started, adding: resuming)
-        try work.writeManifest(manifest)
-        return (summary, described)
     }
 
     /// All stages in order; nil when ``maxBatches`` paused the load (the same call continues).
@@ -280,8 +363,9 @@ public struct Pipeline {
             logStageFiles(after: "extract")
             _ = try cleanse()
             try releaseStageFiles(after: "cleanse")
-            _ = try transform(delta: delta, target: target, releasing: !keepStageFiles)
-            try releaseStageFiles(after: "transform")
+            _ = try transform(delta: delta, target: target, releasing: !keepStageFiles, besideLoad: !delta)
+            // With the ledger still to transform, its files are released once it is (load).
+            if try work.readManifest().transformPending != true { try releaseStageFiles(after: "transform") }
         }
         let (summary, _) = try load(target: target)
         guard summary.complete != false else { return nil }

@@ -31,7 +31,7 @@ final class BackgroundJob<Value>: @unchecked Sendable {
 
     /// Runs `body` on the caller's thread while the job runs, then waits for the job even when
     /// `body` threw, so nothing of it outlives the call; `body`'s error comes first, then the
-    /// job's. Call once, instead of ``wait()``.
+    /// job's. `body` may itself ``wait()`` for the job.
     func alongside<Other>(_ body: () throws(MigrationError) -> Other) throws(MigrationError) -> (Other, Value) {
         let other: Other
         do throws(MigrationError) {
@@ -43,9 +43,11 @@ final class BackgroundJob<Value>: @unchecked Sendable {
         return (other, try wait())
     }
 
-    /// Waits for the job; its value, or the error it threw. Call once.
+    /// Waits for the job; its value, or the error it threw. Later calls return the same at once.
     func wait() throws(MigrationError) -> Value {
         done.wait()
+        // Lets the next wait through: the job has ended, its outcome is final.
+        done.signal()
         switch outcome {
         case .success(let value): return value
         case .failure(let error): throw error

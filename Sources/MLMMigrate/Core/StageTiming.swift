@@ -21,8 +21,13 @@ extension RunManifest {
     /// Records `stage`'s time since `start`, replacing an earlier one (or, with `adding`,
     /// adding to it), and keeps the stages in pipeline order.
     mutating func recordTiming(_ stage: String, since start: ContinuousClock.Instant, adding: Bool = false) {
+        recordTiming(stage, milliseconds: StageTiming.milliseconds(since: start), adding: adding)
+    }
+
+    /// Records `milliseconds` as `stage`'s time (or, with `adding`, adds them to it).
+    mutating func recordTiming(_ stage: String, milliseconds: Int, adding: Bool = false) {
         var timings = self.timings ?? []
-        var milliseconds = StageTiming.milliseconds(since: start)
+        var milliseconds = milliseconds
         if let index = timings.firstIndex(where: { $0.stage == stage }) {
             if adding { milliseconds += timings[index].milliseconds }
             timings.remove(at: index)

@@ -130,6 +130,9 @@ public struct RunManifest: Codable, Sendable {
     /// A load of this work directory started and has not finished (killed, failed or paused):
     /// `run` resumes it instead of extracting again while the export is unchanged.
     public var loadPending: Bool?
+    /// `run` transformed the members only: the ledger and commission state are transformed by
+    /// the load, beside the members' batches (``Pipeline/load(target:)``), which then clears this.
+    public var transformPending: Bool?
     /// Set by `transform --delta`: the target its member ids were numbered against.
     public var delta: DeltaBasis?
     public var load: LoadSummary?
@@ -189,6 +192,7 @@ extension RunManifest {
             commissionCleanse = nil
         }
         transform = nil
+        transformPending = nil
         ledgerTransform = nil
         commissionTransform = nil
         delta = nil
@@ -198,6 +202,23 @@ extension RunManifest {
         reconciled = nil
         let kept = stage == .cleanse ? ["extract"] : ["extract", "cleanse"]
         timings = timings?.filter { kept.contains($0.stage) }
+    }
+}
+
+/// Transform's ledger and commission parts: their summaries, and how long they took.
+public struct TransformRest: Sendable {
+    public var ledger: LedgerTransformSummary?
+    public var commission: CommissionTransformSummary?
+    public var milliseconds = 0
+}
+
+extension RunManifest {
+    /// Records Transform's ledger and commission parts: Transform is done.
+    mutating func record(_ rest: TransformRest) {
+        ledgerTransform = rest.ledger
+        commissionTransform = rest.commission
+        transformPending = nil
+        recordTiming("transform", milliseconds: rest.milliseconds, adding: true)
     }
 }
 

@@ -7,8 +7,8 @@ import Logging
 /// progress line. Counts only, never row contents.
 final class LoadProgress {
     let runID: Int
-    let plannedBatches: Int?
-    let plannedRows: Int?
+    private(set) var plannedBatches: Int?
+    private(set) var plannedRows: Int?
     private let started = Date()
     private let rowsAtStart: Int
     private(set) var batches: Int
@@ -21,6 +21,12 @@ final class LoadProgress {
         batches = committedBatches
         rows = committedRows
         rowsAtStart = committedRows
+    }
+
+    /// The whole plan, once the files a load began without (Transform still writing them) are there.
+    func replan(batches: Int?, rows: Int?) {
+        plannedBatches = batches
+        plannedRows = rows
     }
 
     /// Rows per second committed by this call so far.

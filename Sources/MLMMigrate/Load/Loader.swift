@@ -54,8 +54,17 @@ public struct RunInfo: Sendable {
     /// Transform wrote the commission state files.
     public var hasCommission = false
 
+    /// Transform's ledger and commission parts are still writing their files beside this load
+    /// (a `run`): ``Loader/finishingTransform`` hands over the run's facts with their figures
+    /// (``countsJSON``, ``ledgerDigest``) before the first step that reads those files.
+    public var transformPending = false
+    /// The run writes a ledger, though a pending transform has not given its ``ledgerDigest`` yet.
+    public var ledgerPending = false
+
     /// The tables this run writes.
-    public var contents: RunContents { RunContents(pii: hasPII, ledger: ledgerDigest != nil, commission: hasCommission) }
+    public var contents: RunContents {
+        RunContents(pii: hasPII, ledger: ledgerDigest != nil || ledgerPending, commission: hasCommission)
+    }
     /// Identifies the Transform output being loaded (`RunManifest.workID`): a load resumes
     /// only the unfinished run that came from the same files.
     public var workID: String?
@@ -124,7 +133,8 @@ public struct Loader {
         }
         let resuming = try records.unfinishedRuns().contains { $0.workID == info.workID && info.workID != nil }
         let runID = try startOrResume(info)
-        let planned = info.delta == nil ? plan(steps, in: transformDirectory) : nil
+        // A pending transform's files are still being written: they are counted once they are.
+        let planned = info.delta == nil ? plan(steps.filter { !info.transformPending || $0.fromMemberTransform }, in: transformDirectory) : nil
         // A partitioned load numbers its batches from the batch size (Loader+Partitions): a resume
         // with another size would number some batch twice.
         if resuming, partitions != nil,
@@ -145,10 +155,14 @@ public struct Loader {
             committedBatches: committed.batches, committedRows: committed.rows.values.reduce(0, +)
         )
         var budget = maxBatches
+        var info = info
         do throws(MigrationError) {
             try TargetSchema.dropBulkLoadForeignKeys(on: connection)
             var complete = true
             for (index, step) in steps.enumerated() {
+                if info.transformPending && !step.fromMemberTransform {
+                    info = try finishTransform(runID: runID, steps: steps, in: transformDirectory, tracker: tracker)
+                }
                 let done = committed.rows[step.manifestKey] ?? 0
                 // Once the budget is spent, later steps only count what is in and look for more.
                 let loaded = if let partitions, step.files.first?.table == TargetTables.walletEntries {
@@ -184,6 +198,27 @@ public struct Loader {
 
     /// Stop after this many batches committed by this call (nil: load everything).
     public var maxBatches: Int?
+
+    /// With ``RunInfo/transformPending``: waits for the rest of Transform and returns the run's
+    /// facts with its figures. Called once, before the first step whose files the members'
+    /// transform did not write, so the members, their quarantine and PII load meanwhile.
+    public var finishingTransform: (() throws(MigrationError) -> RunInfo)?
+
+    /// Waits for ``finishingTransform``, then records the run's counts and its whole plan.
+    private func finishTransform(runID: Int, steps: [LoadStep], in directory: String, tracker: LoadProgress) throws(MigrationError) -> RunInfo {
+        guard let finishingTransform else {
+            throw MigrationError(.internalUnexpected, "the load of run \(runID) began before Transform finished and cannot wait for it")
+        }
+        let finished = try finishingTransform()
+        guard !finished.transformPending else {
+            throw MigrationError(.internalUnexpected, "Transform did not finish the files run \(runID) loads")
+        }
+        try records.updateCounts(runID, countsJSON: finished.countsJSON)
+        let planned = plan(steps, in: directory)
+        try records.recordPlan(runID, batches: planned?.batches, rows: planned?.rows, batchSize: batchSize, resumed: false)
+        tracker.replan(batches: planned?.batches, rows: planned?.rows)
+        return finished
+    }
 
     /// Hash-partitions an empty target's `mlm.wallet_entries` into this many partitions, loaded
     /// by parallel streams (``EntryPartitions``); nil keeps the target's layout.

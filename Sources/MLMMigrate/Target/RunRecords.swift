@@ -54,6 +54,15 @@ public struct RunRecords {
         return runID
     }
 
+    /// Replaces a run's per-entity counts (a `run` whose ledger and commission were still being
+    /// transformed when the load began records their counts once they are).
+    func updateCounts(_ runID: Int, countsJSON: String) throws(MigrationError) {
+        _ = try connection.query(
+            "UPDATE mlm_migration.runs SET counts = $2::jsonb WHERE run_id = $1::bigint", [String(runID), countsJSON],
+            what: "recording the counts of run \(runID)"
+        )
+    }
+
     /// Records what a load will write (schema migration 8), so `mlm-migrate status` can tell how
     /// far it is from the target alone; a resumed load counts one more resume.
     func recordPlan(_ runID: Int, batches: Int?, rows: Int?, batchSize: Int, resumed: Bool) throws(MigrationError) {

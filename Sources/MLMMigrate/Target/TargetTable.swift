@@ -78,4 +78,11 @@ public struct LoadStep: Sendable {
 
     /// The key the batch manifests count the step's rows under.
     public var manifestKey: String { "\(entity)/\(kind)" }
+
+    /// The runs that take the step: ``scope``, else its first table's.
+    public var runScope: TargetTable.Scope { scope ?? files.first?.table.scope ?? .always }
+
+    /// The members' transform writes the step's files (members, their quarantine and PII), not
+    /// the ledger's or the commission's, which a `run` finishes while these load.
+    public var fromMemberTransform: Bool { runScope == .always || runScope == .pii }
 }

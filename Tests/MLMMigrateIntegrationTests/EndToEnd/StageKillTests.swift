@@ -151,6 +151,37 @@ import Testing
         #expect(got == want, "\(Self.differences(got, want))")
     }
 
+    /// `run` loads the members while it transforms the ledger and commission state: killed then
+    /// (the manifest says the transform is pending and the load begun, batches are committed),
+    /// the same `run` transforms them again and finishes the load from its last batch.
+    @Test func aRunKilledWhileItTransformsTheLedgerBesideTheMembersLoadIsFinishedByTheSameCommand() throws {
+        let clean = try TestPostgres.freshDatabase("besideclean")
+        let reference = try TemporaryDirectory()
+        let expected = try tool(WorkDirectoryIntegrityTests.runArguments(reference.path, clean, ["--batch-size", "10"]))
+        #expect(expected.status == 0, "\(expected.stderr)")
+
+        let work = try TemporaryDirectory()
+        let target = try TestPostgres.freshDatabase("beside")
+        let arguments = WorkDirectoryIntegrityTests.runArguments(work.path, target, ["--batch-size", "10"])
+        func manifest() -> [String: Any] {
+            guard let data = FileManager.default.contents(atPath: "\(work.path)/manifest.json") else { return [:] }
+            return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        }
+        func pending() -> Bool {
+            let now = manifest()
+            return now["transformPending"] as? Bool == true && now["loadPending"] as? Bool == true
+        }
+        func batches() -> Int { WorkDirectoryIntegrityTests.scalar(target, "SELECT count(*) FROM mlm_migration.batches").flatMap { Int($0) } ?? 0 }
+        let result = try Self.killed(at: [("members loading, ledger pending", { _ in pending() && batches() >= 3 })], then: arguments)
+        #expect(result.status == 0 && result.stdout.contains(", 0 failed"), "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("resuming this work directory's unfinished load"), "\(result.stderr)")
+        #expect(manifest()["transformPending"] == nil)
+        // Released once the ledger's transform had read it, as after an uninterrupted run.
+        #expect(!FileManager.default.fileExists(atPath: "\(work.path)/cleanse/wallet_entries.tsv"))
+        let (got, want) = (try Self.stableTables(target), try Self.stableTables(clean))
+        #expect(got == want, "\(Self.differences(got, want))")
+    }
+
     @Test func aDeltaRunKilledInItsStagesItsLoadAndItsReconcileIsFinishedByTheSameCommand() throws {
         let (template, clean, _) = try reference()
         let target = try TestPostgres.freshDatabase("killdelta")

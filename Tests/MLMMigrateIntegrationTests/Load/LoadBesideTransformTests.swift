@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import MLMMigrate
+import Testing
+
+/// A `run` transforms only the members, then its load transforms the ledger and commission
+/// state on a second thread while the members, their quarantine and PII go in
+/// (``Pipeline/transform(delta:target:releasing:besideLoad:)``, ``Loader/finishingTransform``).
+@Suite struct LoadBesideTransformTests {
+    /// Vendor 2's sample extracted and cleansed once, in a work directory to copy.
+    private static func cleansed() throws -> TemporaryDirectory {
+        let directory = try TemporaryDirectory()
+        var pipeline = Pipeline(work: try WorkDirectory(path: directory.path), logger: Logger(label: "test"))
+        pipeline.kek = try TestKeys.kek
+        _ = try pipeline.extract(source: PackagePaths.sample("vendor2-mlmsoft"), mappingPath: PackagePaths.mapping("vendor2-mlmsoft"))
+        _ = try pipeline.cleanse()
+        return directory
+    }
+
+    private static func pipeline(_ directory: TemporaryDirectory) throws -> Pipeline {
+        var pipeline = Pipeline(work: try WorkDirectory(path: directory.path), logger: Logger(label: "test"))
+        pipeline.kek = try TestKeys.kek
+        pipeline.batchSize = 300
+        return pipeline
+    }
+
+    @Test func theLedgerTransformedBesideTheMembersLoadGivesTheSameTargetAsAWholeTransform() throws {
+        let template = try Self.cleansed()
+        let wholeDirectory = try StageKillTests.copy(template)
+        let whole = try Self.pipeline(wholeDirectory)
+        _ = try whole.transform()
+        let expectedTarget = try TestPostgres.freshDatabase("besidewhole")
+        let (expected, _) = try whole.load(target: expectedTarget)
+
+        let splitDirectory = try StageKillTests.copy(template)
+        let split = try Self.pipeline(splitDirectory)
+        _ = try split.transform(besideLoad: true)
+        let pending = try split.work.readManifest()
+        #expect(pending.transformPending == true && pending.transform != nil && pending.workID != nil)
+        #expect(pending.ledgerTransform == nil && pending.commissionTransform == nil)
+        #expect(!FileManager.default.fileExists(atPath: split.work.path(.transformWalletEntries)))
+
+        let target = try TestPostgres.freshDatabase("beside")
+        let (summary, _) = try split.load(target: target)
+        #expect(summary == expected)
+        let finished = try split.work.readManifest()
+        let reference = try whole.work.readManifest()
+        #expect(finished.transformPending == nil)
+        #expect(finished.ledgerTransform == reference.ledgerTransform && finished.commissionTransform == reference.commissionTransform)
+        #expect(finished.timings?.map(\.stage) == ["extract", "cleanse", "transform", "load"])
+        // Every row, batch digest, the run's counts and ledger digest: the same.
+        let (got, want) = (try ResumeTests.tables(target), try ResumeTests.tables(expectedTarget))
+        #expect(got == want, "\(StageKillTests.differences(got, want))")
+        // The plan the target records is the whole load's, the ledger's batches included.
+        let plan = "SELECT planned_batches || '/' || planned_rows FROM mlm_migration.runs"
+        #expect(try PostgresConnection(target).scalar(plan) == (try PostgresConnection(expectedTarget).scalar(plan)))
+        #expect(try PostgresConnection(target).scalar("SELECT planned_batches FROM mlm_migration.runs") == String(summary.batches))
+    }
+
+    /// The ledger's transform fails beside the members' load (its cleansed file damaged): the load
+    /// stops with that error, naming the file; the members' batches stay committed and the
+    /// manifest still says the transform is pending, so once the file is whole again the same
+    /// load transforms the ledger and finishes the run.
+    @Test func aLedgerTransformThatFailsBesideTheLoadStopsItResumably() throws {
+        let directory = try Self.cleansed()
+        let pipeline = try Self.pipeline(directory)
+        _ = try pipeline.transform(besideLoad: true)
+        let cleansed = pipeline.work.path(.cleanseWalletEntries)
+        let kept = try Data(contentsOf: URL(fileURLWithPath: cleansed))
+        try Data("not\ta\tstage\tfile\n".utf8).write(to: URL(fileURLWithPath: cleansed))
+
+        let target = try TestPostgres.freshDatabase("besidefail")
+        let error = #expect(throws: MigrationError.self) { try pipeline.load(target: target) }
+        #expect(error?.message.contains("cleanse/wallet_entries.tsv") == true, "\(String(describing: error))")
+        let stopped = try pipeline.work.readManifest()
+        #expect(stopped.transformPending == true && stopped.loadPending == true && stopped.ledgerTransform == nil)
+        let connection = try PostgresConnection(target)
+        #expect(try connection.scalar("SELECT status FROM mlm_migration.runs") == "loading")
+        #expect(try connection.scalar("SELECT count(*) FROM mlm.members") == "2001")
+        #expect(try connection.scalar("SELECT count(*) FROM mlm.wallets") == "0")
+
+        try kept.write(to: URL(fileURLWithPath: cleansed))
+        let (summary, _) = try pipeline.load(target: target)
+        #expect(summary.complete != false && summary.members == 2_001 && summary.walletEntries == 11_999)
+        #expect(try pipeline.work.readManifest().transformPending == nil)
+        #expect(try connection.scalar("SELECT status FROM mlm_migration.runs") == "loaded")
+    }
+}
