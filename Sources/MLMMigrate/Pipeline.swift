@@ -249,12 +249,7 @@ public struct Pipeline {
         }
         manifest.record(rest)
         try work.writeManifest(manifest)
-        // Transform is done now: its inputs go (unless `run --keep-stage-files`), and the files on disk are logged.
-        if manifest.releasedAfter?.contains("transform") == true {
-            try releaseStageFiles(after: "transform")
-        } else {
-            logStageFiles(after: "transform")
-        }
+        if manifest.releasedAfter?.contains("transform") == true { try releaseStageFiles(after: "transform") }
         return try finishLoad(try loaded.get(), manifest, started, resuming)
     }
 

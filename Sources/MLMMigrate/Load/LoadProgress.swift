@@ -13,7 +13,6 @@ final class LoadProgress {
     private let rowsAtStart: Int
     private(set) var batches: Int
     private(set) var rows: Int
-    private let lock = NSLock()
 
     init(runID: Int, plannedBatches: Int?, plannedRows: Int?, committedBatches: Int, committedRows: Int) {
         self.runID = runID
@@ -42,10 +41,7 @@ final class LoadProgress {
     }
 
     func committed(batch: Int, rows added: Int, entity: String, kind: String, logger: Logger) {
-        // Two streams may commit at once (``Loader`` loads the commission state beside the ledger).
-        lock.lock()
-        defer { lock.unlock() }
-        batches = max(batches, batch)
+        batches = batch
         rows += added
         var metadata: Logger.Metadata = [
             "run_id": "\(runID)", "batch": "\(batch)", "entity": "\(entity)", "kind": "\(kind)", "rows": "\(added)",
@@ -84,21 +80,15 @@ extension Loader {
     }
 
     static func plan(_ steps: [LoadStep], in directory: String, batchSize: Int) -> (batches: Int, rows: Int)? {
-        guard let counts = stepRows(steps, in: directory) else { return nil }
-        let rows = steps.reduce(0) { $0 + (counts[$1.manifestKey] ?? 0) }
-        let batches = steps.reduce(0) { $0 + ((counts[$1.manifestKey] ?? 0) + batchSize - 1) / batchSize }
-        return (batches, rows)
-    }
-
-    /// Each step's rows (its first stage file's lines after the header), by ``LoadStep/manifestKey``;
-    /// nil when a file cannot be read.
-    static func stepRows(_ steps: [LoadStep], in directory: String) -> [String: Int]? {
-        var counts: [String: Int] = [:]
+        var batches = 0
+        var rows = 0
         for step in steps {
             guard let file = step.files.first, let lines = Self.lineCount(file.file.path(in: directory)) else { return nil }
-            counts[step.manifestKey] = max(lines - 1, 0)
+            let stepRows = max(lines - 1, 0)
+            rows += stepRows
+            batches += (stepRows + batchSize - 1) / batchSize
         }
-        return counts
+        return (batches, rows)
     }
 
     /// Newlines in the file, counted with `memchr` over 1 MiB chunks (a byte-by-byte `Data`

@@ -101,8 +101,7 @@ public struct RunInfo: Sendable {
 /// second run against the same target is refused.
 public struct Loader {
     public let connection: PostgresConnection
-    /// Rows per batch; a resumed first load keeps the size its run began with.
-    public var batchSize: Int
+    public let batchSize: Int
     public let logger: Logger
 
     /// The run's rows in `mlm_migration.runs` and `mlm_migration.batches`.
@@ -136,22 +135,16 @@ public struct Loader {
         let runID = try startOrResume(info)
         // A pending transform's files are still being written: they are counted once they are.
         let planned = info.delta == nil ? plan(steps.filter { !info.transformPending || $0.fromMemberTransform }, in: transformDirectory) : nil
-        // A first load numbers its batches in advance from the batch size (``firstBatches``), so a
-        // resume goes on in the run's own batch size; a partitioned load (Loader+Partitions) asks for it.
-        if resuming, info.delta == nil,
+        // A partitioned load numbers its batches from the batch size (Loader+Partitions): a resume
+        // with another size would number some batch twice.
+        if resuming, partitions != nil,
            let recorded = try connection.scalar("SELECT batch_size FROM mlm_migration.runs WHERE run_id = $1::bigint", [String(runID)])
                .flatMap({ Int($0) }),
            recorded != batchSize {
-            guard partitions == nil else {
-                throw MigrationError(
-                    .targetLayoutMismatch,
-                    "run \(runID) loads its partitioned wallet entries in batches of \(recorded): resume it with --batch-size \(recorded)"
-                )
-            }
-            logger.notice("resuming the run in its own batch size", metadata: ["run_id": "\(runID)", "batch_size": "\(recorded)"])
-            var own = self
-            own.batchSize = recorded
-            return try own.run(transformDirectory: transformDirectory, info: info, progress: progress)
+            throw MigrationError(
+                .targetLayoutMismatch,
+                "run \(runID) loads its partitioned wallet entries in batches of \(recorded): resume it with --batch-size \(recorded)"
+            )
         }
         try records.recordPlan(runID, batches: planned?.batches, rows: planned?.rows, batchSize: batchSize, resumed: resuming)
         if info.delta != nil { return try runDelta(runID: runID, transformDirectory: transformDirectory, info: info, progress: progress) }
@@ -163,29 +156,13 @@ public struct Loader {
         )
         var budget = maxBatches
         var info = info
-        // Each step's first batch number, fixed from the plan so a resumed load (or one in two
-        // streams) numbers every batch as an uninterrupted one does; set for the steps whose files are there.
-        // (A partitioned load numbers its entries' batches per partition: the steps go one after
-        // the other, numbered after the highest so far, as they always did.)
-        var firsts = partitions != nil ? [:] : firstBatches(steps, ready: info.transformPending ? steps.filter(\.fromMemberTransform) : steps, in: transformDirectory)
-        var beside: BackgroundJob<[Int: (rows: Int, atEnd: Bool, batches: Int)]>?
         do throws(MigrationError) {
             try TargetSchema.dropBulkLoadForeignKeys(on: connection)
             var complete = true
             for (index, step) in steps.enumerated() {
                 if info.transformPending && !step.fromMemberTransform {
                     info = try finishTransform(runID: runID, steps: steps, in: transformDirectory, tracker: tracker)
-                    if partitions == nil { firsts = firstBatches(steps, ready: steps, in: transformDirectory) }
                 }
-                // The commission state goes in on a second connection while the ledger does
-                // (their tables reference only members, loaded by then); not with a batch budget.
-                if beside == nil, budget == nil, partitions == nil, step.runScope == .ledger {
-                    beside = try commissionBeside(
-                        steps, firsts: firsts, committed: committed.rows, committedBatches: committed.stepBatches,
-                        in: transformDirectory, runID: runID, tracker: tracker
-                    )
-                }
-                if beside != nil && step.runScope == .commission { continue }
                 let done = committed.rows[step.manifestKey] ?? 0
                 // Once the budget is spent, later steps only count what is in and look for more.
                 let loaded = if let partitions, step.files.first?.table == TargetTables.walletEntries {
@@ -196,20 +173,11 @@ public struct Loader {
                 } else {
                     try load(
                         step, in: transformDirectory, skipping: done, runID: runID, summary: &summary, budget: &budget,
-                        progress: progress, tracker: tracker,
-                        nextBatch: firsts[step.manifestKey].map { $0 + (committed.stepBatches[step.manifestKey] ?? 0) }
+                        progress: progress, tracker: tracker
                     )
                 }
                 summary[keyPath: step.summaryField] = loaded.rows
                 complete = complete && loaded.atEnd
-            }
-            if let stream = beside {
-                beside = nil
-                for (index, loaded) in try stream.wait() {
-                    summary[keyPath: steps[index].summaryField] = loaded.rows
-                    summary.batches = max(summary.batches, loaded.batches)
-                    complete = complete && loaded.atEnd
-                }
             }
             try TargetSchema.restoreBulkLoadForeignKeys(on: connection)
             if !complete {
@@ -220,8 +188,6 @@ public struct Loader {
             try records.markLoaded(runID, ledgerDigest: info.ledgerDigest)
         } catch {
             try? connection.execute("ROLLBACK")
-            // The second stream ends its batch and stops before the foreign keys come back.
-            _ = try? beside?.wait()
             try? TargetSchema.restoreBulkLoadForeignKeys(on: connection)
             logger.error("load stopped; the same command resumes it from the last committed batch", metadata: ["run_id": "\(runID)", "batches": "\(summary.batches)"])
             throw error
@@ -292,7 +258,7 @@ public struct Loader {
     /// the target, and whether that is all of its file.
     func load(
         _ step: LoadStep, in directory: String, skipping done: Int, runID: Int, summary: inout LoadSummary, budget: inout Int?,
-        progress: Bool?, tracker: LoadProgress? = nil, nextBatch: Int? = nil
+        progress: Bool?, tracker: LoadProgress? = nil
     ) throws(MigrationError) -> (rows: Int, atEnd: Bool) {
         let readers = try step.files.map { file throws(MigrationError) in
             try StageFileReader(path: file.file.path(in: directory), expecting: file.table.columns)
@@ -310,11 +276,9 @@ public struct Loader {
         line.detail = tracker.map { tracker in { tracker.line } }
         var total = done
         var atEnd = false
-        // Numbered from `nextBatch` (a first load's plan), else after the highest so far (a delta run).
-        var batchNo = nextBatch ?? summary.batches + 1
         while budget != 0 {
             let tables = step.files.map(\.table.name)
-            let rows = try loadBatch(runID: runID, batchNo: batchNo, entity: step.entity, kind: step.kind, tables: tables) { digest throws(MigrationError) in
+            let rows = try loadBatch(runID: runID, batchNo: summary.batches + 1, entity: step.entity, kind: step.kind, tables: tables) { digest throws(MigrationError) in
                 let count = try copy(readers[0], sqls[0], digest)
                 for (reader, sql) in zip(readers.dropFirst(), sqls.dropFirst()) {
                     guard try copy(reader, sql, { _ in }) == count else {
@@ -327,10 +291,9 @@ public struct Loader {
                 atEnd = true
                 break
             }
-            summary.batches = max(summary.batches, batchNo)
+            summary.batches += 1
             total += rows
-            tracker?.committed(batch: batchNo, rows: rows, entity: step.entity, kind: step.kind, logger: logger)
-            batchNo += 1
+            tracker?.committed(batch: summary.batches, rows: rows, entity: step.entity, kind: step.kind, logger: logger)
             budget = budget.map { $0 - 1 }
             line.show(total)
         }

@@ -77,23 +77,19 @@ public struct RunRecords {
         )
     }
 
-    /// Rows and batches already committed per `entity/kind` (``LoadStep/manifestKey``), and the
-    /// highest batch number, for a run.
-    func committedRows(_ runID: Int) throws(MigrationError) -> (rows: [String: Int], batches: Int, stepBatches: [String: Int]) {
+    /// Rows already committed per `entity/kind` (``LoadStep/manifestKey``), and the highest batch number, for a run.
+    func committedRows(_ runID: Int) throws(MigrationError) -> (rows: [String: Int], batches: Int) {
         var rows: [String: Int] = [:]
-        var stepBatches: [String: Int] = [:]
         var batches = 0
         let committed = try connection.query(
-            "SELECT entity, kind, sum(row_count), max(batch_no), count(*) FROM mlm_migration.batches WHERE run_id = $1::bigint GROUP BY entity, kind",
+            "SELECT entity, kind, sum(row_count), max(batch_no) FROM mlm_migration.batches WHERE run_id = $1::bigint GROUP BY entity, kind",
             [String(runID)]
         )
         for row in committed {
-            let key = "\(row[0] ?? "")/\(row[1] ?? "")"
-            rows[key] = row[2].flatMap { Int($0) } ?? 0
-            stepBatches[key] = row[4].flatMap { Int($0) } ?? 0
+            rows["\(row[0] ?? "")/\(row[1] ?? "")"] = row[2].flatMap { Int($0) } ?? 0
             batches = max(batches, row[3].flatMap { Int($0) } ?? 0)
         }
-        return (rows, batches, stepBatches)
+        return (rows, batches)
     }
 
     /// Writes a batch's manifest row: its rows in total and per table, and their SHA-256. Runs
