@@ -249,7 +249,12 @@ public struct Pipeline {
         }
         manifest.record(rest)
         try work.writeManifest(manifest)
-        if manifest.releasedAfter?.contains("transform") == true { try releaseStageFiles(after: "transform") }
+        // Transform is done now: its inputs go (unless `run --keep-stage-files`), and the files on disk are logged.
+        if manifest.releasedAfter?.contains("transform") == true {
+            try releaseStageFiles(after: "transform")
+        } else {
+            logStageFiles(after: "transform")
+        }
         return try finishLoad(try loaded.get(), manifest, started, resuming)
     }
 
