@@ -16,22 +16,20 @@ extension Pipeline {
         if let loaded = manifest.load?.runID { runID = loaded } else { runID = try reconciler.latestRun(mappingDigest: mapping.digest) }
         let counts = StageCounts(extract: extract, cleanse: cleanse, transform: transform)
         // The PII round trip reads other tables than the ledger's check: it runs beside it, on
-        // its own connection and thread; its checks are listed after the ledger's as before.
-        var piiCheck: (() throws(MigrationError) -> ([Check], PIIFigures))?
-        if let expected = transform.piiMembers {
-            guard let kek else {
-                throw MigrationError(.keysKEKMissing, "reconcile decrypts the PII to verify it (runbooks/keys.md): give --kek-file or set \(KeyEncryptionKey.environmentVariable)")
+        // its own connection and thread; its checks are listed after the ledger's as before. A
+        // `run` may have started it already, while its ledger loaded (``EarlyChecks``).
+        let piiCheck = try piiRoundTrip(manifest, mapping: mapping, runID: runID, connInfo: connection.siblingConnInfo)
+        let early = earlyChecks?.takePII(runID: runID)
+        let piiJob = BackgroundJob(name: "mlm-migrate.reconcile.pii") { [piiCheck, logger] () throws(MigrationError) -> ([Check], PIIFigures)? in
+            if let early {
+                do throws(MigrationError) {
+                    return try early.wait()
+                } catch {
+                    logger.warning("the PII round trip begun during the load failed; checking again", metadata: ["error": "\(error)"])
+                }
             }
-            let source = Extractor(members: mapping.members, source: manifest.source, logger: logger)
-            let fields = mapping.members.columns.filter(\.pii).map(\.field)
-            let (connInfo, cleansed) = (connection.siblingConnInfo, work.path(.cleanseMembers))
-            piiCheck = { [logger] () throws(MigrationError) in
-                try PIIReconciler(connection: try PostgresConnection(connInfo, logger: logger), kek: kek, logger: logger).run(
-                    runID: runID, fields: fields, source: source, cleansedMembersPath: cleansed, expected: expected
-                )
-            }
+            return try piiCheck?()
         }
-        let piiJob = BackgroundJob(name: "mlm-migrate.reconcile.pii") { [piiCheck] () throws(MigrationError) in try piiCheck?() }
         let ((memberAndLedgerChecks, ledger), piiResult) = try piiJob.alongside {
             () throws(MigrationError) -> ([Check], (counts: LedgerStageCounts, figures: LedgerFigures)?) in
             let checks = try reconciler.run(runID: runID, counts: counts, legs: mapping.members.genealogy.legs)
@@ -97,5 +95,44 @@ extension Pipeline {
             report: report, jsonPath: paths.json, markdownPath: paths.markdown, htmlPath: paths.html,
             exceptionsPath: exceptionsPath, exceptions: exceptions, target: described
         )
+    }
+
+    /// Reconcile's PII round trip for run `runID` on a new connection (`connInfo`), as a job to
+    /// run on another thread; nil when the mapping has no PII.
+    func piiRoundTrip(
+        _ manifest: RunManifest, mapping: Mapping, runID: Int, connInfo: String
+    ) throws(MigrationError) -> (() throws(MigrationError) -> ([Check], PIIFigures))? {
+        guard let expected = manifest.transform?.piiMembers else { return nil }
+        guard let kek else {
+            throw MigrationError(.keysKEKMissing, "reconcile decrypts the PII to verify it (runbooks/keys.md): give --kek-file or set \(KeyEncryptionKey.environmentVariable)")
+        }
+        let source = Extractor(members: mapping.members, source: manifest.source, logger: logger)
+        let fields = mapping.members.columns.filter(\.pii).map(\.field)
+        let cleansed = work.path(.cleanseMembers)
+        return { [logger] () throws(MigrationError) in
+            try PIIReconciler(connection: try PostgresConnection(connInfo, logger: logger), kek: kek, logger: logger).run(
+                runID: runID, fields: fields, source: source, cleansedMembersPath: cleansed, expected: expected
+            )
+        }
+    }
+}
+
+/// Checks a whole `run` starts before its reconcile, for that reconcile to take, in this process
+/// only (nothing is kept on disk: a later command checks afresh). The PII round trip reads only
+/// the members' keys and PII, which no later step of the load writes: it starts once the load is
+/// past them, while the ledger and commission state load (I/O for the database, a core idle here).
+final class EarlyChecks: @unchecked Sendable {
+    private var pii: (runID: Int, job: BackgroundJob<([Check], PIIFigures)>)?
+
+    /// Starts `check` for `runID` unless one is started already.
+    func startPII(runID: Int, _ check: @escaping () throws(MigrationError) -> ([Check], PIIFigures)) {
+        guard pii == nil else { return }
+        pii = (runID, BackgroundJob(name: "mlm-migrate.reconcile.pii.early", check))
+    }
+
+    /// The round trip started for `runID`, handed over once.
+    func takePII(runID: Int) -> BackgroundJob<([Check], PIIFigures)>? {
+        defer { pii = nil }
+        return pii?.runID == runID ? pii?.job : nil
     }
 }

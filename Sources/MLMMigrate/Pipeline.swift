@@ -28,6 +28,8 @@ public struct Pipeline {
     public var transport = TransportPolicy()
     /// `--after WORKDIR`: use that work directory's disposable PostgreSQL (no `--target`).
     public var disposableFrom: String?
+    /// Set by ``run(source:mappingPath:target:delta:)``: checks its load starts for its reconcile.
+    var earlyChecks: EarlyChecks?
     /// `run --keep-stage-files`: keep every stage file; by default ``run(source:mappingPath:target:delta:)``
     /// removes each once nothing later reads it (``StageFile/released(after:)``).
     public var keepStageFiles = false
@@ -219,7 +221,7 @@ public struct Pipeline {
         manifest.loadPending = true
         try work.writeManifest(manifest)
         guard manifest.transformPending == true else {
-            return try finishLoad(try loadRetrying(target, fresh: fresh, info: info, finishingTransform: nil), manifest, started, resuming)
+            return try finishLoad(try loadRetrying(manifest, target, fresh: fresh, info: info, finishingTransform: nil), manifest, started, resuming)
         }
         // `run` left the ledger and commission state to transform here, on a second thread, while
         // the members, their quarantine and PII load; the loader waits for it before their steps.
@@ -234,7 +236,7 @@ public struct Pipeline {
         }
         let loaded: Result<(LoadSummary, ConnectedTarget), MigrationError>
         do throws(MigrationError) {
-            loaded = .success(try loadRetrying(target, fresh: fresh, info: info, finishingTransform: finishing))
+            loaded = .success(try loadRetrying(manifest, target, fresh: fresh, info: info, finishingTransform: finishing))
         } catch {
             loaded = .failure(error)
         }
@@ -314,8 +316,20 @@ public struct Pipeline {
     /// Loads `info`'s run into the target. A transient database error (connection lost,
     /// serialization failure...) is retried with backoff on a new connection, resuming from the
     /// last committed batch.
+    /// With ``earlyChecks`` (a whole `run`, no batch limit): the load's hook that starts
+    /// reconcile's PII round trip before its first ledger or commission step.
+    private func earlyStart(_ manifest: RunManifest) -> ((LoadStep, Int, PostgresConnection) -> Void)? {
+        guard let earlyChecks, maxBatches == nil, manifest.delta == nil, let mapping = try? workMapping(manifest) else { return nil }
+        return { [self] step, runID, connection in
+            guard !step.fromMemberTransform, let check = try? piiRoundTrip(manifest, mapping: mapping, runID: runID, connInfo: connection.siblingConnInfo)
+            else { return }
+            logger.info("checking the PII round trip while the rest loads", metadata: ["run_id": "\(runID)"])
+            earlyChecks.startPII(runID: runID, check)
+        }
+    }
+
     private func loadRetrying(
-        _ target: String?, fresh: Bool, info: RunInfo, finishingTransform: (() throws(MigrationError) -> RunInfo)?
+        _ manifest: RunManifest, _ target: String?, fresh: Bool, info: RunInfo, finishingTransform: (() throws(MigrationError) -> RunInfo)?
     ) throws(MigrationError) -> (LoadSummary, ConnectedTarget) {
         var fresh = fresh
         var attempt = 0
@@ -327,6 +341,7 @@ public struct Pipeline {
                 loader.maxBatches = maxBatches
                 loader.entryPartitions = entryPartitions
                 loader.finishingTransform = finishingTransform
+                loader.stepStarting = earlyStart(manifest)
                 return (try loader.run(transformDirectory: work.file("transform"), info: info, progress: progress), described)
             } catch {
                 // While it restarts, the database is briefly unreachable: also worth a retry then.
@@ -351,6 +366,12 @@ public struct Pipeline {
     /// With `delta`, the export is a later one of a system the target already holds: only the
     /// changes are written (see ``Loader``'s delta runs), and the report counts them.
     public func run(source: String, mappingPath: String, target: String?, delta: Bool = false) throws(MigrationError) -> Outcome? {
+        var pipeline = self
+        pipeline.earlyChecks = EarlyChecks()
+        return try pipeline.runStages(source: source, mappingPath: mappingPath, target: target, delta: delta)
+    }
+
+    private func runStages(source: String, mappingPath: String, target: String?, delta: Bool) throws(MigrationError) -> Outcome? {
         let manifest = try? work.existingManifest()
         let state = manifest.map(\.runState) ?? .nothingLoaded
         if state == .loadUnfinished || state == .unreconciled, let manifest {

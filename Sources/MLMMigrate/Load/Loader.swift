@@ -163,6 +163,7 @@ public struct Loader {
                 if info.transformPending && !step.fromMemberTransform {
                     info = try finishTransform(runID: runID, steps: steps, in: transformDirectory, tracker: tracker)
                 }
+                stepStarting?(step, runID, connection)
                 let done = committed.rows[step.manifestKey] ?? 0
                 // Once the budget is spent, later steps only count what is in and look for more.
                 let loaded = if let partitions, step.files.first?.table == TargetTables.walletEntries {
@@ -203,6 +204,10 @@ public struct Loader {
     /// facts with its figures. Called once, before the first step whose files the members'
     /// transform did not write, so the members, their quarantine and PII load meanwhile.
     public var finishingTransform: (() throws(MigrationError) -> RunInfo)?
+
+    /// Called before each step of a first load, with the run and the load's connection (a `run`
+    /// starts reconcile's PII round trip once the members' steps are done).
+    public var stepStarting: ((LoadStep, Int, PostgresConnection) -> Void)?
 
     /// Waits for ``finishingTransform``, then records the run's counts and its whole plan.
     private func finishTransform(runID: Int, steps: [LoadStep], in directory: String, tracker: LoadProgress) throws(MigrationError) -> RunInfo {
