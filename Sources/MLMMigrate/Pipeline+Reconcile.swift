@@ -124,9 +124,11 @@ extension Pipeline {
 final class EarlyChecks: @unchecked Sendable {
     private var pii: (runID: Int, job: BackgroundJob<([Check], PIIFigures)>)?
 
-    /// Starts `check` for `runID` unless one is started already.
+    /// Whether the round trip has been started, and not handed over yet.
+    var startedPII: Bool { pii != nil }
+
+    /// Starts `check` for `runID`.
     func startPII(runID: Int, _ check: @escaping () throws(MigrationError) -> ([Check], PIIFigures)) {
-        guard pii == nil else { return }
         pii = (runID, BackgroundJob(name: "mlm-migrate.reconcile.pii.early", check))
     }
 

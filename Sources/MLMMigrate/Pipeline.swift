@@ -321,7 +321,7 @@ public struct Pipeline {
     private func earlyStart(_ manifest: RunManifest) -> ((LoadStep, Int, PostgresConnection) -> Void)? {
         guard let earlyChecks, maxBatches == nil, manifest.delta == nil, let mapping = try? workMapping(manifest) else { return nil }
         return { [self] step, runID, connection in
-            guard !step.fromMemberTransform, let check = try? piiRoundTrip(manifest, mapping: mapping, runID: runID, connInfo: connection.siblingConnInfo)
+            guard !step.fromMemberTransform, !earlyChecks.startedPII, let check = try? piiRoundTrip(manifest, mapping: mapping, runID: runID, connInfo: connection.siblingConnInfo)
             else { return }
             logger.info("checking the PII round trip while the rest loads", metadata: ["run_id": "\(runID)"])
             earlyChecks.startPII(runID: runID, check)

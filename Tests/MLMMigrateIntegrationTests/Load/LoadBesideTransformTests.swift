@@ -5,8 +5,34 @@ import Testing
 
 /// A `run` transforms only the members, then its load transforms the ledger and commission
 /// state on a second thread while the members, their quarantine and PII go in
-/// (``Pipeline/transform(delta:target:releasing:besideLoad:)``, ``Loader/finishingTransform``).
+/// (``Pipeline/transform(delta:target:releasing:besideLoad:)``, ``Loader/finishingTransform``),
+/// and starts reconcile's PII round trip while the ledger and commission state go in.
 @Suite struct LoadBesideTransformTests {
+    /// The round trip begun during the load gives the report a reconcile run afterwards gives.
+    @Test func aRunChecksThePIIWhileItsLedgerLoadsAndReportsWhatAFreshCheckFinds() throws {
+        let work = try TemporaryDirectory()
+        let target = try TestPostgres.freshDatabase("earlypii")
+        let run = try ToolRun.run("mlm-migrate", WorkDirectoryIntegrityTests.runArguments(work.path, target, ["--log-level", "info", "--log-format", "json"]))
+        #expect(run.status == 0 && run.stdout.contains(", 0 failed"), "\(run.stdout)\(run.stderr)")
+        let lines = run.stderr.split(separator: "\n")
+        let started = try #require(lines.firstIndex { $0.contains("checking the PII round trip while the rest loads") }, "\(run.stderr)")
+        let walletsLoading = try #require(lines.firstIndex { $0.contains("\"batch committed\"") && $0.contains("\"entity\":\"wallets\"") })
+        let piiChecked = try #require(lines.firstIndex { $0.contains("\"reconciled PII\"") })
+        #expect(started < walletsLoading && started < piiChecked)
+        #expect(lines.filter { $0.contains("\"reconciled PII\"") }.count == 1)
+        #expect(lines.filter { $0.contains("checking the PII round trip while the rest loads") }.count == 1)
+
+        func digest() throws -> String {
+            let data = try Data(contentsOf: URL(fileURLWithPath: "\(work.path)/report.json"))
+            let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            return try #require(report["contentDigest"] as? String)
+        }
+        let early = try digest()
+        let again = try ToolRun.run("mlm-migrate", ["reconcile", "--work-dir", work.path, "--target", target, "--kek-file", TestKeys.kekFile, "--no-progress"])
+        #expect(again.status == 0 && again.stdout.contains(", 0 failed"), "\(again.stdout)\(again.stderr)")
+        #expect(try digest() == early)
+    }
+
     /// Vendor 2's sample extracted and cleansed once, in a work directory to copy.
     private static func cleansed() throws -> TemporaryDirectory {
         let directory = try TemporaryDirectory()
