@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Logging
 
 /// Reconcile: the checks on the target, the report in its three forms and the exceptions register.
 extension Pipeline {
@@ -38,7 +39,15 @@ extension Pipeline {
                 throw Self.missing("transform")
             }
             let ledgerCounts = LedgerStageCounts(entriesExtract: ledgerExtract.entries, balancesExtract: ledgerExtract.balances, cleanse: ledgerCleanse, transform: ledgerTransform)
-            let (ledgerChecks, figures) = try LedgerReconciler(connection: connection, logger: logger).run(runID: runID, counts: ledgerCounts)
+            var verified: LedgerVerification?
+            if let early = earlyChecks?.takeLedger(runID: runID) {
+                do throws(MigrationError) {
+                    verified = try early.wait()
+                } catch {
+                    logger.warning("the ledger read back during the load failed; reading it again", metadata: ["error": "\(error)"])
+                }
+            }
+            let (ledgerChecks, figures) = try LedgerReconciler(connection: connection, logger: logger).run(runID: runID, counts: ledgerCounts, verified: verified)
             return (checks + ledgerChecks, (ledgerCounts, figures))
         }
         var checks = memberAndLedgerChecks + (piiResult?.0 ?? [])
@@ -121,8 +130,29 @@ extension Pipeline {
 /// only (nothing is kept on disk: a later command checks afresh). The PII round trip reads only
 /// the members' keys and PII, which no later step of the load writes: it starts once the load is
 /// past them, while the ledger and commission state load (I/O for the database, a core idle here).
+///
+/// Likewise the ledger's read-back (``LedgerVerifier``) once the wallets, entries and ledger
+/// quarantine are in, while the commission state loads; the digest the load records at its end
+/// is read by reconcile itself.
 final class EarlyChecks: @unchecked Sendable {
     private var pii: (runID: Int, job: BackgroundJob<([Check], PIIFigures)>)?
+    private var ledger: (runID: Int, job: BackgroundJob<LedgerVerification>)?
+
+    /// Whether the ledger's read-back has been started.
+    var startedLedger: Bool { ledger != nil }
+
+    /// Reads the ledger of `runID` back on a new connection (`connInfo`).
+    func startLedger(runID: Int, connInfo: String, logger: Logger) {
+        ledger = (runID, BackgroundJob(name: "mlm-migrate.reconcile.ledger.early") { () throws(MigrationError) in
+            try LedgerVerifier(connection: try PostgresConnection(connInfo, logger: logger)).verify(runID: runID)
+        })
+    }
+
+    /// The ledger read back for `runID`, handed over once.
+    func takeLedger(runID: Int) -> BackgroundJob<LedgerVerification>? {
+        defer { ledger = nil }
+        return ledger?.runID == runID ? ledger?.job : nil
+    }
 
     /// Whether the round trip has been started, and not handed over yet.
     var startedPII: Bool { pii != nil }

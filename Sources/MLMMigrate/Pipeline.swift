@@ -313,14 +313,16 @@ public struct Pipeline {
         return info
     }
 
-    /// Loads `info`'s run into the target. A transient database error (connection lost,
-    /// serialization failure...) is retried with backoff on a new connection, resuming from the
-    /// last committed batch.
-    /// With ``earlyChecks`` (a whole `run`, no batch limit): the load's hook that starts
-    /// reconcile's PII round trip before its first ledger or commission step.
+    /// With ``earlyChecks`` (a whole `run`'s first load, no batch limit): the load's hook that
+    /// starts reconcile's PII round trip before the first ledger or commission step, and the
+    /// ledger's read-back before the first commission step (``EarlyChecks``).
     private func earlyStart(_ manifest: RunManifest) -> ((LoadStep, Int, PostgresConnection) -> Void)? {
         guard let earlyChecks, maxBatches == nil, manifest.delta == nil, let mapping = try? workMapping(manifest) else { return nil }
         return { [self] step, runID, connection in
+            if step.runScope == .commission, mapping.ledger != nil, !earlyChecks.startedLedger {
+                logger.info("reading the ledger back while the commission state loads", metadata: ["run_id": "\(runID)"])
+                earlyChecks.startLedger(runID: runID, connInfo: connection.siblingConnInfo, logger: logger)
+            }
             guard !step.fromMemberTransform, !earlyChecks.startedPII, let check = try? piiRoundTrip(manifest, mapping: mapping, runID: runID, connInfo: connection.siblingConnInfo)
             else { return }
             logger.info("checking the PII round trip while the rest loads", metadata: ["run_id": "\(runID)"])
@@ -328,6 +330,9 @@ public struct Pipeline {
         }
     }
 
+    /// Loads `info`'s run into the target. A transient database error (connection lost,
+    /// serialization failure...) is retried with backoff on a new connection, resuming from the
+    /// last committed batch.
     private func loadRetrying(
         _ manifest: RunManifest, _ target: String?, fresh: Bool, info: RunInfo, finishingTransform: (() throws(MigrationError) -> RunInfo)?
     ) throws(MigrationError) -> (LoadSummary, ConnectedTarget) {

@@ -80,14 +80,23 @@ public struct LedgerReconciler {
         self.logger = logger
     }
 
-    public func run(runID: Int, counts: LedgerStageCounts) throws(MigrationError) -> (checks: [Check], figures: LedgerFigures) {
+    /// `verified`: the run's entries and wallets already read back and recomputed
+    /// (``LedgerVerifier/verify(runID:)`` once the ledger's load steps were done, by a `run`
+    /// while its commission state loaded); the digest the load records at its end is read here.
+    public func run(runID: Int, counts: LedgerStageCounts, verified: LedgerVerification? = nil) throws(MigrationError) -> (checks: [Check], figures: LedgerFigures) {
         let run = String(runID)
         var checks: [Check] = []
         func count(_ sql: String, _ parameters: [String?]? = nil) throws(MigrationError) -> Int { Int(try connection.scalar(sql, parameters ?? [run]) ?? "0") ?? 0 }
         let scope = ReconcileScope(runID: runID)
 
         // One streamed read of every entry gives the counts, the totals and the hash checks.
-        let verification = try LedgerVerifier(connection: connection).verify(runID: runID)
+        var verification: LedgerVerification
+        if var verified {
+            verified.storedRunDigest = try LedgerVerifier(connection: connection).storedRunDigest(runID: runID)
+            verification = verified
+        } else {
+            verification = try LedgerVerifier(connection: connection).verify(runID: runID)
+        }
         let entries = verification.entries
         let entriesQuarantined = try count("SELECT count(*) FROM mlm_migration.quarantine WHERE run_id = $1::bigint AND entity = 'wallet_entries'")
         checks.append(Check(

@@ -81,7 +81,7 @@ public struct LedgerVerifier {
     public func verify(runID: Int) throws(MigrationError) -> LedgerVerification {
         let scope = ReconcileScope(runID: runID)
         var result = try verify(where: scope.covers)
-        result.storedRunDigest = try connection.scalar("SELECT ledger_digest FROM mlm_migration.runs WHERE run_id = $1::bigint", [String(runID)], what: "reading the run's ledger digest")
+        result.storedRunDigest = try storedRunDigest(runID: runID)
         let kept = try connection.scalar(
             "SELECT count(*) FROM mlm_migration.kept_members WHERE run_id = $1::bigint", [String(runID)], what: "counting kept members"
         )
@@ -92,6 +92,11 @@ public struct LedgerVerifier {
             )
         }
         return result
+    }
+
+    /// The run digest the load recorded for `runID` (`runs.ledger_digest`, written as its load finishes).
+    public func storedRunDigest(runID: Int) throws(MigrationError) -> String? {
+        try connection.scalar("SELECT ledger_digest FROM mlm_migration.runs WHERE run_id = $1::bigint", [String(runID)], what: "reading the run's ledger digest")
     }
 
     /// Verifies every wallet in the target, whichever run wrote it and whether or not a later

@@ -6,10 +6,12 @@ import Testing
 /// A `run` transforms only the members, then its load transforms the ledger and commission
 /// state on a second thread while the members, their quarantine and PII go in
 /// (``Pipeline/transform(delta:target:releasing:besideLoad:)``, ``Loader/finishingTransform``),
-/// and starts reconcile's PII round trip while the ledger and commission state go in.
+/// and starts reconcile's PII round trip while the ledger and commission state go in, and the
+/// ledger's read-back while the commission state goes in.
 @Suite struct LoadBesideTransformTests {
-    /// The round trip begun during the load gives the report a reconcile run afterwards gives.
-    @Test func aRunChecksThePIIWhileItsLedgerLoadsAndReportsWhatAFreshCheckFinds() throws {
+    /// The PII round trip and the ledger's read-back begun during the load give the report a
+    /// reconcile run afterwards gives.
+    @Test func aRunChecksThePIIAndTheLedgerWhileTheRestLoadsAndReportsWhatAFreshCheckFinds() throws {
         let work = try TemporaryDirectory()
         let target = try TestPostgres.freshDatabase("earlypii")
         let run = try ToolRun.run("mlm-migrate", WorkDirectoryIntegrityTests.runArguments(work.path, target, ["--log-level", "info", "--log-format", "json"]))
@@ -21,6 +23,13 @@ import Testing
         #expect(started < walletsLoading && started < piiChecked)
         #expect(lines.filter { $0.contains("\"reconciled PII\"") }.count == 1)
         #expect(lines.filter { $0.contains("checking the PII round trip while the rest loads") }.count == 1)
+        // The ledger is read back once its steps are done, while the commission state loads.
+        let ledgerRead = try #require(lines.firstIndex { $0.contains("reading the ledger back while the commission state loads") })
+        let lastEntries = try #require(lines.lastIndex { $0.contains("\"batch committed\"") && $0.contains("\"entity\":\"wallet_entries\"") })
+        let firstCommission = try #require(lines.firstIndex { $0.contains("\"batch committed\"") && $0.contains("\"entity\":\"periods\"") })
+        #expect(lastEntries < ledgerRead && ledgerRead < firstCommission)
+        #expect(lines.filter { $0.contains("reading the ledger back while the commission state loads") }.count == 1)
+        #expect(lines.filter { $0.contains("\"reconciled ledger\"") }.count == 1)
 
         func digest() throws -> String {
             let data = try Data(contentsOf: URL(fileURLWithPath: "\(work.path)/report.json"))
