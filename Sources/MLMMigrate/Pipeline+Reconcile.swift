@@ -148,6 +148,14 @@ final class EarlyChecks: @unchecked Sendable {
         })
     }
 
+    /// Waits for whatever was started and not handed over, dropping the results.
+    func drain() {
+        _ = try? pii?.job.wait()
+        _ = try? ledger?.job.wait()
+        pii = nil
+        ledger = nil
+    }
+
     /// The ledger read back for `runID`, handed over once.
     func takeLedger(runID: Int) -> BackgroundJob<LedgerVerification>? {
         defer { ledger = nil }

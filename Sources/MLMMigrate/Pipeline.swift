@@ -372,8 +372,15 @@ public struct Pipeline {
     /// changes are written (see ``Loader``'s delta runs), and the report counts them.
     public func run(source: String, mappingPath: String, target: String?, delta: Bool = false) throws(MigrationError) -> Outcome? {
         var pipeline = self
-        pipeline.earlyChecks = EarlyChecks()
-        return try pipeline.runStages(source: source, mappingPath: mappingPath, target: target, delta: delta)
+        let early = EarlyChecks()
+        pipeline.earlyChecks = early
+        do throws(MigrationError) {
+            return try pipeline.runStages(source: source, mappingPath: mappingPath, target: target, delta: delta)
+        } catch {
+            // Checks begun by a load that then failed end before this call does.
+            early.drain()
+            throw error
+        }
     }
 
     private func runStages(source: String, mappingPath: String, target: String?, delta: Bool) throws(MigrationError) -> Outcome? {
