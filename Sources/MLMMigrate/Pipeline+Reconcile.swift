@@ -20,15 +20,9 @@ extension Pipeline {
         // its own connection and thread; its checks are listed after the ledger's as before. A
         // `run` may have started it already, while its ledger loaded (``EarlyChecks``).
         let piiCheck = try piiRoundTrip(manifest, mapping: mapping, runID: runID, connInfo: connection.siblingConnInfo)
-        let early = earlyChecks?.takePII(runID: runID)
+        let early = earlyChecks?.pii
         let piiJob = BackgroundJob(name: "mlm-migrate.reconcile.pii") { [piiCheck, logger] () throws(MigrationError) -> ([Check], PIIFigures)? in
-            if let early {
-                do throws(MigrationError) {
-                    return try early.wait()
-                } catch {
-                    logger.warning("the PII round trip begun during the load failed; checking again", metadata: ["error": "\(error)"])
-                }
-            }
+            if let value = early?.take(runID: runID, logger: logger) { return value }
             return try piiCheck?()
         }
         let ((memberAndLedgerChecks, ledger), piiResult) = try piiJob.alongside {
@@ -39,14 +33,7 @@ extension Pipeline {
                 throw Self.missing("transform")
             }
             let ledgerCounts = LedgerStageCounts(entriesExtract: ledgerExtract.entries, balancesExtract: ledgerExtract.balances, cleanse: ledgerCleanse, transform: ledgerTransform)
-            var verified: LedgerVerification?
-            if let early = earlyChecks?.takeLedger(runID: runID) {
-                do throws(MigrationError) {
-                    verified = try early.wait()
-                } catch {
-                    logger.warning("the ledger read back during the load failed; reading it again", metadata: ["error": "\(error)"])
-                }
-            }
+            let verified = earlyChecks?.ledger.take(runID: runID, logger: logger)
             let (ledgerChecks, figures) = try LedgerReconciler(connection: connection, logger: logger).run(runID: runID, counts: ledgerCounts, verified: verified)
             return (checks + ledgerChecks, (ledgerCounts, figures))
         }
@@ -135,44 +122,51 @@ extension Pipeline {
 /// quarantine are in, while the commission state loads; the digest the load records at its end
 /// is read by reconcile itself.
 final class EarlyChecks: @unchecked Sendable {
-    private var pii: (runID: Int, job: BackgroundJob<([Check], PIIFigures)>)?
-    private var ledger: (runID: Int, job: BackgroundJob<LedgerVerification>)?
-
-    /// Whether the ledger's read-back has been started.
-    var startedLedger: Bool { ledger != nil }
-
-    /// Reads the ledger of `runID` back on a new connection (`connInfo`).
-    func startLedger(runID: Int, connInfo: String, logger: Logger) {
-        ledger = (runID, BackgroundJob(name: "mlm-migrate.reconcile.ledger.early") { () throws(MigrationError) in
-            try LedgerVerifier(connection: try PostgresConnection(connInfo, logger: logger)).verify(runID: runID)
-        })
-    }
+    let pii = EarlyCheck<([Check], PIIFigures)>(name: "mlm-migrate.reconcile.pii.early", what: "the PII round trip")
+    let ledger = EarlyCheck<LedgerVerification>(name: "mlm-migrate.reconcile.ledger.early", what: "the ledger's read-back")
 
     /// Waits for whatever was started and not handed over, dropping the results.
     func drain() {
-        _ = try? pii?.job.wait()
-        _ = try? ledger?.job.wait()
-        pii = nil
-        ledger = nil
+        pii.drain()
+        ledger.drain()
+    }
+}
+
+/// One of ``EarlyChecks``: a check started for a run during its load, handed over once.
+final class EarlyCheck<Value>: @unchecked Sendable {
+    private let name: String
+    private let what: String
+    private var started: (runID: Int, job: BackgroundJob<Value>)?
+
+    init(name: String, what: String) {
+        self.name = name
+        self.what = what
     }
 
-    /// The ledger read back for `runID`, handed over once.
-    func takeLedger(runID: Int) -> BackgroundJob<LedgerVerification>? {
-        defer { ledger = nil }
-        return ledger?.runID == runID ? ledger?.job : nil
+    /// Whether the check has been started, and not handed over yet.
+    var isStarted: Bool { started != nil }
+
+    /// Starts `check` for `runID` on its own thread.
+    func start(runID: Int, _ check: @escaping () throws(MigrationError) -> Value) {
+        started = (runID, BackgroundJob(name: name, check))
     }
 
-    /// Whether the round trip has been started, and not handed over yet.
-    var startedPII: Bool { pii != nil }
-
-    /// Starts `check` for `runID`.
-    func startPII(runID: Int, _ check: @escaping () throws(MigrationError) -> ([Check], PIIFigures)) {
-        pii = (runID, BackgroundJob(name: "mlm-migrate.reconcile.pii.early", check))
+    /// The value of the check started for `runID`, once; nil when none was, or when it failed
+    /// (logged: the caller runs the check again).
+    func take(runID: Int, logger: Logger) -> Value? {
+        defer { started = nil }
+        guard let started, started.runID == runID else { return nil }
+        do throws(MigrationError) {
+            return try started.job.wait()
+        } catch {
+            logger.warning("\(what) begun during the load failed; checking again", metadata: ["error": "\(error)"])
+            return nil
+        }
     }
 
-    /// The round trip started for `runID`, handed over once.
-    func takePII(runID: Int) -> BackgroundJob<([Check], PIIFigures)>? {
-        defer { pii = nil }
-        return pii?.runID == runID ? pii?.job : nil
+    /// Waits for the check, if started and not handed over, dropping its value.
+    func drain() {
+        _ = try? started?.job.wait()
+        started = nil
     }
 }

@@ -319,14 +319,17 @@ public struct Pipeline {
     private func earlyStart(_ manifest: RunManifest) -> ((LoadStep, Int, PostgresConnection) -> Void)? {
         guard let earlyChecks, maxBatches == nil, manifest.delta == nil, let mapping = try? workMapping(manifest) else { return nil }
         return { [self] step, runID, connection in
-            if step.runScope == .commission, mapping.ledger != nil, !earlyChecks.startedLedger {
+            if step.runScope == .commission, mapping.ledger != nil, !earlyChecks.ledger.isStarted {
                 logger.info("reading the ledger back while the commission state loads", metadata: ["run_id": "\(runID)"])
-                earlyChecks.startLedger(runID: runID, connInfo: connection.siblingConnInfo, logger: logger)
+                let (connInfo, logger) = (connection.siblingConnInfo, logger)
+                earlyChecks.ledger.start(runID: runID) { () throws(MigrationError) in
+                    try LedgerVerifier(connection: try PostgresConnection(connInfo, logger: logger)).verify(runID: runID)
+                }
             }
-            guard !step.fromMemberTransform, !earlyChecks.startedPII, let check = try? piiRoundTrip(manifest, mapping: mapping, runID: runID, connInfo: connection.siblingConnInfo)
+            guard !step.fromMemberTransform, !earlyChecks.pii.isStarted, let check = try? piiRoundTrip(manifest, mapping: mapping, runID: runID, connInfo: connection.siblingConnInfo)
             else { return }
             logger.info("checking the PII round trip while the rest loads", metadata: ["run_id": "\(runID)"])
-            earlyChecks.startPII(runID: runID, check)
+            earlyChecks.pii.start(runID: runID, check)
         }
     }
 
