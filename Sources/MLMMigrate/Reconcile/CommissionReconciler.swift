@@ -12,7 +12,8 @@ public struct CommissionFigures: Codable, Sendable, Equatable {
 /// Reconcile for the commission state: every entity balances (extracted = accepted +
 /// quarantined), the target holds the rows Transform wrote (a first load) or the batches
 /// recorded (a delta), each period's loaded BV and PV equal the accepted totals (a first load),
-/// and the rank history is consistent (each previous rank is the rank held before).
+/// the foreign keys to members, periods and ranks are in place and validated, and the rank
+/// history is consistent (each previous rank is the rank held before).
 public struct CommissionReconciler {
     public let connection: PostgresConnection
     public let logger: Logger
@@ -58,6 +59,16 @@ public struct CommissionReconciler {
                 ))
             }
         }
+        let keys = written.flatMap { $0.0.bulkLoadForeignKeys.map(\.name) }
+        let enforced = try count("""
+            SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated AND conparentid = 0
+               AND connamespace = 'mlm'::regnamespace AND conname = ANY($1::text[])
+            """, "{\(keys.joined(separator: ","))}")
+        checks.append(Check(
+            name: "commission.foreign_keys_enforced",
+            description: "orders, carry-forwards, rank changes and payouts reference their member, period and ranks: enforced and validated",
+            expected: String(keys.count), actual: String(enforced)
+        ))
         let inconsistent = try count("""
             SELECT count(*) FROM (
                 SELECT previous_rank, lag(rank) OVER (PARTITION BY member_id ORDER BY achieved_at, rank) AS before FROM mlm.rank_history

@@ -39,7 +39,8 @@ public enum TargetTables {
     )
     public static let wallets = TargetTable(
         name: "mlm.wallets", columns: LedgerStageLayout.wallets, key: ["member_id", "currency"], memberColumn: "member_id",
-        scope: .ledger, updatedByDelta: true, deltaName: "wallets"
+        scope: .ledger, updatedByDelta: true, deltaName: "wallets",
+        bulkLoadForeignKeys: [.init(name: "wallets_member_id_fkey", definition: "FOREIGN KEY (member_id) REFERENCES mlm.members")]
     )
     public static let walletEntries = TargetTable(
         name: "mlm.wallet_entries", columns: LedgerStageLayout.entries, key: ["member_id", "currency", "seq"],
@@ -60,23 +61,34 @@ public enum TargetTables {
     public static let orders = TargetTable(
         name: "mlm.orders", columns: CommissionStageLayout.orders, key: ["order_id"], memberColumn: "member_id",
         scope: .commission, appendedByDelta: true, deltaName: "orders",
-        bulkLoadForeignKeys: [.init(name: "orders_member_id_fkey", definition: "FOREIGN KEY (member_id) REFERENCES mlm.members")]
+        bulkLoadForeignKeys: [
+            .init(name: "orders_member_id_fkey", definition: "FOREIGN KEY (member_id) REFERENCES mlm.members"),
+            .init(name: "orders_period_fkey", definition: "FOREIGN KEY (period) REFERENCES mlm.periods"),
+        ]
     )
     public static let carryForward = TargetTable(
         name: "mlm.carry_forward", columns: CommissionStageLayout.carry, key: ["member_id", "period", "position", "leg"],
         memberColumn: "member_id", scope: .commission, appendedByDelta: true,
-        bulkLoadForeignKeys: [.init(name: "carry_forward_member_id_fkey", definition: "FOREIGN KEY (member_id) REFERENCES mlm.members")]
+        bulkLoadForeignKeys: [
+            .init(name: "carry_forward_member_id_fkey", definition: "FOREIGN KEY (member_id) REFERENCES mlm.members"),
+            .init(name: "carry_forward_period_fkey", definition: "FOREIGN KEY (period) REFERENCES mlm.periods"),
+        ]
     )
     public static let rankHistory = TargetTable(
         name: "mlm.rank_history", columns: CommissionStageLayout.rankHistory, key: ["member_id", "achieved_at", "rank"],
         memberColumn: "member_id", scope: .commission, appendedByDelta: true,
-        bulkLoadForeignKeys: [.init(name: "rank_history_member_id_fkey", definition: "FOREIGN KEY (member_id) REFERENCES mlm.members")]
+        bulkLoadForeignKeys: [
+            .init(name: "rank_history_member_id_fkey", definition: "FOREIGN KEY (member_id) REFERENCES mlm.members"),
+            .init(name: "rank_history_rank_fkey", definition: "FOREIGN KEY (rank) REFERENCES mlm.ranks"),
+            .init(name: "rank_history_previous_rank_fkey", definition: "FOREIGN KEY (previous_rank) REFERENCES mlm.ranks"),
+        ]
     )
     public static let payouts = TargetTable(
         name: "mlm.commission_payouts", columns: CommissionStageLayout.payouts, key: ["member_id", "period", "bonus_type", "currency"],
         memberColumn: "member_id", scope: .commission, appendedByDelta: true, deltaName: "commission_payouts",
         bulkLoadForeignKeys: [
             .init(name: "commission_payouts_member_id_fkey", definition: "FOREIGN KEY (member_id) REFERENCES mlm.members"),
+            .init(name: "commission_payouts_period_fkey", definition: "FOREIGN KEY (period) REFERENCES mlm.periods"),
         ]
     )
 

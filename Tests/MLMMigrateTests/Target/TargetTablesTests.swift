@@ -58,7 +58,7 @@ import Foundation
 
     @Test func bulkLoadForeignKeysBelongToTheirTables() {
         let keys = TargetTables.bulkLoadForeignKeys
-        #expect(keys.count == 13)
+        #expect(keys.count == 19)
         for key in keys { #expect(key.key.name.hasPrefix(key.table.split(separator: ".").last.map(String.init) ?? "")) }
     }
 }
