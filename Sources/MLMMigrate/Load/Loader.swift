@@ -94,8 +94,9 @@ public struct RunInfo: Sendable {
 /// Members go in load order, so every batch only references members already committed; then
 /// their data keys and encrypted PII when the mapping has PII; then the ledger (wallets, then
 /// their entries) when Transform produced one. A first load goes into an empty target (checked),
-/// so the genealogy, PII and wallet-entry foreign keys are dropped for the load and added back,
-/// validated in one scan each, after the last batch (or after a failure). A delta run
+/// so every foreign key of the tables it writes is dropped for the load and added back,
+/// validated in one scan each: a finished table's while later steps load (``KeyRestorer``),
+/// the rest after the last batch (or after a failure). A delta run
 /// (`RunInfo.delta`) goes into the target Transform numbered against, writing only the changes,
 /// with every foreign key in place (Loader+Delta.swift). A run takes a session advisory lock: a
 /// second run against the same target is refused.
@@ -156,6 +157,9 @@ public struct Loader {
         )
         var budget = maxBatches
         var info = info
+        // Keys of finished tables go back while later steps load; not when a batch limit may
+        // pause the load (its keys are restored at the pause, as always).
+        let keys = maxBatches == nil ? KeyRestorer(connInfo: connection.siblingConnInfo, logger: logger) : nil
         do throws(MigrationError) {
             try TargetSchema.dropBulkLoadForeignKeys(on: connection)
             var complete = true
@@ -179,7 +183,9 @@ public struct Loader {
                 }
                 summary[keyPath: step.summaryField] = loaded.rows
                 complete = complete && loaded.atEnd
+                if complete { keys?.restore(TargetTables.foreignKeysSettled(after: index, of: steps)) }
             }
+            try keys?.finish()
             try TargetSchema.restoreBulkLoadForeignKeys(on: connection)
             if !complete {
                 summary.complete = false
@@ -189,6 +195,7 @@ public struct Loader {
             try records.markLoaded(runID, ledgerDigest: info.ledgerDigest)
         } catch {
             try? connection.execute("ROLLBACK")
+            try? keys?.finish()
             try? TargetSchema.restoreBulkLoadForeignKeys(on: connection)
             logger.error("load stopped; the same command resumes it from the last committed batch", metadata: ["run_id": "\(runID)", "batches": "\(summary.batches)"])
             throw error

@@ -367,13 +367,15 @@ public enum TargetSchema {
         }
     }
 
-    /// Adds back (and so validates) every bulk-load foreign key that is missing.
-    public static func restoreBulkLoadForeignKeys(on connection: PostgresConnection) throws(MigrationError) {
+    /// Adds back (and so validates) every bulk-load foreign key that is missing (of `only`, when
+    /// given: key names).
+    public static func restoreBulkLoadForeignKeys(on connection: PostgresConnection, only: Set<String>? = nil) throws(MigrationError) {
         let present = Set(try connection.query(
-            "SELECT conname FROM pg_constraint WHERE connamespace = 'mlm'::regnamespace AND contype = 'f'"
+            "SELECT conname FROM pg_constraint WHERE connamespace IN ('mlm'::regnamespace, 'mlm_migration'::regnamespace) AND contype = 'f'"
         ).compactMap { $0[0] })
-        for table in Set(bulkLoadForeignKeys.map(\.table)).sorted() {
-            let adds = bulkLoadForeignKeys.filter { $0.table == table && !present.contains($0.name) }.map { "ADD CONSTRAINT \($0.name) \($0.definition)" }
+        let wanted = bulkLoadForeignKeys.filter { key in only.map { $0.contains(key.name) } ?? true }
+        for table in Set(wanted.map(\.table)).sorted() {
+            let adds = wanted.filter { $0.table == table && !present.contains($0.name) }.map { "ADD CONSTRAINT \($0.name) \($0.definition)" }
             guard !adds.isEmpty else { continue }
             try connection.execute("ALTER TABLE \(table) \(adds.joined(separator: ", "))", what: "adding back the foreign keys of \(table)")
         }

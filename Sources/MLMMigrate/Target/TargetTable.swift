@@ -14,6 +14,12 @@ public struct TargetTable: Sendable, Equatable {
     public struct ForeignKey: Sendable, Equatable {
         public var name: String
         public var definition: String
+
+        /// The table the key references (`mlm.members`), from ``definition``.
+        public var referencedTable: String {
+            guard let range = definition.range(of: "REFERENCES ") else { return "" }
+            return String(definition[range.upperBound...].prefix { $0 != " " && $0 != "(" })
+        }
     }
 
     /// Schema-qualified name (`mlm.members`).

@@ -147,4 +147,11 @@ public enum TargetTables {
     public static var bulkLoadForeignKeys: [(table: String, key: TargetTable.ForeignKey)] {
         all.flatMap { table in table.bulkLoadForeignKeys.map { (table.name, $0) } }
     }
+
+    /// The bulk-load foreign keys a load of `steps` may add back once the step at `index` is
+    /// done: those whose table and referenced table no later step writes.
+    public static func foreignKeysSettled(after index: Int, of steps: [LoadStep]) -> [(table: String, key: TargetTable.ForeignKey)] {
+        let later = Set(steps.dropFirst(index + 1).flatMap { $0.files.map(\.table.name) })
+        return bulkLoadForeignKeys.filter { !later.contains($0.table) && !later.contains($0.key.referencedTable) }
+    }
 }

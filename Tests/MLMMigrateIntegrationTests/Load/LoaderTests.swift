@@ -47,6 +47,57 @@ import Testing
         } throws: { ($0 as? MigrationError)?.message.contains("23503") == true }
     }
 
+    /// The keys of a finished table go back while later steps load, on a second connection:
+    /// the members' before the last wallet entries are in; every key goes back that way, so the
+    /// load's own final restore finds none missing.
+    @Test func theKeysOfFinishedTablesGoBackWhileLaterStepsLoad() throws {
+        let work = try TemporaryDirectory()
+        let target = try TestPostgres.freshDatabase("earlykeys")
+        let run = try ToolRun.run("mlm-migrate", WorkDirectoryIntegrityTests.runArguments(
+            work.path, target, ["--batch-size", "300", "--log-level", "info", "--log-format", "json"]
+        ))
+        #expect(run.status == 0 && run.stdout.contains(", 0 failed"), "\(run.stdout)\(run.stderr)")
+        let lines = run.stderr.split(separator: "\n")
+        let restored = lines.filter { $0.contains("foreign keys added back while the load goes on") }
+        let keys = restored.compactMap { line -> Int? in
+            guard let range = line.range(of: "\"keys\":\"") else { return nil }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }
+        #expect(keys.reduce(0, +) == TargetTables.bulkLoadForeignKeys.count, "\(restored)")
+        let members = try #require(lines.firstIndex { $0.contains("foreign keys added back") && $0.contains("mlm.members") })
+        let lastEntries = try #require(lines.lastIndex { $0.contains("\"batch committed\"") && $0.contains("\"entity\":\"wallet_entries\"") })
+        #expect(members < lastEntries)
+        let connection = try PostgresConnection(target)
+        #expect(try connection.scalar("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND NOT convalidated") == "0")
+    }
+
+    /// A row that breaks a key found while later steps load stops the load naming the key (no
+    /// value), with the committed batches kept, and the same load stops the same way again.
+    @Test func aBrokenKeyFoundWhileTheLoadGoesOnStopsItNamingTheKey() throws {
+        let directory = try TemporaryDirectory()
+        _ = try Self.transformedSample(directory)
+        // A wallet of a member the target will not have: only its key to mlm.members can tell.
+        let wallets = "\(directory.path)/transform/wallets.tsv"
+        var lines = try String(contentsOfFile: wallets, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var fields = lines[1].split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        fields[0] = "987654321"
+        lines[1] = fields.joined(separator: "\t")
+        try lines.joined(separator: "\n").write(toFile: wallets, atomically: true, encoding: .utf8)
+        let target = try TestPostgres.freshDatabase("brokenkey")
+        for _ in 0..<2 {
+            let load = try ToolRun.run("mlm-migrate", ["load", "--work-dir", directory.path, "--target", target, "--batch-size", "300", "--no-progress"])
+            #expect(load.status == 2)
+            #expect(load.stderr.contains("wallets_member_id_fkey"), "\(load.stderr)")
+            #expect(!load.stderr.contains("987654321"), "\(load.stderr)")
+        }
+        let connection = try PostgresConnection(target)
+        #expect(try connection.scalar("SELECT status FROM mlm_migration.runs") == "loading")
+        #expect(try connection.scalar("SELECT count(*) FROM mlm.wallet_entries") == "11999")
+        // Every other key is back and validated; the broken one is not there.
+        #expect(try connection.scalar("SELECT count(*) FROM pg_constraint WHERE conname = 'wallets_member_id_fkey'") == "0")
+        #expect(try connection.scalar("SELECT count(*) FROM pg_constraint WHERE conname = 'members_sponsor_id_fkey' AND convalidated") == "1")
+    }
+
     /// A foreign key the registry does not name stays in place through the bulk load and costs
     /// a trigger call per row (mlm.wallets' key to its member once made the wallets load 4x the
     /// raw copy's time): every foreign key of a table the load writes must be a bulk-load key.

@@ -56,6 +56,32 @@ import Foundation
         #expect(TargetTables.deltaCounted(for: RunContents(pii: true, ledger: false)).compactMap(\.deltaName) == ["members", "member_pii"])
     }
 
+    /// A key goes back during the load at the first step after which no step writes its table
+    /// or the table it references, and every key is settled after the last step.
+    @Test func foreignKeysSettleOnceNoLaterStepWritesEitherTable() {
+        let steps = TargetTables.loadSteps
+        var firstSettled: [String: String] = [:]
+        for index in steps.indices {
+            for key in TargetTables.foreignKeysSettled(after: index, of: steps) where firstSettled[key.key.name] == nil {
+                firstSettled[key.key.name] = steps[index].manifestKey
+            }
+        }
+        #expect(Set(firstSettled.keys) == Set(TargetTables.bulkLoadForeignKeys.map(\.key.name)))
+        #expect(firstSettled["members_sponsor_id_fkey"] == "members/rows")
+        #expect(firstSettled["duplicate_candidates_member_id_fkey"] == "duplicate_candidates/rows")
+        #expect(firstSettled["data_keys_member_id_fkey"] == "data_keys/rows")
+        #expect(firstSettled["member_pii_key_id_fkey"] == "member_pii/rows")
+        #expect(firstSettled["wallets_member_id_fkey"] == "wallets/rows")
+        #expect(firstSettled["wallet_entries_wallet_fkey"] == "wallet_entries/rows")
+        #expect(firstSettled["orders_period_fkey"] == "orders/rows")
+        #expect(firstSettled["rank_history_previous_rank_fkey"] == "rank_history/rows")
+        #expect(firstSettled["commission_payouts_period_fkey"] == "payouts/rows")
+        // Nothing settles while a later step still writes the referenced table.
+        let beforeMembers = TargetTables.foreignKeysSettled(after: 0, of: [steps[1], steps[0]])
+        #expect(!beforeMembers.contains { $0.key.referencedTable == "mlm.members" })
+        #expect(TargetTables.walletEntries.bulkLoadForeignKeys.map(\.referencedTable) == ["mlm.wallets", "mlm.members"])
+    }
+
     @Test func bulkLoadForeignKeysBelongToTheirTables() {
         let keys = TargetTables.bulkLoadForeignKeys
         #expect(keys.count == 19)
