@@ -62,6 +62,15 @@ public struct Pipeline {
     // MARK: Stages
 
     public func extract(source: String, mappingPath: String) throws(MigrationError) -> ExtractSummary {
+        try extract(source: source, mappingPath: mappingPath, afterMembers: nil)
+    }
+
+    /// ``extract(source:mappingPath:)``; `afterMembers` runs on this thread once the members'
+    /// files are extracted, while the ledger's and commission's may still be (`run` cleanses the
+    /// members there). The manifest is written after both, as without it.
+    func extract(
+        source: String, mappingPath: String, afterMembers: ((ExtractSummary, Mapping) throws(MigrationError) -> Void)?
+    ) throws(MigrationError) -> ExtractSummary {
         try refuseToOverwriteUnfinishedRun(by: "extract")
         let started = ContinuousClock.now
         let mapping = try MappingLoader.load(path: mappingPath)
@@ -91,8 +100,10 @@ public struct Pipeline {
             )
         }
         let (summary, extracted) = try others.alongside { () throws(MigrationError) in
-            try Extractor(members: mapping.members, source: absoluteSource, logger: logger, encryptor: kek.map(PIIEncryptor.init))
+            let summary = try Extractor(members: mapping.members, source: absoluteSource, logger: logger, encryptor: kek.map(PIIEncryptor.init))
                 .run(outputPath: work.path(.extractMembers), piiPath: work.path(.extractMemberPII), progress: progress)
+            try afterMembers?(summary, mapping)
+            return summary
         }
         var manifest = RunManifest(source: absoluteSource, mappingDigest: mapping.digest, extract: summary)
         manifest.sourceFingerprint = SourceFiles.fingerprint(source: absoluteSource)
@@ -107,6 +118,13 @@ public struct Pipeline {
     }
 
     public func cleanse() throws(MigrationError) -> CleanseSummary {
+        try cleanse(cleansedMembers: nil)
+    }
+
+    /// ``cleanse()``, given the members' cleanse when it already ran (`run`, beside the ledger's
+    /// extract: ``extract(source:mappingPath:afterMembers:)``), so only the ledger's and the
+    /// commission's are left.
+    func cleanse(cleansedMembers: CleanseSummary?) throws(MigrationError) -> CleanseSummary {
         try refuseToOverwriteUnfinishedRun(by: "cleanse")
         let started = ContinuousClock.now
         var manifest = try work.readManifest()
@@ -115,23 +133,28 @@ public struct Pipeline {
         try refuseReleased(manifest, by: "cleanse")
         manifest.clearStages(from: .cleanse)
         try work.writeManifest(manifest)
-        let summary = try Cleanser(mapping: mapping.members, logger: logger).run(
-            extractPath: work.path(.extractMembers),
-            membersPath: work.path(.cleanseMembers),
-            quarantinePath: work.path(.cleanseQuarantine),
-            reattachedPath: work.path(.cleanseReattached),
-            acceptedRowsPath: work.path(.cleanseAcceptedRows),
-            extractPIIPath: work.path(.extractMemberPII),
-            kekID: manifest.extract?.kekID,
-            duplicatesPath: work.path(.cleanseDuplicateCandidates),
-            progress: progress
-        )
+        let summary = if let cleansedMembers { cleansedMembers } else { try cleanseMembers(mapping.members, kekID: manifest.extract?.kekID) }
         manifest.cleanse = summary
         manifest.ledgerCleanse = try mapping.ledger.map { ledger throws(MigrationError) in try cleanseLedger(ledger, members: mapping.members, manifest: manifest) }
         manifest.commissionCleanse = try cleanseCommission(mapping, manifest: manifest)
         manifest.recordTiming("cleanse", since: started)
         try work.writeManifest(manifest)
         return summary
+    }
+
+    /// Cleanse's members part: from Extract's members (and PII) files to Cleanse's.
+    private func cleanseMembers(_ members: MembersMapping, kekID: String?) throws(MigrationError) -> CleanseSummary {
+        try Cleanser(mapping: members, logger: logger).run(
+            extractPath: work.path(.extractMembers),
+            membersPath: work.path(.cleanseMembers),
+            quarantinePath: work.path(.cleanseQuarantine),
+            reattachedPath: work.path(.cleanseReattached),
+            acceptedRowsPath: work.path(.cleanseAcceptedRows),
+            extractPIIPath: work.path(.extractMemberPII),
+            kekID: kekID,
+            duplicatesPath: work.path(.cleanseDuplicateCandidates),
+            progress: progress
+        )
     }
 
     /// With `delta`, numbers the members against the target's (`target`, as for load): members
@@ -400,9 +423,14 @@ public struct Pipeline {
             logger.notice("this work directory's run is loaded; reconciling it", metadata: ["work": "\(work.path)"])
             return try reconcile(target: target)
         case .nothingLoaded, .finished:
-            _ = try extract(source: source, mappingPath: mappingPath)
+            // The members are cleansed as soon as they are extracted, while the ledger's and
+            // commission's files are still being read on the second thread.
+            var cleansedMembers: CleanseSummary?
+            _ = try extract(source: source, mappingPath: mappingPath) { [self] summary, mapping throws(MigrationError) in
+                cleansedMembers = try cleanseMembers(mapping.members, kekID: summary.kekID)
+            }
             logStageFiles(after: "extract")
-            _ = try cleanse()
+            _ = try cleanse(cleansedMembers: cleansedMembers)
             try releaseStageFiles(after: "cleanse")
             _ = try transform(delta: delta, target: target, releasing: !keepStageFiles, besideLoad: !delta)
             // With the ledger still to transform, its files are released once it is (load).

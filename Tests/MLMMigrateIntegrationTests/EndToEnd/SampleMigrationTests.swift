@@ -84,6 +84,17 @@ import Testing
         #expect(try migrate(vendor, target: otherTarget, work: other.path).status == 0)
         let query = "SELECT md5(string_agg(m::text, ',' ORDER BY member_id)) FROM (SELECT member_id, legacy_id, username, status, joined_at, sponsor_id, placement_id, placement_leg FROM mlm.members) m"
         #expect(try PostgresConnection(target).scalar(query) == (try PostgresConnection(otherTarget).scalar(query)))
+        // `run` cleanses the members while the ledger's files are still extracted: every stage
+        // summary is the one the stage commands, one after the other, give.
+        func summaries(_ path: String) throws -> [String: NSObject] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: "\(path)/manifest.json"))
+            let manifest = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            return manifest.filter { ["extract", "ledgerExtract", "commissionExtract", "cleanse", "ledgerCleanse", "commissionCleanse"].contains($0.key) }
+                .compactMapValues { $0 as? NSObject }
+        }
+        let stages = try summaries(work.path)
+        #expect(stages.count == 6)
+        #expect(stages == (try summaries(other.path)))
     }
 
     @Test func runsWithTheEmbeddedDisposablePostgresWhenNoTargetIsGiven() throws {
