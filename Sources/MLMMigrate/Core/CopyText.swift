@@ -106,6 +106,46 @@ public enum CopyText {
         return fields
     }
 
+    /// The fields of one line (without its newline) as ranges of `line`, still escaped: for
+    /// readers that decode only some fields, or parse them as bytes (``text(_:)``, ``int64(_:)``).
+    public static func fieldRanges(_ line: UnsafeBufferPointer<UInt8>, into ranges: inout [Range<Int>]) {
+        ranges.removeAll(keepingCapacity: true)
+        var start = 0
+        for index in 0..<line.count where line[index] == 0x09 {
+            ranges.append(start..<index)
+            start = index + 1
+        }
+        ranges.append(start..<line.count)
+    }
+
+    /// One escaped field unescaped, as ``decodeRow(_:)`` gives it (nil for `\N`).
+    public static func text(_ field: UnsafeBufferPointer<UInt8>) -> String? {
+        decodeField(field, unescape: field.contains(UInt8(ascii: "\\")))
+    }
+
+    /// One escaped field as a decimal `Int64`, as `Int64(_:)` reads ``text(_:)`` of it: an
+    /// optional sign, then digits; nil for `\N`, nothing, or anything else.
+    public static func int64(_ field: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var index = 0
+        var negative = false
+        if let first = field.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+            negative = first == UInt8(ascii: "-")
+            index = 1
+        }
+        guard index < field.count else { return nil }
+        var value: Int64 = 0
+        while index < field.count {
+            let digit = field[index] &- 0x30
+            guard digit < 10 else { return nil }
+            let (times, overflowA) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflowB) = negative ? times.subtractingReportingOverflow(Int64(digit)) : times.addingReportingOverflow(Int64(digit))
+            guard !overflowA && !overflowB else { return nil }
+            value = next
+            index += 1
+        }
+        return value
+    }
+
     private static func decodeField(_ bytes: UnsafeBufferPointer<UInt8>, unescape: Bool) -> String? {
         if !unescape { return String(decoding: bytes, as: UTF8.self) }
         if bytes.count == 2 && bytes[0] == UInt8(ascii: "\\") && bytes[1] == UInt8(ascii: "N") { return nil }

@@ -25,19 +25,22 @@ public enum Hex {
     /// Bytes of lower- or upper-case hex text; nil for an odd length or a non-hex digit.
     public static func decode(_ text: String) -> [UInt8]? {
         var text = text
-        return text.withUTF8 { utf8 -> [UInt8]? in
-            guard utf8.count % 2 == 0 else { return nil }
-            var out = [UInt8](repeating: 0, count: utf8.count / 2)
-            var index = 0
-            while index < utf8.count {
-                let high = nibbles[Int(utf8[index])]
-                let low = nibbles[Int(utf8[index + 1])]
-                guard high | low != 0xFF, high < 16, low < 16 else { return nil }
-                out[index / 2] = high << 4 | low
-                index += 2
-            }
-            return out
+        return text.withUTF8 { decode(bytes: $0) }
+    }
+
+    /// ``decode(_:)`` of hex text given as UTF-8 bytes.
+    public static func decode(bytes utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard utf8.count % 2 == 0 else { return nil }
+        var out = [UInt8](repeating: 0, count: utf8.count / 2)
+        var index = 0
+        while index < utf8.count {
+            let high = nibbles[Int(utf8[index])]
+            let low = nibbles[Int(utf8[index + 1])]
+            guard high | low != 0xFF, high < 16, low < 16 else { return nil }
+            out[index / 2] = high << 4 | low
+            index += 2
         }
+        return out
     }
 }
 

@@ -85,9 +85,14 @@ public enum UTCTimestamp {
     /// Reads back what ``format(micros:)`` writes (and PostgreSQL prints in a UTC session);
     /// nil for anything else.
     public static func parse(_ text: String) -> Int64? {
-        let bytes = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    /// ``parse(_:)`` of text given as UTF-8 bytes.
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard bytes.count >= 22, bytes[4] == 0x2D, bytes[7] == 0x2D, bytes[10] == 0x20, bytes[13] == 0x3A, bytes[16] == 0x3A,
-              bytes.suffix(3) == [0x2B, 0x30, 0x30] else { return nil }
+              bytes[bytes.count - 3] == 0x2B, bytes[bytes.count - 2] == 0x30, bytes[bytes.count - 1] == 0x30 else { return nil }
         func number(_ range: Range<Int>) -> Int64? {
             var value: Int64 = 0
             for index in range {

@@ -205,4 +205,16 @@ public struct LedgerVerifier {
         guard text.hasPrefix("\\x") else { return nil }
         return Hex.decode(String(text.dropFirst(2)))
     }
+
+    /// ``bytea(_:)`` of a field of a COPY text line, still escaped (`\\x0a1b...`).
+    static func bytea(copyField field: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        let backslash = UInt8(ascii: "\\")
+        guard field.count >= 3, field[0] == backslash, field[1] == backslash, field[2] == UInt8(ascii: "x") else {
+            return CopyText.text(field).flatMap(bytea)
+        }
+        let hex = UnsafeBufferPointer(rebasing: field[3...])
+        // Hex digits need no escape; anything else goes the long way.
+        guard !hex.contains(backslash) else { return CopyText.text(field).flatMap(bytea) }
+        return Hex.decode(bytes: hex)
+    }
 }

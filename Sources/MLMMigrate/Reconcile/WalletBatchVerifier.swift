@@ -63,14 +63,20 @@ struct WalletBatchVerifier: Sendable {
             seen.insert(wallet)
             for problem in Self.compare(row, count: Int64(merkle.count), balance: balance, head: chain, merkle: root) { find(wallet, nil, problem) }
         }
+        var ranges: [Range<Int>] = []
         bytes.withUnsafeBufferPointer { buffer in
             for range in lines {
                 result.entries += 1
-                let fields = CopyText.decodeRow(UnsafeBufferPointer(rebasing: buffer[range]))
-                guard fields.count == LedgerStageLayout.entries.count, let memberID = fields[0].flatMap({ Int64($0) }), let currency = fields[1],
-                      let seq = fields[2].flatMap({ Int64($0) }), let amount = fields[5].flatMap({ Int64($0) }),
-                      let occurredAt = fields[6].flatMap(UTCTimestamp.parse), let balanceAfter = fields[7].flatMap({ Int64($0) }),
-                      let storedHash = fields[8].flatMap(LedgerVerifier.bytea) else { result.malformed += 1; continue }
+                // Fields are read as bytes where they can be (numbers, the time, the hash): the
+                // same values CopyText.decodeRow then Int64, UTCTimestamp.parse, bytea would give.
+                let line = UnsafeBufferPointer(rebasing: buffer[range])
+                CopyText.fieldRanges(line, into: &ranges)
+                func field(_ index: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: line[ranges[index]]) }
+                guard ranges.count == LedgerStageLayout.entries.count, let memberID = CopyText.int64(field(0)), let currency = CopyText.text(field(1)),
+                      let seq = CopyText.int64(field(2)), let amount = CopyText.int64(field(5)),
+                      let occurredAt = UTCTimestamp.parse(bytes: field(6)), let balanceAfter = CopyText.int64(field(7)),
+                      let storedHash = LedgerVerifier.bytea(copyField: field(8)) else { result.malformed += 1; continue }
+                let (txnID, kind) = (CopyText.text(field(3)) ?? "", CopyText.text(field(4)) ?? "")
                 let wallet = WalletKey(memberID: memberID, currency: currency)
                 if wallet != current {
                     closeWallet()
@@ -83,7 +89,7 @@ struct WalletBatchVerifier: Sendable {
                     previousTime = Int64.min
                     previousTxn = []
                 }
-                let txn = Array((fields[3] ?? "").utf8)
+                let txn = Array(txnID.utf8)
                 if occurredAt < previousTime || (occurredAt == previousTime && !previousTxn.lexicographicallyPrecedes(txn)) {
                     find(wallet, seq, "out of order: entries must follow (occurred_at, legacy_txn_id)")
                 }
@@ -94,7 +100,7 @@ struct WalletBatchVerifier: Sendable {
                 balance &+= amount
                 if balanceAfter != storedBalance &+ amount { find(wallet, seq, "balance_after_minor is not the previous balance plus amount_minor") }
                 storedBalance = balanceAfter
-                var entry = LedgerEntry(memberID: memberID, currency: currency, seq: seq, legacyTxnID: fields[3] ?? "", kind: fields[4] ?? "", amountMinor: amount, occurredAt: occurredAt, balanceAfterMinor: balanceAfter)
+                var entry = LedgerEntry(memberID: memberID, currency: currency, seq: seq, legacyTxnID: txnID, kind: kind, amountMinor: amount, occurredAt: occurredAt, balanceAfterMinor: balanceAfter)
                 let intact = LedgerHasher.entryHash(entry, previous: storedPrevious) == storedHash
                 if !intact { find(wallet, seq, "entry_hash does not match the entry's contents and the previous entry's hash") }
                 // The independent chain equals the stored one while nothing diverged: reuse the hash.

@@ -25,11 +25,51 @@ public enum LedgerHasher {
         return out
     }
 
-    /// SHA-256(previous hash ‖ canonical bytes of entry).
+    /// SHA-256(previous hash ‖ canonical bytes of entry). The bytes are those of ``encode(_:)``,
+    /// laid out in a buffer on the stack: this runs once or twice per entry in Transform and
+    /// in every read-back.
     public static func entryHash(_ entry: LedgerEntry, previous: [UInt8]) -> [UInt8] {
         var hasher = SHA256()
         previous.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        encode(entry).withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        var (currency, txnID, kind) = (entry.currency, entry.legacyTxnID, entry.kind)
+        currency.withUTF8 { currency in
+            txnID.withUTF8 { txnID in
+                kind.withUTF8 { kind in
+                    let count = 53 + currency.count + txnID.count + kind.count
+                    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { buffer in
+                        var at = 0
+                        func put(_ value: UInt64) {
+                            for shift in stride(from: 56, through: 0, by: -8) {
+                                buffer[at] = UInt8(truncatingIfNeeded: value >> UInt64(shift))
+                                at += 1
+                            }
+                        }
+                        func put(_ text: UnsafeBufferPointer<UInt8>) {
+                            let length = UInt32(truncatingIfNeeded: text.count)
+                            for shift in stride(from: 24, through: 0, by: -8) {
+                                buffer[at] = UInt8(truncatingIfNeeded: length >> UInt32(shift))
+                                at += 1
+                            }
+                            for byte in text {
+                                buffer[at] = byte
+                                at += 1
+                            }
+                        }
+                        buffer[0] = encodingVersion
+                        at = 1
+                        put(UInt64(bitPattern: entry.memberID))
+                        put(currency)
+                        put(UInt64(bitPattern: entry.seq))
+                        put(txnID)
+                        put(kind)
+                        put(UInt64(bitPattern: entry.amountMinor))
+                        put(UInt64(bitPattern: entry.occurredAt))
+                        put(UInt64(bitPattern: entry.balanceAfterMinor))
+                        hasher.update(bufferPointer: UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[..<at])))
+                    }
+                }
+            }
+        }
         return hasher.finalize().withUnsafeBytes { Array($0) }
     }
 
