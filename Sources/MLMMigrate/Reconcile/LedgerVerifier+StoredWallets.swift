@@ -71,6 +71,6 @@ final class StoredWalletStream {
     /// The member id a COPY text line of `mlm.wallet_entries` starts with, if it reads as one.
     static func leadingMemberID(_ bytes: UnsafeRawBufferPointer) -> Int64? {
         let end = bytes.firstIndex(of: 0x09) ?? bytes.count
-        return Int64(String(decoding: bytes[..<end], as: UTF8.self))
+        return CopyText.int64(UnsafeBufferPointer(rebasing: bytes.assumingMemoryBound(to: UInt8.self)[..<end]))
     }
 }
