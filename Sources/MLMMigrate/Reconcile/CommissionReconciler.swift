@@ -59,15 +59,11 @@ public struct CommissionReconciler {
                 ))
             }
         }
-        let keys = written.flatMap { $0.0.bulkLoadForeignKeys.map(\.name) }
-        let enforced = try count("""
-            SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated AND conparentid = 0
-               AND connamespace = 'mlm'::regnamespace AND conname = ANY($1::text[])
-            """, "{\(keys.joined(separator: ","))}")
+        let keyed = written.map(\.0)
         checks.append(Check(
             name: "commission.foreign_keys_enforced",
             description: "orders, carry-forwards, rank changes and payouts reference their member, period and ranks: enforced and validated",
-            expected: String(keys.count), actual: String(enforced)
+            expected: String(keyed.flatMap(\.bulkLoadForeignKeys).count), actual: try TargetSchema.enforcedForeignKeys(of: keyed, on: connection)
         ))
         let inconsistent = try count("""
             SELECT count(*) FROM (

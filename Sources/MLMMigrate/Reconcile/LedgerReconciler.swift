@@ -174,10 +174,7 @@ public struct LedgerReconciler {
         checks.append(Check(name: "ledger.run_digest_recorded", description: "run digest recorded in mlm_migration.runs = the one Transform computed", expected: counts.transform.runDigest, actual: verification.storedRunDigest ?? "none"))
         for finding in verification.findings.prefix(20) { logger.error("ledger finding", metadata: ["finding": "\(finding)"]) }
 
-        let constraints = try connection.scalar("""
-            SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated AND conparentid = 0
-               AND conname IN ('wallet_entries_wallet_fkey', 'wallets_member_id_fkey', 'wallet_entries_counterparty_fkey')
-            """, what: "checking the ledger foreign keys") ?? "0"
+        let constraints = try TargetSchema.enforcedForeignKeys(of: [TargetTables.wallets, TargetTables.walletEntries], on: connection)
         checks.append(Check(
             name: "ledger.foreign_keys_enforced",
             description: "entries reference their wallet and their counterparty, wallets their member: enforced and validated",

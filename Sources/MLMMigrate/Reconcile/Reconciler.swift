@@ -107,11 +107,7 @@ public struct Reconciler {
         checks.append(Check(name: "genealogy.orphan_placements", description: "members whose placement_id matches no member", expected: "0", actual: orphans.count > 1 ? (orphans[1] ?? "?") : "?"))
         checks.append(Check(name: "genealogy.leg_clashes", description: "placement parents with two members on one leg", expected: "0", actual: orphans.count > 2 ? (orphans[2] ?? "?") : "?"))
 
-        let foreignKeys = try TargetTables.members.bulkLoadForeignKeys.map { key throws(MigrationError) in try connection.literal(key.name) }
-        let constraints = try connection.scalar("""
-            SELECT count(*) FROM pg_constraint WHERE conrelid = 'mlm.members'::regclass AND contype = 'f' AND convalidated
-               AND conname IN (\(foreignKeys.joined(separator: ", ")))
-            """, what: "checking the genealogy foreign keys") ?? "0"
+        let constraints = try TargetSchema.enforcedForeignKeys(of: [TargetTables.members], on: connection)
         checks.append(Check(name: "genealogy.foreign_keys_enforced", description: "both genealogy foreign keys exist and are validated", expected: "2", actual: constraints))
 
         let digests = try contentDigests(runID: runID)

@@ -381,6 +381,16 @@ public enum TargetSchema {
         }
     }
 
+    /// How many of `tables`' bulk-load foreign keys are in the target and validated: reconcile's
+    /// `*.foreign_keys_enforced` checks.
+    public static func enforcedForeignKeys(of tables: [TargetTable], on connection: PostgresConnection) throws(MigrationError) -> String {
+        let names = tables.flatMap { $0.bulkLoadForeignKeys.map(\.name) }
+        return try connection.scalar("""
+            SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND convalidated AND conparentid = 0
+               AND connamespace IN ('mlm'::regnamespace, 'mlm_migration'::regnamespace) AND conname = ANY($1::text[])
+            """, ["{\(names.joined(separator: ","))}"], what: "checking the foreign keys") ?? "0"
+    }
+
     /// Whether the target has the PII tables (schema migration 3), so keys can be rotated or destroyed.
     public static func holdsPII(_ connection: PostgresConnection) throws(MigrationError) -> Bool {
         try connection.scalar("SELECT to_regclass('mlm.data_keys') IS NOT NULL") == "t"

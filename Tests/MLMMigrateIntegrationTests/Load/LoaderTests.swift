@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import MLMMigrate
 import Testing
@@ -69,6 +70,31 @@ import Testing
         #expect(members < lastEntries)
         let connection = try PostgresConnection(target)
         #expect(try connection.scalar("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND NOT convalidated") == "0")
+    }
+
+    /// Reconcile counts each table group's keys from the registry: a key dropped after the load
+    /// fails its group's check, naming how many are left.
+    @Test func reconcileFailsTheGroupWhoseForeignKeyIsGone() throws {
+        let work = try TemporaryDirectory()
+        let target = try TestPostgres.freshDatabase("keysgone")
+        let run = try ToolRun.run("mlm-migrate", WorkDirectoryIntegrityTests.runArguments(work.path, target))
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let connection = try PostgresConnection(target)
+        try connection.execute("ALTER TABLE mlm.members DROP CONSTRAINT members_sponsor_id_fkey")
+        try connection.execute("ALTER TABLE mlm.wallets DROP CONSTRAINT wallets_member_id_fkey")
+        try connection.execute("ALTER TABLE mlm.orders DROP CONSTRAINT orders_period_fkey")
+        let again = try ToolRun.run("mlm-migrate", ["reconcile", "--work-dir", work.path, "--target", target, "--kek-file", TestKeys.kekFile, "--no-progress"])
+        #expect(again.status == 1, "\(again.stdout)\(again.stderr)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: "\(work.path)/report.json"))
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let content = try #require(report["content"] as? [String: Any])
+        let checks = try #require(content["checks"] as? [[String: Any]])
+        func figures(_ name: String) -> [String]? {
+            checks.first { $0["name"] as? String == name }.map { [$0["expected"] as? String ?? "", $0["actual"] as? String ?? ""] }
+        }
+        #expect(figures("genealogy.foreign_keys_enforced") == ["2", "1"])
+        #expect(figures("ledger.foreign_keys_enforced") == ["3", "2"])
+        #expect(figures("commission.foreign_keys_enforced") == ["9", "8"])
     }
 
     /// A row that breaks a key found while later steps load stops the load naming the key (no
