@@ -255,9 +255,15 @@ public final class StageFileReader {
     private let file: ChunkedFileReader
     private var buffer: [UInt8] = []
     private var position = 0
+    /// The file offset of `buffer[0]`.
+    private var bufferOffset = 0
     private var atEnd = false
     /// 1-based line number of the last row returned (the header is line 1).
     public private(set) var lineNumber = 0
+
+    /// The byte offset in the file where the next row (the one ``next()`` or ``nextRawLine()``
+    /// would return) begins.
+    public var nextRowOffset: Int { bufferOffset + position }
 
     public init(path: String) throws(MigrationError) {
         self.path = path
@@ -403,6 +409,7 @@ public final class StageFileReader {
     /// Moves the unread tail to the front and appends the next chunk (or marks end of file).
     private func refill() throws(MigrationError) {
         buffer.removeFirst(position)
+        bufferOffset += position
         position = 0
         if try MigrationError.typed(.workdirUnreadable, "\(path): ", { try !file.nextChunk { buffer.append(contentsOf: $0) } }) { atEnd = true }
     }

@@ -166,3 +166,37 @@ public enum AtomicFile {
         try write(Array(text.utf8), to: path, mode: mode)
     }
 }
+
+/// Reads byte ranges of a file by position (`pread`), for rows found by an earlier sequential
+/// pass; one reused buffer.
+public final class PositionalFileReader {
+    public let path: String
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+
+    /// Opens `path`; `workdir.unreadable` naming the path when it cannot be.
+    public init(path: String) throws(MigrationError) {
+        self.path = path
+        fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw MigrationError(.workdirUnreadable, "cannot open \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    deinit { close(fd) }
+
+    /// Hands `count` bytes from `offset` to `body`; `workdir.corrupt` when the file ends before
+    /// them (it was cut since the pass that found them).
+    public func read(at offset: Int, count: Int, _ body: (UnsafeBufferPointer<UInt8>) throws(MigrationError) -> Void) throws(MigrationError) {
+        if buffer.count < count { buffer = [UInt8](repeating: 0, count: max(count, 2 * buffer.count)) }
+        var done = 0
+        while done < count {
+            let n = buffer.withUnsafeMutableBytes { raw in pread(fd, raw.baseAddress! + done, count - done, off_t(offset + done)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                if n < 0 { throw MigrationError(.workdirUnreadable, "cannot read \(path): \(String(cString: strerror(errno)))") }
+                throw MigrationError(.workdirCorrupt, "\(path) ends before a row an earlier pass found in it: the file was cut; run the stage that wrote it again")
+            }
+            done += n
+        }
+        try buffer.withUnsafeBufferPointer { all throws(MigrationError) in try body(UnsafeBufferPointer(rebasing: all[..<count])) }
+    }
+}

@@ -163,8 +163,11 @@ public struct Transformer {
     /// They are in `member_id` order (an external sort, memory flat in members), so each batch's
     /// digest re-derives from the target with `ORDER BY member_id`. Each data key gets `key_id`
     /// = its member's `member_id`. Rows pass through as bytes: Transform never decodes, let
-    /// alone decrypts, a ciphertext (the scratch runs hold ciphertexts only). Members without
-    /// any PII value get no rows.
+    /// alone decrypts, a ciphertext. Members without any PII value get no rows.
+    ///
+    /// The sort holds 20 bytes a member (its id, and where its row is in Extract's file), not the
+    /// row: the rows are then read from Extract's file by position, in `member_id` order, so the
+    /// ciphertexts are written once (not to scratch runs and back).
     private func writePII(from path: String, acceptedRows: String, kekID: String, newID: [Int], outputDirectory: String) throws(MigrationError) -> Int {
         let reader = try StageFileReader(path: path, expecting: MemberPIILayout.staged)
         let rows = try StageFileReader(path: acceptedRows, expecting: MemberStageLayout.acceptedRows)
@@ -177,25 +180,51 @@ public struct Transformer {
             while reader.lineNumber - 1 < row - 1 {
                 guard try reader.skip() else { break }
             }
-            guard let line = try reader.nextRawLine(), reader.lineNumber - 1 == row, let tab = line.firstIndex(of: 0x09) else {
+            let offset = reader.nextRowOffset
+            guard let line = try reader.nextRawLine(), reader.lineNumber - 1 == row, line.contains(0x09) else {
                 throw MigrationError(.workdirCorrupt, "\(path) has no row \(row), which \(acceptedRows) line \(rows.lineNumber) names; run extract again")
             }
             let id = newID[index]
             index += 1
-            if line[..<tab].elementsEqual(CopyText.null) { continue }
-            try sorter.append(key: withUnsafeBytes(of: UInt64(id).bigEndian, Array.init), payload: Array(line))
+            if line.starts(with: CopyText.null + [0x09]) { continue }
+            var place = [UInt8]()
+            withUnsafeBytes(of: UInt64(offset).littleEndian) { place.append(contentsOf: $0) }
+            withUnsafeBytes(of: UInt32(line.count).littleEndian) { place.append(contentsOf: $0) }
+            try sorter.append(key: withUnsafeBytes(of: UInt64(id).bigEndian, Array.init), payload: place)
         }
         guard index == newID.count else {
             throw MigrationError(.workdirCorrupt, "\(acceptedRows) has fewer rows than cleanse/members.tsv; run cleanse again")
         }
+        let source = try PositionalFileReader(path: path)
         let pii = try StageFileWriter(path: StageFile.transformMemberPII.path(in: outputDirectory), columns: MemberPIILayout.target)
         let keys = try StageFileWriter(path: StageFile.transformDataKeys.path(in: outputDirectory), columns: MemberPIILayout.dataKeys)
         var count = 0
-        try sorter.finish { key, line throws(MigrationError) in
-            let id = String(UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)))
-            guard let tab = line.firstIndex(of: 0x09) else { return }
-            try pii.append(encodedFields: Array("\(id)\t\(id)\t".utf8) + line[(tab + 1)...])
-            try keys.append(encodedFields: Array("\(id)\t\(id)\t\(kekID)\t".utf8) + line[..<tab])
+        var out: [UInt8] = []
+        try sorter.finish { key, place throws(MigrationError) in
+            let id = Array(String(UInt64(bigEndian: key.loadUnaligned(as: UInt64.self))).utf8)
+            let offset = Int(UInt64(littleEndian: place.loadUnaligned(as: UInt64.self)))
+            let length = Int(UInt32(littleEndian: place.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+            try source.read(at: offset, count: length) { line throws(MigrationError) in
+                guard let tab = line.firstIndex(of: 0x09) else {
+                    throw MigrationError(.workdirCorrupt, "\(path) changed while Transform read it; run extract again")
+                }
+                out.removeAll(keepingCapacity: true)
+                out.append(contentsOf: id)
+                out.append(0x09)
+                out.append(contentsOf: id)
+                out.append(0x09)
+                out.append(contentsOf: line[(tab + 1)...])
+                try pii.append(encodedFields: out)
+                out.removeAll(keepingCapacity: true)
+                out.append(contentsOf: id)
+                out.append(0x09)
+                out.append(contentsOf: id)
+                out.append(0x09)
+                out.append(contentsOf: kekID.utf8)
+                out.append(0x09)
+                out.append(contentsOf: line[..<tab])
+                try keys.append(encodedFields: out)
+            }
             count += 1
         }
         try pii.close()
