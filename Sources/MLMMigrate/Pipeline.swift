@@ -14,6 +14,8 @@ public struct Pipeline {
     public var maxBatches: Int?
     /// `--entry-partitions N`: the wallet entries' partitioned layout (``EntryPartitions``).
     public var entryPartitions: Int?
+    /// `--entry-streams N`: COPY streams for a first load's wallet entries (``Loader/entryStreams``).
+    public var entryStreams = 2
     /// Pauses before each retry of a load after a transient database error.
     public var retryDelays: [Double] = [0.5, 1, 2, 4, 8]
     /// The closed pay period the export holds, overriding the mapping's `commission_period` id
@@ -379,6 +381,7 @@ public struct Pipeline {
                 var loader = Loader(connection: connection, batchSize: max(1, batchSize), logger: logger)
                 loader.maxBatches = maxBatches
                 loader.entryPartitions = entryPartitions
+                loader.entryStreams = entryStreams
                 loader.finishingTransform = finishingTransform
                 loader.stepStarting = earlyStart(manifest)
                 return (try loader.run(transformDirectory: work.file("transform"), info: info, progress: progress), described)

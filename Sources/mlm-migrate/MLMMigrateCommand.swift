@@ -49,6 +49,7 @@ struct CommonOptions: ParsableArguments {
             pipeline.batchSize = batches.batchSize
             pipeline.maxBatches = batches.maxBatches
             pipeline.entryPartitions = batches.entryPartitions
+            pipeline.entryStreams = batches.entryStreams
         }
         if let keys { pipeline.kek = try keys.kek() }
         return pipeline

@@ -30,12 +30,19 @@ struct BatchOptions: ParsableArguments {
     ))
     var entryPartitions: Int?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "COPY streams (connections) that load the wallet entries of a first load at once.",
+        discussion: "The step's batches are numbered in advance and shared out; a resume needs the same --batch-size (docs/performance.md)."
+    ))
+    var entryStreams = 2
+
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1") }
         guard (maxBatches ?? 1) > 0 else { throw ValidationError("--max-batches must be at least 1") }
         guard entryPartitions.map(EntryPartitions.allowed.contains) ?? true else {
             throw ValidationError("--entry-partitions must be between 2 and 64")
         }
+        guard (1...16).contains(entryStreams) else { throw ValidationError("--entry-streams must be between 1 and 16") }
     }
 }
 

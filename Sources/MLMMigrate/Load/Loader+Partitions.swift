@@ -85,7 +85,7 @@ extension Loader {
     }
 
     /// The highest batch number the steps before this one committed.
-    private func batchesBefore(runID: Int, earlier: [LoadStep]) throws(MigrationError) -> Int {
+    func batchesBefore(runID: Int, earlier: [LoadStep]) throws(MigrationError) -> Int {
         let keys = "{" + earlier.map(\.manifestKey).joined(separator: ",") + "}"
         return Int(try connection.scalar("""
             SELECT coalesce(max(batch_no), 0) FROM mlm_migration.batches

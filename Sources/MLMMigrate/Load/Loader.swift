@@ -136,15 +136,17 @@ public struct Loader {
         let runID = try startOrResume(info)
         // A pending transform's files are still being written: they are counted once they are.
         let planned = info.delta == nil ? plan(steps.filter { !info.transformPending || $0.fromMemberTransform }, in: transformDirectory) : nil
-        // A partitioned load numbers its batches from the batch size (Loader+Partitions): a resume
-        // with another size would number some batch twice.
-        if resuming, partitions != nil,
+        // Partitioned or parallel-stream entries number their batches from the batch size
+        // (Loader+Partitions, Loader+Streams): once some are committed, a resume with another size
+        // would number some batch twice.
+        let numbered = try resuming && info.contents.ledger && partitions == nil ? entryBatchesCommitted(runID) : partitions != nil
+        if resuming, numbered,
            let recorded = try connection.scalar("SELECT batch_size FROM mlm_migration.runs WHERE run_id = $1::bigint", [String(runID)])
                .flatMap({ Int($0) }),
            recorded != batchSize {
             throw MigrationError(
                 .targetLayoutMismatch,
-                "run \(runID) loads its partitioned wallet entries in batches of \(recorded): resume it with --batch-size \(recorded)"
+                "run \(runID) loads its wallet entries in batches of \(recorded), numbered in advance: resume it with --batch-size \(recorded)"
             )
         }
         try records.recordPlan(runID, batches: planned?.batches, rows: planned?.rows, batchSize: batchSize, resumed: resuming)
@@ -173,6 +175,11 @@ public struct Loader {
                 let loaded = if let partitions, step.files.first?.table == TargetTables.walletEntries {
                     try loadPartitioned(
                         step, partitions: partitions, in: transformDirectory, runID: runID, after: Array(steps[..<index]),
+                        summary: &summary, budget: &budget, tracker: tracker
+                    )
+                } else if entryStreams > 1, step.files.count == 1, step.files.first?.table == TargetTables.walletEntries {
+                    try loadStreams(
+                        step, streams: entryStreams, in: transformDirectory, runID: runID, after: Array(steps[..<index]),
                         summary: &summary, budget: &budget, tracker: tracker
                     )
                 } else {
@@ -204,6 +211,14 @@ public struct Loader {
         return summary
     }
 
+    /// Whether run `runID` has committed any wallet entries batch.
+    private func entryBatchesCommitted(_ runID: Int) throws(MigrationError) -> Bool {
+        try connection.scalar(
+            "SELECT EXISTS (SELECT 1 FROM mlm_migration.batches WHERE run_id = $1::bigint AND entity = 'wallet_entries' AND kind = 'rows')",
+            [String(runID)], what: "reading the committed batches of wallet entries"
+        ) == "t"
+    }
+
     /// Stop after this many batches committed by this call (nil: load everything).
     public var maxBatches: Int?
 
@@ -231,6 +246,10 @@ public struct Loader {
         tracker.replan(batches: planned?.batches, rows: planned?.rows)
         return finished
     }
+
+    /// `COPY` streams (connections) that load a first load's wallet entries into an
+    /// unpartitioned table at once (``loadStreams``); 1 loads them as every other step.
+    public var entryStreams = 2
 
     /// Hash-partitions an empty target's `mlm.wallet_entries` into this many partitions, loaded
     /// by parallel streams (``EntryPartitions``); nil keeps the target's layout.
@@ -316,7 +335,7 @@ public struct Loader {
     }
 
     /// Copies up to `batchSize` lines from `chunks` with `sql`; `digest` sees every byte sent.
-    private func copy(_ rows: StageFileReader, _ sql: String, _ digest: (UnsafeRawBufferPointer) -> Void) throws(MigrationError) -> Int {
+    func copy(_ rows: StageFileReader, _ sql: String, _ digest: (UnsafeRawBufferPointer) -> Void) throws(MigrationError) -> Int {
         var lines = 0
         try connection.copyIn(sql, what: sql.split(separator: " ").prefix(2).joined(separator: " ")) { send throws(MigrationError) in
             lines = try rows.nextLines(maxLines: batchSize) { bytes throws(MigrationError) in
