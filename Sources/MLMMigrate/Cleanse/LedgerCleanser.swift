@@ -37,9 +37,8 @@ public struct LedgerCleansePaths: Sendable {
 
 /// Cleanse for the ledger: applies ``WalletRowRules`` to every entry and balance row, finds
 /// duplicate transaction ids with an external sort (memory stays flat in the number of
-/// entries; no sort when the export lists its entries by transaction id: ``AcceptedEntries``),
-/// and writes accepted rows to `cleanse/wallet_entries.tsv` (in legacy transaction id order)
-/// and `cleanse/wallet_balances.tsv`, rejected ones to `cleanse/ledger_quarantine.tsv`.
+/// entries), and writes accepted rows to `cleanse/wallet_entries.tsv` (in legacy transaction
+/// id order) and `cleanse/wallet_balances.tsv`, rejected ones to `cleanse/ledger_quarantine.tsv`.
 /// Runs after the members' Cleanse: entries of quarantined members are quarantined too.
 public struct LedgerCleanser {
     public let mapping: LedgerMapping
@@ -65,7 +64,6 @@ public struct LedgerCleanser {
         var summary = LedgerCleanseSummary(entries: EntityCounts(entity: "wallet_entries"), balances: nil, totals: [], unvaluedQuarantined: 0, snappedAmounts: 0)
         var totals = LedgerTotals()
         let sorter = ExternalSorter(directory: paths.scratch, name: "cleanse-wallet-entries")
-        let accepted = try AcceptedEntries(path: paths.entries, sorter: sorter)
         let reader = try StageFileReader(path: paths.entriesExtract, expecting: MemberStageLayout.extractBookkeeping + mapping.entries.columns.map(\.field))
         let line = ProgressLine("cleanse wallet entries", enabled: progress)
         // Batches of lines go through the row rules on two threads; results are taken in order,
@@ -81,7 +79,7 @@ public struct LedgerCleanser {
             try MigrationError.typed {
                 try batch.accepted.withUnsafeBytes { all in
                     for record in batch.records {
-                        try accepted.append(key: UnsafeRawBufferPointer(rebasing: all[record.key]), payload: UnsafeRawBufferPointer(rebasing: all[record.payload]))
+                        try sorter.append(key: UnsafeRawBufferPointer(rebasing: all[record.key]), payload: UnsafeRawBufferPointer(rebasing: all[record.payload]))
                     }
                 }
             }
@@ -96,11 +94,7 @@ public struct LedgerCleanser {
         }
         try pool.finish(deliver: take)
         line.finish(summary.entries.extracted)
-        if try accepted.finish() {
-            summary.entries.accepted += accepted.written
-        } else {
-            try writeEntries(sorter, to: paths.entries, quarantine: quarantine, summary: &summary, totals: &totals)
-        }
+        try writeEntries(sorter, to: paths.entries, quarantine: quarantine, summary: &summary, totals: &totals)
         summary.balances = try cleanseBalances(paths, directory: directory, quarantine: quarantine)
         try quarantine.close()
         summary.totals = totals.figures

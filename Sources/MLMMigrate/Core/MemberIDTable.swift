@@ -30,6 +30,16 @@ public struct MemberIDTable: Sendable {
         legacyIDs.index(of: legacyID).map { ids[$0] }
     }
 
+    /// The id of the legacy id in one COPY-text field as a stage file holds it (still escaped),
+    /// as ``subscript(legacyID:)`` finds its text: ASCII without escapes is looked up as bytes,
+    /// anything else decoded first. Nil for `\N` or an unknown id.
+    public func id(ofField field: UnsafeBufferPointer<UInt8>) -> Int64? {
+        if field.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "\\") }) {
+            return legacyIDs.index(ofBytes: UnsafeRawBufferPointer(field)).map { ids[$0] }
+        }
+        return CopyText.text(field).flatMap { self[$0] }
+    }
+
     /// The legacy id given `id` (a scan: for an error message, not a loop).
     public func legacyID(of id: Int64) -> String? {
         ids.firstIndex(of: id).map { legacyIDs.string(at: $0) }

@@ -55,31 +55,28 @@ public struct LedgerTransformer {
         let entriesPath = StageFile.cleanseWalletEntries.path(in: cleanseDirectory)
         let sorter = ExternalSorter(directory: scratch, name: "transform-wallet-entries")
         let reader = try StageFileReader(path: entriesPath, expecting: LedgerStageLayout.cleansedEntries)
-        var key: [UInt8] = []
-        var payload: [UInt8] = []
-        while let fields = try reader.next() {
-            let row = CleansedEntryRow(fields)
-            guard let occurredAt = row.occurredAtMicros, let txnID = row.legacyTxnID else {
-                throw MigrationError(.workdirCorrupt, "\(entriesPath): line \(reader.lineNumber): missing occurred_at or legacy_txn_id; run cleanse again")
+        if memberIDs == nil { memberIDs = try MemberIDTable(idMapPath: idMapPath) }
+        let ids = memberIDs ?? MemberIDTable()
+        // Rows are read as bytes, field by field (no string per field): ``SortRecord``.
+        var record = SortRecord()
+        var line = reader.lineNumber
+        while true {
+            var problem: MigrationError?
+            let read = try reader.nextLines(maxLines: 4_096) { chunk throws(MigrationError) in
+                try chunk.withMemoryRebound(to: UInt8.self) { bytes throws(MigrationError) in
+                    var start = 0
+                    while start < bytes.count, problem == nil {
+                        var end = start
+                        while bytes[end] != 0x0A { end += 1 }
+                        line += 1
+                        problem = record.read(UnsafeBufferPointer(rebasing: bytes[start..<end]), ids: ids, path: entriesPath, line: line)
+                        if problem == nil { try sorter.append(key: record.key, payload: record.payload) }
+                        start = end + 1
+                    }
+                }
             }
-            key.removeAll(keepingCapacity: true)
-            LedgerHasher.appendUInt64(UInt64(bitPattern: try memberID(row.memberLegacyID, entriesPath, reader.lineNumber)), to: &key)
-            key.append(contentsOf: (row.currency ?? "").utf8)
-            key.append(0)
-            LedgerHasher.appendUInt64(UInt64(bitPattern: occurredAt) ^ (1 << 63), to: &key)
-            key.append(contentsOf: txnID.utf8)
-            guard let amount = row.amountMinor else {
-                throw MigrationError(.workdirCorrupt, "\(entriesPath): line \(reader.lineNumber): missing amount_minor; run cleanse again")
-            }
-            // The key holds member id, currency, time and transaction id; the payload the rest.
-            let counterparty: Int64 = try row.counterpartyLegacyID.map { reference throws(MigrationError) in
-                try memberID(reference, entriesPath, reader.lineNumber)
-            } ?? -1
-            payload.removeAll(keepingCapacity: true)
-            withUnsafeBytes(of: amount) { payload.append(contentsOf: $0) }
-            withUnsafeBytes(of: counterparty) { payload.append(contentsOf: $0) }
-            payload.append(contentsOf: (row.kind ?? "").utf8)
-            try sorter.append(key: key, payload: payload)
+            if let problem { throw problem }
+            guard read > 0 else { break }
         }
 
         let entries = try StageFileWriter(path: StageFile.transformWalletEntries.path(in: outputDirectory), columns: LedgerStageLayout.entries, digesting: true)
@@ -142,5 +139,60 @@ public struct LedgerTransformer {
         )
         logger.info("transformed wallet entries", metadata: ["entries": "\(summary.entries)", "wallets": "\(summary.wallets)", "variances": "\(wallets.variances)"])
         return summary
+    }
+}
+
+/// One cleansed entry as the ledger Transform sorts it, read from its COPY-text line as bytes:
+/// the key holds member id, currency, time and transaction id; the payload the amount, the
+/// counterparty's member id (-1 for none) and the kind. Reused row after row.
+struct SortRecord {
+    var key: [UInt8] = []
+    var payload: [UInt8] = []
+    private var fields: [Range<Int>] = []
+
+    /// Reads `line`; the problem (naming `path` and `line`) when it lacks a field Transform
+    /// needs or names a member the id map does not have.
+    mutating func read(_ bytes: UnsafeBufferPointer<UInt8>, ids: MemberIDTable, path: String, line: Int) -> MigrationError? {
+        CopyText.fieldRanges(bytes, into: &fields)
+        guard fields.count == LedgerStageLayout.cleansedEntries.count else {
+            return MigrationError(.workdirCorrupt, "\(path): line \(line) has \(fields.count) fields where the header has \(LedgerStageLayout.cleansedEntries.count); run cleanse again")
+        }
+        func field(_ index: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[fields[index]]) }
+        func isNull(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+            value.count == 2 && value[0] == UInt8(ascii: "\\") && value[1] == UInt8(ascii: "N")
+        }
+        // An escaped field's text as UTF-8, as the row would hold it decoded.
+        func append(_ value: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+            if value.contains(UInt8(ascii: "\\")) {
+                out.append(contentsOf: (CopyText.text(value) ?? "").utf8)
+            } else {
+                out.append(contentsOf: value)
+            }
+        }
+        let txnID = field(2)
+        guard let occurredAt = CopyText.int64(field(7)), !isNull(txnID) else {
+            return MigrationError(.workdirCorrupt, "\(path): line \(line): missing occurred_at or legacy_txn_id; run cleanse again")
+        }
+        let unknown = MigrationError(.workdirCorrupt, "\(path): line \(line): names a member that Transform did not load; run cleanse again")
+        guard let member = ids.id(ofField: field(3)) else { return unknown }
+        key.removeAll(keepingCapacity: true)
+        LedgerHasher.appendUInt64(UInt64(bitPattern: member), to: &key)
+        if !isNull(field(4)) { append(field(4), to: &key) }
+        key.append(0)
+        LedgerHasher.appendUInt64(UInt64(bitPattern: occurredAt) ^ (1 << 63), to: &key)
+        append(txnID, to: &key)
+        guard let amount = CopyText.int64(field(6)) else {
+            return MigrationError(.workdirCorrupt, "\(path): line \(line): missing amount_minor; run cleanse again")
+        }
+        var counterparty: Int64 = -1
+        if !isNull(field(8)) {
+            guard let id = ids.id(ofField: field(8)) else { return unknown }
+            counterparty = id
+        }
+        payload.removeAll(keepingCapacity: true)
+        withUnsafeBytes(of: amount) { payload.append(contentsOf: $0) }
+        withUnsafeBytes(of: counterparty) { payload.append(contentsOf: $0) }
+        if !isNull(field(5)) { append(field(5), to: &payload) }
+        return nil
     }
 }

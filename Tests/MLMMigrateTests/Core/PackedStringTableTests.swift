@@ -62,6 +62,21 @@ import Testing
         #expect(table.legacyID(of: 2) == "L2")
         #expect(table.legacyID(of: 9) == nil)
     }
+
+    /// A stage file's escaped field finds the member its decoded text finds: plain ASCII as
+    /// bytes, escapes and non-ASCII (compared in NFC) decoded first, `\N` nothing.
+    @Test func theMemberIDTableFindsAnEscapedFieldAsItsText() {
+        var table = MemberIDTable()
+        let ids = ["L1", "a\tb", "back\\slash", "Jos\u{E9}"]
+        for (index, id) in ids.enumerated() { table.set(Int64(index + 1), for: id) }
+        for id in ids + ["Jose\u{301}", "L2", "\t"] {
+            var field: [UInt8] = []
+            CopyText.appendField(id, to: &field)
+            #expect(field.withUnsafeBufferPointer { table.id(ofField: $0) } == table[id], "\(id)")
+        }
+        #expect(table["Jose\u{301}"] == 4)
+        #expect(Array(#"\N"#.utf8).withUnsafeBufferPointer { table.id(ofField: $0) } == nil)
+    }
 }
 
 /// The loaded members' source rows, packed for the PII round trip, find each row's member.
