@@ -137,16 +137,8 @@ public struct Pipeline {
         try work.writeManifest(manifest)
         let summary = if let cleansedMembers { cleansedMembers } else { try cleanseMembers(mapping.members, kekID: manifest.extract?.kekID) }
         manifest.cleanse = summary
-        // The commission state is cleansed on a second thread beside the ledger: they read and
-        // write different files, and the ledger's last steps (its sorted entries merged and
-        // written, then its balances) leave a core idle.
-        let commission = BackgroundJob(name: "mlm-migrate.cleanse.commission") { [self, manifest] () throws(MigrationError) in
-            try cleanseCommission(mapping, manifest: manifest)
-        }
-        let members = mapping.members
-        (manifest.ledgerCleanse, manifest.commissionCleanse) = try commission.alongside { [manifest] () throws(MigrationError) in
-            try mapping.ledger.map { ledger throws(MigrationError) in try cleanseLedger(ledger, members: members, manifest: manifest) }
-        }
+        manifest.ledgerCleanse = try mapping.ledger.map { ledger throws(MigrationError) in try cleanseLedger(ledger, members: mapping.members, manifest: manifest) }
+        manifest.commissionCleanse = try cleanseCommission(mapping, manifest: manifest)
         manifest.recordTiming("cleanse", since: started)
         try work.writeManifest(manifest)
         return summary
