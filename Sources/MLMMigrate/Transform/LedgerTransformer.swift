@@ -32,11 +32,9 @@ public struct LedgerTransformer {
     static let batchRows = 20_000
 
     public func run(cleanseDirectory: String, idMapPath: String, outputDirectory: String, scratch: String, progress: Bool? = nil) throws(MigrationError) -> LedgerTransformSummary {
-        // The id map is read only when a wallet row needs it.
-        var memberIDs: MemberIDTable?
+        let memberIDs = try MemberIDTable(idMapPath: idMapPath)
         func memberID(_ legacyID: String?, _ path: String, _ line: Int) throws(MigrationError) -> Int64 {
-            if memberIDs == nil { memberIDs = try MemberIDTable(idMapPath: idMapPath) }
-            guard let legacyID, let id = memberIDs?[legacyID] else {
+            guard let legacyID, let id = memberIDs[legacyID] else {
                 throw MigrationError(.workdirCorrupt, "\(path): line \(line): names a member that Transform did not load; run cleanse again")
             }
             return id
@@ -55,8 +53,6 @@ public struct LedgerTransformer {
         let entriesPath = StageFile.cleanseWalletEntries.path(in: cleanseDirectory)
         let sorter = ExternalSorter(directory: scratch, name: "transform-wallet-entries")
         let reader = try StageFileReader(path: entriesPath, expecting: LedgerStageLayout.cleansedEntries)
-        if memberIDs == nil { memberIDs = try MemberIDTable(idMapPath: idMapPath) }
-        let ids = memberIDs ?? MemberIDTable()
         // Rows are read as bytes, field by field (no string per field): ``SortRecord``.
         var record = SortRecord()
         var line = reader.lineNumber
@@ -69,7 +65,7 @@ public struct LedgerTransformer {
                         var end = start
                         while bytes[end] != 0x0A { end += 1 }
                         line += 1
-                        problem = record.read(UnsafeBufferPointer(rebasing: bytes[start..<end]), ids: ids, path: entriesPath, line: line)
+                        problem = record.read(UnsafeBufferPointer(rebasing: bytes[start..<end]), ids: memberIDs, path: entriesPath, line: line)
                         if problem == nil { try sorter.append(key: record.key, payload: record.payload) }
                         start = end + 1
                     }
@@ -90,8 +86,7 @@ public struct LedgerTransformer {
         func write(_ hashed: HashedBatch) throws(MigrationError) {
             if let problem = hashed.problem { throw problem }
             if let overflow = hashed.overflow {
-                if memberIDs == nil { memberIDs = try MemberIDTable(idMapPath: idMapPath) }
-                let legacyID = memberIDs?.legacyID(of: overflow.memberID) ?? "?"
+                let legacyID = memberIDs.legacyID(of: overflow.memberID) ?? "?"
                 throw MigrationError(.ledgerBalanceOverflow, """
                     the running balance of legacy member \(legacyID)'s \(overflow.currency) wallet leaves the signed 64-bit range \
                     at legacy transaction \(overflow.legacyTxnID); check that entry's amount in the export
@@ -153,10 +148,8 @@ struct SortRecord {
     /// Reads `line`; the problem (naming `path` and `line`) when it lacks a field Transform
     /// needs or names a member the id map does not have.
     mutating func read(_ bytes: UnsafeBufferPointer<UInt8>, ids: MemberIDTable, path: String, line: Int) -> MigrationError? {
+        // The reader checked the line's width (``StageFileReader/nextLines(maxLines:_:)``).
         CopyText.fieldRanges(bytes, into: &fields)
-        guard fields.count == LedgerStageLayout.cleansedEntries.count else {
-            return MigrationError(.workdirCorrupt, "\(path): line \(line) has \(fields.count) fields where the header has \(LedgerStageLayout.cleansedEntries.count); run cleanse again")
-        }
         func field(_ index: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[fields[index]]) }
         func isNull(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
             value.count == 2 && value[0] == UInt8(ascii: "\\") && value[1] == UInt8(ascii: "N")
