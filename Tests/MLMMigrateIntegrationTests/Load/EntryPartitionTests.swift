@@ -132,13 +132,25 @@ import Testing
         #expect(try connection.scalar("SELECT count(*) FROM mlm_migration.batches WHERE entity = 'wallet_entries'") == "2")
         // Killed (SIGKILL) as soon as one more partition batch has committed, three times over:
         // each time inside the parallel streams, with other streams mid-COPY.
+        let kills = try Self.killLoadsInsideTheEntries(work: work.path, target: target, options: options, times: 3)
+        #expect(kills == 3)
+        let resumed = try LoadCommand.run(work: work.path, target: target, batchSize: 20, extra: options)
+        #expect(resumed.status == 0, "\(resumed.errorOutput)")
+        #expect(try ResumeTests.tables(target) == expected)
+    }
+
+    /// Runs `load` (batches of 20, `options`) `times` times, each killed (SIGKILL) as soon as one
+    /// more wallet entries batch has committed, waiting for the killed sessions to end; returns
+    /// how many were killed there (not finished first).
+    static func killLoadsInsideTheEntries(work: String, target: String, options: [String], times: Int) throws -> Int {
+        let connection = try PostgresConnection(target)
         func entryBatches() -> Int {
             Int((try? connection.scalar("SELECT count(*) FROM mlm_migration.batches WHERE entity = 'wallet_entries'")) ?? nil ?? "") ?? 0
         }
         var kills = 0
-        for _ in 1...3 {
+        for _ in 0..<times {
             let before = entryBatches()
-            let tool = try KillableTool(["load", "--work-dir", work.path, "--target", target, "--batch-size", "20"] + options)
+            let tool = try KillableTool(["load", "--work-dir", work, "--target", target, "--batch-size", "20"] + options)
             if tool.kill(when: { entryBatches() > before }) { kills += 1 }
             // The killed streams' sessions end as soon as their backends notice.
             let others = """
@@ -151,10 +163,7 @@ import Testing
                 waited += 1
             }
         }
-        #expect(kills == 3)
-        let resumed = try LoadCommand.run(work: work.path, target: target, batchSize: 20, extra: options)
-        #expect(resumed.status == 0, "\(resumed.errorOutput)")
-        #expect(try ResumeTests.tables(target) == expected)
+        return kills
     }
 
     @Test func refusesToRepartitionATargetThatHoldsEntries() throws {

@@ -59,21 +59,7 @@ import Testing
         #expect(again.status == 0, "\(again.errorOutput)")
         #expect(entryBatches() == 5)
         // Killed (SIGKILL) as soon as one more entry batch has committed, three times over.
-        var kills = 0
-        for _ in 1...3 {
-            let before = entryBatches()
-            let tool = try KillableTool(["load", "--work-dir", work.path, "--target", target, "--batch-size", "20"] + options)
-            if tool.kill(when: { entryBatches() > before }) { kills += 1 }
-            let others = """
-                SELECT count(*) FROM pg_stat_activity
-                WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
-                """
-            var waited = 0
-            while waited < 500, try connection.scalar(others) != "0" {
-                usleep(20_000)
-                waited += 1
-            }
-        }
+        let kills = try EntryPartitionTests.killLoadsInsideTheEntries(work: work.path, target: target, options: options, times: 3)
         #expect(kills == 3)
         let resumed = try LoadCommand.run(work: work.path, target: target, batchSize: 20, extra: options)
         #expect(resumed.status == 0, "\(resumed.errorOutput)")
