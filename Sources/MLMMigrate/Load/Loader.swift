@@ -139,7 +139,8 @@ public struct Loader {
         // Partitioned or parallel-stream entries number their batches from the batch size
         // (Loader+Partitions, Loader+Streams): once some are committed, a resume with another size
         // would number some batch twice.
-        let numbered = try resuming && info.contents.ledger && partitions == nil ? entryBatchesCommitted(runID) : partitions != nil
+        var numbered = partitions != nil
+        if resuming, !numbered, info.contents.ledger { numbered = try entryBatchesCommitted(runID) }
         if resuming, numbered,
            let recorded = try connection.scalar("SELECT batch_size FROM mlm_migration.runs WHERE run_id = $1::bigint", [String(runID)])
                .flatMap({ Int($0) }),

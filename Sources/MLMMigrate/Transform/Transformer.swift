@@ -187,10 +187,11 @@ public struct Transformer {
             let id = newID[index]
             index += 1
             if line.starts(with: CopyText.null + [0x09]) { continue }
-            var place = [UInt8]()
-            withUnsafeBytes(of: UInt64(offset).littleEndian) { place.append(contentsOf: $0) }
-            withUnsafeBytes(of: UInt32(line.count).littleEndian) { place.append(contentsOf: $0) }
-            try sorter.append(key: withUnsafeBytes(of: UInt64(id).bigEndian, Array.init), payload: place)
+            try withUnsafeBytes(of: UInt64(id).bigEndian) { key throws(MigrationError) in
+                try withUnsafeBytes(of: (UInt64(offset).littleEndian, UInt32(line.count).littleEndian)) { place throws(MigrationError) in
+                    try sorter.append(key: key, payload: UnsafeRawBufferPointer(rebasing: place[..<12]))
+                }
+            }
         }
         guard index == newID.count else {
             throw MigrationError(.workdirCorrupt, "\(acceptedRows) has fewer rows than cleanse/members.tsv; run cleanse again")
@@ -201,7 +202,9 @@ public struct Transformer {
         var count = 0
         var out: [UInt8] = []
         try sorter.finish { key, place throws(MigrationError) in
-            let id = Array(String(UInt64(bigEndian: key.loadUnaligned(as: UInt64.self))).utf8)
+            // Both files' rows start "id<TAB>id<TAB>" (member_id, then key_id = member_id).
+            let id = String(UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)))
+            let prefix = Array("\(id)\t\(id)\t".utf8)
             let offset = Int(UInt64(littleEndian: place.loadUnaligned(as: UInt64.self)))
             let length = Int(UInt32(littleEndian: place.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
             try source.read(at: offset, count: length) { line throws(MigrationError) in
@@ -209,17 +212,11 @@ public struct Transformer {
                     throw MigrationError(.workdirCorrupt, "\(path) changed while Transform read it; run extract again")
                 }
                 out.removeAll(keepingCapacity: true)
-                out.append(contentsOf: id)
-                out.append(0x09)
-                out.append(contentsOf: id)
-                out.append(0x09)
+                out.append(contentsOf: prefix)
                 out.append(contentsOf: line[(tab + 1)...])
                 try pii.append(encodedFields: out)
                 out.removeAll(keepingCapacity: true)
-                out.append(contentsOf: id)
-                out.append(0x09)
-                out.append(contentsOf: id)
-                out.append(0x09)
+                out.append(contentsOf: prefix)
                 out.append(contentsOf: kekID.utf8)
                 out.append(0x09)
                 out.append(contentsOf: line[..<tab])
