@@ -37,11 +37,11 @@ extension Pipeline {
         return (data, plan, calendar)
     }
 
-    func cleanseCommission(_ mapping: Mapping, manifest: RunManifest) throws(MigrationError) -> CommissionCleanseSummary? {
+    func cleanseCommission(_ mapping: Mapping, manifest: RunManifest, directories: MemberDirectories? = nil) throws(MigrationError) -> CommissionCleanseSummary? {
         guard let (data, plan, calendar) = try Self.commissionCalendar(mapping, period: manifest.commissionPeriod) else { return nil }
         guard manifest.commissionExtract != nil else { throw Self.missing("extract") }
         return try CommissionCleanser(mapping: data, plan: plan, calendar: calendar, members: mapping.members, logger: logger)
-            .run(work: work)
+            .run(work: work, directories: directories)
     }
 
     func transformCommission(_ mapping: Mapping, manifest: RunManifest) throws(MigrationError) -> CommissionTransformSummary? {

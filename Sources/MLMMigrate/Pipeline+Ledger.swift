@@ -11,7 +11,7 @@ extension Pipeline {
     }
 
     func cleanseLedger(
-        _ ledger: LedgerMapping, members: MembersMapping, manifest: RunManifest
+        _ ledger: LedgerMapping, members: MembersMapping, manifest: RunManifest, directories: MemberDirectories? = nil
     ) throws(MigrationError) -> LedgerCleanseSummary {
         guard let extract = manifest.ledgerExtract else { throw Self.missing("extract") }
         let paths = LedgerCleansePaths(
@@ -21,6 +21,6 @@ extension Pipeline {
             entries: work.path(.cleanseWalletEntries), balances: work.path(.cleanseWalletBalances),
             quarantine: work.path(.cleanseLedgerQuarantine), scratch: work.file("cleanse")
         )
-        return try LedgerCleanser(mapping: ledger, members: members, logger: logger).run(paths: paths, progress: progress)
+        return try LedgerCleanser(mapping: ledger, members: members, logger: logger, directories: directories).run(paths: paths, progress: progress)
     }
 }

@@ -137,8 +137,16 @@ public struct Pipeline {
         try work.writeManifest(manifest)
         let summary = if let cleansedMembers { cleansedMembers } else { try cleanseMembers(mapping.members, kekID: manifest.extract?.kekID) }
         manifest.cleanse = summary
-        manifest.ledgerCleanse = try mapping.ledger.map { ledger throws(MigrationError) in try cleanseLedger(ledger, members: mapping.members, manifest: manifest) }
-        manifest.commissionCleanse = try cleanseCommission(mapping, manifest: manifest)
+        // One read of the member files gives the ledger's and the commission's member directories.
+        var keys = Set(mapping.ledger.map { [$0.rules.memberKey] } ?? [])
+        if let data = mapping.commission, mapping.commissionPlan != nil { keys.formUnion(CommissionCleanser.memberKeys(data)) }
+        let directories = MemberDirectories(
+            keys: keys, members: mapping.members, extractPath: work.path(.extractMembers), cleansedPath: work.path(.cleanseMembers)
+        )
+        manifest.ledgerCleanse = try mapping.ledger.map { ledger throws(MigrationError) in
+            try cleanseLedger(ledger, members: mapping.members, manifest: manifest, directories: directories)
+        }
+        manifest.commissionCleanse = try cleanseCommission(mapping, manifest: manifest, directories: directories)
         manifest.recordTiming("cleanse", since: started)
         try work.writeManifest(manifest)
         return summary

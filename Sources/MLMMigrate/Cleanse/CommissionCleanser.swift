@@ -41,14 +41,19 @@ public struct CommissionCleanser {
         self.logger = logger
     }
 
-    /// Reads the work directory's commission extract files and writes their cleansed files.
-    public func run(work: WorkDirectory) throws(MigrationError) -> CommissionCleanseSummary {
+    /// The reference keys the entities name members by.
+    public static func memberKeys(_ mapping: CommissionDataMapping) -> Set<ReferenceKey> {
+        Set(entityNames.map { mapping.memberKeys[$0] ?? .legacyID })
+    }
+
+    /// Reads the work directory's commission extract files and writes their cleansed files;
+    /// `shared`: the member directories the ledger's Cleanse built (nil: built here).
+    public func run(work: WorkDirectory, directories shared: MemberDirectories? = nil) throws(MigrationError) -> CommissionCleanseSummary {
+        let source = shared ?? MemberDirectories(
+            keys: Self.memberKeys(mapping), members: members, extractPath: work.path(.extractMembers), cleansedPath: work.path(.cleanseMembers)
+        )
         var directories: [ReferenceKey: MemberDirectory] = [:]
-        for key in Set(Self.entityNames.map { mapping.memberKeys[$0] ?? .legacyID }) {
-            directories[key] = try MemberDirectory(
-                key: key, members: members, extractPath: work.path(.extractMembers), cleansedPath: work.path(.cleanseMembers)
-            )
-        }
+        for key in Self.memberKeys(mapping) { directories[key] = try source.directory(key) }
         let quarantine = try StageFileWriter(path: work.path(.cleanseCommissionQuarantine), columns: MemberStageLayout.quarantine)
         var summary = CommissionCleanseSummary()
         var context = Context(directories: directories, keys: mapping.memberKeys, quarantine: quarantine, summary: summary)

@@ -44,22 +44,22 @@ public struct LedgerCleanser {
     public let mapping: LedgerMapping
     public let members: MembersMapping
     public let logger: Logger
+    /// The member directories shared with the commission's Cleanse; nil: built from `paths`.
+    public let directories: MemberDirectories?
 
-    public init(mapping: LedgerMapping, members: MembersMapping, logger: Logger) {
+    public init(mapping: LedgerMapping, members: MembersMapping, logger: Logger, directories: MemberDirectories? = nil) {
         self.mapping = mapping
         self.members = members
         self.logger = logger
+        self.directories = directories
     }
 
     public func run(paths: LedgerCleansePaths, progress: Bool? = nil) throws(MigrationError) -> LedgerCleanseSummary {
         // The member directory costs a read of both member files: built only when a wallet row needs it.
-        var cachedDirectory: MemberDirectory?
-        func directory() throws(MigrationError) -> MemberDirectory {
-            if let cachedDirectory { return cachedDirectory }
-            let built = try MemberDirectory(key: mapping.rules.memberKey, members: members, extractPath: paths.membersExtract, cleansedPath: paths.membersCleansed)
-            cachedDirectory = built
-            return built
-        }
+        let directories = directories ?? MemberDirectories(
+            keys: [mapping.rules.memberKey], members: members, extractPath: paths.membersExtract, cleansedPath: paths.membersCleansed
+        )
+        func directory() throws(MigrationError) -> MemberDirectory { try directories.directory(mapping.rules.memberKey) }
         let quarantine = try StageFileWriter(path: paths.quarantine, columns: MemberStageLayout.quarantine)
         var summary = LedgerCleanseSummary(entries: EntityCounts(entity: "wallet_entries"), balances: nil, totals: [], unvaluedQuarantined: 0, snappedAmounts: 0)
         var totals = LedgerTotals()

@@ -20,17 +20,38 @@ public struct MemberDirectory: Sendable {
 
     /// Reads both member stage files; `key` says whether references are legacy ids or usernames.
     public init(key: ReferenceKey, members: MembersMapping, extractPath: String, cleansedPath: String) throws(MigrationError) {
+        self = try Self.build(keys: [key], members: members, extractPath: extractPath, cleansedPath: cleansedPath)[0]
+    }
+
+    private init() {}
+
+    /// One directory per key of `keys`, in their order, from one read of each member file: a
+    /// Cleanse whose entities name members by legacy id and by username reads the files once.
+    static func build(keys: [ReferenceKey], members: MembersMapping, extractPath: String, cleansedPath: String) throws(MigrationError) -> [MemberDirectory] {
+        var directories = keys.map { _ in MemberDirectory() }
         let cleansed = try StageFileReader(path: cleansedPath, expecting: MemberStageLayout.cleansed)
         let (legacyIDColumn, usernameColumn) = (2, 3)
-        try Self.scan(cleansed, fields: [legacyIDColumn, usernameColumn]) { values in
-            if let legacyID = values[0], let ref = key == .legacyID ? values[0] : values[1] { accept(ref, as: legacyID) }
+        try scan(cleansed, fields: [legacyIDColumn, usernameColumn]) { values in
+            guard let legacyID = values[0] else { return }
+            for (place, key) in keys.enumerated() {
+                if let ref = key == .legacyID ? values[0] : values[1] { directories[place].accept(ref, as: legacyID) }
+            }
         }
         let extracted = try StageFileReader(path: extractPath, expecting: MemberStageLayout.extract(members))
-        let field = key == .legacyID ? "legacy_id" : "username"
-        guard let index = members.columns.firstIndex(where: { $0.field == field }) else { return }
-        try Self.scan(extracted, fields: [index + MemberStageLayout.extractBookkeeping.count]) { values in
-            if let ref = TrimText.apply(values[0]) { _ = entry(ref) }
+        // Each key's column in the extract file (a mapping may have no username), read in one scan.
+        let columns = keys.map { key in
+            members.columns.firstIndex { $0.field == (key == .legacyID ? "legacy_id" : "username") }
+                .map { $0 + MemberStageLayout.extractBookkeeping.count }
         }
+        let positions = Array(Set(columns.compactMap { $0 })).sorted()
+        guard !positions.isEmpty else { return directories }
+        try scan(extracted, fields: positions) { values in
+            for (place, column) in columns.enumerated() {
+                guard let column, let value = positions.firstIndex(of: column) else { continue }
+                if let ref = TrimText.apply(values[value]) { _ = directories[place].entry(ref) }
+            }
+        }
+        return directories
     }
 
     /// Hands `body` the decoded fields at `positions` (ascending) of each row of `reader`,
@@ -101,5 +122,32 @@ public struct MemberDirectory: Sendable {
         case -1: return .member(legacyID: references[Int(found)] ?? reference)
         case let place: return .member(legacyID: legacyIDs[Int(place) - 1] ?? reference)
         }
+    }
+}
+
+/// The member directories of one Cleanse, one per reference key its entities use, built together
+/// on first use (``MemberDirectory/build(keys:members:extractPath:cleansedPath:)``) and shared by
+/// the ledger's and the commission's Cleanse, so the member files are read once for both.
+public final class MemberDirectories {
+    private let keys: [ReferenceKey]
+    private let members: MembersMapping
+    private let extractPath: String
+    private let cleansedPath: String
+    private var built: [ReferenceKey: MemberDirectory] = [:]
+
+    /// `keys`: every key the Cleanse will ask for; one asked for beyond them is built on its own.
+    public init(keys: Set<ReferenceKey>, members: MembersMapping, extractPath: String, cleansedPath: String) {
+        self.keys = ReferenceKey.allCases.filter(keys.contains)
+        self.members = members
+        self.extractPath = extractPath
+        self.cleansedPath = cleansedPath
+    }
+
+    public func directory(_ key: ReferenceKey) throws(MigrationError) -> MemberDirectory {
+        if let found = built[key] { return found }
+        let wanted = built.isEmpty && keys.contains(key) ? keys : [key]
+        let directories = try MemberDirectory.build(keys: wanted, members: members, extractPath: extractPath, cleansedPath: cleansedPath)
+        for (key, directory) in zip(wanted, directories) { built[key] = directory }
+        return directories[wanted.firstIndex(of: key) ?? 0]
     }
 }

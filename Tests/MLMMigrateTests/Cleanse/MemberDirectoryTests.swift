@@ -24,9 +24,9 @@ import Testing
         }
     }
 
-    @Test func resolvesReferencesFromTheStageFilesByLegacyIDOrUsername() throws {
-        let mapping = try #require(MappingLoader.parse(yaml: CommissionCleanserTests.yaml([CommissionCleanserTests.orders])).mapping)
-        let directory = try TemporaryDirectory()
+    /// The two member files (extract, cleansed) of three members: ann (her legacy id with spaces
+    /// around it in the extract) and bob accepted, carl quarantined.
+    static func memberFiles(_ mapping: Mapping, in directory: TemporaryDirectory) throws -> (extract: String, cleansed: String) {
         let (extract, cleansed) = ("\(directory.path)/extract.tsv", "\(directory.path)/cleansed.tsv")
         let extractWriter = try StageFileWriter(path: extract, columns: MemberStageLayout.extract(mapping.members))
         for row: [String?] in [
@@ -39,6 +39,13 @@ import Testing
             ["m.csv", "2", "1", "ann", nil, "0", nil, nil, nil], ["m.csv", "3", "2", "bob", nil, "0", nil, "1", "left"],
         ] { try cleansedWriter.append(row) }
         try cleansedWriter.close()
+        return (extract, cleansed)
+    }
+
+    @Test func resolvesReferencesFromTheStageFilesByLegacyIDOrUsername() throws {
+        let mapping = try #require(MappingLoader.parse(yaml: CommissionCleanserTests.yaml([CommissionCleanserTests.orders])).mapping)
+        let directory = try TemporaryDirectory()
+        let (extract, cleansed) = try Self.memberFiles(mapping, in: directory)
         let byID = try MemberDirectory(key: .legacyID, members: mapping.members, extractPath: extract, cleansedPath: cleansed)
         #expect(byID.resolve("1") == .member(legacyID: "1"), "the extract's legacy id is trimmed")
         #expect(byID.resolve("3") == .quarantined)
@@ -47,5 +54,28 @@ import Testing
         #expect(byName.resolve("bob") == .member(legacyID: "2"))
         #expect(byName.resolve("carl") == .quarantined)
         #expect(byName.resolve("2") == .unknown)
+    }
+
+    /// The shared directories read both keys in one scan of each file and resolve as two
+    /// directories built apart do; a key not announced is built on its own when asked for.
+    @Test func sharedDirectoriesResolveAsDirectoriesBuiltApart() throws {
+        let mapping = try #require(MappingLoader.parse(yaml: CommissionCleanserTests.yaml([CommissionCleanserTests.orders])).mapping)
+        let directory = try TemporaryDirectory()
+        let (extract, cleansed) = try Self.memberFiles(mapping, in: directory)
+        let references = ["1", " 1 ", "2", "3", "4", "ann", "bob", "carl", "dan", ""]
+        for announced: Set<ReferenceKey> in [[.legacyID, .username], [.username], []] {
+            let shared = MemberDirectories(keys: announced, members: mapping.members, extractPath: extract, cleansedPath: cleansed)
+            for key in [ReferenceKey.username, .legacyID] {
+                let apart = try MemberDirectory(key: key, members: mapping.members, extractPath: extract, cleansedPath: cleansed)
+                let together = try shared.directory(key)
+                for reference in references {
+                    #expect(together.resolve(reference) == apart.resolve(reference), "\(key) \(reference) announced \(announced)")
+                }
+            }
+        }
+        let both = try MemberDirectory.build(keys: [.username, .legacyID], members: mapping.members, extractPath: extract, cleansedPath: cleansed)
+        #expect(both[0].resolve("bob") == .member(legacyID: "2"))
+        #expect(both[1].resolve("2") == .member(legacyID: "2"))
+        #expect(both[1].resolve("bob") == .unknown)
     }
 }
