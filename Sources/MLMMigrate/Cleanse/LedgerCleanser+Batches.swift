@@ -35,17 +35,38 @@ extension LedgerCleanser {
                 let keyStart = out.accepted.count
                 out.accepted.append(contentsOf: txnID.utf8)
                 let payloadStart = out.accepted.count
-                let header = ExtractRecordHeader(raw)
-                let cleansed = CleansedEntryRow(
-                    source: header.source, line: header.line, legacyTxnID: txnID, memberLegacyID: row.memberLegacyID,
-                    currency: row.currency, kind: row.kind, amountMinor: row.amountMinor, occurredAtMicros: row.occurredAt,
-                    counterpartyLegacyID: row.counterpartyLegacyID
-                )
-                CopyText.encodeRow(cleansed.fields, into: &out.accepted)
+                encodeCleansed(raw, txnID: txnID, row, into: &out.accepted)
                 out.records.append((keyStart..<payloadStart, payloadStart..<out.accepted.count))
             }
         }
         return out
+    }
+
+    /// Appends the accepted row's line of ``LedgerStageLayout/cleansedEntries``: the bytes
+    /// ``CleansedEntryRow/fields`` encodes to, written field by field (no row array, no number
+    /// text).
+    @inline(__always)
+    static func encodeCleansed(_ raw: [String?], txnID: String, _ row: WalletRow, into out: inout [UInt8]) {
+        // The source and line as ExtractRecordHeader reads them.
+        CopyText.appendField(raw.first.flatMap { $0 } ?? "", to: &out)
+        out.append(0x09)
+        CopyText.appendField(raw.count > 1 ? (raw[1] ?? "0") : "0", to: &out)
+        func text(_ value: String?) {
+            out.append(0x09)
+            CopyText.appendField(value, to: &out)
+        }
+        func number(_ value: Int64?) {
+            out.append(0x09)
+            if let value { CopyText.appendDecimal(value, to: &out) } else { out.append(contentsOf: CopyText.null) }
+        }
+        text(txnID)
+        text(row.memberLegacyID)
+        text(row.currency)
+        text(row.kind)
+        number(row.amountMinor)
+        number(row.occurredAt)
+        text(row.counterpartyLegacyID)
+        out.append(0x0A)
     }
 
     /// The row's source values as JSON (ledger entities carry no PII).

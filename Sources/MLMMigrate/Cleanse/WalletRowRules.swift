@@ -24,6 +24,8 @@ public struct WalletRow: Equatable, Sendable {
 /// (`ledger.unknown_member`, `ledger.member_quarantined`).
 public final class WalletRowRules {
     private let rules: [FieldRules]
+    /// What each rule's column is to the row (its field name resolved once, not per row).
+    private let roles: [Role]
     private let amountField: String
     private let money: ParseMoney
     private let minorUnits: Bool
@@ -34,10 +36,27 @@ public final class WalletRowRules {
         case legacyTxnID = "legacy_txn_id", member, currency, kind, amount, balance, direction, counterparty
     }
 
+    private enum Role {
+        case legacyTxnID, member, currency, kind, direction, counterparty, amount, other
+    }
+
     /// `entity` is the entries or balances mapping; balances are always signed.
     public init(entity: EntityMapping, sign: AmountSign, directory: MemberDirectory) {
         rules = entity.columns.map(FieldRules.init)
-        amountField = entity.column("balance") != nil ? "balance" : "amount"
+        let amountField = entity.column("balance") != nil ? "balance" : "amount"
+        self.amountField = amountField
+        roles = entity.columns.map { column in
+            switch column.field {
+            case Field.legacyTxnID.rawValue: .legacyTxnID
+            case Field.member.rawValue: .member
+            case Field.currency.rawValue: .currency
+            case Field.kind.rawValue: .kind
+            case Field.direction.rawValue: .direction
+            case Field.counterparty.rawValue: .counterparty
+            case amountField: .amount
+            default: .other
+            }
+        }
         var format = MoneyFormat(minorUnits: false)
         if case .money(let declared) = entity.column(amountField)?.kind { format = declared }
         money = ParseMoney(decimalSeparator: format.decimalSeparator, thousandsSeparator: format.thousandsSeparator)
@@ -49,7 +68,8 @@ public final class WalletRowRules {
     /// Applies the rules to an extract row (bookkeeping columns first).
     public func apply(_ raw: [String?]) -> WalletRow {
         var row = WalletRow()
-        if let rejection = ExtractRecordHeader(raw).rejection {
+        // Only a row Extract could not read has a reason (the third bookkeeping field).
+        if raw.count > 2, raw[2] != nil, let rejection = ExtractRecordHeader(raw).rejection {
             row.rejection = rejection
             return row
         }
@@ -59,26 +79,26 @@ public final class WalletRowRules {
             if row.rejection == nil { row.rejection = Rejection(reason, column: column) }
         }
         for (index, rule) in rules.enumerated() {
-            let field = rule.column.field
+            let role = roles[index]
             switch rule.apply(raw[index + offset]) {
             case .text(let value):
-                switch field {
-                case Field.legacyTxnID.rawValue: row.legacyTxnID = value
-                case Field.member.rawValue: row.memberLegacyID = value
-                case Field.currency.rawValue: row.currency = value.map(Self.upperCased)
-                case Field.kind.rawValue: row.kind = value
-                case Field.direction.rawValue: row.direction = value
-                case Field.counterparty.rawValue: row.counterpartyLegacyID = value
-                case amountField: amountText = value
-                default: break
+                switch role {
+                case .legacyTxnID: row.legacyTxnID = value
+                case .member: row.memberLegacyID = value
+                case .currency: row.currency = value.map(Self.upperCased)
+                case .kind: row.kind = value
+                case .direction: row.direction = value
+                case .counterparty: row.counterpartyLegacyID = value
+                case .amount: amountText = value
+                case .other: break
                 }
             case .timestamp(let micros):
                 row.occurredAt = micros
             case .rejected(let reason):
-                if field == Field.legacyTxnID.rawValue { row.legacyTxnID = TrimText.apply(raw[index + offset]) }
-                if field == Field.currency.rawValue { row.currency = TrimText.apply(raw[index + offset]).map(Self.upperCased) }
-                if field == amountField { amountText = TrimText.apply(raw[index + offset]) }
-                reject(reason, field)
+                if role == .legacyTxnID { row.legacyTxnID = TrimText.apply(raw[index + offset]) }
+                if role == .currency { row.currency = TrimText.apply(raw[index + offset]).map(Self.upperCased) }
+                if role == .amount { amountText = TrimText.apply(raw[index + offset]) }
+                reject(reason, rule.column.field)
             }
         }
         let exponent = row.currency.flatMap(CurrencyTable.exponent(of:))
