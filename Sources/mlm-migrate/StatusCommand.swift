@@ -23,7 +23,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let status = try common.pipeline(target: target).operations.status(target: target.target, runID: runID)
+            let status = try common.readingPipeline(target: target).operations.status(target: target.target, runID: runID)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]

@@ -58,6 +58,18 @@ import Testing
         #expect(result.status == 2)
         #expect(result.stderr.contains("[status.no_run]"))
     }
+
+    /// `status` only reads: it answers while another command holds the work directory's lock
+    /// (a load in progress), where a command that writes is refused.
+    @Test func statusAnswersWhileAnotherCommandHoldsTheWorkDirectory() throws {
+        let sample = try LoadedSample(database: "lockedstatus")
+        try sample.pipeline.work.lock()
+        let refused = try ToolRun.run("mlm-migrate", ["load", "--work-dir", sample.directory.path, "--target", sample.target])
+        #expect(refused.status == 2 && refused.stderr.contains("[workdir.locked]"), "\(refused.stderr)")
+        let status = try ToolRun.run("mlm-migrate", ["status", "--work-dir", sample.directory.path, "--target", sample.target])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("loaded"), "\(status.stdout)")
+    }
 }
 
 extension RunStatusTests {
