@@ -11,7 +11,8 @@ extension Pipeline {
     }
 
     func cleanseLedger(
-        _ ledger: LedgerMapping, members: MembersMapping, manifest: RunManifest, directories: MemberDirectories? = nil
+        _ ledger: LedgerMapping, members: MembersMapping, manifest: RunManifest, directories: MemberDirectories? = nil,
+        afterRowRules: (() -> Void)? = nil
     ) throws(MigrationError) -> LedgerCleanseSummary {
         guard let extract = manifest.ledgerExtract else { throw Self.missing("extract") }
         let paths = LedgerCleansePaths(
@@ -21,6 +22,8 @@ extension Pipeline {
             entries: work.path(.cleanseWalletEntries), balances: work.path(.cleanseWalletBalances),
             quarantine: work.path(.cleanseLedgerQuarantine), scratch: work.file("cleanse")
         )
-        return try LedgerCleanser(mapping: ledger, members: members, logger: logger, directories: directories).run(paths: paths, progress: progress)
+        var cleanser = LedgerCleanser(mapping: ledger, members: members, logger: logger, directories: directories)
+        cleanser.afterRowRules = afterRowRules
+        return try cleanser.run(paths: paths, progress: progress)
     }
 }

@@ -143,10 +143,29 @@ public struct Pipeline {
         let directories = MemberDirectories(
             keys: keys, members: mapping.members, extractPath: work.path(.extractMembers), cleansedPath: work.path(.cleanseMembers)
         )
-        manifest.ledgerCleanse = try mapping.ledger.map { ledger throws(MigrationError) in
-            try cleanseLedger(ledger, members: mapping.members, manifest: manifest, directories: directories)
+        // The commission state is cleansed on a second thread once the ledger's row rules are
+        // done: the ledger's sorted write and balances leave a core free. Its own files only.
+        var commission: BackgroundJob<CommissionCleanseSummary?>?
+        let commissionInputs = manifest
+        let startCommission = { [self] in
+            guard commission == nil, mapping.commission != nil else { return }
+            commission = BackgroundJob(name: "mlm-migrate.cleanse.commission") { [self] () throws(MigrationError) in
+                try cleanseCommission(mapping, manifest: commissionInputs, directories: directories)
+            }
         }
-        manifest.commissionCleanse = try cleanseCommission(mapping, manifest: manifest, directories: directories)
+        do throws(MigrationError) {
+            manifest.ledgerCleanse = try mapping.ledger.map { ledger throws(MigrationError) in
+                try cleanseLedger(ledger, members: mapping.members, manifest: manifest, directories: directories, afterRowRules: startCommission)
+            }
+        } catch {
+            _ = try? commission?.wait()
+            throw error
+        }
+        manifest.commissionCleanse = if let commission {
+            try commission.wait()
+        } else {
+            try cleanseCommission(mapping, manifest: manifest, directories: directories)
+        }
         manifest.recordTiming("cleanse", since: started)
         try work.writeManifest(manifest)
         return summary
@@ -178,29 +197,37 @@ public struct Pipeline {
     /// manifest says the rest is pending, and ``load(target:)`` transforms the ledger and the
     /// commission state while the members, their quarantine and PII load.
     public func transform(delta: Bool = false, target: String? = nil, releasing: Bool = false, besideLoad: Bool = false) throws(MigrationError) -> TransformSummary {
+        try transform(delta: delta, target: target, releasing: releasing, besideLoad: besideLoad, transformedMembers: nil)
+    }
+
+    /// ``transform(delta:target:releasing:besideLoad:)``, given the members' part when it already
+    /// ran (`run`, a first load: beside the ledger's extract, ``transformMembers(kekID:duplicates:targetIDs:)``).
+    func transform(
+        delta: Bool, target: String?, releasing: Bool, besideLoad: Bool, transformedMembers: TransformedMembers?
+    ) throws(MigrationError) -> TransformSummary {
         try refuseToOverwriteUnfinishedRun(by: "transform")
-        let started = ContinuousClock.now
+        let started = ContinuousClock.now - .milliseconds(transformedMembers?.milliseconds ?? 0)
         var manifest = try work.readManifest()
         guard manifest.cleanse != nil else { throw Self.missing("cleanse") }
         try refuseReleased(manifest, by: "transform")
         manifest.clearStages(from: .transform)
         if releasing { manifest.markReleased(after: "transform") }
         try work.writeManifest(manifest)
+        let summary: TransformSummary
         var targetIDs: TargetIDs?
-        if delta {
-            let ids = try TargetIDs.read(from: try connect(target, fresh: false).0)
-            try ids.write(to: work.path(.transformTargetIDs))
-            logger.notice("delta run: numbering members against the target's", metadata: ["members": "\(ids.ids.count)", "highest_id": "\(ids.highest)"])
-            targetIDs = ids
+        if let transformedMembers, !delta {
+            summary = transformedMembers.summary
+        } else {
+            if delta {
+                let ids = try TargetIDs.read(from: try connect(target, fresh: false).0)
+                try ids.write(to: work.path(.transformTargetIDs))
+                logger.notice("delta run: numbering members against the target's", metadata: ["members": "\(ids.ids.count)", "highest_id": "\(ids.highest)"])
+                targetIDs = ids
+            }
+            summary = try transformMembers(
+                kekID: manifest.extract?.kekID, duplicates: manifest.cleanse?.duplicateCandidates != nil, targetIDs: targetIDs
+            ).summary
         }
-        let summary = try Transformer(logger: logger).run(
-            cleansedPath: work.path(.cleanseMembers),
-            cleanseQuarantinePath: work.path(.cleanseQuarantine),
-            outputDirectory: work.file("transform"),
-            pii: manifest.extract?.kekID == nil ? nil : (work.path(.extractMemberPII), work.path(.cleanseAcceptedRows)),
-            kekID: manifest.extract?.kekID, targetIDs: targetIDs,
-            cleansedDuplicatesPath: manifest.cleanse?.duplicateCandidates == nil ? nil : work.path(.cleanseDuplicateCandidates)
-        )
         if releasing { try remove([.extractMemberPII]) }
         manifest.transform = summary
         manifest.delta = targetIDs?.basis
@@ -218,6 +245,29 @@ public struct Pipeline {
         manifest.recordTiming("transform", since: started)
         try work.writeManifest(manifest)
         return summary
+    }
+
+    /// Transform's members part, and how long it took.
+    struct TransformedMembers {
+        var summary: TransformSummary
+        var milliseconds: Int
+    }
+
+    /// Transform's members part: from Cleanse's members files (and Extract's PII, sealed under
+    /// `kekID`) to the members, id map, quarantine, PII and duplicate pairs to load. Writes only
+    /// those stage files, never the manifest: `run` calls it beside the ledger's extract, once
+    /// the members are cleansed (a first load numbers the members from their own files alone).
+    func transformMembers(kekID: String?, duplicates: Bool, targetIDs: TargetIDs?) throws(MigrationError) -> TransformedMembers {
+        let started = ContinuousClock.now
+        let summary = try Transformer(logger: logger).run(
+            cleansedPath: work.path(.cleanseMembers),
+            cleanseQuarantinePath: work.path(.cleanseQuarantine),
+            outputDirectory: work.file("transform"),
+            pii: kekID == nil ? nil : (work.path(.extractMemberPII), work.path(.cleanseAcceptedRows)),
+            kekID: kekID, targetIDs: targetIDs,
+            cleansedDuplicatesPath: duplicates ? work.path(.cleanseDuplicateCandidates) : nil
+        )
+        return TransformedMembers(summary: summary, milliseconds: StageTiming.milliseconds(since: started))
     }
 
     /// Transform's ledger and commission parts, once the members' is done (its id map is what
@@ -435,15 +485,23 @@ public struct Pipeline {
             return try reconcile(target: target)
         case .nothingLoaded, .finished:
             // The members are cleansed as soon as they are extracted, while the ledger's and
-            // commission's files are still being read on the second thread.
+            // commission's files are still being read on the second thread; for a first load
+            // they are transformed there too (a delta run numbers them against the target's).
             var cleansedMembers: CleanseSummary?
+            var transformedMembers: TransformedMembers?
             _ = try extract(source: source, mappingPath: mappingPath) { [self] summary, mapping throws(MigrationError) in
-                cleansedMembers = try cleanseMembers(mapping.members, kekID: summary.kekID)
+                let cleansed = try cleanseMembers(mapping.members, kekID: summary.kekID)
+                cleansedMembers = cleansed
+                if !delta {
+                    transformedMembers = try transformMembers(kekID: summary.kekID, duplicates: cleansed.duplicateCandidates != nil, targetIDs: nil)
+                }
             }
             logStageFiles(after: "extract")
             _ = try cleanse(cleansedMembers: cleansedMembers)
             try releaseStageFiles(after: "cleanse")
-            _ = try transform(delta: delta, target: target, releasing: !keepStageFiles, besideLoad: !delta)
+            _ = try transform(
+                delta: delta, target: target, releasing: !keepStageFiles, besideLoad: !delta, transformedMembers: transformedMembers
+            )
             // With the ledger still to transform, its files are released once it is (load).
             if try work.readManifest().transformPending != true { try releaseStageFiles(after: "transform") }
         }

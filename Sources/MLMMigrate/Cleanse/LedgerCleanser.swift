@@ -46,6 +46,9 @@ public struct LedgerCleanser {
     public let logger: Logger
     /// The member directories shared with the commission's Cleanse; nil: built from `paths`.
     public let directories: MemberDirectories?
+    /// Called once every entry has been through the row rules, before the single-threaded rest
+    /// (the sorted entries written, the balances): `run` starts the commission's Cleanse there.
+    public var afterRowRules: (() -> Void)?
 
     public init(mapping: LedgerMapping, members: MembersMapping, logger: Logger, directories: MemberDirectories? = nil) {
         self.mapping = mapping
@@ -94,6 +97,7 @@ public struct LedgerCleanser {
         }
         try pool.finish(deliver: take)
         line.finish(summary.entries.extracted)
+        afterRowRules?()
         try writeEntries(sorter, to: paths.entries, quarantine: quarantine, summary: &summary, totals: &totals)
         summary.balances = try cleanseBalances(paths, directory: directory, quarantine: quarantine)
         try quarantine.close()

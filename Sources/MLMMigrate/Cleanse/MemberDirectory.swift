@@ -1,3 +1,4 @@
+import Foundation
 /// The members a wallet row may name: accepted members (from `cleanse/members.tsv`) and every
 /// member the export held (from `extract/members.tsv`), so a reference resolves to an accepted
 /// member's legacy id, or says why it cannot.
@@ -127,8 +128,10 @@ public struct MemberDirectory: Sendable {
 
 /// The member directories of one Cleanse, one per reference key its entities use, built together
 /// on first use (``MemberDirectory/build(keys:members:extractPath:cleansedPath:)``) and shared by
-/// the ledger's and the commission's Cleanse, so the member files are read once for both.
-public final class MemberDirectories {
+/// the ledger's and the commission's Cleanse, so the member files are read once for both. Safe
+/// to ask from two threads (the commission's Cleanse runs beside the end of the ledger's).
+public final class MemberDirectories: @unchecked Sendable {
+    private let lock = NSLock()
     private let keys: [ReferenceKey]
     private let members: MembersMapping
     private let extractPath: String
@@ -144,6 +147,8 @@ public final class MemberDirectories {
     }
 
     public func directory(_ key: ReferenceKey) throws(MigrationError) -> MemberDirectory {
+        lock.lock()
+        defer { lock.unlock() }
         if let found = built[key] { return found }
         let wanted = built.isEmpty && keys.contains(key) ? keys : [key]
         let directories = try MemberDirectory.build(keys: wanted, members: members, extractPath: extractPath, cleansedPath: cleansedPath)

@@ -167,10 +167,11 @@ public struct Loader {
             try TargetSchema.dropBulkLoadForeignKeys(on: connection)
             var complete = true
             for (index, step) in steps.enumerated() {
+                // Before any wait for a pending transform: a check of what is loaded may start meanwhile.
+                stepStarting?(step, runID, connection)
                 if info.transformPending && !step.fromMemberTransform {
                     info = try finishTransform(runID: runID, steps: steps, in: transformDirectory, tracker: tracker)
                 }
-                stepStarting?(step, runID, connection)
                 let done = committed.rows[step.manifestKey] ?? 0
                 // Once the budget is spent, later steps only count what is in and look for more.
                 let loaded = if let partitions, step.files.first?.table == TargetTables.walletEntries {
@@ -228,8 +229,9 @@ public struct Loader {
     /// transform did not write, so the members, their quarantine and PII load meanwhile.
     public var finishingTransform: (() throws(MigrationError) -> RunInfo)?
 
-    /// Called before each step of a first load, with the run and the load's connection (a `run`
-    /// starts reconcile's PII round trip once the members' steps are done).
+    /// Called before each step of a first load, and before any wait for ``finishingTransform``,
+    /// with the run and the load's connection (a `run` starts reconcile's PII round trip once
+    /// the members' steps are done, while the ledger may still be transformed).
     public var stepStarting: ((LoadStep, Int, PostgresConnection) -> Void)?
 
     /// Waits for ``finishingTransform``, then records the run's counts and its whole plan.

@@ -182,6 +182,30 @@ import Testing
         #expect(got == want, "\(Self.differences(got, want))")
     }
 
+    /// `run` transforms the members beside the ledger's extract (no manifest yet: Extract
+    /// writes it last) and cleanses the commission state beside the end of the ledger's Cleanse:
+    /// killed in either, the same `run` starts again and the target ends as a clean run's.
+    @Test func aRunKilledWhereItsStagesOverlapIsFinishedByTheSameCommand() throws {
+        let clean = try TestPostgres.freshDatabase("overlapclean")
+        let reference = try TemporaryDirectory()
+        let expected = try tool(WorkDirectoryIntegrityTests.runArguments(reference.path, clean))
+        #expect(expected.status == 0, "\(expected.stderr)")
+
+        let work = try TemporaryDirectory()
+        let target = try TestPostgres.freshDatabase("overlap")
+        let arguments = WorkDirectoryIntegrityTests.runArguments(work.path, target)
+        let manifest = "\(work.path)/manifest.json"
+        let result = try Self.killed(at: [
+            ("members transformed during the extract", { start in
+                Self.written("\(work.path)/transform/members.tsv", since: start) && !FileManager.default.fileExists(atPath: manifest)
+            }),
+            ("commission state cleansed during the ledger's cleanse", { Self.written("\(work.path)/cleanse/orders.tsv", since: $0) }),
+        ], then: arguments)
+        #expect(result.status == 0 && result.stdout.contains(", 0 failed"), "\(result.stdout)\(result.stderr)")
+        let (got, want) = (try Self.stableTables(target), try Self.stableTables(clean))
+        #expect(got == want, "\(Self.differences(got, want))")
+    }
+
     @Test func aDeltaRunKilledInItsStagesItsLoadAndItsReconcileIsFinishedByTheSameCommand() throws {
         let (template, clean, _) = try reference()
         let target = try TestPostgres.freshDatabase("killdelta")
