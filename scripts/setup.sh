@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what mlm-migrate needs on a fresh Debian machine, when it is missing:
 # the PostgreSQL server (for the embedded default and the tests), libpq and sqlite3 headers,
-# pkg-config, python3 with `cryptography` (the tests run the auditors' docs/verify-ledger.py and
+# libcrypto headers (libssl-dev), pkg-config, python3 with `cryptography` (the tests run the auditors' docs/verify-ledger.py and
 # docs/verify-evidence.py) and chromium (the tests
 # render report.html with scripts/report-screenshots.sh; about 20 s to install here). Safe to run
 # again: it installs nothing that is already there.
@@ -13,6 +13,7 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || need+=(chromium)
 pkg-config --exists libpq 2>/dev/null || need+=(libpq-dev)
 pkg-config --exists sqlite3 2>/dev/null || need+=(libsqlite3-dev)
+pkg-config --exists libcrypto 2>/dev/null || need+=(libssl-dev)
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need+=(postgresql postgresql-client)
 fi

@@ -101,6 +101,18 @@ public enum FieldCipher {
         return true
     }
 
+    /// ``open(_:for:with:)`` through `context`, whose key is already set for opening (a member's
+    /// data key, set once for all of its values); nil when the ciphertext does not open.
+    static func open(_ ciphertext: [UInt8], for binding: Binding, keyedIn context: AESGCMContext) -> String? {
+        guard ciphertext.count >= 1 + AESGCMContext.nonceCount + AESGCMContext.tagCount,
+              ciphertext[0] == version else { return nil }
+        let aad = binding.authenticatedData
+        let plain = ciphertext.withUnsafeBytes { bytes in
+            aad.withUnsafeBytes { context.open(UnsafeRawBufferPointer(rebasing: bytes[1...]), authenticating: $0) }
+        }
+        return plain.flatMap { String(validating: $0, as: UTF8.self) }
+    }
+
     /// Decrypts a ciphertext made by ``seal(_:for:with:)`` for the same binding and key.
     public static func open(_ ciphertext: [UInt8], for binding: Binding, with dataKey: SymmetricKey) throws(MigrationError) -> String {
         let failure = MigrationError(.piiOpenFailed, "a \(binding.table).\(binding.column) ciphertext does not open: wrong key, wrong member or column, or changed bytes")

@@ -140,6 +140,8 @@ public struct PIIEncryptor: Sendable {
         fileprivate var fieldValues: [String?] = []
         fileprivate var aad: [UInt8] = []
         fileprivate var message: [UInt8] = []
+        /// The AES-GCM context the member's values are sealed with, its key set once a member.
+        fileprivate var cipher: AESGCMContext?
     }
 
     /// Seals one member's raw values (one per plan column, nil when NULL) into `sealed`, using
@@ -160,7 +162,12 @@ public struct PIIEncryptor: Sendable {
             scratch.normalized.append(normal)
         }
         guard any else { return }
-        let dataKey = SymmetricKey(data: UnsafeRawBufferPointer(rebasing: random[0..<32]))
+        let keyBytes = UnsafeRawBufferPointer(rebasing: random[0..<AESGCMContext.keyCount])
+        let dataKey = SymmetricKey(data: keyBytes)
+        if scratch.cipher == nil { scratch.cipher = AESGCMContext() }
+        guard let cipher = scratch.cipher, cipher.setKey(keyBytes, sealing: true) else {
+            throw MigrationError(.piiSealFailed, "could not set up AES-256-GCM (libcrypto)")
+        }
         let start = sealed.bytes.count
         sealed.bytes.append(contentsOf: try FieldCipher.wrap(dataKey, with: kek))
         sealed.wrappedKey = start..<sealed.bytes.count
@@ -181,19 +188,14 @@ public struct PIIEncryptor: Sendable {
             scratch.aad.removeAll(keepingCapacity: true)
             scratch.aad.append(contentsOf: column.aadPrefix)
             scratch.aad.append(contentsOf: legacyID.utf8)
-            let nonceStart = 32 + 12 * offset
-            let nonceBytes = UnsafeRawBufferPointer(rebasing: random[nonceStart..<nonceStart + 12])
-            guard let nonce = try? AES.GCM.Nonce(data: nonceBytes) else {
-                throw MigrationError(.piiSealFailed, "could not make a nonce")
-            }
+            let nonceStart = AESGCMContext.keyCount + AESGCMContext.nonceCount * offset
+            let nonce = UnsafeRawBufferPointer(rebasing: random[nonceStart..<nonceStart + AESGCMContext.nonceCount])
             var stored = normal.stored
             let cipherStart = sealed.bytes.count
+            sealed.bytes.append(FieldCipher.version)
             let done = stored.withUTF8 { plain in
                 scratch.aad.withUnsafeBytes { aad in
-                    FieldCipher.seal(
-                        UnsafeRawBufferPointer(plain), authenticating: aad, with: dataKey, nonce: nonce,
-                        appendingTo: &sealed.bytes
-                    )
+                    cipher.seal(UnsafeRawBufferPointer(plain), authenticating: aad, nonce: nonce, appendingTo: &sealed.bytes)
                 }
             }
             guard done else {

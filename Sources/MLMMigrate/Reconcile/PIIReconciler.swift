@@ -314,11 +314,15 @@ struct RowDecrypter: Sendable {
 
     func decrypt(_ bytes: [UInt8], lines: [Range<Int>]) -> [Outcome] {
         bytes.withUnsafeBytes { all in
-            lines.map { decrypt(row: CopyText.decodeRow(copyLine: UnsafeRawBufferPointer(rebasing: all[$0]))) }
+            let cipher = AESGCMContext()
+            return lines.map {
+                decrypt(row: CopyText.decodeRow(copyLine: UnsafeRawBufferPointer(rebasing: all[$0])), cipher: cipher)
+            }
         }
     }
 
-    func decrypt(row: [String?], keepingDigests: Bool = false) -> Outcome {
+    /// `cipher`: a context to reuse between rows (one made when nil).
+    func decrypt(row: [String?], keepingDigests: Bool = false, cipher: AESGCMContext? = nil) -> Outcome {
         let fields = MemberPIILayout.fields
         var outcome = Outcome()
         guard row.count == 3 + fields.count + MemberPIILayout.identityFields.count, let legacyID = row[0] else { return outcome }
@@ -328,7 +332,9 @@ struct RowDecrypter: Sendable {
             outcome.erased = true
             return outcome
         }
-        guard let wrapped = Hex.decodeBytea(wrappedText), let dataKey = try? FieldCipher.unwrap(wrapped, with: kek) else {
+        guard let wrapped = Hex.decodeBytea(wrappedText), let dataKey = try? FieldCipher.unwrap(wrapped, with: kek),
+              let cipher = cipher ?? AESGCMContext(), dataKey.withUnsafeBytes({ cipher.setKey($0, sealing: false) })
+        else {
             outcome.findings.append(("wrapped_key", "data key does not unwrap under \(kek.id)"))
             outcome.undecryptableFields.append(nil)
             return outcome
@@ -343,7 +349,7 @@ struct RowDecrypter: Sendable {
             }
             outcome.values += 1
             let binding = FieldCipher.Binding(table: MemberPIILayout.table, column: field, memberLegacyID: legacyID)
-            guard let ciphertext = Hex.decodeBytea(text), let plain = try? FieldCipher.open(ciphertext, for: binding, with: dataKey) else {
+            guard let ciphertext = Hex.decodeBytea(text), let plain = FieldCipher.open(ciphertext, for: binding, keyedIn: cipher) else {
                 outcome.findings.append((field, "does not decrypt for this member and column"))
                 outcome.undecryptableFields.append(field)
                 digests.append(nil)
