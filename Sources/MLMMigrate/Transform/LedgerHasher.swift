@@ -29,8 +29,8 @@ public enum LedgerHasher {
     /// laid out in a buffer on the stack: this runs once or twice per entry in Transform and
     /// in every read-back.
     public static func entryHash(_ entry: LedgerEntry, previous: [UInt8]) -> [UInt8] {
-        var hasher = SHA256()
-        previous.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        var hasher = SHA256Hasher()
+        hasher.update(previous)
         var (currency, txnID, kind) = (entry.currency, entry.legacyTxnID, entry.kind)
         currency.withUTF8 { currency in
             txnID.withUTF8 { txnID in
@@ -65,12 +65,12 @@ public enum LedgerHasher {
                         put(UInt64(bitPattern: entry.amountMinor))
                         put(UInt64(bitPattern: entry.occurredAt))
                         put(UInt64(bitPattern: entry.balanceAfterMinor))
-                        hasher.update(bufferPointer: UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[..<at])))
+                        hasher.update(UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[..<at])))
                     }
                 }
             }
         }
-        return hasher.finalize().withUnsafeBytes { Array($0) }
+        return hasher.finalize()
     }
 
     /// The chain of hashes for a wallet's entries in seq order.
@@ -82,18 +82,18 @@ public enum LedgerHasher {
     /// SHA-256(0x00 ‖ entry hash), a node SHA-256(0x01 ‖ left ‖ right), and n leaves split
     /// at the largest power of two below n. No entries: SHA-256 of nothing.
     public static func merkleRoot(_ leaves: [[UInt8]]) -> [UInt8] {
-        guard !leaves.isEmpty else { return Array(SHA256.hash(data: [UInt8]())) }
+        guard !leaves.isEmpty else { return SHA256Hasher.hash([]) }
         return merkle(leaves[...])
     }
 
     private static func merkle(_ leaves: ArraySlice<[UInt8]>) -> [UInt8] {
         if leaves.count == 1, let leaf = leaves.first {
-            return Array(SHA256.hash(data: [0x00] + leaf))
+            return SHA256Hasher.hash([0x00] + leaf)
         }
         var split = 1
         while split * 2 < leaves.count { split *= 2 }
         let middle = leaves.startIndex + split
-        return Array(SHA256.hash(data: [0x01] + merkle(leaves[..<middle]) + merkle(leaves[middle...])))
+        return SHA256Hasher.hash([0x01] + merkle(leaves[..<middle]) + merkle(leaves[middle...]))
     }
 
     /// A wallet's figures as they enter the run digest.

@@ -1,5 +1,3 @@
-import Crypto
-
 /// Builds the RFC 6962 Merkle tree hash of ``LedgerHasher/merkleRoot(_:)`` one leaf at a time,
 /// holding only one hash per level (O(log n) memory), so a wallet of any size streams through.
 ///
@@ -25,16 +23,16 @@ public struct MerkleAccumulator {
 
     /// The tree hash of the leaves so far (SHA-256 of nothing when there are none).
     public var root: [UInt8] {
-        guard var accumulated = stack.last?.hash else { return Array(SHA256.hash(data: [UInt8]())) }
+        guard var accumulated = stack.last?.hash else { return SHA256Hasher.hash([]) }
         for node in stack.dropLast().reversed() { accumulated = Self.hash(0x01, node.hash, accumulated) }
         return accumulated
     }
 
     private static func hash(_ prefix: UInt8, _ first: [UInt8], _ second: [UInt8] = []) -> [UInt8] {
-        var hasher = SHA256()
-        withUnsafeBytes(of: prefix) { hasher.update(bufferPointer: $0) }
-        first.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        if !second.isEmpty { second.withUnsafeBytes { hasher.update(bufferPointer: $0) } }
-        return hasher.finalize().withUnsafeBytes { Array($0) }
+        var hasher = SHA256Hasher()
+        hasher.update(byte: prefix)
+        hasher.update(first)
+        hasher.update(second)
+        return hasher.finalize()
     }
 }
