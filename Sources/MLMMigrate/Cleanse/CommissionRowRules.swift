@@ -33,6 +33,8 @@ public struct CommissionRowRules {
 
     private let rules: [FieldRules]
     private let parsers: [String: (ParseMoney, minorUnits: Bool)]
+    /// ``parsers`` in field order, the order a row's volumes and amount are read.
+    private let orderedParsers: [(key: String, value: (ParseMoney, minorUnits: Bool))]
     private let volumeScale: Int
     private let defaultCurrency: String
     private let directory: MemberDirectory?
@@ -47,6 +49,7 @@ public struct CommissionRowRules {
             }
         }
         self.parsers = parsers
+        orderedParsers = parsers.sorted(by: { $0.key < $1.key })
         self.volumeScale = volumeScale
         self.defaultCurrency = defaultCurrency
         self.directory = directory
@@ -72,7 +75,7 @@ public struct CommissionRowRules {
         }
         if row.values["currency"] == nil && parsers["amount"] != nil { row.values["currency"] = defaultCurrency }
         if let currency = row.values["currency"] { row.values["currency"] = currency.uppercased() }
-        for (field, parser) in parsers.sorted(by: { $0.key < $1.key }) {
+        for (field, parser) in orderedParsers {
             guard let text = row.values[field] else { continue }
             let isAmount = field == "amount"
             let exponent: Int

@@ -38,8 +38,11 @@ struct WalletBatchVerifier: Sendable {
     func verify(_ bytes: [UInt8], lines: [Range<Int>]) -> WalletBatchResult {
         var result = WalletBatchResult()
         var current: WalletKey?
-        var chain = LedgerHasher.genesis
-        var storedPrevious = LedgerHasher.genesis
+        // Statics read once: each access in the loop would go through its lazy initialiser's check.
+        let genesis = LedgerHasher.genesis
+        let width = LedgerStageLayout.entries.count
+        var chain = genesis
+        var storedPrevious = genesis
         var merkle = MerkleAccumulator()
         var balance: Int64 = 0
         var storedBalance: Int64 = 0
@@ -72,7 +75,7 @@ struct WalletBatchVerifier: Sendable {
                 let line = UnsafeBufferPointer(rebasing: buffer[range])
                 CopyText.fieldRanges(line, into: &ranges)
                 func field(_ index: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: line[ranges[index]]) }
-                guard ranges.count == LedgerStageLayout.entries.count, let memberID = CopyText.int64(field(0)), let currency = CopyText.text(field(1)),
+                guard ranges.count == width, let memberID = CopyText.int64(field(0)), let currency = CopyText.text(field(1)),
                       let seq = CopyText.int64(field(2)), let amount = CopyText.int64(field(5)),
                       let occurredAt = UTCTimestamp.parse(bytes: field(6)), let balanceAfter = CopyText.int64(field(7)),
                       let storedHash = LedgerVerifier.bytea(copyField: field(8)) else { result.malformed += 1; continue }
@@ -81,8 +84,8 @@ struct WalletBatchVerifier: Sendable {
                 if wallet != current {
                     closeWallet()
                     current = wallet
-                    chain = LedgerHasher.genesis
-                    storedPrevious = LedgerHasher.genesis
+                    chain = genesis
+                    storedPrevious = genesis
                     merkle = MerkleAccumulator()
                     balance = 0
                     storedBalance = 0

@@ -36,24 +36,17 @@ public enum LedgerHasher {
             txnID.withUTF8 { txnID in
                 kind.withUTF8 { kind in
                     let count = 53 + currency.count + txnID.count + kind.count
-                    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { buffer in
+                    withUnsafeTemporaryAllocation(byteCount: count, alignment: 1) { buffer in
                         var at = 0
                         func put(_ value: UInt64) {
-                            for shift in stride(from: 56, through: 0, by: -8) {
-                                buffer[at] = UInt8(truncatingIfNeeded: value >> UInt64(shift))
-                                at += 1
-                            }
+                            buffer.storeBytes(of: value.bigEndian, toByteOffset: at, as: UInt64.self)
+                            at += 8
                         }
                         func put(_ text: UnsafeBufferPointer<UInt8>) {
-                            let length = UInt32(truncatingIfNeeded: text.count)
-                            for shift in stride(from: 24, through: 0, by: -8) {
-                                buffer[at] = UInt8(truncatingIfNeeded: length >> UInt32(shift))
-                                at += 1
-                            }
-                            for byte in text {
-                                buffer[at] = byte
-                                at += 1
-                            }
+                            buffer.storeBytes(of: UInt32(truncatingIfNeeded: text.count).bigEndian, toByteOffset: at, as: UInt32.self)
+                            at += 4
+                            UnsafeMutableRawBufferPointer(rebasing: buffer[at...]).copyMemory(from: UnsafeRawBufferPointer(text))
+                            at += text.count
                         }
                         buffer[0] = encodingVersion
                         at = 1
@@ -65,7 +58,7 @@ public enum LedgerHasher {
                         put(UInt64(bitPattern: entry.amountMinor))
                         put(UInt64(bitPattern: entry.occurredAt))
                         put(UInt64(bitPattern: entry.balanceAfterMinor))
-                        hasher.update(UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[..<at])))
+                        hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<at]))
                     }
                 }
             }
