@@ -198,6 +198,11 @@ public struct ColumnSpec: Sendable, Equatable {
     /// encryption, so PII sentinels are never stored): the constant, else the trimmed source
     /// value unless it is blank or a null value, else the default. Untrimmed text is kept as read.
     public func sourceValue(_ raw: String?) -> String? {
+        Self.sourceValue(raw, constant: constant, defaultValue: defaultValue, nullValues: nullValues)
+    }
+
+    /// ``sourceValue(_:)`` from the parts of a spec it reads (Extract keeps them apart per column).
+    static func sourceValue(_ raw: String?, constant: String?, defaultValue: String?, nullValues: Set<String>) -> String? {
         if let constant { return constant }
         guard let raw else { return defaultValue }
         if nullValues.isEmpty && defaultValue == nil { return raw }
@@ -205,6 +210,7 @@ public struct ColumnSpec: Sendable, Equatable {
         if trimmed.isEmpty || nullValues.contains(trimmed) { return defaultValue ?? (trimmed.isEmpty ? raw : nil) }
         return raw
     }
+
 }
 
 /// The kinds of identity a PII column can carry.
