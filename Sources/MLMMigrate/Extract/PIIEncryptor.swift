@@ -94,7 +94,7 @@ public struct PIIEncryptor: Sendable {
         var columns: [Column]
 
         /// Random bytes one member needs: its data key, then one nonce per column.
-        var randomByteCount: Int { 32 + 12 * columns.count }
+        var randomByteCount: Int { AESGCMContext.keyCount + AESGCMContext.nonceCount * columns.count }
     }
 
     func plan(for specs: [ColumnSpec]) -> Plan {
