@@ -87,8 +87,8 @@ public enum FieldCipher {
     }
 
     /// Appends the ciphertext of the UTF-8 bytes `plaintext` (version, nonce, encrypted bytes,
-    /// tag) to `out`, so Extract seals straight into its batch buffer; false when sealing failed
-    /// (`out` is then unchanged). The nonce must be fresh, as for ``seal(_:for:with:nonce:)``.
+    /// tag) to `out`; false when sealing failed (`out` is then unchanged). The nonce must be
+    /// fresh, as for ``seal(_:for:with:nonce:)``.
     static func seal(
         _ plaintext: UnsafeRawBufferPointer, authenticating aad: UnsafeRawBufferPointer,
         with dataKey: SymmetricKey, nonce: AES.GCM.Nonce, appendingTo out: inout [UInt8]
@@ -98,6 +98,21 @@ public enum FieldCipher {
               let combined = box.combined else { return false }
         out.append(version)
         combined.withUnsafeBytes { out.append(contentsOf: $0) }
+        return true
+    }
+
+    /// ``seal(_:authenticating:with:nonce:appendingTo:)`` through `context`, whose key is already
+    /// set for sealing (a member's data key, set once for all of its values): Extract seals
+    /// straight into its batch buffer. False when sealing failed (`out` is then unchanged).
+    static func seal(
+        _ plaintext: UnsafeRawBufferPointer, authenticating aad: UnsafeRawBufferPointer,
+        nonce: UnsafeRawBufferPointer, keyedIn context: AESGCMContext, appendingTo out: inout [UInt8]
+    ) -> Bool {
+        out.append(version)
+        guard context.seal(plaintext, authenticating: aad, nonce: nonce, appendingTo: &out) else {
+            out.removeLast()
+            return false
+        }
         return true
     }
 

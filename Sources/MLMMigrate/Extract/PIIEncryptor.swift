@@ -192,10 +192,12 @@ public struct PIIEncryptor: Sendable {
             let nonce = UnsafeRawBufferPointer(rebasing: random[nonceStart..<nonceStart + AESGCMContext.nonceCount])
             var stored = normal.stored
             let cipherStart = sealed.bytes.count
-            sealed.bytes.append(FieldCipher.version)
             let done = stored.withUTF8 { plain in
                 scratch.aad.withUnsafeBytes { aad in
-                    cipher.seal(UnsafeRawBufferPointer(plain), authenticating: aad, nonce: nonce, appendingTo: &sealed.bytes)
+                    FieldCipher.seal(
+                        UnsafeRawBufferPointer(plain), authenticating: aad, nonce: nonce, keyedIn: cipher,
+                        appendingTo: &sealed.bytes
+                    )
                 }
             }
             guard done else {

@@ -210,7 +210,6 @@ public struct ColumnSpec: Sendable, Equatable {
         if trimmed.isEmpty || nullValues.contains(trimmed) { return defaultValue ?? (trimmed.isEmpty ? raw : nil) }
         return raw
     }
-
 }
 
 /// The kinds of identity a PII column can carry.
