@@ -316,20 +316,38 @@ public final class StageFileReader {
     }
 
     /// The 0-based index of the first of `lines` (newline-terminated) whose field count is not
-    /// `width`, with that count.
+    /// `width`, with that count. Every byte of every stage file the load sends passes here, so
+    /// 32-byte blocks without a line end have their tabs counted at once.
     static func firstMisfit(_ lines: UnsafeBufferPointer<UInt8>, width: Int) -> (index: Int, fields: Int)? {
+        guard let base = lines.baseAddress else { return nil }
+        let raw = UnsafeRawPointer(base)
         var tabs = 0
         var index = 0
-        for byte in lines {
-            if byte == 0x09 {
-                tabs += 1
-            } else if byte == 0x0A {
-                if tabs + 1 != width { return (index, tabs + 1) }
-                tabs = 0
-                index += 1
+        var offset = 0
+        // Bytes `start..<end` one by one; the misfit when a line ends with the wrong count.
+        func scalar(_ start: Int, _ end: Int) -> (index: Int, fields: Int)? {
+            for position in start..<end {
+                let byte = base[position]
+                if byte == 0x09 {
+                    tabs += 1
+                } else if byte == 0x0A {
+                    if tabs + 1 != width { return (index, tabs + 1) }
+                    tabs = 0
+                    index += 1
+                }
             }
+            return nil
         }
-        return nil
+        while offset + 32 <= lines.count {
+            let block = raw.loadUnaligned(fromByteOffset: offset, as: SIMD32<UInt8>.self)
+            if any(block .== 0x0A) {
+                if let misfit = scalar(offset, offset + 32) { return misfit }
+            } else {
+                tabs += Int(SIMD32<UInt8>(repeating: 0).replacing(with: 1, where: block .== 0x09).wrappedSum())
+            }
+            offset += 32
+        }
+        return scalar(offset, lines.count)
     }
 
     private func checkWidth(_ fields: Int, line: Int) throws(MigrationError) {

@@ -190,6 +190,21 @@ public final class CSVReader {
             state = .fieldStart
         }
 
+        // Appends `byte` and the bytes after it up to the next line end or `stop` (the bytes that
+        // change the state), at once rather than byte by byte; returns the index of that byte.
+        // None of them is a CR, so `lastWasCR` stays false.
+        func appendRun(from byte: UInt8, stoppingAt stop: UInt8) -> Int {
+            var end = index
+            while end < chunk.count {
+                let next = chunk[end]
+                if next == stop || next == 0x0A || next == 0x0D { break }
+                end += 1
+            }
+            record.bytes.append(byte)
+            record.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[index..<end]))
+            return end
+        }
+
         while index < chunk.count {
             let byte = chunk[index]
             index += 1
@@ -213,7 +228,7 @@ public final class CSVReader {
                 } else if byte == 0x0A || byte == 0x0D {
                     endRecord(at: base + index - 1)
                 } else {
-                    record.bytes.append(byte)
+                    index = appendRun(from: byte, stoppingAt: delimiter)
                     state = .unquoted
                 }
             case .unquoted:
@@ -223,14 +238,16 @@ public final class CSVReader {
                 } else if byte == 0x0A || byte == 0x0D {
                     endRecord(at: base + index - 1)
                 } else {
-                    record.bytes.append(byte)
+                    index = appendRun(from: byte, stoppingAt: delimiter)
                 }
             case .quoted:
                 if byte == quote {
                     state = .quoteInQuoted
-                } else {
-                    if byte == 0x0A || byte == 0x0D { line += 1 }
+                } else if byte == 0x0A || byte == 0x0D {
+                    line += 1
                     record.bytes.append(byte)
+                } else {
+                    index = appendRun(from: byte, stoppingAt: quote)
                 }
             case .quoteInQuoted:
                 if byte == quote {

@@ -166,8 +166,11 @@ struct SortRecord {
         guard let occurredAt = CopyText.int64(field(7)), !isNull(txnID) else {
             return MigrationError(.workdirCorrupt, "\(path): line \(line): missing occurred_at or legacy_txn_id; run cleanse again")
         }
-        let unknown = MigrationError(.workdirCorrupt, "\(path): line \(line): names a member that Transform did not load; run cleanse again")
-        guard let member = ids.id(ofField: field(3)) else { return unknown }
+        // Built only for a row that needs it (a message per row would cost more than the row).
+        func unknown() -> MigrationError {
+            MigrationError(.workdirCorrupt, "\(path): line \(line): names a member that Transform did not load; run cleanse again")
+        }
+        guard let member = ids.id(ofField: field(3)) else { return unknown() }
         key.removeAll(keepingCapacity: true)
         LedgerHasher.appendUInt64(UInt64(bitPattern: member), to: &key)
         if !isNull(field(4)) { append(field(4), to: &key) }
@@ -179,7 +182,7 @@ struct SortRecord {
         }
         var counterparty: Int64 = -1
         if !isNull(field(8)) {
-            guard let id = ids.id(ofField: field(8)) else { return unknown }
+            guard let id = ids.id(ofField: field(8)) else { return unknown() }
             counterparty = id
         }
         payload.removeAll(keepingCapacity: true)
