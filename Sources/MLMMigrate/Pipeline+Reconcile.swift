@@ -118,9 +118,9 @@ extension Pipeline {
 /// the members' keys and PII, which no later step of the load writes: it starts once the load is
 /// past them, while the ledger and commission state load (I/O for the database, a core idle here).
 ///
-/// Likewise the ledger's read-back (``LedgerVerifier``) once the wallets, entries and ledger
-/// quarantine are in, while the commission state loads; the digest the load records at its end
-/// is read by reconcile itself.
+/// Likewise the ledger's read-back (``LedgerVerifier``) once the wallets are in, as the entries
+/// load: it reads the members whose entries are all committed (``EntryFrontier``) and waits for
+/// more; the digest the load records at its end is read by reconcile itself.
 final class EarlyChecks: @unchecked Sendable {
     let pii = EarlyCheck<([Check], PIIFigures)>(name: "mlm-migrate.reconcile.pii.early", what: "the PII round trip")
     let ledger = EarlyCheck<LedgerVerification>(name: "mlm-migrate.reconcile.ledger.early", what: "the ledger's read-back")

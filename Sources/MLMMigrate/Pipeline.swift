@@ -398,15 +398,16 @@ public struct Pipeline {
 
     /// With ``earlyChecks`` (a whole `run`'s first load, no batch limit): the load's hook that
     /// starts reconcile's PII round trip before the first ledger or commission step, and the
-    /// ledger's read-back before the first commission step (``EarlyChecks``).
-    private func earlyStart(_ manifest: RunManifest) -> ((LoadStep, Int, PostgresConnection) -> Void)? {
+    /// ledger's read-back as the wallet entries start loading, reading the members whose entries
+    /// `frontier` says are in (``EarlyChecks``).
+    private func earlyStart(_ manifest: RunManifest, frontier: EntryFrontier?) -> ((LoadStep, Int, PostgresConnection) -> Void)? {
         guard let earlyChecks, maxBatches == nil, manifest.delta == nil, let mapping = try? workMapping(manifest) else { return nil }
         return { [self] step, runID, connection in
-            if step.runScope == .commission, mapping.ledger != nil, !earlyChecks.ledger.isStarted {
-                logger.info("reading the ledger back while the commission state loads", metadata: ["run_id": "\(runID)"])
+            if step.kind == "rows", step.files.first?.table == TargetTables.walletEntries, mapping.ledger != nil, !earlyChecks.ledger.isStarted {
+                logger.info("reading the ledger back as its entries load", metadata: ["run_id": "\(runID)"])
                 let (connInfo, logger) = (connection.siblingConnInfo, logger)
                 earlyChecks.ledger.start(runID: runID) { () throws(MigrationError) in
-                    try LedgerVerifier(connection: try PostgresConnection(connInfo, logger: logger)).verify(runID: runID)
+                    try LedgerVerifier(connection: try PostgresConnection(connInfo, logger: logger)).verify(runID: runID, frontier: frontier)
                 }
             }
             guard !step.fromMemberTransform, !earlyChecks.pii.isStarted, let check = try? piiRoundTrip(manifest, mapping: mapping, runID: runID, connInfo: connection.siblingConnInfo)
@@ -424,6 +425,8 @@ public struct Pipeline {
     ) throws(MigrationError) -> (LoadSummary, ConnectedTarget) {
         var fresh = fresh
         var attempt = 0
+        // One for the whole load: a read-back begun before a retry waits on it (and is told of the failure).
+        let frontier = EntryFrontier()
         while true {
             do throws(MigrationError) {
                 let (connection, described) = try connect(target, fresh: fresh)
@@ -433,7 +436,8 @@ public struct Pipeline {
                 loader.entryPartitions = entryPartitions
                 loader.entryStreams = entryStreams
                 loader.finishingTransform = finishingTransform
-                loader.stepStarting = earlyStart(manifest)
+                loader.entryFrontier = frontier
+                loader.stepStarting = earlyStart(manifest, frontier: frontier)
                 return (try loader.run(transformDirectory: work.file("transform"), info: info, progress: progress), described)
             } catch {
                 // While it restarts, the database is briefly unreachable: also worth a retry then.

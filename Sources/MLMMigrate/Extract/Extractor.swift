@@ -130,12 +130,16 @@ public struct Extractor {
     static let batchRecords = 2_048
 
     /// Reads the source again and hands each record's PII, normalised as Extract encrypts it
-    /// (``PIINormalizer``), to `body`, keyed by field. For Reconcile's round trip: the plaintext
-    /// stays in memory and must never be logged or written.
-    public func readNormalizedPII(_ body: (SourceLocation, [String: String]) throws(MigrationError) -> Void) throws(MigrationError) {
+    /// (``PIINormalizer``), to `body`, keyed by field; only the records `wanted` admits (the
+    /// others are not normalised). For Reconcile's round trip: the plaintext stays in memory and
+    /// must never be logged or written.
+    public func readNormalizedPII(
+        wanted: (SourceLocation) -> Bool, _ body: (SourceLocation, [String: String]) throws(MigrationError) -> Void
+    ) throws(MigrationError) {
         let pii = mapping.columns.indices.filter { mapping.columns[$0].pii }
         for file in try SourceFiles.resolve(source: source, glob: mapping.source.files) {
             _ = try forEachRecord(in: file) { record throws(MigrationError) in
+                guard wanted(record.location) else { return }
                 var values: [String: String] = [:]
                 for index in pii {
                     let column = mapping.columns[index]

@@ -31,6 +31,7 @@ extension Loader {
             )
         }
         let done = Set(committed.map { $0 - first })
+        for batch in done { entryFrontier?.committed(batch: batch) }
         let shared = PartitionStreams(budget: budget, tracker: tracker, highest: summary.batches)
         let exhausted = StreamEnds(streams)
         let group = DispatchGroup()
@@ -38,7 +39,8 @@ extension Loader {
         for stream in 0..<streams {
             let worker = BatchStream(
                 connInfo: connInfo, path: path, table: table, stream: stream, streams: streams, firstBatch: first,
-                committed: done, runID: runID, entity: step.entity, kind: step.kind, batchSize: batchSize, logger: logger
+                committed: done, runID: runID, entity: step.entity, kind: step.kind, batchSize: batchSize, logger: logger,
+                frontier: entryFrontier
             )
             group.enter()
             let thread = Thread {
@@ -98,6 +100,8 @@ struct BatchStream: Sendable {
     var kind: String
     var batchSize: Int
     var logger: Logger
+    /// Told the member each batch starts with and each commit, for the ledger's read-back.
+    var frontier: EntryFrontier?
 
     func run(_ shared: PartitionStreams, _ ends: StreamEnds) {
         do throws(MigrationError) {
@@ -129,13 +133,26 @@ struct BatchStream: Sendable {
                     let rows = try loader.loadBatch(
                         runID: runID, batchNo: firstBatch + batch, entity: entity, kind: kind, tables: [table.name]
                     ) { digest throws(MigrationError) in
-                        try loader.copy(reader, sql, digest)
+                        var first = true
+                        return try loader.copy(reader, sql) { bytes in
+                            if first, let frontier {
+                                first = false
+                                // The batch's first line starts with its member id.
+                                let line = bytes.assumingMemoryBound(to: UInt8.self)
+                                let end = line.firstIndex(of: 0x09) ?? line.count
+                                if let member = CopyText.int64(UnsafeBufferPointer(rebasing: line[..<end])) {
+                                    frontier.starting(batch: batch, memberID: member)
+                                }
+                            }
+                            digest(bytes)
+                        }
                     }
                     guard rows > 0 else {
                         shared.giveBack()
                         return ends.end(stream)
                     }
                     shared.committed(batch: firstBatch + batch, rows: rows, entity: entity, kind: kind, logger: logger)
+                    frontier?.committed(batch: batch)
                     guard rows == batchSize else { return ends.end(stream) }
                 }
                 guard try pass((streams - 1) * batchSize) else { return ends.end(stream) }

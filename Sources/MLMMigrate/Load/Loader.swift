@@ -192,6 +192,9 @@ public struct Loader {
                 }
                 summary[keyPath: step.summaryField] = loaded.rows
                 complete = complete && loaded.atEnd
+                if step.kind == "rows", step.files.first?.table == TargetTables.walletEntries {
+                    if loaded.atEnd { entryFrontier?.complete() } else { entryFrontier?.fail() }
+                }
                 if complete { keys?.restore(TargetTables.foreignKeysSettled(after: index, of: steps)) }
             }
             try keys?.finish()
@@ -203,6 +206,7 @@ public struct Loader {
             }
             try records.markLoaded(runID, ledgerDigest: info.ledgerDigest)
         } catch {
+            entryFrontier?.fail()
             try? connection.execute("ROLLBACK")
             try? keys?.finish()
             try? TargetSchema.restoreBulkLoadForeignKeys(on: connection)
@@ -253,6 +257,11 @@ public struct Loader {
     /// `COPY` streams (connections) that load a first load's wallet entries into an
     /// unpartitioned table at once (``loadStreams``); 1 loads them as every other step.
     public var entryStreams = 2
+
+    /// Told how far a first load's wallet entries are committed (parallel streams report each
+    /// batch; any other way of loading them, only the end), for the ledger's read-back to run
+    /// while they load.
+    public var entryFrontier: EntryFrontier?
 
     /// Hash-partitions an empty target's `mlm.wallet_entries` into this many partitions, loaded
     /// by parallel streams (``EntryPartitions``); nil keeps the target's layout.

@@ -78,9 +78,12 @@ public struct LedgerVerifier {
     /// Verifies the wallets of the run's scope (``ReconcileScope``): after a first load, the run's.
     /// After a delta run the kept members' wallets are verified too, and reported apart
     /// (``LedgerVerification/kept``): no wallet in the target is left unchecked.
-    public func verify(runID: Int) throws(MigrationError) -> LedgerVerification {
+    ///
+    /// With `frontier` (a first load's, while its entries load), the entries are read a range of
+    /// members at a time, each once the frontier says all of its members' entries are committed.
+    public func verify(runID: Int, frontier: EntryFrontier? = nil) throws(MigrationError) -> LedgerVerification {
         let scope = ReconcileScope(runID: runID)
-        var result = try verify(where: scope.covers)
+        var result = try verify(where: scope.covers, frontier: frontier)
         result.storedRunDigest = try storedRunDigest(runID: runID)
         let kept = try connection.scalar(
             "SELECT count(*) FROM mlm_migration.kept_members WHERE run_id = $1::bigint", [String(runID)], what: "counting kept members"
@@ -106,8 +109,10 @@ public struct LedgerVerifier {
     }
 
     /// Verifies the wallets whose member id `condition` (an SQL condition on a qualified member
-    /// id column) admits; the run digest is computed over them, the stored one not read.
-    private func verify(where condition: (String) -> String) throws(MigrationError) -> LedgerVerification {
+    /// id column) admits; the run digest is computed over them, the stored one not read. With
+    /// `frontier`, the entries are read in ranges of members as they are committed, in the same
+    /// order as one read would give them.
+    private func verify(where condition: (String) -> String, frontier: EntryFrontier? = nil) throws(MigrationError) -> LedgerVerification {
         var result = LedgerVerification()
         let stored = try StoredWalletStream()
         var walletDigest = RowDigest()
@@ -157,11 +162,23 @@ public struct LedgerVerifier {
             batch.removeAll(keepingCapacity: true)
             lines.removeAll(keepingCapacity: true)
         }
-        try connection.copyOut("""
-            COPY (SELECT member_id, currency, seq, legacy_txn_id, kind, amount_minor, occurred_at, balance_after_minor, entry_hash,
-                         counterparty_id
-                  FROM mlm.wallet_entries WHERE \(condition("mlm.wallet_entries.member_id")) ORDER BY member_id, currency, seq) TO STDOUT
-            """, what: "reading mlm.wallet_entries") { bytes throws(MigrationError) in
+        // The members to read next: from the last range's end (nil: the first) to the frontier
+        // (nil: the rest); one range when there is no frontier.
+        var lower: Int64?
+        var upper: Int64?
+        var reading = true
+        func range(_ column: String) -> String {
+            [condition(column), lower.map { "\(column) >= \($0)" }, upper.map { "\(column) < \($0)" }]
+                .compactMap { $0 }.joined(separator: " AND ")
+        }
+        func readRange(_ take: (UnsafeRawBufferPointer) throws(MigrationError) -> Void) throws(MigrationError) {
+            try connection.copyOut("""
+                COPY (SELECT member_id, currency, seq, legacy_txn_id, kind, amount_minor, occurred_at, balance_after_minor, entry_hash,
+                             counterparty_id
+                      FROM mlm.wallet_entries WHERE \(range("mlm.wallet_entries.member_id")) ORDER BY member_id, currency, seq) TO STDOUT
+                """, what: "reading mlm.wallet_entries", consume: take)
+        }
+        func take(_ bytes: UnsafeRawBufferPointer) throws(MigrationError) {
             entriesDigest.add(copyText: bytes)
             // The member is the line up to its first tab.
             let memberEnd = bytes.firstIndex(of: 0x09) ?? bytes.count
@@ -173,6 +190,19 @@ public struct LedgerVerifier {
             }
             lines.append(batch.count..<batch.count + bytes.count - 1)
             batch.append(contentsOf: bytes)
+        }
+        while reading {
+            switch frontier?.wait(past: lower) {
+            case nil, .complete:
+                upper = nil
+                reading = false
+            case .below(let bound):
+                upper = bound
+            case .failed:
+                throw MigrationError(.targetRunUnfinished, "the load stopped before every wallet entry was in; reconcile reads the ledger again")
+            }
+            try readRange(take)
+            lower = upper
         }
         if !lines.isEmpty { try submit() }
         try pool.finish(deliver: combine)

@@ -16,7 +16,8 @@ extension RoundTrip {
         // Members whose fold differs: where their findings go, and the source's digests.
         var unresolved: [(position: Int, legacyID: String, source: [SHA256Digest?])] = []
         let fields = MemberPIILayout.fields
-        try source.readNormalizedPII { location, values throws(MigrationError) in
+        // Only the rows of loaded, sampled members are normalised (a seeded sample on large runs).
+        try source.readNormalizedPII(wanted: { loadedFrom[$0] != nil }) { location, values throws(MigrationError) in
             guard let legacyID = loadedFrom[location], !erased.contains(legacyID), !undecryptable.contains(legacyID) else {
                 return
             }

@@ -86,7 +86,6 @@ public struct PIIReconciler {
     /// `source` re-reads the export (Extract's reader); `cleansedMembersPath` maps its rows to
     /// the legacy ids that were loaded; `expected` is what Transform wrote.
     public func run(runID: Int, fields: [String], source: Extractor, cleansedMembersPath: String, expected: Int) throws(MigrationError) -> ([Check], PIIFigures) {
-        let run = String(runID)
         let scope = ReconcileScope(runID: runID)
         try refuseAForeignKEK(scope)
         var checks: [Check] = []

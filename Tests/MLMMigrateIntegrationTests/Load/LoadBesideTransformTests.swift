@@ -7,14 +7,17 @@ import Testing
 /// state on a second thread while the members, their quarantine and PII go in
 /// (``Pipeline/transform(delta:target:releasing:besideLoad:)``, ``Loader/finishingTransform``),
 /// and starts reconcile's PII round trip while the ledger and commission state go in, and the
-/// ledger's read-back while the commission state goes in.
+/// ledger's read-back as the wallet entries go in.
 @Suite struct LoadBesideTransformTests {
     /// The PII round trip and the ledger's read-back begun during the load give the report a
     /// reconcile run afterwards gives.
     @Test func aRunChecksThePIIAndTheLedgerWhileTheRestLoadsAndReportsWhatAFreshCheckFinds() throws {
         let work = try TemporaryDirectory()
         let target = try TestPostgres.freshDatabase("earlypii")
-        let run = try ToolRun.run("mlm-migrate", WorkDirectoryIntegrityTests.runArguments(work.path, target, ["--log-level", "info", "--log-format", "json"]))
+        // Batches of 500: the entries (12,000) load in 24 batches on two streams, read back as they commit.
+        let run = try ToolRun.run(
+            "mlm-migrate", WorkDirectoryIntegrityTests.runArguments(work.path, target, ["--log-level", "info", "--log-format", "json", "--batch-size", "500"])
+        )
         #expect(run.status == 0 && run.stdout.contains(", 0 failed"), "\(run.stdout)\(run.stderr)")
         let lines = run.stderr.split(separator: "\n")
         let started = try #require(lines.firstIndex { $0.contains("checking the PII round trip while the rest loads") }, "\(run.stderr)")
@@ -23,13 +26,15 @@ import Testing
         #expect(started < walletsLoading && started < piiChecked)
         #expect(lines.filter { $0.contains("\"reconciled PII\"") }.count == 1)
         #expect(lines.filter { $0.contains("checking the PII round trip while the rest loads") }.count == 1)
-        // The ledger is read back once its steps are done, while the commission state loads.
-        let ledgerRead = try #require(lines.firstIndex { $0.contains("reading the ledger back while the commission state loads") })
-        let lastEntries = try #require(lines.lastIndex { $0.contains("\"batch committed\"") && $0.contains("\"entity\":\"wallet_entries\"") })
-        let firstCommission = try #require(lines.firstIndex { $0.contains("\"batch committed\"") && $0.contains("\"entity\":\"periods\"") })
-        #expect(lastEntries < ledgerRead && ledgerRead < firstCommission)
-        #expect(lines.filter { $0.contains("reading the ledger back while the commission state loads") }.count == 1)
+        // The ledger is read back from the start of its entries' load, the members whose entries
+        // are in first; the read begun then is the one reconcile takes (none failed and was redone).
+        let ledgerRead = try #require(lines.firstIndex { $0.contains("reading the ledger back as its entries load") })
+        let lastWallets = try #require(lines.lastIndex { $0.contains("\"batch committed\"") && $0.contains("\"entity\":\"wallets\"") })
+        let firstEntries = try #require(lines.firstIndex { $0.contains("\"batch committed\"") && $0.contains("\"entity\":\"wallet_entries\"") })
+        #expect(lastWallets < ledgerRead && ledgerRead < firstEntries)
+        #expect(lines.filter { $0.contains("reading the ledger back as its entries load") }.count == 1)
         #expect(lines.filter { $0.contains("\"reconciled ledger\"") }.count == 1)
+        #expect(!lines.contains { $0.contains("begun during the load failed") }, "\(run.stderr)")
 
         func digest() throws -> String {
             let data = try Data(contentsOf: URL(fileURLWithPath: "\(work.path)/report.json"))
