@@ -317,13 +317,16 @@ public final class StageFileReader {
 
     /// The 0-based index of the first of `lines` (newline-terminated) whose field count is not
     /// `width`, with that count. Every byte of every stage file the load sends passes here, so
-    /// 32-byte blocks without a line end have their tabs counted at once.
+    /// 8-byte words without a line end have their tabs counted at once (SWAR: the high bit of
+    /// each byte equal to the one sought, exactly, then a population count).
     static func firstMisfit(_ lines: UnsafeBufferPointer<UInt8>, width: Int) -> (index: Int, fields: Int)? {
         guard let base = lines.baseAddress else { return nil }
         let raw = UnsafeRawPointer(base)
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        // The high bit of each byte of `word` that is zero, and no other bit.
+        func zeroBytes(_ word: UInt64) -> UInt64 { ~(((word & low7) &+ low7) | word | low7) }
         var tabs = 0
         var index = 0
-        var offset = 0
         // Bytes `start..<end` one by one; the misfit when a line ends with the wrong count.
         func scalar(_ start: Int, _ end: Int) -> (index: Int, fields: Int)? {
             for position in start..<end {
@@ -338,14 +341,15 @@ public final class StageFileReader {
             }
             return nil
         }
-        while offset + 32 <= lines.count {
-            let block = raw.loadUnaligned(fromByteOffset: offset, as: SIMD32<UInt8>.self)
-            if any(block .== 0x0A) {
-                if let misfit = scalar(offset, offset + 32) { return misfit }
+        var offset = 0
+        while offset + 8 <= lines.count {
+            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            if zeroBytes(word ^ 0x0A0A_0A0A_0A0A_0A0A) != 0 {
+                if let misfit = scalar(offset, offset + 8) { return misfit }
             } else {
-                tabs += Int(SIMD32<UInt8>(repeating: 0).replacing(with: 1, where: block .== 0x09).wrappedSum())
+                tabs += zeroBytes(word ^ 0x0909_0909_0909_0909).nonzeroBitCount
             }
-            offset += 32
+            offset += 8
         }
         return scalar(offset, lines.count)
     }

@@ -3,7 +3,7 @@ import Testing
 
 /// The width check every line the load sends goes through (``StageFileReader/firstMisfit``)
 /// finds the same first misfit as counting tabs byte by byte, wherever the lines fall in its
-/// 32-byte blocks.
+/// 8-byte words.
 @Suite struct StageFileReaderWidthTests {
     /// The byte-by-byte count the check must agree with.
     private func reference(_ bytes: [UInt8], width: Int) -> (index: Int, fields: Int)? {
