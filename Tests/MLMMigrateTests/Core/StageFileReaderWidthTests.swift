@@ -5,18 +5,12 @@ import Testing
 /// finds the same first misfit as counting tabs byte by byte, wherever the lines fall in its
 /// 8-byte words.
 @Suite struct StageFileReaderWidthTests {
-    /// The byte-by-byte count the check must agree with.
+    /// The count the check must agree with: line by line, through the reader's own field count.
     private func reference(_ bytes: [UInt8], width: Int) -> (index: Int, fields: Int)? {
-        var tabs = 0
-        var index = 0
-        for byte in bytes {
-            if byte == 0x09 {
-                tabs += 1
-            } else if byte == 0x0A {
-                if tabs + 1 != width { return (index, tabs + 1) }
-                tabs = 0
-                index += 1
-            }
+        let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
+        for (index, line) in lines.enumerated() {
+            let fields = Array(line).withUnsafeBufferPointer { StageFileReader.fieldCount($0) }
+            if fields != width { return (index, fields) }
         }
         return nil
     }
