@@ -403,7 +403,7 @@ public struct Pipeline {
     private func earlyStart(_ manifest: RunManifest, frontier: EntryFrontier?) -> ((LoadStep, Int, PostgresConnection) -> Void)? {
         guard let earlyChecks, maxBatches == nil, manifest.delta == nil, let mapping = try? workMapping(manifest) else { return nil }
         return { [self] step, runID, connection in
-            if step.kind == "rows", step.files.first?.table == TargetTables.walletEntries, mapping.ledger != nil, !earlyChecks.ledger.isStarted {
+            if step.loadsWalletEntries, mapping.ledger != nil, !earlyChecks.ledger.isStarted {
                 logger.info("reading the ledger back as its entries load", metadata: ["run_id": "\(runID)"])
                 let (connInfo, logger) = (connection.siblingConnInfo, logger)
                 earlyChecks.ledger.start(runID: runID) { () throws(MigrationError) in

@@ -174,12 +174,12 @@ public struct Loader {
                 }
                 let done = committed.rows[step.manifestKey] ?? 0
                 // Once the budget is spent, later steps only count what is in and look for more.
-                let loaded = if let partitions, step.files.first?.table == TargetTables.walletEntries {
+                let loaded = if let partitions, step.loadsWalletEntries {
                     try loadPartitioned(
                         step, partitions: partitions, in: transformDirectory, runID: runID, after: Array(steps[..<index]),
                         summary: &summary, budget: &budget, tracker: tracker
                     )
-                } else if entryStreams > 1, step.files.count == 1, step.files.first?.table == TargetTables.walletEntries {
+                } else if entryStreams > 1, step.files.count == 1, step.loadsWalletEntries {
                     try loadStreams(
                         step, streams: entryStreams, in: transformDirectory, runID: runID, after: Array(steps[..<index]),
                         summary: &summary, budget: &budget, tracker: tracker
@@ -192,7 +192,7 @@ public struct Loader {
                 }
                 summary[keyPath: step.summaryField] = loaded.rows
                 complete = complete && loaded.atEnd
-                if step.kind == "rows", step.files.first?.table == TargetTables.walletEntries {
+                if step.loadsWalletEntries {
                     if loaded.atEnd { entryFrontier?.complete() } else { entryFrontier?.fail() }
                 }
                 if complete { keys?.restore(TargetTables.foreignKeysSettled(after: index, of: steps)) }

@@ -162,22 +162,6 @@ public struct LedgerVerifier {
             batch.removeAll(keepingCapacity: true)
             lines.removeAll(keepingCapacity: true)
         }
-        // The members to read next: from the last range's end (nil: the first) to the frontier
-        // (nil: the rest); one range when there is no frontier.
-        var lower: Int64?
-        var upper: Int64?
-        var reading = true
-        func range(_ column: String) -> String {
-            [condition(column), lower.map { "\(column) >= \($0)" }, upper.map { "\(column) < \($0)" }]
-                .compactMap { $0 }.joined(separator: " AND ")
-        }
-        func readRange(_ take: (UnsafeRawBufferPointer) throws(MigrationError) -> Void) throws(MigrationError) {
-            try connection.copyOut("""
-                COPY (SELECT member_id, currency, seq, legacy_txn_id, kind, amount_minor, occurred_at, balance_after_minor, entry_hash,
-                             counterparty_id
-                      FROM mlm.wallet_entries WHERE \(range("mlm.wallet_entries.member_id")) ORDER BY member_id, currency, seq) TO STDOUT
-                """, what: "reading mlm.wallet_entries", consume: take)
-        }
         func take(_ bytes: UnsafeRawBufferPointer) throws(MigrationError) {
             entriesDigest.add(copyText: bytes)
             // The member is the line up to its first tab.
@@ -191,17 +175,25 @@ public struct LedgerVerifier {
             lines.append(batch.count..<batch.count + bytes.count - 1)
             batch.append(contentsOf: bytes)
         }
-        while reading {
+        // Members from the last range's end (nil: the first) to the frontier (nil: the rest); one
+        // range when there is no frontier.
+        var lower: Int64?
+        while true {
+            let upper: Int64?
             switch frontier?.wait(past: lower) {
-            case nil, .complete:
-                upper = nil
-                reading = false
-            case .below(let bound):
-                upper = bound
+            case nil, .complete: upper = nil
+            case .below(let bound): upper = bound
             case .failed:
                 throw MigrationError(.targetRunUnfinished, "the load stopped before every wallet entry was in; reconcile reads the ledger again")
             }
-            try readRange(take)
+            let member = "mlm.wallet_entries.member_id"
+            let range = [condition(member), lower.map { "\(member) >= \($0)" }, upper.map { "\(member) < \($0)" }].compactMap { $0 }
+            try connection.copyOut("""
+                COPY (SELECT member_id, currency, seq, legacy_txn_id, kind, amount_minor, occurred_at, balance_after_minor, entry_hash,
+                             counterparty_id
+                      FROM mlm.wallet_entries WHERE \(range.joined(separator: " AND ")) ORDER BY member_id, currency, seq) TO STDOUT
+                """, what: "reading mlm.wallet_entries", consume: take)
+            guard let upper else { break }
             lower = upper
         }
         if !lines.isEmpty { try submit() }

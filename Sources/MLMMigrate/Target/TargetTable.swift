@@ -88,6 +88,9 @@ public struct LoadStep: Sendable {
     /// The runs that take the step: ``scope``, else its first table's.
     public var runScope: TargetTable.Scope { scope ?? files.first?.table.scope ?? .always }
 
+    /// The step loads the wallet entries (the ledger's quarantine goes in a step of its own).
+    public var loadsWalletEntries: Bool { files.first?.table == TargetTables.walletEntries }
+
     /// The members' transform writes the step's files (members, their quarantine and PII), not
     /// the ledger's or the commission's, which a `run` finishes while these load.
     public var fromMemberTransform: Bool { runScope == .always || runScope == .pii }
