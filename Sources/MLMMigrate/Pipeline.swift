@@ -425,9 +425,10 @@ public struct Pipeline {
     ) throws(MigrationError) -> (LoadSummary, ConnectedTarget) {
         var fresh = fresh
         var attempt = 0
-        // One for the whole load: a read-back begun before a retry waits on it (and is told of the failure).
-        let frontier = EntryFrontier()
         while true {
+            // One per attempt: a read-back begun before a failure is told of it by that attempt's
+            // loader (and reconcile reads the ledger again); one the retry begins follows the retry.
+            let frontier = EntryFrontier()
             do throws(MigrationError) {
                 let (connection, described) = try connect(target, fresh: fresh)
                 fresh = false
