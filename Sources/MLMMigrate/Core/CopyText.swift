@@ -123,6 +123,13 @@ public enum CopyText {
         decodeField(field, unescape: field.contains(UInt8(ascii: "\\")))
     }
 
+    /// The first field of a COPY text line (bytes from its start) as ``int64(_:)`` reads it: the
+    /// member id a `mlm.wallet_entries` line starts with.
+    public static func leadingInt64(_ line: UnsafeRawBufferPointer) -> Int64? {
+        let end = line.firstIndex(of: 0x09) ?? line.count
+        return int64(UnsafeBufferPointer(rebasing: line.assumingMemoryBound(to: UInt8.self)[..<end]))
+    }
+
     /// One escaped field as a decimal `Int64`, as `Int64(_:)` reads ``text(_:)`` of it: an
     /// optional sign, then digits; nil for `\N`, nothing, or anything else.
     public static func int64(_ field: UnsafeBufferPointer<UInt8>) -> Int64? {

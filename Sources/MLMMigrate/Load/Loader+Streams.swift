@@ -138,11 +138,7 @@ struct BatchStream: Sendable {
                             if first, let frontier {
                                 first = false
                                 // The batch's first line starts with its member id.
-                                let line = bytes.assumingMemoryBound(to: UInt8.self)
-                                let end = line.firstIndex(of: 0x09) ?? line.count
-                                if let member = CopyText.int64(UnsafeBufferPointer(rebasing: line[..<end])) {
-                                    frontier.starting(batch: batch, memberID: member)
-                                }
+                                if let member = CopyText.leadingInt64(bytes) { frontier.starting(batch: batch, memberID: member) }
                             }
                             digest(bytes)
                         }

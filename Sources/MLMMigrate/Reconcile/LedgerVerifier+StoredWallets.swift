@@ -67,10 +67,4 @@ final class StoredWalletStream {
             merkle: fields[5].flatMap(LedgerVerifier.bytea).flatMap(Hash32.exactly)
         ))
     }
-
-    /// The member id a COPY text line of `mlm.wallet_entries` starts with, if it reads as one.
-    static func leadingMemberID(_ bytes: UnsafeRawBufferPointer) -> Int64? {
-        let end = bytes.firstIndex(of: 0x09) ?? bytes.count
-        return CopyText.int64(UnsafeBufferPointer(rebasing: bytes.assumingMemoryBound(to: UInt8.self)[..<end]))
-    }
 }

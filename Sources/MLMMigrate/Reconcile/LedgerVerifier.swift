@@ -170,7 +170,7 @@ public struct LedgerVerifier {
             if lines.count >= batchRows && !sameMember { try submit() }
             if !sameMember {
                 lastMember = ArraySlice(bytes[..<memberEnd])
-                if let id = StoredWalletStream.leadingMemberID(bytes) { lastMemberID = id }
+                if let id = CopyText.leadingInt64(bytes) { lastMemberID = id }
             }
             lines.append(batch.count..<batch.count + bytes.count - 1)
             batch.append(contentsOf: bytes)
