@@ -201,7 +201,7 @@ public struct Pipeline {
     }
 
     /// ``transform(delta:target:releasing:besideLoad:)``, given the members' part when it already
-    /// ran (`run`, a first load: beside the ledger's extract, ``transformMembers(kekID:duplicates:targetIDs:)``).
+    /// ran (`run`, a first load: beside the ledger's extract and cleanse, ``transformMembers(kekID:duplicates:targetIDs:)``).
     func transform(
         delta: Bool, target: String?, releasing: Bool, besideLoad: Bool, transformedMembers: TransformedMembers?
     ) throws(MigrationError) -> TransformSummary {
@@ -255,8 +255,8 @@ public struct Pipeline {
 
     /// Transform's members part: from Cleanse's members files (and Extract's PII, sealed under
     /// `kekID`) to the members, id map, quarantine, PII and duplicate pairs to load. Writes only
-    /// those stage files, never the manifest: `run` calls it beside the ledger's extract, once
-    /// the members are cleansed (a first load numbers the members from their own files alone).
+    /// those stage files, never the manifest: `run` calls it beside the ledger's extract and
+    /// cleanse, once the members are cleansed (a first load numbers the members from their own files alone).
     func transformMembers(kekID: String?, duplicates: Bool, targetIDs: TargetIDs?) throws(MigrationError) -> TransformedMembers {
         let started = ContinuousClock.now
         let summary = try Transformer(logger: logger).run(
@@ -491,18 +491,28 @@ public struct Pipeline {
         case .nothingLoaded, .finished:
             // The members are cleansed as soon as they are extracted, while the ledger's and
             // commission's files are still being read on the second thread; for a first load
-            // they are transformed there too (a delta run numbers them against the target's).
+            // they are then transformed on a thread of their own, beside the rest of the extract
+            // and the ledger's and commission's cleanse (a delta run numbers them against the
+            // target's, in Transform). The members' transform writes only its own stage files.
             var cleansedMembers: CleanseSummary?
-            var transformedMembers: TransformedMembers?
-            _ = try extract(source: source, mappingPath: mappingPath) { [self] summary, mapping throws(MigrationError) in
-                let cleansed = try cleanseMembers(mapping.members, kekID: summary.kekID)
-                cleansedMembers = cleansed
-                if !delta {
-                    transformedMembers = try transformMembers(kekID: summary.kekID, duplicates: cleansed.duplicateCandidates != nil, targetIDs: nil)
+            var membersTransform: BackgroundJob<TransformedMembers>?
+            do throws(MigrationError) {
+                _ = try extract(source: source, mappingPath: mappingPath) { [self] summary, mapping throws(MigrationError) in
+                    let cleansed = try cleanseMembers(mapping.members, kekID: summary.kekID)
+                    cleansedMembers = cleansed
+                    guard !delta else { return }
+                    let duplicates = cleansed.duplicateCandidates != nil
+                    membersTransform = BackgroundJob(name: "mlm-migrate.transform.members") { [self] () throws(MigrationError) in
+                        try transformMembers(kekID: summary.kekID, duplicates: duplicates, targetIDs: nil)
+                    }
                 }
+                logStageFiles(after: "extract")
+                _ = try cleanse(cleansedMembers: cleansedMembers)
+            } catch {
+                _ = try? membersTransform?.wait()
+                throw error
             }
-            logStageFiles(after: "extract")
-            _ = try cleanse(cleansedMembers: cleansedMembers)
+            let transformedMembers = try membersTransform?.wait()
             try releaseStageFiles(after: "cleanse")
             _ = try transform(
                 delta: delta, target: target, releasing: !keepStageFiles, besideLoad: !delta, transformedMembers: transformedMembers
