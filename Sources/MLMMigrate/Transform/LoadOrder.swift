@@ -5,10 +5,15 @@ public enum LoadOrder {
     /// Returns node indexes in load order and the number of levels; nodes not reachable from
     /// a parentless node (impossible after Cleanse) are reported in `stuck`. `sponsor` and
     /// `placement` hold each node's parent index, or -1.
+    ///
+    /// Its working arrays hold 32-bit indexes (three per member and one per link, at most two a
+    /// member): `run` transforms the members beside the ledger's Cleanse, so they are part of the
+    /// run's peak memory.
     public static func compute(sponsor: [Int], placement: [Int], joinedAt: [Int64?]) -> (order: [Int], levels: Int, stuck: [Int]) {
         let count = sponsor.count
-        var pending = [Int](repeating: 0, count: count)
-        var childOffsets = [Int](repeating: 0, count: count + 1)
+        precondition(count < Int(Int32.max) / 2, "more members than 32-bit link indexes can hold")
+        var pending = [Int32](repeating: 0, count: count)
+        var childOffsets = [Int32](repeating: 0, count: count + 1)
         func forEachLink(_ body: (_ parent: Int, _ child: Int) -> Void) {
             for child in 0..<count {
                 if sponsor[child] >= 0 { body(sponsor[child], child) }
@@ -20,12 +25,13 @@ public enum LoadOrder {
             childOffsets[parent + 1] += 1
         }
         for index in 0..<count { childOffsets[index + 1] += childOffsets[index] }
-        var children = [Int](repeating: 0, count: childOffsets[count])
+        var children = [Int32](repeating: 0, count: Int(childOffsets[count]))
         var fill = childOffsets
         forEachLink { parent, child in
-            children[fill[parent]] = child
+            children[Int(fill[parent])] = Int32(child)
             fill[parent] += 1
         }
+        fill = []
         func earlier(_ a: Int, _ b: Int) -> Bool {
             let ta = joinedAt[a] ?? .max
             let tb = joinedAt[b] ?? .max
@@ -41,9 +47,9 @@ public enum LoadOrder {
             levels += 1
             var next: [Int] = []
             for node in level {
-                for child in children[childOffsets[node]..<childOffsets[node + 1]] {
-                    pending[child] -= 1
-                    if pending[child] == 0 { next.append(child) }
+                for child in children[Int(childOffsets[node])..<Int(childOffsets[node + 1])] {
+                    pending[Int(child)] -= 1
+                    if pending[Int(child)] == 0 { next.append(Int(child)) }
                 }
             }
             level = next

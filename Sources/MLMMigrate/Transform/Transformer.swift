@@ -81,12 +81,13 @@ public struct Transformer {
             sponsor.append(try resolve(sponsorRefs[index], index, "sponsor"))
             placement.append(try resolve(placementRefs[index], index, "placement"))
         }
+        // The parents' legacy ids are resolved: freed before the load order's arrays are built.
+        sponsorRefs = PackedStrings()
+        placementRefs = PackedStrings()
         let (order, levels, stuck) = LoadOrder.compute(sponsor: sponsor, placement: placement, joinedAt: joinedAt)
         guard stuck.isEmpty else {
             throw MigrationError(.workdirCorrupt, "\(cleansedPath): \(stuck.count) members have cyclic links; run cleanse again")
         }
-        sponsorRefs = PackedStrings()
-        placementRefs = PackedStrings()
         var newID = [Int](repeating: 0, count: legacyIDs.count)
         var fileOrder = order
         if let targetIDs {

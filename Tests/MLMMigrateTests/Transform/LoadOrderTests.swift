@@ -14,4 +14,40 @@ import Testing
         let result = LoadOrder.compute(sponsor: [-1, 2, 1], placement: [-1, -1, -1], joinedAt: [0, 1, 2])
         #expect(result.stuck == [1, 2])
     }
+
+    /// Random forests (each member's parents come from members made before it, shuffled): the
+    /// order is by level (one more than the deepest parent's), then registration time (none
+    /// last), then source position, as a recursive reference computes it.
+    @Test func matchesAReferenceOrderOnRandomForests() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let count = Int.random(in: 1...300, using: &generator)
+            let made = (0..<count).shuffled(using: &generator)
+            var position = [Int](repeating: 0, count: count)
+            for (index, node) in made.enumerated() { position[node] = index }
+            func parent() -> (Int) -> Int {
+                { node in
+                    let index = position[node]
+                    return index == 0 || Int.random(in: 0..<5, using: &generator) == 0 ? -1 : made[Int.random(in: 0..<index, using: &generator)]
+                }
+            }
+            let sponsor = (0..<count).map(parent())
+            let placement = (0..<count).map(parent())
+            let joinedAt: [Int64?] = (0..<count).map { _ in Int.random(in: 0..<6, using: &generator) == 0 ? nil : Int64.random(in: 0..<50, using: &generator) }
+            var level = [Int](repeating: -1, count: count)
+            func levelOf(_ node: Int) -> Int {
+                if level[node] < 0 {
+                    level[node] = [sponsor[node], placement[node]].filter { $0 >= 0 }.map { levelOf($0) + 1 }.max() ?? 0
+                }
+                return level[node]
+            }
+            let expected = (0..<count).sorted {
+                (levelOf($0), joinedAt[$0] ?? .max, $0) < (levelOf($1), joinedAt[$1] ?? .max, $1)
+            }
+            let result = LoadOrder.compute(sponsor: sponsor, placement: placement, joinedAt: joinedAt)
+            #expect(result.order == expected)
+            #expect(result.levels == (level.max() ?? -1) + 1)
+            #expect(result.stuck.isEmpty)
+        }
+    }
 }
