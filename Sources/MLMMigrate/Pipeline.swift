@@ -201,7 +201,8 @@ public struct Pipeline {
     }
 
     /// ``transform(delta:target:releasing:besideLoad:)``, given the members' part when it already
-    /// ran (`run`, a first load: beside the ledger's extract and cleanse, ``transformMembers(kekID:duplicates:targetIDs:)``).
+    /// ran (`run`, a first load: beside the ledger's extract and cleanse,
+    /// ``transformMembers(kekID:duplicates:targetIDs:)``).
     func transform(
         delta: Bool, target: String?, releasing: Bool, besideLoad: Bool, transformedMembers: TransformedMembers?
     ) throws(MigrationError) -> TransformSummary {
@@ -256,7 +257,8 @@ public struct Pipeline {
     /// Transform's members part: from Cleanse's members files (and Extract's PII, sealed under
     /// `kekID`) to the members, id map, quarantine, PII and duplicate pairs to load. Writes only
     /// those stage files, never the manifest: `run` calls it beside the ledger's extract and
-    /// cleanse, once the members are cleansed (a first load numbers the members from their own files alone).
+    /// cleanse, once the members are cleansed (a first load numbers the members from their own
+    /// files alone).
     func transformMembers(kekID: String?, duplicates: Bool, targetIDs: TargetIDs?) throws(MigrationError) -> TransformedMembers {
         let started = ContinuousClock.now
         let summary = try Transformer(logger: logger).run(

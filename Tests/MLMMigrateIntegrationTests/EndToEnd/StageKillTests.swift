@@ -64,11 +64,10 @@ import Testing
 
     private func tool(_ arguments: [String]) throws -> ToolRun { try ToolRun.run("mlm-migrate", arguments) }
 
-    /// Whether the manifest at `path` exists and records `stage` as done.
-    static func records(_ stage: String, in path: String) -> Bool {
-        guard let data = FileManager.default.contents(atPath: path),
-              let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return false }
-        return object[stage] != nil
+    /// The manifest of work directory `work` as JSON; empty when it has none (yet).
+    static func manifest(_ work: String) -> [String: Any] {
+        guard let data = FileManager.default.contents(atPath: "\(work)/manifest.json") else { return [:] }
+        return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
     }
 
     /// Vendor 2's sample transformed, and loaded and reconciled into a clean database: the
@@ -170,10 +169,7 @@ import Testing
         let work = try TemporaryDirectory()
         let target = try TestPostgres.freshDatabase("beside")
         let arguments = WorkDirectoryIntegrityTests.runArguments(work.path, target, ["--batch-size", "10"])
-        func manifest() -> [String: Any] {
-            guard let data = FileManager.default.contents(atPath: "\(work.path)/manifest.json") else { return [:] }
-            return (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
-        }
+        func manifest() -> [String: Any] { Self.manifest(work.path) }
         func pending() -> Bool {
             let now = manifest()
             return now["transformPending"] as? Bool == true && now["loadPending"] as? Bool == true
@@ -202,10 +198,9 @@ import Testing
         let work = try TemporaryDirectory()
         let target = try TestPostgres.freshDatabase("overlap")
         let arguments = WorkDirectoryIntegrityTests.runArguments(work.path, target)
-        let manifest = "\(work.path)/manifest.json"
         let result = try Self.killed(at: [
             ("members transformed during the extract or the ledger's cleanse", { start in
-                Self.written("\(work.path)/transform/members.tsv", since: start) && !Self.records("cleanse", in: manifest)
+                Self.written("\(work.path)/transform/members.tsv", since: start) && Self.manifest(work.path)["cleanse"] == nil
             }),
             ("commission state cleansed during the ledger's cleanse", { Self.written("\(work.path)/cleanse/orders.tsv", since: $0) }),
         ], then: arguments)

@@ -15,25 +15,23 @@ import Testing
         #expect(result.stuck == [1, 2])
     }
 
-    /// Random forests (each member's parents come from members made before it, shuffled): the
-    /// order is by level (one more than the deepest parent's), then registration time (none
-    /// last), then source position, as a recursive reference computes it.
-    @Test func matchesAReferenceOrderOnRandomForests() {
-        var generator = SystemRandomNumberGenerator()
+    /// Random genealogies (each member's sponsor and placement parent, or none, drawn from the
+    /// members made before it, in shuffled source positions): the order is by level (one more
+    /// than the deepest parent's), then registration time (none last), then source position, as
+    /// a recursive reference computes it.
+    @Test func matchesAReferenceOrderOnRandomGenealogies() {
         for _ in 0..<200 {
-            let count = Int.random(in: 1...300, using: &generator)
-            let made = (0..<count).shuffled(using: &generator)
+            let count = Int.random(in: 1...300)
+            let made = (0..<count).shuffled()
             var position = [Int](repeating: 0, count: count)
             for (index, node) in made.enumerated() { position[node] = index }
-            func parent() -> (Int) -> Int {
-                { node in
-                    let index = position[node]
-                    return index == 0 || Int.random(in: 0..<5, using: &generator) == 0 ? -1 : made[Int.random(in: 0..<index, using: &generator)]
-                }
+            func parent(_ node: Int) -> Int {
+                let index = position[node]
+                return index == 0 || Int.random(in: 0..<5) == 0 ? -1 : made[Int.random(in: 0..<index)]
             }
-            let sponsor = (0..<count).map(parent())
-            let placement = (0..<count).map(parent())
-            let joinedAt: [Int64?] = (0..<count).map { _ in Int.random(in: 0..<6, using: &generator) == 0 ? nil : Int64.random(in: 0..<50, using: &generator) }
+            let sponsor = (0..<count).map(parent)
+            let placement = (0..<count).map(parent)
+            let joinedAt: [Int64?] = (0..<count).map { _ in Int.random(in: 0..<6) == 0 ? nil : Int64.random(in: 0..<50) }
             var level = [Int](repeating: -1, count: count)
             func levelOf(_ node: Int) -> Int {
                 if level[node] < 0 {
