@@ -70,9 +70,10 @@ public struct Extractor {
     /// Writes `outputPath` (`extract/<entity>.tsv`) and, when the mapping has PII, `piiPath`
     /// (`extract/member_pii.tsv`: the ciphertexts, row for row with `outputPath`).
     ///
-    /// The main thread reads and decodes records; batches of them are encrypted and encoded on
-    /// two worker threads and written back in order (``BatchPool``), so the files are the same
-    /// as a single thread's but for the random nonces and keys.
+    /// The main thread reads records (a CSV record's fields as bytes, ``ExtractBatch``); batches
+    /// of them are decoded, encrypted and encoded on two worker threads and written back in order
+    /// (``BatchPool``), so the files are the same as a single thread's but for the random nonces
+    /// and keys.
     public func run(outputPath: String, piiPath: String? = nil, progress: Bool? = nil) throws(MigrationError) -> ExtractSummary {
         let files = try SourceFiles.resolve(source: source, glob: mapping.source.files)
         if files.count > 1 {
@@ -97,16 +98,16 @@ public struct Extractor {
             summary.unreadable += encoded.unreadable
             line.update(summary.rows)
         }
-        var batch: [Record] = []
+        var batch = ExtractBatch()
         for file in files {
             var rows = 0
-            let lines = try forEachRecord(in: file) { record throws(MigrationError) in
-                batch.append(record)
+            let lines = try forEachRead(in: file) { read throws(MigrationError) in
+                batch.append(read)
                 rows += 1
                 if batch.count >= Self.batchRecords {
                     let full = batch
-                    batch.removeAll(keepingCapacity: true)
-                    try pool.submit({ encoder.encode(full) }, deliver: deliver)
+                    batch.removeAll()
+                    try pool.submit({ encoder.encode(full.records()) }, deliver: deliver)
                 }
             }
             if let lines {
@@ -115,9 +116,9 @@ public struct Extractor {
             }
             logger.info("extracted rows", metadata: ["entity": "\(entity)", "file": "\(file.name)", "rows": "\(rows)"])
         }
-        if !batch.isEmpty {
+        if batch.count > 0 {
             let last = batch
-            try pool.submit({ encoder.encode(last) }, deliver: deliver)
+            try pool.submit({ encoder.encode(last.records()) }, deliver: deliver)
         }
         try pool.finish(deliver: deliver)
         line.finish(summary.rows)
@@ -162,20 +163,33 @@ public struct Extractor {
         var values: [String?]
     }
 
-    /// Calls `body` with each record of `file`; returns the line count of a CSV file.
+    /// Calls `body` with each record of `file`, decoded; returns the line count of a CSV file.
     private func forEachRecord(
         in file: (path: String, name: String), _ body: (Record) throws(MigrationError) -> Void
+    ) throws(MigrationError) -> SourceLineCount? {
+        var one = ExtractBatch()
+        return try forEachRead(in: file) { read throws(MigrationError) in
+            one.removeAll()
+            one.append(read)
+            for record in one.records() { try body(record) }
+        }
+    }
+
+    /// Calls `body` with each record of `file` as read (CSV records not yet decoded); returns
+    /// the line count of a CSV file.
+    private func forEachRead(
+        in file: (path: String, name: String), _ body: (ExtractBatch.Read) throws(MigrationError) -> Void
     ) throws(MigrationError) -> SourceLineCount? {
         switch mapping.source.format {
         case .csv(let options): return try readCSV(file, options: options, body)
         case .sqlite(let selection):
-            try readSQLite(file, selection: selection, body)
+            try readSQLite(file, selection: selection) { record throws(MigrationError) in try body(.decoded(record)) }
             return nil
         }
     }
 
     private func readCSV(
-        _ file: (path: String, name: String), options: CSVOptions, _ body: (Record) throws(MigrationError) -> Void
+        _ file: (path: String, name: String), options: CSVOptions, _ body: (ExtractBatch.Read) throws(MigrationError) -> Void
     ) throws(MigrationError) -> SourceLineCount {
         let reader = try CSVReader(path: file.path, displayName: file.name, delimiter: options.delimiter, quote: options.quote)
         let (header, names) = try reader.readHeader { TextDecoding.decode($0, as: options.encoding) }
@@ -185,30 +199,14 @@ public struct Extractor {
             try JoinedCSV(join: join, source: source, options: options, mainColumn: names.firstIndex(of: join.column), file: file.name)
         }
         let indexes = try columnIndexes(names + (joined?.names ?? []), file: file.name)
-        let columns = zip(mapping.columns, indexes).map { ColumnRead($0, index: $1) }
+        let file = ExtractBatch.CSVFile(name: file.name, columns: zip(mapping.columns, indexes).map { ColumnRead($0, index: $1) }, fieldCount: names.count, encoding: options.encoding)
         while let csv = try reader.next() {
             lines.inRecords += csv.endLine - csv.line + 1
             if csv.endLine > csv.line { lines.multiLineRecords += 1 }
             if csv.readAlone { lines.splitLines += 1 }
-            var record = Record(location: SourceLocation(source: file.name, line: csv.line), unreadable: nil, values: [])
-            if csv.malformed || csv.fieldCount != names.count {
-                record.unreadable = (csv.malformed ? ReasonCode.malformedRecord : ReasonCode.columnCount, nil)
-                record.values = Array(repeating: nil, count: mapping.columns.count)
-            } else {
-                let joinedRow = joined?.row(for: csv, encoding: options.encoding)
-                for column in columns {
-                    guard let index = column.index else {
-                        record.append(.null, column: column)
-                        continue
-                    }
-                    if index < names.count {
-                        record.append(csv.withField(index) { SourceValue($0, encoding: options.encoding) }, column: column)
-                    } else {
-                        record.append(joinedRow?[index - names.count].map(SourceValue.text) ?? .null, column: column)
-                    }
-                }
-            }
-            try body(record)
+            let unreadable: ReasonCode? = csv.malformed ? .malformedRecord : csv.fieldCount != names.count ? .columnCount : nil
+            let joinedRow = unreadable == nil ? joined?.row(for: csv, encoding: options.encoding) : nil
+            try body(.csv(csv, file, unreadable: unreadable, joined: joinedRow))
         }
         lines.physical = reader.physicalLines
         lines.blank = reader.blankLines
@@ -270,7 +268,7 @@ public struct Extractor {
 
 /// A source value as read: SQL NULL, decoded text, or bytes that cannot be kept as text (invalid
 /// in the declared encoding, or holding a NUL byte, which PostgreSQL text cannot store).
-fileprivate enum SourceValue {
+enum SourceValue {
     case null
     case text(String)
     case unreadable(ReasonCode, hex: String)
@@ -291,7 +289,7 @@ extension Extractor.Record {
     /// (``ColumnSpec/sourceValue(_:)``). Bytes that cannot be kept as text mark the record unreadable (the
     /// first such column's reason wins) and are kept as hex for the quarantine payload (see
     /// ``ExtractRecordHeader/unreadableFields``); a PII column's are dropped, never written.
-    fileprivate mutating func append(_ value: SourceValue, column: ColumnRead) {
+    mutating func append(_ value: SourceValue, column: ColumnRead) {
         switch value {
         case .null:
             values.append(column.sourceValue(nil))
@@ -311,7 +309,7 @@ extension Extractor.Record {
 /// A mapped column as Extract reads it, resolved once per file: the parts of its ``ColumnSpec``
 /// a record needs, as a class's constants, so walking the columns of every record copies no spec
 /// (each copy retains and releases its strings, set and enum payloads: 5 s of CPU at 10M rows).
-private final class ColumnRead {
+final class ColumnRead: Sendable {
     /// The source column's position (nil: a constant, read from no column).
     let index: Int?
     let field: String

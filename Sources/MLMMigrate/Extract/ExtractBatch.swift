@@ -1,0 +1,130 @@
+/// Records on their way from Extract's reading thread to a worker. A CSV record travels as its
+/// field bytes, packed in one buffer per batch, and is decoded (text per column, null values,
+/// defaults, unreadable bytes) by ``records()`` on the worker: the reading thread only splits
+/// the file into fields, the part that cannot be shared out. A SQLite row arrives decoded.
+///
+/// A batch holds one entity's records, so all of them come from one source format; ``records()``
+/// gives them in the order they were appended.
+struct ExtractBatch: Sendable {
+    /// A CSV file's part in decoding its records: its name, the mapped columns, where each one's
+    /// value is in this file's records (a field, none, or past `fieldCount` the joined file's),
+    /// and the encoding. One object per file, shared by its records.
+    final class CSVFile: Sendable {
+        let name: String
+        let columns: [ColumnRead]
+        /// Per column: its field's position, or -1 when it reads no source column.
+        let positions: [Int]
+        let fieldCount: Int
+        let encoding: TextEncoding
+
+        init(name: String, columns: [ColumnRead], fieldCount: Int, encoding: TextEncoding) {
+            self.name = name
+            self.columns = columns
+            positions = columns.map { $0.index ?? -1 }
+            self.fieldCount = fieldCount
+            self.encoding = encoding
+        }
+    }
+
+    /// A record as read: decoded, or a CSV record with why it cannot be split into its columns
+    /// (malformed, wrong field count) and the joined file's row for it.
+    enum Read {
+        case decoded(Extractor.Record)
+        case csv(CSVRecord, CSVFile, unreadable: ReasonCode?, joined: [String?]?)
+    }
+
+    /// Where a mapped column's value is: `start..<end` in ``bytes``; `start` -1 for no source
+    /// column, -2 for the joined file's value `joined[end]`.
+    private struct Value {
+        var start: Int32
+        var end: Int32
+    }
+
+    private struct CSVRow {
+        var file: Int32
+        var line: Int
+        var unreadable: ReasonCode?
+        /// The index of its first column's value in ``values``.
+        var firstValue: Int
+    }
+
+    private var decoded: [Extractor.Record] = []
+    private var files: [CSVFile] = []
+    private var rows: [CSVRow] = []
+    private var values: [Value] = []
+    private var joined: [String?] = []
+    private var bytes: [UInt8] = []
+
+    var count: Int { decoded.count + rows.count }
+
+    mutating func removeAll() {
+        decoded.removeAll(keepingCapacity: true)
+        files.removeAll(keepingCapacity: true)
+        rows.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+        joined.removeAll(keepingCapacity: true)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    mutating func append(_ read: Read) {
+        switch read {
+        case .decoded(let record):
+            decoded.append(record)
+        case .csv(let csv, let file, let unreadable, let joinedRow):
+            if files.last !== file { files.append(file) }
+            rows.append(CSVRow(file: Int32(files.count - 1), line: csv.line, unreadable: unreadable, firstValue: values.count))
+            guard unreadable == nil else { return }
+            let base = Int32(bytes.count)
+            bytes.append(contentsOf: csv.bytes)
+            let fieldCount = file.fieldCount
+            csv.fieldEnds.withUnsafeBufferPointer { ends in
+                file.positions.withUnsafeBufferPointer { positions in
+                    for index in positions {
+                        if index < 0 {
+                            values.append(Value(start: -1, end: 0))
+                        } else if index < fieldCount {
+                            let start = index == 0 ? 0 : ends[index - 1]
+                            values.append(Value(start: base + Int32(start), end: base + Int32(ends[index])))
+                        } else {
+                            values.append(Value(start: -2, end: Int32(joined.count)))
+                            joined.append(joinedRow?[index - fieldCount] ?? nil)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The batch's records, decoded: a column's bytes become text (``SourceValue``), then its
+    /// constant, null values and default apply (``Extractor/Record/append(_:column:)``).
+    func records() -> [Extractor.Record] {
+        var out = decoded
+        out.reserveCapacity(count)
+        bytes.withUnsafeBufferPointer { all in
+            for row in rows {
+                let file = files[Int(row.file)]
+                var record = Extractor.Record(location: SourceLocation(source: file.name, line: row.line), unreadable: nil, values: [])
+                if let reason = row.unreadable {
+                    record.unreadable = (reason, nil)
+                    record.values = Array(repeating: nil, count: file.columns.count)
+                    out.append(record)
+                    continue
+                }
+                record.values.reserveCapacity(file.columns.count)
+                for (offset, column) in file.columns.enumerated() {
+                    let value = values[row.firstValue + offset]
+                    switch value.start {
+                    case -1:
+                        record.append(.null, column: column)
+                    case -2:
+                        record.append(joined[Int(value.end)].map(SourceValue.text) ?? .null, column: column)
+                    default:
+                        record.append(SourceValue(UnsafeBufferPointer(rebasing: all[Int(value.start)..<Int(value.end)]), encoding: file.encoding), column: column)
+                    }
+                }
+                out.append(record)
+            }
+        }
+        return out
+    }
+}
