@@ -21,7 +21,8 @@ public struct WalletRow: Equatable, Sendable {
 /// Rules for one wallet row, in this order (the first failure is the row's reason): the
 /// extract reason, the field rules of each column (trim, required, codes, timestamps), the
 /// currency (`ledger.unknown_currency`), the amount (``ParseMoney``), its sign, and the member
-/// (`ledger.unknown_member`, `ledger.member_quarantined`).
+/// (`ledger.unknown_member`, `ledger.member_quarantined`). One instance per thread: it keeps
+/// the lookups it has made.
 public final class WalletRowRules {
     private let rules: [FieldRules]
     /// What each rule's column is to the row (its field name resolved once, not per row).
@@ -31,6 +32,10 @@ public final class WalletRowRules {
     private let minorUnits: Bool
     private let sign: AmountSign
     private let directory: MemberDirectory
+    /// The currencies' exponents and the kinds' debit flags met so far: a few distinct values
+    /// repeat on every row, and comparing short strings costs less than hashing them.
+    private var exponents = RecentLookups<Int?>()
+    private var debits = RecentLookups<Bool>()
 
     private enum Field: String, CaseIterable {
         case legacyTxnID = "legacy_txn_id", member, currency, kind, amount, balance, direction, counterparty
@@ -101,7 +106,7 @@ public final class WalletRowRules {
                 reject(reason, rule.column.field)
             }
         }
-        let exponent = row.currency.flatMap(CurrencyTable.exponent(of:))
+        let exponent = row.currency.flatMap { code in exponents.value(code) { CurrencyTable.exponent(of: $0) } }
         if row.currency != nil && exponent == nil { reject(.unknownCurrency, Field.currency.rawValue) }
         if let exponent, let amountText, let reason = value(amountText, exponent: exponent, into: &row) {
             reject(reason, amountField)
@@ -147,7 +152,7 @@ public final class WalletRowRules {
             row.amountMinor = magnitude
         case .byKind(let debitKinds):
             guard magnitude >= 0 else { return .unexpectedSign }
-            if let kind = row.kind { row.amountMinor = debitKinds.contains(kind) ? -magnitude : magnitude }
+            if let kind = row.kind { row.amountMinor = debits.value(kind) { debitKinds.contains($0) } ? -magnitude : magnitude }
         case .byDirection:
             guard magnitude >= 0 else { return .unexpectedSign }
             switch row.direction {
@@ -157,5 +162,24 @@ public final class WalletRowRules {
             }
         }
         return nil
+    }
+}
+
+/// A lookup's answers for the last few distinct keys, searched in order: for keys with a handful
+/// of values (currencies, kinds), where a linear search of short strings beats hashing them.
+/// Past `capacity` keys it asks `compute` every time.
+struct RecentLookups<Value> {
+    private var keys: [String] = []
+    private var values: [Value] = []
+    private let capacity = 16
+
+    mutating func value(_ key: String, _ compute: (String) -> Value) -> Value {
+        if let index = keys.firstIndex(of: key) { return values[index] }
+        let value = compute(key)
+        if keys.count < capacity {
+            keys.append(key)
+            values.append(value)
+        }
+        return value
     }
 }

@@ -2,8 +2,9 @@ import Glibc
 
 /// Sorts more records than fit in memory: each record is a key and a payload (bytes), ordered
 /// by key bytes (unsigned, a shorter key before its extensions), equal keys in the order they
-/// were added. Records gather in a fixed memory budget; a full budget is sorted and spilled to
-/// a scratch run file, and `finish` merges the runs, so memory stays flat in the record count.
+/// were added. Records gather in half of a fixed memory budget; a full half is sorted and
+/// spilled to a scratch run file on a thread of its own while the caller fills the other half,
+/// and `finish` merges the runs, so memory stays flat in the record count.
 ///
 /// Scratch files go in `directory`, are unlinked as soon as they are reopened for the merge,
 /// and hold whatever the caller puts in payloads: never pass PII in plaintext.
@@ -14,12 +15,14 @@ public final class ExternalSorter {
     private var arena: [UInt8] = []
     private var entries: [Entry] = []
     private var runs: [String] = []
+    /// The run being sorted and written; it hands back its emptied buffers for reuse.
+    private var spilling: BackgroundJob<SpillBuffers>?
     /// Records added so far.
     public private(set) var count = 0
 
     /// One record in the arena: where it starts, its key and payload lengths, and its first
     /// eight key bytes as a big-endian integer for a fast first comparison.
-    private struct Entry {
+    fileprivate struct Entry {
         var offset: Int
         var keyLength: Int32
         var payloadLength: Int32
@@ -30,17 +33,22 @@ public final class ExternalSorter {
         self.directory = directory
         self.name = name
         self.budget = max(1 << 16, memoryBudget)
-        arena.reserveCapacity(min(budget, 1 << 26))
+        arena.reserveCapacity(min(budget / 2, 1 << 26))
     }
 
-    /// Adds a record; spills a sorted run when the budget is full.
+    deinit {
+        // A run still being written (the caller gave up on the sort) must not outlive the sorter.
+        _ = try? spilling?.wait()
+    }
+
+    /// Adds a record; spills a sorted run when its half of the budget is full.
     public func append(key: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) throws(MigrationError) {
         let offset = arena.count
         arena.append(contentsOf: key)
         arena.append(contentsOf: payload)
         entries.append(Entry(offset: offset, keyLength: Int32(key.count), payloadLength: Int32(payload.count), prefix: Self.prefix(key)))
         count += 1
-        if arena.count + entries.count * MemoryLayout<Entry>.stride >= budget { try spill() }
+        if arena.count + entries.count * MemoryLayout<Entry>.stride >= budget / 2 { try spill() }
     }
 
     public func append(key: [UInt8], payload: [UInt8]) throws(MigrationError) {
@@ -54,7 +62,7 @@ public final class ExternalSorter {
     /// Calls `body` with every record in key order, then removes the scratch files.
     public func finish(_ body: (_ key: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) throws(MigrationError) -> Void) throws(MigrationError) {
         if runs.isEmpty {
-            sortEntries()
+            Self.sort(&entries, arena)
             try MigrationError.typed { try arena.withUnsafeBytes { base in
                 for entry in entries {
                     let key = UnsafeRawBufferPointer(rebasing: base[entry.offset..<entry.offset + Int(entry.keyLength)])
@@ -67,6 +75,8 @@ public final class ExternalSorter {
             return
         }
         try spill()
+        _ = try spilling?.wait()
+        spilling = nil
         arena = []
         entries = []
         var readers: [RunReader] = []
@@ -107,7 +117,7 @@ public final class ExternalSorter {
         }
     }
 
-    private func sortEntries() {
+    private static func sort(_ entries: inout [Entry], _ arena: [UInt8]) {
         arena.withUnsafeBytes { base in
             entries.sort { a, b in
                 if a.prefix != b.prefix { return a.prefix < b.prefix }
@@ -120,16 +130,34 @@ public final class ExternalSorter {
         }
     }
 
-    /// Sorts the records in memory and writes them as one run: per record a 4-byte key length,
-    /// a 4-byte payload length (native order: the file never leaves this process), key, payload.
+    /// Hands the records gathered so far to a thread that sorts them and writes them as one
+    /// run; first waits for the previous run (its error, if any, comes out here) and takes its
+    /// emptied buffers.
     private func spill() throws(MigrationError) {
         guard !entries.isEmpty else { return }
-        sortEntries()
+        let spare = try spilling?.wait()
+        spilling = nil
+        let full = SpillBuffers(arena: arena, entries: entries)
+        arena = spare?.arena ?? []
+        entries = spare?.entries ?? []
+        if spare == nil { arena.reserveCapacity(full.arena.capacity) }
         let path = "\(directory)/.\(name).run\(runs.count)"
-        let writer = try BufferedFileWriter(path: path)
         runs.append(path)
-        try MigrationError.typed { try arena.withUnsafeBytes { base in
-            for entry in entries {
+        spilling = BackgroundJob(name: "mlm-migrate.sort") { () throws(MigrationError) -> SpillBuffers in
+            try Self.writeRun(full, to: path)
+            full.arena.removeAll(keepingCapacity: true)
+            full.entries.removeAll(keepingCapacity: true)
+            return full
+        }
+    }
+
+    /// Sorts the records in memory and writes them as one run: per record a 4-byte key length,
+    /// a 4-byte payload length (native order: the file never leaves this process), key, payload.
+    private static func writeRun(_ buffers: SpillBuffers, to path: String) throws(MigrationError) {
+        sort(&buffers.entries, buffers.arena)
+        let writer = try BufferedFileWriter(path: path)
+        try MigrationError.typed { try buffers.arena.withUnsafeBytes { base in
+            for entry in buffers.entries {
                 let end = entry.offset + Int(entry.keyLength) + Int(entry.payloadLength)
                 try writer.append { out in
                     withUnsafeBytes(of: entry.keyLength) { out.append(contentsOf: $0) }
@@ -139,8 +167,6 @@ public final class ExternalSorter {
             }
         } }
         try writer.close(sync: false)
-        arena.removeAll(keepingCapacity: true)
-        entries.removeAll(keepingCapacity: true)
     }
 
     static func prefix(_ key: UnsafeRawBufferPointer) -> UInt64 {
@@ -157,6 +183,18 @@ public final class ExternalSorter {
             if order != 0 { return Int(order) }
         }
         return a.count - b.count
+    }
+}
+
+/// One half of the sorter's memory on its way to a run file: owned by the spilling thread until
+/// it hands the buffers back.
+private final class SpillBuffers: @unchecked Sendable {
+    var arena: [UInt8]
+    var entries: [ExternalSorter.Entry]
+
+    init(arena: [UInt8], entries: [ExternalSorter.Entry]) {
+        self.arena = arena
+        self.entries = entries
     }
 }
 

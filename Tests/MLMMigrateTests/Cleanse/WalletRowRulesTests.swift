@@ -62,6 +62,22 @@ import Testing
         #expect(try entry(amount: "0").amountMinor == 0)
     }
 
+    @Test func oneInstanceGivesEveryRowWhatAFreshOneWould() throws {
+        let mapping = try #require(Self.ledger)
+        let shared = WalletRowRules(entity: mapping.entries, sign: mapping.rules.amountSign, directory: Self.directory)
+        // More distinct currencies than the instance keeps answers for, unknown ones among them,
+        // each coming back after others, and the kinds alternating between credit and debit.
+        let currencies = ["USD", "JPY", "BHD", "EUR", "XXQ", "INR", "GBP", "KWD", "CLP", "CHF", "SEK", "NOK",
+                          "DKK", "PLN", "CZK", "HUF", "ZZZ", "AUD", "CAD", "NZD", "usd", "jpy"]
+        for round in 0..<3 {
+            for (index, currency) in currencies.enumerated() {
+                let raw: [String?] = ["f.csv", "2", nil, nil, "T\(index)", "ann", currency, index % 2 == 0 ? "C" : "W", "\(round + index).5", "2024-01-02T03:04:05Z"]
+                let fresh = WalletRowRules(entity: mapping.entries, sign: mapping.rules.amountSign, directory: Self.directory)
+                #expect(shared.apply(raw) == fresh.apply(raw), "\(currency), round \(round)")
+            }
+        }
+    }
+
     @Test func readsDeclaredThousandsSeparatorsAndExponents() throws {
         #expect(try entry(amount: "1,234.50").amountMinor == 123_450)
         #expect(try entry(amount: "1e2").amountMinor == 10_000)

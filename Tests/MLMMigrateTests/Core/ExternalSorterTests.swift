@@ -55,4 +55,17 @@ import Testing
     @Test func sortsAnEmptyInput() throws {
         #expect(try sorted([], budget: 1 << 16).isEmpty)
     }
+
+    @Test func reportsARunItCouldNotWrite() throws {
+        let directory = try TemporaryDirectory()
+        let gone = directory.path + "/gone"
+        try FileManager.default.createDirectory(atPath: gone, withIntermediateDirectories: false)
+        let sorter = ExternalSorter(directory: gone, name: "lost", memoryBudget: 1 << 16)
+        try FileManager.default.removeItem(atPath: gone)
+        // Runs are written on their own thread: the failure comes out of a later append or finish.
+        #expect(throws: MigrationError.self) {
+            for (key, payload) in randomRecords(10_000, seed: 5) { try sorter.append(key: Array(key.utf8), payload: Array(payload.utf8)) }
+            try sorter.finish { _, _ in }
+        }
+    }
 }
