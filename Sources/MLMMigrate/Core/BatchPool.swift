@@ -1,10 +1,8 @@
 import Dispatch
 
 /// Runs submitted jobs on up to `workers` threads while the caller goes on producing, and hands
-/// each result back on the caller's thread, in submission order. At most `2 * workers + 2` jobs
-/// are pending (running, queued or waiting to be handed back), so memory stays bounded by the
-/// batch size; the queued ones keep the workers busy while the caller is descheduled (three
-/// threads share two cores).
+/// each result back on the caller's thread, in submission order. At most `workers + 1` jobs are
+/// pending (running or waiting to be handed back), so memory stays bounded by the batch size.
 final class BatchPool<Result: Sendable> {
     private let queue = DispatchQueue(label: "mlm-migrate.batches", attributes: .concurrent)
     private let limit: Int
@@ -16,7 +14,7 @@ final class BatchPool<Result: Sendable> {
     }
 
     init(workers: Int) {
-        limit = max(1, workers) * 2 + 2
+        limit = max(1, workers) + 1
     }
 
     /// Queues `job`; when the pool is full, first waits for the oldest job and delivers its result.
