@@ -36,12 +36,12 @@ struct ExtractBatch: Sendable {
     /// Where a mapped column's value is: `start..<end` in ``bytes``; `start` -1 for no source
     /// column, -2 for the joined file's value `joined[end]`.
     private struct Value {
-        var start: Int32
-        var end: Int32
+        var start: Int
+        var end: Int
     }
 
     private struct CSVRow {
-        var file: Int32
+        var file: Int
         var line: Int
         var unreadable: ReasonCode?
         /// The index of its first column's value in ``values``.
@@ -72,9 +72,9 @@ struct ExtractBatch: Sendable {
             decoded.append(record)
         case .csv(let csv, let file, let unreadable, let joinedRow):
             if files.last !== file { files.append(file) }
-            rows.append(CSVRow(file: Int32(files.count - 1), line: csv.line, unreadable: unreadable, firstValue: values.count))
+            rows.append(CSVRow(file: files.count - 1, line: csv.line, unreadable: unreadable, firstValue: values.count))
             guard unreadable == nil else { return }
-            let base = Int32(bytes.count)
+            let base = bytes.count
             bytes.append(contentsOf: csv.bytes)
             let fieldCount = file.fieldCount
             csv.fieldEnds.withUnsafeBufferPointer { ends in
@@ -84,9 +84,9 @@ struct ExtractBatch: Sendable {
                             values.append(Value(start: -1, end: 0))
                         } else if index < fieldCount {
                             let start = index == 0 ? 0 : ends[index - 1]
-                            values.append(Value(start: base + Int32(start), end: base + Int32(ends[index])))
+                            values.append(Value(start: base + start, end: base + ends[index]))
                         } else {
-                            values.append(Value(start: -2, end: Int32(joined.count)))
+                            values.append(Value(start: -2, end: joined.count))
                             joined.append(joinedRow?[index - fieldCount] ?? nil)
                         }
                     }
@@ -102,7 +102,7 @@ struct ExtractBatch: Sendable {
         out.reserveCapacity(count)
         bytes.withUnsafeBufferPointer { all in
             for row in rows {
-                let file = files[Int(row.file)]
+                let file = files[row.file]
                 var record = Extractor.Record(location: SourceLocation(source: file.name, line: row.line), unreadable: nil, values: [])
                 if let reason = row.unreadable {
                     record.unreadable = (reason, nil)
@@ -117,9 +117,9 @@ struct ExtractBatch: Sendable {
                     case -1:
                         record.append(.null, column: column)
                     case -2:
-                        record.append(joined[Int(value.end)].map(SourceValue.text) ?? .null, column: column)
+                        record.append(joined[value.end].map(SourceValue.text) ?? .null, column: column)
                     default:
-                        record.append(SourceValue(UnsafeBufferPointer(rebasing: all[Int(value.start)..<Int(value.end)]), encoding: file.encoding), column: column)
+                        record.append(SourceValue(UnsafeBufferPointer(rebasing: all[value.start..<value.end]), encoding: file.encoding), column: column)
                     }
                 }
                 out.append(record)
