@@ -165,9 +165,9 @@ public final class WalletRowRules {
     }
 }
 
-/// A lookup's answers for the last few distinct keys, searched in order: for keys with a handful
-/// of values (currencies, kinds), where a linear search of short strings beats hashing them.
-/// Past `capacity` keys it asks `compute` every time.
+/// A lookup's answers for the first `capacity` distinct keys it is asked, searched in order: for
+/// keys with a handful of values (currencies, kinds), where a linear search of short strings
+/// beats hashing them. Any other key is computed every time.
 struct RecentLookups<Value> {
     private var keys: [String] = []
     private var values: [Value] = []
