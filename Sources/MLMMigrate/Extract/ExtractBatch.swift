@@ -33,11 +33,13 @@ struct ExtractBatch: Sendable {
         case csv(CSVRecord, CSVFile, unreadable: ReasonCode?, joined: [String?]?)
     }
 
-    /// Where a mapped column's value is: `start..<end` in ``bytes``; `start` -1 for no source
-    /// column, -2 for the joined file's value `joined[end]`.
-    private struct Value {
-        var start: Int
-        var end: Int
+    /// Where a mapped column's value is: bytes in ``bytes``, no source column, or the joined
+    /// file's value at an index of ``joined`` (payloads are plain integers: no reference counting
+    /// per value).
+    private enum Value {
+        case bytes(Range<Int>)
+        case none
+        case joined(Int)
     }
 
     private struct CSVRow {
@@ -81,12 +83,12 @@ struct ExtractBatch: Sendable {
                 file.positions.withUnsafeBufferPointer { positions in
                     for index in positions {
                         if index < 0 {
-                            values.append(Value(start: -1, end: 0))
+                            values.append(.none)
                         } else if index < fieldCount {
                             let start = index == 0 ? 0 : ends[index - 1]
-                            values.append(Value(start: base + start, end: base + ends[index]))
+                            values.append(.bytes(base + start..<base + ends[index]))
                         } else {
-                            values.append(Value(start: -2, end: joined.count))
+                            values.append(.joined(joined.count))
                             joined.append(joinedRow?[index - fieldCount] ?? nil)
                         }
                     }
@@ -112,14 +114,13 @@ struct ExtractBatch: Sendable {
                 }
                 record.values.reserveCapacity(file.columns.count)
                 for (offset, column) in file.columns.enumerated() {
-                    let value = values[row.firstValue + offset]
-                    switch value.start {
-                    case -1:
+                    switch values[row.firstValue + offset] {
+                    case .none:
                         record.append(.null, column: column)
-                    case -2:
-                        record.append(joined[value.end].map(SourceValue.text) ?? .null, column: column)
-                    default:
-                        record.append(SourceValue(UnsafeBufferPointer(rebasing: all[value.start..<value.end]), encoding: file.encoding), column: column)
+                    case .joined(let index):
+                        record.append(joined[index].map(SourceValue.text) ?? .null, column: column)
+                    case .bytes(let range):
+                        record.append(SourceValue(UnsafeBufferPointer(rebasing: all[range]), encoding: file.encoding), column: column)
                     }
                 }
                 out.append(record)
