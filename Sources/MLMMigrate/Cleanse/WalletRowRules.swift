@@ -34,8 +34,8 @@ public final class WalletRowRules {
     private let directory: MemberDirectory
     /// The currencies' exponents and the kinds' debit flags met so far: a few distinct values
     /// repeat on every row, and comparing short strings costs less than hashing them.
-    private var exponents = RecentLookups<Int?>()
-    private var debits = RecentLookups<Bool>()
+    private var exponents = LookupMemo<Int?>()
+    private var debits = LookupMemo<Bool>()
 
     private enum Field: String, CaseIterable {
         case legacyTxnID = "legacy_txn_id", member, currency, kind, amount, balance, direction, counterparty
@@ -168,7 +168,7 @@ public final class WalletRowRules {
 /// A lookup's answers for the first `capacity` distinct keys it is asked, searched in order: for
 /// keys with a handful of values (currencies, kinds), where a linear search of short strings
 /// beats hashing them. Any other key is computed every time.
-struct RecentLookups<Value> {
+struct LookupMemo<Value> {
     private var keys: [String] = []
     private var values: [Value] = []
     private let capacity = 16
