@@ -16,6 +16,8 @@ public struct Pipeline {
     public var entryPartitions: Int?
     /// `--entry-streams N`: COPY streams for a first load's wallet entries (``Loader/entryStreams``).
     public var entryStreams = 2
+    /// `--copy-format`: binary `COPY` where the target's column types allow (``Loader/binaryCopy``).
+    public var binaryCopy = true
     /// Pauses before each retry of a load after a transient database error.
     public var retryDelays: [Double] = [0.5, 1, 2, 4, 8]
     /// The closed pay period the export holds, overriding the mapping's `commission_period` id
@@ -438,6 +440,7 @@ public struct Pipeline {
                 loader.maxBatches = maxBatches
                 loader.entryPartitions = entryPartitions
                 loader.entryStreams = entryStreams
+                loader.binaryCopy = binaryCopy
                 loader.finishingTransform = finishingTransform
                 loader.entryFrontier = frontier
                 loader.stepStarting = earlyStart(manifest, frontier: frontier)

@@ -50,6 +50,7 @@ struct CommonOptions: ParsableArguments {
             pipeline.maxBatches = batches.maxBatches
             pipeline.entryPartitions = batches.entryPartitions
             pipeline.entryStreams = batches.entryStreams
+            pipeline.binaryCopy = batches.copyFormat == .binary
         }
         if let keys { pipeline.kek = try keys.kek() }
         return pipeline

@@ -36,6 +36,16 @@ struct BatchOptions: ParsableArguments {
     ))
     var entryStreams = 2
 
+    @Option(name: .long, help: ArgumentHelp(
+        "How a first load sends rows: binary (PostgreSQL's binary COPY where the columns allow it) or text (the stage files' bytes).",
+        discussion: "The same rows, batches and digests either way; binary spares the server parsing every value (docs/performance.md)."
+    ))
+    var copyFormat: CopyFormat = .binary
+
+    enum CopyFormat: String, ExpressibleByArgument, CaseIterable {
+        case binary, text
+    }
+
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1") }
         guard (maxBatches ?? 1) > 0 else { throw ValidationError("--max-batches must be at least 1") }

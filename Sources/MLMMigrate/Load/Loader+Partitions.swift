@@ -42,7 +42,7 @@ extension Loader {
             let stream = PartitionStream(
                 connInfo: connInfo, path: path, table: table, remainder: remainder, modulus: partitions, runID: runID,
                 skip: committed.rows[remainder], firstBatch: first[remainder] + committed.batches[remainder],
-                entity: step.entity, kind: step.kind, batchSize: batchSize, logger: logger
+                entity: step.entity, kind: step.kind, batchSize: batchSize, logger: logger, binaryCopy: binaryCopy
             )
             group.enter()
             let thread = Thread {
@@ -93,18 +93,15 @@ extension Loader {
             """, [String(runID), keys]) ?? "0") ?? 0
     }
 
-    /// Copies up to `batchSize` of a partition's rows into `sql`; `digest` sees every byte sent.
+    /// Copies up to `batchSize` of a partition's rows into `target` as batch `batchNo`;
+    /// `digest` sees the text of every row sent.
     func copy(
-        _ lines: PartitionLines, _ sql: String, what: String, _ digest: (UnsafeRawBufferPointer) -> Void
+        _ lines: PartitionLines, _ target: CopyInto, runID: Int, batchNo: Int, _ digest: (UnsafeRawBufferPointer) -> Void
     ) throws(MigrationError) -> Int {
-        var count = 0
-        try connection.copyIn(sql, what: what) { send throws(MigrationError) in
-            count = try lines.next(maxLines: batchSize) { bytes throws(MigrationError) in
-                digest(bytes)
-                try send(bytes)
-            }
-        }
-        return count
+        try target.copy(
+            lines, maxLines: batchSize, on: connection, runID: runID, batchNo: batchNo,
+            place: { "a row of batch \(batchNo) (the \($0 + 1)th of a chunk sent)" }, digest: digest
+        )
     }
 }
 
@@ -161,11 +158,14 @@ struct PartitionStream: Sendable {
     var kind: String
     var batchSize: Int
     var logger: Logger
+    /// ``Loader/binaryCopy``.
+    var binaryCopy: Bool
 
     func run(_ shared: PartitionStreams) {
         do throws(MigrationError) {
             let connection = try PostgresConnection(connInfo, logger: logger)
-            let loader = Loader(connection: connection, batchSize: batchSize, logger: logger)
+            var loader = Loader(connection: connection, batchSize: batchSize, logger: logger)
+            loader.binaryCopy = binaryCopy
             let lines = try PartitionLines(path: path, columns: table.columns, remainder: remainder, modulus: modulus)
             var skipped = 0
             while skipped < skip {
@@ -174,13 +174,13 @@ struct PartitionStream: Sendable {
                 skipped += passed
             }
             let partition = EntryPartitions.partitionName(remainder)
-            let sql = "COPY \(partition) (\(table.columns.joined(separator: ", "))) FROM STDIN"
+            let target = try loader.copyInto(table, name: partition, path: path)
             var batchNo = firstBatch
             while shared.take() {
                 let rows = try loader.loadBatch(
                     runID: runID, batchNo: batchNo, entity: entity, kind: kind, tables: [table.name, partition]
                 ) { digest throws(MigrationError) in
-                    try loader.copy(lines, sql, what: "COPY \(partition)", digest)
+                    try loader.copy(lines, target, runID: runID, batchNo: batchNo, digest)
                 }
                 guard rows > 0 else {
                     shared.giveBack()

@@ -40,7 +40,7 @@ extension Loader {
             let worker = BatchStream(
                 connInfo: connInfo, path: path, table: table, stream: stream, streams: streams, firstBatch: first,
                 committed: done, runID: runID, entity: step.entity, kind: step.kind, batchSize: batchSize, logger: logger,
-                frontier: entryFrontier
+                frontier: entryFrontier, binaryCopy: binaryCopy
             )
             group.enter()
             let thread = Thread {
@@ -102,6 +102,8 @@ struct BatchStream: Sendable {
     var logger: Logger
     /// Told the member each batch starts with and each commit, for the ledger's read-back.
     var frontier: EntryFrontier?
+    /// ``Loader/binaryCopy``.
+    var binaryCopy: Bool
 
     func run(_ shared: PartitionStreams, _ ends: StreamEnds) {
         do throws(MigrationError) {
@@ -119,8 +121,9 @@ struct BatchStream: Sendable {
             }
             guard try pass(batch * batchSize) else { return ends.end(stream) }
             let connection = try PostgresConnection(connInfo, logger: logger)
-            let loader = Loader(connection: connection, batchSize: batchSize, logger: logger)
-            let sql = "COPY \(table.name) (\(table.columns.joined(separator: ", "))) FROM STDIN"
+            var loader = Loader(connection: connection, batchSize: batchSize, logger: logger)
+            loader.binaryCopy = binaryCopy
+            let target = try loader.copyInto(table, path: path)
             while true {
                 if committed.contains(batch) {
                     guard try pass(batchSize) else { return ends.end(stream) }
@@ -134,7 +137,7 @@ struct BatchStream: Sendable {
                         runID: runID, batchNo: firstBatch + batch, entity: entity, kind: kind, tables: [table.name]
                     ) { digest throws(MigrationError) in
                         var first = true
-                        return try loader.copy(reader, sql) { bytes in
+                        return try loader.copy(reader, target, runID: runID, batchNo: firstBatch + batch) { bytes in
                             if first, let frontier {
                                 first = false
                                 // The batch's first line starts with its member id.

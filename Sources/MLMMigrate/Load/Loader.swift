@@ -254,6 +254,10 @@ public struct Loader {
         return finished
     }
 
+    /// Sends a first load's rows in PostgreSQL's binary `COPY` format where the target table's
+    /// column types allow (``CopyBinaryEncoder``); false sends every row as its text.
+    public var binaryCopy = true
+
     /// `COPY` streams (connections) that load a first load's wallet entries into an
     /// unpartitioned table at once (``loadStreams``); 1 loads them as every other step.
     public var entryStreams = 2
@@ -313,7 +317,8 @@ public struct Loader {
                 }
             }
         }
-        let sqls = step.files.map { "COPY \($0.table.name) (\($0.table.columns.joined(separator: ", "))) FROM STDIN" }
+        var targets: [CopyInto] = []
+        for (file, reader) in zip(step.files, readers) { targets.append(try copyInto(file.table, path: reader.path)) }
         let shown = budget != 0 && (step.entity == "members" || step.entity == "wallet_entries")
         let line = ProgressLine("load \(step.entity == "members" && step.kind == "quarantine" ? "quarantine" : step.entity)", enabled: shown ? progress : false)
         line.detail = tracker.map { tracker in { tracker.line } }
@@ -321,10 +326,11 @@ public struct Loader {
         var atEnd = false
         while budget != 0 {
             let tables = step.files.map(\.table.name)
-            let rows = try loadBatch(runID: runID, batchNo: summary.batches + 1, entity: step.entity, kind: step.kind, tables: tables) { digest throws(MigrationError) in
-                let count = try copy(readers[0], sqls[0], digest)
-                for (reader, sql) in zip(readers.dropFirst(), sqls.dropFirst()) {
-                    guard try copy(reader, sql, { _ in }) == count else {
+            let batchNo = summary.batches + 1
+            let rows = try loadBatch(runID: runID, batchNo: batchNo, entity: step.entity, kind: step.kind, tables: tables) { digest throws(MigrationError) in
+                let count = try copy(readers[0], targets[0], runID: runID, batchNo: batchNo, digest)
+                for (reader, target) in zip(readers.dropFirst(), targets.dropFirst()) {
+                    guard try copy(reader, target, runID: runID, batchNo: batchNo, { _ in }) == count else {
                         throw MigrationError(.workdirCorrupt, "\(reader.path) and \(readers[0].path) disagree; run transform again")
                     }
                 }
@@ -346,16 +352,15 @@ public struct Loader {
         return (total, atEnd)
     }
 
-    /// Copies up to `batchSize` lines from `chunks` with `sql`; `digest` sees every byte sent.
-    func copy(_ rows: StageFileReader, _ sql: String, _ digest: (UnsafeRawBufferPointer) -> Void) throws(MigrationError) -> Int {
-        var lines = 0
-        try connection.copyIn(sql, what: sql.split(separator: " ").prefix(2).joined(separator: " ")) { send throws(MigrationError) in
-            lines = try rows.nextLines(maxLines: batchSize) { bytes throws(MigrationError) in
-                digest(bytes)
-                try send(bytes)
-            }
-        }
-        return lines
+    /// Copies up to `batchSize` rows of `rows` into `target` as batch `batchNo`; `digest` sees
+    /// the text of every row sent.
+    func copy(
+        _ rows: StageFileReader, _ target: CopyInto, runID: Int, batchNo: Int, _ digest: (UnsafeRawBufferPointer) -> Void
+    ) throws(MigrationError) -> Int {
+        // Read while a chunk is sent: the reader counts its lines once the chunk is handed over.
+        try target.copy(
+            rows, maxLines: batchSize, on: connection, runID: runID, batchNo: batchNo, place: { "line \(rows.lineNumber + 1 + $0)" }, digest: digest
+        )
     }
 
     /// Runs `body` in one transaction with the batch's session settings, then records the

@@ -169,6 +169,42 @@ import Testing
         #expect { try RunRecords.lockTarget(second) } throws: { ($0 as? MigrationError)?.code == "target.busy" }
     }
 
+    /// Binary `COPY` (the default) and text `COPY` of the same transform give the same target:
+    /// every row, its run and batch, and every batch's digest.
+    @Test func aBinaryLoadGivesTheSameTargetAsATextOne() throws {
+        let directory = try TemporaryDirectory()
+        var pipeline = try Self.transformedSample(directory)
+        pipeline.batchSize = 700
+        let binary = try TestPostgres.freshDatabase("binarycopy")
+        _ = try pipeline.load(target: binary)
+        pipeline.binaryCopy = false
+        let text = try TestPostgres.freshDatabase("textcopy")
+        _ = try pipeline.load(target: text)
+        let tables = try ResumeTests.tables(binary)
+        #expect(tables == (try ResumeTests.tables(text)))
+        #expect(tables["wallet_entries"]?.hasPrefix("11999:") == true)
+    }
+
+    /// A stage-file value binary `COPY` cannot send stops the load naming the file, line and
+    /// column, never the value.
+    @Test func aValueBinaryCopyCannotSendStopsTheLoadNamingItsPlace() throws {
+        let directory = try TemporaryDirectory()
+        let pipeline = try Self.transformedSample(directory)
+        let wallets = "\(directory.path)/transform/wallets.tsv"
+        var lines = try String(contentsOfFile: wallets, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var fields = lines[1_500].split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        fields[3] = "twelve"
+        lines[1_500] = fields.joined(separator: "\t")
+        try lines.joined(separator: "\n").write(toFile: wallets, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try pipeline.load(target: try TestPostgres.freshDatabase("binaryrefused"))
+        } throws: { error in
+            guard let error = error as? MigrationError else { return false }
+            return error.code == ErrorCode.workdirCorrupt.rawValue && error.message.contains("wallets.tsv: line 1501 column entry_count is not a bigint")
+                && !error.message.contains("twelve")
+        }
+    }
+
     @Test func appliesTheSchemaOnceAndIsRerunnable() throws {
         let connection = try PostgresConnection(try TestPostgres.freshDatabase("schema"))
         #expect(try TargetSchema.apply(on: connection) == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])

@@ -138,19 +138,19 @@ import Testing
         let work = try transformed()
         let clean = try TestPostgres.freshDatabase("cleanbad")
         #expect(try load(work.path, clean).status == 0)
-        // A wallet row the database refuses (a balance that is not a number), deep in the file.
+        // A wallet row the database refuses (a negative entry count, against its check), deep in the file.
         let wallets = "\(work.path)/transform/wallets.tsv"
         let original = try String(contentsOfFile: wallets, encoding: .utf8)
         var lines = original.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var fields = lines[1_500].split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        fields[2] = "twelve"
+        fields[3] = "-1"
         lines[1_500] = fields.joined(separator: "\t")
         try lines.joined(separator: "\n").write(toFile: wallets, atomically: true, encoding: .utf8)
 
         let target = try TestPostgres.freshDatabase("bad")
         let failed = try load(work.path, target)
         #expect(failed.status == 2)
-        #expect(failed.errorOutput.contains("[SQLSTATE 22P02]") && failed.errorOutput.contains("[target.sql_failed]"), "\(failed.errorOutput)")
+        #expect(failed.errorOutput.contains("[SQLSTATE 23514]") && failed.errorOutput.contains("[target.sql_failed]"), "\(failed.errorOutput)")
         #expect(failed.errorOutput.contains("the same command resumes it"))
         let connection = try PostgresConnection(target)
         #expect(try connection.scalar("SELECT status FROM mlm_migration.runs") == "loading")
