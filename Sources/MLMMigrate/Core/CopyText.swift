@@ -414,6 +414,36 @@ public final class StageFileReader {
         return lines
     }
 
+    /// Passes over up to `maxLines` rows without checking their width (rows another reader
+    /// of the file sends, and checks); returns how many (0 at end of file).
+    public func passLines(maxLines: Int) throws(MigrationError) -> Int {
+        var lines = 0
+        while lines < maxLines {
+            let (next, counted) = buffer.withUnsafeBufferPointer { bytes -> (Int, Int) in
+                var cursor = position
+                var counted = 0
+                while counted < maxLines - lines, cursor < bytes.count, let base = bytes.baseAddress,
+                      let hit = memchr(base + cursor, 0x0A, bytes.count - cursor) {
+                    cursor = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+                    counted += 1
+                }
+                return (cursor, counted)
+            }
+            guard counted > 0 else {
+                if atEnd {
+                    guard position >= buffer.count else { throw corrupt(line: lineNumber + 1, "is cut short (no line end)") }
+                    break
+                }
+                try refill()
+                continue
+            }
+            position = next
+            lines += counted
+            lineNumber += counted
+        }
+        return lines
+    }
+
     /// Hands the next line (without its newline) to `body`; nil at end of file.
     private func nextLine<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) throws(MigrationError) -> R? {
         while true {

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Re-encodes a stage file's COPY-text rows in PostgreSQL's binary `COPY` format, so the server
 /// reads each value as it stores it instead of parsing its text: a third less server time for
 /// the wallet entries (no `timestamptz` parse, no hex decode of the entry hash, no per-row
@@ -91,16 +93,22 @@ struct CopyBinaryEncoder: Sendable {
     }
 
     /// Appends the binary rows of `lines` (whole COPY-text lines, newlines included) to `out`.
-    func encode(_ lines: UnsafeRawBufferPointer, runID: Int64, batchNo: Int64, into out: inout [UInt8]) -> Refusal? {
+    func encode(_ lines: UnsafeRawBufferPointer, runID: Int64, batchNo: Int64, into out: Output) -> Refusal? {
         let bytes = lines.assumingMemoryBound(to: UInt8.self)
         let fieldCount = UInt16(kinds.count + (stamps ? 2 : 0))
+        // A value's binary form is at most its text plus 12 bytes (length, and 8 for a short integer).
+        let perLine = 2 + kinds.count * 12 + (stamps ? 20 : 0)
         var start = 0
         var line = 0
-        var scratch: [UInt8] = []
         while start < bytes.count {
             var end = start
-            while end < bytes.count, bytes[end] != 0x0A { end += 1 }
-            Self.append(fieldCount, to: &out)
+            if let base = bytes.baseAddress, let hit = memchr(base + start, 0x0A, bytes.count - start) {
+                end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            } else {
+                end = bytes.count
+            }
+            out.reserve(end - start + perLine)
+            out.put(fieldCount)
             var fieldStart = start
             for (column, kind) in kinds.enumerated() {
                 // Fewer fields than columns (the reader has checked the width; this is a guard).
@@ -108,15 +116,15 @@ struct CopyBinaryEncoder: Sendable {
                 var fieldEnd = fieldStart
                 while fieldEnd < end, bytes[fieldEnd] != 0x09 { fieldEnd += 1 }
                 let field = UnsafeBufferPointer(rebasing: bytes[fieldStart..<fieldEnd])
-                guard Self.append(field, as: kind, to: &out, scratch: &scratch) else { return Refusal(line: line, column: column) }
+                guard Self.append(field, as: kind, to: out) else { return Refusal(line: line, column: column) }
                 fieldStart = fieldEnd + 1
             }
             guard fieldStart == end + 1 else { return Refusal(line: line, column: kinds.count - 1) }
             if stamps {
-                Self.append(UInt32(8), to: &out)
-                Self.append(UInt64(bitPattern: runID), to: &out)
-                Self.append(UInt32(4), to: &out)
-                Self.append(UInt32(truncatingIfNeeded: batchNo), to: &out)
+                out.put(UInt32(8))
+                out.put(UInt64(bitPattern: runID))
+                out.put(UInt32(4))
+                out.put(UInt32(truncatingIfNeeded: batchNo))
             }
             start = end + 1
             line += 1
@@ -125,10 +133,10 @@ struct CopyBinaryEncoder: Sendable {
     }
 
     /// Appends one field (still COPY-escaped) as its length and bytes; false when it is not a
-    /// value of `kind` in the form Transform writes.
-    static func append(_ field: UnsafeBufferPointer<UInt8>, as kind: Kind, to out: inout [UInt8], scratch: inout [UInt8]) -> Bool {
+    /// value of `kind` in the form Transform writes. `out` has room for the field's text plus 12 bytes.
+    static func append(_ field: UnsafeBufferPointer<UInt8>, as kind: Kind, to out: Output) -> Bool {
         if field.count == 2, field[0] == UInt8(ascii: "\\"), field[1] == UInt8(ascii: "N") {
-            append(UInt32.max, to: &out)
+            out.put(UInt32.max)
             return true
         }
         switch kind {
@@ -137,72 +145,77 @@ struct CopyBinaryEncoder: Sendable {
             switch width {
             case 2:
                 guard let narrow = Int16(exactly: value) else { return false }
-                append(UInt32(2), to: &out)
-                append(UInt16(bitPattern: narrow), to: &out)
+                out.put(UInt32(2))
+                out.put(UInt16(bitPattern: narrow))
             case 4:
                 guard let narrow = Int32(exactly: value) else { return false }
-                append(UInt32(4), to: &out)
-                append(UInt32(bitPattern: narrow), to: &out)
+                out.put(UInt32(4))
+                out.put(UInt32(bitPattern: narrow))
             default:
-                append(UInt32(8), to: &out)
-                append(UInt64(bitPattern: value), to: &out)
+                out.put(UInt32(8))
+                out.put(UInt64(bitPattern: value))
             }
         case .boolean:
             guard field.count == 1, field[0] == UInt8(ascii: "t") || field[0] == UInt8(ascii: "f") else { return false }
-            append(UInt32(1), to: &out)
-            out.append(field[0] == UInt8(ascii: "t") ? 1 : 0)
+            out.put(UInt32(1))
+            out.put(UInt8(field[0] == UInt8(ascii: "t") ? 1 : 0))
         case .text:
-            guard field.contains(UInt8(ascii: "\\")) else {
-                append(UInt32(field.count), to: &out)
-                out.append(contentsOf: field)
-                return true
+            let lengthAt = out.count
+            out.put(UInt32(0))
+            if let start = field.baseAddress, memchr(start, Int32(UInt8(ascii: "\\")), field.count) != nil {
+                unescape(field, into: out)
+            } else {
+                out.put(field)
             }
-            scratch.removeAll(keepingCapacity: true)
-            unescape(field, into: &scratch)
-            append(UInt32(scratch.count), to: &out)
-            out.append(contentsOf: scratch)
+            out.patch(UInt32(out.count - lengthAt - 4), at: lengthAt)
         case .bytea:
             // `\\x` then hex digits: the escaped backslash, as CopyText.appendBytea writes it.
             guard field.count >= 3, field.count % 2 == 1, field[0] == UInt8(ascii: "\\"), field[1] == UInt8(ascii: "\\"),
                   field[2] == UInt8(ascii: "x") else { return false }
             let count = (field.count - 3) / 2
-            append(UInt32(count), to: &out)
-            var index = 3
-            while index < field.count {
-                guard let high = hexValue(field[index]), let low = hexValue(field[index + 1]) else { return false }
-                out.append(high << 4 | low)
-                index += 2
+            out.put(UInt32(count))
+            // Decoded straight into the buffer, its count moved once: 32 bytes an entry hash.
+            // Without a branch per digit (hex digits are random, so a branch is a coin toss):
+            // a digit's value is its low four bits, plus 9 for a letter (bit 6 set).
+            var valid: UInt8 = 1
+            let destination = out.tail
+            for index in 0..<count {
+                let high = field[3 + 2 * index], low = field[4 + 2 * index]
+                valid &= isHexDigit(high) & isHexDigit(low)
+                destination[index] = ((high & 0x0F) &+ 9 &* (high >> 6)) << 4 | ((low & 0x0F) &+ 9 &* (low >> 6))
             }
+            guard valid == 1 else { return false }
+            out.advance(count)
         case .timestamptz:
             guard let micros = UTCTimestamp.parse(bytes: field) else { return false }
             let (value, overflow) = micros.subtractingReportingOverflow(postgresEpochMicros)
             guard !overflow else { return false }
-            append(UInt32(8), to: &out)
-            append(UInt64(bitPattern: value), to: &out)
+            out.put(UInt32(8))
+            out.put(UInt64(bitPattern: value))
         }
         return true
     }
 
     /// Undoes COPY text's escapes as PostgreSQL's `COPY FROM` does: `\b \f \n \r \t \v`, one to
     /// three octal digits, `\x` and one or two hex digits, and any other character for itself.
-    static func unescape(_ field: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+    static func unescape(_ field: UnsafeBufferPointer<UInt8>, into out: Output) {
         var index = 0
         while index < field.count {
             let byte = field[index]
             index += 1
             guard byte == UInt8(ascii: "\\"), index < field.count else {
-                out.append(byte)
+                out.put(byte)
                 continue
             }
             let escaped = field[index]
             index += 1
             switch escaped {
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "v"): out.append(0x0B)
+            case UInt8(ascii: "b"): out.put(UInt8(0x08))
+            case UInt8(ascii: "f"): out.put(UInt8(0x0C))
+            case UInt8(ascii: "n"): out.put(UInt8(0x0A))
+            case UInt8(ascii: "r"): out.put(UInt8(0x0D))
+            case UInt8(ascii: "t"): out.put(UInt8(0x09))
+            case UInt8(ascii: "v"): out.put(UInt8(0x0B))
             case UInt8(ascii: "0")...UInt8(ascii: "7"):
                 var value = Int(escaped - UInt8(ascii: "0"))
                 for _ in 0..<2 {
@@ -210,7 +223,7 @@ struct CopyBinaryEncoder: Sendable {
                     value = value * 8 + Int(field[index] - UInt8(ascii: "0"))
                     index += 1
                 }
-                out.append(UInt8(truncatingIfNeeded: value))
+                out.put(UInt8(truncatingIfNeeded: value))
             case UInt8(ascii: "x") where index < field.count && hexValue(field[index]) != nil:
                 var value = hexValue(field[index]) ?? 0
                 index += 1
@@ -218,23 +231,91 @@ struct CopyBinaryEncoder: Sendable {
                     value = value << 4 | low
                     index += 1
                 }
-                out.append(value)
-            default: out.append(escaped)
+                out.put(value)
+            default: out.put(escaped)
             }
         }
     }
 
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
+    /// A hex digit's value (either case), 0xF0 for a byte that is none; computed rather than
+    /// looked up (a static table costs a lazy-initialisation check on every access).
+    @inline(__always)
+    private static func nibble(_ byte: UInt8) -> UInt8 {
+        let digit = byte &- UInt8(ascii: "0")
+        if digit < 10 { return digit }
+        let letter = (byte | 0x20) &- UInt8(ascii: "a")
+        return letter < 6 ? letter + 10 : 0xF0
     }
 
+    /// 1 for a hex digit (either case), else 0.
     @inline(__always)
-    private static func append<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
-        withUnsafeBytes(of: value.bigEndian) { out.append(contentsOf: $0) }
+    private static func isHexDigit(_ byte: UInt8) -> UInt8 {
+        let digit: UInt8 = byte &- UInt8(ascii: "0") < 10 ? 1 : 0
+        let letter: UInt8 = (byte | 0x20) &- UInt8(ascii: "a") < 6 ? 1 : 0
+        return digit | letter
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        let value = nibble(byte)
+        return value < 16 ? value : nil
+    }
+
+    /// A growable byte buffer written with plain stores (an array's `append` checks uniqueness
+    /// and capacity on every call, which cost more than the encoding). Reused batch after batch.
+    final class Output {
+        private var base: UnsafeMutableRawPointer
+        private var capacity: Int
+        private(set) var count = 0
+
+        init(capacity: Int = 1 << 16) {
+            self.capacity = capacity
+            base = .allocate(byteCount: capacity, alignment: 8)
+        }
+
+        deinit { base.deallocate() }
+
+        var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+        func removeAll() { count = 0 }
+
+        /// Where the next byte goes (room reserved by the caller); ``advance(_:)`` then counts what was written there.
+        var tail: UnsafeMutablePointer<UInt8> { (base + count).assumingMemoryBound(to: UInt8.self) }
+
+        func advance(_ written: Int) { count += written }
+
+        /// Room for `more` bytes after the current ones.
+        func reserve(_ more: Int) {
+            guard count + more > capacity else { return }
+            var grown = capacity * 2
+            while grown < count + more { grown *= 2 }
+            let moved = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 8)
+            moved.copyMemory(from: base, byteCount: count)
+            base.deallocate()
+            base = moved
+            capacity = grown
+        }
+
+        @inline(__always)
+        func put<T: FixedWidthInteger>(_ value: T) {
+            base.storeBytes(of: value.bigEndian, toByteOffset: count, as: T.self)
+            count += MemoryLayout<T>.size
+        }
+
+        @inline(__always)
+        func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+            guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+            (base + count).copyMemory(from: source, byteCount: bytes.count)
+            count += bytes.count
+        }
+
+        func put(_ bytes: [UInt8]) {
+            reserve(bytes.count)
+            bytes.withUnsafeBufferPointer { put($0) }
+        }
+
+        /// Overwrites the big-endian `value` at `offset` (a length written before its bytes).
+        func patch(_ value: UInt32, at offset: Int) {
+            base.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt32.self)
+        }
     }
 }

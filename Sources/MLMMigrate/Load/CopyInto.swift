@@ -32,21 +32,22 @@ struct CopyInto: Sendable {
                 }
                 return
             }
-            var buffer = CopyBinaryEncoder.header
+            let buffer = CopyBinaryEncoder.Output()
+            buffer.put(CopyBinaryEncoder.header)
             lines = try rows.nextLines(maxLines: maxLines) { bytes throws(MigrationError) in
                 digest(bytes)
-                if let refusal = encoder.encode(bytes, runID: Int64(runID), batchNo: Int64(batchNo), into: &buffer) {
+                if let refusal = encoder.encode(bytes, runID: Int64(runID), batchNo: Int64(batchNo), into: buffer) {
                     let kind = encoder.kinds[refusal.column]
                     throw MigrationError(.workdirCorrupt, """
                         \(path): \(place(refusal.line)) column \(columns[refusal.column]) is not a \(kind.name) in the form Transform \
                         writes: the file was changed after it was written; run `mlm-migrate transform` again
                         """)
                 }
-                try MigrationError.typed { try buffer.withUnsafeBytes { try send($0) } }
-                buffer.removeAll(keepingCapacity: true)
+                try send(buffer.bytes)
+                buffer.removeAll()
             }
-            buffer.append(contentsOf: CopyBinaryEncoder.trailer)
-            try MigrationError.typed { try buffer.withUnsafeBytes { try send($0) } }
+            buffer.put(CopyBinaryEncoder.trailer)
+            try send(buffer.bytes)
         }
         return lines
     }

@@ -49,6 +49,22 @@ import Testing
         try expectCorrupt(path, line: 4) { reader throws(MigrationError) in try reader.nextLines(maxLines: 1) { _ in } > 0 }
     }
 
+    /// Passing over rows (those another parallel stream sends, and checks) counts whole lines
+    /// without checking their width; the rows after them are read and checked as ever, and a
+    /// cut last line is still refused.
+    @Test func passesOverRowsWithoutCheckingThemAndReadsOnFromTheNext() throws {
+        let (directory, path) = try file("7\t\(secret)\n8\t9\t10\n")
+        _ = directory
+        let reader = try StageFileReader(path: path, expecting: ["a", "b", "c"])
+        #expect(try reader.passLines(maxLines: 3) == 3)
+        #expect(try reader.next() == ["8", "9", "10"])
+        #expect(reader.lineNumber == 5)
+        #expect(try reader.passLines(maxLines: 2) == 0)
+        let (cutDirectory, cut) = try file("7\tjane")
+        _ = cutDirectory
+        try expectCorrupt(cut, line: 4) { reader throws(MigrationError) in try reader.passLines(maxLines: 5) > 0 }
+    }
+
     @Test func refusesAFileCutInItsHeader() throws {
         let directory = try TemporaryDirectory()
         let path = try directory.write("members.tsv", "a\tb")

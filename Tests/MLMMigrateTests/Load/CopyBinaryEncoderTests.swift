@@ -12,9 +12,9 @@ import Testing
 
     private func encode(_ columns: [String], _ line: String, runID: Int64 = 7, batchNo: Int64 = 3) throws -> ([UInt8], CopyBinaryEncoder.Refusal?) {
         let encoder = try #require(CopyBinaryEncoder(columns: columns, types: types))
-        var out: [UInt8] = []
-        let refusal = Array(line.utf8).withUnsafeBytes { encoder.encode($0, runID: runID, batchNo: batchNo, into: &out) }
-        return (out, refusal)
+        let out = CopyBinaryEncoder.Output(capacity: 8)
+        let refusal = Array(line.utf8).withUnsafeBytes { encoder.encode($0, runID: runID, batchNo: batchNo, into: out) }
+        return (Array(out.bytes), refusal)
     }
 
     private func be<T: FixedWidthInteger>(_ value: T) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
