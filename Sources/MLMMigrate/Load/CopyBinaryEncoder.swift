@@ -1,65 +1,22 @@
 import Glibc
 
-/// Re-encodes a stage file's COPY-text rows in PostgreSQL's binary `COPY` format, so the server
-/// reads each value as it stores it instead of parsing its text: a third less server time for
-/// the wallet entries (no `timestamptz` parse, no hex decode of the entry hash, no per-row
+/// Re-encodes a stage file's COPY-text rows in PostgreSQL's binary `COPY` format
+/// (``CopyBinaryType``), so the server stores each value without parsing its text (for the
+/// wallet entries: no `timestamptz` parse, no hex decode of the entry hash, and no per-row
 /// `current_setting` for the run and batch columns).
 ///
 /// The rows stay text on disk and in every digest (a batch's `content_sha256` is still SHA-256
 /// of its lines of the stage file); only what travels to the server changes. A table whose
-/// columns are not all of the types below is sent as text (``init(columns:types:stamps:)``
-/// gives nil). A value this encoder cannot read as its column's type is refused with the file,
-/// line and column (never the value): Transform writes every value of these types in the one
-/// form read here, so another form means the file changed after it was written.
-///
-/// Format (PostgreSQL's "Binary Format" of `COPY`): the 19-byte header
-/// `PGCOPY\n\xff\r\n\0`, flags 0, extension length 0; per row a 16-bit field count, then each
-/// field's 32-bit length (-1 for NULL) and bytes, all integers big-endian; the trailer -1 (16 bits).
+/// columns are not all of those types is sent as text (``init(columns:types:)`` gives nil). A
+/// value this encoder cannot read as its column's type is refused with the file, line and column
+/// (never the value): Transform writes every value of these types in the one form read here, so
+/// another form means the file changed after it was written.
 struct CopyBinaryEncoder: Sendable {
-    /// The column types sent in binary, and their wire form.
-    enum Kind: Sendable, Equatable {
-        /// `smallint`, `integer`, `bigint`: two, four or eight bytes.
-        case integer(bytes: Int)
-        /// `boolean`: one byte (`t` or `f` in the stage file).
-        case boolean
-        /// `text`: its UTF-8 bytes, COPY escapes undone.
-        case text
-        /// `bytea`: the bytes of its hex form (`\x...`).
-        case bytea
-        /// `timestamp with time zone`: microseconds since 2000-01-01 00:00 UTC, 64-bit.
-        case timestamptz
+    typealias Kind = CopyBinaryType
 
-        /// The kind for a type as `format_type` names it; nil for one sent as text.
-        init?(typeName: String) {
-            switch typeName {
-            case "smallint": self = .integer(bytes: 2)
-            case "integer": self = .integer(bytes: 4)
-            case "bigint": self = .integer(bytes: 8)
-            case "boolean": self = .boolean
-            case "text": self = .text
-            case "bytea": self = .bytea
-            case "timestamp with time zone": self = .timestamptz
-            default: return nil
-            }
-        }
-
-        var name: String {
-            switch self {
-            case .integer(bytes: 2): "smallint"
-            case .integer(bytes: 4): "integer"
-            case .integer: "bigint"
-            case .boolean: "boolean"
-            case .text: "text"
-            case .bytea: "bytea"
-            case .timestamptz: "timestamp with time zone"
-            }
-        }
-    }
-
-    static let header: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]
-    static let trailer: [UInt8] = [0xFF, 0xFF]
-    /// 2000-01-01 00:00 UTC in microseconds since 1970-01-01: PostgreSQL's epoch.
-    static let postgresEpochMicros: Int64 = 946_684_800_000_000
+    static let header = CopyBinaryType.header
+    static let trailer = CopyBinaryType.trailer
+    static let postgresEpochMicros = CopyBinaryType.postgresEpochMicros
 
     /// The stage file's columns, in order.
     let columns: [String]

@@ -178,6 +178,8 @@ public struct LedgerVerifier {
         // Members from the last range's end (nil: the first) to the frontier (nil: the rest); one
         // range when there is no frontier.
         var lower: Int64?
+        // Read in binary and printed here as PostgreSQL prints the text (``CopyBinaryText``).
+        var entryText = CopyBinaryText(types: Self.entryTypes)
         while true {
             let upper: Int64?
             switch frontier?.wait(past: lower) {
@@ -192,7 +194,10 @@ public struct LedgerVerifier {
                 COPY (SELECT member_id, currency, seq, legacy_txn_id, kind, amount_minor, occurred_at, balance_after_minor, entry_hash,
                              counterparty_id
                       FROM mlm.wallet_entries WHERE \(range.joined(separator: " AND ")) ORDER BY member_id, currency, seq) TO STDOUT
-                """, what: "reading mlm.wallet_entries", consume: take)
+                      WITH (FORMAT binary)
+                """, what: "reading mlm.wallet_entries") { chunk throws(MigrationError) in
+                try entryText.feed(chunk, what: "reading mlm.wallet_entries", row: take)
+            }
             guard let upper else { break }
             lower = upper
         }
@@ -210,6 +215,12 @@ public struct LedgerVerifier {
         result.findingCount = findingCount
         return result
     }
+
+    /// The types of the entry columns read back, in the order selected.
+    static let entryTypes: [CopyBinaryType] = [
+        .integer(bytes: 8), .text, .integer(bytes: 8), .text, .text, .integer(bytes: 8), .timestamptz, .integer(bytes: 8), .bytea,
+        .integer(bytes: 8),
+    ]
 
     /// Fills in the members' legacy ids for the findings listed.
     private func withLegacyIDs(_ findings: [LedgerFinding]) throws(MigrationError) -> [LedgerFinding] {
