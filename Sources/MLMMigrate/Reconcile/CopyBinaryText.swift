@@ -5,7 +5,8 @@
 ///
 /// Text as PostgreSQL's `COPY TO` escapes it: backslash, `\b \f \n \r \t \v`; integers in
 /// decimal; `boolean` `t`/`f`; `bytea` `\\x` and lower-case hex; `timestamptz` as
-/// ``UTCTimestamp`` prints it. Chunks may end anywhere; a row is handed over once complete.
+/// ``UTCTimestamp`` prints it. Chunks may end anywhere; a row is handed over once complete. One
+/// reader takes several `COPY` streams one after another (the read-back's member ranges).
 struct CopyBinaryText {
     let types: [CopyBinaryType]
     private var pending: [UInt8] = []
@@ -35,8 +36,9 @@ struct CopyBinaryText {
             }
             guard let length = try rowLength(from: consumed, available: available, what: what) else { return }
             if length == 2 {
-                // The trailer.
+                // The trailer: another `COPY`'s stream, header first, may follow.
                 consumed += 2
+                headerDone = false
                 continue
             }
             line.removeAll(keepingCapacity: true)
