@@ -20,21 +20,34 @@ struct CopyBinaryText {
     /// Feeds the next bytes of the stream; `row` gets each complete row's text line, its newline
     /// included. Throws when the stream is not rows of ``types``.
     mutating func feed(_ chunk: UnsafeRawBufferPointer, what: String, row: (UnsafeRawBufferPointer) throws(MigrationError) -> Void) throws(MigrationError) {
-        pending.append(contentsOf: chunk)
+        // The server sends a row a message: read them from the chunk itself, keeping only a
+        // row cut short for the next chunk.
+        guard pending.isEmpty else {
+            pending.append(contentsOf: chunk)
+            let all = pending
+            let consumed = try MigrationError.typed { try all.withUnsafeBytes { bytes in try parse(bytes, what: what, row: row) } }
+            pending.removeFirst(consumed)
+            return
+        }
+        let consumed = try parse(chunk, what: what, row: row)
+        if consumed < chunk.count { pending.append(contentsOf: chunk[consumed...]) }
+    }
+
+    /// Prints the complete rows at the start of `data`; returns the bytes they took.
+    private mutating func parse(_ data: UnsafeRawBufferPointer, what: String, row: (UnsafeRawBufferPointer) throws(MigrationError) -> Void) throws(MigrationError) -> Int {
         var consumed = 0
-        defer { pending.removeFirst(consumed) }
         while true {
-            let available = pending.count - consumed
+            let available = data.count - consumed
             if !headerDone {
-                guard available >= CopyBinaryType.header.count else { return }
-                guard pending[consumed..<consumed + 11].elementsEqual(CopyBinaryType.header.prefix(11)) else { throw malformed(what) }
-                let extensionLength = Int(read(UInt32.self, at: consumed + 15))
-                guard available >= 19 + extensionLength else { return }
+                guard available >= CopyBinaryType.header.count else { return consumed }
+                guard data[consumed..<consumed + 11].elementsEqual(CopyBinaryType.header.prefix(11)) else { throw malformed(what) }
+                let extensionLength = Int(Self.read(UInt32.self, data, at: consumed + 15))
+                guard available >= 19 + extensionLength else { return consumed }
                 consumed += 19 + extensionLength
                 headerDone = true
                 continue
             }
-            guard let length = try rowLength(from: consumed, available: available, what: what) else { return }
+            guard let length = try rowLength(data, from: consumed, available: available, what: what) else { return consumed }
             if length == 2 {
                 // The trailer: another `COPY`'s stream, header first, may follow.
                 consumed += 2
@@ -45,13 +58,13 @@ struct CopyBinaryText {
             var at = consumed + 2
             for (index, type) in types.enumerated() {
                 if index > 0 { line.append(0x09) }
-                let size = Int(Int32(bitPattern: read(UInt32.self, at: at)))
+                let size = Int(Int32(bitPattern: Self.read(UInt32.self, data, at: at)))
                 at += 4
                 guard size >= 0 else {
                     line.append(contentsOf: CopyText.null)
                     continue
                 }
-                try append(at, size, as: type, what: what)
+                try append(UnsafeRawBufferPointer(rebasing: data[at..<at + size]), as: type, what: what)
                 at += size
             }
             line.append(0x0A)
@@ -60,37 +73,42 @@ struct CopyBinaryText {
         }
     }
 
-    /// The byte length of the row (or trailer) at `start`, once all of it is in; nil before.
-    private func rowLength(from start: Int, available: Int, what: String) throws(MigrationError) -> Int? {
+    /// The byte length of the row (or trailer) at `start` of `data`, once all of it is in; nil before.
+    private func rowLength(_ data: UnsafeRawBufferPointer, from start: Int, available: Int, what: String) throws(MigrationError) -> Int? {
         guard available >= 2 else { return nil }
-        let fields = Int16(bitPattern: read(UInt16.self, at: start))
+        let fields = Int16(bitPattern: Self.read(UInt16.self, data, at: start))
         if fields == -1 { return 2 }
         guard Int(fields) == types.count else { throw malformed(what) }
         var length = 2
         for _ in 0..<types.count {
             guard available >= length + 4 else { return nil }
-            let size = Int(Int32(bitPattern: read(UInt32.self, at: start + length)))
+            let size = Int(Int32(bitPattern: Self.read(UInt32.self, data, at: start + length)))
             guard size >= -1 else { throw malformed(what) }
             length += 4 + max(size, 0)
         }
         return available >= length ? length : nil
     }
 
-    private mutating func append(_ start: Int, _ size: Int, as type: CopyBinaryType, what: String) throws(MigrationError) {
+    private mutating func append(_ value: UnsafeRawBufferPointer, as type: CopyBinaryType, what: String) throws(MigrationError) {
         switch type {
         case .integer(let width):
-            guard size == width else { throw malformed(what) }
-            let value: Int64 = switch width {
-            case 2: Int64(Int16(bitPattern: read(UInt16.self, at: start)))
-            case 4: Int64(Int32(bitPattern: read(UInt32.self, at: start)))
-            default: Int64(bitPattern: read(UInt64.self, at: start))
+            guard value.count == width else { throw malformed(what) }
+            let number: Int64 = switch width {
+            case 2: Int64(Int16(bitPattern: Self.read(UInt16.self, value, at: 0)))
+            case 4: Int64(Int32(bitPattern: Self.read(UInt32.self, value, at: 0)))
+            default: Int64(bitPattern: Self.read(UInt64.self, value, at: 0))
             }
-            CopyText.appendDecimal(value, to: &line)
+            CopyText.appendDecimal(number, to: &line)
         case .boolean:
-            guard size == 1 else { throw malformed(what) }
-            line.append(pending[start] == 0 ? UInt8(ascii: "f") : UInt8(ascii: "t"))
+            guard value.count == 1 else { throw malformed(what) }
+            line.append(value[0] == 0 ? UInt8(ascii: "f") : UInt8(ascii: "t"))
         case .text:
-            for byte in pending[start..<start + size] {
+            // Most values need no escape: copied in one go.
+            guard value.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\\") }) else {
+                line.append(contentsOf: value)
+                return
+            }
+            for byte in value {
                 switch byte {
                 case UInt8(ascii: "\\"): line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
                 case 0x08: line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
@@ -103,17 +121,35 @@ struct CopyBinaryText {
                 }
             }
         case .bytea:
-            CopyText.appendBytea(pending[start..<start + size], to: &line)
+            // `\\x` and two lower-case hex digits a byte, written in place.
+            let start = line.count
+            line.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: 3 + 2 * value.count))
+            line.withUnsafeMutableBufferPointer { out in
+                out[start] = UInt8(ascii: "\\")
+                out[start + 1] = UInt8(ascii: "\\")
+                var at = start + 3
+                for byte in value {
+                    out[at] = Self.hexDigit(byte >> 4)
+                    out[at + 1] = Self.hexDigit(byte & 0x0F)
+                    at += 2
+                }
+            }
         case .timestamptz:
-            guard size == 8 else { throw malformed(what) }
-            let (micros, overflow) = Int64(bitPattern: read(UInt64.self, at: start)).addingReportingOverflow(CopyBinaryType.postgresEpochMicros)
+            guard value.count == 8 else { throw malformed(what) }
+            let (micros, overflow) = Int64(bitPattern: Self.read(UInt64.self, value, at: 0)).addingReportingOverflow(CopyBinaryType.postgresEpochMicros)
             guard !overflow else { throw malformed(what) }
             UTCTimestamp.append(micros: micros, to: &line)
         }
     }
 
-    private func read<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T {
-        pending.withUnsafeBytes { T(bigEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+
+    @inline(__always)
+    private static func read<T: FixedWidthInteger>(_: T.Type, _ data: UnsafeRawBufferPointer, at offset: Int) -> T {
+        T(bigEndian: data.loadUnaligned(fromByteOffset: offset, as: T.self))
     }
 
     private func malformed(_ what: String) -> MigrationError {
