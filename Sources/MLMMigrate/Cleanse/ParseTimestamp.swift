@@ -173,10 +173,6 @@ public final class ParseTimestamp {
     }
 
     static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
+        UTCTimestamp.daysIn(month: month, year: year)
     }
 }

@@ -379,69 +379,63 @@ public final class StageFileReader {
     /// in one or more chunks that end on line boundaries, without decoding them: the shape
     /// `COPY FROM STDIN` wants. Returns how many rows were handed over (0 at end of file).
     public func nextLines(maxLines: Int, _ body: (UnsafeRawBufferPointer) throws(MigrationError) -> Void) throws(MigrationError) -> Int {
+        try lines(maxLines: maxLines, checkingWidth: true, body)
+    }
+
+    private func lines(
+        maxLines: Int, checkingWidth: Bool, _ body: (UnsafeRawBufferPointer) throws(MigrationError) -> Void
+    ) throws(MigrationError) -> Int {
         var lines = 0
         while lines < maxLines {
-            let (last, counted) = buffer.withUnsafeBufferPointer { bytes -> (Int, Int) in
-                var cursor = position
-                var last = -1
-                var counted = 0
-                while counted < maxLines - lines, cursor < bytes.count, let base = bytes.baseAddress,
-                      let hit = memchr(base + cursor, 0x0A, bytes.count - cursor) {
-                    last = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                    cursor = last + 1
-                    counted += 1
-                }
-                return (last, counted)
-            }
+            let (end, counted) = bufferedLines(maxLines - lines)
             guard counted > 0 else {
-                if atEnd {
-                    guard position >= buffer.count else { throw corrupt(line: lineNumber + 1, "is cut short (no line end)") }
-                    break
-                }
-                try refill()
+                guard try refillForLines() else { break }
                 continue
             }
-            let slice = position..<(last + 1)
-            let misfit = buffer.withUnsafeBufferPointer { Self.firstMisfit(UnsafeBufferPointer(rebasing: $0[slice]), width: columns.count) }
+            let slice = position..<end
+            let misfit = !checkingWidth ? nil
+                : buffer.withUnsafeBufferPointer { Self.firstMisfit(UnsafeBufferPointer(rebasing: $0[slice]), width: columns.count) }
             if let misfit { throw corrupt(line: lineNumber + misfit.index + 1, "has \(misfit.fields) fields where the header has \(columns.count)") }
             try MigrationError.typed(.workdirUnreadable, "\(path): ") {
                 try buffer.withUnsafeBytes { raw in try body(UnsafeRawBufferPointer(rebasing: raw[slice])) }
             }
-            position = last + 1
+            position = end
             lines += counted
             lineNumber += counted
         }
         return lines
     }
 
+    /// Up to `maxLines` whole lines buffered from `position`: the index just past the last one's
+    /// newline, and how many.
+    private func bufferedLines(_ maxLines: Int) -> (end: Int, count: Int) {
+        buffer.withUnsafeBufferPointer { bytes -> (Int, Int) in
+            var cursor = position
+            var counted = 0
+            while counted < maxLines, cursor < bytes.count, let base = bytes.baseAddress,
+                  let hit = memchr(base + cursor, 0x0A, bytes.count - cursor) {
+                cursor = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+                counted += 1
+            }
+            return (cursor, counted)
+        }
+    }
+
+    /// With no whole line buffered: reads more and returns true, or false at the end of the
+    /// file (`workdir.corrupt` when its last line has no line end).
+    private func refillForLines() throws(MigrationError) -> Bool {
+        guard atEnd else {
+            try refill()
+            return true
+        }
+        guard position >= buffer.count else { throw corrupt(line: lineNumber + 1, "is cut short (no line end)") }
+        return false
+    }
+
     /// Passes over up to `maxLines` rows without checking their width (rows another reader
     /// of the file sends, and checks); returns how many (0 at end of file).
     public func passLines(maxLines: Int) throws(MigrationError) -> Int {
-        var lines = 0
-        while lines < maxLines {
-            let (next, counted) = buffer.withUnsafeBufferPointer { bytes -> (Int, Int) in
-                var cursor = position
-                var counted = 0
-                while counted < maxLines - lines, cursor < bytes.count, let base = bytes.baseAddress,
-                      let hit = memchr(base + cursor, 0x0A, bytes.count - cursor) {
-                    cursor = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
-                    counted += 1
-                }
-                return (cursor, counted)
-            }
-            guard counted > 0 else {
-                if atEnd {
-                    guard position >= buffer.count else { throw corrupt(line: lineNumber + 1, "is cut short (no line end)") }
-                    break
-                }
-                try refill()
-                continue
-            }
-            position = next
-            lines += counted
-            lineNumber += counted
-        }
-        return lines
+        try lines(maxLines: maxLines, checkingWidth: false) { _ in }
     }
 
     /// Hands the next line (without its newline) to `body`; nil at end of file.

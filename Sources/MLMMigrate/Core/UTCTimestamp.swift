@@ -24,12 +24,13 @@ public enum UTCTimestamp {
         if secondOfDay < 0 { secondOfDay += 86_400; days -= 1 }
         let (year, month, day) = civil(fromDays: days)
         func digits(_ value: Int, _ width: Int) {
-            if value >= 10_000 || value < 0 {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            // Only a year past 9999 (or before year 0) needs more digits than its width.
+            if value >= divisor * 10 || value < 0 {
                 out.append(contentsOf: String(value).utf8)
                 return
             }
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
             while divisor > 0 {
                 out.append(UInt8(truncatingIfNeeded: 0x30 + value / divisor % 10))
                 divisor /= 10
@@ -71,6 +72,15 @@ public enum UTCTimestamp {
         return (Int(year), Int(month), Int(day))
     }
 
+    /// Days in `month` (1 to 12) of a proleptic Gregorian `year`.
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
     /// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
     public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int64 {
         let y = Int64(month <= 2 ? year - 1 : year)
@@ -83,7 +93,7 @@ public enum UTCTimestamp {
     }
 
     /// Reads back what ``format(micros:)`` writes (and PostgreSQL prints in a UTC session);
-    /// nil for anything else.
+    /// nil for anything else, an impossible date or time included.
     public static func parse(_ text: String) -> Int64? {
         var text = text
         return text.withUTF8 { parse(bytes: $0) }
@@ -103,7 +113,9 @@ public enum UTCTimestamp {
             return range.isEmpty ? nil : value
         }
         guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19) else { return nil }
+              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+              (1...12).contains(month), day >= 1, day <= daysIn(month: Int(month), year: Int(year)),
+              hour < 24, minute < 60, second < 60 else { return nil }
         var fraction: Int64 = 0
         let end = bytes.count - 3
         if end > 19 {

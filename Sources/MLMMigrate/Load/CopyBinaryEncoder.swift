@@ -14,10 +14,6 @@ import Glibc
 struct CopyBinaryEncoder: Sendable {
     typealias Kind = CopyBinaryType
 
-    static let header = CopyBinaryType.header
-    static let trailer = CopyBinaryType.trailer
-    static let postgresEpochMicros = CopyBinaryType.postgresEpochMicros
-
     /// The stage file's columns, in order.
     let columns: [String]
     let kinds: [Kind]
@@ -145,7 +141,7 @@ struct CopyBinaryEncoder: Sendable {
             out.advance(count)
         case .timestamptz:
             guard let micros = UTCTimestamp.parse(bytes: field) else { return false }
-            let (value, overflow) = micros.subtractingReportingOverflow(postgresEpochMicros)
+            let (value, overflow) = micros.subtractingReportingOverflow(CopyBinaryType.postgresEpochMicros)
             guard !overflow else { return false }
             out.put(UInt32(8))
             out.put(UInt64(bitPattern: value))

@@ -33,20 +33,21 @@ struct CopyInto: Sendable {
                 return
             }
             let buffer = CopyBinaryEncoder.Output()
-            buffer.put(CopyBinaryEncoder.header)
+            buffer.put(CopyBinaryType.header)
             lines = try rows.nextLines(maxLines: maxLines) { bytes throws(MigrationError) in
                 digest(bytes)
                 if let refusal = encoder.encode(bytes, runID: Int64(runID), batchNo: Int64(batchNo), into: buffer) {
                     let kind = encoder.kinds[refusal.column]
                     throw MigrationError(.workdirCorrupt, """
-                        \(path): \(place(refusal.line)) column \(columns[refusal.column]) is not a \(kind.name) in the form Transform \
-                        writes: the file was changed after it was written; run `mlm-migrate transform` again
+                        \(path): \(place(refusal.line)) column \(columns[refusal.column]) cannot be sent as a \(kind.name): it is \
+                        not one in the form Transform writes, or out of the column's range; check the mapping's rule for it, \
+                        or run `mlm-migrate transform` again if the file was changed after it was written
                         """)
                 }
                 try send(buffer.bytes)
                 buffer.removeAll()
             }
-            buffer.put(CopyBinaryEncoder.trailer)
+            buffer.put(CopyBinaryType.trailer)
             try send(buffer.bytes)
         }
         return lines

@@ -100,7 +100,7 @@ extension Loader {
     ) throws(MigrationError) -> Int {
         try target.copy(
             lines, maxLines: batchSize, on: connection, runID: runID, batchNo: batchNo,
-            place: { "a row of batch \(batchNo) (the \($0 + 1)th of a chunk sent)" }, digest: digest
+            place: { "batch \(batchNo)'s row (number \($0 + 1) of a chunk sent)" }, digest: digest
         )
     }
 }

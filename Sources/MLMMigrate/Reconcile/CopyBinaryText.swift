@@ -33,6 +33,11 @@ struct CopyBinaryText {
         if consumed < chunk.count { pending.append(contentsOf: chunk[consumed...]) }
     }
 
+    /// Call after each `COPY`: throws when its stream ended inside a row or before its trailer.
+    func finish(what: String) throws(MigrationError) {
+        guard pending.isEmpty, !headerDone else { throw malformed(what) }
+    }
+
     /// Prints the complete rows at the start of `data`; returns the bytes they took.
     private mutating func parse(_ data: UnsafeRawBufferPointer, what: String, row: (UnsafeRawBufferPointer) throws(MigrationError) -> Void) throws(MigrationError) -> Int {
         var consumed = 0
@@ -136,7 +141,13 @@ struct CopyBinaryText {
             }
         case .timestamptz:
             guard value.count == 8 else { throw malformed(what) }
-            let (micros, overflow) = Int64(bitPattern: Self.read(UInt64.self, value, at: 0)).addingReportingOverflow(CopyBinaryType.postgresEpochMicros)
+            let stored = Int64(bitPattern: Self.read(UInt64.self, value, at: 0))
+            // PostgreSQL's infinities, printed as it prints them (the verifier then finds the row malformed).
+            if stored == .max || stored == .min {
+                line.append(contentsOf: (stored == .max ? "infinity" : "-infinity").utf8)
+                return
+            }
+            let (micros, overflow) = stored.addingReportingOverflow(CopyBinaryType.postgresEpochMicros)
             guard !overflow else { throw malformed(what) }
             UTCTimestamp.append(micros: micros, to: &line)
         }

@@ -198,6 +198,7 @@ public struct LedgerVerifier {
                 """, what: "reading mlm.wallet_entries") { chunk throws(MigrationError) in
                 try entryText.feed(chunk, what: "reading mlm.wallet_entries", row: take)
             }
+            try entryText.finish(what: "reading mlm.wallet_entries")
             guard let upper else { break }
             lower = upper
         }

@@ -14,6 +14,16 @@ import Testing
         return pipeline
     }
 
+    /// Sets field `field` of line `line` (0: the header) of the work directory's `transform/wallets.tsv`.
+    static func editWallets(_ work: String, line: Int, field: Int, to value: String) throws {
+        let wallets = "\(work)/transform/wallets.tsv"
+        var lines = try String(contentsOfFile: wallets, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var fields = lines[line].split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        fields[field] = value
+        lines[line] = fields.joined(separator: "\t")
+        try lines.joined(separator: "\n").write(toFile: wallets, atomically: true, encoding: .utf8)
+    }
+
     @Test func loadsInBatchesEachWithItsManifestAndSponsorsFirst() throws {
         let directory = try TemporaryDirectory()
         var pipeline = try Self.transformedSample(directory)
@@ -103,12 +113,7 @@ import Testing
         let directory = try TemporaryDirectory()
         _ = try Self.transformedSample(directory)
         // A wallet of a member the target will not have: only its key to mlm.members can tell.
-        let wallets = "\(directory.path)/transform/wallets.tsv"
-        var lines = try String(contentsOfFile: wallets, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var fields = lines[1].split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        fields[0] = "987654321"
-        lines[1] = fields.joined(separator: "\t")
-        try lines.joined(separator: "\n").write(toFile: wallets, atomically: true, encoding: .utf8)
+        try Self.editWallets(directory.path, line: 1, field: 0, to: "987654321")
         let target = try TestPostgres.freshDatabase("brokenkey")
         for _ in 0..<2 {
             let load = try ToolRun.run("mlm-migrate", ["load", "--work-dir", directory.path, "--target", target, "--batch-size", "300", "--no-progress"])
@@ -190,17 +195,12 @@ import Testing
     @Test func aValueBinaryCopyCannotSendStopsTheLoadNamingItsPlace() throws {
         let directory = try TemporaryDirectory()
         let pipeline = try Self.transformedSample(directory)
-        let wallets = "\(directory.path)/transform/wallets.tsv"
-        var lines = try String(contentsOfFile: wallets, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        var fields = lines[1_500].split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        fields[3] = "twelve"
-        lines[1_500] = fields.joined(separator: "\t")
-        try lines.joined(separator: "\n").write(toFile: wallets, atomically: true, encoding: .utf8)
+        try Self.editWallets(directory.path, line: 1_500, field: 3, to: "twelve")
         #expect {
             _ = try pipeline.load(target: try TestPostgres.freshDatabase("binaryrefused"))
         } throws: { error in
             guard let error = error as? MigrationError else { return false }
-            return error.code == ErrorCode.workdirCorrupt.rawValue && error.message.contains("wallets.tsv: line 1501 column entry_count is not a bigint")
+            return error.code == ErrorCode.workdirCorrupt.rawValue && error.message.contains("wallets.tsv: line 1501 column entry_count cannot be sent as a bigint")
                 && !error.message.contains("twelve")
         }
     }

@@ -71,6 +71,19 @@ import Testing
         #expect(UTCTimestamp.format(micros: 0) == "1970-01-01 00:00:00+00")
         #expect(UTCTimestamp.format(micros: 1_614_834_367_250_000) == "2021-03-04 05:06:07.25+00")
         #expect(UTCTimestamp.format(micros: -2_208_988_800_000_000) == "1900-01-01 00:00:00+00")
+        // A fraction keeps its leading zeros whatever its digits (.012345, not .12345).
+        for (micros, text) in [(12_345, ".012345"), (99_999, ".099999"), (10_001, ".010001"), (1, ".000001"), (123_456, ".123456"), (120_000, ".12")] {
+            #expect(UTCTimestamp.format(micros: Int64(micros)) == "1970-01-01 00:00:00\(text)+00")
+            #expect(UTCTimestamp.parse("1970-01-01 00:00:00\(text)+00") == Int64(micros))
+        }
+    }
+
+    @Test func readsBackOnlyPossibleDatesAndTimes() {
+        #expect(UTCTimestamp.parse("2024-02-29 23:59:59+00") != nil)
+        for text in ["2023-02-29 00:00:00+00", "2024-13-01 00:00:00+00", "2024-00-10 00:00:00+00", "2024-04-31 00:00:00+00",
+                     "2024-01-00 00:00:00+00", "2024-01-01 24:00:00+00", "2024-01-01 00:60:00+00", "2024-01-01 00:00:60+00"] {
+            #expect(UTCTimestamp.parse(text) == nil, "\(text)")
+        }
     }
 }
 
