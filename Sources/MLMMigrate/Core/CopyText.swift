@@ -59,17 +59,33 @@ public enum CopyText {
     }
 
     /// Appends a `bytea` in hex form as a COPY field: `\\x` then two lower-case hex digits a byte
-    /// (the backslash doubled, as COPY text escapes it).
+    /// (the backslash doubled, as COPY text escapes it). Contiguous bytes (an entry hash, once
+    /// per entry in Transform and the read-back) are written in place, not appended one by one.
     @inline(__always)
     public static func appendBytea(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
         out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\"), UInt8(ascii: "x")])
+        let written: Void? = bytes.withContiguousStorageIfAvailable { source in
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: 2 * source.count))
+            out.withUnsafeMutableBufferPointer { target in
+                for (index, byte) in source.enumerated() {
+                    target[start + 2 * index] = hexDigit(byte >> 4)
+                    target[start + 2 * index + 1] = hexDigit(byte & 0x0F)
+                }
+            }
+        }
+        guard written == nil else { return }
         for byte in bytes {
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 0x0F)])
+            out.append(hexDigit(byte >> 4))
+            out.append(hexDigit(byte & 0x0F))
         }
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
+    /// A nibble's lower-case hex digit, computed (a static table costs a lazy-initialisation check per access).
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
 
     /// Encodes a full row, newline included.
     public static func encodeRow(_ fields: [String?], into out: inout [UInt8]) {

@@ -40,7 +40,7 @@ struct CopyBinaryEncoder: Sendable {
     var copyColumns: [String] { stamps ? columns + ["run_id", "batch_no"] : columns }
 
     /// Where a value could not be encoded: its line (0-based in the lines given) and column.
-    struct Refusal: Error, Equatable {
+    struct Refusal: Equatable {
         var line: Int
         var column: Int
     }
@@ -128,14 +128,13 @@ struct CopyBinaryEncoder: Sendable {
             let count = (field.count - 3) / 2
             out.put(UInt32(count))
             // Decoded straight into the buffer, its count moved once: 32 bytes an entry hash.
-            // Without a branch per digit (hex digits are random, so a branch is a coin toss):
-            // a digit's value is its low four bits, plus 9 for a letter (bit 6 set).
+            // Without a branch per digit (hex digits are random, so a branch is a coin toss).
             var valid: UInt8 = 1
             let destination = out.tail
             for index in 0..<count {
                 let high = field[3 + 2 * index], low = field[4 + 2 * index]
                 valid &= isHexDigit(high) & isHexDigit(low)
-                destination[index] = ((high & 0x0F) &+ 9 &* (high >> 6)) << 4 | ((low & 0x0F) &+ 9 &* (low >> 6))
+                destination[index] = digitValue(high) << 4 | digitValue(low)
             }
             guard valid == 1 else { return false }
             out.advance(count)
@@ -190,16 +189,6 @@ struct CopyBinaryEncoder: Sendable {
         }
     }
 
-    /// A hex digit's value (either case), 0xF0 for a byte that is none; computed rather than
-    /// looked up (a static table costs a lazy-initialisation check on every access).
-    @inline(__always)
-    private static func nibble(_ byte: UInt8) -> UInt8 {
-        let digit = byte &- UInt8(ascii: "0")
-        if digit < 10 { return digit }
-        let letter = (byte | 0x20) &- UInt8(ascii: "a")
-        return letter < 6 ? letter + 10 : 0xF0
-    }
-
     /// 1 for a hex digit (either case), else 0.
     @inline(__always)
     private static func isHexDigit(_ byte: UInt8) -> UInt8 {
@@ -208,9 +197,15 @@ struct CopyBinaryEncoder: Sendable {
         return digit | letter
     }
 
+    /// A hex digit's value, without a branch: its low four bits, plus 9 for a letter (bit 6
+    /// set). Meaningless for a byte ``isHexDigit(_:)`` refuses.
+    @inline(__always)
+    private static func digitValue(_ byte: UInt8) -> UInt8 {
+        (byte & 0x0F) &+ 9 &* (byte >> 6)
+    }
+
     private static func hexValue(_ byte: UInt8) -> UInt8? {
-        let value = nibble(byte)
-        return value < 16 ? value : nil
+        isHexDigit(byte) == 1 ? digitValue(byte) : nil
     }
 
     /// A growable byte buffer written with plain stores (an array's `append` checks uniqueness

@@ -126,19 +126,7 @@ struct CopyBinaryText {
                 }
             }
         case .bytea:
-            // `\\x` and two lower-case hex digits a byte, written in place.
-            let start = line.count
-            line.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: 3 + 2 * value.count))
-            line.withUnsafeMutableBufferPointer { out in
-                out[start] = UInt8(ascii: "\\")
-                out[start + 1] = UInt8(ascii: "\\")
-                var at = start + 3
-                for byte in value {
-                    out[at] = Self.hexDigit(byte >> 4)
-                    out[at + 1] = Self.hexDigit(byte & 0x0F)
-                    at += 2
-                }
-            }
+            CopyText.appendBytea(value, to: &line)
         case .timestamptz:
             guard value.count == 8 else { throw malformed(what) }
             let stored = Int64(bitPattern: Self.read(UInt64.self, value, at: 0))
@@ -151,11 +139,6 @@ struct CopyBinaryText {
             guard !overflow else { throw malformed(what) }
             UTCTimestamp.append(micros: micros, to: &line)
         }
-    }
-
-    @inline(__always)
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     @inline(__always)
