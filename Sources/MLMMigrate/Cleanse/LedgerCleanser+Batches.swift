@@ -14,12 +14,35 @@ extension LedgerCleanser {
         var unvalued = 0
     }
 
-    /// Applies ``WalletRowRules`` to each line (COPY text, newline-terminated) of `lines`.
-    static func check(_ lines: [UInt8], entity: EntityMapping, sign: AmountSign, directory: MemberDirectory) -> CheckedBatch {
+    /// Applies ``WalletRowRules`` to each line (COPY text, newline-terminated) of `lines`: the
+    /// usual row on its bytes (``WalletRowRules/applyPlain(_:fields:)``), any other as strings.
+    /// `plain: false` takes every row as strings (tests compare the two).
+    static func check(
+        _ lines: [UInt8], entity: EntityMapping, sign: AmountSign, directory: MemberDirectory, plain: Bool = true
+    ) -> CheckedBatch {
         var out = CheckedBatch()
         let rules = WalletRowRules(entity: entity, sign: sign, directory: directory)
-        BatchLines.forEachRow(lines) { raw in
+        var decoder = BatchLines.RowDecoder()
+        BatchLines.forEachLine(lines) { line, fields in
             out.rows += 1
+            if plain, fields.count > 1, FieldRules.isPlain(UnsafeBufferPointer(rebasing: line[fields[0]])),
+               FieldRules.isPlain(UnsafeBufferPointer(rebasing: line[fields[1]])),
+               let row = rules.applyPlain(line, fields: fields) {
+                if let currency = row.currency, let minor = row.amountMinor { out.totals.addSource(currency, minor) }
+                if row.snapped { out.snapped += 1 }
+                let keyStart = out.accepted.count
+                // The key is the id's text (unescaped), as the string path's `txnID.utf8`.
+                switch row.legacyTxnID {
+                case .bytes(let range): out.accepted.append(contentsOf: line[range])
+                case .text(let text): out.accepted.append(contentsOf: text.utf8)
+                case .none: break
+                }
+                let payloadStart = out.accepted.count
+                encodeCleansed(line, fields: fields, row, into: &out.accepted)
+                out.records.append((keyStart..<payloadStart, payloadStart..<out.accepted.count))
+                return
+            }
+            let raw = decoder.decode(line, fields: fields)
             let row = rules.apply(raw)
             if let currency = row.currency, let minor = row.amountMinor { out.totals.addSource(currency, minor) }
             if row.snapped { out.snapped += 1 }
@@ -67,6 +90,45 @@ extension LedgerCleanser {
         number(row.occurredAt)
         text(row.counterpartyLegacyID)
         out.append(0x0A)
+    }
+
+    /// ``encodeCleansed(_:txnID:_:into:)`` of a row read by
+    /// ``WalletRowRules/applyPlain(_:fields:)``: the same bytes, copied from the extract line
+    /// where the rules left a field as it was (its source and line fields must be plain,
+    /// ``FieldRules/isPlain(_:)``: they are copied too).
+    @inline(__always)
+    static func encodeCleansed(_ line: UnsafeBufferPointer<UInt8>, fields: [Range<Int>], _ row: PlainWalletRow, into out: inout [UInt8]) {
+        out.append(contentsOf: line[fields[0]])
+        out.append(0x09)
+        out.append(contentsOf: line[fields[1]])
+        func text(_ value: PlainWalletRow.Text) {
+            out.append(0x09)
+            appendText(value, of: line, to: &out)
+        }
+        func number(_ value: Int64?) {
+            out.append(0x09)
+            if let value { CopyText.appendDecimal(value, to: &out) } else { out.append(contentsOf: CopyText.null) }
+        }
+        text(row.legacyTxnID)
+        text(row.member)
+        out.append(0x09)
+        CopyText.appendField(row.currency, to: &out)
+        text(row.kind)
+        number(row.amountMinor)
+        number(row.occurredAt)
+        text(row.counterparty)
+        out.append(0x0A)
+    }
+
+    /// A plain row's text as a COPY field: the line's bytes (plain: they need no escape), an
+    /// escaped text, or `\N`.
+    @inline(__always)
+    private static func appendText(_ value: PlainWalletRow.Text, of line: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        switch value {
+        case .none: out.append(contentsOf: CopyText.null)
+        case .bytes(let range): out.append(contentsOf: line[range])
+        case .text(let text): CopyText.appendField(text, to: &out)
+        }
     }
 
     /// The row's source values as JSON (ledger entities carry no PII).

@@ -44,14 +44,16 @@ public struct LedgerTotals: Sendable {
     public init() {}
 
     public mutating func addSource(_ currency: String, _ minor: Int64) {
-        sums[currency, default: (0, 0, 0, 0)].source += 1
-        sums[currency, default: (0, 0, 0, 0)].sourceMinor += Int128(minor)
+        Self.update(&sums[currency, default: (0, 0, 0, 0)]) { $0.source += 1; $0.sourceMinor += Int128(minor) }
     }
 
     public mutating func addQuarantined(_ currency: String, _ minor: Int64) {
-        sums[currency, default: (0, 0, 0, 0)].quarantined += 1
-        sums[currency, default: (0, 0, 0, 0)].quarantinedMinor += Int128(minor)
+        Self.update(&sums[currency, default: (0, 0, 0, 0)]) { $0.quarantined += 1; $0.quarantinedMinor += Int128(minor) }
     }
+
+    /// One look-up of the currency per row (each `sums[code, default:]` hashes the code).
+    @inline(__always)
+    private static func update<Sums>(_ sums: inout Sums, _ body: (inout Sums) -> Void) { body(&sums) }
 
     /// Adds another set of totals (of other rows) to these.
     public mutating func add(_ other: LedgerTotals) {

@@ -117,10 +117,32 @@ public struct MemberDirectory: Sendable {
     }
 
     public func resolve(_ reference: String) -> Resolution {
+        switch answer(reference) {
+        case .itself: .member(legacyID: reference)
+        case .member(let legacyID): .member(legacyID: legacyID)
+        case .quarantined: .quarantined
+        case .unknown: .unknown
+        }
+    }
+
+    /// ``resolve(_:)``, saying when the legacy id is the reference itself, byte for byte, so
+    /// nothing is built for the usual answer.
+    enum Answer: Equatable {
+        case itself
+        case member(legacyID: String)
+        case quarantined
+        case unknown
+    }
+
+    func answer(_ reference: String) -> Answer {
         guard let found = index.find(reference, in: references) else { return .unknown }
         switch accepted[Int(found)] {
         case 0: return .quarantined
-        case -1: return .member(legacyID: references[Int(found)] ?? reference)
+        case -1:
+            // Found as an equal String: a canonically equivalent text may have other bytes.
+            var bytes = reference
+            if bytes.withUTF8({ mine in references.withBytes(Int(found)) { $0.elementsEqual(mine) } }) { return .itself }
+            return .member(legacyID: references[Int(found)] ?? reference)
         case let place: return .member(legacyID: legacyIDs[Int(place) - 1] ?? reference)
         }
     }

@@ -44,10 +44,13 @@ public struct ParseMoney: Sendable {
     /// Parses `text` as an amount in a currency whose minor unit has `exponent` decimals.
     public func parse(_ text: String, exponent: Int) -> Outcome {
         var text = text.trimmingWhitespace()
-        return text.withUTF8 { bytes in
-            guard let (significand, power) = decimal(bytes) else { return .unparseable }
-            return Self.scale(significand, power: power + exponent)
-        }
+        return text.withUTF8 { parse(trimmed: $0, exponent: exponent) }
+    }
+
+    /// ``parse(_:exponent:)`` of text with no white space at either end, as UTF-8 bytes.
+    public func parse(trimmed bytes: UnsafeBufferPointer<UInt8>, exponent: Int) -> Outcome {
+        guard let (significand, power) = decimal(bytes) else { return .unparseable }
+        return Self.scale(significand, power: power + exponent)
     }
 
     /// Reads the text into significand × 10^power; nil when it is not a number.

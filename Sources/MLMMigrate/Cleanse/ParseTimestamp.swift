@@ -17,6 +17,7 @@ public final class ParseTimestamp {
     private let zone: TimeZone
     /// UTC offset (seconds) per local hour, so zone rules are looked up once an hour of data.
     private var offsetByLocalHour: [Int64: Int64] = [:]
+    private var lastHour: (hour: Int64, offset: Int64) = (.min, 0)
 
     public init(format: TimestampFormat, zone: String) {
         self.format = format
@@ -25,18 +26,21 @@ public final class ParseTimestamp {
 
     public func parse(_ text: String) -> Outcome {
         var text = text
-        return text.withUTF8 { bytes in
-            let micros: Int64?
-            switch format {
-            case .epochSeconds: micros = Self.integer(bytes).flatMap { $0.multipliedReportingOverflow(by: 1_000_000).overflow ? nil : $0 * 1_000_000 }
-            case .epochMilliseconds: micros = Self.integer(bytes).flatMap { $0.multipliedReportingOverflow(by: 1_000).overflow ? nil : $0 * 1_000 }
-            case .pattern(let tokens): micros = parsePattern(tokens, bytes)
-            case .iso8601: micros = parseISO(bytes)
-            }
-            guard let micros else { return .unparseable }
-            guard micros >= Self.lowerBound && micros < Self.upperBound else { return .outOfRange }
-            return .value(micros)
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    /// ``parse(_:)`` of the text these UTF-8 bytes spell.
+    public func parse(bytes: UnsafeBufferPointer<UInt8>) -> Outcome {
+        let micros: Int64?
+        switch format {
+        case .epochSeconds: micros = Self.integer(bytes).flatMap { $0.multipliedReportingOverflow(by: 1_000_000).overflow ? nil : $0 * 1_000_000 }
+        case .epochMilliseconds: micros = Self.integer(bytes).flatMap { $0.multipliedReportingOverflow(by: 1_000).overflow ? nil : $0 * 1_000 }
+        case .pattern(let tokens): micros = parsePattern(tokens, bytes)
+        case .iso8601: micros = parseISO(bytes)
         }
+        guard let micros else { return .unparseable }
+        guard micros >= Self.lowerBound && micros < Self.upperBound else { return .outOfRange }
+        return .value(micros)
     }
 
     private static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
@@ -165,10 +169,17 @@ public final class ParseTimestamp {
     /// `local - offset(local)`, which picks the later reading in a DST gap or overlap.
     private func zoneOffset(localSeconds: Int64) -> Int64 {
         let hour = localSeconds >= 0 ? localSeconds / 3600 : (localSeconds - 3599) / 3600
-        if let cached = offsetByLocalHour[hour] { return cached }
-        let first = Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(localSeconds))))
-        let offset = Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(localSeconds - first))))
-        offsetByLocalHour[hour] = offset
+        // Rows in time order ask for the same hour many times over: that one is kept aside.
+        if hour == lastHour.hour { return lastHour.offset }
+        let offset: Int64
+        if let cached = offsetByLocalHour[hour] {
+            offset = cached
+        } else {
+            let first = Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(localSeconds))))
+            offset = Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(localSeconds - first))))
+            offsetByLocalHour[hour] = offset
+        }
+        lastHour = (hour, offset)
         return offset
     }
 

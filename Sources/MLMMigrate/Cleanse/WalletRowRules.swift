@@ -36,6 +36,8 @@ public final class WalletRowRules {
     /// repeat on every row, and comparing short strings costs less than hashing them.
     private var exponents = LookupMemo<Int?>()
     private var debits = LookupMemo<Bool>()
+    /// ``applyPlain(_:fields:)``'s currencies, kinds and directions as strings.
+    private var plainTexts = [ByteMemo<String>](repeating: ByteMemo(), count: 3)
 
     private enum Field: String, CaseIterable {
         case legacyTxnID = "legacy_txn_id", member, currency, kind, amount, balance, direction, counterparty
@@ -108,8 +110,11 @@ public final class WalletRowRules {
         }
         let exponent = row.currency.flatMap { code in exponents.value(code) { CurrencyTable.exponent(of: $0) } }
         if row.currency != nil && exponent == nil { reject(.unknownCurrency, Field.currency.rawValue) }
-        if let exponent, let amountText, let reason = value(amountText, exponent: exponent, into: &row) {
-            reject(reason, amountField)
+        if let exponent, let amountText {
+            switch signed(money.parse(amountText, exponent: minorUnits ? 0 : exponent), kind: row.kind, direction: row.direction) {
+            case .value(let minor, let snapped): row.amountMinor = minor; row.snapped = snapped
+            case .rejected(let reason): reject(reason, amountField)
+            }
         }
         if let reference = row.memberLegacyID {
             switch directory.resolve(reference) {
@@ -133,35 +138,155 @@ public final class WalletRowRules {
         code.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) || code.utf8.contains(where: { $0 >= 0x80 }) ? code.uppercased() : code
     }
 
-    /// Parses the amount and applies the sign rule; returns why the amount is rejected, if it is.
-    private func value(_ text: String, exponent: Int, into row: inout WalletRow) -> ReasonCode? {
+    /// A parsed amount with the sign rule applied: signed minor units (nil when the kind is
+    /// blank under `by_kind`), or why the amount is rejected.
+    private enum SignedAmount {
+        case value(Int64?, snapped: Bool)
+        case rejected(ReasonCode)
+    }
+
+    private func signed(_ parsed: ParseMoney.Outcome, kind: String?, direction: String?) -> SignedAmount {
         let magnitude: Int64
-        switch money.parse(text, exponent: minorUnits ? 0 : exponent) {
+        var snapped = false
+        switch parsed {
         case .exact(let minor): magnitude = minor
-        case .snapped(let minor): magnitude = minor; row.snapped = true
-        case .subMinor: return .subMinorAmount
-        case .unparseable: return .unparseableAmount
-        case .outOfRange: return .amountOutOfRange
+        case .snapped(let minor): magnitude = minor; snapped = true
+        case .subMinor: return .rejected(.subMinorAmount)
+        case .unparseable: return .rejected(.unparseableAmount)
+        case .outOfRange: return .rejected(.amountOutOfRange)
         }
-        guard amountField == Field.amount.rawValue else {
-            row.amountMinor = magnitude
-            return nil
-        }
+        guard amountField == Field.amount.rawValue else { return .value(magnitude, snapped: snapped) }
         switch sign {
         case .signed:
-            row.amountMinor = magnitude
+            return .value(magnitude, snapped: snapped)
         case .byKind(let debitKinds):
-            guard magnitude >= 0 else { return .unexpectedSign }
-            if let kind = row.kind { row.amountMinor = debits.value(kind) { debitKinds.contains($0) } ? -magnitude : magnitude }
+            guard magnitude >= 0 else { return .rejected(.unexpectedSign) }
+            guard let kind else { return .value(nil, snapped: snapped) }
+            return .value(debits.value(kind) { debitKinds.contains($0) } ? -magnitude : magnitude, snapped: snapped)
         case .byDirection:
-            guard magnitude >= 0 else { return .unexpectedSign }
-            switch row.direction {
-            case "credit": row.amountMinor = magnitude
-            case "debit": row.amountMinor = -magnitude
-            default: return .unknownDirection
+            guard magnitude >= 0 else { return .rejected(.unexpectedSign) }
+            switch direction {
+            case "credit": return .value(magnitude, snapped: snapped)
+            case "debit": return .value(-magnitude, snapped: snapped)
+            default: return .rejected(.unknownDirection)
             }
         }
-        return nil
+    }
+
+    /// ``apply(_:)`` on an extract line's bytes (`fields`: its fields' ranges), for a row every
+    /// rule accepts and whose fields ``FieldRules/applyPlain(_:)`` reads: the usual row, read
+    /// with no `String` but the member reference. nil when the row needs `apply`: an extract
+    /// reason, another field, or any rejection. Where it answers, it answers as `apply` does.
+    public func applyPlain(_ line: UnsafeBufferPointer<UInt8>, fields: [Range<Int>]) -> PlainWalletRow? {
+        let offset = MemberStageLayout.extractBookkeeping.count
+        let reason = fields.count > 2 ? UnsafeBufferPointer(rebasing: line[fields[2]]) : UnsafeBufferPointer(start: nil, count: 0)
+        guard fields.count == offset + rules.count, CopyText.isNull(reason) else { return nil }
+        var row = PlainWalletRow()
+        var currency = PlainWalletRow.Text.none, kind = PlainWalletRow.Text.none
+        var direction = PlainWalletRow.Text.none, amount = PlainWalletRow.Text.none
+        for (index, rule) in rules.enumerated() {
+            let range = fields[index + offset]
+            let text: PlainWalletRow.Text
+            switch rule.applyPlain(UnsafeBufferPointer(rebasing: line[range])) {
+            case nil: return nil
+            case .timestamp(let micros): row.occurredAt = micros; continue
+            case .same: text = .bytes(range)
+            case .text(let value): text = value.map(PlainWalletRow.Text.text) ?? .none
+            }
+            switch roles[index] {
+            case .legacyTxnID: row.legacyTxnID = text
+            case .member: row.member = text
+            case .currency: currency = text
+            case .kind: row.kind = text; kind = text
+            case .direction: direction = text
+            case .counterparty: row.counterparty = text
+            case .amount: amount = text
+            case .other: break
+            }
+        }
+        guard row.legacyTxnID != .none else { return nil }
+        // Short codes that repeat on every row, turned into strings once.
+        func string(_ text: PlainWalletRow.Text, _ memo: inout ByteMemo<String>) -> String? {
+            switch text {
+            case .none: nil
+            case .text(let value): value
+            case .bytes(let range): memo.value(UnsafeBufferPointer(rebasing: line[range])) { String(decoding: $0, as: UTF8.self) }
+            }
+        }
+        row.currency = string(currency, &plainTexts[0]).map(Self.upperCased)
+        if let code = row.currency {
+            guard let exponent = exponents.value(code, { CurrencyTable.exponent(of: $0) }) else { return nil }
+            let scale = minorUnits ? 0 : exponent
+            let parsed: ParseMoney.Outcome? = switch amount {
+            case .none: nil
+            case .bytes(let range): money.parse(trimmed: UnsafeBufferPointer(rebasing: line[range]), exponent: scale)
+            case .text(let value): money.parse(value, exponent: scale)
+            }
+            if let parsed {
+                let sign = signed(parsed, kind: string(kind, &plainTexts[1]), direction: string(direction, &plainTexts[2]))
+                guard case .value(let minor, let snapped) = sign else { return nil }
+                row.amountMinor = minor
+                row.snapped = snapped
+            }
+        }
+        func resolved(_ text: PlainWalletRow.Text) -> PlainWalletRow.Text? {
+            let reference: String
+            switch text {
+            case .none: return PlainWalletRow.Text.none
+            case .text(let value): reference = value
+            case .bytes(let range): reference = String(decoding: UnsafeBufferPointer(rebasing: line[range]), as: UTF8.self)
+            }
+            switch directory.answer(reference) {
+            case .itself: return text
+            case .member(let legacyID): return .text(legacyID)
+            case .quarantined, .unknown: return nil
+            }
+        }
+        guard let member = resolved(row.member), let counterparty = resolved(row.counterparty) else { return nil }
+        row.member = member
+        row.counterparty = counterparty
+        return row
+    }
+}
+
+/// A wallet row every rule accepted, read from its extract line by
+/// ``WalletRowRules/applyPlain(_:fields:)``: each text is the line's own bytes where the rules
+/// left them as they were, else the text the rules made of them.
+public struct PlainWalletRow: Equatable {
+    public enum Text: Equatable {
+        case none
+        case bytes(Range<Int>)
+        case text(String)
+    }
+
+    public var legacyTxnID = Text.none
+    public var member = Text.none
+    /// Upper case.
+    public var currency: String?
+    public var kind = Text.none
+    public var counterparty = Text.none
+    public var amountMinor: Int64?
+    public var occurredAt: Int64?
+    public var snapped = false
+}
+
+/// A lookup's answers for the first 16 distinct byte strings it is asked (currencies, kinds),
+/// searched in order; any other key is computed every time.
+struct ByteMemo<Value> {
+    private var keys: [[UInt8]] = []
+    private var values: [Value] = []
+    private let capacity = 16
+
+    mutating func value(_ key: UnsafeBufferPointer<UInt8>, _ compute: (UnsafeBufferPointer<UInt8>) -> Value) -> Value {
+        for index in keys.indices where keys[index].count == key.count && keys[index].withUnsafeBufferPointer({ $0.elementsEqual(key) }) {
+            return values[index]
+        }
+        let value = compute(key)
+        if keys.count < capacity {
+            keys.append(Array(key))
+            values.append(value)
+        }
+        return value
     }
 }
 

@@ -134,6 +134,12 @@ public enum CopyText {
         ranges.append(start..<line.count)
     }
 
+    /// Whether an escaped field is `\N` (NULL).
+    @inline(__always)
+    public static func isNull(_ field: UnsafeBufferPointer<UInt8>) -> Bool {
+        field.count == 2 && field[0] == UInt8(ascii: "\\") && field[1] == UInt8(ascii: "N")
+    }
+
     /// One escaped field unescaped, as ``decodeRow(_:)`` gives it (nil for `\N`).
     public static func text(_ field: UnsafeBufferPointer<UInt8>) -> String? {
         decodeField(field, unescape: field.contains(UInt8(ascii: "\\")))

@@ -151,9 +151,6 @@ struct SortRecord {
         // The reader checked the line's width (``StageFileReader/nextLines(maxLines:_:)``).
         CopyText.fieldRanges(bytes, into: &fields)
         func field(_ index: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[fields[index]]) }
-        func isNull(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
-            value.count == 2 && value[0] == UInt8(ascii: "\\") && value[1] == UInt8(ascii: "N")
-        }
         // An escaped field's text as UTF-8, as the row would hold it decoded.
         func append(_ value: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
             if value.contains(UInt8(ascii: "\\")) {
@@ -163,7 +160,7 @@ struct SortRecord {
             }
         }
         let txnID = field(2)
-        guard let occurredAt = CopyText.int64(field(7)), !isNull(txnID) else {
+        guard let occurredAt = CopyText.int64(field(7)), !CopyText.isNull(txnID) else {
             return MigrationError(.workdirCorrupt, "\(path): line \(line): missing occurred_at or legacy_txn_id; run cleanse again")
         }
         // Built only for a row that needs it (a message per row would cost more than the row).
@@ -173,7 +170,7 @@ struct SortRecord {
         guard let member = ids.id(ofField: field(3)) else { return unknown() }
         key.removeAll(keepingCapacity: true)
         LedgerHasher.appendUInt64(UInt64(bitPattern: member), to: &key)
-        if !isNull(field(4)) { append(field(4), to: &key) }
+        if !CopyText.isNull(field(4)) { append(field(4), to: &key) }
         key.append(0)
         LedgerHasher.appendUInt64(UInt64(bitPattern: occurredAt) ^ (1 << 63), to: &key)
         append(txnID, to: &key)
@@ -181,14 +178,14 @@ struct SortRecord {
             return MigrationError(.workdirCorrupt, "\(path): line \(line): missing amount_minor; run cleanse again")
         }
         var counterparty: Int64 = -1
-        if !isNull(field(8)) {
+        if !CopyText.isNull(field(8)) {
             guard let id = ids.id(ofField: field(8)) else { return unknown() }
             counterparty = id
         }
         payload.removeAll(keepingCapacity: true)
         withUnsafeBytes(of: amount) { payload.append(contentsOf: $0) }
         withUnsafeBytes(of: counterparty) { payload.append(contentsOf: $0) }
-        if !isNull(field(5)) { append(field(5), to: &payload) }
+        if !CopyText.isNull(field(5)) { append(field(5), to: &payload) }
         return nil
     }
 }
