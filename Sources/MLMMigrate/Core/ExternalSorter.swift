@@ -6,6 +6,12 @@ import Glibc
 /// spilled to a scratch run file on a thread of its own while the caller fills the other half,
 /// and `finish` merges the runs, so memory stays flat in the record count.
 ///
+/// Input that is mostly in order already (an export in transaction-id order) skips the sort: a
+/// record whose key is not below the last such record's goes straight to a run of its own as
+/// it comes; only the others are gathered and sorted. The merge gives that run's records first
+/// among equal keys, which is their order of addition: any other record with the same key came
+/// after them.
+///
 /// Scratch files go in `directory`, are unlinked as soon as they are reopened for the merge,
 /// and hold whatever the caller puts in payloads: never pass PII in plaintext.
 public final class ExternalSorter {
@@ -19,6 +25,9 @@ public final class ExternalSorter {
     private var spilling: BackgroundJob<SpillBuffers>?
     /// Records added so far.
     public private(set) var count = 0
+    /// The run of records that came in key order, written as they come, and its last key.
+    private var ordered: BufferedFileWriter?
+    private var lastOrderedKey: [UInt8] = []
 
     /// One record in the arena: where it starts, its key and payload lengths, and its first
     /// eight key bytes as a big-endian integer for a fast first comparison.
@@ -39,16 +48,33 @@ public final class ExternalSorter {
     deinit {
         // A run still being written (the caller gave up on the sort) must not outlive the sorter.
         _ = try? spilling?.wait()
+        if let ordered {
+            ordered.abandon()
+            unlink(ordered.path)
+        }
     }
 
-    /// Adds a record; spills a sorted run when its half of the budget is full.
+    /// Adds a record: to the in-order run when its key is not below that run's last, else to
+    /// the records to sort (a sorted run is spilled when their half of the budget is full).
     public func append(key: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) throws(MigrationError) {
+        if ordered == nil || lastOrderedKey.withUnsafeBytes({ Self.compare(key, $0) }) >= 0 {
+            try appendOrdered(key: key, payload: payload)
+            return
+        }
         let offset = arena.count
         arena.append(contentsOf: key)
         arena.append(contentsOf: payload)
         entries.append(Entry(offset: offset, keyLength: Int32(key.count), payloadLength: Int32(payload.count), prefix: Self.prefix(key)))
         count += 1
         if arena.count + entries.count * MemoryLayout<Entry>.stride >= budget / 2 { try spill() }
+    }
+
+    private func appendOrdered(key: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) throws(MigrationError) {
+        if ordered == nil { ordered = try BufferedFileWriter(path: "\(directory)/.\(name).ordered") }
+        try ordered?.append { out in Self.appendRecord(key: key, payload: payload, to: &out) }
+        lastOrderedKey.removeAll(keepingCapacity: true)
+        lastOrderedKey.append(contentsOf: key)
+        count += 1
     }
 
     public func append(key: [UInt8], payload: [UInt8]) throws(MigrationError) {
@@ -61,6 +87,24 @@ public final class ExternalSorter {
 
     /// Calls `body` with every record in key order, then removes the scratch files.
     public func finish(_ body: (_ key: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) throws(MigrationError) -> Void) throws(MigrationError) {
+        if let ordered {
+            self.ordered = nil
+            lastOrderedKey = []
+            try ordered.close(sync: false)
+            // The in-order run first: among equal keys, its records were added first.
+            var readers = [try RunReader(path: ordered.path)]
+            if !entries.isEmpty || !runs.isEmpty {
+                try spill()
+                _ = try spilling?.wait()
+                spilling = nil
+                for path in runs { readers.append(try RunReader(path: path)) }
+            }
+            arena = []
+            entries = []
+            runs = []
+            try Self.merge(readers, body)
+            return
+        }
         if runs.isEmpty {
             Self.sort(&entries, arena)
             try MigrationError.typed { try arena.withUnsafeBytes { base in
@@ -151,22 +195,29 @@ public final class ExternalSorter {
         }
     }
 
-    /// Sorts the records in memory and writes them as one run: per record a 4-byte key length,
-    /// a 4-byte payload length (native order: the file never leaves this process), key, payload.
+    /// Sorts the records in memory and writes them as one run (``appendRecord(key:payload:to:)``).
     private static func writeRun(_ buffers: SpillBuffers, to path: String) throws(MigrationError) {
         sort(&buffers.entries, buffers.arena)
         let writer = try BufferedFileWriter(path: path)
         try MigrationError.typed { try buffers.arena.withUnsafeBytes { base in
             for entry in buffers.entries {
-                let end = entry.offset + Int(entry.keyLength) + Int(entry.payloadLength)
-                try writer.append { out in
-                    withUnsafeBytes(of: entry.keyLength) { out.append(contentsOf: $0) }
-                    withUnsafeBytes(of: entry.payloadLength) { out.append(contentsOf: $0) }
-                    out.append(contentsOf: UnsafeRawBufferPointer(rebasing: base[entry.offset..<end]))
-                }
+                let keyEnd = entry.offset + Int(entry.keyLength)
+                let key = UnsafeRawBufferPointer(rebasing: base[entry.offset..<keyEnd])
+                let payload = UnsafeRawBufferPointer(rebasing: base[keyEnd..<keyEnd + Int(entry.payloadLength)])
+                try writer.append { out in appendRecord(key: key, payload: payload, to: &out) }
             }
         } }
         try writer.close(sync: false)
+    }
+
+    /// A run's record: a 4-byte key length, a 4-byte payload length (native order: the file
+    /// never leaves this process), key, payload.
+    @inline(__always)
+    private static func appendRecord(key: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        withUnsafeBytes(of: Int32(key.count)) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: Int32(payload.count)) { out.append(contentsOf: $0) }
+        out.append(contentsOf: key)
+        out.append(contentsOf: payload)
     }
 
     static func prefix(_ key: UnsafeRawBufferPointer) -> UInt64 {

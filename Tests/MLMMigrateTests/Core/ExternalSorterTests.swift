@@ -42,6 +42,44 @@ import Testing
         #expect(spilled.map(\.0) == expected.map(\.0) && spilled.map(\.1) == expected.map(\.1))
     }
 
+    /// Keys mostly in order, as an export in transaction-id order gives them: runs of rising
+    /// keys, now and then one that goes back (below the last, or a repeat of an earlier key).
+    private func mostlyOrderedRecords(_ count: Int, seed: UInt64) -> [(String, String)] {
+        var state = seed
+        func next(_ bound: UInt64) -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return (state >> 33) % bound
+        }
+        var key = 0
+        return (0..<count).map { index in
+            let value: Int
+            switch next(20) {
+            case 0: value = Int(next(UInt64(key + 1)))  // back to an earlier key
+            case 1: value = key  // the same key again
+            default: key += Int(next(3)); value = key  // on, or equal
+            }
+            return (String(format: "T%08d", value), "payload-\(index)")
+        }
+    }
+
+    @Test(arguments: [(1, 8_000), (2, 8_000), (3, 0), (4, 1), (5, 2)])
+    func sortsMostlyOrderedInputStablyInMemoryAndSpilled(seed: UInt64, count: Int) throws {
+        var records = mostlyOrderedRecords(count, seed: seed)
+        if seed == 2 { records.insert(("T99999999", "first and highest"), at: 0) }
+        let expected = records.enumerated().sorted { a, b in
+            a.element.0.utf8.lexicographicallyPrecedes(b.element.0.utf8) || (a.element.0 == b.element.0 && a.offset < b.offset)
+        }.map(\.element)
+        for budget in [64 << 20, 1 << 16] {
+            let out = try sorted(records, budget: budget)
+            #expect(out.map(\.0) == expected.map(\.0) && out.map(\.1) == expected.map(\.1), "budget \(budget)")
+        }
+        let ordered = try sorted(expected, budget: 1 << 16)
+        #expect(ordered.map(\.1) == expected.map(\.1))
+        let reversed = Array(expected.reversed())
+        let reversedOut = try sorted(reversed, budget: 1 << 16)
+        #expect(reversedOut.map(\.0) == expected.map(\.0))
+    }
+
     @Test func leavesNoScratchFilesBehind() throws {
         let directory = try TemporaryDirectory()
         let sorter = ExternalSorter(directory: directory.path, name: "scratch", memoryBudget: 1 << 16)
@@ -50,6 +88,12 @@ import Testing
         try sorter.finish { _, _ in count += 1 }
         #expect(count == 10_000)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+        // Nor when the sort is given up before `finish`.
+        do {
+            let abandoned = ExternalSorter(directory: directory.path, name: "abandoned", memoryBudget: 1 << 16)
+            for (key, payload) in mostlyOrderedRecords(10_000, seed: 9) { try abandoned.append(key: Array(key.utf8), payload: Array(payload.utf8)) }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains("ordered") }.isEmpty)
     }
 
     @Test func sortsAnEmptyInput() throws {
