@@ -12,16 +12,6 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Nibble value per ASCII byte; 0xFF for a non-hex byte.
-    private static let nibbles: [UInt8] = (0..<256).map { byte in
-        switch byte {
-        case 0x30...0x39: UInt8(byte - 0x30)
-        case 0x61...0x66: UInt8(byte - 0x61 + 10)
-        case 0x41...0x46: UInt8(byte - 0x41 + 10)
-        default: 0xFF
-        }
-    }
-
     /// Bytes of lower- or upper-case hex text; nil for an odd length or a non-hex digit.
     public static func decode(_ text: String) -> [UInt8]? {
         var text = text
@@ -30,17 +20,46 @@ public enum Hex {
 
     /// ``decode(_:)`` of hex text given as UTF-8 bytes.
     public static func decode(bytes utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        guard utf8.count % 2 == 0 else { return nil }
-        var out = [UInt8](repeating: 0, count: utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            let high = nibbles[Int(utf8[index])]
-            let low = nibbles[Int(utf8[index + 1])]
-            guard high | low != 0xFF, high < 16, low < 16 else { return nil }
-            out[index / 2] = high << 4 | low
-            index += 2
+        var out: [UInt8] = []
+        return decode(bytes: utf8, into: &out) ? out : nil
+    }
+
+    /// ``decode(bytes:)`` into `out`, replacing what it held (a buffer reused value after
+    /// value); false, with `out` emptied, for an odd length or a non-hex digit.
+    public static func decode(bytes utf8: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+        out.removeAll(keepingCapacity: true)
+        guard utf8.count % 2 == 0 else { return false }
+        let count = utf8.count / 2
+        out.append(contentsOf: repeatElement(0, count: count))
+        // Every digit checked and converted without a branch; one test at the end.
+        var valid: UInt8 = 1
+        out.withUnsafeMutableBufferPointer { destination in
+            for index in 0..<count {
+                let (high, low) = (utf8[2 * index], utf8[2 * index + 1])
+                valid &= isDigit(high) & isDigit(low)
+                destination[index] = digitValue(high) << 4 | digitValue(low)
+            }
         }
-        return out
+        guard valid == 1 else {
+            out.removeAll(keepingCapacity: true)
+            return false
+        }
+        return true
+    }
+
+    /// 1 for a hex digit (either case), else 0.
+    @inline(__always)
+    static func isDigit(_ byte: UInt8) -> UInt8 {
+        let digit: UInt8 = byte &- UInt8(ascii: "0") < 10 ? 1 : 0
+        let letter: UInt8 = (byte | 0x20) &- UInt8(ascii: "a") < 6 ? 1 : 0
+        return digit | letter
+    }
+
+    /// A hex digit's value, without a branch: its low four bits, plus 9 for a letter (bit 6
+    /// set). Meaningless for a byte ``isDigit(_:)`` refuses.
+    @inline(__always)
+    static func digitValue(_ byte: UInt8) -> UInt8 {
+        (byte & 0x0F) &+ 9 &* (byte >> 6)
     }
 }
 

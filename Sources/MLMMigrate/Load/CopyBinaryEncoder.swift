@@ -133,8 +133,8 @@ struct CopyBinaryEncoder: Sendable {
             let destination = out.tail
             for index in 0..<count {
                 let high = field[3 + 2 * index], low = field[4 + 2 * index]
-                valid &= isHexDigit(high) & isHexDigit(low)
-                destination[index] = digitValue(high) << 4 | digitValue(low)
+                valid &= Hex.isDigit(high) & Hex.isDigit(low)
+                destination[index] = Hex.digitValue(high) << 4 | Hex.digitValue(low)
             }
             guard valid == 1 else { return false }
             out.advance(count)
@@ -189,23 +189,8 @@ struct CopyBinaryEncoder: Sendable {
         }
     }
 
-    /// 1 for a hex digit (either case), else 0.
-    @inline(__always)
-    private static func isHexDigit(_ byte: UInt8) -> UInt8 {
-        let digit: UInt8 = byte &- UInt8(ascii: "0") < 10 ? 1 : 0
-        let letter: UInt8 = (byte | 0x20) &- UInt8(ascii: "a") < 6 ? 1 : 0
-        return digit | letter
-    }
-
-    /// A hex digit's value, without a branch: its low four bits, plus 9 for a letter (bit 6
-    /// set). Meaningless for a byte ``isHexDigit(_:)`` refuses.
-    @inline(__always)
-    private static func digitValue(_ byte: UInt8) -> UInt8 {
-        (byte & 0x0F) &+ 9 &* (byte >> 6)
-    }
-
     private static func hexValue(_ byte: UInt8) -> UInt8? {
-        isHexDigit(byte) == 1 ? digitValue(byte) : nil
+        Hex.isDigit(byte) == 1 ? Hex.digitValue(byte) : nil
     }
 
     /// A growable byte buffer written with plain stores (an array's `append` checks uniqueness

@@ -241,6 +241,20 @@ public struct LedgerVerifier {
     }
 
     /// ``bytea(_:)`` of a field of a COPY text line, still escaped (`\\x0a1b...`).
+    /// ``bytea(copyField:)`` into `out` (its old bytes replaced), so a buffer serves line after
+    /// line; false when the field is not a bytea.
+    static func bytea(copyField field: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+        let backslash = UInt8(ascii: "\\")
+        if field.count >= 3, field[0] == backslash, field[1] == backslash, field[2] == UInt8(ascii: "x") {
+            let hex = UnsafeBufferPointer(rebasing: field[3...])
+            if !hex.contains(backslash) { return Hex.decode(bytes: hex, into: &out) }
+        }
+        out.removeAll(keepingCapacity: true)
+        guard let decoded = bytea(copyField: field) else { return false }
+        out.append(contentsOf: decoded)
+        return true
+    }
+
     static func bytea(copyField field: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         let backslash = UInt8(ascii: "\\")
         guard field.count >= 3, field[0] == backslash, field[1] == backslash, field[2] == UInt8(ascii: "x") else {

@@ -67,55 +67,83 @@ struct WalletBatchVerifier: Sendable {
             for problem in Self.compare(row, count: Int64(merkle.count), balance: balance, head: chain, merkle: root) { find(wallet, nil, problem) }
         }
         var ranges: [Range<Int>] = []
+        // Per line, without a string or an array of its own: the current wallet's currency, the
+        // previous transaction id and the stored hashes are bytes in buffers reused line to line.
+        var currentCurrency: [UInt8] = []
+        var storedHash: [UInt8] = []
+        var decoded: (currency: String, txnID: String, kind: String) = ("", "", "")
         bytes.withUnsafeBufferPointer { buffer in
             for range in lines {
                 result.entries += 1
-                // Fields are read as bytes where they can be (numbers, the time, the hash): the
-                // same values CopyText.decodeRow then Int64, UTCTimestamp.parse, bytea would give.
+                // Fields are read as bytes (numbers, the time, the hash, and the texts when they
+                // hold no escape): the values CopyText.decodeRow then Int64, UTCTimestamp.parse,
+                // bytea would give.
                 let line = UnsafeBufferPointer(rebasing: buffer[range])
                 CopyText.fieldRanges(line, into: &ranges)
                 func field(_ index: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: line[ranges[index]]) }
-                guard ranges.count == width, let memberID = CopyText.int64(field(0)), let currency = CopyText.text(field(1)),
+                guard ranges.count == width, let memberID = CopyText.int64(field(0)), !CopyText.isNull(field(1)),
                       let seq = CopyText.int64(field(2)), let amount = CopyText.int64(field(5)),
                       let occurredAt = UTCTimestamp.parse(bytes: field(6)), let balanceAfter = CopyText.int64(field(7)),
-                      let storedHash = LedgerVerifier.bytea(copyField: field(8)) else { result.malformed += 1; continue }
-                let (txnID, kind) = (CopyText.text(field(3)) ?? "", CopyText.text(field(4)) ?? "")
-                let wallet = WalletKey(memberID: memberID, currency: currency)
-                if wallet != current {
-                    closeWallet()
-                    current = wallet
-                    chain = genesis
-                    storedPrevious = genesis
-                    merkle = MerkleAccumulator()
-                    balance = 0
-                    storedBalance = 0
-                    previousTime = Int64.min
-                    previousTxn = []
+                      LedgerVerifier.bytea(copyField: field(8), into: &storedHash) else { result.malformed += 1; continue }
+                let backslash = UInt8(ascii: "\\")
+                let escaped = field(1).contains(backslash) || field(3).contains(backslash) || field(4).contains(backslash)
+                if escaped {
+                    decoded = (CopyText.text(field(1)) ?? "", CopyText.text(field(3)) ?? "", CopyText.text(field(4)) ?? "")
                 }
-                let txn = Array(txnID.utf8)
-                if occurredAt < previousTime || (occurredAt == previousTime && !previousTxn.lexicographicallyPrecedes(txn)) {
-                    find(wallet, seq, "out of order: entries must follow (occurred_at, legacy_txn_id)")
+                // The texts as UTF-8 bytes: the field itself, or the decoded text's when it has escapes.
+                func withTexts<R>(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> R) -> R {
+                    // `\N` has a backslash too: a NULL id or kind is decoded, to the empty text.
+                    guard escaped else { return body(field(1), field(3), field(4)) }
+                    var (currency, txnID, kind) = decoded
+                    return currency.withUTF8 { currency in
+                        txnID.withUTF8 { txnID in kind.withUTF8 { kind in body(currency, txnID, kind) } }
+                    }
                 }
-                previousTime = occurredAt
-                previousTxn = txn
-                let expectedSeq = Int64(merkle.count + 1)
-                if seq != expectedSeq { find(wallet, seq, "seq out of order: expected \(expectedSeq)") }
-                balance &+= amount
-                if balanceAfter != storedBalance &+ amount { find(wallet, seq, "balance_after_minor is not the previous balance plus amount_minor") }
-                storedBalance = balanceAfter
-                var entry = LedgerEntry(memberID: memberID, currency: currency, seq: seq, legacyTxnID: txnID, kind: kind, amountMinor: amount, occurredAt: occurredAt, balanceAfterMinor: balanceAfter)
-                let intact = LedgerHasher.entryHash(entry, previous: storedPrevious) == storedHash
-                if !intact { find(wallet, seq, "entry_hash does not match the entry's contents and the previous entry's hash") }
-                // The independent chain equals the stored one while nothing diverged: reuse the hash.
-                if intact && chain == storedPrevious && seq == expectedSeq && balanceAfter == balance {
-                    chain = storedHash
-                } else {
-                    entry.seq = expectedSeq
-                    entry.balanceAfterMinor = balance
-                    chain = LedgerHasher.entryHash(entry, previous: chain)
+                withTexts { currency, txnID, kind in
+                    if current?.memberID != memberID || !currency.elementsEqual(currentCurrency) {
+                        closeWallet()
+                        current = WalletKey(memberID: memberID, currency: String(decoding: currency, as: UTF8.self))
+                        currentCurrency.removeAll(keepingCapacity: true)
+                        currentCurrency.append(contentsOf: currency)
+                        chain = genesis
+                        storedPrevious = genesis
+                        merkle = MerkleAccumulator()
+                        balance = 0
+                        storedBalance = 0
+                        previousTime = Int64.min
+                        previousTxn.removeAll(keepingCapacity: true)
+                    }
+                    let wallet = current ?? WalletKey(memberID: memberID, currency: "")
+                    if occurredAt < previousTime || (occurredAt == previousTime && !previousTxn.lexicographicallyPrecedes(txnID)) {
+                        find(wallet, seq, "out of order: entries must follow (occurred_at, legacy_txn_id)")
+                    }
+                    previousTime = occurredAt
+                    previousTxn.removeAll(keepingCapacity: true)
+                    previousTxn.append(contentsOf: txnID)
+                    let expectedSeq = Int64(merkle.count + 1)
+                    if seq != expectedSeq { find(wallet, seq, "seq out of order: expected \(expectedSeq)") }
+                    balance &+= amount
+                    if balanceAfter != storedBalance &+ amount { find(wallet, seq, "balance_after_minor is not the previous balance plus amount_minor") }
+                    storedBalance = balanceAfter
+                    func hash(seq: Int64, balanceAfter: Int64, previous: [UInt8]) -> [UInt8] {
+                        LedgerHasher.entryHash(
+                            memberID: memberID, currency: currency, seq: seq, legacyTxnID: txnID, kind: kind, amountMinor: amount,
+                            occurredAt: occurredAt, balanceAfterMinor: balanceAfter, previous: previous
+                        )
+                    }
+                    let computed = hash(seq: seq, balanceAfter: balanceAfter, previous: storedPrevious)
+                    let intact = computed == storedHash
+                    if !intact { find(wallet, seq, "entry_hash does not match the entry's contents and the previous entry's hash") }
+                    // The independent chain equals the stored one while nothing diverged: reuse the hash.
+                    if intact && chain == storedPrevious && seq == expectedSeq && balanceAfter == balance {
+                        chain = computed
+                    } else {
+                        chain = hash(seq: expectedSeq, balanceAfter: balance, previous: chain)
+                    }
+                    // This entry's stored hash is the next one's previous; the old buffer is reused.
+                    swap(&storedPrevious, &storedHash)
+                    merkle.append(chain)
                 }
-                storedPrevious = storedHash
-                merkle.append(chain)
             }
         }
         closeWallet()

@@ -29,39 +29,52 @@ public enum LedgerHasher {
     /// laid out in a buffer on the stack: this runs once or twice per entry in Transform and
     /// in every read-back.
     public static func entryHash(_ entry: LedgerEntry, previous: [UInt8]) -> [UInt8] {
-        var hasher = SHA256Hasher()
-        hasher.update(previous)
         var (currency, txnID, kind) = (entry.currency, entry.legacyTxnID, entry.kind)
-        currency.withUTF8 { currency in
+        return currency.withUTF8 { currency in
             txnID.withUTF8 { txnID in
                 kind.withUTF8 { kind in
-                    let count = 53 + currency.count + txnID.count + kind.count
-                    withUnsafeTemporaryAllocation(byteCount: count, alignment: 1) { buffer in
-                        var at = 0
-                        func put(_ value: UInt64) {
-                            buffer.storeBytes(of: value.bigEndian, toByteOffset: at, as: UInt64.self)
-                            at += 8
-                        }
-                        func put(_ text: UnsafeBufferPointer<UInt8>) {
-                            buffer.storeBytes(of: UInt32(truncatingIfNeeded: text.count).bigEndian, toByteOffset: at, as: UInt32.self)
-                            at += 4
-                            UnsafeMutableRawBufferPointer(rebasing: buffer[at...]).copyMemory(from: UnsafeRawBufferPointer(text))
-                            at += text.count
-                        }
-                        buffer[0] = encodingVersion
-                        at = 1
-                        put(UInt64(bitPattern: entry.memberID))
-                        put(currency)
-                        put(UInt64(bitPattern: entry.seq))
-                        put(txnID)
-                        put(kind)
-                        put(UInt64(bitPattern: entry.amountMinor))
-                        put(UInt64(bitPattern: entry.occurredAt))
-                        put(UInt64(bitPattern: entry.balanceAfterMinor))
-                        hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<at]))
-                    }
+                    entryHash(
+                        memberID: entry.memberID, currency: currency, seq: entry.seq, legacyTxnID: txnID, kind: kind,
+                        amountMinor: entry.amountMinor, occurredAt: entry.occurredAt, balanceAfterMinor: entry.balanceAfterMinor,
+                        previous: previous
+                    )
                 }
             }
+        }
+    }
+
+    /// ``entryHash(_:previous:)`` of an entry whose texts are given as UTF-8 bytes (the
+    /// read-back's, straight from the rows it reads).
+    static func entryHash(
+        memberID: Int64, currency: UnsafeBufferPointer<UInt8>, seq: Int64, legacyTxnID txnID: UnsafeBufferPointer<UInt8>,
+        kind: UnsafeBufferPointer<UInt8>, amountMinor: Int64, occurredAt: Int64, balanceAfterMinor: Int64, previous: [UInt8]
+    ) -> [UInt8] {
+        var hasher = SHA256Hasher()
+        hasher.update(previous)
+        let count = 53 + currency.count + txnID.count + kind.count
+        withUnsafeTemporaryAllocation(byteCount: count, alignment: 1) { buffer in
+            var at = 0
+            func put(_ value: UInt64) {
+                buffer.storeBytes(of: value.bigEndian, toByteOffset: at, as: UInt64.self)
+                at += 8
+            }
+            func put(_ text: UnsafeBufferPointer<UInt8>) {
+                buffer.storeBytes(of: UInt32(truncatingIfNeeded: text.count).bigEndian, toByteOffset: at, as: UInt32.self)
+                at += 4
+                UnsafeMutableRawBufferPointer(rebasing: buffer[at...]).copyMemory(from: UnsafeRawBufferPointer(text))
+                at += text.count
+            }
+            buffer[0] = encodingVersion
+            at = 1
+            put(UInt64(bitPattern: memberID))
+            put(currency)
+            put(UInt64(bitPattern: seq))
+            put(txnID)
+            put(kind)
+            put(UInt64(bitPattern: amountMinor))
+            put(UInt64(bitPattern: occurredAt))
+            put(UInt64(bitPattern: balanceAfterMinor))
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<at]))
         }
         return hasher.finalize()
     }

@@ -184,6 +184,30 @@ import Testing
         #expect(failed.stderr.contains("legacy member 100001") && failed.stderr.contains("TXNHUGE2"))
     }
 
+    @Test func transactionIDsWithEscapesAndAccentsHashAndReadBackAlike() throws {
+        // A backslash, a quoted tab and a Windows-1252 accent: each is escaped or multi-byte in
+        // every stage file, so the Cleanse, the Transform and the read-back take their long way.
+        let ids: [[UInt8]] = [Array(#"TX\1"#.utf8), Array("\"TX\t2\"".utf8), Array("TX".utf8) + [0xE9, 0x33]]
+        let source = try editedSample { path in
+            var entries = try lines("\(path)/wallet_transactions.csv")
+            for (index, id) in ids.enumerated() {
+                let line = entries[10 + index]
+                let comma = try #require(line.firstIndex(of: UInt8(ascii: ",")))
+                entries[10 + index] = id + line[comma...]
+            }
+            try write(entries, "\(path)/wallet_transactions.csv")
+        }
+        let (result, _, target) = try migrate(source.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        let connection = try PostgresConnection(target)
+        let loaded = try connection.query(
+            "SELECT legacy_txn_id FROM mlm.wallet_entries WHERE legacy_txn_id IN ('TX\\1', E'TX\\t2', 'TX\u{E9}3')"
+        ).map { $0[0] ?? "" }
+        #expect(Set(loaded) == [#"TX\1"#, "TX\t2", "TX\u{E9}3"])
+        let verify = try ToolRun.run("mlm-migrate", ["verify-ledger", "--target", target])
+        #expect(verify.status == 0, "\(verify.stderr)")
+    }
+
     @Test func refusesAHeaderWithTwoColumnsAMappedColumnMatches() throws {
         let source = try editedSample { path in
             var members = try lines("\(path)/members.csv")
