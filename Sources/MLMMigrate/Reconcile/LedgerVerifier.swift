@@ -112,7 +112,48 @@ public struct LedgerVerifier {
     /// id column) admits; the run digest is computed over them, the stored one not read. With
     /// `frontier`, the entries are read in ranges of members as they are committed, in the same
     /// order as one read would give them.
+    /// How the read-back asks for rows in key order: walking the primary key, which gives them in
+    /// that order, on one process, with no sort. A table just loaded has no statistics yet, and
+    /// the planner then sorts every range (parallel bitmap scan, an on-disk sort, JIT): twice the
+    /// server's CPU for the same rows (docs/performance.md, fourteenth round), taken from the load
+    /// the read-back runs beside. Set for the read-back's statements only (``withReadBackPlan(_:)``).
+    static let readBackPlanSettings = [
+        "enable_sort = off", "enable_bitmapscan = off", "max_parallel_workers_per_gather = 0", "jit = off",
+    ]
+
+    /// Runs `body` with ``readBackPlanSettings`` on this connection, then resets them, even when
+    /// `body` throws.
+    func withReadBackPlan<R>(_ body: () throws(MigrationError) -> R) throws(MigrationError) -> R {
+        let names = Self.readBackPlanSettings.map { $0.prefix { $0 != " " } }
+        try connection.execute(Self.readBackPlanSettings.map { "SET \($0)" }.joined(separator: "; "), what: "choosing the read-back's plan")
+        let result: R
+        do {
+            result = try body()
+        } catch {
+            try? connection.execute(names.map { "RESET \($0)" }.joined(separator: "; "))
+            throw error
+        }
+        try connection.execute(names.map { "RESET \($0)" }.joined(separator: "; "), what: "resetting the read-back's plan")
+        return result
+    }
+
     private func verify(where condition: (String) -> String, frontier: EntryFrontier? = nil) throws(MigrationError) -> LedgerVerification {
+        try withReadBackPlan { () throws(MigrationError) in try verifyInOrder(where: condition, frontier: frontier) }
+    }
+
+    /// The SQL that reads the entries of the members `condition` covers in `[lower, upper)`
+    /// (open ends when nil), in (member_id, currency, seq) order.
+    static func entriesQuery(where condition: (String) -> String, lower: Int64?, upper: Int64?) -> String {
+        let member = "mlm.wallet_entries.member_id"
+        let range = [condition(member), lower.map { "\(member) >= \($0)" }, upper.map { "\(member) < \($0)" }].compactMap { $0 }
+        return """
+            SELECT member_id, currency, seq, legacy_txn_id, kind, amount_minor, occurred_at, balance_after_minor, entry_hash,
+                   counterparty_id
+            FROM mlm.wallet_entries WHERE \(range.joined(separator: " AND ")) ORDER BY member_id, currency, seq
+            """
+    }
+
+    private func verifyInOrder(where condition: (String) -> String, frontier: EntryFrontier?) throws(MigrationError) -> LedgerVerification {
         var result = LedgerVerification()
         let stored = try StoredWalletStream()
         var walletDigest = RowDigest()
@@ -188,14 +229,10 @@ public struct LedgerVerifier {
             case .failed:
                 throw MigrationError(.targetRunUnfinished, "the load stopped before every wallet entry was in; reconcile reads the ledger again")
             }
-            let member = "mlm.wallet_entries.member_id"
-            let range = [condition(member), lower.map { "\(member) >= \($0)" }, upper.map { "\(member) < \($0)" }].compactMap { $0 }
-            try connection.copyOut("""
-                COPY (SELECT member_id, currency, seq, legacy_txn_id, kind, amount_minor, occurred_at, balance_after_minor, entry_hash,
-                             counterparty_id
-                      FROM mlm.wallet_entries WHERE \(range.joined(separator: " AND ")) ORDER BY member_id, currency, seq) TO STDOUT
-                      WITH (FORMAT binary)
-                """, what: "reading mlm.wallet_entries") { chunk throws(MigrationError) in
+            let query = Self.entriesQuery(where: condition, lower: lower, upper: upper)
+            try connection.copyOut(
+                "COPY (\(query)) TO STDOUT WITH (FORMAT binary)", what: "reading mlm.wallet_entries"
+            ) { chunk throws(MigrationError) in
                 try entryText.feed(chunk, what: "reading mlm.wallet_entries", row: take)
             }
             try entryText.finish(what: "reading mlm.wallet_entries")

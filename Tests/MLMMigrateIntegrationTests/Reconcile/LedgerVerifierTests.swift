@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import MLMMigrate
+@testable import MLMMigrate
 import Testing
 
 @Suite struct LedgerVerifierTests {
@@ -42,6 +42,32 @@ import Testing
         #expect(result.entriesDigest == manifest.ledgerTransform?.entriesDigest)
         let oneBatch = try LedgerVerifier(connection: connection, batchRows: 1_000_000).verify(runID: 1)
         #expect(oneBatch.runDigest == result.runDigest && oneBatch.findingCount == 0)
+    }
+
+    /// The read-back walks the primary key even on a table with no statistics yet (as while the
+    /// entries load), where the planner would otherwise sort every range; and it leaves the
+    /// session's settings as they were.
+    @Test func readsInKeyOrderWithoutASortOnATableJustLoaded() throws {
+        let (directory, _, _, connection) = try loaded()
+        _ = directory
+        try connection.execute("""
+            ALTER TABLE mlm.wallet_entries SET (autovacuum_enabled = false);
+            DELETE FROM pg_statistic WHERE starelid = 'mlm.wallet_entries'::regclass;
+            UPDATE pg_class SET reltuples = -1, relpages = 0 WHERE oid = 'mlm.wallet_entries'::regclass
+            """)
+        let verifier = LedgerVerifier(connection: connection)
+        let scope = ReconcileScope(runID: 1)
+        for (lower, upper) in [(nil, nil), (Int64(1), Int64(40)), (Int64(40), nil)] as [(Int64?, Int64?)] {
+            let query = LedgerVerifier.entriesQuery(where: scope.covers, lower: lower, upper: upper)
+            let plan = try verifier.withReadBackPlan { () throws(MigrationError) in
+                try connection.query("EXPLAIN \(query)").compactMap { $0[0] }.joined(separator: "\n")
+            }
+            #expect(plan.contains("Index Scan using wallet_entries_pkey"), "\(plan)")
+            #expect(!plan.contains("Sort") && !plan.contains("Gather") && !plan.contains("JIT"), "\(plan)")
+        }
+        #expect(try connection.scalar("SHOW enable_sort") == "on")
+        #expect(try connection.scalar("SHOW max_parallel_workers_per_gather") != "0")
+        #expect(try verify(connection).passed)
     }
 
     /// The read-back begun while the entries load reads them a range of members at a time, as the
