@@ -37,7 +37,9 @@ public final class WalletRowRules {
     private var exponents = LookupMemo<Int?>()
     private var debits = LookupMemo<Bool>()
     /// ``applyPlain(_:fields:)``'s currencies, kinds and directions as strings.
-    private var plainTexts = [ByteMemo<String>](repeating: ByteMemo(), count: 3)
+    private var plainCurrencies = ByteMemo<String>()
+    private var plainKinds = ByteMemo<String>()
+    private var plainDirections = ByteMemo<String>()
 
     private enum Field: String, CaseIterable {
         case legacyTxnID = "legacy_txn_id", member, currency, kind, amount, balance, direction, counterparty
@@ -113,7 +115,7 @@ public final class WalletRowRules {
         if let exponent, let amountText {
             switch signed(money.parse(amountText, exponent: minorUnits ? 0 : exponent), kind: row.kind, direction: row.direction) {
             case .value(let minor, let snapped): row.amountMinor = minor; row.snapped = snapped
-            case .rejected(let reason): reject(reason, amountField)
+            case .rejected(let reason, let snapped): reject(reason, amountField); row.snapped = snapped
             }
         }
         if let reference = row.memberLegacyID {
@@ -139,10 +141,11 @@ public final class WalletRowRules {
     }
 
     /// A parsed amount with the sign rule applied: signed minor units (nil when the kind is
-    /// blank under `by_kind`), or why the amount is rejected.
+    /// blank under `by_kind`), or why the amount is rejected; either way, whether the parse
+    /// snapped a floating-point artefact (counted even when the sign rule then rejects it).
     private enum SignedAmount {
         case value(Int64?, snapped: Bool)
-        case rejected(ReasonCode)
+        case rejected(ReasonCode, snapped: Bool)
     }
 
     private func signed(_ parsed: ParseMoney.Outcome, kind: String?, direction: String?) -> SignedAmount {
@@ -151,24 +154,24 @@ public final class WalletRowRules {
         switch parsed {
         case .exact(let minor): magnitude = minor
         case .snapped(let minor): magnitude = minor; snapped = true
-        case .subMinor: return .rejected(.subMinorAmount)
-        case .unparseable: return .rejected(.unparseableAmount)
-        case .outOfRange: return .rejected(.amountOutOfRange)
+        case .subMinor: return .rejected(.subMinorAmount, snapped: false)
+        case .unparseable: return .rejected(.unparseableAmount, snapped: false)
+        case .outOfRange: return .rejected(.amountOutOfRange, snapped: false)
         }
         guard amountField == Field.amount.rawValue else { return .value(magnitude, snapped: snapped) }
         switch sign {
         case .signed:
             return .value(magnitude, snapped: snapped)
         case .byKind(let debitKinds):
-            guard magnitude >= 0 else { return .rejected(.unexpectedSign) }
+            guard magnitude >= 0 else { return .rejected(.unexpectedSign, snapped: snapped) }
             guard let kind else { return .value(nil, snapped: snapped) }
             return .value(debits.value(kind) { debitKinds.contains($0) } ? -magnitude : magnitude, snapped: snapped)
         case .byDirection:
-            guard magnitude >= 0 else { return .rejected(.unexpectedSign) }
+            guard magnitude >= 0 else { return .rejected(.unexpectedSign, snapped: snapped) }
             switch direction {
             case "credit": return .value(magnitude, snapped: snapped)
             case "debit": return .value(-magnitude, snapped: snapped)
-            default: return .rejected(.unknownDirection)
+            default: return .rejected(.unknownDirection, snapped: snapped)
             }
         }
     }
@@ -213,7 +216,7 @@ public final class WalletRowRules {
             case .bytes(let range): memo.value(UnsafeBufferPointer(rebasing: line[range])) { String(decoding: $0, as: UTF8.self) }
             }
         }
-        row.currency = string(currency, &plainTexts[0]).map(Self.upperCased)
+        row.currency = string(currency, &plainCurrencies).map(Self.upperCased)
         if let code = row.currency {
             guard let exponent = exponents.value(code, { CurrencyTable.exponent(of: $0) }) else { return nil }
             let scale = minorUnits ? 0 : exponent
@@ -223,7 +226,7 @@ public final class WalletRowRules {
             case .text(let value): money.parse(value, exponent: scale)
             }
             if let parsed {
-                let sign = signed(parsed, kind: string(kind, &plainTexts[1]), direction: string(direction, &plainTexts[2]))
+                let sign = signed(parsed, kind: string(kind, &plainKinds), direction: string(direction, &plainDirections))
                 guard case .value(let minor, let snapped) = sign else { return nil }
                 row.amountMinor = minor
                 row.snapped = snapped

@@ -108,10 +108,6 @@ public struct LedgerVerifier {
         try verify { _ in "true" }
     }
 
-    /// Verifies the wallets whose member id `condition` (an SQL condition on a qualified member
-    /// id column) admits; the run digest is computed over them, the stored one not read. With
-    /// `frontier`, the entries are read in ranges of members as they are committed, in the same
-    /// order as one read would give them.
     /// How the read-back asks for rows in key order: walking the primary key, which gives them in
     /// that order, on one process, with no sort. A table just loaded has no statistics yet, and
     /// the planner then sorts every range (parallel bitmap scan, an on-disk sort, JIT): twice the
@@ -137,6 +133,10 @@ public struct LedgerVerifier {
         return result
     }
 
+    /// Verifies the wallets whose member id `condition` (an SQL condition on a qualified member
+    /// id column) admits; the run digest is computed over them, the stored one not read. With
+    /// `frontier`, the entries are read in ranges of members as they are committed, in the same
+    /// order as one read would give them.
     private func verify(where condition: (String) -> String, frontier: EntryFrontier? = nil) throws(MigrationError) -> LedgerVerification {
         try withReadBackPlan { () throws(MigrationError) in try verifyInOrder(where: condition, frontier: frontier) }
     }
@@ -277,7 +277,6 @@ public struct LedgerVerifier {
         return Hex.decode(String(text.dropFirst(2)))
     }
 
-    /// ``bytea(_:)`` of a field of a COPY text line, still escaped (`\\x0a1b...`).
     /// ``bytea(copyField:)`` into `out` (its old bytes replaced), so a buffer serves line after
     /// line; false when the field is not a bytea.
     static func bytea(copyField field: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
@@ -292,6 +291,7 @@ public struct LedgerVerifier {
         return true
     }
 
+    /// ``bytea(_:)`` of a field of a COPY text line, still escaped (`\\x0a1b...`).
     static func bytea(copyField field: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         let backslash = UInt8(ascii: "\\")
         guard field.count >= 3, field[0] == backslash, field[1] == backslash, field[2] == UInt8(ascii: "x") else {

@@ -100,7 +100,9 @@ struct WalletBatchVerifier: Sendable {
                     }
                 }
                 withTexts { currency, txnID, kind in
-                    if current?.memberID != memberID || !currency.elementsEqual(currentCurrency) {
+                    // The same wallet while the currency is the same text (as `String ==` has it).
+                    let sameCurrency = currentCurrency.withUnsafeBufferPointer { PackedStrings.sameText(currency, $0) }
+                    if current?.memberID != memberID || !sameCurrency {
                         closeWallet()
                         current = WalletKey(memberID: memberID, currency: String(decoding: currency, as: UTF8.self))
                         currentCurrency.removeAll(keepingCapacity: true)

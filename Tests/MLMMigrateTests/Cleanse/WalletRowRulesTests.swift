@@ -57,6 +57,13 @@ import Testing
         #expect(row.occurredAt == 1_704_164_645_000_000)
     }
 
+    @Test func countsASnappedAmountEvenWhenItsSignIsRefused() throws {
+        let refused = try entry(amount: "-10.199999999999999")
+        #expect(refused.rejection?.reason == .unexpectedSign && refused.snapped)
+        #expect(try entry(amount: "10.199999999999999").snapped)
+        #expect(try !entry(amount: "-10.19").snapped)
+    }
+
     @Test func negatesDebitKindsAndKeepsZero() throws {
         #expect(try entry(type: "W", amount: "5").amountMinor == -500)
         #expect(try entry(amount: "0").amountMinor == 0)
