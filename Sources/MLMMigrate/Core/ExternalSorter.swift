@@ -25,9 +25,13 @@ public final class ExternalSorter {
     private var spilling: BackgroundJob<SpillBuffers>?
     /// Records added so far.
     public private(set) var count = 0
-    /// The run of records that came in key order, written as they come, and its last key.
-    private var ordered: BufferedFileWriter?
+    /// The records that came in key order, in run format (``appendRecord(key:payload:to:)``):
+    /// held in memory up to ``orderedInMemory`` bytes, then written to a run file as they come.
+    private var orderedPending: [UInt8] = []
+    private var orderedFile: BufferedFileWriter?
+    private var orderedCount = 0
     private var lastOrderedKey: [UInt8] = []
+    private let orderedInMemory: Int
 
     /// One record in the arena: where it starts, its key and payload lengths, and its first
     /// eight key bytes as a big-endian integer for a fast first comparison.
@@ -42,22 +46,24 @@ public final class ExternalSorter {
         self.directory = directory
         self.name = name
         self.budget = max(1 << 16, memoryBudget)
+        orderedInMemory = min(budget / 4, 1 << 20)
         arena.reserveCapacity(min(budget / 2, 1 << 26))
     }
 
     deinit {
         // A run still being written (the caller gave up on the sort) must not outlive the sorter.
         _ = try? spilling?.wait()
-        if let ordered {
-            ordered.abandon()
-            unlink(ordered.path)
+        if let orderedFile {
+            orderedFile.abandon()
+            unlink(orderedFile.path)
         }
+        for path in runs { unlink(path) }
     }
 
     /// Adds a record: to the in-order run when its key is not below that run's last, else to
     /// the records to sort (a sorted run is spilled when their half of the budget is full).
     public func append(key: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) throws(MigrationError) {
-        if ordered == nil || lastOrderedKey.withUnsafeBytes({ Self.compare(key, $0) }) >= 0 {
+        if orderedCount == 0 || lastOrderedKey.withUnsafeBytes({ Self.compare(key, $0) }) >= 0 {
             try appendOrdered(key: key, payload: payload)
             return
         }
@@ -70,11 +76,31 @@ public final class ExternalSorter {
     }
 
     private func appendOrdered(key: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) throws(MigrationError) {
-        if ordered == nil { ordered = try BufferedFileWriter(path: "\(directory)/.\(name).ordered") }
-        try ordered?.append { out in Self.appendRecord(key: key, payload: payload, to: &out) }
+        if let orderedFile {
+            try orderedFile.append { out in Self.appendRecord(key: key, payload: payload, to: &out) }
+        } else {
+            Self.appendRecord(key: key, payload: payload, to: &orderedPending)
+            if orderedPending.count >= orderedInMemory { _ = try writeOrdered() }
+        }
         lastOrderedKey.removeAll(keepingCapacity: true)
         lastOrderedKey.append(contentsOf: key)
+        orderedCount += 1
         count += 1
+    }
+
+    /// Moves the in-order records held in memory to the in-order run's file (opened when first
+    /// needed); returns the file.
+    private func writeOrdered() throws(MigrationError) -> BufferedFileWriter {
+        let file: BufferedFileWriter
+        if let orderedFile {
+            file = orderedFile
+        } else {
+            file = try BufferedFileWriter(path: "\(directory)/.\(name).ordered")
+            orderedFile = file
+        }
+        try file.write(orderedPending)
+        orderedPending.removeAll(keepingCapacity: true)
+        return file
     }
 
     public func append(key: [UInt8], payload: [UInt8]) throws(MigrationError) {
@@ -87,12 +113,29 @@ public final class ExternalSorter {
 
     /// Calls `body` with every record in key order, then removes the scratch files.
     public func finish(_ body: (_ key: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) throws(MigrationError) -> Void) throws(MigrationError) {
-        if let ordered {
-            self.ordered = nil
-            lastOrderedKey = []
-            try ordered.close(sync: false)
+        if orderedCount > 0 && orderedFile == nil && runs.isEmpty {
+            // Everything is in memory: the in-order records merged with the others, sorted.
+            Self.sort(&entries, arena)
+            try MigrationError.typed { try orderedPending.withUnsafeBytes { ordered in try arena.withUnsafeBytes { base in
+                try Self.merge(ordered, entries, base, body)
+            } } }
+            orderedPending = []
+            entries = []
+            arena = []
+            return
+        }
+        if orderedCount > 0 {
+            let file = try writeOrdered()
+            do {
+                try file.close(sync: false)
+            } catch {
+                unlink(file.path)
+                throw error
+            }
+            orderedFile = nil
+            orderedPending = []
             // The in-order run first: among equal keys, its records were added first.
-            var readers = [try RunReader(path: ordered.path)]
+            var readers = [try RunReader(path: file.path)]
             if !entries.isEmpty || !runs.isEmpty {
                 try spill()
                 _ = try spilling?.wait()
@@ -127,6 +170,38 @@ public final class ExternalSorter {
         for path in runs { readers.append(try RunReader(path: path)) }
         runs = []
         try Self.merge(readers, body)
+    }
+
+    /// Merges the in-order records (run format) with the sorted `entries` of `base`; ties go to
+    /// the in-order records.
+    private static func merge(
+        _ ordered: UnsafeRawBufferPointer, _ entries: [Entry], _ base: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws(MigrationError) -> Void
+    ) throws(MigrationError) {
+        var at = 0
+        var next = 0
+        while at < ordered.count || next < entries.count {
+            var key = UnsafeRawBufferPointer(start: nil, count: 0)
+            var payload = key
+            if at < ordered.count {
+                let keyLength = Int(ordered.loadUnaligned(fromByteOffset: at, as: Int32.self))
+                let payloadLength = Int(ordered.loadUnaligned(fromByteOffset: at + 4, as: Int32.self))
+                key = UnsafeRawBufferPointer(rebasing: ordered[at + 8..<at + 8 + keyLength])
+                payload = UnsafeRawBufferPointer(rebasing: ordered[at + 8 + keyLength..<at + 8 + keyLength + payloadLength])
+            }
+            if next < entries.count {
+                let entry = entries[next]
+                let keyEnd = entry.offset + Int(entry.keyLength)
+                let other = UnsafeRawBufferPointer(rebasing: base[entry.offset..<keyEnd])
+                if at == ordered.count || compare(other, key) < 0 {
+                    try body(other, UnsafeRawBufferPointer(rebasing: base[keyEnd..<keyEnd + Int(entry.payloadLength)]))
+                    next += 1
+                    continue
+                }
+            }
+            try body(key, payload)
+            at += 8 + key.count + payload.count
+        }
     }
 
     /// k-way merge with a binary heap of run indexes; ties go to the earlier run.

@@ -58,18 +58,20 @@ import Testing
             case 1: value = key  // the same key again
             default: key += Int(next(3)); value = key  // on, or equal
             }
-            return (String(format: "T%08d", value), "payload-\(index)")
+            return (String(format: "T%08d", value), String(repeating: "p", count: 32) + "\(index)")
         }
     }
 
-    @Test(arguments: [(1, 8_000), (2, 8_000), (3, 0), (4, 1), (5, 2)])
+    /// Budgets: all in memory; the in-order run in a file and the rest in memory; both spilled
+    /// (the rest in several runs).
+    @Test(arguments: [(1, 12_000), (2, 8_000), (3, 0), (4, 1), (5, 2)])
     func sortsMostlyOrderedInputStablyInMemoryAndSpilled(seed: UInt64, count: Int) throws {
         var records = mostlyOrderedRecords(count, seed: seed)
         if seed == 2 { records.insert(("T99999999", "first and highest"), at: 0) }
         let expected = records.enumerated().sorted { a, b in
             a.element.0.utf8.lexicographicallyPrecedes(b.element.0.utf8) || (a.element.0 == b.element.0 && a.offset < b.offset)
         }.map(\.element)
-        for budget in [64 << 20, 1 << 16] {
+        for budget in [64 << 20, 1 << 18, 1 << 16] {
             let out = try sorted(records, budget: budget)
             #expect(out.map(\.0) == expected.map(\.0) && out.map(\.1) == expected.map(\.1), "budget \(budget)")
         }
@@ -88,12 +90,15 @@ import Testing
         try sorter.finish { _, _ in count += 1 }
         #expect(count == 10_000)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
-        // Nor when the sort is given up before `finish`.
+        // Nor when the sort is given up before `finish`, with an in-order run and spilled runs.
         do {
             let abandoned = ExternalSorter(directory: directory.path, name: "abandoned", memoryBudget: 1 << 16)
-            for (key, payload) in mostlyOrderedRecords(10_000, seed: 9) { try abandoned.append(key: Array(key.utf8), payload: Array(payload.utf8)) }
+            for (key, payload) in mostlyOrderedRecords(2_000, seed: 9) + randomRecords(10_000, seed: 9) {
+                try abandoned.append(key: Array(key.utf8), payload: Array(payload.utf8))
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).count >= 3)
         }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains("ordered") }.isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
 
     @Test func sortsAnEmptyInput() throws {
