@@ -3,10 +3,12 @@ import Glibc
 
 /// PostgreSQL's `COPY ... (FORMAT text)` row encoding, used for every stage file.
 ///
-/// One row per line, fields separated by a tab, `\N` for NULL, and backslash escapes for
-/// backslash, tab, newline and carriage return. Stage files in this format stream straight into
-/// `COPY FROM STDIN`, and a `COPY TO STDOUT` of the target re-reads byte for byte the same form,
-/// which is how Reconcile proves the target holds exactly what Transform produced.
+/// One row per line, fields separated by a tab, `\N` for NULL, and the backslash escapes
+/// PostgreSQL's `COPY TO` writes: `\\` for backslash, `\b \t \n \v \f \r` for backspace, tab,
+/// newline, vertical tab, form feed and carriage return (bytes 8 to 13). Stage files in this
+/// format stream straight into `COPY FROM STDIN`, and a `COPY TO STDOUT` of the target re-reads
+/// byte for byte the same form, which is how Reconcile proves the target holds exactly what
+/// Transform produced.
 public enum CopyText {
     public static let null: [UInt8] = Array(#"\N"#.utf8)
 
@@ -20,7 +22,7 @@ public enum CopyText {
         value.withUTF8 { bytes in
             // Most fields need no escape: copy them in one go.
             var plain = true
-            for byte in bytes where byte == UInt8(ascii: "\\") || byte == 0x09 || byte == 0x0A || byte == 0x0D {
+            for byte in bytes where byte == UInt8(ascii: "\\") || byte &- 0x08 < 6 {
                 plain = false
                 break
             }
@@ -31,8 +33,11 @@ public enum CopyText {
             for byte in bytes {
                 switch byte {
                 case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\\"))
+                case 0x08: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "b"))
                 case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
                 case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+                case 0x0B: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "v"))
+                case 0x0C: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "f"))
                 case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
                 default: out.append(byte)
                 }
@@ -189,6 +194,9 @@ public enum CopyText {
                 case UInt8(ascii: "t"): out.append(0x09)
                 case UInt8(ascii: "n"): out.append(0x0A)
                 case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "v"): out.append(0x0B)
                 default: out.append(bytes[index])
                 }
             } else {

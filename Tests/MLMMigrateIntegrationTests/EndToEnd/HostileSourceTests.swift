@@ -185,9 +185,10 @@ import Testing
     }
 
     @Test func transactionIDsWithEscapesAndAccentsHashAndReadBackAlike() throws {
-        // A backslash, a quoted tab and a Windows-1252 accent: each is escaped or multi-byte in
-        // every stage file, so the Cleanse, the Transform and the read-back take their long way.
-        let ids: [[UInt8]] = [Array(#"TX\1"#.utf8), Array("\"TX\t2\"".utf8), Array("TX".utf8) + [0xE9, 0x33]]
+        // A backslash, a quoted tab, a Windows-1252 accent, a backspace, a vertical tab and a form
+        // feed: each is escaped or multi-byte in a stage file or in PostgreSQL's `COPY` text, so
+        // the Cleanse, the Transform and the read-back take their long way.
+        let ids: [[UInt8]] = [Array(#"TX\1"#.utf8), Array("\"TX\t2\"".utf8), Array("TX".utf8) + [0xE9, 0x33], Array("TX\u{8}4\u{B}\u{C}".utf8) + [0x35]]
         let source = try editedSample { path in
             var entries = try lines("\(path)/wallet_transactions.csv")
             for (index, id) in ids.enumerated() {
@@ -201,9 +202,9 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let connection = try PostgresConnection(target)
         let loaded = try connection.query(
-            "SELECT legacy_txn_id FROM mlm.wallet_entries WHERE legacy_txn_id IN ('TX\\1', E'TX\\t2', 'TX\u{E9}3')"
+            "SELECT legacy_txn_id FROM mlm.wallet_entries WHERE legacy_txn_id IN ('TX\\1', E'TX\\t2', 'TX\u{E9}3', 'TX' || chr(8) || '4' || chr(11) || chr(12) || '5')"
         ).map { $0[0] ?? "" }
-        #expect(Set(loaded) == [#"TX\1"#, "TX\t2", "TX\u{E9}3"])
+        #expect(Set(loaded) == [#"TX\1"#, "TX\t2", "TX\u{E9}3", "TX\u{8}4\u{B}\u{C}5"])
         let verify = try ToolRun.run("mlm-migrate", ["verify-ledger", "--target", target])
         #expect(verify.status == 0, "\(verify.stderr)")
     }

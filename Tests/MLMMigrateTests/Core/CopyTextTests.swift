@@ -11,6 +11,16 @@ import Testing
         #expect(decoded == fields)
     }
 
+    /// Backspace, vertical tab and form feed are escaped as PostgreSQL's `COPY TO` escapes them,
+    /// so a transform file's lines are the bytes `psql \\copy ... TO` prints for the same rows.
+    @Test func escapesBackspaceVerticalTabAndFormFeedAsPostgreSQLDoes() {
+        let fields: [String?] = ["T\u{8}X\u{C}Y\u{B}Z", "\u{7}\u{E}"]
+        var bytes: [UInt8] = []
+        CopyText.encodeRow(fields, into: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == "T\\bX\\fY\\vZ\t\u{7}\u{E}\n")
+        #expect(bytes.dropLast().withUnsafeBufferPointer { CopyText.decodeRow($0) } == fields)
+    }
+
     @Test func stageFilesRoundTripRowsWithTheirHeader() throws {
         let directory = try TemporaryDirectory()
         let writer = try StageFileWriter(path: "\(directory.path)/s.tsv", columns: ["a", "b"])
