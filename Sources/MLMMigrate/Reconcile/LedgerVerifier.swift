@@ -281,25 +281,20 @@ public struct LedgerVerifier {
     /// line; false when the field is not a bytea.
     static func bytea(copyField field: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
         let backslash = UInt8(ascii: "\\")
+        // Hex digits need no escape; anything else goes the long way.
         if field.count >= 3, field[0] == backslash, field[1] == backslash, field[2] == UInt8(ascii: "x") {
             let hex = UnsafeBufferPointer(rebasing: field[3...])
             if !hex.contains(backslash) { return Hex.decode(bytes: hex, into: &out) }
         }
         out.removeAll(keepingCapacity: true)
-        guard let decoded = bytea(copyField: field) else { return false }
+        guard let decoded = CopyText.text(field).flatMap(bytea) else { return false }
         out.append(contentsOf: decoded)
         return true
     }
 
     /// ``bytea(_:)`` of a field of a COPY text line, still escaped (`\\x0a1b...`).
     static func bytea(copyField field: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        let backslash = UInt8(ascii: "\\")
-        guard field.count >= 3, field[0] == backslash, field[1] == backslash, field[2] == UInt8(ascii: "x") else {
-            return CopyText.text(field).flatMap(bytea)
-        }
-        let hex = UnsafeBufferPointer(rebasing: field[3...])
-        // Hex digits need no escape; anything else goes the long way.
-        guard !hex.contains(backslash) else { return CopyText.text(field).flatMap(bytea) }
-        return Hex.decode(bytes: hex)
+        var out: [UInt8] = []
+        return bytea(copyField: field, into: &out) ? out : nil
     }
 }
