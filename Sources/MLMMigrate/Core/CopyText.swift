@@ -19,28 +19,32 @@ public enum CopyText {
             out.append(contentsOf: null)
             return
         }
-        value.withUTF8 { bytes in
-            // Most fields need no escape: copy them in one go.
-            var plain = true
-            for byte in bytes where byte == UInt8(ascii: "\\") || byte &- 0x08 < 6 {
-                plain = false
-                break
-            }
-            if plain {
-                out.append(contentsOf: bytes)
-                return
-            }
-            for byte in bytes {
-                switch byte {
-                case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\\"))
-                case 0x08: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "b"))
-                case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
-                case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
-                case 0x0B: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "v"))
-                case 0x0C: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "f"))
-                case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
-                default: out.append(byte)
-                }
+        value.withUTF8 { appendField(bytes: $0, to: &out) }
+    }
+
+    /// Appends one escaped field holding the text `bytes` (UTF-8) to `out`.
+    @inline(__always)
+    public static func appendField(bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        // Most fields need no escape: copy them in one go.
+        var plain = true
+        for byte in bytes where byte == UInt8(ascii: "\\") || byte &- 0x08 < 6 {
+            plain = false
+            break
+        }
+        if plain {
+            out.append(contentsOf: bytes)
+            return
+        }
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\\"))
+            case 0x08: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "b"))
+            case 0x09: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+            case 0x0A: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+            case 0x0B: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "v"))
+            case 0x0C: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "f"))
+            case 0x0D: out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
+            default: out.append(byte)
             }
         }
     }

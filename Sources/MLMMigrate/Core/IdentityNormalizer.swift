@@ -50,7 +50,7 @@ extension String {
 
     /// The byte range left after trimming ASCII white space, or nil when a byte at either end
     /// of that range is not ASCII (Unicode white space may follow).
-    private static func asciiTrimRange(_ bytes: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+    static func asciiTrimRange(_ bytes: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
         func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
         var start = 0
         var end = bytes.count

@@ -107,7 +107,7 @@ public struct Extractor {
                 if batch.count >= Self.batchRecords {
                     let full = batch
                     batch.removeAll()
-                    try pool.submit({ encoder.encode(full.records()) }, deliver: deliver)
+                    try pool.submit({ encoder.encode(batch: full) }, deliver: deliver)
                 }
             }
             if let lines {
@@ -118,7 +118,7 @@ public struct Extractor {
         }
         if batch.count > 0 {
             let last = batch
-            try pool.submit({ encoder.encode(last.records()) }, deliver: deliver)
+            try pool.submit({ encoder.encode(batch: last) }, deliver: deliver)
         }
         try pool.finish(deliver: deliver)
         line.finish(summary.rows)

@@ -46,6 +46,30 @@ struct RecordEncoder: Sendable {
         var unreadable = 0
     }
 
+    /// Encodes `batch`'s records: without PII, plain CSV records straight from their bytes
+    /// (``ExtractBatch/appendPlainRows(to:header:other:)``), the same rows as ``encode(_:)``
+    /// of its decoded records.
+    func encode(batch: ExtractBatch) -> Result<Encoded, MigrationError> {
+        guard !hasPII else { return encode(batch.records()) }
+        var rows: [UInt8] = []
+        rows.reserveCapacity(batch.count * 160)
+        var unreadable = 0
+        batch.appendPlainRows(to: &rows) { file, line, row in
+            row.append(contentsOf: file.nameField)
+            row.append(0x09)
+            CopyText.appendDecimal(Int64(line), to: &row)
+            // No reason, no column: the record is readable.
+            row.append(0x09)
+            row.append(contentsOf: CopyText.null)
+            row.append(0x09)
+            row.append(contentsOf: CopyText.null)
+        } other: { record, row in
+            appendRow(record, sealed: nil, into: &row)
+            if record.unreadable != nil { unreadable += 1 }
+        }
+        return .success(Encoded(rows: rows, count: batch.count, unreadable: unreadable))
+    }
+
     func encode(_ records: [Extractor.Record]) -> Result<Encoded, MigrationError> {
         var out = Encoded()
         out.rows.reserveCapacity(records.count * 160)

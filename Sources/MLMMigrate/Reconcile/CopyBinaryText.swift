@@ -108,23 +108,7 @@ struct CopyBinaryText {
             guard value.count == 1 else { throw malformed(what) }
             line.append(value[0] == 0 ? UInt8(ascii: "f") : UInt8(ascii: "t"))
         case .text:
-            // Most values need no escape: copied in one go.
-            guard value.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\\") }) else {
-                line.append(contentsOf: value)
-                return
-            }
-            for byte in value {
-                switch byte {
-                case UInt8(ascii: "\\"): line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-                case 0x08: line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
-                case 0x0C: line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
-                case 0x0A: line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-                case 0x0D: line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-                case 0x09: line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-                case 0x0B: line.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "v")])
-                default: line.append(byte)
-                }
-            }
+            CopyText.appendField(bytes: value.assumingMemoryBound(to: UInt8.self), to: &line)
         case .bytea:
             CopyText.appendBytea(value, to: &line)
         case .timestamptz:
