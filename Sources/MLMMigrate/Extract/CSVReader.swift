@@ -25,6 +25,19 @@ public struct CSVRecord {
 
     public var fieldCount: Int { fieldEnds.count }
 
+    /// Empties the record for one starting at `line`, keeping its buffers (new ones when a
+    /// copy handed out still shares them).
+    mutating func reset(line: Int, startOffset: Int) {
+        self.line = line
+        endLine = line
+        bytes.removeAll(keepingCapacity: true)
+        fieldEnds.removeAll(keepingCapacity: true)
+        malformed = false
+        readAlone = false
+        self.startOffset = startOffset
+        endOffset = 0
+    }
+
     /// Calls `body` with the bytes of field `index`.
     public func withField<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         let start = index == 0 ? 0 : fieldEnds[index - 1]
@@ -64,6 +77,9 @@ public final class CSVReader {
     private var lastWasCR = false
     private var ready: [CSVRecord] = []
     private var readyIndex = 0
+    /// Records handed out by ``next()`` before the current chunk, whose buffers the next
+    /// records reuse (no allocation per record once the first chunk is read).
+    private var spare: [CSVRecord] = []
     private var finished = false
     private var split: [CSVRecord] = []
     private var chunkBase = 0
@@ -116,6 +132,7 @@ public final class CSVReader {
                 continue
             }
             if finished { return nil }
+            spare.append(contentsOf: ready)
             ready.removeAll(keepingCapacity: true)
             readyIndex = 0
             let more: Bool
@@ -162,8 +179,10 @@ public final class CSVReader {
         var quoteStartLine = self.quoteStartLine
         var lastWasCR = self.lastWasCR
         var ready = self.ready
+        var spare = self.spare
         var blankLines = self.blankLines
         self.ready = []
+        self.spare = []
         let delimiter = self.delimiter
         let quote = self.quote
         let base = chunkBase
@@ -183,9 +202,14 @@ public final class CSVReader {
                 record.malformed = false
             } else {
                 ready.append(record)
-                record = CSVRecord(line: line, startOffset: offset + 1)
-                record.bytes.reserveCapacity(160)
-                record.fieldEnds.reserveCapacity(16)
+                if var reused = spare.popLast() {
+                    reused.reset(line: line, startOffset: offset + 1)
+                    record = reused
+                } else {
+                    record = CSVRecord(line: line, startOffset: offset + 1)
+                    record.bytes.reserveCapacity(160)
+                    record.fieldEnds.reserveCapacity(16)
+                }
             }
             state = .fieldStart
         }
@@ -271,6 +295,7 @@ public final class CSVReader {
         self.quoteStartLine = quoteStartLine
         self.lastWasCR = lastWasCR
         self.ready = ready
+        self.spare = spare
         self.blankLines = blankLines
     }
 
@@ -409,24 +434,38 @@ struct PhysicalLineCounter {
 
     var lines: Int { ends + (openLine ? 1 : 0) }
 
+    /// Counts the line ends in `chunk`: each CR, and each LF not right after a CR.
+    ///
+    /// CRs, LFs and CR-LF pairs are counted without a branch per byte, in blocks of 255 bytes
+    /// with 8-bit counters, which the compiler vectorises (the whole export passes through here:
+    /// a byte loop with branches took a second a GB).
     mutating func count(_ chunk: UnsafeBufferPointer<UInt8>) {
-        var ends = self.ends
-        var lastWasCR = self.lastWasCR
-        var openLine = self.openLine
-        for byte in chunk {
-            if byte == 0x0A {
-                if !lastWasCR { ends += 1 }
-                openLine = false
-            } else if byte == 0x0D {
-                ends += 1
-                openLine = false
-            } else {
-                openLine = true
+        guard let last = chunk.last, let first = chunk.first else { return }
+        @inline(__always) func bit(_ condition: Bool) -> UInt8 { unsafeBitCast(condition, to: UInt8.self) }
+        var crs = 0
+        var lfs = 0
+        var pairs = lastWasCR && first == 0x0A ? 1 : 0
+        var start = 0
+        while start < chunk.count {
+            let end = min(chunk.count, start + 255)
+            var cr: UInt8 = 0
+            var lf: UInt8 = 0
+            for index in start..<end {
+                cr &+= bit(chunk[index] == 0x0D)
+                lf &+= bit(chunk[index] == 0x0A)
             }
-            lastWasCR = byte == 0x0D
+            crs += Int(cr)
+            lfs += Int(lf)
+            // A pair may start on the block's last byte before: then the block has its LF only.
+            if cr > 0 || (start > 0 && chunk[start - 1] == 0x0D) {
+                var pair: UInt8 = 0
+                for index in max(1, start)..<end { pair &+= bit(chunk[index - 1] == 0x0D) & bit(chunk[index] == 0x0A) }
+                pairs += Int(pair)
+            }
+            start = end
         }
-        self.ends = ends
-        self.lastWasCR = lastWasCR
-        self.openLine = openLine
+        ends += crs + lfs - pairs
+        lastWasCR = last == 0x0D
+        openLine = last != 0x0A && last != 0x0D
     }
 }
