@@ -434,37 +434,13 @@ struct PhysicalLineCounter {
 
     var lines: Int { ends + (openLine ? 1 : 0) }
 
-    /// Counts the line ends in `chunk`: each CR, and each LF not right after a CR.
-    ///
-    /// CRs, LFs and CR-LF pairs are counted without a branch per byte, in blocks of 255 bytes
-    /// with 8-bit counters, which the compiler vectorises (the whole export passes through here:
-    /// a byte loop with branches took a second a GB).
+    /// Counts the line ends in `chunk`: each CR, and each LF not right after a CR (``ByteCount``:
+    /// the whole export passes through here).
     mutating func count(_ chunk: UnsafeBufferPointer<UInt8>) {
         guard let last = chunk.last, let first = chunk.first else { return }
-        @inline(__always) func bit(_ condition: Bool) -> UInt8 { unsafeBitCast(condition, to: UInt8.self) }
-        var crs = 0
-        var lfs = 0
-        var pairs = lastWasCR && first == 0x0A ? 1 : 0
-        var start = 0
-        while start < chunk.count {
-            let end = min(chunk.count, start + 255)
-            var cr: UInt8 = 0
-            var lf: UInt8 = 0
-            for index in start..<end {
-                cr &+= bit(chunk[index] == 0x0D)
-                lf &+= bit(chunk[index] == 0x0A)
-            }
-            crs += Int(cr)
-            lfs += Int(lf)
-            // A pair may start on the block's last byte before: then the block has its LF only.
-            if cr > 0 || (start > 0 && chunk[start - 1] == 0x0D) {
-                var pair: UInt8 = 0
-                for index in max(1, start)..<end { pair &+= bit(chunk[index - 1] == 0x0D) & bit(chunk[index] == 0x0A) }
-                pairs += Int(pair)
-            }
-            start = end
-        }
-        ends += crs + lfs - pairs
+        let counts = ByteCount.lineEnds(in: chunk)
+        let pairs = counts.pairs + (lastWasCR && first == 0x0A ? 1 : 0)
+        ends += counts.crs + counts.lfs - pairs
         lastWasCR = last == 0x0D
         openLine = last != 0x0A && last != 0x0D
     }
