@@ -95,10 +95,15 @@ public final class CSVReader {
     /// apart from the parse; complete once ``next()`` has returned nil.
     public var physicalLines: Int { lineCounter.lines }
 
-    public init(path: String, displayName: String, delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8 = UInt8(ascii: "\"")) throws(MigrationError) {
+    public convenience init(path: String, displayName: String, delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8 = UInt8(ascii: "\"")) throws(MigrationError) {
+        try self.init(path: path, displayName: displayName, delimiter: delimiter, quote: quote, chunkSize: 1 << 20)
+    }
+
+    /// Reads the file `chunkSize` bytes at a time (tests cut files in small chunks).
+    init(path: String, displayName: String, delimiter: UInt8, quote: UInt8, chunkSize: Int) throws(MigrationError) {
         self.path = path
         self.displayName = displayName
-        self.file = try ChunkedFileReader(path: path)
+        self.file = try ChunkedFileReader(path: path, chunkSize: chunkSize)
         self.delimiter = delimiter
         self.quote = quote
         self.record = CSVRecord(line: 1, startOffset: 0)

@@ -34,7 +34,9 @@ import Testing
                             start += size
                         }
                     }
-                    #expect(counter.lines == reference(bytes), "\(bytes) in chunks of \(size)")
+                    let lines = counter.lines
+                    counter.count(UnsafeBufferPointer(start: nil, count: 0))
+                    #expect(counter.lines == reference(bytes) && counter.lines == lines, "\(bytes) in chunks of \(size)")
                 }
             }
         }
@@ -67,5 +69,42 @@ import Testing
         var kept: [CSVRecord] = []
         while let record = try keeping.next() { kept.append(record) }
         #expect(kept.map(fields) == expected)
+    }
+
+    @Test func readsTheSameRecordsInSmallChunksAsInOne() throws {
+        // Malformed quotes, records spanning lines (read again line by line when they do not
+        // parse), blank lines, CR, LF and CRLF: in chunks of a few bytes, every record's buffers
+        // are reused many times over.
+        var csv = "id,text,more\r\n"
+        for n in 1...400 {
+            switch n % 9 {
+            case 0: csv += "\(n),\"bad\"x,m\n"
+            case 1: csv += "\(n),\"two\nlines\",m\r\n"
+            case 2: csv += "\r\n"
+            // A quote left open swallows the lines after it (read again line by line): once, near the end.
+            case 3 where n > 390: csv += "\(n),\"open,m\n"
+            case 4: csv += "\(n),a,b,c\r"
+            default: csv += "\(n),\(String(repeating: "y", count: n % 50)),m\(n)\n"
+            }
+        }
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("in.csv", Array(csv.utf8))
+        func read(chunkSize: Int) throws -> (records: [String], lines: Int, blank: Int) {
+            let reader = try CSVReader(path: path, displayName: "in.csv", delimiter: 0x2C, quote: 0x22, chunkSize: chunkSize)
+            reader.expectedFieldCount = 3
+            var records: [String] = []
+            while let record = try reader.next() {
+                let fields = (0..<record.fieldCount).map { index in record.withField(index) { String(decoding: $0, as: UTF8.self) } }
+                records.append("\(record.line)-\(record.endLine) \(record.malformed) \(record.readAlone) \(fields)")
+            }
+            return (records, reader.physicalLines, reader.blankLines)
+        }
+        let whole = try read(chunkSize: 1 << 20)
+        #expect(whole.records.count { $0.contains(" true false ") } > 40)
+        for size in [1, 2, 3, 7, 64] {
+            let small = try read(chunkSize: size)
+            #expect(small.records == whole.records, "chunks of \(size)")
+            #expect(small.lines == whole.lines && small.blank == whole.blank, "chunks of \(size)")
+        }
     }
 }
