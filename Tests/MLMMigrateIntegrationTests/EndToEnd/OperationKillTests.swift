@@ -90,8 +90,13 @@ import Testing
         let expected = try ResumeTests.tables(target)
         let restore = ["restore", "--from", file, "--work-dir", work, "--target", target]
         let rollback = ["rollback", "--run", "1", "--work-dir", work, "--target", target]
-        #expect(try tool(rollback).status == 0)
-        let duration = try timed(restore)
+        // The shorter of two restores: on a loaded machine the first can take twice as long as
+        // the killed ones, whose later kill points then come after they have finished.
+        var duration = Double.infinity
+        for _ in 0..<2 {
+            #expect(try tool(rollback).status == 0)
+            duration = min(duration, try timed(restore))
+        }
         #expect(try tool(rollback).status == 0)
         let result = try StageKillTests.killed(at: [0.3, 0.6, 0.9].map { fraction in
             ("\(fraction) of a restore", { Date().timeIntervalSince($0) >= fraction * duration })
