@@ -56,13 +56,8 @@ struct RecordEncoder: Sendable {
         var unreadable = 0
         batch.appendPlainRows(to: &rows) { file, line, row in
             row.append(contentsOf: file.nameField)
-            row.append(0x09)
-            CopyText.appendDecimal(Int64(line), to: &row)
             // No reason, no column: the record is readable.
-            row.append(0x09)
-            row.append(contentsOf: CopyText.null)
-            row.append(0x09)
-            row.append(contentsOf: CopyText.null)
+            Self.appendBookkeeping(line: line, unreadable: nil, to: &row)
         } other: { record, row in
             appendRow(record, sealed: nil, into: &row)
             if record.unreadable != nil { unreadable += 1 }
@@ -139,18 +134,26 @@ struct RecordEncoder: Sendable {
         pii.append(0x0A)
     }
 
+    /// Appends the bookkeeping after a row's source field (``MemberStageLayout/extractBookkeeping``):
+    /// its line, and why and in which columns it is unreadable (`\N` for a readable record).
+    private static func appendBookkeeping(
+        line: Int, unreadable: (reason: ReasonCode, column: String?)?, to row: inout [UInt8]
+    ) {
+        row.append(0x09)
+        CopyText.appendDecimal(Int64(line), to: &row)
+        row.append(0x09)
+        CopyText.appendField(unreadable?.reason.rawValue, to: &row)
+        row.append(0x09)
+        CopyText.appendField(unreadable?.column, to: &row)
+    }
+
     /// Appends one `extract/<entity>.tsv` row: bookkeeping, the mapped values (a PII column
     /// only `*` when it has a ciphertext), then the blind indexes when the mapping has PII.
     private func appendRow(
         _ record: Extractor.Record, sealed: PIIEncryptor.SealedMember?, into row: inout [UInt8]
     ) {
         CopyText.appendField(record.location.source, to: &row)
-        row.append(0x09)
-        CopyText.appendDecimal(Int64(record.location.line), to: &row)
-        row.append(0x09)
-        CopyText.appendField(record.unreadable?.reason.rawValue, to: &row)
-        row.append(0x09)
-        CopyText.appendField(record.unreadable?.column, to: &row)
+        Self.appendBookkeeping(line: record.location.line, unreadable: record.unreadable, to: &row)
         for (position, value) in record.values.enumerated() {
             row.append(0x09)
             if let sealed, let offset = piiOffsets[position] {
