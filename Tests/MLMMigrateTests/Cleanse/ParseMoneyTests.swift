@@ -1,5 +1,6 @@
 import Foundation
 import MLMMigrate
+import TestSupport
 import Testing
 
 @Suite struct ParseMoneyTests {
@@ -79,10 +80,9 @@ import Testing
     /// What a PHP or JavaScript export prints for a double (17 significant digits, artefacts
     /// and all) must come back as the exact cents it was meant to be, up to a billion units.
     @Test func readsBackDoublesPrintedWithAllTheirDigits() {
-        var state: UInt64 = 42
+        var numbers = SeededNumbers(seed: 42)
         for _ in 0..<20_000 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            let cents = Int64(state >> 28) % 100_000_000_000 - 50_000_000_000
+            let cents = Int64(numbers.next() >> 28) % 100_000_000_000 - 50_000_000_000
             let printed = String(format: "%.17g", Double(cents) / 100)
             let outcome = plain.parse(printed, exponent: 2)
             #expect(outcome == .exact(cents) || outcome == .snapped(cents), "\(printed)")

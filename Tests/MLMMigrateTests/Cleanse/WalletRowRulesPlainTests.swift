@@ -1,4 +1,5 @@
 @testable import MLMMigrate
+import TestSupport
 import Testing
 
 /// The ledger Cleanse's row rules on bytes (`WalletRowRules.applyPlain`) against the same rules
@@ -75,11 +76,8 @@ import Testing
 
     /// A batch of extract lines for `entity`: mostly usual rows, each field unusual now and then.
     private func lines(_ entity: EntityMapping, usual: [String: String], count: Int, seed: UInt64) -> [UInt8] {
-        var state = seed
-        func next(_ bound: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(bound))
-        }
+        var numbers = SeededNumbers(seed: seed)
+        func next(_ bound: Int) -> Int { numbers.next(below: bound) }
         func pick(_ field: String) -> String {
             let choices = Self.values[field] ?? ["x"]
             return next(8) == 0 ? choices[next(choices.count)] : usual[field] ?? choices[0]

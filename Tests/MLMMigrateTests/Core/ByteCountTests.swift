@@ -1,16 +1,16 @@
 @testable import MLMMigrate
+import TestSupport
 import Testing
 
 /// `ByteCount` against plain loops, on lengths around its 255-byte blocks.
 @Suite struct ByteCountTests {
     @Test func countsBytesAndLineEndsAsAPlainLoopDoes() {
-        var random: UInt64 = 11
+        var numbers = SeededNumbers(seed: 11)
         for length in [0, 1, 2, 254, 255, 256, 257, 509, 510, 511, 1_000, 5_000] {
             for _ in 0..<20 {
                 // Mostly the counted bytes, so blocks of 255 of them fill an 8-bit counter.
                 let bytes: [UInt8] = (0..<length).map { _ in
-                    random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                    return [0x0D, 0x0A, 0x0A, 0x0D, 0x41][Int(random >> 61) % 5]
+                    [0x0D, 0x0A, 0x0A, 0x0D, 0x41][numbers.next(below: 5)]
                 }
                 let crs = bytes.count { $0 == 0x0D }
                 let lfs = bytes.count { $0 == 0x0A }

@@ -1,5 +1,6 @@
 import Foundation
 import MLMMigrate
+import TestSupport
 import Testing
 
 @Suite struct ExternalSorterTests {
@@ -45,11 +46,8 @@ import Testing
     /// Keys mostly in order, as an export in transaction-id order gives them: runs of rising
     /// keys, now and then one that goes back (below the last, or a repeat of an earlier key).
     private func mostlyOrderedRecords(_ count: Int, seed: UInt64) -> [(String, String)] {
-        var state = seed
-        func next(_ bound: UInt64) -> UInt64 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return (state >> 33) % bound
-        }
+        var numbers = SeededNumbers(seed: seed)
+        func next(_ bound: UInt64) -> UInt64 { UInt64(numbers.next(below: Int(bound))) }
         var key = 0
         return (0..<count).map { index in
             let value: Int

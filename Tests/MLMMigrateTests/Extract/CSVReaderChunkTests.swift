@@ -1,4 +1,5 @@
 @testable import MLMMigrate
+import TestSupport
 import Testing
 
 /// The parts of `CSVReader` that work chunk by chunk: the physical line count (CR, LF and CRLF,
@@ -17,12 +18,11 @@ import Testing
 
     @Test func countsLineEndsAcrossChunksAsTheFileHasThem() {
         let alphabet: [UInt8] = [0x0D, 0x0A, 0x61, 0x2C]
-        var random: UInt64 = 7
+        var numbers = SeededNumbers(seed: 7)
         for length in [0, 1, 2, 3, 17, 200, 255, 256, 511, 1_000] {
             for _ in 0..<60 {
                 let bytes = (0..<length).map { _ in
-                    random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                    return alphabet[Int(random >> 62)]
+                    alphabet[numbers.next(below: alphabet.count)]
                 }
                 // Cut in chunks of one size: small ones, about the counter's blocks (255), all of it.
                 for size in [1, 2, 3, 5, 254, 256, 300, max(1, length)] {

@@ -1,4 +1,5 @@
 import MLMMigrate
+import TestSupport
 import Testing
 
 @Suite struct CSVReaderTests {
@@ -112,11 +113,8 @@ import Testing
 
     @Test(arguments: ["\r\n", "\n", "\r"])
     func readsBackWhatAnRFC4180WriterWroteForRandomFields(lineEnd: String) throws {
-        var state: UInt64 = 0x1234_5678
-        func random(_ bound: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(bound))
-        }
+        var numbers = SeededNumbers(seed: 0x1234_5678)
+        func random(_ bound: Int) -> Int { numbers.next(below: bound) }
         let alphabet: [String] = ["a", "Z", "7", " ", ",", "\"", "\r", "\n", "\r\n", "é", "’", "\t", ";"]
         var rows: [[String]] = []
         for _ in 0..<2_000 {

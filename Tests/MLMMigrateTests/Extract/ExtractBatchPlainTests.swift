@@ -1,4 +1,5 @@
 @testable import MLMMigrate
+import TestSupport
 import Testing
 
 /// Extract's rows written straight from the CSV bytes (`RecordEncoder.encode(batch:)`) against
@@ -40,11 +41,8 @@ import Testing
     static let positions: [Int?] = [0, 1, 2, 4, 0, 3, nil, nil, 5]
 
     private func batch(seed: UInt64, files: [ExtractBatch.CSVFile], rows: Int) -> ExtractBatch {
-        var random = seed
-        func next(_ bound: Int) -> Int {
-            random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((random >> 33) % UInt64(bound))
-        }
+        var numbers = SeededNumbers(seed: seed)
+        func next(_ bound: Int) -> Int { numbers.next(below: bound) }
         var batch = ExtractBatch()
         for line in 0..<rows {
             let file = files[(line / 7) % files.count]
