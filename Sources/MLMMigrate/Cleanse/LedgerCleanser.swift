@@ -36,9 +36,10 @@ public struct LedgerCleansePaths: Sendable {
 }
 
 /// Cleanse for the ledger: applies ``WalletRowRules`` to every entry and balance row, finds
-/// duplicate transaction ids with an external sort (memory stays flat in the number of
-/// entries), and writes accepted rows to `cleanse/wallet_entries.tsv` (in legacy transaction
-/// id order) and `cleanse/wallet_balances.tsv`, rejected ones to `cleanse/ledger_quarantine.tsv`.
+/// duplicate transaction ids (``LedgerEntrySink``: entries in transaction-id order written as
+/// they come, any others through an external sort; memory stays flat in the number of entries),
+/// and writes accepted rows to `cleanse/wallet_entries.tsv` and `cleanse/wallet_balances.tsv`,
+/// rejected ones to `cleanse/ledger_quarantine.tsv`.
 /// Runs after the members' Cleanse: entries of quarantined members are quarantined too.
 public struct LedgerCleanser {
     public let mapping: LedgerMapping
@@ -49,6 +50,8 @@ public struct LedgerCleanser {
     /// Called once every entry has been through the row rules, before the single-threaded rest
     /// (the sorted entries written, the balances): `run` starts the commission's Cleanse there.
     public var afterRowRules: (() -> Void)?
+    /// Bytes of late entries held before the entries are sorted after all (``LedgerEntrySink``).
+    var heldLimit = LedgerEntrySink.defaultHeldLimit
 
     public init(mapping: LedgerMapping, members: MembersMapping, logger: Logger, directories: MemberDirectories? = nil) {
         self.mapping = mapping
@@ -66,7 +69,10 @@ public struct LedgerCleanser {
         let quarantine = try StageFileWriter(path: paths.quarantine, columns: MemberStageLayout.quarantine)
         var summary = LedgerCleanseSummary(entries: EntityCounts(entity: "wallet_entries"), balances: nil, totals: [], unvaluedQuarantined: 0, snappedAmounts: 0)
         var totals = LedgerTotals()
-        let sorter = ExternalSorter(directory: paths.scratch, name: "cleanse-wallet-entries")
+        let sink = try LedgerEntrySink(
+            path: paths.entries, scratch: paths.scratch, sorter: ExternalSorter(directory: paths.scratch, name: "cleanse-wallet-entries"),
+            keepFirst: mapping.rules.duplicateTxnPolicy == .keepFirst, heldLimit: heldLimit
+        )
         let reader = try StageFileReader(path: paths.entriesExtract, expecting: MemberStageLayout.extractBookkeeping + mapping.entries.columns.map(\.field))
         let line = ProgressLine("cleanse wallet entries", enabled: progress)
         // Batches of lines go through the row rules on two threads; results are taken in order,
@@ -79,13 +85,7 @@ public struct LedgerCleanser {
             totals.add(batch.totals)
             summary.snappedAmounts += batch.snapped
             summary.unvaluedQuarantined += batch.unvalued
-            try MigrationError.typed {
-                try batch.accepted.withUnsafeBytes { all in
-                    for record in batch.records {
-                        try sorter.append(key: UnsafeRawBufferPointer(rebasing: all[record.key]), payload: UnsafeRawBufferPointer(rebasing: all[record.payload]))
-                    }
-                }
-            }
+            try sink.append(batch.accepted, records: batch.records)
             line.update(summary.entries.extracted)
         }
         let (entity, sign) = (mapping.entries, mapping.rules.amountSign)
@@ -98,7 +98,7 @@ public struct LedgerCleanser {
         try pool.finish(deliver: take)
         line.finish(summary.entries.extracted)
         afterRowRules?()
-        try writeEntries(sorter, to: paths.entries, quarantine: quarantine, summary: &summary, totals: &totals)
+        try writeEntries(sink, quarantine: quarantine, summary: &summary, totals: &totals)
         summary.balances = try cleanseBalances(paths, directory: directory, quarantine: quarantine)
         try quarantine.close()
         summary.totals = totals.figures
@@ -108,16 +108,22 @@ public struct LedgerCleanser {
         return summary
     }
 
-    /// Writes the sorted entries; rows sharing a transaction id follow the duplicate policy.
-    private func writeEntries(_ sorter: ExternalSorter, to path: String, quarantine: StageFileWriter, summary: inout LedgerCleanseSummary, totals: inout LedgerTotals) throws(MigrationError) {
-        let writer = try StageFileWriter(path: path, columns: LedgerStageLayout.cleansedEntries)
-        // The records of one transaction id, packed in one reused buffer (no allocation per row).
+    /// Writes the entries: each transaction id's rows follow the duplicate policy (see
+    /// ``LedgerEntrySink`` for the order). Entries that came in order are written already.
+    private func writeEntries(
+        _ sink: LedgerEntrySink, quarantine: StageFileWriter, summary: inout LedgerCleanseSummary, totals: inout LedgerTotals
+    ) throws(MigrationError) {
+        // The records of one transaction id, packed in one reused buffer (no allocation per row),
+        // and how many rows with that id the stage file holds already (kept).
         var group: [UInt8] = []
         var ranges: [Range<Int>] = []
         var groupKey: [UInt8] = []
-        func flush() throws(MigrationError) {
+        var groupWritten = 0
+        func flush(_ writer: StageFileWriter) throws(MigrationError) {
+            let rows = ranges.count + groupWritten
             for (index, range) in ranges.enumerated() {
-                if ranges.count == 1 || (index == 0 && mapping.rules.duplicateTxnPolicy == .keepFirst) {
+                let first = index == 0 && groupWritten == 0
+                if rows == 1 || (first && mapping.rules.duplicateTxnPolicy == .keepFirst) {
                     try MigrationError.typed { try group.withUnsafeBytes { try writer.append(encodedLine: UnsafeRawBufferPointer(rebasing: $0[range])) } }
                     summary.entries.accepted += 1
                     continue
@@ -127,7 +133,7 @@ public struct LedgerCleanser {
                 let values = zip(LedgerStageLayout.cleansedEntries.dropFirst(2), entry.fields.dropFirst(2)).map { ($0, $1) }
                 try quarantine.append(QuarantineRow(
                     entity: "wallet_entries", source: entry.source, line: entry.line, legacyID: entry.legacyTxnID,
-                    rejection: Rejection(.duplicateTxnID, column: "legacy_txn_id", detail: "\(ranges.count) rows share this legacy transaction id"),
+                    rejection: Rejection(.duplicateTxnID, column: "legacy_txn_id", detail: "\(rows) rows share this legacy transaction id"),
                     payload: JSONText.object(values)
                 ))
                 summary.entries.quarantine(.duplicateTxnID)
@@ -136,16 +142,18 @@ public struct LedgerCleanser {
             group.removeAll(keepingCapacity: true)
             ranges.removeAll(keepingCapacity: true)
         }
-        try sorter.finish { key, payload throws(MigrationError) in
-            if !ranges.isEmpty && !key.elementsEqual(groupKey) { try flush() }
+        let (output, sorted) = try sink.finish { writer, key, payload, written throws(MigrationError) in
+            if !ranges.isEmpty && !key.elementsEqual(groupKey) { try flush(writer) }
             if ranges.isEmpty {
                 groupKey.removeAll(keepingCapacity: true)
                 groupKey.append(contentsOf: key)
+                groupWritten = written
             }
             ranges.append(group.count..<group.count + payload.count)
             group.append(contentsOf: payload)
         }
-        try flush()
-        try writer.close()
+        try flush(output)
+        try output.close()
+        if !sorted { summary.entries.accepted += sink.straightRows }
     }
 }

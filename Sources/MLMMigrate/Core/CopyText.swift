@@ -275,7 +275,12 @@ public final class StageFileWriter {
     /// The SHA-256 (hex) of the rows written so far, when created with `digesting`.
     public func rowsDigest() -> String? { digest?.finalize() }
 
-    public func close() throws(MigrationError) { try file.close() }
+    /// Writes what is buffered to the file (a reader of the file then sees every row so far).
+    public func flush() throws(MigrationError) { try file.flush() }
+
+    /// Flushes and closes; `sync: false` skips the fsync, for a file that is read back at once
+    /// and then removed.
+    public func close(sync: Bool = true) throws(MigrationError) { try file.close(sync: sync) }
 
     /// Copies a stage file row for row (quarantine rows pass through Transform unchanged);
     /// returns the rows copied.

@@ -3,7 +3,9 @@
 /// mapping's fields; quarantine files use ``MemberStageLayout/quarantine``.
 public enum LedgerStageLayout {
     /// `cleanse/wallet_entries.tsv`: accepted entries, typed, member resolved to its legacy id,
-    /// amounts signed; in legacy transaction id order.
+    /// amounts signed; in legacy transaction id order, except that when the export's entries
+    /// came in that order but for a few late ones, the late ones kept follow the others (in
+    /// that order among themselves): ``LedgerEntrySink``.
     public static let cleansedEntries = [
         "_source", "_line", "legacy_txn_id", "member_legacy_id", "currency", "kind", "amount_minor", "occurred_at_us",
         "counterparty_legacy_id",

@@ -1,0 +1,197 @@
+import Glibc
+
+/// The ledger Cleanse's accepted entries on their way to `cleanse/wallet_entries.tsv`, with
+/// duplicate transaction ids found (``LedgerCleanser``).
+///
+/// An export in transaction-id order (the common case: rows dumped in primary-key order) needs
+/// no sort. While each key is at or above the last one written, rows go straight to the stage
+/// file; a row whose key is below it (a late row: a retried payment appended at the end) is held
+/// in memory instead. At the end, if the rows written share no key, each held row is looked up
+/// in the file (``SortedLineFile``): under `keep_first` one that repeats a written row is a
+/// duplicate, and the held rows left are decided among themselves and appended in key order.
+/// The file is then written once. Anything else (two written rows with one key, a held row that
+/// repeats a written one under `quarantine_all`, more held rows than ``defaultHeldLimit`` bytes) reads the
+/// written rows back into the external sort, in the order they came, and the held rows after
+/// them: among equal keys that is still their order of arrival (a held row's key was below one
+/// already written, so no row with its key was written after it), so the sort's output, and
+/// the stage file, are those of a Cleanse that sorted from the start.
+final class LedgerEntrySink {
+    /// Bytes of held rows (keys and payloads) before the sink gives up the straight write.
+    static let defaultHeldLimit = 16 << 20
+    private let heldLimit: Int
+
+    let path: String
+    let sorter: ExternalSorter
+    private let keepFirst: Bool
+    private let aside: String
+    /// The straight write; nil once the rows go through the sort.
+    private var writer: StageFileWriter?
+    /// Whether two adjacent written rows had one key.
+    private var duplicates = false
+    private var lastKey: [UInt8] = []
+    private var held: [UInt8] = []
+    private var heldRecords: [(key: Range<Int>, payload: Range<Int>)] = []
+
+    /// Opens `path` for the straight write; `scratch` (same file system) takes it aside if it
+    /// must be sorted. `keepFirst`: the duplicate policy keeps a transaction id's first row.
+    init(path: String, scratch: String, sorter: ExternalSorter, keepFirst: Bool, heldLimit: Int = defaultHeldLimit) throws(MigrationError) {
+        self.path = path
+        self.heldLimit = heldLimit
+        self.sorter = sorter
+        self.keepFirst = keepFirst
+        aside = "\(scratch)/.cleanse-wallet-entries.in-order"
+        writer = try StageFileWriter(path: path, columns: LedgerStageLayout.cleansedEntries)
+    }
+
+    /// Rows written straight (held rows not included), once ``finish(_:)`` says none were sorted.
+    private(set) var straightRows = 0
+
+    /// Takes a batch's accepted records (key and payload ranges of `bytes`), in source order.
+    func append(_ bytes: [UInt8], records: [(key: Range<Int>, payload: Range<Int>)]) throws(MigrationError) {
+        guard !records.isEmpty else { return }
+        try MigrationError.typed {
+            try bytes.withUnsafeBytes { all in
+                guard let writer else {
+                    for record in records {
+                        try sorter.append(key: UnsafeRawBufferPointer(rebasing: all[record.key]), payload: UnsafeRawBufferPointer(rebasing: all[record.payload]))
+                    }
+                    return
+                }
+                var last: Range<Int>?
+                try lastKey.withUnsafeBytes { written in
+                    for record in records {
+                        let key = UnsafeRawBufferPointer(rebasing: all[record.key])
+                        if writer.rowCount > 0 {
+                            let previous = last.map { UnsafeRawBufferPointer(rebasing: all[$0]) } ?? written
+                            let order = ExternalSorter.compare(key, previous)
+                            if order < 0 {
+                                hold(key, UnsafeRawBufferPointer(rebasing: all[record.payload]))
+                                continue
+                            }
+                            if order == 0 { duplicates = true }
+                        }
+                        try writer.append(encodedLine: UnsafeRawBufferPointer(rebasing: all[record.payload]))
+                        last = record.key
+                    }
+                }
+                if let last {
+                    lastKey.removeAll(keepingCapacity: true)
+                    lastKey.append(contentsOf: all[last])
+                }
+                if held.count > heldLimit { try sortEverything(writer) }
+            }
+        }
+    }
+
+    private func hold(_ key: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer) {
+        let start = held.count
+        held.append(contentsOf: key)
+        held.append(contentsOf: payload)
+        heldRecords.append((start..<start + key.count, start + key.count..<held.count))
+    }
+
+    /// Calls `body` with the records still to decide, in key order (equal keys in the order
+    /// they came), and the stage file to write those it accepts to, which the caller closes once
+    /// `body` has had the last record. `sorted` false: the rows came in order, are written, and
+    /// `body` gets only the held rows, each with the number of written rows that share its key
+    /// (0 or 1); they are appended. `sorted` true: a new stage file, and `body` gets every
+    /// record (0 written).
+    func finish(
+        _ body: (_ output: StageFileWriter, _ key: UnsafeRawBufferPointer, _ payload: UnsafeRawBufferPointer, _ written: Int)
+            throws(MigrationError) -> Void
+    ) throws(MigrationError) -> (output: StageFileWriter, sorted: Bool) {
+        if let writer, !duplicates, let lookups = try lookUpHeld(writer) {
+            let order = heldOrder()
+            straightRows = writer.rowCount
+            try MigrationError.typed {
+                try held.withUnsafeBytes { all in
+                    for index in order {
+                        let record = heldRecords[index]
+                        try body(writer, UnsafeRawBufferPointer(rebasing: all[record.key]), UnsafeRawBufferPointer(rebasing: all[record.payload]), lookups[index])
+                    }
+                }
+            }
+            return (writer, false)
+        }
+        if let writer { try sortEverything(writer) }
+        let output = try StageFileWriter(path: path, columns: LedgerStageLayout.cleansedEntries)
+        try sorter.finish { key, payload throws(MigrationError) in try body(output, key, payload, 0) }
+        return (output, true)
+    }
+
+    /// How many written rows share each held row's key; nil when a held row repeats a written
+    /// one and the policy must then take the written row out (`quarantine_all`).
+    private func lookUpHeld(_ writer: StageFileWriter) throws(MigrationError) -> [Int]? {
+        guard !heldRecords.isEmpty else { return [] }
+        try writer.flush()
+        let file = try SortedLineFile(path: path, keyOf: Self.key(ofLine:))
+        var counts: [Int] = []
+        for record in heldRecords {
+            let count = try file.count(of: Array(held[record.key]))
+            if count > 0 && !keepFirst { return nil }
+            counts.append(count)
+        }
+        return counts
+    }
+
+    /// The held rows' indexes in key order, equal keys in the order they came.
+    private func heldOrder() -> [Int] {
+        held.withUnsafeBytes { all in
+            heldRecords.indices.sorted { a, b in
+                let order = ExternalSorter.compare(
+                    UnsafeRawBufferPointer(rebasing: all[heldRecords[a].key]), UnsafeRawBufferPointer(rebasing: all[heldRecords[b].key])
+                )
+                return order != 0 ? order < 0 : a < b
+            }
+        }
+    }
+
+    /// Leaves the straight write: the written rows go to the sort in the order they came, then
+    /// the held ones.
+    private func sortEverything(_ writer: StageFileWriter) throws(MigrationError) {
+        self.writer = nil
+        try writer.close(sync: false)
+        guard rename(path, aside) == 0 else {
+            throw MigrationError(.workdirUnwritable, "cannot move \(path) aside to sort it: \(String(cString: strerror(errno)))")
+        }
+        let reader = try StageFileReader(path: aside, expecting: LedgerStageLayout.cleansedEntries)
+        unlink(aside)
+        while true {
+            let read = try reader.nextLines(maxLines: 4_096) { chunk throws(MigrationError) in
+                var start = chunk.startIndex
+                while start < chunk.endIndex, let newline = chunk[start...].firstIndex(of: 0x0A) {
+                    let line = UnsafeRawBufferPointer(rebasing: chunk[start...newline])
+                    let key = try Self.key(ofLine: line)
+                    try MigrationError.typed { try key.withUnsafeBytes { try sorter.append(key: $0, payload: line) } }
+                    start = newline + 1
+                }
+            }
+            guard read > 0 else { break }
+        }
+        try MigrationError.typed {
+            try held.withUnsafeBytes { all in
+                for record in heldRecords {
+                    try sorter.append(key: UnsafeRawBufferPointer(rebasing: all[record.key]), payload: UnsafeRawBufferPointer(rebasing: all[record.payload]))
+                }
+            }
+        }
+        held = []
+        heldRecords = []
+    }
+
+    /// The sort key of a cleansed entry's line: its legacy transaction id's text (the third
+    /// field, unescaped), as ``LedgerCleanser/check(_:entity:sign:directory:plain:)`` made it.
+    static func key(ofLine line: UnsafeRawBufferPointer) throws(MigrationError) -> [UInt8] {
+        var start = line.startIndex
+        for _ in 0..<2 {
+            guard let tab = line[start...].firstIndex(of: 0x09) else {
+                throw MigrationError(.workdirCorrupt, "a cleansed wallet entry lost its fields before its sort; run cleanse again")
+            }
+            start = tab + 1
+        }
+        let end = line[start...].firstIndex(where: { $0 == 0x09 || $0 == 0x0A }) ?? line.endIndex
+        let field = UnsafeRawBufferPointer(rebasing: line[start..<end])
+        guard field.contains(UInt8(ascii: "\\")) else { return Array(field) }
+        return Array((field.withMemoryRebound(to: UInt8.self) { CopyText.text($0) } ?? "").utf8)
+    }
+}
