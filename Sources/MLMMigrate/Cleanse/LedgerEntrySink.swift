@@ -4,20 +4,24 @@ import Glibc
 /// duplicate transaction ids found (``LedgerCleanser``).
 ///
 /// An export in transaction-id order (the common case: rows dumped in primary-key order) needs
-/// no sort. While each key is at or above the last one written, rows go straight to the stage
-/// file; a row whose key is below it (a late row: a retried payment appended at the end) is held
-/// in memory instead. At the end, if the rows written share no key, each held row is looked up
-/// in the file (``SortedLineFile``): under `keep_first` one that repeats a written row is a
-/// duplicate, and the held rows left are decided among themselves and appended in key order.
-/// The file is then written once. Anything else (two written rows with one key, a held row that
-/// repeats a written one under `quarantine_all`, more held rows than ``defaultHeldLimit`` bytes) reads the
-/// written rows back into the external sort, in the order they came, and the held rows after
-/// them: among equal keys that is still their order of arrival (a held row's key was below one
-/// already written, so no row with its key was written after it), so the sort's output, and
-/// the stage file, are those of a Cleanse that sorted from the start.
+/// no sort. While each key is above the last one written, rows go straight to the stage file;
+/// a row whose key is below it (a late row: a retried payment appended at the end), or equal to
+/// it under `keep_first`, is held in memory instead. At the end each held row is looked up in
+/// the file (``SortedLineFile``): under `keep_first` one that repeats a written row is a
+/// duplicate (the written row came first), and the held rows left are decided among themselves
+/// and appended in key order. The file is then written once. Anything else (a repeated id among
+/// written rows or a held row that repeats a written one, under `quarantine_all`: the written row
+/// must come out; more than ``defaultHeldLimit`` held rows) reads the written rows back into the
+/// external sort, in the order they came, and the held rows after them: among equal keys that is
+/// still their order of arrival (a row is held only when its key is not above one already
+/// written, so no row with its key was written after it), so the sort's output, and the stage
+/// file, are those of a Cleanse that sorted from the start.
 final class LedgerEntrySink {
+    /// Held rows before the sink gives up the straight write: each costs a binary search of
+    /// the written file at the end (about 50 `pread`s at 10M entries), so a few thousand at most.
+    static let defaultHeldLimit = 4_096
     /// Bytes of held rows (keys and payloads) before the sink gives up the straight write.
-    static let defaultHeldLimit = 16 << 20
+    static let heldBytesLimit = 16 << 20
     private let heldLimit: Int
 
     let path: String
@@ -64,7 +68,9 @@ final class LedgerEntrySink {
                         if writer.rowCount > 0 {
                             let previous = last.map { UnsafeRawBufferPointer(rebasing: all[$0]) } ?? written
                             let order = ExternalSorter.compare(key, previous)
-                            if order < 0 {
+                            // Under keep_first a repeat of the last written id is held too: the
+                            // lookup at the end finds the written row, and no row comes out.
+                            if order < 0 || (order == 0 && keepFirst) {
                                 hold(key, UnsafeRawBufferPointer(rebasing: all[record.payload]))
                                 continue
                             }
@@ -78,7 +84,7 @@ final class LedgerEntrySink {
                     lastKey.removeAll(keepingCapacity: true)
                     lastKey.append(contentsOf: all[last])
                 }
-                if held.count > heldLimit { try sortEverything(writer) }
+                if heldRecords.count > heldLimit || held.count > Self.heldBytesLimit { try sortEverything(writer) }
             }
         }
     }

@@ -18,25 +18,25 @@ final class SortedLineFile {
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw MigrationError(.workdirUnreadable, "cannot reopen \(path): \(String(cString: strerror(errno)))") }
         var status = stat()
-        guard fstat(fd, &status) == 0 else {
-            close(fd)
-            throw MigrationError(.workdirUnreadable, "cannot read \(path): \(String(cString: strerror(errno)))")
-        }
-        size = Int(status.st_size)
-        var header: [UInt8] = []
         var end = 0
-        var found = false
-        while !found && end < size {
-            let chunk = try Self.read(fd, path, at: end, count: 4_096)
-            if let newline = chunk.firstIndex(of: 0x0A) {
-                header.append(contentsOf: chunk[..<newline])
-                end += newline + 1
-                found = true
-            } else {
-                header.append(contentsOf: chunk)
+        do throws(MigrationError) {
+            guard fstat(fd, &status) == 0 else {
+                throw MigrationError(.workdirUnreadable, "cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            // The header line: the first line start is after its newline.
+            while end < Int(status.st_size) {
+                let chunk = try Self.read(fd, path, at: end, count: 4_096)
+                if let newline = chunk.firstIndex(of: 0x0A) {
+                    end += newline + 1
+                    break
+                }
                 end += chunk.count
             }
+        } catch {
+            close(fd)
+            throw error
         }
+        size = Int(status.st_size)
         firstLine = end
     }
 
@@ -111,6 +111,9 @@ final class SortedLineFile {
             guard n >= 0 else { throw MigrationError(.workdirUnreadable, "cannot read \(path): \(String(cString: strerror(errno)))") }
             if n == 0 { break }
             filled += n
+        }
+        guard filled > 0 || count == 0 else {
+            throw MigrationError(.workdirCorrupt, "\(path) is shorter than it was: it changed while it was read; run the stage again")
         }
         return Array(bytes[..<filled])
     }

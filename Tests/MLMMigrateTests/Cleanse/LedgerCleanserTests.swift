@@ -32,8 +32,8 @@ import Testing
         let (summary, accepted, quarantine) = try cleanse(policy: "keep_first", entries: [
             ["T2", "ann", "USD", "C", "1.00", at], ["T1", "ann", "USD", "C", "2.00", at], ["T2", "ann", "USD", "C", "3.00", at],
         ])
-        #expect(accepted.map { $0[2] } == ["T1", "T2"], "accepted entries come out in transaction id order")
-        #expect(accepted.last?[6] == "100", "the first T2 in source order is kept")
+        #expect(accepted.map { $0[2] } == ["T2", "T1"], "T2 came in order, written as it came; the late T1 follows")
+        #expect(accepted.first?[6] == "100", "the first T2 in source order is kept")
         #expect(quarantine.map { $0[4] } == ["ledger.duplicate_txn_id"])
         #expect(summary.entries.accepted == 2 && summary.entries.quarantined == 1)
         #expect(summary.totals == [CurrencyTotals(currency: "USD", sourceEntries: 3, sourceMinor: "600", quarantinedEntries: 1, quarantinedMinor: "300")])

@@ -82,17 +82,44 @@ import TestSupport
         #expect(outcome.scratchLeft.isEmpty, "the file moved aside to be sorted is gone")
     }
 
-    @Test func sortsEverythingWhenTwoEntriesInOrderShareAnID() throws {
+    @Test func sortsEverythingWhenTwoEntriesInOrderShareAnIDUnderQuarantineAll() throws {
+        let outcome = try cleanse(["T1", "T2", "T2", "T3", "T0"], policy: "quarantine_all")
+        #expect(outcome.accepted.map(\.txn) == ["T0", "T1", "T3"])
+        #expect(outcome.quarantine.map(\.line) == [3, 4])
+    }
+
+    @Test func holdsARepeatOfTheLastWrittenEntryUnderKeepFirst() throws {
         let outcome = try cleanse(["T1", "T2", "T2", "T3", "T0"], policy: "keep_first")
-        #expect(outcome.accepted.map(\.txn) == ["T0", "T1", "T2", "T3"])
+        #expect(outcome.accepted.map(\.txn) == ["T1", "T2", "T3", "T0"], "nothing sorted")
         #expect(outcome.quarantine.map(\.line) == [4])
     }
 
     @Test func sortsEverythingOnceTheLateEntriesOutgrowTheirLimit() throws {
-        let outcome = try cleanse(["T5", "T6", "T1", "T2", "T3", "T7", "T1"], policy: "keep_first", heldLimit: 40)
+        let outcome = try cleanse(["T5", "T6", "T1", "T2", "T3", "T7", "T1"], policy: "keep_first", heldLimit: 2)
         #expect(outcome.accepted.map(\.txn) == ["T1", "T2", "T3", "T5", "T6", "T7"])
         #expect(outcome.quarantine.map(\.line) == [8])
         #expect(outcome.scratchLeft.isEmpty)
+    }
+
+    /// Batches are 20,000 lines: the last written id carries from one batch to the next, and
+    /// rows after a fall back to the sort, in later batches, go to the sort.
+    @Test func carriesTheLastIDAndTheSortAcrossBatches() throws {
+        let ids = (1...20_000).map { String(format: "T%06d", $0) }
+        let straight = try cleanse(ids + ["T000005", "T020001"], policy: "keep_first")
+        #expect(straight.accepted.count == 20_001 && straight.accepted.last?.txn == "T020001")
+        #expect(straight.quarantine.map(\.line) == [20_002], "the late T000005 in the second batch repeats the written one")
+        let more = (10...20_010).map { String(format: "T%06d", $0) }
+        let sorted = try cleanse(["T000009", "T000001", "T000002"] + more + ["T000003", "T020011"], policy: "keep_first", heldLimit: 1)
+        #expect(sorted.accepted.map(\.txn) == ["T000001", "T000002", "T000003", "T000009"] + more + ["T020011"])
+        #expect(sorted.quarantine.isEmpty && sorted.scratchLeft.isEmpty)
+    }
+
+    /// An id with a backslash is escaped in the stage file: read back for the sort, its key is the
+    /// unescaped text, as the row rules made it.
+    @Test func readsEscapedIDsBackAsTheirText() throws {
+        let outcome = try cleanse(["A\\B", "A\\C", "A\\B"], policy: "quarantine_all")
+        #expect(outcome.accepted.map(\.txn) == ["A\\C"])
+        #expect(outcome.quarantine.map(\.line) == [2, 4])
     }
 
     /// Random exports, mostly in order with late and repeated ids, against the policy applied
@@ -103,18 +130,18 @@ import TestSupport
         for round in 0..<160 {
             let count = random.next(below: 30)
             var txns: [String] = []
-            var next = 10
+            var next = 1
             for _ in 0..<count {
                 switch random.next(below: 10) {
-                case 0: txns.append("T\(10 + random.next(below: max(1, next - 10 + 1)))")
-                case 1: txns.append(txns.last ?? "T10")
+                case 0: txns.append("T\(1 + random.next(below: next))")
+                case 1: txns.append(txns.last ?? "T1")
                 default:
                     next += 1 + random.next(below: 3)
                     txns.append("T\(next)")
                 }
             }
             let keepFirst = round % 2 == 0
-            let outcome = try cleanse(txns, policy: keepFirst ? "keep_first" : "quarantine_all", heldLimit: round % 3 == 0 ? 60 : nil)
+            let outcome = try cleanse(txns, policy: keepFirst ? "keep_first" : "quarantine_all", heldLimit: round % 3 == 0 ? 2 : nil)
             var groups: [String: [Int]] = [:]
             for (index, txn) in txns.enumerated() { groups[txn, default: []].append(index + 2) }
             var accepted: Set<Int> = []
@@ -139,13 +166,16 @@ import TestSupport
             // in order, in source order, then the late ones kept, in key order (written straight).
             let byKey = outcome.accepted.map(\.line).sorted { (txns[$0 - 2], $0) < (txns[$1 - 2], $1) }
             var inOrder: [Int] = []
-            for (index, txn) in txns.enumerated() where inOrder.last.map({ txns[$0 - 2] <= txn }) ?? true { inOrder.append(index + 2) }
+            // Rows written straight: above the last one written (or equal, under quarantine_all).
+            for (index, txn) in txns.enumerated() where inOrder.last.map({ keepFirst ? txns[$0 - 2] < txn : txns[$0 - 2] <= txn }) ?? true {
+                inOrder.append(index + 2)
+            }
             let late = byKey.filter { !inOrder.contains($0) }
             let lines = outcome.accepted.map(\.line)
             #expect(lines == byKey || lines == inOrder + late, context)
             let written = Set(inOrder.map { txns[$0 - 2] })
             let repeated = txns.indices.contains { !inOrder.contains($0 + 2) && written.contains(txns[$0]) }
-            if round % 3 != 0 && written.count == inOrder.count && (keepFirst || !repeated) {
+            if round % 3 != 0 && (keepFirst || (written.count == inOrder.count && !repeated)) {
                 #expect(lines == inOrder + late, "nothing to take out of the written rows: nothing sorted; \(context)")
             }
             #expect(outcome.scratchLeft.isEmpty, context)
