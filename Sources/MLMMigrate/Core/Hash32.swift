@@ -3,6 +3,23 @@
 public struct Hash32: Hashable, Sendable {
     private var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
 
+    /// All zeros (the ledger's genesis hash).
+    public init() {}
+
+    /// The 32 bytes at `digest` (a finished SHA-256), read as four big-endian words.
+    init(digest: UnsafeRawPointer) {
+        w0 = UInt64(bigEndian: digest.loadUnaligned(as: UInt64.self))
+        w1 = UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        w2 = UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+        w3 = UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+    }
+
+    /// Calls `body` with the 32 bytes, in order, from the stack (no allocation).
+    func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        var words = (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)
+        return Swift.withUnsafeBytes(of: &words) { body($0) }
+    }
+
     /// The first 32 bytes of `bytes` (zeros where it is shorter); see ``exactly(_:)``.
     public init(_ bytes: some Collection<UInt8>) {
         var words: [UInt64] = [0, 0, 0, 0]
@@ -12,7 +29,8 @@ public struct Hash32: Hashable, Sendable {
 
     /// `bytes` as a hash when it holds exactly 32 bytes, else nil.
     public static func exactly(_ bytes: [UInt8]) -> Hash32? {
-        bytes.count == 32 ? Hash32(bytes) : nil
+        guard bytes.count == 32 else { return nil }
+        return bytes.withUnsafeBytes { raw in raw.baseAddress.map { Hash32(digest: $0) } }
     }
 
     /// The 32 bytes.

@@ -37,6 +37,22 @@ struct SHA256Hasher {
         }
     }
 
+    /// The digest, held inline (no allocation); the hasher is spent.
+    mutating func finalizeHash() -> Hash32 {
+        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        return Swift.withUnsafeMutableBytes(of: &digest) { raw in
+            // A tuple's bytes always have an address.
+            guard let base = raw.baseAddress else { return Hash32() }
+            SHA256_Final(base.assumingMemoryBound(to: UInt8.self), &context)
+            return Hash32(digest: base)
+        }
+    }
+
+    /// Feeds a hash's 32 bytes.
+    mutating func update(_ hash: Hash32) {
+        hash.withUnsafeBytes { update($0) }
+    }
+
     /// The digest of one message.
     static func hash(_ bytes: [UInt8]) -> [UInt8] {
         var hasher = SHA256Hasher()

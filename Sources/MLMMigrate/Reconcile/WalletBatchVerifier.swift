@@ -41,7 +41,8 @@ struct WalletBatchVerifier: Sendable {
         // Statics read once: each access in the loop would go through its lazy initialiser's check.
         let genesis = LedgerHasher.genesis
         let width = LedgerStageLayout.entries.count
-        var chain = genesis
+        // The independent chain, held inline; the stored hashes are bytes as read (any length).
+        var chain = Hash32()
         var storedPrevious = genesis
         var merkle = MerkleAccumulator()
         var balance: Int64 = 0
@@ -55,10 +56,12 @@ struct WalletBatchVerifier: Sendable {
         }
         func closeWallet() {
             guard let wallet = current else { return }
-            let root = merkle.root
+            let root = merkle.rootHash
             result.loadedByCurrency[wallet.currency, default: (0, 0)].entries += merkle.count
             result.loadedByCurrency[wallet.currency, default: (0, 0)].minor += Int128(balance)
-            result.summaries.append(LedgerHasher.WalletSummary(memberID: wallet.memberID, currency: wallet.currency, entryCount: Int64(merkle.count), balanceMinor: balance, headHash: chain, merkleRoot: root))
+            result.summaries.append(LedgerHasher.WalletSummary(
+                memberID: wallet.memberID, currency: wallet.currency, entryCount: Int64(merkle.count), balanceMinor: balance, head: chain, root: root
+            ))
             guard let row = stored[wallet] else {
                 find(wallet, nil, "has entries but no row in mlm.wallets")
                 return
@@ -107,7 +110,7 @@ struct WalletBatchVerifier: Sendable {
                         current = WalletKey(memberID: memberID, currency: String(decoding: currency, as: UTF8.self))
                         currentCurrency.removeAll(keepingCapacity: true)
                         currentCurrency.append(contentsOf: currency)
-                        chain = genesis
+                        chain = Hash32()
                         storedPrevious = genesis
                         merkle = MerkleAccumulator()
                         balance = 0
@@ -127,20 +130,20 @@ struct WalletBatchVerifier: Sendable {
                     balance &+= amount
                     if balanceAfter != storedBalance &+ amount { find(wallet, seq, "balance_after_minor is not the previous balance plus amount_minor") }
                     storedBalance = balanceAfter
-                    func hash(seq: Int64, balanceAfter: Int64, previous: [UInt8]) -> [UInt8] {
+                    func hash(seq: Int64, balanceAfter: Int64, previous: UnsafeRawBufferPointer) -> Hash32 {
                         LedgerHasher.entryHash(
                             memberID: memberID, currency: currency, seq: seq, legacyTxnID: txnID, kind: kind, amountMinor: amount,
                             occurredAt: occurredAt, balanceAfterMinor: balanceAfter, previous: previous
                         )
                     }
-                    let computed = hash(seq: seq, balanceAfter: balanceAfter, previous: storedPrevious)
-                    let intact = computed == storedHash
+                    let computed = storedPrevious.withUnsafeBytes { hash(seq: seq, balanceAfter: balanceAfter, previous: $0) }
+                    let intact = Hash32.exactly(storedHash) == computed
                     if !intact { find(wallet, seq, "entry_hash does not match the entry's contents and the previous entry's hash") }
                     // The independent chain equals the stored one while nothing diverged: reuse the hash.
-                    if intact && chain == storedPrevious && seq == expectedSeq && balanceAfter == balance {
+                    if intact && Hash32.exactly(storedPrevious) == chain && seq == expectedSeq && balanceAfter == balance {
                         chain = computed
                     } else {
-                        chain = hash(seq: expectedSeq, balanceAfter: balance, previous: chain)
+                        chain = chain.withUnsafeBytes { hash(seq: expectedSeq, balanceAfter: balance, previous: $0) }
                     }
                     // This entry's stored hash is the next one's previous; the old buffer is reused.
                     swap(&storedPrevious, &storedHash)
@@ -149,13 +152,13 @@ struct WalletBatchVerifier: Sendable {
             }
         }
         closeWallet()
-        let empty = MerkleAccumulator().root
+        let empty = MerkleAccumulator().rootHash
         for (wallet, row) in wallets where !seen.contains(wallet) {
             result.summaries.append(LedgerHasher.WalletSummary(
                 memberID: wallet.memberID, currency: wallet.currency, entryCount: 0, balanceMinor: 0,
-                headHash: LedgerHasher.genesis, merkleRoot: empty
+                head: Hash32(), root: empty
             ))
-            for problem in Self.compare(row, count: 0, balance: 0, head: LedgerHasher.genesis, merkle: empty) {
+            for problem in Self.compare(row, count: 0, balance: 0, head: Hash32(), merkle: empty) {
                 result.walletsWithoutEntries.count += 1
                 if result.walletsWithoutEntries.findings.count < listLimit {
                     let finding = LedgerFinding(memberID: wallet.memberID, currency: wallet.currency, seq: nil, problem: problem)
@@ -168,12 +171,12 @@ struct WalletBatchVerifier: Sendable {
     }
 
     /// The problems of a stored wallet row against what its entries add up to.
-    static func compare(_ row: StoredWallet, count: Int64, balance: Int64, head: [UInt8], merkle root: [UInt8]) -> [String] {
+    static func compare(_ row: StoredWallet, count: Int64, balance: Int64, head: Hash32, merkle root: Hash32) -> [String] {
         var problems: [String] = []
         if row.count != count { problems.append("entry_count is \(row.count) but \(count) entries were read") }
         if row.balance != balance { problems.append("balance_minor differs from the sum of its entries") }
-        if row.head != Hash32.exactly(head) { problems.append("head_hash differs from the hash chain recomputed from its entries") }
-        if row.merkle != Hash32.exactly(root) { problems.append("merkle_root differs from the Merkle root recomputed from its entries") }
+        if row.head != head { problems.append("head_hash differs from the hash chain recomputed from its entries") }
+        if row.merkle != root { problems.append("merkle_root differs from the Merkle root recomputed from its entries") }
         return problems
     }
 }

@@ -29,11 +29,22 @@ public enum LedgerHasher {
     /// laid out in a buffer on the stack: this runs once or twice per entry in Transform and
     /// in every read-back.
     public static func entryHash(_ entry: LedgerEntry, previous: [UInt8]) -> [UInt8] {
+        var hasher = previous.withUnsafeBytes { entryHasher(entry, previous: $0) }
+        return hasher.finalize()
+    }
+
+    /// ``entryHash(_:previous:)`` held inline (no allocation): Transform's, once per entry.
+    static func entryHash(_ entry: LedgerEntry, previous: Hash32) -> Hash32 {
+        var hasher = previous.withUnsafeBytes { entryHasher(entry, previous: $0) }
+        return hasher.finalizeHash()
+    }
+
+    private static func entryHasher(_ entry: LedgerEntry, previous: UnsafeRawBufferPointer) -> SHA256Hasher {
         var (currency, txnID, kind) = (entry.currency, entry.legacyTxnID, entry.kind)
         return currency.withUTF8 { currency in
             txnID.withUTF8 { txnID in
                 kind.withUTF8 { kind in
-                    entryHash(
+                    entryHasher(
                         memberID: entry.memberID, currency: currency, seq: entry.seq, legacyTxnID: txnID, kind: kind,
                         amountMinor: entry.amountMinor, occurredAt: entry.occurredAt, balanceAfterMinor: entry.balanceAfterMinor,
                         previous: previous
@@ -49,6 +60,35 @@ public enum LedgerHasher {
         memberID: Int64, currency: UnsafeBufferPointer<UInt8>, seq: Int64, legacyTxnID txnID: UnsafeBufferPointer<UInt8>,
         kind: UnsafeBufferPointer<UInt8>, amountMinor: Int64, occurredAt: Int64, balanceAfterMinor: Int64, previous: [UInt8]
     ) -> [UInt8] {
+        var hasher = previous.withUnsafeBytes { previous in
+            entryHasher(
+                memberID: memberID, currency: currency, seq: seq, legacyTxnID: txnID, kind: kind, amountMinor: amountMinor,
+                occurredAt: occurredAt, balanceAfterMinor: balanceAfterMinor, previous: previous
+            )
+        }
+        return hasher.finalize()
+    }
+
+    /// ``entryHash(memberID:currency:seq:legacyTxnID:kind:amountMinor:occurredAt:balanceAfterMinor:previous:)``
+    /// held inline (no allocation), the previous hash given as bytes: the read-back's.
+    static func entryHash(
+        memberID: Int64, currency: UnsafeBufferPointer<UInt8>, seq: Int64, legacyTxnID txnID: UnsafeBufferPointer<UInt8>,
+        kind: UnsafeBufferPointer<UInt8>, amountMinor: Int64, occurredAt: Int64, balanceAfterMinor: Int64,
+        previous: UnsafeRawBufferPointer
+    ) -> Hash32 {
+        var hasher = entryHasher(
+            memberID: memberID, currency: currency, seq: seq, legacyTxnID: txnID, kind: kind, amountMinor: amountMinor,
+            occurredAt: occurredAt, balanceAfterMinor: balanceAfterMinor, previous: previous
+        )
+        return hasher.finalizeHash()
+    }
+
+    /// A hasher fed the previous hash and the entry's canonical bytes, to be finalized.
+    private static func entryHasher(
+        memberID: Int64, currency: UnsafeBufferPointer<UInt8>, seq: Int64, legacyTxnID txnID: UnsafeBufferPointer<UInt8>,
+        kind: UnsafeBufferPointer<UInt8>, amountMinor: Int64, occurredAt: Int64, balanceAfterMinor: Int64,
+        previous: UnsafeRawBufferPointer
+    ) -> SHA256Hasher {
         var hasher = SHA256Hasher()
         hasher.update(previous)
         let count = 53 + currency.count + txnID.count + kind.count
@@ -76,7 +116,7 @@ public enum LedgerHasher {
             put(UInt64(bitPattern: balanceAfterMinor))
             hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<at]))
         }
-        return hasher.finalize()
+        return hasher
     }
 
     /// The chain of hashes for a wallet's entries in seq order.
@@ -118,6 +158,16 @@ public enum LedgerHasher {
         public var merkleRoot: [UInt8] {
             get { root.bytes }
             set { root = Hash32(newValue) }
+        }
+
+        /// The same, from hashes held inline.
+        init(memberID: Int64, currency: String, entryCount: Int64, balanceMinor: Int64, head: Hash32, root: Hash32) {
+            self.memberID = memberID
+            self.currency = currency
+            self.entryCount = entryCount
+            self.balanceMinor = balanceMinor
+            self.head = head
+            self.root = root
         }
 
         /// `headHash` and `merkleRoot` are SHA-256 hashes (32 bytes).

@@ -25,14 +25,14 @@ extension LedgerTransformer {
         var out = HashedBatch()
         out.lines.reserveCapacity(batch.bytes.count * 2)
         var current: WalletKey?
-        var head = LedgerHasher.genesis
+        var head = Hash32()
         var merkle = MerkleAccumulator()
         var balance: Int64 = 0
         func closeWallet() {
             guard let wallet = current else { return }
             out.wallets.append(LedgerHasher.WalletSummary(
                 memberID: wallet.memberID, currency: wallet.currency, entryCount: Int64(merkle.count),
-                balanceMinor: balance, headHash: head, merkleRoot: merkle.root
+                balanceMinor: balance, head: head, root: merkle.rootHash
             ))
         }
         batch.bytes.withUnsafeBufferPointer { all in
@@ -56,7 +56,7 @@ extension LedgerTransformer {
                 if wallet != current {
                     closeWallet()
                     current = wallet
-                    head = LedgerHasher.genesis
+                    head = Hash32()
                     merkle = MerkleAccumulator()
                     balance = 0
                 }
@@ -84,7 +84,7 @@ extension LedgerTransformer {
     }
 
     /// One `mlm.wallet_entries` row in COPY text, written straight as bytes.
-    private static func appendRow(_ entry: LedgerEntry, head: [UInt8], to line: inout [UInt8]) {
+    private static func appendRow(_ entry: LedgerEntry, head: Hash32, to line: inout [UInt8]) {
         CopyText.appendDecimal(entry.memberID, to: &line)
         line.append(0x09)
         CopyText.appendField(entry.currency, to: &line)
@@ -101,7 +101,7 @@ extension LedgerTransformer {
         line.append(0x09)
         CopyText.appendDecimal(entry.balanceAfterMinor, to: &line)
         line.append(0x09)
-        CopyText.appendBytea(head, to: &line)
+        head.withUnsafeBytes { CopyText.appendBytea($0, to: &line) }
         line.append(0x09)
         if let counterparty = entry.counterpartyID { CopyText.appendDecimal(counterparty, to: &line) } else { line.append(contentsOf: CopyText.null) }
         line.append(0x0A)
