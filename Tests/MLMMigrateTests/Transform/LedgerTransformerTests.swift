@@ -46,6 +46,20 @@ import Testing
         } throws: { ($0 as? MigrationError)?.code == "workdir.corrupt" }
     }
 
+    /// Lines are read on two threads in batches of 20,000: the error names the first bad line
+    /// of the file (the header is line 1), whichever batch it is in.
+    @Test func namesTheFirstLineThatNamesAnUnknownMember() throws {
+        var entries = (1...45_000).map { entry("T\($0)", "A", "USD", 1, at: Int64($0)) }
+        entries[30_000] = entry("T30001", "ghost", "USD", 1, at: 1)
+        entries[40_000] = entry("T40001", "ghost", "USD", 1, at: 1)
+        #expect {
+            _ = try transform(entries: entries, balances: [], in: try TemporaryDirectory())
+        } throws: { error in
+            guard let error = error as? MigrationError else { return false }
+            return error.code == "workdir.corrupt" && error.message.hasSuffix("wallet_entries.tsv: line 30002: names a member that Transform did not load; run cleanse again")
+        }
+    }
+
     @Test func ordersEachWalletByTimeThenTransactionIdAndKeepsARunningBalance() throws {
         let directory = try TemporaryDirectory()
         let (summary, entries, wallets) = try transform(entries: [
