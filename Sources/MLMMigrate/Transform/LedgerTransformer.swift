@@ -53,29 +53,27 @@ public struct LedgerTransformer {
         let entriesPath = StageFile.cleanseWalletEntries.path(in: cleanseDirectory)
         let sorter = ExternalSorter(directory: scratch, name: "transform-wallet-entries")
         let reader = try StageFileReader(path: entriesPath, expecting: LedgerStageLayout.cleansedEntries)
-        // Rows are read as bytes, field by field (no string per field): ``SortRecord``, on two
-        // threads while the next lines are read; the sort takes their records in file order.
-        let parsing = BatchPool<SortRecords>(workers: 2)
-        func sort(_ records: SortRecords) throws(MigrationError) {
-            if let problem = records.problem { throw problem }
-            try MigrationError.typed {
-                try records.bytes.withUnsafeBytes { all in
-                    for record in records.records {
-                        try sorter.append(key: UnsafeRawBufferPointer(rebasing: all[record.key]), payload: UnsafeRawBufferPointer(rebasing: all[record.payload]))
+        // Rows are read as bytes, field by field (no string per field): ``SortRecord``.
+        var record = SortRecord()
+        var line = reader.lineNumber
+        while true {
+            var problem: MigrationError?
+            let read = try reader.nextLines(maxLines: 4_096) { chunk throws(MigrationError) in
+                try chunk.withMemoryRebound(to: UInt8.self) { bytes throws(MigrationError) in
+                    var start = 0
+                    while start < bytes.count, problem == nil {
+                        var end = start
+                        while bytes[end] != 0x0A { end += 1 }
+                        line += 1
+                        problem = record.read(UnsafeBufferPointer(rebasing: bytes[start..<end]), ids: memberIDs, path: entriesPath, line: line)
+                        if problem == nil { try sorter.append(key: record.key, payload: record.payload) }
+                        start = end + 1
                     }
                 }
             }
-        }
-        var line = reader.lineNumber
-        while true {
-            var lines: [UInt8] = []
-            let read = try reader.nextLines(maxLines: 20_000) { lines.append(contentsOf: $0) }
+            if let problem { throw problem }
             guard read > 0 else { break }
-            let (chunk, first) = (lines, line + 1)
-            line += read
-            try parsing.submit({ SortRecords(chunk, firstLine: first, ids: memberIDs, path: entriesPath) }, deliver: sort)
         }
-        try parsing.finish(deliver: sort)
 
         let entries = try StageFileWriter(path: StageFile.transformWalletEntries.path(in: outputDirectory), columns: LedgerStageLayout.entries, digesting: true)
         let walletsFile = try StageFileWriter(path: StageFile.transformWallets.path(in: outputDirectory), columns: LedgerStageLayout.wallets, digesting: true)
@@ -136,40 +134,6 @@ public struct LedgerTransformer {
         )
         logger.info("transformed wallet entries", metadata: ["entries": "\(summary.entries)", "wallets": "\(summary.wallets)", "variances": "\(wallets.variances)"])
         return summary
-    }
-}
-
-/// The sort records of a batch of cleansed entry lines, packed in one buffer, or the problem of
-/// the first line that has none (the batch stops there).
-struct SortRecords: Sendable {
-    var bytes: [UInt8] = []
-    var records: [(key: Range<Int>, payload: Range<Int>)] = []
-    var problem: MigrationError?
-
-    /// Reads `lines` (newline-terminated; the first is line `firstLine` of `path`).
-    init(_ lines: [UInt8], firstLine: Int, ids: MemberIDTable, path: String) {
-        var record = SortRecord()
-        bytes.reserveCapacity(lines.count)
-        lines.withUnsafeBufferPointer { all in
-            var start = 0
-            var line = firstLine
-            while start < all.count {
-                // The reader hands over whole lines: each ends with a newline.
-                var newline = start
-                while newline < all.count && all[newline] != 0x0A { newline += 1 }
-                if let problem = record.read(UnsafeBufferPointer(rebasing: all[start..<newline]), ids: ids, path: path, line: line) {
-                    self.problem = problem
-                    return
-                }
-                let keyStart = bytes.count
-                bytes.append(contentsOf: record.key)
-                let payloadStart = bytes.count
-                bytes.append(contentsOf: record.payload)
-                records.append((keyStart..<payloadStart, payloadStart..<bytes.count))
-                start = newline + 1
-                line += 1
-            }
-        }
     }
 }
 
