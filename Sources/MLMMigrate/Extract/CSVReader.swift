@@ -137,8 +137,9 @@ public final class CSVReader {
                 continue
             }
             if finished { return nil }
-            spare.append(contentsOf: ready)
-            ready.removeAll(keepingCapacity: true)
+            // Moved, not copied: `append(contentsOf:)` retained and released both buffers of
+            // every record (a fifth of the reading thread's time on 10M entries).
+            while let record = ready.popLast() { spare.append(record) }
             readyIndex = 0
             let more: Bool
             do {
