@@ -6,8 +6,8 @@ public struct Hash32: Hashable, Sendable {
     /// All zeros (the ledger's genesis hash).
     public init() {}
 
-    /// The 32 bytes at `digest` (a finished SHA-256), read as four big-endian words.
-    init(digest: UnsafeRawPointer) {
+    /// The first 32 bytes of `digest` (a finished SHA-256), read as four big-endian words.
+    init(digest: UnsafeRawBufferPointer) {
         w0 = UInt64(bigEndian: digest.loadUnaligned(as: UInt64.self))
         w1 = UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
         w2 = UInt64(bigEndian: digest.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
@@ -30,7 +30,7 @@ public struct Hash32: Hashable, Sendable {
     /// `bytes` as a hash when it holds exactly 32 bytes, else nil.
     public static func exactly(_ bytes: [UInt8]) -> Hash32? {
         guard bytes.count == 32 else { return nil }
-        return bytes.withUnsafeBytes { raw in raw.baseAddress.map { Hash32(digest: $0) } }
+        return bytes.withUnsafeBytes { Hash32(digest: $0) }
     }
 
     /// The 32 bytes.

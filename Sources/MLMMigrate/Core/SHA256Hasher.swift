@@ -39,12 +39,9 @@ struct SHA256Hasher {
 
     /// The digest, held inline (no allocation); the hasher is spent.
     mutating func finalizeHash() -> Hash32 {
-        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        return Swift.withUnsafeMutableBytes(of: &digest) { raw in
-            // A tuple's bytes always have an address.
-            guard let base = raw.baseAddress else { return Hash32() }
-            SHA256_Final(base.assumingMemoryBound(to: UInt8.self), &context)
-            return Hash32(digest: base)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.byteCount) { digest in
+            SHA256_Final(digest.baseAddress, &context)
+            return Hash32(digest: UnsafeRawBufferPointer(digest))
         }
     }
 
