@@ -50,7 +50,7 @@ public struct LedgerCleanser {
     /// Called once every entry has been through the row rules, before the single-threaded rest
     /// (the sorted entries written, the balances): `run` starts the commission's Cleanse there.
     public var afterRowRules: (() -> Void)?
-    /// Bytes of late entries held before the entries are sorted after all (``LedgerEntrySink``).
+    /// Late entries held before the entries are sorted after all (``LedgerEntrySink``).
     var heldLimit = LedgerEntrySink.defaultHeldLimit
 
     public init(mapping: LedgerMapping, members: MembersMapping, logger: Logger, directories: MemberDirectories? = nil) {

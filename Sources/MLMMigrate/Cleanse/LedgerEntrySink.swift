@@ -56,9 +56,7 @@ final class LedgerEntrySink {
         try MigrationError.typed {
             try bytes.withUnsafeBytes { all in
                 guard let writer else {
-                    for record in records {
-                        try sorter.append(key: UnsafeRawBufferPointer(rebasing: all[record.key]), payload: UnsafeRawBufferPointer(rebasing: all[record.payload]))
-                    }
+                    try sort(all, records)
                     return
                 }
                 var last: Range<Int>?
@@ -86,6 +84,13 @@ final class LedgerEntrySink {
                 }
                 if heldRecords.count > heldLimit || held.count > Self.heldBytesLimit { try sortEverything(writer) }
             }
+        }
+    }
+
+    /// Hands records (key and payload ranges of `bytes`) to the sort, in order.
+    private func sort(_ bytes: UnsafeRawBufferPointer, _ records: [(key: Range<Int>, payload: Range<Int>)]) throws(MigrationError) {
+        for record in records {
+            try sorter.append(key: UnsafeRawBufferPointer(rebasing: bytes[record.key]), payload: UnsafeRawBufferPointer(rebasing: bytes[record.payload]))
         }
     }
 
@@ -174,13 +179,7 @@ final class LedgerEntrySink {
             }
             guard read > 0 else { break }
         }
-        try MigrationError.typed {
-            try held.withUnsafeBytes { all in
-                for record in heldRecords {
-                    try sorter.append(key: UnsafeRawBufferPointer(rebasing: all[record.key]), payload: UnsafeRawBufferPointer(rebasing: all[record.payload]))
-                }
-            }
-        }
+        try MigrationError.typed { try held.withUnsafeBytes { try sort($0, heldRecords) } }
         held = []
         heldRecords = []
     }
@@ -196,8 +195,8 @@ final class LedgerEntrySink {
             start = tab + 1
         }
         let end = line[start...].firstIndex(where: { $0 == 0x09 || $0 == 0x0A }) ?? line.endIndex
-        let field = UnsafeRawBufferPointer(rebasing: line[start..<end])
-        guard field.contains(UInt8(ascii: "\\")) else { return Array(field) }
-        return Array((field.withMemoryRebound(to: UInt8.self) { CopyText.text($0) } ?? "").utf8)
+        var key: [UInt8] = []
+        UnsafeRawBufferPointer(rebasing: line[start..<end]).withMemoryRebound(to: UInt8.self) { CopyText.appendText(of: $0, to: &key) }
+        return key
     }
 }

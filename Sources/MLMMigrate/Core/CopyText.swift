@@ -149,6 +149,17 @@ public enum CopyText {
         field.count == 2 && field[0] == UInt8(ascii: "\\") && field[1] == UInt8(ascii: "N")
     }
 
+    /// Appends an escaped field's text as UTF-8, as ``text(_:)`` decodes it (`\N` gives no
+    /// bytes); a field without a backslash is its own text, copied as it is.
+    @inline(__always)
+    static func appendText(of field: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        if field.contains(UInt8(ascii: "\\")) {
+            out.append(contentsOf: (text(field) ?? "").utf8)
+        } else {
+            out.append(contentsOf: field)
+        }
+    }
+
     /// One escaped field unescaped, as ``decodeRow(_:)`` gives it (nil for `\N`).
     public static func text(_ field: UnsafeBufferPointer<UInt8>) -> String? {
         decodeField(field, unescape: field.contains(UInt8(ascii: "\\")))

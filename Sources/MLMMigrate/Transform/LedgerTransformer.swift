@@ -151,14 +151,6 @@ struct SortRecord {
         // The reader checked the line's width (``StageFileReader/nextLines(maxLines:_:)``).
         CopyText.fieldRanges(bytes, into: &fields)
         func field(_ index: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[fields[index]]) }
-        // An escaped field's text as UTF-8, as the row would hold it decoded.
-        func append(_ value: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-            if value.contains(UInt8(ascii: "\\")) {
-                out.append(contentsOf: (CopyText.text(value) ?? "").utf8)
-            } else {
-                out.append(contentsOf: value)
-            }
-        }
         let txnID = field(2)
         guard let occurredAt = CopyText.int64(field(7)), !CopyText.isNull(txnID) else {
             return MigrationError(.workdirCorrupt, "\(path): line \(line): missing occurred_at or legacy_txn_id; run cleanse again")
@@ -170,10 +162,10 @@ struct SortRecord {
         guard let member = ids.id(ofField: field(3)) else { return unknown() }
         key.removeAll(keepingCapacity: true)
         LedgerHasher.appendUInt64(UInt64(bitPattern: member), to: &key)
-        if !CopyText.isNull(field(4)) { append(field(4), to: &key) }
+        if !CopyText.isNull(field(4)) { CopyText.appendText(of: field(4), to: &key) }
         key.append(0)
         LedgerHasher.appendUInt64(UInt64(bitPattern: occurredAt) ^ (1 << 63), to: &key)
-        append(txnID, to: &key)
+        CopyText.appendText(of: txnID, to: &key)
         guard let amount = CopyText.int64(field(6)) else {
             return MigrationError(.workdirCorrupt, "\(path): line \(line): missing amount_minor; run cleanse again")
         }
@@ -185,7 +177,7 @@ struct SortRecord {
         payload.removeAll(keepingCapacity: true)
         withUnsafeBytes(of: amount) { payload.append(contentsOf: $0) }
         withUnsafeBytes(of: counterparty) { payload.append(contentsOf: $0) }
-        if !CopyText.isNull(field(5)) { append(field(5), to: &payload) }
+        if !CopyText.isNull(field(5)) { CopyText.appendText(of: field(5), to: &payload) }
         return nil
     }
 }
