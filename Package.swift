@@ -20,12 +20,15 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // AES-GCM with a kept key schedule (AESGCMContext); swift-crypto keeps its own BoringSSL.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // Linux calls the Glibc module leaves out (sync_file_range, for stage files written behind).
+        .systemLibrary(name: "CLinux"),
         .target(
             name: "MLMMigrate",
             dependencies: [
                 "CLibPQ",
                 "CSQLite",
                 "COpenSSL",
+                "CLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),

@@ -95,7 +95,7 @@ public final class ExternalSorter {
         if let orderedFile {
             file = orderedFile
         } else {
-            file = try BufferedFileWriter(path: "\(directory)/.\(name).ordered")
+            file = try BufferedFileWriter(path: "\(directory)/.\(name).ordered", writeBehind: false)
             orderedFile = file
         }
         try file.write(orderedPending)
@@ -273,7 +273,7 @@ public final class ExternalSorter {
     /// Sorts the records in memory and writes them as one run (``appendRecord(key:payload:to:)``).
     private static func writeRun(_ buffers: SpillBuffers, to path: String) throws(MigrationError) {
         sort(&buffers.entries, buffers.arena)
-        let writer = try BufferedFileWriter(path: path)
+        let writer = try BufferedFileWriter(path: path, writeBehind: false)
         try MigrationError.typed { try buffers.arena.withUnsafeBytes { base in
             for entry in buffers.entries {
                 let keyEnd = entry.offset + Int(entry.keyLength)

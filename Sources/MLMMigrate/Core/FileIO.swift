@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Glibc
 
@@ -38,15 +39,28 @@ public final class ChunkedFileReader {
 
 /// Writes bytes through a 1 MiB buffer with `write(2)`; files get mode 0600 (set explicitly,
 /// whatever the umask) because stage files may hold protected (never plaintext) PII.
+///
+/// A file that will be fsynced (``close(sync:)``) is written behind: every ``writeBehindBytes``
+/// written, the kernel is asked to start writing them to disk without waiting
+/// (`sync_file_range(SYNC_FILE_RANGE_WRITE)`), so the fsync at the end waits for the last few
+/// MiB instead of the whole file (0.4 to 0.6 s a GB on the bench machine, with a core idle).
+/// Scratch files (`writeBehind: false`) are left to the kernel.
 public final class BufferedFileWriter {
     public let path: String
     private var fd: Int32
     private var buffer: [UInt8] = []
     private let capacity: Int
+    private let writeBehind: Bool
+    /// Bytes written to the file so far, and where the part not yet handed to write-behind starts.
+    private var written = 0
+    private var writtenBehind = 0
 
-    public init(path: String, capacity: Int = 1 << 20, mode: UInt32 = 0o600) throws(MigrationError) {
+    static let writeBehindBytes = 8 << 20
+
+    public init(path: String, capacity: Int = 1 << 20, mode: UInt32 = 0o600, writeBehind: Bool = true) throws(MigrationError) {
         self.path = path
         self.capacity = capacity
+        self.writeBehind = writeBehind
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else {
             throw MigrationError(.workdirUnwritable, "cannot create \(path): \(String(cString: strerror(errno)))")
@@ -99,6 +113,13 @@ public final class BufferedFileWriter {
             offset += n
         }
         buffer.removeAll(keepingCapacity: true)
+        written += offset
+        if writeBehind && written - writtenBehind >= Self.writeBehindBytes {
+            // A hint: an error here (an old kernel, a file system without it) shows, if it
+            // matters, at the fsync.
+            _ = mlm_start_writeback(fd, Int64(writtenBehind), Int64(written - writtenBehind))
+            writtenBehind = written
+        }
     }
 
     /// Flushes, fsyncs (unless `sync` is false, for scratch files) and closes; the file is

@@ -3,7 +3,8 @@ import Glibc
 import MLMMigrate
 import Testing
 
-/// AtomicFile replaces a file whole or not at all, and every file the tool writes is mode 0600.
+/// AtomicFile replaces a file whole or not at all, every file the tool writes is mode 0600, and
+/// a file written behind (its pages handed to the disk as it grows) holds every byte in order.
 @Suite struct FileIOTests {
     private func mode(_ path: String) throws -> Int {
         try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
@@ -48,5 +49,28 @@ import Testing
         try writer.close()
         #expect(try mode(atomic) == 0o600)
         #expect(try mode(stage) == 0o600)
+    }
+
+    /// Pieces of odd sizes, through writes, direct appends and flushes, over several write-behind
+    /// steps (8 MiB): the file is the bytes in order, with or without write-behind.
+    @Test(arguments: [true, false]) func writesEveryByteInOrderWhenWrittenBehind(_ writeBehind: Bool) throws {
+        let directory = try TemporaryDirectory()
+        let path = "\(directory.path)/entries.tsv"
+        let writer = try BufferedFileWriter(path: path, writeBehind: writeBehind)
+        var expected: [UInt8] = []
+        var generator = SystemRandomNumberGenerator()
+        while expected.count < 26 << 20 {
+            let piece = (0..<Int.random(in: 1...700_000, using: &generator)).map { UInt8(truncatingIfNeeded: $0 &+ expected.count) }
+            expected += piece
+            switch expected.count % 3 {
+            case 0: try writer.write(piece)
+            case 1: try writer.append { $0.append(contentsOf: piece) }
+            default:
+                try writer.write(piece)
+                try writer.flush()
+            }
+        }
+        try writer.close()
+        #expect(try Array(Data(contentsOf: URL(fileURLWithPath: path))) == expected)
     }
 }

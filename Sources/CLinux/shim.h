@@ -1,0 +1,13 @@
+#ifndef MLM_CLINUX_SHIM_H
+#define MLM_CLINUX_SHIM_H
+/* Linux calls Swift's Glibc module does not import: glibc declares them only under _GNU_SOURCE. */
+#include <sys/types.h>
+
+int sync_file_range(int fd, __off64_t offset, __off64_t nbytes, unsigned int flags);
+
+/* Starts writing a file's dirty pages in [offset, offset + nbytes) to disk and returns without
+   waiting (SYNC_FILE_RANGE_WRITE): a later fsync then has little left to wait for. */
+static inline int mlm_start_writeback(int fd, long long offset, long long nbytes) {
+    return sync_file_range(fd, (__off64_t)offset, (__off64_t)nbytes, 2 /* SYNC_FILE_RANGE_WRITE */);
+}
+#endif
