@@ -220,18 +220,17 @@ public final class CSVReader {
             state = .fieldStart
         }
 
-        // Appends `byte` and the bytes after it up to the next line end or `stop` (the bytes that
-        // change the state), at once rather than byte by byte; returns the index of that byte.
-        // None of them is a CR, so `lastWasCR` stays false.
-        func appendRun(from byte: UInt8, stoppingAt stop: UInt8) -> Int {
+        // Appends the byte just read (`chunk[index - 1]`) and the bytes after it up to the next
+        // line end or `stop` (the bytes that change the state), in one append rather than byte
+        // by byte; returns the index of that byte. None of them is a CR, so `lastWasCR` stays false.
+        func appendRun(stoppingAt stop: UInt8) -> Int {
             var end = index
             while end < chunk.count {
                 let next = chunk[end]
                 if next == stop || next == 0x0A || next == 0x0D { break }
                 end += 1
             }
-            record.bytes.append(byte)
-            record.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[index..<end]))
+            record.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[(index - 1)..<end]))
             return end
         }
 
@@ -258,7 +257,7 @@ public final class CSVReader {
                 } else if byte == 0x0A || byte == 0x0D {
                     endRecord(at: base + index - 1)
                 } else {
-                    index = appendRun(from: byte, stoppingAt: delimiter)
+                    index = appendRun(stoppingAt: delimiter)
                     state = .unquoted
                 }
             case .unquoted:
@@ -268,7 +267,7 @@ public final class CSVReader {
                 } else if byte == 0x0A || byte == 0x0D {
                     endRecord(at: base + index - 1)
                 } else {
-                    index = appendRun(from: byte, stoppingAt: delimiter)
+                    index = appendRun(stoppingAt: delimiter)
                 }
             case .quoted:
                 if byte == quote {
@@ -277,7 +276,7 @@ public final class CSVReader {
                     line += 1
                     record.bytes.append(byte)
                 } else {
-                    index = appendRun(from: byte, stoppingAt: quote)
+                    index = appendRun(stoppingAt: quote)
                 }
             case .quoteInQuoted:
                 if byte == quote {
