@@ -29,8 +29,12 @@ public struct Hash32: Hashable, Sendable {
 
     /// `bytes` as a hash when it holds exactly 32 bytes, else nil.
     public static func exactly(_ bytes: [UInt8]) -> Hash32? {
-        guard bytes.count == 32 else { return nil }
-        return bytes.withUnsafeBytes { Hash32(digest: $0) }
+        bytes.withUnsafeBytes { exactly($0) }
+    }
+
+    /// ``exactly(_:)`` of bytes in place.
+    static func exactly(_ bytes: UnsafeRawBufferPointer) -> Hash32? {
+        bytes.count == 32 ? Hash32(digest: bytes) : nil
     }
 
     /// The 32 bytes.

@@ -12,6 +12,9 @@ struct CopyBinaryText {
     private var pending: [UInt8] = []
     private var headerDone = false
     private var line: [UInt8] = []
+    /// The row's values where they are in the data read (``CopyBinaryRow``); -1 for NULL.
+    private var starts: [Int] = []
+    private var sizes: [Int] = []
 
     init(types: [CopyBinaryType]) {
         self.types = types
@@ -20,6 +23,14 @@ struct CopyBinaryText {
     /// Feeds the next bytes of the stream; `row` gets each complete row's text line, its newline
     /// included. Throws when the stream is not rows of ``types``.
     mutating func feed(_ chunk: UnsafeRawBufferPointer, what: String, row: (UnsafeRawBufferPointer) throws(MigrationError) -> Void) throws(MigrationError) {
+        try feed(chunk, what: what) { (line, _) throws(MigrationError) in try row(line) }
+    }
+
+    /// ``feed(_:what:row:)``, `row` also given the row's values as read (``CopyBinaryRow``), so a
+    /// reader that needs the numbers need not parse them back from the text.
+    mutating func feed(
+        _ chunk: UnsafeRawBufferPointer, what: String, row: (UnsafeRawBufferPointer, CopyBinaryRow) throws(MigrationError) -> Void
+    ) throws(MigrationError) {
         // The server sends a row a message: read them from the chunk itself, keeping only a
         // row cut short for the next chunk.
         guard pending.isEmpty else {
@@ -39,7 +50,9 @@ struct CopyBinaryText {
     }
 
     /// Prints the complete rows at the start of `data`; returns the bytes they took.
-    private mutating func parse(_ data: UnsafeRawBufferPointer, what: String, row: (UnsafeRawBufferPointer) throws(MigrationError) -> Void) throws(MigrationError) -> Int {
+    private mutating func parse(
+        _ data: UnsafeRawBufferPointer, what: String, row: (UnsafeRawBufferPointer, CopyBinaryRow) throws(MigrationError) -> Void
+    ) throws(MigrationError) -> Int {
         var consumed = 0
         while true {
             let available = data.count - consumed
@@ -60,11 +73,15 @@ struct CopyBinaryText {
                 continue
             }
             line.removeAll(keepingCapacity: true)
+            starts.removeAll(keepingCapacity: true)
+            sizes.removeAll(keepingCapacity: true)
             var at = consumed + 2
             for (index, type) in types.enumerated() {
                 if index > 0 { line.append(0x09) }
                 let size = Int(Int32(bitPattern: Self.read(UInt32.self, data, at: at)))
                 at += 4
+                starts.append(at)
+                sizes.append(size)
                 guard size >= 0 else {
                     line.append(contentsOf: CopyText.null)
                     continue
@@ -74,7 +91,11 @@ struct CopyBinaryText {
             }
             line.append(0x0A)
             consumed += length
-            try MigrationError.typed { try line.withUnsafeBytes { bytes in try row(bytes) } }
+            try MigrationError.typed { try line.withUnsafeBytes { bytes in
+                try starts.withUnsafeBufferPointer { starts in
+                    try sizes.withUnsafeBufferPointer { sizes in try row(bytes, CopyBinaryRow(data: data, starts: starts, sizes: sizes)) }
+                }
+            } }
         }
     }
 
@@ -132,5 +153,37 @@ struct CopyBinaryText {
 
     private func malformed(_ what: String) -> MigrationError {
         MigrationError(.targetSQLFailed, "\(what): the server's binary COPY output is not rows of the columns asked for")
+    }
+}
+
+/// One row of binary `COPY` output as read: its values, valid during the call it is given to.
+/// The types are the reader's; every value the row has was checked against its type when printed.
+struct CopyBinaryRow {
+    let data: UnsafeRawBufferPointer
+    let starts: UnsafeBufferPointer<Int>
+    /// -1 for NULL.
+    let sizes: UnsafeBufferPointer<Int>
+
+    func isNull(_ field: Int) -> Bool { sizes[field] < 0 }
+
+    /// The value's bytes (empty for NULL).
+    func bytes(_ field: Int) -> UnsafeRawBufferPointer {
+        sizes[field] < 0 ? UnsafeRawBufferPointer(start: nil, count: 0) : UnsafeRawBufferPointer(rebasing: data[starts[field]..<starts[field] + sizes[field]])
+    }
+
+    /// A `bigint` value; nil for NULL.
+    func int64(_ field: Int) -> Int64? {
+        guard sizes[field] == 8 else { return nil }
+        return Int64(bigEndian: data.loadUnaligned(fromByteOffset: starts[field], as: Int64.self))
+    }
+
+    /// A `timestamptz` value as microseconds since 1970 (``UTCTimestamp``); nil for NULL, an
+    /// infinity, or an instant too far from 1970 to count in microseconds.
+    func timestampMicros(_ field: Int) -> Int64? {
+        guard sizes[field] == 8 else { return nil }
+        let stored = Int64(bigEndian: data.loadUnaligned(fromByteOffset: starts[field], as: Int64.self))
+        guard stored != .max, stored != .min else { return nil }
+        let (micros, overflow) = stored.addingReportingOverflow(CopyBinaryType.postgresEpochMicros)
+        return overflow ? nil : micros
     }
 }

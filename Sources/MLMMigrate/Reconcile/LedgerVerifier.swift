@@ -190,31 +190,29 @@ public struct LedgerVerifier {
                 result.loadedByCurrency[currency, default: (0, 0)].minor += loaded.minor
             }
         }
-        var batch: [UInt8] = []
-        var lines: [Range<Int>] = []
+        // The entries as values (``ReadEntries``): the text lines are only digested.
+        var batch = ReadEntries()
         var lastMember: ArraySlice<UInt8> = []
         var lastMemberID: Int64?
         var entriesDigest = RowDigest()
         func submit() throws(MigrationError) {
             let wallets = try stored.take(through: lastMemberID ?? .min)
             let verifier = WalletBatchVerifier(stored: wallets, listLimit: Self.listLimit)
-            let (full, ranges) = (batch, lines)
-            try pool.submit({ verifier.verify(full, lines: ranges) }, deliver: combine)
-            batch.removeAll(keepingCapacity: true)
-            lines.removeAll(keepingCapacity: true)
+            let full = batch
+            try pool.submit({ verifier.verify(full) }, deliver: combine)
+            batch.removeAll()
         }
-        func take(_ bytes: UnsafeRawBufferPointer) throws(MigrationError) {
+        func take(_ bytes: UnsafeRawBufferPointer, _ row: CopyBinaryRow) throws(MigrationError) {
             entriesDigest.add(copyText: bytes)
             // The member is the line up to its first tab.
             let memberEnd = bytes.firstIndex(of: 0x09) ?? bytes.count
             let sameMember = bytes[..<memberEnd].elementsEqual(lastMember)
-            if lines.count >= batchRows && !sameMember { try submit() }
+            if batch.count >= batchRows && !sameMember { try submit() }
             if !sameMember {
                 lastMember = ArraySlice(bytes[..<memberEnd])
                 if let id = CopyText.leadingInt64(bytes) { lastMemberID = id }
             }
-            lines.append(batch.count..<batch.count + bytes.count - 1)
-            batch.append(contentsOf: bytes)
+            batch.append(row)
         }
         // Members from the last range's end (nil: the first) to the frontier (nil: the rest); one
         // range when there is no frontier.
@@ -239,7 +237,7 @@ public struct LedgerVerifier {
             guard let upper else { break }
             lower = upper
         }
-        if !lines.isEmpty { try submit() }
+        if batch.count > 0 { try submit() }
         try pool.finish(deliver: combine)
         // The stored wallets after the last member with entries.
         combine(WalletBatchVerifier(stored: try stored.take(through: nil), listLimit: Self.listLimit).verify([], lines: []))

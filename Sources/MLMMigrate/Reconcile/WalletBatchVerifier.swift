@@ -35,20 +35,26 @@ struct WalletBatchVerifier: Sendable {
         self.listLimit = listLimit
     }
 
+    /// ``verify(_:)`` of COPY text lines (`lines`: ranges of `bytes`, newlines excluded).
     func verify(_ bytes: [UInt8], lines: [Range<Int>]) -> WalletBatchResult {
+        verify(ReadEntries(text: bytes, lines: lines))
+    }
+
+    func verify(_ read: ReadEntries) -> WalletBatchResult {
         var result = WalletBatchResult()
+        result.entries = read.count
+        result.malformed = read.malformed
         var current: WalletKey?
         // Statics read once: each access in the loop would go through its lazy initialiser's check.
         let genesis = LedgerHasher.genesis
-        let width = LedgerStageLayout.entries.count
         // The independent chain, held inline; the stored hashes are bytes as read (any length).
         var chain = Hash32()
-        var storedPrevious = genesis
+        var storedPrevious = UnsafeRawBufferPointer(start: nil, count: 0)
         var merkle = MerkleAccumulator()
         var balance: Int64 = 0
         var storedBalance: Int64 = 0
         var previousTime = Int64.min
-        var previousTxn: [UInt8] = []
+        var previousTxn = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
         var seen = Set<WalletKey>()
         func find(_ wallet: WalletKey, _ seq: Int64?, _ problem: String) {
             result.findingCount += 1
@@ -69,62 +75,36 @@ struct WalletBatchVerifier: Sendable {
             seen.insert(wallet)
             for problem in Self.compare(row, count: Int64(merkle.count), balance: balance, head: chain, merkle: root) { find(wallet, nil, problem) }
         }
-        var ranges: [Range<Int>] = []
-        // Per line, without a string or an array of its own: the current wallet's currency, the
-        // previous transaction id and the stored hashes are bytes in buffers reused line to line.
-        var currentCurrency: [UInt8] = []
-        var storedHash: [UInt8] = []
-        var decoded: (currency: String, txnID: String, kind: String) = ("", "", "")
-        bytes.withUnsafeBufferPointer { buffer in
-            for range in lines {
-                result.entries += 1
-                // Fields are read as bytes (numbers, the time, the hash, and the texts when they
-                // hold no escape): the values CopyText.decodeRow then Int64, UTCTimestamp.parse,
-                // bytea would give.
-                let line = UnsafeBufferPointer(rebasing: buffer[range])
-                CopyText.fieldRanges(line, into: &ranges)
-                func field(_ index: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: line[ranges[index]]) }
-                guard ranges.count == width, let memberID = CopyText.int64(field(0)), !CopyText.isNull(field(1)),
-                      let seq = CopyText.int64(field(2)), let amount = CopyText.int64(field(5)),
-                      let occurredAt = UTCTimestamp.parse(bytes: field(6)), let balanceAfter = CopyText.int64(field(7)),
-                      LedgerVerifier.bytea(copyField: field(8), into: &storedHash) else { result.malformed += 1; continue }
-                let backslash = UInt8(ascii: "\\")
-                let escaped = field(1).contains(backslash) || field(3).contains(backslash) || field(4).contains(backslash)
-                if escaped {
-                    decoded = (CopyText.text(field(1)) ?? "", CopyText.text(field(3)) ?? "", CopyText.text(field(4)) ?? "")
-                }
-                // The texts as UTF-8 bytes: the field itself, or the decoded text's when it has escapes.
-                func withTexts<R>(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> R) -> R {
-                    // `\N` has a backslash too: a NULL id or kind is decoded, to the empty text.
-                    guard escaped else { return body(field(1), field(3), field(4)) }
-                    var (currency, txnID, kind) = decoded
-                    return currency.withUTF8 { currency in
-                        txnID.withUTF8 { txnID in kind.withUTF8 { kind in body(currency, txnID, kind) } }
-                    }
-                }
-                withTexts { currency, txnID, kind in
+        // The current wallet's currency, the previous transaction id and the previous stored
+        // hash are bytes of the batch: no string or array per entry.
+        var currentCurrency = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+        genesis.withUnsafeBytes { genesis in
+            read.bytes.withUnsafeBufferPointer { all in
+                for entry in read.entries {
+                    func bytes(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: all[range]) }
+                    let (currency, txnID, kind) = (bytes(entry.currency), bytes(entry.txnID), bytes(entry.kind))
+                    let storedHash = UnsafeRawBufferPointer(bytes(entry.hash))
+                    let (memberID, seq, amount) = (entry.memberID, entry.seq, entry.amount)
+                    let (occurredAt, balanceAfter) = (entry.occurredAt, entry.balanceAfter)
                     // The same wallet while the currency is the same text (as `String ==` has it).
-                    let sameCurrency = currentCurrency.withUnsafeBufferPointer { PackedStrings.sameText(currency, $0) }
-                    if current?.memberID != memberID || !sameCurrency {
+                    if current?.memberID != memberID || !PackedStrings.sameText(currency, currentCurrency) {
                         closeWallet()
                         current = WalletKey(memberID: memberID, currency: String(decoding: currency, as: UTF8.self))
-                        currentCurrency.removeAll(keepingCapacity: true)
-                        currentCurrency.append(contentsOf: currency)
+                        currentCurrency = currency
                         chain = Hash32()
                         storedPrevious = genesis
                         merkle = MerkleAccumulator()
                         balance = 0
                         storedBalance = 0
                         previousTime = Int64.min
-                        previousTxn.removeAll(keepingCapacity: true)
+                        previousTxn = UnsafeBufferPointer(start: nil, count: 0)
                     }
                     let wallet = current ?? WalletKey(memberID: memberID, currency: "")
                     if occurredAt < previousTime || (occurredAt == previousTime && !previousTxn.lexicographicallyPrecedes(txnID)) {
                         find(wallet, seq, "out of order: entries must follow (occurred_at, legacy_txn_id)")
                     }
                     previousTime = occurredAt
-                    previousTxn.removeAll(keepingCapacity: true)
-                    previousTxn.append(contentsOf: txnID)
+                    previousTxn = txnID
                     let expectedSeq = Int64(merkle.count + 1)
                     if seq != expectedSeq { find(wallet, seq, "seq out of order: expected \(expectedSeq)") }
                     balance &+= amount
@@ -136,7 +116,7 @@ struct WalletBatchVerifier: Sendable {
                             occurredAt: occurredAt, balanceAfterMinor: balanceAfter, previous: previous
                         )
                     }
-                    let computed = storedPrevious.withUnsafeBytes { hash(seq: seq, balanceAfter: balanceAfter, previous: $0) }
+                    let computed = hash(seq: seq, balanceAfter: balanceAfter, previous: storedPrevious)
                     let intact = Hash32.exactly(storedHash) == computed
                     if !intact { find(wallet, seq, "entry_hash does not match the entry's contents and the previous entry's hash") }
                     // The independent chain equals the stored one while nothing diverged: reuse the hash.
@@ -145,8 +125,8 @@ struct WalletBatchVerifier: Sendable {
                     } else {
                         chain = chain.withUnsafeBytes { hash(seq: expectedSeq, balanceAfter: balance, previous: $0) }
                     }
-                    // This entry's stored hash is the next one's previous; the old buffer is reused.
-                    swap(&storedPrevious, &storedHash)
+                    // This entry's stored hash is the next one's previous.
+                    storedPrevious = storedHash
                     merkle.append(chain)
                 }
             }
