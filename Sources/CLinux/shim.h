@@ -1,7 +1,11 @@
 #ifndef MLM_CLINUX_SHIM_H
 #define MLM_CLINUX_SHIM_H
 /* Linux calls Swift's Glibc module does not import: glibc declares them only under _GNU_SOURCE. */
+#include <stddef.h>
 #include <sys/types.h>
+
+/* The last byte equal to c in the n bytes at s, or NULL. */
+void *memrchr(const void *s, int c, size_t n);
 
 int sync_file_range(int fd, __off64_t offset, __off64_t nbytes, unsigned int flags);
 

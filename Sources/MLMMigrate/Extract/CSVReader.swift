@@ -64,7 +64,11 @@ public final class CSVReader {
     public let path: String
     /// The name used in locations and messages (the path relative to the source directory).
     public let displayName: String
-    private let file: ChunkedFileReader
+    /// The file read chunk by chunk, or (``init(piece:of:)``) nil and a part of it in memory.
+    private let file: ChunkedFileReader?
+    private let piece: [UInt8]?
+    private var pieceRead = 0
+    private static let piecePart = 1 << 16
     private let delimiter: UInt8
     private let quote: UInt8
 
@@ -104,9 +108,31 @@ public final class CSVReader {
         self.path = path
         self.displayName = displayName
         self.file = try ChunkedFileReader(path: path, chunkSize: chunkSize)
+        self.piece = nil
         self.delimiter = delimiter
         self.quote = quote
         self.record = CSVRecord(line: 1, startOffset: 0)
+    }
+
+    /// Reads the records of `piece`, a part of the file at `path` that starts a record (see
+    /// ``CSVPieceCutter``): the records the reader of the whole file gives there, with the same
+    /// lines, offsets and line-by-line reads (which read the file again).
+    init(piece: CSVPieceCutter.Piece, of path: String, displayName: String, delimiter: UInt8, quote: UInt8, expectedFieldCount: Int?) {
+        self.path = path
+        self.displayName = displayName
+        self.file = nil
+        self.piece = piece.bytes
+        self.delimiter = delimiter
+        self.quote = quote
+        self.expectedFieldCount = expectedFieldCount
+        line = piece.line
+        record = CSVRecord(line: piece.line, startOffset: piece.offset)
+        record.bytes.reserveCapacity(160)
+        record.fieldEnds.reserveCapacity(16)
+        atFileStart = piece.offset == 0
+        lastWasCR = piece.afterCR
+        chunkBase = piece.offset
+        lineCounter = PhysicalLineCounter(lineEndsBefore: piece.line - 1, afterCR: piece.afterCR)
     }
 
     deinit { if rereader >= 0 { close(rereader) } }
@@ -141,12 +167,26 @@ public final class CSVReader {
             // every record (a fifth of the reading thread's time on 10M entries).
             while let record = ready.popLast() { spare.append(record) }
             readyIndex = 0
-            let more: Bool
+            var more = false
             do {
-                more = try file.nextChunk { chunk in
-                    lineCounter.count(chunk)
-                    consume(chunk)
-                    chunkBase += chunk.count
+                if let file {
+                    more = try file.nextChunk { chunk in
+                        lineCounter.count(chunk)
+                        consume(chunk)
+                        chunkBase += chunk.count
+                    }
+                } else if let bytes = piece, pieceRead < bytes.count {
+                    // A part at a time, as from a file: the records of one part are recycled
+                    // for the next (a piece at once took two allocations a record).
+                    let end = min(bytes.count, pieceRead + Self.piecePart)
+                    more = true
+                    bytes.withUnsafeBufferPointer { all in
+                        let chunk = UnsafeBufferPointer(rebasing: all[pieceRead..<end])
+                        lineCounter.count(chunk)
+                        consume(chunk)
+                        chunkBase += chunk.count
+                    }
+                    pieceRead = end
                 }
             } catch let error as MigrationError {
                 throw error
@@ -436,6 +476,15 @@ struct PhysicalLineCounter {
     private(set) var ends = 0
     private var lastWasCR = false
     private var openLine = false
+
+    init() {}
+
+    /// Counting on from a line start that follows `lineEndsBefore` line ends, the last of them
+    /// a CR when `afterCR` (a LF next is then part of it).
+    init(lineEndsBefore: Int, afterCR: Bool) {
+        ends = lineEndsBefore
+        lastWasCR = afterCR
+    }
 
     var lines: Int { ends + (openLine ? 1 : 0) }
 

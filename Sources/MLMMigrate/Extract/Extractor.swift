@@ -54,6 +54,9 @@ public struct Extractor {
     public let logger: Logger
     /// Required when the mapping has PII columns.
     public var encryptor: PIIEncryptor?
+    /// Bytes of a CSV file a worker parses at once (``CSVPieceCutter``), and the size of the
+    /// reads; tests cut files small.
+    var pieceBytes = 1 << 20
 
     public init(entity: String, mapping: EntityMapping, source: String, logger: Logger, encryptor: PIIEncryptor? = nil) {
         self.entity = entity
@@ -89,25 +92,61 @@ public struct Extractor {
         let piiWriter = try piiPath.flatMap { path throws(MigrationError) in encoder.hasPII ? try StageFileWriter(path: path, columns: MemberPIILayout.staged) : nil }
         let line = ProgressLine("extract \(entity)", enabled: progress)
         var summary = ExtractSummary(entity: entity, rows: 0, unreadable: 0, files: files.map(\.name), kekID: encoder.hasPII ? encryptor?.kek.id : nil)
-        let pool = BatchPool<Result<RecordEncoder.Encoded, MigrationError>>(workers: 2)
-        func deliver(_ result: Result<RecordEncoder.Encoded, MigrationError>) throws(MigrationError) {
-            let encoded = try result.get()
+        let pool = BatchPool<Result<Parsed, MigrationError>>(workers: 2)
+        // How the file's lines were used, as its pieces report them.
+        var pieceLines = SourceLineCount()
+        func deliver(_ result: Result<Parsed, MigrationError>) throws(MigrationError) {
+            let (encoded, lines) = try result.get()
             try writer.append(encodedLines: encoded.rows, rows: encoded.count)
             try piiWriter?.append(encodedLines: encoded.pii, rows: encoded.count)
             summary.rows += encoded.count
             summary.unreadable += encoded.unreadable
+            if let lines { pieceLines.add(lines) }
             line.update(summary.rows)
         }
         var batch = ExtractBatch()
         for file in files {
             var rows = 0
-            let lines = try forEachRead(in: file) { read throws(MigrationError) in
-                batch.append(read)
-                rows += 1
-                if batch.count >= Self.batchRecords {
+            let lines: SourceLineCount?
+            if case .csv(let options) = mapping.source.format {
+                // Parsed by the workers, a piece each; every piece delivered before the file's
+                // count, and after the records of a file read before it.
+                if batch.count > 0 {
                     let full = batch
                     batch.removeAll()
-                    try pool.submit({ encoder.encode(batch: full) }, deliver: deliver)
+                    try pool.submit({ encoder.encode(batch: full).map { ($0, nil) } }, deliver: deliver)
+                }
+                let before = summary.rows
+                pieceLines = SourceLineCount()
+                let pieces = try readCSVPieces(file, options: options, encoder: encoder) { (job) throws(MigrationError) in
+                    try pool.submit(job, deliver: deliver)
+                }
+                if var read = pieces {
+                    try pool.finish(deliver: deliver)
+                    read.add(pieceLines)
+                    lines = read
+                    rows = summary.rows - before
+                } else {
+                    // A header that is not one plain line: the file is read on this thread.
+                    lines = try forEachRead(in: file) { read throws(MigrationError) in
+                        batch.append(read)
+                        rows += 1
+                        if batch.count >= Self.batchRecords {
+                            let full = batch
+                            batch.removeAll()
+                            try pool.submit({ encoder.encode(batch: full).map { ($0, nil) } }, deliver: deliver)
+                        }
+                    }
+                }
+            } else {
+                lines = try forEachRead(in: file) { read throws(MigrationError) in
+                    batch.append(read)
+                    rows += 1
+                    if batch.count >= Self.batchRecords {
+                        let full = batch
+                        batch.removeAll()
+                        try pool.submit({ encoder.encode(batch: full).map { ($0, nil) } }, deliver: deliver)
+                    }
                 }
             }
             if let lines {
@@ -118,7 +157,7 @@ public struct Extractor {
         }
         if batch.count > 0 {
             let last = batch
-            try pool.submit({ encoder.encode(batch: last) }, deliver: deliver)
+            try pool.submit({ encoder.encode(batch: last).map { ($0, nil) } }, deliver: deliver)
         }
         try pool.finish(deliver: deliver)
         line.finish(summary.rows)
@@ -126,6 +165,10 @@ public struct Extractor {
         try piiWriter?.close()
         return summary
     }
+
+    /// A batch's rows encoded, and for a CSV piece how its lines were used (blank lines and
+    /// records; the file's physical and header lines are counted where it is read).
+    typealias Parsed = (RecordEncoder.Encoded, SourceLineCount?)
 
     /// Records per batch handed to a worker.
     static let batchRecords = 2_048
@@ -210,6 +253,85 @@ public struct Extractor {
         }
         lines.physical = reader.physicalLines
         lines.blank = reader.blankLines
+        return lines
+    }
+
+    /// Reads a CSV file for ``run(outputPath:piiPath:progress:)``: its header here, then the rest
+    /// cut into pieces (``CSVPieceCutter``), each given to `submit` as a job that parses it (the
+    /// records ``readCSV(_:options:_:)`` reads there, decoded into one ``ExtractBatch``) and
+    /// encodes it. Returns the file's physical, header and leading blank lines (the pieces
+    /// report the rest); nil, having read nothing but the header, when the header is not one
+    /// well-formed line (its lines may then be records, which only ``readCSV(_:options:_:)`` reads).
+    private func readCSVPieces(
+        _ file: (path: String, name: String), options: CSVOptions, encoder: RecordEncoder,
+        submit: (@escaping @Sendable () -> Result<Parsed, MigrationError>) throws(MigrationError) -> Void
+    ) throws(MigrationError) -> SourceLineCount? {
+        let headerReader = try CSVReader(path: file.path, displayName: file.name, delimiter: options.delimiter, quote: options.quote)
+        let (header, names) = try headerReader.readHeader { TextDecoding.decode($0, as: options.encoding) }
+        guard header.endLine == header.line, !header.readAlone, !header.malformed else { return nil }
+        var lines = SourceLineCount()
+        lines.header = header.endLine - header.line + 1
+        // Every line before the header is blank (the header is the first record).
+        lines.blank = header.line - 1
+        let joined = try mapping.source.join.map { join throws(MigrationError) in
+            try JoinedCSV(join: join, source: source, options: options, mainColumn: names.firstIndex(of: join.column), file: file.name)
+        }
+        let indexes = try columnIndexes(names + (joined?.names ?? []), file: file.name)
+        let csvFile = ExtractBatch.CSVFile(name: file.name, columns: zip(mapping.columns, indexes).map { ColumnRead($0, index: $1) }, fieldCount: names.count, encoding: options.encoding)
+        let (path, name, width) = (file.path, file.name, names.count)
+        func job(_ piece: CSVPieceCutter.Piece) -> @Sendable () -> Result<Parsed, MigrationError> {
+            {
+                let reader = CSVReader(piece: piece, of: path, displayName: name, delimiter: options.delimiter, quote: options.quote, expectedFieldCount: width)
+                var batch = ExtractBatch()
+                var lines = SourceLineCount()
+                do throws(MigrationError) {
+                    while let csv = try reader.next() {
+                        lines.inRecords += csv.endLine - csv.line + 1
+                        if csv.endLine > csv.line { lines.multiLineRecords += 1 }
+                        if csv.readAlone { lines.splitLines += 1 }
+                        let unreadable: ReasonCode? = csv.malformed ? .malformedRecord : csv.fieldCount != width ? .columnCount : nil
+                        let joinedRow = unreadable == nil ? joined?.row(for: csv, encoding: options.encoding) : nil
+                        batch.append(.csv(csv, csvFile, unreadable: unreadable, joined: joinedRow))
+                    }
+                } catch {
+                    return .failure(error)
+                }
+                lines.blank = reader.blankLines
+                return encoder.encode(batch: batch).map { ($0, lines) }
+            }
+        }
+        // The header's line end is at `endOffset` (a file of a header alone may end without one).
+        let start = header.endOffset + 1
+        let reader = try ChunkedFileReader(path: file.path, chunkSize: pieceBytes)
+        var counter = PhysicalLineCounter()
+        var cutter: CSVPieceCutter?
+        var position = 0
+        var lastByte: UInt8?
+        do {
+            while try reader.nextChunk({ chunk in
+                counter.count(chunk)
+                defer {
+                    position += chunk.count
+                    lastByte = chunk.last
+                }
+                guard position + chunk.count > start else { return }
+                let from = max(0, start - position)
+                if cutter == nil {
+                    let before = from > 0 ? chunk[from - 1] : lastByte
+                    cutter = CSVPieceCutter(
+                        delimiter: options.delimiter, quote: options.quote, target: pieceBytes, offset: start,
+                        line: header.endLine + 1, afterCR: before == 0x0D
+                    )
+                }
+                try cutter?.add(UnsafeBufferPointer(rebasing: chunk[from...])) { (piece) throws(MigrationError) in try submit(job(piece)) }
+            }) {}
+        } catch let error as MigrationError {
+            throw error
+        } catch {
+            throw MigrationError(.sourceUnreadable, "\(file.name): \(error)")
+        }
+        if let last = cutter?.finish() { try submit(job(last)) }
+        lines.physical = counter.lines
         return lines
     }
 
