@@ -6,11 +6,12 @@ import Glibc
 /// while its reading thread only reads: the parse was the reading thread's work, and it held the
 /// whole Extract to one core.
 ///
-/// A piece ends just after a line feed that ends a record. Where the bytes hold no quote
-/// character every line end ends a record (nothing else changes ``CSVReader``'s state across
-/// a line end), so the cut is the last line feed; otherwise the reader's quote states are
-/// followed from the piece's start to find it. A piece is at least ``target`` bytes, except the
-/// last; a quoted field spanning more than that makes the piece longer.
+/// A piece ends just after a line feed that ends a record, the last one found once ``target``
+/// bytes are in. The reader's quote states are followed over each byte once, as the bytes come:
+/// a line from a record's start with no quote character is passed over whole (its line ends all
+/// end records), and inside a quoted value the next quote is looked for. A quoted value that
+/// runs on past ``limit`` bytes (a stray quote, which only the whole file's end closes) stops
+/// the cutting: ``abandoned`` is then where the rest starts, for one reader to read.
 struct CSVPieceCutter {
     struct Piece: Sendable {
         var bytes: [UInt8]
@@ -24,43 +25,50 @@ struct CSVPieceCutter {
     let delimiter: UInt8
     let quote: UInt8
     let target: Int
+    let limit: Int
     private var offset: Int
     private var line: Int
     private var afterCR: Bool
-    /// Bytes from `offset` not yet cut, and whether they hold a quote character.
+    /// Bytes from `offset` not yet cut.
     private var carry: [UInt8] = []
-    private var carryHasQuote = false
-    /// The carry's length when a cut was last looked for and none found (a long quoted field).
-    private var searchedUpTo = 0
+    /// The reader's states over the carry's first `scanned` bytes, and where the last record
+    /// ending in a LF ends among them.
+    private var scanned = 0
+    private var state = State.fieldStart
+    private var atRecordStart = true
+    private var lastWasCR: Bool
+    private var lastEnd: Int?
+    /// Set when a quoted value outran ``limit``: the rest of the file starts there.
+    private(set) var abandoned: Piece?
 
     /// Cutting from byte `offset` (a record's start on physical line `line`) on.
-    init(delimiter: UInt8, quote: UInt8, target: Int, offset: Int, line: Int, afterCR: Bool) {
+    init(delimiter: UInt8, quote: UInt8, target: Int, limit: Int = 64 << 20, offset: Int, line: Int, afterCR: Bool) {
         self.delimiter = delimiter
         self.quote = quote
         self.target = max(1, target)
+        self.limit = max(self.target, limit)
         self.offset = offset
         self.line = line
         self.afterCR = afterCR
+        lastWasCR = afterCR
     }
 
     /// Takes the file's next bytes (those after the ones given before, from `offset` on);
-    /// `cut` gets each piece complete now.
+    /// `cut` gets each piece complete now. Nothing is taken once ``abandoned`` is set.
     mutating func add(_ bytes: UnsafeBufferPointer<UInt8>, cut: (Piece) throws(MigrationError) -> Void) throws(MigrationError) {
-        guard !bytes.isEmpty else { return }
-        if !carryHasQuote, let base = bytes.baseAddress { carryHasQuote = memchr(base, Int32(quote), bytes.count) != nil }
+        guard !bytes.isEmpty, abandoned == nil else { return }
         carry.append(contentsOf: bytes)
-        while carry.count >= target && carry.count >= searchedUpTo + target {
-            guard let end = lastRecordEnd() else {
-                searchedUpTo = carry.count
-                return
-            }
-            try cut(take(end))
+        scan()
+        if carry.count >= target, let end = lastEnd { try cut(take(end)) }
+        if carry.count > limit && lastEnd == nil {
+            abandoned = Piece(bytes: [], offset: offset, line: line, afterCR: afterCR)
+            carry = []
         }
     }
 
     /// The bytes left at the end of the file, as the last piece (nil when there are none).
     mutating func finish() -> Piece? {
-        carry.isEmpty ? nil : take(carry.count)
+        carry.isEmpty || abandoned != nil ? nil : take(carry.count)
     }
 
     /// The first `count` bytes of the carry as a piece; the next piece starts after them.
@@ -74,95 +82,103 @@ struct CSVPieceCutter {
         offset += count
         afterCR = piece.bytes.last == 0x0D
         carry.removeFirst(count)
-        searchedUpTo = 0
-        carryHasQuote = carry.withUnsafeBufferPointer { rest in
-            rest.baseAddress.map { memchr($0, Int32(quote), rest.count) != nil } ?? false
-        }
+        // No record ends between the cut (the last end found) and what is scanned.
+        scanned -= count
+        lastEnd = nil
         return piece
-    }
-
-    /// Where the last record ending in a line feed ends in the carry (just after that LF).
-    private func lastRecordEnd() -> Int? {
-        carry.withUnsafeBufferPointer { bytes -> Int? in
-            guard let base = bytes.baseAddress else { return nil }
-            if !carryHasQuote {
-                guard let lf = memrchr(base, 0x0A, bytes.count) else { return nil }
-                return base.distance(to: lf.assumingMemoryBound(to: UInt8.self)) + 1
-            }
-            return Self.lastRecordEnd(in: bytes, delimiter: delimiter, quote: quote, afterCR: afterCR)
-        }
     }
 
     private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
 
-    /// ``CSVReader``'s states over `bytes`, which start a record (`afterCR`: right after a CR
-    /// that ended a line): just after the last LF that ends a record, or nil. A line with no
-    /// quote character is passed over whole (its line ends all end records); the states are
-    /// followed byte by byte only from a line that has one.
-    static func lastRecordEnd(in bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8, quote: UInt8, afterCR: Bool) -> Int? {
-        guard let base = bytes.baseAddress else { return nil }
-        var end: Int?
-        var start = 0
-        var lastWasCR = afterCR
-        while start < bytes.count {
-            // At a record's start.
-            guard let hit = memchr(base + start, 0x0A, bytes.count - start) else { break }
-            let lf = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-            if memchr(base + start, Int32(quote), lf - start) == nil {
-                end = lf + 1
-                start = lf + 1
-                lastWasCR = false
-                continue
+    /// Follows the reader's states over the carry's bytes not yet scanned.
+    private mutating func scan() {
+        carry.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress else { return }
+            var index = scanned
+            var (state, atRecordStart, lastWasCR, lastEnd) = (state, atRecordStart, lastWasCR, lastEnd)
+            defer { (self.state, self.atRecordStart, self.lastWasCR, self.lastEnd, scanned) = (state, atRecordStart, lastWasCR, lastEnd, index) }
+            while index < bytes.count {
+                if atRecordStart, memchr(base + index, Int32(quote), bytes.count - index) == nil {
+                    // No quote in the rest: every line end ends a record; the last LF is the last end.
+                    guard let hit = memrchr(base + index, 0x0A, bytes.count - index) else { return }
+                    index = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+                    lastEnd = index
+                    lastWasCR = false
+                    return
+                }
+                if atRecordStart {
+                    // A whole line with no quote: each of its line ends ends a record.
+                    guard let hit = memchr(base + index, 0x0A, bytes.count - index) else { return }
+                    let lf = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    if memchr(base + index, Int32(quote), lf - index) == nil {
+                        index = lf + 1
+                        lastEnd = index
+                        lastWasCR = false
+                        continue
+                    }
+                    atRecordStart = false
+                }
+                if state == .quoted {
+                    // Only a quote leaves a quoted value.
+                    guard let hit = memchr(base + index, Int32(quote), bytes.count - index) else {
+                        index = bytes.count
+                        lastWasCR = bytes[index - 1] == 0x0D
+                        return
+                    }
+                    let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    lastWasCR = at > index ? bytes[at - 1] == 0x0D : lastWasCR
+                    index = at
+                }
+                let byte = bytes[index]
+                index += 1
+                let wasCR = lastWasCR
+                lastWasCR = byte == 0x0D
+                if wasCR && byte == 0x0A {
+                    // The LF of a CRLF whose CR ended a record (in a quoted value it is data,
+                    // and the quoted state never gets here).
+                    lastEnd = index
+                    atRecordStart = true
+                    continue
+                }
+                let lineEnd = byte == 0x0A || byte == 0x0D
+                switch state {
+                case .fieldStart, .unquoted:
+                    if lineEnd {
+                        state = .fieldStart
+                        atRecordStart = true
+                        if byte == 0x0A { lastEnd = index }
+                    } else if byte == delimiter {
+                        state = .fieldStart
+                    } else if state == .fieldStart && byte == quote {
+                        state = .quoted
+                    } else {
+                        state = .unquoted
+                    }
+                case .quoted:
+                    state = .quoteInQuoted
+                case .quoteInQuoted:
+                    if lineEnd {
+                        state = .fieldStart
+                        atRecordStart = true
+                        if byte == 0x0A { lastEnd = index }
+                    } else if byte == quote {
+                        state = .quoted
+                    } else if byte == delimiter {
+                        state = .fieldStart
+                    } else {
+                        state = .unquoted
+                    }
+                }
             }
-            guard let next = recordEnd(in: bytes, from: start, delimiter: delimiter, quote: quote, afterCR: lastWasCR) else { break }
-            end = next
-            start = next
-            lastWasCR = false
         }
-        return end
     }
 
-    /// The states from `start`, a record's start: just after the first LF that ends a record, or nil.
-    private static func recordEnd(in bytes: UnsafeBufferPointer<UInt8>, from start: Int, delimiter: UInt8, quote: UInt8, afterCR: Bool) -> Int? {
-        var state = State.fieldStart
-        var lastWasCR = afterCR
-        for index in start..<bytes.count {
-            let byte = bytes[index]
-            let wasCR = lastWasCR
-            lastWasCR = byte == 0x0D
-            if wasCR && byte == 0x0A {
-                // The LF of a CRLF: part of a quoted value, or of the line end the CR made.
-                if state != .quoted { return index + 1 }
-                continue
-            }
-            let lineEnd = byte == 0x0A || byte == 0x0D
-            switch state {
-            case .fieldStart, .unquoted:
-                if lineEnd {
-                    if byte == 0x0A { return index + 1 }
-                    state = .fieldStart
-                } else if byte == delimiter {
-                    state = .fieldStart
-                } else if state == .fieldStart && byte == quote {
-                    state = .quoted
-                } else {
-                    state = .unquoted
-                }
-            case .quoted:
-                if byte == quote { state = .quoteInQuoted }
-            case .quoteInQuoted:
-                if lineEnd {
-                    if byte == 0x0A { return index + 1 }
-                    state = .fieldStart
-                } else if byte == quote {
-                    state = .quoted
-                } else if byte == delimiter {
-                    state = .fieldStart
-                } else {
-                    state = .unquoted
-                }
-            }
-        }
-        return nil
+    /// Where the last record ending in a LF ends in `bytes`, which start a record (`afterCR`:
+    /// right after a CR that ended a line): just after that LF, or nil.
+    static func lastRecordEnd(in bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8, quote: UInt8, afterCR: Bool) -> Int? {
+        var cutter = CSVPieceCutter(delimiter: delimiter, quote: quote, target: Int.max, offset: 0, line: 1, afterCR: afterCR)
+        cutter.carry = Array(bytes)
+        cutter.scan()
+        return cutter.lastEnd
     }
 }

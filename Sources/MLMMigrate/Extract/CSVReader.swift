@@ -116,12 +116,13 @@ public final class CSVReader {
 
     /// Reads the records of `piece`, a part of the file at `path` that starts a record (see
     /// ``CSVPieceCutter``): the records the reader of the whole file gives there, with the same
-    /// lines, offsets and line-by-line reads (which read the file again).
-    init(piece: CSVPieceCutter.Piece, of path: String, displayName: String, delimiter: UInt8, quote: UInt8, expectedFieldCount: Int?) {
+    /// lines, offsets and line-by-line reads (which read the file again). With `toEnd`, the
+    /// piece's bytes are not used: the file is read from the piece's start to its end.
+    init(piece: CSVPieceCutter.Piece, of path: String, displayName: String, delimiter: UInt8, quote: UInt8, expectedFieldCount: Int?, toEnd: Bool = false) throws(MigrationError) {
         self.path = path
         self.displayName = displayName
-        self.file = nil
-        self.piece = piece.bytes
+        self.file = toEnd ? try ChunkedFileReader(path: path, from: piece.offset) : nil
+        self.piece = toEnd ? nil : piece.bytes
         self.delimiter = delimiter
         self.quote = quote
         self.expectedFieldCount = expectedFieldCount

@@ -107,17 +107,32 @@ public struct Extractor {
             line.update(summary.rows)
         }
         var batch = ExtractBatch()
+        // Hands the records gathered so far to a worker.
+        func submitBatch() throws(MigrationError) {
+            let full = batch
+            batch.removeAll()
+            try pool.submit({ encoder.encode(batch: full).map { ($0, nil) } }, deliver: deliver)
+        }
+        // Reads `file` on this thread, its records decoded by the workers in batches; returns the
+        // records read and how the lines were used.
+        func readInBatches(_ file: (path: String, name: String)) throws(MigrationError) -> (rows: Int, lines: SourceLineCount?) {
+            var rows = 0
+            let lines = try forEachRead(in: file) { read throws(MigrationError) in
+                batch.append(read)
+                rows += 1
+                if batch.count >= Self.batchRecords { try submitBatch() }
+            }
+            return (rows, lines)
+        }
         for file in files {
             var rows = 0
-            let lines: SourceLineCount?
+            var lines: SourceLineCount?
             if case .csv(let options) = mapping.source.format {
                 // Parsed by the workers, a piece each; every piece delivered before the file's
                 // count, and after the records of a file read before it.
-                if batch.count > 0 {
-                    let full = batch
-                    batch.removeAll()
-                    try pool.submit({ encoder.encode(batch: full).map { ($0, nil) } }, deliver: deliver)
-                }
+                if batch.count > 0 { try submitBatch() }
+                // Rows of files before this one all in, so the file's count is its own.
+                try pool.finish(deliver: deliver)
                 let before = summary.rows
                 pieceLines = SourceLineCount()
                 let pieces = try readCSVPieces(file, options: options, encoder: encoder) { (job) throws(MigrationError) in
@@ -130,26 +145,10 @@ public struct Extractor {
                     rows = summary.rows - before
                 } else {
                     // A header that is not one plain line: the file is read on this thread.
-                    lines = try forEachRead(in: file) { read throws(MigrationError) in
-                        batch.append(read)
-                        rows += 1
-                        if batch.count >= Self.batchRecords {
-                            let full = batch
-                            batch.removeAll()
-                            try pool.submit({ encoder.encode(batch: full).map { ($0, nil) } }, deliver: deliver)
-                        }
-                    }
+                    (rows, lines) = try readInBatches(file)
                 }
             } else {
-                lines = try forEachRead(in: file) { read throws(MigrationError) in
-                    batch.append(read)
-                    rows += 1
-                    if batch.count >= Self.batchRecords {
-                        let full = batch
-                        batch.removeAll()
-                        try pool.submit({ encoder.encode(batch: full).map { ($0, nil) } }, deliver: deliver)
-                    }
-                }
+                (rows, lines) = try readInBatches(file)
             }
             if let lines {
                 summary.sourceLines = summary.sourceLines ?? SourceLineCount()
@@ -157,10 +156,7 @@ public struct Extractor {
             }
             logger.info("extracted rows", metadata: ["entity": "\(entity)", "file": "\(file.name)", "rows": "\(rows)"])
         }
-        if batch.count > 0 {
-            let last = batch
-            try pool.submit({ encoder.encode(batch: last).map { ($0, nil) } }, deliver: deliver)
-        }
+        if batch.count > 0 { try submitBatch() }
         try pool.finish(deliver: deliver)
         line.finish(summary.rows)
         try writer.close()
@@ -281,24 +277,26 @@ public struct Extractor {
         let indexes = try columnIndexes(names + (joined?.names ?? []), file: file.name)
         let csvFile = ExtractBatch.CSVFile(name: file.name, columns: zip(mapping.columns, indexes).map { ColumnRead($0, index: $1) }, fieldCount: names.count, encoding: options.encoding)
         let (path, name, width) = (file.path, file.name, names.count)
+        // A record into a batch, as ``readCSV(_:options:_:)`` gives it, and its lines counted.
+        @Sendable func take(_ csv: CSVRecord, into batch: inout ExtractBatch, lines: inout SourceLineCount) {
+            lines.inRecords += csv.endLine - csv.line + 1
+            if csv.endLine > csv.line { lines.multiLineRecords += 1 }
+            if csv.readAlone { lines.splitLines += 1 }
+            let unreadable: ReasonCode? = csv.malformed ? .malformedRecord : csv.fieldCount != width ? .columnCount : nil
+            let joinedRow = unreadable == nil ? joined?.row(for: csv, encoding: options.encoding) : nil
+            batch.append(.csv(csv, csvFile, unreadable: unreadable, joined: joinedRow))
+        }
         func job(_ piece: CSVPieceCutter.Piece) -> @Sendable () -> Result<Parsed, MigrationError> {
             {
-                let reader = CSVReader(piece: piece, of: path, displayName: name, delimiter: options.delimiter, quote: options.quote, expectedFieldCount: width)
                 var batch = ExtractBatch()
                 var lines = SourceLineCount()
                 do throws(MigrationError) {
-                    while let csv = try reader.next() {
-                        lines.inRecords += csv.endLine - csv.line + 1
-                        if csv.endLine > csv.line { lines.multiLineRecords += 1 }
-                        if csv.readAlone { lines.splitLines += 1 }
-                        let unreadable: ReasonCode? = csv.malformed ? .malformedRecord : csv.fieldCount != width ? .columnCount : nil
-                        let joinedRow = unreadable == nil ? joined?.row(for: csv, encoding: options.encoding) : nil
-                        batch.append(.csv(csv, csvFile, unreadable: unreadable, joined: joinedRow))
-                    }
+                    let reader = try CSVReader(piece: piece, of: path, displayName: name, delimiter: options.delimiter, quote: options.quote, expectedFieldCount: width)
+                    defer { lines.blank = reader.blankLines }
+                    while let csv = try reader.next() { take(csv, into: &batch, lines: &lines) }
                 } catch {
                     return .failure(error)
                 }
-                lines.blank = reader.blankLines
                 return encoder.encode(batch: batch).map { ($0, lines) }
             }
         }
@@ -310,7 +308,7 @@ public struct Extractor {
         var position = 0
         var lastByte: UInt8?
         do {
-            while try reader.nextChunk({ chunk in
+            while cutter?.abandoned == nil, try reader.nextChunk({ chunk in
                 counter.count(chunk)
                 defer {
                     position += chunk.count
@@ -321,7 +319,7 @@ public struct Extractor {
                 if cutter == nil {
                     let before = from > 0 ? chunk[from - 1] : lastByte
                     cutter = CSVPieceCutter(
-                        delimiter: options.delimiter, quote: options.quote, target: pieceBytes, offset: start,
+                        delimiter: options.delimiter, quote: options.quote, target: pieceBytes, limit: pieceBytes * 256, offset: start,
                         line: header.endLine + 1, afterCR: before == 0x0D
                     )
                 }
@@ -331,6 +329,25 @@ public struct Extractor {
             throw error
         } catch {
             throw MigrationError(.sourceUnreadable, "\(file.name): \(error)")
+        }
+        if let rest = cutter?.abandoned {
+            // A quoted value ran on past the cutter's limit (a stray quote): the rest is read
+            // here from its start, in batches as a file is without pieces.
+            let reader = try CSVReader(piece: rest, of: file.path, displayName: file.name, delimiter: options.delimiter, quote: options.quote, expectedFieldCount: width, toEnd: true)
+            var batch = ExtractBatch()
+            func submitBatch() throws(MigrationError) {
+                let full = batch
+                batch.removeAll()
+                try submit { encoder.encode(batch: full).map { ($0, nil) } }
+            }
+            while let csv = try reader.next() {
+                take(csv, into: &batch, lines: &lines)
+                if batch.count >= Self.batchRecords { try submitBatch() }
+            }
+            if batch.count > 0 { try submitBatch() }
+            lines.blank += reader.blankLines
+            lines.physical = reader.physicalLines
+            return lines
         }
         if let last = cutter?.finish() { try submit(job(last)) }
         lines.physical = counter.lines

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import MLMMigrate
+import TestSupport
 import Testing
 
 /// AtomicFile replaces a file whole or not at all, every file the tool writes is mode 0600, and
@@ -58,9 +59,9 @@ import Testing
         let path = "\(directory.path)/entries.tsv"
         let writer = try BufferedFileWriter(path: path, writeBehind: writeBehind)
         var expected: [UInt8] = []
-        var generator = SystemRandomNumberGenerator()
+        var numbers = SeededNumbers(seed: 0xF11E)
         while expected.count < 26 << 20 {
-            let piece = (0..<Int.random(in: 1...700_000, using: &generator)).map { UInt8(truncatingIfNeeded: $0 &+ expected.count) }
+            let piece = (0..<(1 + numbers.next(below: 700_000))).map { UInt8(truncatingIfNeeded: $0 &+ expected.count) }
             expected += piece
             switch expected.count % 3 {
             case 0: try writer.write(piece)

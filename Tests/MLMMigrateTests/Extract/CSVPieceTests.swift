@@ -74,7 +74,7 @@ import Testing
         var count = 0
         func read(_ piece: CSVPieceCutter.Piece) throws {
             count += 1
-            let reader = CSVReader(piece: piece, of: path, displayName: "in.csv", delimiter: 0x2C, quote: 0x22, expectedFieldCount: 3)
+            let reader = try CSVReader(piece: piece, of: path, displayName: "in.csv", delimiter: 0x2C, quote: 0x22, expectedFieldCount: 3)
             while let record = try reader.next() { records.append(Seen(record)) }
             blank += reader.blankLines
             physical = reader.physicalLines
@@ -172,5 +172,58 @@ import Testing
             let lines = try #require(outputs[0].summary.sourceLines)
             #expect(lines.physical == lines.accounted, "round \(round)")
         }
+    }
+
+    /// A header spanning lines is read on one thread (its lines could be records); the next
+    /// file, cut in pieces, still comes after every row of it.
+    @Test func keepsTheFilesInOrderWhenAHeaderIsReadTheOldWay() throws {
+        let yaml = """
+            version: 1
+            vendor: test
+            entities:
+              members:
+                source: { format: csv, files: "in*.csv" }
+                columns:
+                  legacy_id: { from: id }
+                  status: { from: s }
+                  username: { from: u }
+                genealogy: { legs: [] }
+            """
+        let result = MappingLoader.parse(yaml: yaml)
+        let mapping = try #require(result.mapping?.members, "\(result.issues)")
+        let directory = try TemporaryDirectory()
+        _ = try directory.write("in1.csv", Array("id,s,u,\"note\nmore\"\n1,a,b,x\n2,a,b,y\n3,a,b,z\n".utf8))
+        _ = try directory.write("in2.csv", Array(("id,s,u\n" + (4...300).map { "\($0),a,b\n" }.joined()).utf8))
+        var extractor = Extractor(members: mapping, source: directory.path, logger: Logger(label: "test"))
+        extractor.pieceBytes = 16
+        let output = "\(directory.path)/out.tsv"
+        let summary = try extractor.run(outputPath: output, progress: false)
+        let reader = try StageFileReader(path: output)
+        var ids: [String] = []
+        while let row = try reader.next() { ids.append(row[4] ?? "") }
+        #expect(ids == (1...300).map(String.init))
+        #expect(summary.rows == 300)
+        let lines = try #require(summary.sourceLines)
+        #expect(lines.physical == 5 + 298 && lines.header == 2 + 1 && lines.physical == lines.accounted)
+    }
+
+    /// A quote never closed early in a file would hold every later byte in one piece: past the
+    /// cutter's limit (256 pieces) the rest is read by one reader, to the same rows and counts.
+    @Test func readsOnAfterAStrayQuoteOutrunsTheLimit() throws {
+        let mapping = try mapping()
+        let directory = try TemporaryDirectory()
+        let rows = (1...2_000).map { $0 == 20 ? "\($0),\"stray,b\n" : "\($0),a,b\n" }
+        _ = try directory.write("in.csv", Array(("id,s,u\n" + rows.joined()).utf8))
+        var outputs: [(bytes: Data, summary: ExtractSummary)] = []
+        for target in [1 << 20, 16] {
+            var extractor = Extractor(members: mapping, source: directory.path, logger: Logger(label: "test"))
+            extractor.pieceBytes = target
+            let output = "\(directory.path)/out\(target).tsv"
+            let summary = try extractor.run(outputPath: output, progress: false)
+            outputs.append((try Data(contentsOf: URL(fileURLWithPath: output)), summary))
+        }
+        #expect(outputs[1].bytes == outputs[0].bytes)
+        #expect(outputs[1].summary == outputs[0].summary)
+        #expect(outputs[0].summary.rows == 2_000)
     }
 }

@@ -1,4 +1,5 @@
 @testable import MLMMigrate
+import TestSupport
 import Testing
 
 /// The read-back reads its entries' values from the binary rows (``ReadEntries/append(_:)``)
@@ -82,10 +83,10 @@ import Testing
         let texts: [Field] = [text("USD"), text(""), text("tab\there"), text("back\\slash"), text("ünïcødé ✓"), text("\\N"), text("a\nb\rc"), nil]
         let numbers: [Field] = [bigint(0), bigint(1), bigint(-42), bigint(Int64.max), bigint(Int64.min), nil]
         let hashes: [Field] = [[UInt8](repeating: 7, count: 32), [], [UInt8](repeating: 1, count: 31), [UInt8](repeating: 0x5C, count: 33), nil]
-        var generator = SystemRandomNumberGenerator()
+        var seeded = SeededNumbers(seed: 0x0EAD)
         func pick(_ values: [Field]) -> Field {
             // Mostly a value that reads: the rows must not all be malformed.
-            Int.random(in: 0..<4, using: &generator) == 0 ? values.randomElement(using: &generator)! : values[0]
+            seeded.next(below: 4) == 0 ? values[seeded.next(below: values.count)] : values[0]
         }
         let rows = (0..<2_000).map { _ -> [Field] in
             [pick(numbers), pick(texts), pick(numbers), pick(texts), pick(texts), pick(numbers), pick(instants), pick(numbers), pick(hashes), pick(numbers)]
