@@ -132,13 +132,13 @@ import Testing
         #expect(end("\"a\"x\nb") == 5)
     }
 
-    private func mapping() throws -> MembersMapping {
+    private func mapping(files: String = "in.csv") throws -> MembersMapping {
         let yaml = """
             version: 1
             vendor: test
             entities:
               members:
-                source: { format: csv, files: in.csv }
+                source: { format: csv, files: "\(files)" }
                 columns:
                   legacy_id: { from: id }
                   status: { from: s, null_values: ["\\"", "b"] }
@@ -177,20 +177,7 @@ import Testing
     /// A header spanning lines is read on one thread (its lines could be records); the next
     /// file, cut in pieces, still comes after every row of it.
     @Test func keepsTheFilesInOrderWhenAHeaderIsReadTheOldWay() throws {
-        let yaml = """
-            version: 1
-            vendor: test
-            entities:
-              members:
-                source: { format: csv, files: "in*.csv" }
-                columns:
-                  legacy_id: { from: id }
-                  status: { from: s }
-                  username: { from: u }
-                genealogy: { legs: [] }
-            """
-        let result = MappingLoader.parse(yaml: yaml)
-        let mapping = try #require(result.mapping?.members, "\(result.issues)")
+        let mapping = try mapping(files: "in*.csv")
         let directory = try TemporaryDirectory()
         _ = try directory.write("in1.csv", Array("id,s,u,\"note\nmore\"\n1,a,b,x\n2,a,b,y\n3,a,b,z\n".utf8))
         _ = try directory.write("in2.csv", Array(("id,s,u\n" + (4...300).map { "\($0),a,b\n" }.joined()).utf8))
