@@ -168,25 +168,21 @@ public final class CSVReader {
             // every record (a fifth of the reading thread's time on 10M entries).
             while let record = ready.popLast() { spare.append(record) }
             readyIndex = 0
+            func take(_ chunk: UnsafeBufferPointer<UInt8>) {
+                lineCounter.count(chunk)
+                consume(chunk)
+                chunkBase += chunk.count
+            }
             var more = false
             do {
                 if let file {
-                    more = try file.nextChunk { chunk in
-                        lineCounter.count(chunk)
-                        consume(chunk)
-                        chunkBase += chunk.count
-                    }
+                    more = try file.nextChunk(take)
                 } else if let bytes = piece, pieceRead < bytes.count {
                     // A part at a time, as from a file: the records of one part are recycled
                     // for the next (a piece at once took two allocations a record).
                     let end = min(bytes.count, pieceRead + Self.piecePart)
                     more = true
-                    bytes.withUnsafeBufferPointer { all in
-                        let chunk = UnsafeBufferPointer(rebasing: all[pieceRead..<end])
-                        lineCounter.count(chunk)
-                        consume(chunk)
-                        chunkBase += chunk.count
-                    }
+                    bytes.withUnsafeBufferPointer { take(UnsafeBufferPointer(rebasing: $0[pieceRead..<end])) }
                     pieceRead = end
                 }
             } catch let error as MigrationError {

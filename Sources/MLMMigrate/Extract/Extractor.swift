@@ -107,48 +107,37 @@ public struct Extractor {
             line.update(summary.rows)
         }
         var batch = ExtractBatch()
-        // Hands the records gathered so far to a worker.
+        // Gathers a record read on this thread; a full batch goes to a worker.
+        func gather(_ read: ExtractBatch.Read) throws(MigrationError) {
+            batch.append(read)
+            if batch.count >= Self.batchRecords { try submitBatch() }
+        }
         func submitBatch() throws(MigrationError) {
             let full = batch
             batch.removeAll()
             try pool.submit({ encoder.encode(batch: full).map { ($0, nil) } }, deliver: deliver)
         }
-        // Reads `file` on this thread, its records decoded by the workers in batches; returns the
-        // records read and how the lines were used.
-        func readInBatches(_ file: (path: String, name: String)) throws(MigrationError) -> (rows: Int, lines: SourceLineCount?) {
-            var rows = 0
-            let lines = try forEachRead(in: file) { read throws(MigrationError) in
-                batch.append(read)
-                rows += 1
-                if batch.count >= Self.batchRecords { try submitBatch() }
-            }
-            return (rows, lines)
-        }
         for file in files {
             var rows = 0
             var lines: SourceLineCount?
             if case .csv(let options) = mapping.source.format {
-                // Parsed by the workers, a piece each; every piece delivered before the file's
-                // count, and after the records of a file read before it.
-                if batch.count > 0 { try submitBatch() }
-                // Rows of files before this one all in, so the file's count is its own.
-                try pool.finish(deliver: deliver)
+                // Parsed by the workers, a piece each (or gathered here, ``readCSVPieces``); the
+                // file's rows all delivered before it is counted and the next file read.
                 let before = summary.rows
                 pieceLines = SourceLineCount()
-                let pieces = try readCSVPieces(file, options: options, encoder: encoder) { (job) throws(MigrationError) in
+                var read = try readCSVPieces(file, options: options, encoder: encoder, read: gather) { (job) throws(MigrationError) in
                     try pool.submit(job, deliver: deliver)
                 }
-                if var read = pieces {
-                    try pool.finish(deliver: deliver)
-                    read.add(pieceLines)
-                    lines = read
-                    rows = summary.rows - before
-                } else {
-                    // A header that is not one plain line: the file is read on this thread.
-                    (rows, lines) = try readInBatches(file)
-                }
+                if batch.count > 0 { try submitBatch() }
+                try pool.finish(deliver: deliver)
+                read.add(pieceLines)
+                lines = read
+                rows = summary.rows - before
             } else {
-                (rows, lines) = try readInBatches(file)
+                lines = try forEachRead(in: file) { read throws(MigrationError) in
+                    rows += 1
+                    try gather(read)
+                }
             }
             if let lines {
                 summary.sourceLines = summary.sourceLines ?? SourceLineCount()
@@ -232,68 +221,86 @@ public struct Extractor {
     private func readCSV(
         _ file: (path: String, name: String), options: CSVOptions, _ body: (ExtractBatch.Read) throws(MigrationError) -> Void
     ) throws(MigrationError) -> SourceLineCount {
-        let reader = try CSVReader(path: file.path, displayName: file.name, delimiter: options.delimiter, quote: options.quote)
-        let (header, names) = try reader.readHeader { TextDecoding.decode($0, as: options.encoding) }
+        let (reader, header, records) = try openCSV(file, options: options)
         var lines = SourceLineCount()
         lines.header = header.endLine - header.line + 1
-        let joined = try mapping.source.join.map { join throws(MigrationError) in
-            try JoinedCSV(join: join, source: source, options: options, mainColumn: names.firstIndex(of: join.column), file: file.name)
-        }
-        let indexes = try columnIndexes(names + (joined?.names ?? []), file: file.name)
-        let file = ExtractBatch.CSVFile(name: file.name, columns: zip(mapping.columns, indexes).map { ColumnRead($0, index: $1) }, fieldCount: names.count, encoding: options.encoding)
-        while let csv = try reader.next() {
-            lines.inRecords += csv.endLine - csv.line + 1
-            if csv.endLine > csv.line { lines.multiLineRecords += 1 }
-            if csv.readAlone { lines.splitLines += 1 }
-            let unreadable: ReasonCode? = csv.malformed ? .malformedRecord : csv.fieldCount != names.count ? .columnCount : nil
-            let joinedRow = unreadable == nil ? joined?.row(for: csv, encoding: options.encoding) : nil
-            try body(.csv(csv, file, unreadable: unreadable, joined: joinedRow))
-        }
-        lines.physical = reader.physicalLines
-        lines.blank = reader.blankLines
+        try readOn(reader, records, lines: &lines, body)
         return lines
     }
 
-    /// Reads a CSV file for ``run(outputPath:piiPath:progress:)``: its header here, then the rest
-    /// cut into pieces (``CSVPieceCutter``), each given to `submit` as a job that parses it (the
-    /// records ``readCSV(_:options:_:)`` reads there, decoded into one ``ExtractBatch``) and
-    /// encodes it. Returns the file's physical, header and leading blank lines (the pieces
-    /// report the rest); nil, having read nothing but the header, when the header is not one
-    /// well-formed line (its lines may then be records, which only ``readCSV(_:options:_:)`` reads).
-    private func readCSVPieces(
-        _ file: (path: String, name: String), options: CSVOptions, encoder: RecordEncoder,
-        submit: (@escaping @Sendable () -> Result<Parsed, MigrationError>) throws(MigrationError) -> Void
-    ) throws(MigrationError) -> SourceLineCount? {
-        let headerReader = try CSVReader(path: file.path, displayName: file.name, delimiter: options.delimiter, quote: options.quote)
-        let (header, names) = try headerReader.readHeader { TextDecoding.decode($0, as: options.encoding) }
-        guard header.endLine == header.line, !header.readAlone, !header.malformed else { return nil }
-        var lines = SourceLineCount()
-        lines.header = header.endLine - header.line + 1
-        // Every line before the header is blank (the header is the first record).
-        lines.blank = header.line - 1
+    /// How a CSV file's records become reads, once its header is read.
+    private struct CSVRecords: Sendable {
+        let file: ExtractBatch.CSVFile
+        /// The header's field count.
+        let width: Int
+        let joined: JoinedCSV?
+        let encoding: TextEncoding
+
+        /// `csv` as a read (why it cannot be, its joined row), its lines counted in `lines`.
+        func read(_ csv: CSVRecord, lines: inout SourceLineCount) -> ExtractBatch.Read {
+            lines.inRecords += csv.endLine - csv.line + 1
+            if csv.endLine > csv.line { lines.multiLineRecords += 1 }
+            if csv.readAlone { lines.splitLines += 1 }
+            let unreadable: ReasonCode? = csv.malformed ? .malformedRecord : csv.fieldCount != width ? .columnCount : nil
+            let joinedRow = unreadable == nil ? joined?.row(for: csv, encoding: encoding) : nil
+            return .csv(csv, file, unreadable: unreadable, joined: joinedRow)
+        }
+    }
+
+    /// Opens a CSV file and reads its header: the reader, positioned after it, the header record
+    /// and how the records become reads (the mapped columns found, the joined file read).
+    private func openCSV(
+        _ file: (path: String, name: String), options: CSVOptions
+    ) throws(MigrationError) -> (reader: CSVReader, header: CSVRecord, records: CSVRecords) {
+        let reader = try CSVReader(path: file.path, displayName: file.name, delimiter: options.delimiter, quote: options.quote)
+        let (header, names) = try reader.readHeader { TextDecoding.decode($0, as: options.encoding) }
         let joined = try mapping.source.join.map { join throws(MigrationError) in
             try JoinedCSV(join: join, source: source, options: options, mainColumn: names.firstIndex(of: join.column), file: file.name)
         }
         let indexes = try columnIndexes(names + (joined?.names ?? []), file: file.name)
         let csvFile = ExtractBatch.CSVFile(name: file.name, columns: zip(mapping.columns, indexes).map { ColumnRead($0, index: $1) }, fieldCount: names.count, encoding: options.encoding)
-        let (path, name, width) = (file.path, file.name, names.count)
-        // A record into a batch, as ``readCSV(_:options:_:)`` gives it, and its lines counted.
-        @Sendable func take(_ csv: CSVRecord, into batch: inout ExtractBatch, lines: inout SourceLineCount) {
-            lines.inRecords += csv.endLine - csv.line + 1
-            if csv.endLine > csv.line { lines.multiLineRecords += 1 }
-            if csv.readAlone { lines.splitLines += 1 }
-            let unreadable: ReasonCode? = csv.malformed ? .malformedRecord : csv.fieldCount != width ? .columnCount : nil
-            let joinedRow = unreadable == nil ? joined?.row(for: csv, encoding: options.encoding) : nil
-            batch.append(.csv(csv, csvFile, unreadable: unreadable, joined: joinedRow))
+        return (reader, header, CSVRecords(file: csvFile, width: names.count, joined: joined, encoding: options.encoding))
+    }
+
+    /// Reads `reader`'s records to the file's end on this thread, each handed to `body` as read;
+    /// adds their lines and blank lines, and sets the file's physical lines.
+    private func readOn(
+        _ reader: CSVReader, _ records: CSVRecords, lines: inout SourceLineCount, _ body: (ExtractBatch.Read) throws(MigrationError) -> Void
+    ) throws(MigrationError) {
+        while let csv = try reader.next() { try body(records.read(csv, lines: &lines)) }
+        lines.blank += reader.blankLines
+        lines.physical = reader.physicalLines
+    }
+
+    /// Reads a CSV file for ``run(outputPath:piiPath:progress:)``: its header here, then the rest
+    /// cut into pieces (``CSVPieceCutter``), each given to `submit` as a job that parses it (the
+    /// records ``readCSV(_:options:_:)`` reads there, into one ``ExtractBatch``) and encodes it.
+    /// A header that is not one plain line (its lines may be records), and the rest of the file
+    /// after a quoted value the cutter gave up on, are read here instead, each record handed to
+    /// `read`. Returns the file's lines but those the pieces report (their records and blank lines).
+    private func readCSVPieces(
+        _ file: (path: String, name: String), options: CSVOptions, encoder: RecordEncoder,
+        read: (ExtractBatch.Read) throws(MigrationError) -> Void,
+        submit: (@escaping @Sendable () -> Result<Parsed, MigrationError>) throws(MigrationError) -> Void
+    ) throws(MigrationError) -> SourceLineCount {
+        let (headerReader, header, records) = try openCSV(file, options: options)
+        var lines = SourceLineCount()
+        lines.header = header.endLine - header.line + 1
+        guard header.endLine == header.line, !header.readAlone, !header.malformed else {
+            try readOn(headerReader, records, lines: &lines, read)
+            return lines
         }
+        // Every line before the header is blank (the header is the first record).
+        lines.blank = header.line - 1
+        let (path, name) = (file.path, file.name)
         func job(_ piece: CSVPieceCutter.Piece) -> @Sendable () -> Result<Parsed, MigrationError> {
             {
                 var batch = ExtractBatch()
                 var lines = SourceLineCount()
                 do throws(MigrationError) {
-                    let reader = try CSVReader(piece: piece, of: path, displayName: name, delimiter: options.delimiter, quote: options.quote, expectedFieldCount: width)
+                    let reader = try CSVReader(piece: piece, of: path, displayName: name, delimiter: options.delimiter, quote: options.quote, expectedFieldCount: records.width)
                     defer { lines.blank = reader.blankLines }
-                    while let csv = try reader.next() { take(csv, into: &batch, lines: &lines) }
+                    while let csv = try reader.next() { batch.append(records.read(csv, lines: &lines)) }
                 } catch {
                     return .failure(error)
                 }
@@ -332,21 +339,9 @@ public struct Extractor {
         }
         if let rest = cutter?.abandoned {
             // A quoted value ran on past the cutter's limit (a stray quote): the rest is read
-            // here from its start, in batches as a file is without pieces.
-            let reader = try CSVReader(piece: rest, of: file.path, displayName: file.name, delimiter: options.delimiter, quote: options.quote, expectedFieldCount: width, toEnd: true)
-            var batch = ExtractBatch()
-            func submitBatch() throws(MigrationError) {
-                let full = batch
-                batch.removeAll()
-                try submit { encoder.encode(batch: full).map { ($0, nil) } }
-            }
-            while let csv = try reader.next() {
-                take(csv, into: &batch, lines: &lines)
-                if batch.count >= Self.batchRecords { try submitBatch() }
-            }
-            if batch.count > 0 { try submitBatch() }
-            lines.blank += reader.blankLines
-            lines.physical = reader.physicalLines
+            // here from its start.
+            let reader = try CSVReader(piece: rest, of: path, displayName: name, delimiter: options.delimiter, quote: options.quote, expectedFieldCount: records.width, toEnd: true)
+            try readOn(reader, records, lines: &lines, read)
             return lines
         }
         if let last = cutter?.finish() { try submit(job(last)) }

@@ -180,9 +180,7 @@ struct CopyBinaryRow {
     /// A `timestamptz` value as microseconds since 1970 (``UTCTimestamp``); nil for NULL, an
     /// infinity, or an instant too far from 1970 to count in microseconds.
     func timestampMicros(_ field: Int) -> Int64? {
-        guard sizes[field] == 8 else { return nil }
-        let stored = Int64(bigEndian: data.loadUnaligned(fromByteOffset: starts[field], as: Int64.self))
-        guard stored != .max, stored != .min else { return nil }
+        guard let stored = int64(field), stored != .max, stored != .min else { return nil }
         let (micros, overflow) = stored.addingReportingOverflow(CopyBinaryType.postgresEpochMicros)
         return overflow ? nil : micros
     }

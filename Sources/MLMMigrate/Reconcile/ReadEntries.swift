@@ -69,10 +69,9 @@ struct ReadEntries: Sendable {
         }
         // A field with an escape (`\N` too: a NULL id or kind is the empty text) is decoded.
         func text(_ index: Int) -> Range<Int> {
-            let value = field(index)
-            guard value.contains(UInt8(ascii: "\\")) else { return keep(UnsafeRawBufferPointer(value)) }
-            var decoded = CopyText.text(value) ?? ""
-            return decoded.withUTF8 { keep(UnsafeRawBufferPointer($0)) }
+            let start = bytes.count
+            CopyText.appendText(of: field(index), to: &bytes)
+            return start..<bytes.count
         }
         let texts = (currency: text(1), txnID: text(3), kind: text(4))
         let stored = hash.withUnsafeBytes { keep($0) }
