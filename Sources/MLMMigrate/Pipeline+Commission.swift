@@ -44,9 +44,11 @@ extension Pipeline {
             .run(work: work, directories: directories)
     }
 
-    func transformCommission(_ mapping: Mapping, manifest: RunManifest) throws(MigrationError) -> CommissionTransformSummary? {
+    func transformCommission(_ mapping: Mapping, manifest: RunManifest, ids: MemberIDTable? = nil) throws(MigrationError) -> CommissionTransformSummary? {
         guard let (_, plan, calendar) = try Self.commissionCalendar(mapping, period: manifest.commissionPeriod) else { return nil }
         guard let cleansed = manifest.commissionCleanse else { throw Self.missing("cleanse") }
-        return try CommissionTransformer(plan: plan, calendar: calendar, logger: logger).run(work: work, cleansed: cleansed)
+        let transformer = CommissionTransformer(plan: plan, calendar: calendar, logger: logger)
+        guard let ids else { return try transformer.run(work: work, cleansed: cleansed) }
+        return try transformer.run(work: work, cleansed: cleansed, ids: ids)
     }
 }

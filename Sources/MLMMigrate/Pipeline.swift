@@ -274,22 +274,32 @@ public struct Pipeline {
         return TransformedMembers(summary: summary, milliseconds: StageTiming.milliseconds(since: started))
     }
 
-    /// Transform's ledger and commission parts, once the members' is done (its id map is what
-    /// they number members by); `afterLedger` runs between the two. Writes only their stage
-    /// files, never the manifest: ``load(target:)`` runs this on a second thread.
+    /// Transform's ledger and commission parts, once the members' is done (its id map, read
+    /// once for both, is what they number members by); `afterLedger` runs once the ledger's is
+    /// done. The commission's part runs on a thread of its own beside the ledger's (it writes
+    /// other files), so it takes the cores the ledger's leaves idle rather than time after it.
+    /// Writes only their stage files, never the manifest: ``load(target:)`` runs this on a second
+    /// thread.
     func transformLedgerAndCommission(
         _ manifest: RunManifest, progress: Bool?, afterLedger: () throws(MigrationError) -> Void = {}
     ) throws(MigrationError) -> TransformRest {
         let started = ContinuousClock.now
         var rest = TransformRest()
-        if manifest.ledgerCleanse != nil {
-            rest.ledger = try LedgerTransformer(logger: logger).run(
-                cleanseDirectory: work.file("cleanse"), idMapPath: work.path(.transformIDMap),
+        let mapping = try workMapping(manifest)
+        guard manifest.ledgerCleanse != nil || mapping.commission != nil else { return rest }
+        let ids = try MemberIDTable(idMapPath: work.path(.transformIDMap))
+        let commission = BackgroundJob(name: "mlm-migrate.transform.commission") { [self] () throws(MigrationError) in
+            try transformCommission(mapping, manifest: manifest, ids: ids)
+        }
+        (rest.ledger, rest.commission) = try commission.alongside { () throws(MigrationError) -> LedgerTransformSummary? in
+            guard manifest.ledgerCleanse != nil else { return nil }
+            let ledger = try LedgerTransformer(logger: logger).run(
+                cleanseDirectory: work.file("cleanse"), memberIDs: ids,
                 outputDirectory: work.file("transform"), scratch: work.file("transform"), progress: progress
             )
             try afterLedger()
+            return ledger
         }
-        rest.commission = try transformCommission(try workMapping(manifest), manifest: manifest)
         rest.milliseconds = StageTiming.milliseconds(since: started)
         return rest
     }

@@ -52,19 +52,7 @@ public enum CopyText {
     /// Appends a signed integer's decimal digits (a COPY field needing no escape).
     @inline(__always)
     public static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var count = 1
-        var probe = magnitude
-        while probe >= 10 { probe /= 10; count += 1 }
-        let start = out.count
-        out.append(contentsOf: repeatElement(0x30, count: count))
-        var index = start + count - 1
-        repeat {
-            out[index] = 0x30 + UInt8(truncatingIfNeeded: magnitude % 10)
-            magnitude /= 10
-            index -= 1
-        } while magnitude > 0
+        out.appendWritten(bound: CopyTextWriter.decimalLength(value)) { CopyTextWriter.decimal(value, at: $0) }
     }
 
     /// Appends a `bytea` in hex form as a COPY field: `\\x` then two lower-case hex digits a byte
@@ -72,28 +60,15 @@ public enum CopyText {
     /// per entry in Transform and the read-back) are written in place, not appended one by one.
     @inline(__always)
     public static func appendBytea(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
-        out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\"), UInt8(ascii: "x")])
         let written: Void? = bytes.withContiguousStorageIfAvailable { source in
-            let start = out.count
-            out.append(contentsOf: repeatElement(0, count: 2 * source.count))
-            out.withUnsafeMutableBufferPointer { target in
-                for (index, byte) in source.enumerated() {
-                    target[start + 2 * index] = hexDigit(byte >> 4)
-                    target[start + 2 * index + 1] = hexDigit(byte & 0x0F)
-                }
-            }
+            out.appendWritten(bound: 3 + 2 * source.count) { CopyTextWriter.bytea(UnsafeRawBufferPointer(source), at: $0) }
         }
         guard written == nil else { return }
+        out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\"), UInt8(ascii: "x")])
         for byte in bytes {
-            out.append(hexDigit(byte >> 4))
-            out.append(hexDigit(byte & 0x0F))
+            out.append(CopyTextWriter.hexDigit(byte >> 4))
+            out.append(CopyTextWriter.hexDigit(byte & 0x0F))
         }
-    }
-
-    /// A nibble's lower-case hex digit, computed (a static table costs a lazy-initialisation check per access).
-    @inline(__always)
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     /// Encodes a full row, newline included.

@@ -16,6 +16,16 @@ public enum UTCTimestamp {
 
     /// Appends the ``format(micros:)`` text as bytes, without building a String.
     public static func append(micros: Int64, to out: inout [UInt8]) {
+        out.appendWritten(bound: textBound) { write(micros: micros, at: $0) }
+    }
+
+    /// The longest ``format(micros:)`` text: `-290308-12-21 19:59:05.224192+00` (any `Int64` of
+    /// microseconds), with room to spare.
+    static let textBound = 40
+
+    /// ``append(micros:to:)``'s bytes written at `out` (``CopyTextWriter``); returns where they end.
+    @inline(__always)
+    static func write(micros: Int64, at out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         var seconds = micros / 1_000_000
         var fraction = micros % 1_000_000
         if fraction < 0 { fraction += 1_000_000; seconds -= 1 }
@@ -23,38 +33,29 @@ public enum UTCTimestamp {
         var secondOfDay = seconds % 86_400
         if secondOfDay < 0 { secondOfDay += 86_400; days -= 1 }
         let (year, month, day) = civil(fromDays: days)
-        func digits(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            // Only a year past 9999 (or before year 0) needs more digits than its width.
-            if value >= divisor * 10 || value < 0 {
-                out.append(contentsOf: String(value).utf8)
-                return
-            }
-            while divisor > 0 {
-                out.append(UInt8(truncatingIfNeeded: 0x30 + value / divisor % 10))
-                divisor /= 10
-            }
-        }
-        digits(year, 4)
-        out.append(UInt8(ascii: "-"))
-        digits(month, 2)
-        out.append(UInt8(ascii: "-"))
-        digits(day, 2)
-        out.append(UInt8(ascii: " "))
-        digits(Int(secondOfDay / 3600), 2)
-        out.append(UInt8(ascii: ":"))
-        digits(Int(secondOfDay % 3600 / 60), 2)
-        out.append(UInt8(ascii: ":"))
-        digits(Int(secondOfDay % 60), 2)
+        // Only a year past 9999 (or before year 0) needs more digits than its width.
+        var at = CopyTextWriter.digits(year, width: 4, at: out)
+        at.pointee = UInt8(ascii: "-")
+        at = CopyTextWriter.digits(month, width: 2, at: at + 1)
+        at.pointee = UInt8(ascii: "-")
+        at = CopyTextWriter.digits(day, width: 2, at: at + 1)
+        at.pointee = UInt8(ascii: " ")
+        at = CopyTextWriter.digits(Int(secondOfDay / 3600), width: 2, at: at + 1)
+        at.pointee = UInt8(ascii: ":")
+        at = CopyTextWriter.digits(Int(secondOfDay % 3600 / 60), width: 2, at: at + 1)
+        at.pointee = UInt8(ascii: ":")
+        at = CopyTextWriter.digits(Int(secondOfDay % 60), width: 2, at: at + 1)
         if fraction > 0 {
             var value = Int(fraction)
             var width = 6
             while value % 10 == 0 { value /= 10; width -= 1 }
-            out.append(UInt8(ascii: "."))
-            digits(value, width)
+            at.pointee = UInt8(ascii: ".")
+            at = CopyTextWriter.digits(value, width: width, at: at + 1)
         }
-        out.append(contentsOf: [UInt8(ascii: "+"), 0x30, 0x30])
+        at[0] = UInt8(ascii: "+")
+        at[1] = 0x30
+        at[2] = 0x30
+        return at + 3
     }
 
 

@@ -11,7 +11,8 @@ struct CopyBinaryText {
     let types: [CopyBinaryType]
     private var pending: [UInt8] = []
     private var headerDone = false
-    private var line: [UInt8] = []
+    /// The row printed (``CopyTextWriter``), room reserved once a row.
+    private let line = CopyTextLine()
     /// The row's values where they are in the data read (``CopyBinaryRow``); -1 for NULL.
     private var starts: [Int] = []
     private var sizes: [Int] = []
@@ -72,30 +73,36 @@ struct CopyBinaryText {
                 headerDone = false
                 continue
             }
-            line.removeAll(keepingCapacity: true)
             starts.removeAll(keepingCapacity: true)
             sizes.removeAll(keepingCapacity: true)
+            // A value's text takes at most twice its bytes plus 48 (a `bytea`'s `\\x`, a number's
+            // 20 digits, a timestamp's 40), a tab or the newline after it.
+            var out = line.reserve(2 * length + 49 * types.count)
             var at = consumed + 2
             for (index, type) in types.enumerated() {
-                if index > 0 { line.append(0x09) }
+                if index > 0 {
+                    out.pointee = 0x09
+                    out += 1
+                }
                 let size = Int(Int32(bitPattern: Self.read(UInt32.self, data, at: at)))
                 at += 4
                 starts.append(at)
                 sizes.append(size)
                 guard size >= 0 else {
-                    line.append(contentsOf: CopyText.null)
+                    out = CopyTextWriter.null(at: out)
                     continue
                 }
-                try append(UnsafeRawBufferPointer(rebasing: data[at..<at + size]), as: type, what: what)
+                out = try write(UnsafeRawBufferPointer(rebasing: data[at..<at + size]), as: type, at: out, what: what)
                 at += size
             }
-            line.append(0x0A)
+            out.pointee = 0x0A
+            let bytes = line.bytes(to: out + 1)
             consumed += length
-            try MigrationError.typed { try line.withUnsafeBytes { bytes in
+            try MigrationError.typed {
                 try starts.withUnsafeBufferPointer { starts in
                     try sizes.withUnsafeBufferPointer { sizes in try row(bytes, CopyBinaryRow(data: data, starts: starts, sizes: sizes)) }
                 }
-            } }
+            }
         }
     }
 
@@ -115,7 +122,10 @@ struct CopyBinaryText {
         return available >= length ? length : nil
     }
 
-    private mutating func append(_ value: UnsafeRawBufferPointer, as type: CopyBinaryType, what: String) throws(MigrationError) {
+    /// `value`'s text at `out`; returns where it ends.
+    private func write(
+        _ value: UnsafeRawBufferPointer, as type: CopyBinaryType, at out: UnsafeMutablePointer<UInt8>, what: String
+    ) throws(MigrationError) -> UnsafeMutablePointer<UInt8> {
         switch type {
         case .integer(let width):
             guard value.count == width else { throw malformed(what) }
@@ -124,25 +134,31 @@ struct CopyBinaryText {
             case 4: Int64(Int32(bitPattern: Self.read(UInt32.self, value, at: 0)))
             default: Int64(bitPattern: Self.read(UInt64.self, value, at: 0))
             }
-            CopyText.appendDecimal(number, to: &line)
+            return CopyTextWriter.decimal(number, at: out)
         case .boolean:
             guard value.count == 1 else { throw malformed(what) }
-            line.append(value[0] == 0 ? UInt8(ascii: "f") : UInt8(ascii: "t"))
+            out.pointee = value[0] == 0 ? UInt8(ascii: "f") : UInt8(ascii: "t")
+            return out + 1
         case .text:
-            CopyText.appendField(bytes: value.assumingMemoryBound(to: UInt8.self), to: &line)
+            return CopyTextWriter.field(value, at: out)
         case .bytea:
-            CopyText.appendBytea(value, to: &line)
+            return CopyTextWriter.bytea(value, at: out)
         case .timestamptz:
             guard value.count == 8 else { throw malformed(what) }
             let stored = Int64(bitPattern: Self.read(UInt64.self, value, at: 0))
             // PostgreSQL's infinities, printed as it prints them (the verifier then finds the row malformed).
             if stored == .max || stored == .min {
-                line.append(contentsOf: (stored == .max ? "infinity" : "-infinity").utf8)
-                return
+                let word = stored == .max ? "infinity" : "-infinity"
+                var at = out
+                for byte in word.utf8 {
+                    at.pointee = byte
+                    at += 1
+                }
+                return at
             }
             let (micros, overflow) = stored.addingReportingOverflow(CopyBinaryType.postgresEpochMicros)
             guard !overflow else { throw malformed(what) }
-            UTCTimestamp.append(micros: micros, to: &line)
+            return UTCTimestamp.write(micros: micros, at: out)
         }
     }
 

@@ -29,7 +29,11 @@ public struct CommissionTransformer {
     }
 
     public func run(work: WorkDirectory, cleansed: CommissionCleanseSummary) throws(MigrationError) -> CommissionTransformSummary {
-        let ids = try MemberIDTable(idMapPath: work.path(.transformIDMap))
+        try run(work: work, cleansed: cleansed, ids: try MemberIDTable(idMapPath: work.path(.transformIDMap)))
+    }
+
+    /// ``run(work:cleansed:)`` with the id map already read (shared with the ledger's Transform).
+    public func run(work: WorkDirectory, cleansed: CommissionCleanseSummary, ids: MemberIDTable) throws(MigrationError) -> CommissionTransformSummary {
         func memberID(_ legacyID: String?, _ file: StageFile, _ line: Int) throws(MigrationError) -> String {
             guard let legacyID, let id = ids[legacyID] else {
                 throw MigrationError(.workdirCorrupt, "\(work.path(file)): line \(line): names a member that Transform did not load; run cleanse again")

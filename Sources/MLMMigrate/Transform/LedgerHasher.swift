@@ -217,8 +217,10 @@ public enum LedgerHasher {
     }
 
     /// Appends `value` as 8 big-endian bytes.
+    @inline(__always)
     static func appendUInt64(_ value: UInt64, to out: inout [UInt8]) {
-        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        // One append of the 8 bytes (a byte at a time checked capacity and uniqueness 8 times).
+        withUnsafeBytes(of: value.bigEndian) { out.append(contentsOf: $0) }
     }
 
     /// A 4-byte big-endian length, then the UTF-8 bytes.

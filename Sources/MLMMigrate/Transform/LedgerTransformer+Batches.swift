@@ -83,27 +83,37 @@ extension LedgerTransformer {
         return out
     }
 
-    /// One `mlm.wallet_entries` row in COPY text, written straight as bytes.
+    /// One `mlm.wallet_entries` row in COPY text, written straight as bytes (``CopyTextWriter``,
+    /// room for the whole row reserved once).
     private static func appendRow(_ entry: LedgerEntry, head: Hash32, to line: inout [UInt8]) {
-        CopyText.appendDecimal(entry.memberID, to: &line)
-        line.append(0x09)
-        CopyText.appendField(entry.currency, to: &line)
-        line.append(0x09)
-        CopyText.appendDecimal(entry.seq, to: &line)
-        line.append(0x09)
-        CopyText.appendField(entry.legacyTxnID, to: &line)
-        line.append(0x09)
-        CopyText.appendField(entry.kind, to: &line)
-        line.append(0x09)
-        CopyText.appendDecimal(entry.amountMinor, to: &line)
-        line.append(0x09)
-        UTCTimestamp.append(micros: entry.occurredAt, to: &line)
-        line.append(0x09)
-        CopyText.appendDecimal(entry.balanceAfterMinor, to: &line)
-        line.append(0x09)
-        head.withUnsafeBytes { CopyText.appendBytea($0, to: &line) }
-        line.append(0x09)
-        if let counterparty = entry.counterpartyID { CopyText.appendDecimal(counterparty, to: &line) } else { line.append(contentsOf: CopyText.null) }
-        line.append(0x0A)
+        var (currency, txnID, kind) = (entry.currency, entry.legacyTxnID, entry.kind)
+        currency.withUTF8 { currency in
+            txnID.withUTF8 { txnID in
+                kind.withUTF8 { kind in
+                    // Five numbers, three texts (escaped: twice their bytes), a timestamp, the
+                    // hash in hex, nine tabs and the newline.
+                    let bound = 5 * CopyTextWriter.decimalBound + 2 * (currency.count + txnID.count + kind.count)
+                        + UTCTimestamp.textBound + 3 + 2 * 32 + 10
+                    line.appendWritten(bound: bound) { out in
+                        func tab(_ at: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+                            at.pointee = 0x09
+                            return at + 1
+                        }
+                        var at = tab(CopyTextWriter.decimal(entry.memberID, at: out))
+                        at = tab(CopyTextWriter.field(UnsafeRawBufferPointer(currency), at: at))
+                        at = tab(CopyTextWriter.decimal(entry.seq, at: at))
+                        at = tab(CopyTextWriter.field(UnsafeRawBufferPointer(txnID), at: at))
+                        at = tab(CopyTextWriter.field(UnsafeRawBufferPointer(kind), at: at))
+                        at = tab(CopyTextWriter.decimal(entry.amountMinor, at: at))
+                        at = tab(UTCTimestamp.write(micros: entry.occurredAt, at: at))
+                        at = tab(CopyTextWriter.decimal(entry.balanceAfterMinor, at: at))
+                        at = tab(head.withUnsafeBytes { CopyTextWriter.bytea($0, at: at) })
+                        at = if let counterparty = entry.counterpartyID { CopyTextWriter.decimal(counterparty, at: at) } else { CopyTextWriter.null(at: at) }
+                        at.pointee = 0x0A
+                        return at + 1
+                    }
+                }
+            }
+        }
     }
 }

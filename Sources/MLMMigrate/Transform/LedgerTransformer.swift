@@ -32,7 +32,15 @@ public struct LedgerTransformer {
     static let batchRows = 20_000
 
     public func run(cleanseDirectory: String, idMapPath: String, outputDirectory: String, scratch: String, progress: Bool? = nil) throws(MigrationError) -> LedgerTransformSummary {
-        let memberIDs = try MemberIDTable(idMapPath: idMapPath)
+        try run(
+            cleanseDirectory: cleanseDirectory, memberIDs: try MemberIDTable(idMapPath: idMapPath), outputDirectory: outputDirectory,
+            scratch: scratch, progress: progress
+        )
+    }
+
+    /// ``run(cleanseDirectory:idMapPath:outputDirectory:scratch:progress:)`` with the id map
+    /// already read (the commission's Transform, beside this one, reads the same table).
+    public func run(cleanseDirectory: String, memberIDs: MemberIDTable, outputDirectory: String, scratch: String, progress: Bool? = nil) throws(MigrationError) -> LedgerTransformSummary {
         func memberID(_ legacyID: String?, _ path: String, _ line: Int) throws(MigrationError) -> Int64 {
             guard let legacyID, let id = memberIDs[legacyID] else {
                 throw MigrationError(.workdirCorrupt, "\(path): line \(line): names a member that Transform did not load; run cleanse again")
