@@ -80,7 +80,7 @@ extension LedgerCleanser {
         }
         func number(_ value: Int64?) {
             out.append(0x09)
-            if let value { CopyText.appendDecimal(value, to: &out) } else { out.append(contentsOf: CopyText.null) }
+            if let value { CopyText.appendDecimal(value, to: &out) } else { CopyText.appendNull(to: &out) }
         }
         text(txnID)
         text(row.memberLegacyID)
@@ -107,7 +107,7 @@ extension LedgerCleanser {
         }
         func number(_ value: Int64?) {
             out.append(0x09)
-            if let value { CopyText.appendDecimal(value, to: &out) } else { out.append(contentsOf: CopyText.null) }
+            if let value { CopyText.appendDecimal(value, to: &out) } else { CopyText.appendNull(to: &out) }
         }
         text(row.legacyTxnID)
         text(row.member)
@@ -125,7 +125,7 @@ extension LedgerCleanser {
     @inline(__always)
     private static func appendText(_ value: PlainWalletRow.Text, of line: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         switch value {
-        case .none: out.append(contentsOf: CopyText.null)
+        case .none: CopyText.appendNull(to: &out)
         case .bytes(let range): out.append(contentsOf: line[range])
         case .text(let text): CopyText.appendField(text, to: &out)
         }

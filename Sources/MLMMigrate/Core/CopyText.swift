@@ -12,11 +12,18 @@ import Glibc
 public enum CopyText {
     public static let null: [UInt8] = Array(#"\N"#.utf8)
 
+    /// Appends `\N` (NULL): two bytes, not ``null``'s (a global array, retained and released at each use).
+    @inline(__always)
+    public static func appendNull(to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\\"))
+        out.append(UInt8(ascii: "N"))
+    }
+
     /// Appends one escaped field (or `\N` for nil) to `out`.
     @inline(__always)
     public static func appendField(_ value: String?, to out: inout [UInt8]) {
         guard var value else {
-            out.append(contentsOf: null)
+            appendNull(to: &out)
             return
         }
         value.withUTF8 { appendField(bytes: $0, to: &out) }

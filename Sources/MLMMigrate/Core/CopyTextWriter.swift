@@ -39,8 +39,8 @@ enum CopyTextWriter {
         return out + count
     }
 
-    /// `value` in exactly `width` digits, zero-padded; a value that needs more, or a negative
-    /// one, as ``decimal(_:at:)`` writes it (as `String(value)` spells it).
+    /// `value` in exactly `width` (1 to 18) digits, zero-padded; a value that needs more, or a
+    /// negative one, as ``decimal(_:at:)`` writes it (as `String(value)` spells it).
     @inline(__always)
     static func digits(_ value: Int, width: Int, at out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         var divisor = 1
@@ -135,10 +135,13 @@ extension Array where Element == UInt8 {
 final class CopyTextLine {
     private var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
+    /// The room the last ``reserve(_:)`` asked for.
+    private var reserved = 0
 
+    /// `capacity`: the room held at first (it grows to the largest line's bound).
     init(capacity: Int = 4_096) {
-        self.capacity = capacity
-        base = .allocate(capacity: capacity)
+        self.capacity = Swift.max(capacity, 1)
+        base = .allocate(capacity: self.capacity)
     }
 
     deinit { base.deallocate() }
@@ -150,12 +153,14 @@ final class CopyTextLine {
             capacity = Swift.max(bound, 2 * capacity)
             base = .allocate(capacity: capacity)
         }
+        reserved = bound
         return base
     }
 
-    /// The bytes from the start of the room to `end` (what the writers wrote).
+    /// The bytes from the start of the room to `end` (what the writers wrote); traps when they
+    /// are more than the room reserved (a bound that is wrong).
     func bytes(to end: UnsafeMutablePointer<UInt8>) -> UnsafeRawBufferPointer {
-        precondition(end >= base && end - base <= capacity, "a COPY text line overran its room")
+        precondition(end >= base && end - base <= reserved, "a COPY text line overran the room reserved for it")
         return UnsafeRawBufferPointer(start: base, count: end - base)
     }
 }

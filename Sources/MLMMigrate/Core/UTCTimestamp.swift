@@ -9,7 +9,7 @@ public enum UTCTimestamp {
 
     public static func format(micros: Int64) -> String {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
+        bytes.reserveCapacity(textBound)
         append(micros: micros, to: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }

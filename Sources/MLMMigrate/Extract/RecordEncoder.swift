@@ -128,7 +128,7 @@ struct RecordEncoder: Sendable {
             if let range {
                 CopyText.appendBytea(sealed.bytes[range], to: &pii)
             } else {
-                pii.append(contentsOf: CopyText.null)
+                CopyText.appendNull(to: &pii)
             }
         }
         pii.append(0x0A)
@@ -168,7 +168,7 @@ struct RecordEncoder: Sendable {
                 if let slot, let range = sealed.blindIndexes[slot] {
                     CopyText.appendBytea(sealed.bytes[range], to: &row)
                 } else {
-                    row.append(contentsOf: CopyText.null)
+                    CopyText.appendNull(to: &row)
                 }
             }
         }

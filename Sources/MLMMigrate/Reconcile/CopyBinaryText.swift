@@ -11,14 +11,18 @@ struct CopyBinaryText {
     let types: [CopyBinaryType]
     private var pending: [UInt8] = []
     private var headerDone = false
-    /// The row printed (``CopyTextWriter``), room reserved once a row.
-    private let line = CopyTextLine()
+    /// The row printed (``CopyTextWriter``), room reserved once a row; a copy of this reader
+    /// shares it, so a reader is used on one thread at a time.
+    private let line: CopyTextLine
     /// The row's values where they are in the data read (``CopyBinaryRow``); -1 for NULL.
     private var starts: [Int] = []
     private var sizes: [Int] = []
 
-    init(types: [CopyBinaryType]) {
+    /// `lineCapacity`: the printed row's room at first (a test starts it at nothing, so the
+    /// room each row reserves is exactly its bound).
+    init(types: [CopyBinaryType], lineCapacity: Int = 4_096) {
         self.types = types
+        line = CopyTextLine(capacity: lineCapacity)
     }
 
     /// Feeds the next bytes of the stream; `row` gets each complete row's text line, its newline

@@ -85,7 +85,7 @@ extension LedgerTransformer {
 
     /// One `mlm.wallet_entries` row in COPY text, written straight as bytes (``CopyTextWriter``,
     /// room for the whole row reserved once).
-    private static func appendRow(_ entry: LedgerEntry, head: Hash32, to line: inout [UInt8]) {
+    static func appendRow(_ entry: LedgerEntry, head: Hash32, to line: inout [UInt8]) {
         var (currency, txnID, kind) = (entry.currency, entry.legacyTxnID, entry.kind)
         currency.withUTF8 { currency in
             txnID.withUTF8 { txnID in

@@ -40,10 +40,14 @@ import Testing
             let unit = Int64([1, 10, 1_000, 100_000][numbers.next(below: 4)])
             instants.append(micros + Int64(numbers.next(below: 1_000_000)) / unit * unit)
         }
+        // Written into room larger than the bound, so a text past it is measured, not trapped.
+        let room = UnsafeMutablePointer<UInt8>.allocate(capacity: 2 * UTCTimestamp.textBound)
+        defer { room.deallocate() }
         for micros in instants {
             let text = UTCTimestamp.format(micros: micros)
             #expect(text == reference(micros: micros), "\(micros)")
-            #expect(text.utf8.count <= UTCTimestamp.textBound, "\(micros)")
+            let written = UTCTimestamp.write(micros: micros, at: room) - room
+            #expect(written == text.utf8.count && written <= UTCTimestamp.textBound, "\(micros)")
         }
     }
 
@@ -86,8 +90,9 @@ import Testing
         }
     }
 
-    /// A row of the widest values of every type, printed in one reservation, is exactly the
-    /// text of its values written one by one.
+    /// A row of the widest values of every type, printed in one reservation (the reader's room
+    /// starting at nothing, so a row past its bound traps), is exactly the text of its values
+    /// written one by one.
     @Test func printsWholeRowsOfTheWidestValuesInTheirRoom() throws {
         let types: [CopyBinaryType] = [.integer(bytes: 8), .integer(bytes: 4), .integer(bytes: 2), .boolean, .text, .bytea, .timestamptz, .timestamptz]
         let tricky = Array(String(repeating: "\\\t\n\r\u{8}\u{b}\u{c}", count: 50).utf8)
@@ -103,7 +108,7 @@ import Testing
         field(withUnsafeBytes(of: (Int64.min + 1).bigEndian) { Array($0) })
         field(withUnsafeBytes(of: Int64.min.bigEndian) { Array($0) })
         stream += [0xFF, 0xFF]
-        var reader = CopyBinaryText(types: types)
+        var reader = CopyBinaryText(types: types, lineCapacity: 0)
         var lines: [String] = []
         try stream.withUnsafeBytes { bytes in
             try reader.feed(bytes, what: "test") { line in lines.append(String(decoding: line, as: UTF8.self)) }
@@ -117,5 +122,50 @@ import Testing
             #"\\x"# + String(repeating: "ab", count: 300), oldest, "-infinity",
         ].joined(separator: "\t") + "\n"
         #expect(lines == [expected])
+
+        // A row of one timestamp: its text (32 bytes and the newline) is more than twice the
+        // row's binary length, the narrowest margin a bound could miss.
+        var stamps: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
+        stamps += withUnsafeBytes(of: Int16(1).bigEndian) { Array($0) } + withUnsafeBytes(of: Int32(8).bigEndian) { Array($0) }
+        stamps += withUnsafeBytes(of: (Int64.min + 1).bigEndian) { Array($0) } + [0xFF, 0xFF]
+        var stampReader = CopyBinaryText(types: [.timestamptz], lineCapacity: 0)
+        var stampLines: [String] = []
+        try stamps.withUnsafeBytes { bytes in
+            try stampReader.feed(bytes, what: "test") { line in stampLines.append(String(decoding: line, as: UTF8.self)) }
+        }
+        #expect(stampLines == [oldest + "\n"])
+    }
+
+    /// Transform's `wallet_entries` row, in one reservation, for the widest values of each
+    /// column: the fields as the appending functions write them, tab-separated.
+    @Test func writesTransformsEntryRowsOfTheWidestValues() {
+        let escapes = String(repeating: "\\\t\n\r\u{8}\u{b}\u{c}é", count: 20)
+        let entries = [
+            LedgerEntry(
+                memberID: .min, currency: escapes, seq: .min, legacyTxnID: escapes, kind: escapes, amountMinor: .min,
+                occurredAt: .min, balanceAfterMinor: .min, counterpartyID: .min
+            ),
+            LedgerEntry(
+                memberID: .max, currency: "", seq: .max, legacyTxnID: "", kind: "", amountMinor: .max,
+                occurredAt: .max, balanceAfterMinor: .max, counterpartyID: nil
+            ),
+        ]
+        var head = Hash32()
+        for entry in entries {
+            head = LedgerHasher.entryHash(entry, previous: head)
+            var row: [UInt8] = []
+            LedgerTransformer.appendRow(entry, head: head, to: &row)
+            func field(_ text: String?) -> String {
+                var out: [UInt8] = []
+                CopyText.appendField(text, to: &out)
+                return String(decoding: out, as: UTF8.self)
+            }
+            let expected = [
+                String(entry.memberID), field(entry.currency), String(entry.seq), field(entry.legacyTxnID), field(entry.kind),
+                String(entry.amountMinor), UTCTimestamp.format(micros: entry.occurredAt), String(entry.balanceAfterMinor),
+                #"\\x"# + head.withUnsafeBytes { Hex.encode($0) }, entry.counterpartyID.map { String($0) } ?? #"\N"#,
+            ].joined(separator: "\t") + "\n"
+            #expect(String(decoding: row, as: UTF8.self) == expected)
+        }
     }
 }
