@@ -44,11 +44,10 @@ extension Pipeline {
             .run(work: work, directories: directories)
     }
 
-    func transformCommission(_ mapping: Mapping, manifest: RunManifest, ids: MemberIDTable? = nil) throws(MigrationError) -> CommissionTransformSummary? {
+    /// The commission's Transform, numbering members by `ids` (the members' id map).
+    func transformCommission(_ mapping: Mapping, manifest: RunManifest, ids: MemberIDTable) throws(MigrationError) -> CommissionTransformSummary? {
         guard let (_, plan, calendar) = try Self.commissionCalendar(mapping, period: manifest.commissionPeriod) else { return nil }
         guard let cleansed = manifest.commissionCleanse else { throw Self.missing("cleanse") }
-        let transformer = CommissionTransformer(plan: plan, calendar: calendar, logger: logger)
-        guard let ids else { return try transformer.run(work: work, cleansed: cleansed) }
-        return try transformer.run(work: work, cleansed: cleansed, ids: ids)
+        return try CommissionTransformer(plan: plan, calendar: calendar, logger: logger).run(work: work, cleansed: cleansed, ids: ids)
     }
 }

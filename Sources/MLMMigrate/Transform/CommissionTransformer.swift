@@ -28,11 +28,8 @@ public struct CommissionTransformer {
         self.logger = logger
     }
 
-    public func run(work: WorkDirectory, cleansed: CommissionCleanseSummary) throws(MigrationError) -> CommissionTransformSummary {
-        try run(work: work, cleansed: cleansed, ids: try MemberIDTable(idMapPath: work.path(.transformIDMap)))
-    }
-
-    /// ``run(work:cleansed:)`` with the id map already read (shared with the ledger's Transform).
+    /// `ids`: the members' id map (`transform/id_map.tsv`), read once and shared with the
+    /// ledger's Transform, which runs beside this one.
     public func run(work: WorkDirectory, cleansed: CommissionCleanseSummary, ids: MemberIDTable) throws(MigrationError) -> CommissionTransformSummary {
         func memberID(_ legacyID: String?, _ file: StageFile, _ line: Int) throws(MigrationError) -> String {
             guard let legacyID, let id = ids[legacyID] else {

@@ -31,15 +31,8 @@ public struct LedgerTransformer {
     /// Entries per hashing batch (cut at the next wallet boundary).
     static let batchRows = 20_000
 
-    public func run(cleanseDirectory: String, idMapPath: String, outputDirectory: String, scratch: String, progress: Bool? = nil) throws(MigrationError) -> LedgerTransformSummary {
-        try run(
-            cleanseDirectory: cleanseDirectory, memberIDs: try MemberIDTable(idMapPath: idMapPath), outputDirectory: outputDirectory,
-            scratch: scratch, progress: progress
-        )
-    }
-
-    /// ``run(cleanseDirectory:idMapPath:outputDirectory:scratch:progress:)`` with the id map
-    /// already read (the commission's Transform, beside this one, reads the same table).
+    /// `memberIDs`: the members' id map (`transform/id_map.tsv`), read once and shared with the
+    /// commission's Transform, which runs beside this one.
     public func run(cleanseDirectory: String, memberIDs: MemberIDTable, outputDirectory: String, scratch: String, progress: Bool? = nil) throws(MigrationError) -> LedgerTransformSummary {
         func memberID(_ legacyID: String?, _ path: String, _ line: Int) throws(MigrationError) -> Int64 {
             guard let legacyID, let id = memberIDs[legacyID] else {

@@ -20,7 +20,7 @@ import Testing
         try write("cleanse/ledger_quarantine.tsv", MemberStageLayout.quarantine, [])
         try write("transform/id_map.tsv", MemberStageLayout.idMap, idMap)
         let summary = try LedgerTransformer(logger: Logger(label: "test")).run(
-            cleanseDirectory: "\(path)/cleanse", idMapPath: "\(path)/transform/id_map.tsv",
+            cleanseDirectory: "\(path)/cleanse", memberIDs: try MemberIDTable(idMapPath: "\(path)/transform/id_map.tsv"),
             outputDirectory: "\(path)/transform", scratch: "\(path)/transform"
         )
         func read(_ file: String) throws -> [[String?]] { try StageFileFixtures.rows("\(path)/transform/\(file)") }
