@@ -140,34 +140,20 @@ struct CSVPieceCutter {
                     atRecordStart = true
                     continue
                 }
-                let lineEnd = byte == 0x0A || byte == 0x0D
-                switch state {
-                case .fieldStart, .unquoted:
-                    if lineEnd {
-                        state = .fieldStart
-                        atRecordStart = true
-                        if byte == 0x0A { lastEnd = index }
-                    } else if byte == delimiter {
-                        state = .fieldStart
-                    } else if state == .fieldStart && byte == quote {
-                        state = .quoted
-                    } else {
-                        state = .unquoted
-                    }
-                case .quoted:
+                if state == .quoted {
+                    // The quote the search stopped at: it closes the value or starts a `""`.
                     state = .quoteInQuoted
-                case .quoteInQuoted:
-                    if lineEnd {
-                        state = .fieldStart
-                        atRecordStart = true
-                        if byte == 0x0A { lastEnd = index }
-                    } else if byte == quote {
-                        state = .quoted
-                    } else if byte == delimiter {
-                        state = .fieldStart
-                    } else {
-                        state = .unquoted
-                    }
+                } else if byte == 0x0A || byte == 0x0D {
+                    // Outside a quoted value a line end ends the record.
+                    state = .fieldStart
+                    atRecordStart = true
+                    if byte == 0x0A { lastEnd = index }
+                } else if byte == delimiter {
+                    state = .fieldStart
+                } else {
+                    // A quote opens a value at a field's start; after a closing quote it is a
+                    // `""`, back inside the value; anywhere else it is data.
+                    state = byte == quote && state != .unquoted ? .quoted : .unquoted
                 }
             }
         }
