@@ -16,51 +16,19 @@ extension Pipeline {
         let runID: Int
         if let loaded = manifest.load?.runID { runID = loaded } else { runID = try reconciler.latestRun(mappingDigest: mapping.digest) }
         let counts = StageCounts(extract: extract, cleanse: cleanse, transform: transform)
-        // The PII round trip reads other tables than the ledger's check: it runs beside it, on
-        // its own connection and thread; its checks are listed after the ledger's as before. A
-        // `run` may have started it already, while its ledger loaded (``EarlyChecks``).
-        let piiCheck = try piiRoundTrip(manifest, mapping: mapping, runID: runID, connInfo: connection.siblingConnInfo)
-        let early = earlyChecks?.pii
-        let piiJob = BackgroundJob(name: "mlm-migrate.reconcile.pii") { [piiCheck, logger] () throws(MigrationError) -> ([Check], PIIFigures)? in
-            if let value = early?.take(runID: runID, logger: logger) { return value }
-            return try piiCheck?()
+        // A `run` gathers the checks as soon as its rows are in, while its load validates the
+        // foreign keys (``EarlyChecks``); the figures only the load's end settles are read now.
+        var findings: ReconcileFindings
+        if let early = earlyChecks?.reconcile.take(runID: runID, logger: logger) {
+            findings = early
+            try findings.settled.settle(&findings.checks, on: connection)
+        } else {
+            findings = try gatherFindings(manifest, mapping: mapping, runID: runID, connection: connection, settled: LoadSettledChecks())
         }
-        let ((memberAndLedgerChecks, ledger), piiResult) = try piiJob.alongside {
-            () throws(MigrationError) -> ([Check], (counts: LedgerStageCounts, figures: LedgerFigures)?) in
-            let checks = try reconciler.run(runID: runID, counts: counts, legs: mapping.members.genealogy.legs)
-            guard mapping.ledger != nil else { return (checks, nil) }
-            guard let ledgerExtract = manifest.ledgerExtract, let ledgerCleanse = manifest.ledgerCleanse, let ledgerTransform = manifest.ledgerTransform else {
-                throw Self.missing("transform")
-            }
-            let ledgerCounts = LedgerStageCounts(entriesExtract: ledgerExtract.entries, balancesExtract: ledgerExtract.balances, cleanse: ledgerCleanse, transform: ledgerTransform)
-            let verified = earlyChecks?.ledger.take(runID: runID, logger: logger)
-            let (ledgerChecks, figures) = try LedgerReconciler(connection: connection, logger: logger).run(runID: runID, counts: ledgerCounts, verified: verified)
-            return (checks + ledgerChecks, (ledgerCounts, figures))
-        }
-        var checks = memberAndLedgerChecks + (piiResult?.0 ?? [])
-        let pii = piiResult?.1
-        var delta: DeltaFigures?
-        let deltaReconciler = DeltaReconciler(connection: connection, logger: logger)
-        let isDelta = try deltaReconciler.isDelta(runID: runID)
-        var commission: CommissionFigures?
-        if mapping.commission != nil {
-            guard let cleansed = manifest.commissionCleanse, let transformed = manifest.commissionTransform else { throw Self.missing("transform") }
-            let (commissionChecks, figures) = try CommissionReconciler(connection: connection, logger: logger)
-                .run(runID: runID, delta: isDelta, cleanse: cleansed, transform: transformed)
-            checks += commissionChecks
-            commission = figures
-        }
-        if isDelta {
-            let contents = RunContents(pii: transform.piiMembers != nil, ledger: mapping.ledger != nil, commission: mapping.commission != nil)
-            let tables = TargetTables.deltaCounted(for: contents).map { ($0.deltaName ?? $0.bareName, $0.name) }
-            delta = try deltaReconciler.figures(runID: runID, tables: tables)
-        }
-        let (duplicatesCheck, duplicatePairs) = try DuplicateCandidateReconciler(connection: connection)
-            .run(runID: runID, expected: transform.duplicateCandidates)
-        checks.append(duplicatesCheck)
+        var checks = findings.checks
         checks += SourceChecks.checks(
             EntityTally.all(
-                counts: counts, ledger: ledger?.counts, commission: manifest.commissionCleanse, commissionExtract: manifest.commissionExtract ?? []
+                counts: counts, ledger: findings.ledger?.counts, commission: manifest.commissionCleanse, commissionExtract: manifest.commissionExtract ?? []
             ),
             maxQuarantineRatio: mapping.maxQuarantineRatio
         )
@@ -68,11 +36,14 @@ extension Pipeline {
             runID: runID, generatedAt: ISO8601DateFormatter().string(from: Date()),
             target: described.endpoint, source: manifest.source, connection: described.transport
         )
-        manifest.recordTiming("reconcile", since: started)
+        // Since the checks began, when a `run` gathered them as its load ended.
+        manifest.recordTiming("reconcile", since: min(started, findings.started))
         facts.timings = manifest.timings
-        var report = MigrationReport(counts: counts, checks: checks, mapping: mapping, run: facts, ledger: ledger, pii: pii, delta: delta)
-        report.addDuplicateCandidates(duplicatePairs)
-        if let commission, let cleansed = manifest.commissionCleanse {
+        var report = MigrationReport(
+            counts: counts, checks: checks, mapping: mapping, run: facts, ledger: findings.ledger, pii: findings.pii, delta: findings.delta
+        )
+        report.addDuplicateCandidates(findings.duplicatePairs)
+        if let commission = findings.commission, let cleansed = manifest.commissionCleanse {
             report.addCommission(commission, entities: cleansed.entities, extracted: manifest.commissionExtract ?? [])
         }
         let exceptionsPath = "\(work.path)/\(ExceptionsCSV.fileName)"
@@ -91,6 +62,64 @@ extension Pipeline {
             report: report, jsonPath: paths.json, markdownPath: paths.markdown, htmlPath: paths.html,
             exceptionsPath: exceptionsPath, exceptions: exceptions, target: described
         )
+    }
+
+    /// Reconcile's checks on the target for run `runID`, and the figures its report shows, in the
+    /// report's order but for the source checks; the figures `settled` holds open are read later.
+    /// Reads only: a `run` gathers them on a connection of its own while its load validates keys.
+    func gatherFindings(
+        _ manifest: RunManifest, mapping: Mapping, runID: Int, connection: PostgresConnection, settled: LoadSettledChecks
+    ) throws(MigrationError) -> ReconcileFindings {
+        let started = ContinuousClock.now
+        guard let extract = manifest.extract, let cleanse = manifest.cleanse, let transform = manifest.transform else {
+            throw Self.missing("transform")
+        }
+        let counts = StageCounts(extract: extract, cleanse: cleanse, transform: transform)
+        // The PII round trip reads other tables than the ledger's check: it runs beside it, on
+        // its own connection and thread; its checks are listed after the ledger's as before. A
+        // `run` may have started it already, while its ledger loaded (``EarlyChecks``).
+        let piiCheck = try piiRoundTrip(manifest, mapping: mapping, runID: runID, connInfo: connection.siblingConnInfo)
+        let early = earlyChecks?.pii
+        let piiJob = BackgroundJob(name: "mlm-migrate.reconcile.pii") { [piiCheck, logger] () throws(MigrationError) -> ([Check], PIIFigures)? in
+            if let value = early?.take(runID: runID, logger: logger) { return value }
+            return try piiCheck?()
+        }
+        let ((memberAndLedgerChecks, ledger), piiResult) = try piiJob.alongside {
+            () throws(MigrationError) -> ([Check], (counts: LedgerStageCounts, figures: LedgerFigures)?) in
+            let checks = try Reconciler(connection: connection, logger: logger)
+                .run(runID: runID, counts: counts, legs: mapping.members.genealogy.legs, settled: settled)
+            guard mapping.ledger != nil else { return (checks, nil) }
+            guard let ledgerExtract = manifest.ledgerExtract, let ledgerCleanse = manifest.ledgerCleanse, let ledgerTransform = manifest.ledgerTransform else {
+                throw Self.missing("transform")
+            }
+            let ledgerCounts = LedgerStageCounts(entriesExtract: ledgerExtract.entries, balancesExtract: ledgerExtract.balances, cleanse: ledgerCleanse, transform: ledgerTransform)
+            let verified = earlyChecks?.ledger.take(runID: runID, logger: logger)
+            let (ledgerChecks, figures) = try LedgerReconciler(connection: connection, logger: logger)
+                .run(runID: runID, counts: ledgerCounts, verified: verified, settled: settled)
+            return (checks + ledgerChecks, (ledgerCounts, figures))
+        }
+        var findings = ReconcileFindings(checks: memberAndLedgerChecks + (piiResult?.0 ?? []), settled: settled, started: started)
+        findings.ledger = ledger
+        findings.pii = piiResult?.1
+        let deltaReconciler = DeltaReconciler(connection: connection, logger: logger)
+        let isDelta = try deltaReconciler.isDelta(runID: runID)
+        if mapping.commission != nil {
+            guard let cleansed = manifest.commissionCleanse, let transformed = manifest.commissionTransform else { throw Self.missing("transform") }
+            let (commissionChecks, figures) = try CommissionReconciler(connection: connection, logger: logger)
+                .run(runID: runID, delta: isDelta, cleanse: cleansed, transform: transformed, settled: settled)
+            findings.checks += commissionChecks
+            findings.commission = figures
+        }
+        if isDelta {
+            let contents = RunContents(pii: transform.piiMembers != nil, ledger: mapping.ledger != nil, commission: mapping.commission != nil)
+            let tables = TargetTables.deltaCounted(for: contents).map { ($0.deltaName ?? $0.bareName, $0.name) }
+            findings.delta = try deltaReconciler.figures(runID: runID, tables: tables)
+        }
+        let (duplicatesCheck, duplicatePairs) = try DuplicateCandidateReconciler(connection: connection)
+            .run(runID: runID, expected: transform.duplicateCandidates)
+        findings.checks.append(duplicatesCheck)
+        findings.duplicatePairs = duplicatePairs
+        return findings
     }
 
     /// Reconcile's PII round trip for run `runID` on a new connection (`connInfo`), as a job to
@@ -113,6 +142,26 @@ extension Pipeline {
     }
 }
 
+/// What reconcile read from the target for one run, before the report is made of it.
+struct ReconcileFindings: @unchecked Sendable {
+    var checks: [Check]
+    /// The checks left open until the load has finished, and how to read them.
+    let settled: LoadSettledChecks
+    var ledger: (counts: LedgerStageCounts, figures: LedgerFigures)?
+    var pii: PIIFigures?
+    var delta: DeltaFigures?
+    var commission: CommissionFigures?
+    var duplicatePairs: [DuplicateCandidateFigure] = []
+    /// When reconcile began reading them.
+    let started: ContinuousClock.Instant
+
+    init(checks: [Check], settled: LoadSettledChecks, started: ContinuousClock.Instant) {
+        self.checks = checks
+        self.settled = settled
+        self.started = started
+    }
+}
+
 /// Checks a whole `run` starts before its reconcile, for that reconcile to take, in this process
 /// only (nothing is kept on disk: a later command checks afresh). The PII round trip reads only
 /// the members' keys and PII, which no later step of the load writes: it starts once the load is
@@ -121,12 +170,20 @@ extension Pipeline {
 /// Likewise the ledger's read-back (``LedgerVerifier``) once the wallets are in, as the entries
 /// load: it reads the members whose entries are all committed (``EntryFrontier``) and waits for
 /// more; the digest the load records at its end is read by reconcile itself.
+///
+/// And the rest of reconcile's reads (``Pipeline/gatherFindings(_:mapping:runID:connection:settled:)``)
+/// once the last row is committed, while the load validates the foreign keys it dropped (a scan
+/// of the entries on one core): they take the two above, and leave open the checks of the keys
+/// and of the digest the load records last (``LoadSettledChecks``), which reconcile reads.
 final class EarlyChecks: @unchecked Sendable {
     let pii = EarlyCheck<([Check], PIIFigures)>(name: "mlm-migrate.reconcile.pii.early", what: "the PII round trip")
     let ledger = EarlyCheck<LedgerVerification>(name: "mlm-migrate.reconcile.ledger.early", what: "the ledger's read-back")
+    let reconcile = EarlyCheck<ReconcileFindings>(name: "mlm-migrate.reconcile.early", what: "reconcile's checks")
 
-    /// Waits for whatever was started and not handed over, dropping the results.
+    /// Waits for whatever was started and not handed over, dropping the results (reconcile's
+    /// first: it takes the other two).
     func drain() {
+        reconcile.drain()
         pii.drain()
         ledger.drain()
     }

@@ -318,7 +318,11 @@ public struct Pipeline {
         manifest.loadPending = true
         try work.writeManifest(manifest)
         guard manifest.transformPending == true else {
-            return try finishLoad(try loadRetrying(manifest, target, fresh: fresh, info: info, finishingTransform: nil), manifest, started, resuming)
+            let settled = manifest
+            return try finishLoad(
+                try loadRetrying(manifest, target, fresh: fresh, info: info, finishingTransform: nil) { () throws(MigrationError) in settled },
+                manifest, started, resuming
+            )
         }
         // `run` left the ledger and commission state to transform here, on a second thread, while
         // the members, their quarantine and PII load; the loader waits for it before their steps.
@@ -333,7 +337,12 @@ public struct Pipeline {
         }
         let loaded: Result<(LoadSummary, ConnectedTarget), MigrationError>
         do throws(MigrationError) {
-            loaded = .success(try loadRetrying(manifest, target, fresh: fresh, info: info, finishingTransform: finishing))
+            loaded = .success(try loadRetrying(manifest, target, fresh: fresh, info: info, finishingTransform: finishing) {
+                () throws(MigrationError) in
+                var finished = transformed
+                finished.record(try pending.wait())
+                return finished
+            })
         } catch {
             loaded = .failure(error)
         }
@@ -431,11 +440,35 @@ public struct Pipeline {
         }
     }
 
+    /// With ``earlyChecks`` (a whole `run`'s first load, no batch limit): the load's hook that
+    /// gathers reconcile's checks once the last row is committed, on a connection of its own,
+    /// while the load validates the foreign keys it adds back (``EarlyChecks``).
+    private func earlyReconcile(
+        _ manifest: RunManifest, settled: @escaping () throws(MigrationError) -> RunManifest
+    ) -> ((Int, PostgresConnection) -> Void)? {
+        guard let earlyChecks, maxBatches == nil, manifest.delta == nil else { return nil }
+        return { [self] runID, connection in
+            guard !earlyChecks.reconcile.isStarted else { return }
+            logger.info("reconciling while the foreign keys are validated", metadata: ["run_id": "\(runID)"])
+            let connInfo = connection.siblingConnInfo
+            earlyChecks.reconcile.start(runID: runID) { [self] () throws(MigrationError) in
+                let manifest = try settled()
+                return try gatherFindings(
+                    manifest, mapping: try workMapping(manifest), runID: runID,
+                    connection: try PostgresConnection(connInfo, logger: logger), settled: LoadSettledChecks(deferred: true)
+                )
+            }
+        }
+    }
+
     /// Loads `info`'s run into the target. A transient database error (connection lost,
     /// serialization failure...) is retried with backoff on a new connection, resuming from the
     /// last committed batch.
+    /// `settled` gives the manifest with every stage's figures recorded, once the loader has
+    /// waited for any Transform pending (for reconcile's checks begun before the load ends).
     private func loadRetrying(
-        _ manifest: RunManifest, _ target: String?, fresh: Bool, info: RunInfo, finishingTransform: (() throws(MigrationError) -> RunInfo)?
+        _ manifest: RunManifest, _ target: String?, fresh: Bool, info: RunInfo, finishingTransform: (() throws(MigrationError) -> RunInfo)?,
+        settled: @escaping () throws(MigrationError) -> RunManifest
     ) throws(MigrationError) -> (LoadSummary, ConnectedTarget) {
         var fresh = fresh
         var attempt = 0
@@ -454,6 +487,7 @@ public struct Pipeline {
                 loader.finishingTransform = finishingTransform
                 loader.entryFrontier = frontier
                 loader.stepStarting = earlyStart(manifest, frontier: frontier)
+                loader.rowsLoaded = earlyReconcile(manifest, settled: settled)
                 return (try loader.run(transformDirectory: work.file("transform"), info: info, progress: progress), described)
             } catch {
                 // While it restarts, the database is briefly unreachable: also worth a retry then.

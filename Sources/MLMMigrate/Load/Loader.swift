@@ -197,6 +197,7 @@ public struct Loader {
                 }
                 if complete { keys?.restore(TargetTables.foreignKeysSettled(after: index, of: steps)) }
             }
+            if complete { rowsLoaded?(runID, connection) }
             try keys?.finish()
             try TargetSchema.restoreBulkLoadForeignKeys(on: connection)
             if !complete {
@@ -237,6 +238,11 @@ public struct Loader {
     /// with the run and the load's connection (a `run` starts reconcile's PII round trip once
     /// the members' steps are done, while the ledger may still be transformed).
     public var stepStarting: ((LoadStep, Int, PostgresConnection) -> Void)?
+
+    /// Called once a first load's last row is committed, before it waits for the foreign keys it
+    /// adds back, with the run and the load's connection (a `run` gathers reconcile's checks
+    /// meanwhile, on a connection of its own).
+    public var rowsLoaded: ((Int, PostgresConnection) -> Void)?
 
     /// Waits for ``finishingTransform``, then records the run's counts and its whole plan.
     private func finishTransform(runID: Int, steps: [LoadStep], in directory: String, tracker: LoadProgress) throws(MigrationError) -> RunInfo {

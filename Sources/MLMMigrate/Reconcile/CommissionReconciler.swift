@@ -23,7 +23,11 @@ public struct CommissionReconciler {
         self.logger = logger
     }
 
-    public func run(runID: Int, delta: Bool, cleanse: CommissionCleanseSummary, transform: CommissionTransformSummary) throws(MigrationError) -> ([Check], CommissionFigures) {
+    /// `settled`: reads the check of the commission tables' foreign keys now, or once the load ends.
+    public func run(
+        runID: Int, delta: Bool, cleanse: CommissionCleanseSummary, transform: CommissionTransformSummary,
+        settled: LoadSettledChecks = LoadSettledChecks()
+    ) throws(MigrationError) -> ([Check], CommissionFigures) {
         var checks: [Check] = []
         for counts in cleanse.entities {
             checks.append(Check(
@@ -60,11 +64,11 @@ public struct CommissionReconciler {
             }
         }
         let keyed = written.map(\.0)
-        checks.append(Check(
+        checks.append(try settled.check(
             name: "commission.foreign_keys_enforced",
             description: "orders, carry-forwards, rank changes and payouts reference their member, period and ranks: enforced and validated",
-            expected: String(keyed.flatMap(\.bulkLoadForeignKeys).count), actual: try TargetSchema.enforcedForeignKeys(of: keyed, on: connection)
-        ))
+            expected: String(keyed.flatMap(\.bulkLoadForeignKeys).count), on: connection
+        ) { connection throws(MigrationError) in try TargetSchema.enforcedForeignKeys(of: keyed, on: connection) })
         let inconsistent = try count("""
             SELECT count(*) FROM (
                 SELECT previous_rank, lag(rank) OVER (PARTITION BY member_id ORDER BY achieved_at, rank) AS before FROM mlm.rank_history

@@ -81,22 +81,19 @@ public struct LedgerReconciler {
     }
 
     /// `verified`: the run's entries and wallets already read back and recomputed
-    /// (``LedgerVerifier/verify(runID:)`` once the ledger's load steps were done, by a `run`
-    /// while its commission state loaded); the digest the load records at its end is read here.
-    public func run(runID: Int, counts: LedgerStageCounts, verified: LedgerVerification? = nil) throws(MigrationError) -> (checks: [Check], figures: LedgerFigures) {
+    /// (``LedgerVerifier/verify(runID:)``, by a `run` as its entries loaded). The digest the load
+    /// records at its end and the foreign keys' check are read by `settled`, now or once the load ends.
+    public func run(
+        runID: Int, counts: LedgerStageCounts, verified: LedgerVerification? = nil, settled: LoadSettledChecks = LoadSettledChecks()
+    ) throws(MigrationError) -> (checks: [Check], figures: LedgerFigures) {
         let run = String(runID)
         var checks: [Check] = []
         func count(_ sql: String, _ parameters: [String?]? = nil) throws(MigrationError) -> Int { Int(try connection.scalar(sql, parameters ?? [run]) ?? "0") ?? 0 }
         let scope = ReconcileScope(runID: runID)
 
         // One streamed read of every entry gives the counts, the totals and the hash checks.
-        var verification: LedgerVerification
-        if var verified {
-            verified.storedRunDigest = try LedgerVerifier(connection: connection).storedRunDigest(runID: runID)
-            verification = verified
-        } else {
-            verification = try LedgerVerifier(connection: connection).verify(runID: runID)
-        }
+        let verification: LedgerVerification
+        if let verified { verification = verified } else { verification = try LedgerVerifier(connection: connection).verify(runID: runID) }
         let entries = verification.entries
         let entriesQuarantined = try count("SELECT count(*) FROM mlm_migration.quarantine WHERE run_id = $1::bigint AND entity = 'wallet_entries'")
         checks.append(Check(
@@ -171,15 +168,19 @@ public struct LedgerReconciler {
             for finding in kept.findings.prefix(20) { logger.error("kept wallet finding", metadata: ["finding": "\(finding)"]) }
         }
         checks.append(Check(name: "ledger.run_digest", description: "run digest recomputed from the target's entries = the one Transform computed", expected: counts.transform.runDigest, actual: verification.runDigest))
-        checks.append(Check(name: "ledger.run_digest_recorded", description: "run digest recorded in mlm_migration.runs = the one Transform computed", expected: counts.transform.runDigest, actual: verification.storedRunDigest ?? "none"))
+        checks.append(try settled.check(
+            name: "ledger.run_digest_recorded", description: "run digest recorded in mlm_migration.runs = the one Transform computed",
+            expected: counts.transform.runDigest, on: connection
+        ) { connection throws(MigrationError) in try LedgerVerifier(connection: connection).storedRunDigest(runID: runID) ?? "none" })
         for finding in verification.findings.prefix(20) { logger.error("ledger finding", metadata: ["finding": "\(finding)"]) }
 
-        let constraints = try TargetSchema.enforcedForeignKeys(of: [TargetTables.wallets, TargetTables.walletEntries], on: connection)
-        checks.append(Check(
+        checks.append(try settled.check(
             name: "ledger.foreign_keys_enforced",
             description: "entries reference their wallet and their counterparty, wallets their member: enforced and validated",
-            expected: "3", actual: constraints
-        ))
+            expected: "3", on: connection
+        ) { connection throws(MigrationError) in
+            try TargetSchema.enforcedForeignKeys(of: [TargetTables.wallets, TargetTables.walletEntries], on: connection)
+        })
 
         var variances: [LedgerFigures.Variance] = []
         for row in try connection.query("""

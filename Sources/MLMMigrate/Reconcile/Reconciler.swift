@@ -37,7 +37,8 @@ public struct Reconciler {
         return runID
     }
 
-    public func run(runID: Int, counts: StageCounts, legs: [String]) throws(MigrationError) -> [Check] {
+    /// `settled`: reads the check of the genealogy's foreign keys now, or once the load ends.
+    public func run(runID: Int, counts: StageCounts, legs: [String], settled: LoadSettledChecks = LoadSettledChecks()) throws(MigrationError) -> [Check] {
         let run = String(runID)
         var checks: [Check] = []
         let scope = ReconcileScope(runID: runID)
@@ -107,13 +108,14 @@ public struct Reconciler {
         checks.append(Check(name: "genealogy.orphan_placements", description: "members whose placement_id matches no member", expected: "0", actual: orphans.count > 1 ? (orphans[1] ?? "?") : "?"))
         checks.append(Check(name: "genealogy.leg_clashes", description: "placement parents with two members on one leg", expected: "0", actual: orphans.count > 2 ? (orphans[2] ?? "?") : "?"))
 
-        let constraints = try TargetSchema.enforcedForeignKeys(of: [TargetTables.members], on: connection)
-        checks.append(Check(name: "genealogy.foreign_keys_enforced", description: "both genealogy foreign keys exist and are validated", expected: "2", actual: constraints))
+        checks.append(try settled.check(
+            name: "genealogy.foreign_keys_enforced", description: "both genealogy foreign keys exist and are validated", expected: "2", on: connection
+        ) { connection throws(MigrationError) in try TargetSchema.enforcedForeignKeys(of: [TargetTables.members], on: connection) })
 
         let digests = try contentDigests(runID: runID)
         checks.append(Check(name: "content.members_digest", description: "SHA-256 of mlm.members read back = SHA-256 of the rows Transform produced", expected: counts.transform.membersDigest, actual: digests.members))
         checks.append(Check(name: "content.id_map_digest", description: "SHA-256 of mlm_migration.id_map read back = SHA-256 of the crosswalk Transform produced", expected: counts.transform.idMapDigest, actual: digests.idMap))
-        let failed = checks.filter { !$0.passed }.map(\.name)
+        let failed = checks.filter { !$0.passed && !settled.isOpen($0.name) }.map(\.name)
         logger.info("reconciled", metadata: ["run_id": "\(runID)", "checks": "\(checks.count)", "failed": "\(failed)"])
         return checks
     }

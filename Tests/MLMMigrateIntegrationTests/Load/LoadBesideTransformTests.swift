@@ -6,11 +6,12 @@ import Testing
 /// A `run` transforms only the members, then its load transforms the ledger and commission
 /// state on a second thread while the members, their quarantine and PII go in
 /// (``Pipeline/transform(delta:target:releasing:besideLoad:)``, ``Loader/finishingTransform``),
-/// and starts reconcile's PII round trip while the ledger and commission state go in, and the
-/// ledger's read-back as the wallet entries go in.
+/// and starts reconcile's PII round trip while the ledger and commission state go in, the
+/// ledger's read-back as the wallet entries go in, and the rest of reconcile once every row is
+/// in, while the load adds its foreign keys back.
 @Suite struct LoadBesideTransformTests {
-    /// The PII round trip and the ledger's read-back begun during the load give the report a
-    /// reconcile run afterwards gives.
+    /// The PII round trip, the ledger's read-back and the rest of the checks begun during the
+    /// load give the report a reconcile run afterwards gives.
     @Test func aRunChecksThePIIAndTheLedgerWhileTheRestLoadsAndReportsWhatAFreshCheckFinds() throws {
         let work = try TemporaryDirectory()
         let target = try TestPostgres.freshDatabase("earlypii")
@@ -34,7 +35,17 @@ import Testing
         #expect(lastWallets < ledgerRead && ledgerRead < firstEntries)
         #expect(lines.filter { $0.contains("reading the ledger back as its entries load") }.count == 1)
         #expect(lines.filter { $0.contains("\"reconciled ledger\"") }.count == 1)
+        // The rest of reconcile's reads begin once the last row is in, before the load has
+        // added its foreign keys back; what only the load's end settles is read after it.
+        let gathering = try #require(lines.firstIndex { $0.contains("reconciling while the foreign keys are validated") })
+        let lastRows = try #require(lines.lastIndex { $0.contains("\"batch committed\"") })
+        let loadFinished = try #require(lines.firstIndex { $0.contains("\"load finished\"") })
+        #expect(lastRows < gathering && gathering < loadFinished)
+        #expect(lines.filter { $0.contains("reconciling while the foreign keys are validated") }.count == 1)
+        #expect(lines.filter { $0.contains("\"reconciled\"") }.count == 1)
         #expect(!lines.contains { $0.contains("begun during the load failed") }, "\(run.stderr)")
+        let report = try String(contentsOfFile: "\(work.path)/report.md", encoding: .utf8)
+        #expect(!report.contains(LoadSettledChecks.openFigure))
 
         func digest() throws -> String {
             let data = try Data(contentsOf: URL(fileURLWithPath: "\(work.path)/report.json"))
