@@ -493,6 +493,10 @@ public struct Pipeline {
                 // While it restarts, the database is briefly unreachable: also worth a retry then.
                 let retryable = error.isTransient || (attempt > 0 && error.code == ErrorCode.targetUnreachable.rawValue)
                 guard retryable, attempt < retryDelays.count else { throw error }
+                // Reconcile's checks begun once the rows were in are dropped (they may have taken
+                // the PII round trip and the read-back, which the retry's steps then begin
+                // again): the retry gathers them afresh, never beside a gather still running.
+                earlyChecks?.reconcile.drain()
                 logger.warning("transient database error; resuming the load", metadata: ["error": "\(error)", "retry_in_seconds": "\(retryDelays[attempt])"])
                 usleep(UInt32(retryDelays[attempt] * 1_000_000))
                 attempt += 1
@@ -515,13 +519,10 @@ public struct Pipeline {
         var pipeline = self
         let early = EarlyChecks()
         pipeline.earlyChecks = early
-        do throws(MigrationError) {
-            return try pipeline.runStages(source: source, mappingPath: mappingPath, target: target, delta: delta)
-        } catch {
-            // Checks begun by a load that then failed end before this call does.
-            early.drain()
-            throw error
-        }
+        // Checks begun by a load end before this call does, whatever its outcome (a retried load
+        // may have begun some its reconcile never took).
+        defer { early.drain() }
+        return try pipeline.runStages(source: source, mappingPath: mappingPath, target: target, delta: delta)
     }
 
     private func runStages(source: String, mappingPath: String, target: String?, delta: Bool) throws(MigrationError) -> Outcome? {

@@ -58,6 +58,43 @@ import Testing
         #expect(try digest() == early)
     }
 
+    /// Every session of the target cut several times while a `run` loads and reconciles (its
+    /// early checks begun, dropped, begun again by the load's retries): the same command, run
+    /// again as long as one fails, ends with every check passed and the report a fresh
+    /// `reconcile` gives.
+    @Test func aRunWhoseSessionsAreCutFinishesWithTheReportAFreshCheckGives() throws {
+        let work = try TemporaryDirectory()
+        let target = try TestPostgres.freshDatabase("earlycut")
+        let database = String(try #require(target.split(separator: " ").first { $0.hasPrefix("dbname=") }?.dropFirst(7)))
+        let other = try TestPostgres.freshDatabase("earlycutother")
+        let arguments = WorkDirectoryIntegrityTests.runArguments(work.path, target, ["--log-level", "warning", "--batch-size", "500"])
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            for delay in [1.0, 0.7, 0.7, 0.7, 0.7, 0.7] {
+                usleep(UInt32(delay * 1_000_000))
+                _ = try? PostgresConnection(other).query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [database]
+                )
+            }
+            done.signal()
+        }
+        var runs = [try ToolRun.run("mlm-migrate", arguments)]
+        done.wait()
+        while runs.last?.status != 0 && runs.count < 6 { runs.append(try ToolRun.run("mlm-migrate", arguments)) }
+        let last = try #require(runs.last)
+        #expect(last.status == 0 && last.stdout.contains(", 0 failed"), "\(runs.map { $0.stdout + $0.stderr })")
+        let retried = runs.contains { $0.stderr.contains("transient database error; resuming the load") }
+        print("early checks under cuts: \(runs.count) runs, load retried: \(retried)")
+        #expect(retried || runs.count > 1, "no cut landed: \(runs.map(\.stderr))")
+
+        let data = try Data(contentsOf: URL(fileURLWithPath: "\(work.path)/report.json"))
+        let early = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["contentDigest"] as? String)
+        let again = try ToolRun.run("mlm-migrate", ["reconcile", "--work-dir", work.path, "--target", target, "--kek-file", TestKeys.kekFile, "--no-progress"])
+        #expect(again.status == 0 && again.stdout.contains(", 0 failed"), "\(again.stdout)\(again.stderr)")
+        let fresh = try Data(contentsOf: URL(fileURLWithPath: "\(work.path)/report.json"))
+        #expect((try JSONSerialization.jsonObject(with: fresh) as? [String: Any])?["contentDigest"] as? String == early)
+    }
+
     /// Vendor 2's sample extracted and cleansed once, in a work directory to copy.
     private static func cleansed() throws -> TemporaryDirectory {
         let directory = try TemporaryDirectory()
