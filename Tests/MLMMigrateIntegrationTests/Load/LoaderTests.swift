@@ -58,7 +58,7 @@ import Testing
         } throws: { ($0 as? MigrationError)?.message.contains("23503") == true }
     }
 
-    /// The keys of a finished table go back while later steps load, on a second connection:
+    /// The keys of a finished table go back while later steps load, on connections of their own:
     /// the members' before the last wallet entries are in; every key goes back that way, so the
     /// load's own final restore finds none missing.
     @Test func theKeysOfFinishedTablesGoBackWhileLaterStepsLoad() throws {
@@ -75,6 +75,14 @@ import Testing
             return Int(line[range.upperBound...].prefix { $0.isNumber })
         }
         #expect(keys.reduce(0, +) == TargetTables.bulkLoadForeignKeys.count, "\(restored)")
+        // One key at a time per table, its key on the members first: the entries' key on their
+        // counterparty (a member) goes in before their key on their wallet, which waits for it
+        // (they alter one table); the commission tables' keys wait for it too (the members).
+        func restoredAt(_ key: String) throws -> Int {
+            try #require(restored.firstIndex { $0.contains("\"key\":\"\(key)\"") }, "\(restored)")
+        }
+        #expect(try restoredAt("wallet_entries_counterparty_fkey") < (try restoredAt("wallet_entries_wallet_fkey")))
+        #expect(try restoredAt("wallet_entries_counterparty_fkey") < (try restoredAt("orders_member_id_fkey")))
         let members = try #require(lines.firstIndex { $0.contains("foreign keys added back") && $0.contains("mlm.members") })
         let lastEntries = try #require(lines.lastIndex { $0.contains("\"batch committed\"") && $0.contains("\"entity\":\"wallet_entries\"") })
         #expect(members < lastEntries)
