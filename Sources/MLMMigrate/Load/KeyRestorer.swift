@@ -1,7 +1,7 @@
 import Logging
 
-/// Adds back the bulk-load foreign keys of the tables a first load has finished, on its own
-/// connection, while the load's next steps copy: the members' keys while their PII loads, the
+/// Adds back the bulk-load foreign keys of the tables a first load has finished, on connections
+/// of its own, while the load's next steps copy: the members' keys while their PII loads, the
 /// wallets' while the entries load, the entries' while the commission state loads. Validating
 /// a key scans its table and the one it references; no later step writes either (parents load
 /// first, ``TargetTables/foreignKeysSettled(after:of:)``), so the `ALTER TABLE` waits on no lock
@@ -48,8 +48,14 @@ final class KeyRestorer: @unchecked Sendable {
             let job = BackgroundJob(name: "mlm-migrate.load.keys") { () throws(MigrationError) in
                 for earlier in before { try earlier.wait() }
                 let started = ContinuousClock.now
-                let connection = try PostgresConnection(connInfo, logger: logger)
-                try TargetSchema.restoreBulkLoadForeignKeys(on: connection, only: [name])
+                do throws(MigrationError) {
+                    let connection = try PostgresConnection(connInfo, logger: logger)
+                    try TargetSchema.restoreBulkLoadForeignKeys(on: connection, only: [name])
+                } catch {
+                    // Each failure is logged once, here: the keys that waited for this one rethrow it.
+                    logger.error("a foreign key could not be added back", metadata: ["key": "\(name)", "error": "\(error)"])
+                    throw error
+                }
                 logger.info("foreign keys added back while the load goes on", metadata: [
                     "tables": "\(table)", "keys": "1", "key": "\(name)",
                     "milliseconds": "\(StageTiming.milliseconds(since: started))",

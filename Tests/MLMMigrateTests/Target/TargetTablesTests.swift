@@ -87,4 +87,14 @@ import Foundation
         #expect(keys.count == 19)
         for key in keys { #expect(key.key.name.hasPrefix(key.table.split(separator: ".").last.map(String.init) ?? "")) }
     }
+
+    /// Every key's referenced table is read as one of the target's tables, as its `ALTER TABLE`
+    /// locks it: the key restorer orders its jobs by these names (a misread name would let two
+    /// jobs on one table run at once).
+    @Test func everyReferencedTableIsATableOfTheTarget() {
+        let names = Set(TargetTables.all.map(\.name))
+        for key in TargetTables.bulkLoadForeignKeys {
+            #expect(names.contains(key.key.referencedTable), "\(key.key.name) references \(key.key.referencedTable)")
+        }
+    }
 }
