@@ -329,20 +329,17 @@ public struct Pipeline {
         let pending = BackgroundJob(name: "mlm-migrate.transform.ledger") { [self, manifest] () throws(MigrationError) in
             try transformLedgerAndCommission(manifest, progress: false)
         }
+        // The manifest with the rest of Transform recorded, once it is done.
         let transformed = manifest
-        let finishing = { [self] () throws(MigrationError) -> RunInfo in
+        let finished = { () throws(MigrationError) -> RunManifest in
             var finished = transformed
             finished.record(try pending.wait())
-            return try runInfo(finished, mapping: mapping)
+            return finished
         }
+        let finishing = { [self] () throws(MigrationError) -> RunInfo in try runInfo(try finished(), mapping: mapping) }
         let loaded: Result<(LoadSummary, ConnectedTarget), MigrationError>
         do throws(MigrationError) {
-            loaded = .success(try loadRetrying(manifest, target, fresh: fresh, info: info, finishingTransform: finishing) {
-                () throws(MigrationError) in
-                var finished = transformed
-                finished.record(try pending.wait())
-                return finished
-            })
+            loaded = .success(try loadRetrying(manifest, target, fresh: fresh, info: info, finishingTransform: finishing, settled: finished))
         } catch {
             loaded = .failure(error)
         }
