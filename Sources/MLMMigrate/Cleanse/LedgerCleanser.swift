@@ -74,6 +74,8 @@ public struct LedgerCleanser {
             keepFirst: mapping.rules.duplicateTxnPolicy == .keepFirst, heldLimit: heldLimit
         )
         let reader = try StageFileReader(path: paths.entriesExtract, expecting: MemberStageLayout.extractBookkeeping + mapping.entries.columns.map(\.field))
+        // Read once, start to end: its pages leave the cache as they are passed, for the writes.
+        reader.dropCachedPages(behind: 0)
         let line = ProgressLine("cleanse wallet entries", enabled: progress)
         // Batches of lines go through the row rules on two threads; results are taken in order,
         // so the quarantine and the sort see rows exactly in source order.

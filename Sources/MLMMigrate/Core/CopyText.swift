@@ -314,6 +314,14 @@ public final class StageFileReader {
         columns = header.map { $0 ?? "" }
     }
 
+    /// Drops the file's cached pages that lie `lag` bytes or more behind this reader as it
+    /// reads (``ChunkedFileReader/dropBehind``): for a large file read once, start to end. `lag`
+    /// leaves room for other readers of the same file a little behind this one (they would read
+    /// a dropped page from disk again).
+    public func dropCachedPages(behind lag: Int) {
+        file.dropBehind = lag
+    }
+
     /// Opens a stage file and checks it has exactly the expected columns.
     public convenience init(path: String, expecting expected: [String]) throws(MigrationError) {
         try self.init(path: path)

@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 /// Sorts more records than fit in memory: each record is a key and a payload (bytes), ordered
@@ -324,18 +325,27 @@ private final class SpillBuffers: @unchecked Sendable {
     }
 }
 
-/// Reads one spilled run record by record through a 1 MiB buffer.
+/// Reads one spilled run record by record through a 1 MiB buffer. What it has read is freed
+/// from the run as it goes (a hole punched up to the last whole page read): the merge's scratch
+/// shrinks as it proceeds, so the work directory never holds the runs beside all of what the
+/// merge writes, and their cached pages are free for the caller's writes at once.
 private final class RunReader {
     private let path: String
     private let fd: Int32
     private var buffer: [UInt8] = []
+    /// Bytes read from the file so far, and the start of what is not yet freed.
+    private var offset = 0
+    private var freed = 0
+    /// False once the file system has refused a hole: the run is then freed at its close only.
+    private var punching = true
     private var start = 0
     private var keyRange = 0..<0
     private var payloadRange = 0..<0
 
     init(path: String) throws(MigrationError) {
         self.path = path
-        fd = open(path, O_RDONLY)
+        // Read and write: a hole can be punched only through a descriptor open for writing.
+        fd = open(path, O_RDWR)
         guard fd >= 0 else { throw MigrationError(.workdirUnreadable, "cannot reopen the sort run \(path)") }
         unlink(path)
         buffer.reserveCapacity(1 << 20)
@@ -381,9 +391,24 @@ private final class RunReader {
             if n == 0 { break }
             filled += n
         }
+        offset += filled - old
+        freeRead()
         buffer.removeSubrange(filled..<buffer.count)
         if buffer.count >= count { return true }
         if buffer.isEmpty { return false }
         throw MigrationError(.workdirCorrupt, "the sort run \(path) ends inside a record")
+    }
+
+    /// Punches out the whole pages read since the last hole (at least 1 MiB at a time, a
+    /// refill's worth): the reader never reads them again. A file system without holes keeps
+    /// them until the close.
+    private func freeRead() {
+        let upTo = offset & ~4_095
+        guard punching, upTo - freed >= 1 << 20 else { return }
+        if mlm_punch_hole(fd, Int64(freed), Int64(upTo - freed)) == 0 {
+            freed = upTo
+        } else {
+            punching = false
+        }
     }
 }

@@ -7,6 +7,12 @@ public final class ChunkedFileReader {
     public let path: String
     private let fd: Int32
     private var buffer: [UInt8]
+    /// The file offset after the last chunk read, and the end of the cached pages dropped.
+    private var offset: Int
+    private var dropped: Int
+    /// When set, the file's cached pages this many bytes or more behind the reader are dropped
+    /// from the page cache as it goes (``dropPassed()``); nil keeps them.
+    public var dropBehind: Int?
 
     /// Opens `path` for reading; throws `source.unreadable` naming the path (never its contents).
     public init(path: String, chunkSize: Int = 1 << 20, from offset: Int = 0) throws(MigrationError) {
@@ -22,6 +28,8 @@ public final class ChunkedFileReader {
         }
         self.fd = fd
         self.buffer = [UInt8](repeating: 0, count: chunkSize)
+        self.offset = offset
+        self.dropped = offset
     }
 
     deinit { close(fd) }
@@ -37,8 +45,25 @@ public final class ChunkedFileReader {
             throw MigrationError(.sourceUnreadable, "cannot read \(path): \(String(cString: strerror(errno)))")
         }
         if count == 0 { return false }
+        offset += count
+        if dropBehind != nil { dropPassed() }
         try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[0..<count])) }
         return true
+    }
+
+    /// Asks the kernel to drop the cached pages of the file that lie ``dropBehind`` bytes or
+    /// more behind the reader (whole pages, 8 MiB at a time; `POSIX_FADV_DONTNEED`). The data
+    /// stays on disk, and a later read finds it there. The memory is free at once for whatever
+    /// writes next (the stage's own output, PostgreSQL's tables and WAL): a one-pass read of a
+    /// stage file of gigabytes holds a few MiB of it in memory, not all of it. Pages not yet
+    /// written to disk stay cached (the kernel drops only clean ones). Advice only: a refusal
+    /// changes nothing.
+    private func dropPassed() {
+        guard let lag = dropBehind else { return }
+        let upTo = (offset - lag) & ~4_095
+        guard upTo - dropped >= 8 << 20 else { return }
+        _ = posix_fadvise(fd, off_t(dropped), off_t(upTo - dropped), 4 /* POSIX_FADV_DONTNEED */)
+        dropped = upTo
     }
 }
 

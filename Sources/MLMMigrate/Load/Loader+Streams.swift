@@ -87,6 +87,9 @@ final class StreamEnds: @unchecked Sendable {
 /// One stream of ``Loader/loadStreams``: its own connection and reader of the whole file; it
 /// passes over the other streams' batches.
 struct BatchStream: Sendable {
+    /// How far behind a stream its file's cached pages are dropped: a stream lagging the
+    /// others by more than this reads their pages from disk again.
+    static let dropLag = 64 << 20
     var connInfo: String
     var path: String
     var table: TargetTable
@@ -108,6 +111,9 @@ struct BatchStream: Sendable {
     func run(_ shared: PartitionStreams, _ ends: StreamEnds) {
         do throws(MigrationError) {
             let reader = try StageFileReader(path: path, expecting: table.columns)
+            // Every stream reads the whole file, each about where the others are: pages well
+            // behind this one leave the cache, for PostgreSQL's writes.
+            reader.dropCachedPages(behind: Self.dropLag)
             var batch = stream
             // False when the file ends before `lines` more rows are passed over.
             func pass(_ lines: Int) throws(MigrationError) -> Bool {

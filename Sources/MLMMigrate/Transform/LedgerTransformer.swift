@@ -54,6 +54,8 @@ public struct LedgerTransformer {
         let entriesPath = StageFile.cleanseWalletEntries.path(in: cleanseDirectory)
         let sorter = ExternalSorter(directory: scratch, name: "transform-wallet-entries")
         let reader = try StageFileReader(path: entriesPath, expecting: LedgerStageLayout.cleansedEntries)
+        // Read once, start to end: its pages leave the cache as they are passed, for the runs'.
+        reader.dropCachedPages(behind: 0)
         // Rows are read as bytes, field by field (no string per field): ``SortRecord``.
         var record = SortRecord()
         var line = reader.lineNumber

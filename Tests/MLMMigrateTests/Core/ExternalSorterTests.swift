@@ -99,6 +99,66 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
 
+    /// Bytes allocated on disk (`st_blocks`) and sizes of the deleted files under `directory`
+    /// this process holds open: the sort's runs during its merge (unlinked when reopened).
+    private func openDeletedFiles(under directory: String) throws -> (allocated: Int, size: Int) {
+        var total = (allocated: 0, size: 0)
+        for name in try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
+            guard let fd = Int32(name),
+                  let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(name)"),
+                  target.hasPrefix(directory + "/"), target.hasSuffix(" (deleted)") else { continue }
+            var status = stat()
+            guard fstat(fd, &status) == 0 else { continue }
+            total.allocated += Int(status.st_blocks) * 512
+            total.size += Int(status.st_size)
+        }
+        return total
+    }
+
+    @Test func freesWhatTheMergeHasReadAsItGoes() throws {
+        // Runs of about 8 MiB (half of a 16 MiB budget), several of them: the merge punches
+        // out what it has read, so near its end the runs hold a fraction of their bytes on disk.
+        let directory = try TemporaryDirectory()
+        let sorter = ExternalSorter(directory: directory.path, name: "holes", memoryBudget: 16 << 20)
+        var state: UInt64 = 11
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 11
+        }
+        let count = 20_000
+        let filler = [UInt8](repeating: 0x61, count: 2_000)
+        for index in 0..<count {
+            var key = withUnsafeBytes(of: next().bigEndian, Array.init)
+            key += withUnsafeBytes(of: UInt64(index).bigEndian, Array.init)
+            try sorter.append(key: key, payload: filler + withUnsafeBytes(of: UInt64(index).bigEndian, Array.init))
+        }
+        var seen = 0
+        var previous: [UInt8] = []
+        var ordered = true
+        var intact = true
+        var atStart = (allocated: 0, size: 0)
+        var nearEnd = (allocated: 0, size: 0)
+        try sorter.finish { key, payload in
+            if seen == 0 { atStart = (try? openDeletedFiles(under: directory.path)) ?? atStart }
+            if seen == count * 9 / 10 { nearEnd = (try? openDeletedFiles(under: directory.path)) ?? nearEnd }
+            if Array(key).lexicographicallyPrecedes(previous) { ordered = false }
+            // The payload is filler (a hole read back would give zeros) then the record's index,
+            // which is also the key's last 8 bytes.
+            if payload.count != 2_008 || memchr(payload.baseAddress!, 0, 2_000) != nil
+                || memcmp(payload.baseAddress! + 2_000, key.baseAddress! + key.count - 8, 8) != 0 { intact = false }
+            previous = Array(key)
+            seen += 1
+        }
+        #expect(seen == count)
+        #expect(ordered && intact)
+        // Nearly every byte is on disk when the merge begins (each run's first MiB is read,
+        // and freed, before the first record comes out); near its end, less than a third.
+        #expect(atStart.size > 30 << 20)
+        #expect(atStart.allocated >= atStart.size * 3 / 4)
+        #expect(nearEnd.size == atStart.size)
+        #expect(nearEnd.allocated < nearEnd.size / 3)
+    }
+
     @Test func sortsAnEmptyInput() throws {
         #expect(try sorted([], budget: 1 << 16).isEmpty)
     }

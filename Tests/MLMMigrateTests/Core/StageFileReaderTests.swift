@@ -81,6 +81,55 @@ import Testing
         #expect { _ = try reader.next() } throws: { ($0 as? MigrationError)?.message.contains("`mlm-migrate cleanse`") == true }
     }
 
+    /// The share of `path`'s pages in the page cache (`mincore` over a mapping of it).
+    private func cachedShare(_ path: String) -> Double {
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        var status = stat()
+        guard fd >= 0, fstat(fd, &status) == 0, status.st_size > 0 else { return -1 }
+        let size = Int(status.st_size)
+        guard let map = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), map != MAP_FAILED else { return -1 }
+        defer { munmap(map, size) }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        var pages = [UInt8](repeating: 0, count: (size + page - 1) / page)
+        guard mincore(map, size, &pages) == 0 else { return -1 }
+        return Double(pages.filter { $0 & 1 == 1 }.count) / Double(pages.count)
+    }
+
+    @Test func dropsThePagesItHasPassedFromTheCacheWhenAsked() throws {
+        // 46 MiB of rows, on disk (fsynced: clean pages can be dropped) and read once into the cache.
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/wallet_entries.tsv"
+        let writer = try StageFileWriter(path: path, columns: ["a", "b"])
+        let filler = String(repeating: "x", count: 4_000)
+        for row in 0..<12_000 { try writer.append([String(row), filler]) }
+        try writer.close()
+        func readAll(dropping: Bool) throws -> Int {
+            let reader = try StageFileReader(path: path, expecting: ["a", "b"])
+            if dropping { reader.dropCachedPages(behind: 0) }
+            var rows = 0
+            while true {
+                let read = try reader.nextLines(maxLines: 1_000, { _ in })
+                guard read > 0 else { return rows }
+                rows += read
+            }
+        }
+        _ = try readAll(dropping: false)
+        #expect(cachedShare(path) > 0.9)
+        // Read again, dropping: the rows are all there, and most of the file has left the cache
+        // (all but the last 8 MiB at most).
+        #expect(try readAll(dropping: true) == 12_000)
+        #expect(cachedShare(path) < 0.3)
+        // The file itself is whole: read again (from disk), every row.
+        let reader = try StageFileReader(path: path, expecting: ["a", "b"])
+        var count = 0
+        while let fields = try reader.next() {
+            if fields[0] != String(count) || fields[1] != filler { break }
+            count += 1
+        }
+        #expect(count == 12_000)
+    }
+
     @Test func readsAWellFormedFileToTheEnd() throws {
         let (directory, path) = try file("7\t8\t9\n")
         _ = directory
