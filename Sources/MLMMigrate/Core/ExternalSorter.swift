@@ -326,9 +326,11 @@ private final class SpillBuffers: @unchecked Sendable {
 }
 
 /// Reads one spilled run record by record through a 1 MiB buffer. What it has read is freed
-/// from the run as it goes (a hole punched up to the last whole page read): the merge's scratch
-/// shrinks as it proceeds, so the work directory never holds the runs beside all of what the
-/// merge writes, and their cached pages are free for the caller's writes at once.
+/// from the run as it goes (a hole punched over the 4 KiB blocks read), where the file system
+/// allows it (ext4, XFS, Btrfs, tmpfs): the merge's scratch then shrinks as it proceeds, so the
+/// work directory does not hold the runs beside all of what the merge writes, and their cached
+/// pages go to the caller's writes. (A file system that must write a dirty range before it
+/// punches it does so first: the same bytes reach the disk, a little sooner.)
 private final class RunReader {
     private let path: String
     private let fd: Int32
@@ -345,7 +347,7 @@ private final class RunReader {
     init(path: String) throws(MigrationError) {
         self.path = path
         // Read and write: a hole can be punched only through a descriptor open for writing.
-        fd = open(path, O_RDWR)
+        fd = open(path, O_RDWR | O_CLOEXEC)
         guard fd >= 0 else { throw MigrationError(.workdirUnreadable, "cannot reopen the sort run \(path)") }
         unlink(path)
         buffer.reserveCapacity(1 << 20)
@@ -399,9 +401,9 @@ private final class RunReader {
         throw MigrationError(.workdirCorrupt, "the sort run \(path) ends inside a record")
     }
 
-    /// Punches out the whole pages read since the last hole (at least 1 MiB at a time, a
-    /// refill's worth): the reader never reads them again. A file system without holes keeps
-    /// them until the close.
+    /// Punches out the 4 KiB blocks read since the last hole (at least 1 MiB at a time, a
+    /// refill's worth): the reader never reads them again. After a refusal (a file system
+    /// without holes) the run is freed at its close only, as before.
     private func freeRead() {
         let upTo = offset & ~4_095
         guard punching, upTo - freed >= 1 << 20 else { return }

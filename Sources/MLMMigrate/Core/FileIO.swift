@@ -11,7 +11,8 @@ public final class ChunkedFileReader {
     private var offset: Int
     private var dropped: Int
     /// When set, the file's cached pages this many bytes or more behind the reader are dropped
-    /// from the page cache as it goes (``dropPassed()``); nil keeps them.
+    /// from the page cache as it goes (`posix_fadvise` `DONTNEED`, 8 MiB at a time); nil keeps
+    /// them.
     public var dropBehind: Int?
 
     /// Opens `path` for reading; throws `source.unreadable` naming the path (never its contents).
@@ -52,7 +53,8 @@ public final class ChunkedFileReader {
     }
 
     /// Asks the kernel to drop the cached pages of the file that lie ``dropBehind`` bytes or
-    /// more behind the reader (whole pages, 8 MiB at a time; `POSIX_FADV_DONTNEED`). The data
+    /// more behind the reader (from a 4 KiB boundary, 8 MiB at a time; `POSIX_FADV_DONTNEED`:
+    /// the kernel keeps any page only partly in the range). The data
     /// stays on disk, and a later read finds it there. The memory is free at once for whatever
     /// writes next (the stage's own output, PostgreSQL's tables and WAL): a one-pass read of a
     /// stage file of gigabytes holds a few MiB of it in memory, not all of it. Pages not yet
@@ -62,7 +64,7 @@ public final class ChunkedFileReader {
         guard let lag = dropBehind else { return }
         let upTo = (offset - lag) & ~4_095
         guard upTo - dropped >= 8 << 20 else { return }
-        _ = posix_fadvise(fd, off_t(dropped), off_t(upTo - dropped), 4 /* POSIX_FADV_DONTNEED */)
+        _ = posix_fadvise(fd, off_t(dropped), off_t(upTo - dropped), POSIX_FADV_DONTNEED)
         dropped = upTo
     }
 }

@@ -87,9 +87,11 @@ final class StreamEnds: @unchecked Sendable {
 /// One stream of ``Loader/loadStreams``: its own connection and reader of the whole file; it
 /// passes over the other streams' batches.
 struct BatchStream: Sendable {
-    /// How far behind a stream its file's cached pages are dropped: a stream lagging the
-    /// others by more than this reads their pages from disk again.
-    static let dropLag = 64 << 20
+    /// How far behind a stream its file's cached pages are dropped: 64 MiB beyond the file's
+    /// span of one round of batches (every stream's, at 512 bytes a row at most: an entry row is
+    /// under 300), as the streams take turns: a stream lagging the others by more than that
+    /// reads their pages from disk again.
+    var dropLag: Int { (64 << 20) + streams * batchSize * 512 }
     var connInfo: String
     var path: String
     var table: TargetTable
@@ -113,7 +115,7 @@ struct BatchStream: Sendable {
             let reader = try StageFileReader(path: path, expecting: table.columns)
             // Every stream reads the whole file, each about where the others are: pages well
             // behind this one leave the cache, for PostgreSQL's writes.
-            reader.dropCachedPages(behind: Self.dropLag)
+            reader.dropCachedPages(behind: dropLag)
             var batch = stream
             // False when the file ends before `lines` more rows are passed over.
             func pass(_ lines: Int) throws(MigrationError) -> Bool {

@@ -103,10 +103,17 @@ import Testing
     /// this process holds open: the sort's runs during its merge (unlinked when reopened).
     private func openDeletedFiles(under directory: String) throws -> (allocated: Int, size: Int) {
         var total = (allocated: 0, size: 0)
-        for name in try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
+        // The links name resolved paths: a temporary directory reached through a link too.
+        let resolved = realpath(directory, nil).map { path in
+            defer { free(path) }
+            return String(cString: path)
+        }
+        let prefix = (resolved ?? directory) + "/"
+        let files = FileManager.default
+        for name in try files.contentsOfDirectory(atPath: "/proc/self/fd") {
             guard let fd = Int32(name),
-                  let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(name)"),
-                  target.hasPrefix(directory + "/"), target.hasSuffix(" (deleted)") else { continue }
+                  let target = try? files.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(name)"),
+                  target.hasPrefix(prefix), target.hasSuffix(" (deleted)") else { continue }
             var status = stat()
             guard fstat(fd, &status) == 0 else { continue }
             total.allocated += Int(status.st_blocks) * 512
@@ -126,11 +133,13 @@ import Testing
             return state >> 11
         }
         let count = 20_000
-        let filler = [UInt8](repeating: 0x61, count: 2_000)
+        // Filler of non-zero bytes that does not compress (a compressing file system would
+        // report fewer blocks than bytes).
+        let filler = (0..<2_000).map { _ in UInt8(1 + next() % 255) }
         for index in 0..<count {
-            var key = withUnsafeBytes(of: next().bigEndian, Array.init)
-            key += withUnsafeBytes(of: UInt64(index).bigEndian, Array.init)
-            try sorter.append(key: key, payload: filler + withUnsafeBytes(of: UInt64(index).bigEndian, Array.init))
+            let number = withUnsafeBytes(of: UInt64(index).bigEndian, Array.init)
+            let key = withUnsafeBytes(of: next().bigEndian, Array.init) + number
+            try sorter.append(key: key, payload: filler + number)
         }
         var seen = 0
         var previous: [UInt8] = []
@@ -144,8 +153,9 @@ import Testing
             if Array(key).lexicographicallyPrecedes(previous) { ordered = false }
             // The payload is filler (a hole read back would give zeros) then the record's index,
             // which is also the key's last 8 bytes.
-            if payload.count != 2_008 || memchr(payload.baseAddress!, 0, 2_000) != nil
-                || memcmp(payload.baseAddress! + 2_000, key.baseAddress! + key.count - 8, 8) != 0 { intact = false }
+            let (bytes, keyBytes) = (payload.baseAddress!, key.baseAddress!)
+            if payload.count != 2_008 || memchr(bytes, 0, 2_000) != nil
+                || memcmp(bytes + 2_000, keyBytes + key.count - 8, 8) != 0 { intact = false }
             previous = Array(key)
             seen += 1
         }
