@@ -54,12 +54,11 @@ public final class ChunkedFileReader {
 
     /// Asks the kernel to drop the cached pages of the file that lie ``dropBehind`` bytes or
     /// more behind the reader (from a 4 KiB boundary, 8 MiB at a time; `POSIX_FADV_DONTNEED`:
-    /// the kernel keeps any page only partly in the range). The data
-    /// stays on disk, and a later read finds it there. The memory is free at once for whatever
-    /// writes next (the stage's own output, PostgreSQL's tables and WAL): a one-pass read of a
-    /// stage file of gigabytes holds a few MiB of it in memory, not all of it. Pages not yet
-    /// written to disk stay cached (the kernel drops only clean ones). Advice only: a refusal
-    /// changes nothing.
+    /// the kernel keeps any page only partly in the range). The data stays on disk, and a later
+    /// read finds it there. The memory is free at once for whatever writes next (the stage's own
+    /// output, PostgreSQL's tables and WAL): a one-pass read of a stage file of gigabytes holds a
+    /// few MiB of it in memory, not all of it. Pages not yet written to disk stay cached (the
+    /// kernel drops only clean ones). Advice only: a refusal changes nothing.
     private func dropPassed() {
         guard let lag = dropBehind else { return }
         let upTo = (offset - lag) & ~4_095

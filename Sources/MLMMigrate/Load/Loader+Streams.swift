@@ -87,10 +87,10 @@ final class StreamEnds: @unchecked Sendable {
 /// One stream of ``Loader/loadStreams``: its own connection and reader of the whole file; it
 /// passes over the other streams' batches.
 struct BatchStream: Sendable {
-    /// How far behind a stream its file's cached pages are dropped: 64 MiB beyond the file's
-    /// span of one round of batches (every stream's, at 512 bytes a row at most: an entry row is
-    /// under 300), as the streams take turns: a stream lagging the others by more than that
-    /// reads their pages from disk again.
+    /// How far behind a stream its file's cached pages are dropped: 64 MiB beyond one round of
+    /// batches (every stream's, allowing 512 bytes a row; an entry row is about 160), as the
+    /// streams take turns. A stream lagging the others by more than that reads their pages from
+    /// disk again: it costs time, never a row.
     var dropLag: Int { (64 << 20) + streams * batchSize * 512 }
     var connInfo: String
     var path: String
