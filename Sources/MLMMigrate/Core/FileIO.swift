@@ -47,7 +47,7 @@ public final class ChunkedFileReader {
         }
         if count == 0 { return false }
         offset += count
-        if dropBehind != nil { dropPassed() }
+        dropPassed()
         try buffer.withUnsafeBufferPointer { try body(UnsafeBufferPointer(rebasing: $0[0..<count])) }
         return true
     }

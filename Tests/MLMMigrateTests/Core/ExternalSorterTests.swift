@@ -127,18 +127,14 @@ import Testing
         // out what it has read, so near its end the runs hold a fraction of their bytes on disk.
         let directory = try TemporaryDirectory()
         let sorter = ExternalSorter(directory: directory.path, name: "holes", memoryBudget: 16 << 20)
-        var state: UInt64 = 11
-        func next() -> UInt64 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return state >> 11
-        }
+        var numbers = SeededNumbers(seed: 11)
         let count = 20_000
         // Filler of non-zero bytes that does not compress (a compressing file system would
         // report fewer blocks than bytes).
-        let filler = (0..<2_000).map { _ in UInt8(1 + next() % 255) }
+        let filler = (0..<2_000).map { _ in UInt8(1 + numbers.next(below: 255)) }
         for index in 0..<count {
             let number = withUnsafeBytes(of: UInt64(index).bigEndian, Array.init)
-            let key = withUnsafeBytes(of: next().bigEndian, Array.init) + number
+            let key = withUnsafeBytes(of: numbers.next().bigEndian, Array.init) + number
             try sorter.append(key: key, payload: filler + number)
         }
         var seen = 0
